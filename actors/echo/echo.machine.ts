@@ -1,0 +1,132 @@
+/**
+ * The echo actor: a diagnostic peer every host can carry. It answers pings, counts what it
+ * receives, blasts a stream of pings at another actor (throughput runs), and can be told to
+ * crash (supervision drills).
+ */
+import { assign, enqueueActions, sendTo, setup } from 'xstate'
+import type { ActorInput } from '../kit/actor-kind.ts'
+import type { Address } from '../kit/address.ts'
+import { NETWORK, respond, send, type Inbound, type NetOutcome } from '../kit/network.ts'
+import { placeholderNetwork } from '../kit/placeholder-network.ts'
+
+export interface EchoOptions {
+  /** Pings sent per step of a blast before yielding, so inbound traffic is not starved. */
+  readonly blastBatch: number
+}
+
+export type EchoEvent =
+  | ({ type: 'echo.ping'; seq: number; payload?: Uint8Array; report?: Address } & Inbound)
+  | ({ type: 'echo.stats' } & Inbound)
+  | ({ type: 'echo.blast'; to: Address; count: number; payloadBytes?: number; report?: Address } & Inbound)
+  | ({ type: 'echo.crash'; reason: string } & Inbound)
+  | { type: 'echo.blast.continue' }
+
+export const ECHO_ACCEPTS = new Set(['echo.ping', 'echo.stats', 'echo.blast', 'echo.crash'])
+
+interface Blast {
+  readonly to: Address
+  readonly remaining: number
+  readonly next: number
+  readonly payload: Uint8Array | undefined
+  readonly report: Address | undefined
+}
+
+interface EchoContext {
+  readonly id: string
+  readonly host: string
+  readonly batch: number
+  readonly received: number
+  readonly lastSeq: number
+  readonly blast: Blast | undefined
+}
+
+export const echoMachine = setup({
+  types: {
+    input: {} as ActorInput<EchoOptions>,
+    context: {} as EchoContext,
+    events: {} as EchoEvent | NetOutcome,
+  },
+  actors: { network: placeholderNetwork },
+}).createMachine({
+  id: 'echo',
+  context: ({ input }) => ({
+    id: input.id,
+    host: input.host,
+    batch: input.options.blastBatch,
+    received: 0,
+    lastSeq: -1,
+    blast: undefined,
+  }),
+  invoke: { id: NETWORK, src: 'network' },
+  initial: 'idle',
+  on: {
+    'echo.ping': {
+      actions: [
+        assign(({ context, event }) => ({ received: context.received + 1, lastSeq: event.seq })),
+        enqueueActions(({ context, event, enqueue }) => {
+          const pong = { type: 'echo.pong', seq: event.seq, by: context.id, host: context.host, received: context.received }
+          if (event.replyTo) enqueue.sendTo(NETWORK, respond(event.replyTo, pong))
+          if (event.report) enqueue.sendTo(NETWORK, send(event.report, pong))
+        }),
+      ],
+    },
+    'echo.stats': {
+      guard: ({ event }) => event.replyTo !== undefined,
+      actions: sendTo(NETWORK, ({ context, event }) =>
+        respond(event.replyTo!, { type: 'echo.stats', id: context.id, host: context.host, received: context.received, lastSeq: context.lastSeq }),
+      ),
+    },
+    'echo.crash': {
+      actions: ({ event }) => {
+        throw new Error(`echo told to crash: ${event.reason}`)
+      },
+    },
+  },
+  states: {
+    idle: {
+      on: {
+        'echo.blast': {
+          target: 'blasting',
+          actions: [
+            assign(({ event }) => ({
+              blast: {
+                to: event.to,
+                remaining: Math.max(0, Math.floor(event.count)),
+                next: 0,
+                payload: event.payloadBytes ? new Uint8Array(event.payloadBytes) : undefined,
+                report: event.report,
+              },
+            })),
+            enqueueActions(({ event, enqueue }) => {
+              if (event.replyTo) enqueue.sendTo(NETWORK, respond(event.replyTo, { type: 'echo.blast.started', count: event.count }))
+            }),
+          ],
+        },
+      },
+    },
+    blasting: {
+      entry: enqueueActions(({ context, enqueue }) => {
+        const blast = context.blast
+        if (!blast) return
+        const n = Math.min(blast.remaining, context.batch)
+        for (let i = 0; i < n; i++) {
+          const seq = blast.next + i
+          const last = blast.remaining - i === 1
+          enqueue.sendTo(
+            NETWORK,
+            send(blast.to, {
+              type: 'echo.ping',
+              seq,
+              ...(blast.payload ? { payload: blast.payload } : {}),
+              ...(last && blast.report ? { report: blast.report } : {}),
+            }),
+          )
+        }
+        enqueue.assign({ blast: { ...blast, remaining: blast.remaining - n, next: blast.next + n } })
+      }),
+      always: { guard: ({ context }) => (context.blast?.remaining ?? 0) === 0, target: 'idle', actions: assign({ blast: undefined }) },
+      // Yield to the event loop between batches so the host can flush and deliver inbound messages.
+      after: { 0: { target: 'blasting', reenter: true } },
+    },
+  },
+})

@@ -1,0 +1,91 @@
+import type { WireEvent } from '../codec.ts'
+import { decodeEvent, DecodeFailure, encodeEvent } from '../codec.ts'
+import type { Logger } from '../log.ts'
+import { chaosSubject } from '../subjects.ts'
+import type { Subscription, Transport } from '../transport/transport.ts'
+import { parseFaultRule, parsePartition } from './fault-rules.ts'
+import type { FaultyTransport } from './faulty-transport.ts'
+
+export interface Pausable {
+  pause(actorId: string): void
+  resume(actorId: string): void
+  readonly pausedActors: readonly string[]
+}
+
+export type ChaosStatus = {
+  readonly type: 'chaos.status'
+  readonly host: string
+  readonly rules: readonly unknown[]
+  readonly partitionedFrom: readonly string[]
+  readonly paused: readonly string[]
+}
+
+/**
+ * Listens on the host's chaos control subjects (its own and the cluster-wide one) on the raw,
+ * unfaulted transport, so that no injected fault can ever cut off the command that heals it.
+ * Every command is answered with the host's resulting chaos status, or a `chaos.error`.
+ */
+export class ChaosController {
+  readonly #subscriptions: Subscription[]
+
+  constructor(options: { cluster: string; host: string; transport: Transport; faults: FaultyTransport; actors: Pausable; log: Logger }) {
+    const { cluster, host, transport, faults, actors, log } = options
+    const status = (): ChaosStatus => ({
+      type: 'chaos.status',
+      host,
+      rules: faults.rules,
+      partitionedFrom: faults.partitionedFrom,
+      paused: actors.pausedActors,
+    })
+    const apply = (command: WireEvent): WireEvent => {
+      switch (command.type) {
+        case 'chaos.fault':
+          faults.setRule(parseFaultRule(command.rule))
+          break
+        case 'chaos.clear':
+          faults.clearRules(typeof command.id === 'string' ? command.id : undefined)
+          break
+        case 'chaos.partition':
+          faults.partition(parsePartition(command.groups))
+          break
+        case 'chaos.heal':
+          faults.heal()
+          break
+        case 'chaos.pause':
+        case 'chaos.resume':
+          if (typeof command.actor !== 'string') throw new TypeError('actor: expected an actor id')
+          if (command.type === 'chaos.pause') actors.pause(command.actor)
+          else actors.resume(command.actor)
+          break
+        case 'chaos.status':
+          break
+        default:
+          throw new TypeError(`unknown chaos command ${JSON.stringify(command.type)}`)
+      }
+      return status()
+    }
+    const handle = (data: Uint8Array, reply: string | undefined) => {
+      const command = decodeEvent(data)
+      let answer: WireEvent
+      if (command instanceof DecodeFailure) {
+        answer = { type: 'chaos.error', host, message: `${command.reason}: ${command.detail}` }
+      } else {
+        try {
+          answer = apply(command)
+          if (command.type !== 'chaos.status') log.warn({ command }, 'chaos command applied')
+        } catch (error) {
+          answer = { type: 'chaos.error', host, message: error instanceof Error ? error.message : String(error) }
+        }
+      }
+      if (answer.type === 'chaos.error') log.warn({ error: answer.message }, 'chaos command refused')
+      if (reply) transport.publish(reply, encodeEvent(answer))
+    }
+    this.#subscriptions = [chaosSubject(cluster, host), chaosSubject(cluster)].map((subject) =>
+      transport.subscribe(subject, (message) => handle(message.data, message.reply)),
+    )
+  }
+
+  close(): void {
+    for (const subscription of this.#subscriptions) subscription.unsubscribe()
+  }
+}

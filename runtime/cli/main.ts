@@ -1,0 +1,49 @@
+/** The actorkube command line. */
+import { Command, InvalidArgumentError, Option } from 'commander'
+import { DEFAULT_SHAPE } from '../cluster/local-cluster.ts'
+import { runHost } from './host-command.ts'
+import { runUp } from './up.ts'
+
+const count = (name: string, min: number) => (value: string) => {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`)
+  return n
+}
+
+const program = new Command('actorkube').description('A Kubernetes-style orchestrator of XState actors over NATS').showHelpAfterError()
+
+program
+  .command('up')
+  .description('run a local cluster in the foreground: nats-server, master hosts and worker hosts')
+  .option('--state-dir <dir>', 'where configs, logs and data live', '.actorkube')
+  .option('--nats <url>', 'use this NATS server instead of starting one')
+  .option('--masters <n>', 'master hosts', count('--masters', 1), DEFAULT_SHAPE.masters)
+  .option('--workers <n>', 'worker hosts', count('--workers', 0), DEFAULT_SHAPE.workers)
+  .option('--cluster <name>', 'cluster name (the second subject token)', DEFAULT_SHAPE.cluster)
+  .addOption(new Option('--runtime <runtime>', 'runtime for host processes').choices(['node', 'deno']).default('node'))
+  .option('--ready-timeout <ms>', 'give up if hosts are not up by then', count('--ready-timeout', 1), 60_000)
+  .option('--status-interval <ms>', 'status line period; 0 disables it', count('--status-interval', 0), 5_000)
+  .action(async (o: { stateDir: string; nats?: string; masters: number; workers: number; cluster: string; runtime: 'node' | 'deno'; readyTimeout: number; statusInterval: number }) => {
+    await runUp({
+      stateDir: o.stateDir,
+      ...(o.nats ? { nats: o.nats } : {}),
+      shape: { cluster: o.cluster, masters: o.masters, workers: o.workers },
+      runtime: o.runtime,
+      readyTimeoutMs: o.readyTimeout,
+      statusIntervalMs: o.statusInterval,
+    })
+  })
+
+program
+  .command('host')
+  .description('run one actor host from a config file')
+  .requiredOption('--config <file>', 'host config (YAML)')
+  .option('--nats <url...>', 'NATS server URLs (override the config)')
+  .action(async (o: { config: string; nats?: string[] }) => {
+    await runHost(o.config, o.nats ? { nats: o.nats } : {})
+  })
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  process.stderr.write(`actorkube: ${error instanceof Error ? error.message : String(error)}\n`)
+  process.exit(1)
+})

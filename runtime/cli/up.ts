@@ -1,0 +1,141 @@
+/**
+ * `actorkube up`: a whole local cluster in the foreground: nats-server (unless --nats names one),
+ * the master and worker hosts as child processes (restarted with backoff when they die), and a
+ * status line while it runs. Prints `actorkube ready ...` once every host is up and heard from.
+ */
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { BEAT_TOPIC } from '../../actors/membership/member.machine.ts'
+import { backoffDelay, DEFAULT_BACKOFF } from '../../actors/kit/supervisor.ts'
+import { systemClock } from '../clock.ts'
+import { decodeEvent, DecodeFailure, encodeEvent } from '../codec.ts'
+import { startNatsServer, type NatsServerHandle } from '../nats-server.ts'
+import { spawnHost, type HostProcess, type HostRuntime } from '../process/host-process.ts'
+import { subjectFor } from '../subjects.ts'
+import { NatsTransport } from '../transport/nats-transport.ts'
+import { Requester } from '../transport/requester.ts'
+import { hostConfigYaml, planHosts, type ClusterShape, type HostPlan } from '../cluster/local-cluster.ts'
+
+export interface UpOptions {
+  readonly stateDir: string
+  readonly nats?: string
+  readonly shape: ClusterShape
+  readonly runtime: HostRuntime
+  readonly readyTimeoutMs: number
+  readonly statusIntervalMs: number
+}
+
+interface RunningHost {
+  readonly plan: HostPlan
+  readonly configPath: string
+  process: HostProcess | undefined
+  failures: number
+  metricsPort: number | undefined
+}
+
+export async function runUp(options: UpOptions): Promise<void> {
+  const stateDir = resolve(options.stateDir)
+  const logsDir = join(stateDir, 'logs')
+  const hostsDir = join(stateDir, 'hosts')
+  for (const dir of [stateDir, logsDir, hostsDir]) mkdirSync(dir, { recursive: true })
+  const say = (line: string) => process.stdout.write(`${line}\n`)
+
+  let natsServer: NatsServerHandle | undefined
+  let natsUrl = options.nats
+  if (!natsUrl) {
+    natsServer = await startNatsServer({ dir: join(stateDir, 'nats'), onLog: (line) => appendFileSync(join(logsDir, 'nats-server.log'), `${line}\n`) })
+    natsUrl = natsServer.url
+  }
+  say(`nats: ${natsUrl}${natsServer ? ' (started by actorkube)' : ''}`)
+
+  const plans = planHosts(options.shape, [natsUrl])
+  const hosts: RunningHost[] = plans.map((plan) => {
+    const configPath = join(hostsDir, `${plan.host}.yaml`)
+    writeFileSync(configPath, hostConfigYaml(plan))
+    return { plan, configPath, process: undefined, failures: 0, metricsPort: undefined }
+  })
+
+  const watcher = await NatsTransport.connect({ servers: [natsUrl], name: 'actorkube-up' })
+  const requester = new Requester(watcher, systemClock)
+  const heard = new Set<string>()
+  watcher.subscribe(subjectFor(options.shape.cluster, BEAT_TOPIC), (message) => {
+    const beat = decodeEvent(message.data)
+    if (!(beat instanceof DecodeFailure) && typeof beat.host === 'string') heard.add(beat.host)
+  })
+
+  let stopping = false
+  const launch = (host: RunningHost) => {
+    const logPath = join(logsDir, `${host.plan.host}.log`)
+    const proc = spawnHost(host.configPath, { runtime: options.runtime, onLine: (line) => appendFileSync(logPath, `${line}\n`) })
+    host.process = proc
+    void proc.ready.then((record) => {
+      host.metricsPort = typeof record.metricsPort === 'number' ? record.metricsPort : undefined
+    }, () => {})
+    void proc.exited.then((code) => {
+      if (stopping) return
+      host.failures++
+      const delay = backoffDelay(DEFAULT_BACKOFF, host.failures)
+      say(`host ${host.plan.host} exited (code ${code}); restarting in ${delay} ms (see ${logPath})`)
+      setTimeout(() => {
+        if (!stopping) launch(host)
+      }, delay)
+    })
+  }
+  for (const host of hosts) launch(host)
+
+  const shutdown = async (signal: string) => {
+    if (stopping) return
+    stopping = true
+    say(`${signal}: stopping ${hosts.length} hosts`)
+    await Promise.all(hosts.map((h) => h.process?.stop('SIGTERM')))
+    requester.close()
+    // On Ctrl-C the terminal signals nats-server too, so the connection may already be gone.
+    await watcher.close().catch(() => {})
+    await natsServer?.stop()
+    say('actorkube stopped')
+    process.exit(0)
+  }
+  process.once('SIGINT', () => void shutdown('SIGINT'))
+  process.once('SIGTERM', () => void shutdown('SIGTERM'))
+
+  const deadline = Date.now() + options.readyTimeoutMs
+  while (!hosts.every((h) => h.metricsPort !== undefined && heard.has(h.plan.host))) {
+    if (Date.now() > deadline) {
+      const missing = hosts.filter((h) => !heard.has(h.plan.host)).map((h) => h.plan.host)
+      say(`actorkube failed: hosts not up within ${options.readyTimeoutMs} ms: ${missing.join(', ')} (logs in ${logsDir})`)
+      await shutdown('timeout')
+      return
+    }
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  say(
+    `actorkube ready: cluster ${options.shape.cluster}, nats ${natsUrl}, hosts ${hosts.map((h) => `${h.plan.host}(metrics :${h.metricsPort})`).join(' ')}, state ${stateDir}, logs ${logsDir}`,
+  )
+
+  // The demo: ping every host's echo actor over NATS and report who answers, and how fast.
+  const status = async () => {
+    const results = await Promise.all(
+      hosts.map(async (h) => {
+        const started = performance.now()
+        try {
+          await requester.request(subjectFor(options.shape.cluster, { component: 'echo', instance: h.plan.host }), encodeEvent({ type: 'echo.ping', seq: 0 }), { timeoutMs: 1000 })
+          return { host: h.plan.host, ms: performance.now() - started }
+        } catch {
+          return { host: h.plan.host, ms: undefined }
+        }
+      }),
+    )
+    const up = results.filter((r) => r.ms !== undefined)
+    const down = results.filter((r) => r.ms === undefined).map((r) => r.host)
+    const rtts = up.map((r) => r.ms!).sort((a, b) => a - b)
+    const median = rtts.length ? rtts[Math.floor(rtts.length / 2)]!.toFixed(2) : '-'
+    say(`status: ${up.length}/${hosts.length} hosts answering, echo round trip median ${median} ms${down.length ? `, silent: ${down.join(', ')}` : ''}`)
+  }
+  if (options.statusIntervalMs > 0) {
+    const tick = () => {
+      if (stopping) return
+      void status().finally(() => setTimeout(tick, options.statusIntervalMs))
+    }
+    setTimeout(tick, options.statusIntervalMs)
+  }
+}

@@ -1,0 +1,242 @@
+import { fromCallback, type AnyActorLogic } from 'xstate'
+import type { ActorKind } from '../../actors/kit/actor-kind.ts'
+import type { Address } from '../../actors/kit/address.ts'
+import type { NetCommand, NetFailed, NetOutcome, NetRequest } from '../../actors/kit/network.ts'
+import type { Clock } from '../clock.ts'
+import { decodeEvent, DecodeFailure, encodeEvent, EncodeError, type OutboundEvent, type WireEvent } from '../codec.ts'
+import type { Logger } from '../log.ts'
+import { ExponentialLogSampler } from '../log.ts'
+import type { DropReason, HostMetrics } from '../metrics.ts'
+import { subjectFor } from '../subjects.ts'
+import type { Tracing } from '../telemetry.ts'
+import { NoRespondersError, RequestTimeoutError, type Requester } from '../transport/requester.ts'
+import type { InboundMessage, Subscription, Transport } from '../transport/transport.ts'
+import { DedupCache, IN_PROGRESS } from './dedup-cache.ts'
+
+/** Header carrying the id that makes a retried message idempotent. */
+export const MSG_ID_HEADER = 'ak-msg-id'
+
+/** The event a host sends back instead of a reply when it refused a request. */
+export const REFUSED = 'net.refused'
+
+const DEFAULT_REQUEST_TIMEOUT_MS = 2_000
+const NO_RESPONDERS_RETRY_MS = 100
+const PAUSED_BUFFER_LIMIT = 10_000
+
+export interface HostNetworkOptions {
+  readonly cluster: string
+  readonly host: string
+  readonly transport: Transport
+  readonly requester: Requester
+  readonly clock: Clock
+  readonly log: Logger
+  readonly metrics: HostMetrics
+  readonly tracing: Tracing
+  readonly maxMessageBytes: number
+  /** Unique per host process: message ids must not repeat across restarts. */
+  readonly incarnation: string
+}
+
+interface PausedActor {
+  readonly work: Array<() => void>
+}
+
+/**
+ * The host side of every actor's `network` child: it binds the actor's subjects, turns inbound
+ * messages into events (dropping and logging what is malformed, oversized, unknown or a duplicate)
+ * and turns the actor's network commands into messages, with tracing and metrics on both paths.
+ */
+export class HostNetwork {
+  readonly #o: HostNetworkOptions
+  readonly #dedup: DedupCache
+  readonly #sampler = new ExponentialLogSampler()
+  readonly #paused = new Map<string, PausedActor>()
+  #nextMessageId = 0
+
+  constructor(options: HostNetworkOptions) {
+    this.#o = options
+    this.#dedup = new DedupCache(options.clock)
+  }
+
+  /**
+   * The logic the host provides as `network` to one actor of the given kind. `actorKey` names the
+   * actor in logs, metrics and pause commands; `id` is its instance in subjects.
+   */
+  logicFor(kind: ActorKind, actorKey: string, id: string, options: unknown): AnyActorLogic {
+    const actorId = actorKey
+    const addresses: Address[] = [{ component: kind.component, instance: id }, ...(kind.topics?.(id, options) ?? [])]
+    return fromCallback<NetCommand>(({ sendBack, receive }) => {
+      let open = true
+      const deliver = (event: WireEvent) => {
+        if (open) sendBack(event)
+      }
+      const subscriptions: Subscription[] = addresses.map((address) => {
+        const subject = subjectFor(this.#o.cluster, address)
+        return this.#o.transport.subscribe(subject, (message) => this.#inbound(actorId, kind, message, deliver))
+      })
+      receive((command) => this.#whenRunning(actorId, () => this.#outbound(actorId, command, deliver)))
+      return () => {
+        open = false
+        for (const subscription of subscriptions) subscription.unsubscribe()
+      }
+    })
+  }
+
+  pause(actorId: string): void {
+    if (!this.#paused.has(actorId)) this.#paused.set(actorId, { work: [] })
+  }
+
+  /** Resumes a paused actor, delivering in order what it received and sent while paused. */
+  resume(actorId: string): void {
+    const paused = this.#paused.get(actorId)
+    if (!paused) return
+    this.#paused.delete(actorId)
+    for (const work of paused.work) work()
+  }
+
+  get pausedActors(): readonly string[] {
+    return [...this.#paused.keys()]
+  }
+
+  #whenRunning(actorId: string, work: () => void): void {
+    const paused = this.#paused.get(actorId)
+    if (!paused) return work()
+    if (paused.work.length >= PAUSED_BUFFER_LIMIT) return this.#drop('paused-overflow', actorId, 'paused actor buffer full')
+    paused.work.push(work)
+  }
+
+  #inbound(actorId: string, kind: ActorKind, message: InboundMessage, deliver: (event: WireEvent) => void): void {
+    this.#whenRunning(actorId, () => this.#accept(actorId, kind, message, deliver))
+  }
+
+  #accept(actorId: string, kind: ActorKind, message: InboundMessage, deliver: (event: WireEvent) => void): void {
+    const decoded = decodeEvent(message.data, this.#o.maxMessageBytes)
+    if (decoded instanceof DecodeFailure) {
+      return this.#refuse(message, decoded.reason, actorId, `${decoded.reason} message on ${message.subject}: ${decoded.detail}`)
+    }
+    if (!kind.accepts.has(decoded.type)) {
+      return this.#refuse(message, 'unknown-type', actorId, `event type ${JSON.stringify(decoded.type)} is not one ${kind.component} accepts`)
+    }
+    const messageId = message.headers?.[MSG_ID_HEADER]
+    if (messageId !== undefined) {
+      const seen = this.#dedup.get(messageId)
+      if (seen !== undefined) {
+        this.#o.metrics.dropped('duplicate')
+        if (seen !== IN_PROGRESS && message.reply) this.#o.transport.publish(message.reply, seen)
+        return
+      }
+      this.#dedup.set(messageId, IN_PROGRESS)
+    }
+    const event: WireEvent = message.reply ? { ...decoded, replyTo: replyToken(message.reply, messageId) } : decoded
+    const started = performance.now()
+    this.#o.tracing.handle(message.subject, decoded.type, message.headers, () => deliver(event))
+    this.#o.metrics.messageHandled(decoded.type, (performance.now() - started) / 1000)
+  }
+
+  #outbound(actorId: string, command: NetCommand, deliver: (event: WireEvent) => void): void {
+    switch (command.type) {
+      case 'net.send': {
+        const data = this.#encode(actorId, command.event)
+        if (data) this.#publish(subjectFor(this.#o.cluster, command.to), command.event.type, data)
+        return
+      }
+      case 'net.respond': {
+        const data = this.#encode(actorId, command.event)
+        if (!data) return
+        const { reply, messageId } = parseReplyToken(command.replyTo)
+        if (messageId !== undefined) this.#dedup.set(messageId, data)
+        this.#publish(reply, command.event.type, data)
+        return
+      }
+      case 'net.request':
+        void this.#request(actorId, command, deliver)
+        return
+    }
+  }
+
+  async #request(actorId: string, command: NetRequest, deliver: (event: WireEvent) => void): Promise<void> {
+    const fail = (reason: NetFailed['reason'], message: string) =>
+      deliver({ type: 'net.failed', requestId: command.requestId, reason, message } satisfies NetOutcome)
+    const data = this.#encode(actorId, command.event)
+    if (!data) return fail('refused', `event ${command.event.type} could not be encoded`)
+    const subject = subjectFor(this.#o.cluster, command.to)
+    const messageId = `${this.#o.incarnation}.${(this.#nextMessageId++).toString(36)}`
+    const attempts = Math.max(1, command.attempts ?? 1)
+    const timeoutMs = command.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS
+    let lastError: Error | undefined
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      const sent = this.#o.tracing.startSend(subject, command.event.type)
+      this.#o.metrics.messageOut(command.event.type)
+      try {
+        const reply = await this.#o.requester.request(subject, data, {
+          timeoutMs,
+          headers: { ...sent?.headers, [MSG_ID_HEADER]: messageId },
+        })
+        sent?.span.end()
+        const event = decodeEvent(reply.data, this.#o.maxMessageBytes)
+        if (event instanceof DecodeFailure) return fail('refused', `reply was ${event.reason}: ${event.detail}`)
+        if (event.type === REFUSED) return fail('refused', String(event.message))
+        return deliver({ type: 'net.reply', requestId: command.requestId, event } satisfies NetOutcome)
+      } catch (error) {
+        sent?.span.end()
+        lastError = error instanceof Error ? error : new Error(String(error))
+        if (!(error instanceof RequestTimeoutError) && !(error instanceof NoRespondersError)) break
+        if (error instanceof NoRespondersError && attempt < attempts) await this.#sleep(NO_RESPONDERS_RETRY_MS * attempt)
+      }
+    }
+    if (lastError instanceof NoRespondersError) return fail('no-responders', lastError.message)
+    if (lastError instanceof RequestTimeoutError) return fail('timeout', `${lastError.message} (${attempts} attempt(s))`)
+    return fail('refused', lastError?.message ?? 'request failed')
+  }
+
+  #publish(subject: string, eventType: string, data: Uint8Array): void {
+    const sent = this.#o.tracing.startSend(subject, eventType)
+    try {
+      this.#o.transport.publish(subject, data, sent ? { headers: sent.headers } : undefined)
+      this.#o.metrics.messageOut(eventType)
+    } catch (error) {
+      this.#drop('publish-failed', subject, error instanceof Error ? error.message : String(error))
+    } finally {
+      sent?.span.end()
+    }
+  }
+
+  #encode(actorId: string, event: OutboundEvent): Uint8Array | undefined {
+    try {
+      return encodeEvent(event, this.#o.maxMessageBytes)
+    } catch (error) {
+      const detail = error instanceof EncodeError ? error.message : `unencodable event ${JSON.stringify(event.type)}: ${String(error)}`
+      this.#drop('encode-failed', actorId, detail)
+      return undefined
+    }
+  }
+
+  /** Drops an inbound message; a request gets a refusal so its sender need not wait out a timeout. */
+  #refuse(message: InboundMessage, reason: DropReason, actorId: string, detail: string): void {
+    this.#drop(reason, actorId, detail)
+    if (message.reply) {
+      const refusal = encodeEvent({ type: REFUSED, reason, message: detail })
+      this.#o.transport.publish(message.reply, refusal)
+    }
+  }
+
+  #drop(reason: DropReason, actorId: string, detail: string): void {
+    this.#o.metrics.dropped(reason)
+    const { log, count } = this.#sampler.shouldLog(reason)
+    if (log) this.#o.log.warn({ actor: actorId, reason, count }, `dropped message: ${detail}`)
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => this.#o.clock.setTimeout(resolve, ms))
+  }
+}
+
+/** Reply subjects never contain spaces, so one space separates the optional message id. */
+function replyToken(reply: string, messageId: string | undefined): string {
+  return messageId === undefined ? reply : `${reply} ${messageId}`
+}
+
+function parseReplyToken(token: string): { reply: string; messageId: string | undefined } {
+  const space = token.indexOf(' ')
+  return space < 0 ? { reply: token, messageId: undefined } : { reply: token.slice(0, space), messageId: token.slice(space + 1) }
+}

@@ -1,0 +1,86 @@
+/**
+ * Starting actor hosts as child processes: the command line for Node (through tsx, since Node 20
+ * cannot strip types) or Deno, and a handle that waits for the host's `host ready` log line.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createRequire } from 'node:module'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+
+export type HostRuntime = 'node' | 'deno'
+
+export const CLI_MAIN = fileURLToPath(new URL('../cli/main.ts', import.meta.url))
+
+export function hostCommand(configPath: string, runtime: HostRuntime = 'node'): { command: string; args: string[] } {
+  if (runtime === 'deno') {
+    return { command: denoBinary(), args: ['run', '-A', '--quiet', CLI_MAIN, 'host', '--config', configPath] }
+  }
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
+  return { command: process.execPath, args: ['--import', tsx, CLI_MAIN, 'host', '--config', configPath] }
+}
+
+/** The deno binary shipped by the `deno` npm package, unless AK_DENO names another. */
+export function denoBinary(): string {
+  if (process.env.AK_DENO) return process.env.AK_DENO
+  const bin = fileURLToPath(new URL('../../node_modules/.bin/deno', import.meta.url))
+  return bin
+}
+
+export interface HostProcess {
+  readonly child: ChildProcess
+  /** Resolves with the parsed `host ready` log record; rejects if the process exits first. */
+  readonly ready: Promise<Record<string, unknown>>
+  readonly exited: Promise<number | null>
+  /** Every stdout line so far (JSON logs). */
+  readonly lines: string[]
+  stop(signal?: NodeJS.Signals): Promise<number | null>
+}
+
+export function spawnHost(configPath: string, options: { runtime?: HostRuntime; env?: NodeJS.ProcessEnv; onLine?: (line: string) => void } = {}): HostProcess {
+  const { command, args } = hostCommand(configPath, options.runtime)
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } })
+  const lines: string[] = []
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  const ready = new Promise<Record<string, unknown>>((resolve, reject) => {
+    let buffered = ''
+    let stderr = ''
+    const onData = (chunk: string) => {
+      buffered += chunk
+      let newline: number
+      while ((newline = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, newline)
+        buffered = buffered.slice(newline + 1)
+        lines.push(line)
+        options.onLine?.(line)
+        if (line.includes('"host ready"')) {
+          try {
+            resolve(JSON.parse(line) as Record<string, unknown>)
+          } catch {
+            // a non-JSON line that happens to contain the phrase: keep waiting
+          }
+        }
+      }
+    }
+    child.stdout!.setEncoding('utf8').on('data', onData)
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk
+      options.onLine?.(chunk.trimEnd())
+    })
+    child.once('error', reject)
+    void exited.then((code) => reject(new Error(`host ${configPath} exited with code ${code} before ready\n${stderr.slice(-4000)}\n${lines.slice(-20).join('\n')}`)))
+  })
+  ready.catch(() => {})
+  return {
+    child,
+    ready,
+    exited,
+    lines,
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode
+      child.kill(signal)
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
+      const code = await exited
+      clearTimeout(timer)
+      return code
+    },
+  }
+}

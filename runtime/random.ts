@@ -1,0 +1,32 @@
+/**
+ * Seeded randomness (sfc32 seeded through splitmix32): the same seed gives the same stream on
+ * every platform, which is what makes a simulated run replayable.
+ */
+export type Random = () => number
+
+export function seededRandom(seed: number): Random {
+  if (!Number.isInteger(seed)) throw new TypeError(`seed must be an integer, got ${seed}`)
+  let s = seed >>> 0
+  const splitmix = (): number => {
+    s = (s + 0x9e3779b9) | 0
+    let z = s
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b)
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35)
+    return (z ^ (z >>> 16)) >>> 0
+  }
+  let a = splitmix(), b = splitmix(), c = splitmix(), d = splitmix()
+  return () => {
+    const t = (((a + b) | 0) + d) | 0
+    d = (d + 1) | 0
+    a = b ^ (b >>> 9)
+    b = (c + (c << 3)) | 0
+    c = (c << 21) | (c >>> 11)
+    c = (c + t) | 0
+    return (t >>> 0) / 4294967296
+  }
+}
+
+/** Randomness for a real host: seeded when a seed is configured (reproducible chaos runs). */
+export function hostRandom(seed?: number): Random {
+  return seed === undefined ? Math.random : seededRandom(seed)
+}

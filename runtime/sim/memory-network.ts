@@ -1,0 +1,144 @@
+import type { Random } from '../random.ts'
+import { subjectMatches } from '../subjects.ts'
+import {
+  NO_RESPONDERS_STATUS,
+  type InboundMessage,
+  type MessageHandler,
+  type PublishOptions,
+  type SubscribeOptions,
+  type Subscription,
+  type Transport,
+} from '../transport/transport.ts'
+import type { VirtualClock } from './virtual-clock.ts'
+
+interface MemorySubscription {
+  readonly id: number
+  readonly pattern: string
+  readonly queue: string | undefined
+  readonly handler: MessageHandler
+  readonly owner: MemoryTransport
+  active: boolean
+}
+
+export interface MemoryNetworkOptions {
+  /** Every delivery takes between min and max virtual ms, drawn from the seeded stream. */
+  readonly minLatencyMs?: number
+  readonly maxLatencyMs?: number
+}
+
+/**
+ * An in-process NATS stand-in for deterministic simulation. Deliveries are tasks on a
+ * {@link VirtualClock} with seeded latencies; like NATS, messages from one connection to one
+ * subscription keep their order, and a request to a subject nobody serves gets a 503 reply.
+ */
+export class MemoryNetwork {
+  readonly clock: VirtualClock
+  readonly #random: Random
+  readonly #minLatency: number
+  readonly #maxLatency: number
+  readonly #subscriptions: MemorySubscription[] = []
+  /** Last scheduled delivery time per (connection, subscription): the FIFO guarantee. */
+  readonly #lastDue = new Map<string, number>()
+  #nextId = 0
+
+  constructor(clock: VirtualClock, random: Random, options: MemoryNetworkOptions = {}) {
+    this.clock = clock
+    this.#random = random
+    this.#minLatency = options.minLatencyMs ?? 0
+    this.#maxLatency = options.maxLatencyMs ?? 2
+    if (this.#maxLatency < this.#minLatency) {
+      throw new RangeError(`maxLatencyMs ${this.#maxLatency} is below minLatencyMs ${this.#minLatency}`)
+    }
+  }
+
+  connect(name: string): MemoryTransport {
+    return new MemoryTransport(this, name)
+  }
+
+  /** @internal used by MemoryTransport */
+  addSubscription(owner: MemoryTransport, pattern: string, handler: MessageHandler, queue?: string): MemorySubscription {
+    const subscription: MemorySubscription = { id: this.#nextId++, pattern, queue, handler, owner, active: true }
+    this.#subscriptions.push(subscription)
+    return subscription
+  }
+
+  /** @internal */
+  removeSubscription(subscription: MemorySubscription): void {
+    subscription.active = false
+    const index = this.#subscriptions.indexOf(subscription)
+    if (index >= 0) this.#subscriptions.splice(index, 1)
+  }
+
+  /** @internal */
+  route(from: MemoryTransport, message: InboundMessage): void {
+    const matching = this.#subscriptions.filter((s) => s.owner.open && subjectMatches(s.pattern, message.subject))
+    const targets: MemorySubscription[] = []
+    const groups = new Map<string, MemorySubscription[]>()
+    for (const subscription of matching) {
+      if (subscription.queue === undefined) targets.push(subscription)
+      else groups.set(subscription.queue, [...(groups.get(subscription.queue) ?? []), subscription])
+    }
+    for (const members of groups.values()) {
+      targets.push(members[Math.floor(this.#random() * members.length)]!)
+    }
+    if (targets.length === 0) {
+      if (message.reply) {
+        this.#deliverTo(from, message.reply, { subject: message.reply, data: new Uint8Array(), headers: undefined, reply: undefined, status: NO_RESPONDERS_STATUS })
+      }
+      return
+    }
+    for (const target of targets) this.#schedule(from, target, message)
+  }
+
+  #deliverTo(from: MemoryTransport, subject: string, message: InboundMessage): void {
+    for (const subscription of this.#subscriptions) {
+      if (subscription.owner.open && subjectMatches(subscription.pattern, subject)) this.#schedule(from, subscription, message)
+    }
+  }
+
+  #schedule(from: MemoryTransport, target: MemorySubscription, message: InboundMessage): void {
+    const latency = this.#minLatency + this.#random() * (this.#maxLatency - this.#minLatency)
+    const key = `${from.name}->${target.id}`
+    const due = Math.max(this.clock.now() + latency, this.#lastDue.get(key) ?? 0)
+    this.#lastDue.set(key, due)
+    this.clock.setTimeout(() => {
+      if (target.active && target.owner.open) target.handler(message)
+    }, due - this.clock.now())
+  }
+}
+
+export class MemoryTransport implements Transport {
+  readonly #network: MemoryNetwork
+  readonly name: string
+  #open = true
+  #inboxes = 0
+
+  constructor(network: MemoryNetwork, name: string) {
+    this.#network = network
+    this.name = name
+  }
+
+  get open(): boolean {
+    return this.#open
+  }
+
+  publish(subject: string, data: Uint8Array, options?: PublishOptions): void {
+    if (!this.#open) throw new Error(`transport ${this.name} is closed`)
+    this.#network.route(this, { subject, data, headers: options?.headers, reply: options?.reply })
+  }
+
+  subscribe(subject: string, handler: MessageHandler, options?: SubscribeOptions): Subscription {
+    const subscription = this.#network.addSubscription(this, subject, handler, options?.queue)
+    return { unsubscribe: () => this.#network.removeSubscription(subscription) }
+  }
+
+  async flush(): Promise<void> {}
+
+  async close(): Promise<void> {
+    this.#open = false
+  }
+
+  newInbox(): string {
+    return `_INBOX.${this.name}.${this.#inboxes++}`
+  }
+}
