@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs what actorkube needs on a fresh Debian machine: nats-server (apt) and the npm packages.
+# Safe to run again: it skips what is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+apt_install() {
+  local sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
+}
+
+if ! command -v nats-server >/dev/null 2>&1; then
+  echo "setup: installing nats-server (Debian package)"
+  apt_install nats-server
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+echo "setup: ready ($(nats-server --version), node $(node --version))"
