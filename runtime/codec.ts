@@ -3,7 +3,7 @@
  * Decoding never throws past this module: bad input becomes a typed {@link DecodeFailure}
  * so that a host can log and drop it without disturbing the receiving actor.
  */
-import { Packr } from 'msgpackr'
+import { C1, Packr } from 'msgpackr'
 
 import type { OutboundEvent, WireEvent } from '../actors/kit/event.ts'
 
@@ -47,6 +47,8 @@ export function decodeEvent(bytes: Uint8Array, maxBytes = DEFAULT_MAX_MESSAGE_BY
   } catch (error) {
     return new DecodeFailure('malformed', error instanceof Error ? error.message : String(error))
   }
+  // 0xc1 is "never used" in msgpack; msgpackr decodes it to a marker object instead of failing.
+  if (value === C1) return new DecodeFailure('malformed', 'reserved byte 0xc1')
   if (!isWireEvent(value)) {
     return new DecodeFailure('not-an-event', 'body is not an object with a string "type"')
   }
