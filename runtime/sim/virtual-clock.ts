@@ -54,7 +54,7 @@ export class VirtualClock implements Clock {
   /** Runs every task due up to `time` (inclusive), then sets the clock to `time`. */
   runUntil(time: number): number {
     let ran = 0
-    while (this.#heap.length > 0 && this.#heap[0]!.due <= time) {
+    for (let next = this.#peekLive(); next !== undefined && next.due <= time; next = this.#peekLive()) {
       if (this.step()) ran++
     }
     this.#now = Math.max(this.#now, time)
@@ -63,6 +63,12 @@ export class VirtualClock implements Clock {
 
   advance(ms: number): number {
     return this.runUntil(this.#now + ms)
+  }
+
+  /** The next task that will run, discarding cancelled ones so they cannot hide a later task. */
+  #peekLive(): Task | undefined {
+    while (this.#heap.length > 0 && this.#cancelled.delete(this.#heap[0]!.seq)) this.#pop()
+    return this.#heap[0]
   }
 
   #push(task: Task): void {
