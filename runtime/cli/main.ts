@@ -1,6 +1,7 @@
 /** The actorkube command line. */
 import { Command, InvalidArgumentError, Option } from 'commander'
 import { DEFAULT_SHAPE } from '../cluster/local-cluster.ts'
+import { chaosCommand } from './chaos-command.ts'
 import { runHost } from './host-command.ts'
 import { runUp } from './up.ts'
 
@@ -42,6 +43,8 @@ program
   .action(async (o: { config: string; nats?: string[] }) => {
     await runHost(o.config, o.nats ? { nats: o.nats } : {})
   })
+
+program.addCommand(chaosCommand())
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`actorkube: ${error instanceof Error ? error.message : String(error)}\n`)

@@ -49,6 +49,8 @@ export async function runUp(options: UpOptions): Promise<void> {
   say(`nats: ${natsUrl}${natsServer ? ' (started by actorkube)' : ''}`)
 
   const plans = planHosts(options.shape, [natsUrl])
+  // Lets other commands (chaos) find this cluster without flags.
+  writeFileSync(join(stateDir, 'cluster.json'), `${JSON.stringify({ cluster: options.shape.cluster, nats: natsUrl, hosts: plans.map((p) => p.host) }, null, 2)}\n`)
   const hosts: RunningHost[] = plans.map((plan) => {
     const configPath = join(hostsDir, `${plan.host}.yaml`)
     writeFileSync(configPath, hostConfigYaml(plan))
