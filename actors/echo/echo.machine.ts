@@ -1,12 +1,13 @@
 /**
  * The echo actor: a diagnostic peer every host can carry. It answers pings, counts what it
- * receives, blasts a stream of pings at another actor (throughput runs), and can be told to
- * crash (supervision drills).
+ * receives, blasts a stream of pings at another actor (throughput runs), plays sequential
+ * request/reply ping-pong with another actor (latency runs), and can be told to crash
+ * (supervision drills).
  */
 import { assign, enqueueActions, sendTo, setup } from 'xstate'
 import type { ActorInput } from '../kit/actor-kind.ts'
 import type { Address } from '../kit/address.ts'
-import { NETWORK, respond, send, type Inbound, type NetOutcome } from '../kit/network.ts'
+import { NETWORK, request, respond, send, type Inbound, type NetOutcome } from '../kit/network.ts'
 import { placeholderNetwork } from '../kit/placeholder-network.ts'
 
 export interface EchoOptions {
@@ -18,10 +19,20 @@ export type EchoEvent =
   | ({ type: 'echo.ping'; seq: number; payload?: Uint8Array; report?: Address } & Inbound)
   | ({ type: 'echo.stats' } & Inbound)
   | ({ type: 'echo.blast'; to: Address; count: number; payloadBytes?: number; report?: Address } & Inbound)
+  | ({ type: 'echo.pingpong'; to: Address; count: number; timeoutMs?: number; report?: Address } & Inbound)
   | ({ type: 'echo.crash'; reason: string } & Inbound)
   | { type: 'echo.blast.continue' }
 
-export const ECHO_ACCEPTS = new Set(['echo.ping', 'echo.stats', 'echo.blast', 'echo.crash'])
+export const ECHO_ACCEPTS = new Set(['echo.ping', 'echo.stats', 'echo.blast', 'echo.pingpong', 'echo.crash'])
+
+/** Sent to the `report` address of an `echo.pingpong` once every request has been answered or failed. */
+export interface PingPongDone {
+  readonly type: 'echo.pingpong.done'
+  readonly by: string
+  readonly count: number
+  readonly replies: number
+  readonly failed: number
+}
 
 interface Blast {
   readonly to: Address
@@ -31,6 +42,18 @@ interface Blast {
   readonly report: Address | undefined
 }
 
+interface PingPong {
+  readonly to: Address
+  readonly count: number
+  /** Requests answered (replied or failed) so far; the one in flight has sequence number `done`. */
+  readonly done: number
+  readonly failed: number
+  readonly timeoutMs: number | undefined
+  readonly report: Address | undefined
+  /** Distinguishes this run's request ids from a previous run's late outcomes. */
+  readonly run: number
+}
+
 interface EchoContext {
   readonly id: string
   readonly host: string
@@ -38,7 +61,11 @@ interface EchoContext {
   readonly received: number
   readonly lastSeq: number
   readonly blast: Blast | undefined
+  readonly pingpong: PingPong | undefined
+  readonly runs: number
 }
+
+const pingPongRequestId = (p: PingPong): string => `pp.${p.run}.${p.done}`
 
 export const echoMachine = setup({
   types: {
@@ -56,6 +83,8 @@ export const echoMachine = setup({
     received: 0,
     lastSeq: -1,
     blast: undefined,
+    pingpong: undefined,
+    runs: 0,
   }),
   invoke: { id: NETWORK, src: 'network' },
   initial: 'idle',
@@ -101,6 +130,63 @@ export const echoMachine = setup({
               if (event.replyTo) enqueue.sendTo(NETWORK, respond(event.replyTo, { type: 'echo.blast.started', count: event.count }))
             }),
           ],
+        },
+        'echo.pingpong': {
+          target: 'pingponging',
+          actions: [
+            assign(({ context, event }) => ({
+              runs: context.runs + 1,
+              pingpong: {
+                to: event.to,
+                count: Math.max(0, Math.floor(event.count)),
+                done: 0,
+                failed: 0,
+                timeoutMs: event.timeoutMs,
+                report: event.report,
+                run: context.runs + 1,
+              },
+            })),
+            enqueueActions(({ event, enqueue }) => {
+              if (event.replyTo) enqueue.sendTo(NETWORK, respond(event.replyTo, { type: 'echo.pingpong.started', count: event.count }))
+            }),
+          ],
+        },
+      },
+    },
+    // One request in flight at a time: the next ping goes out when the previous one's outcome arrives.
+    pingponging: {
+      entry: enqueueActions(({ context, enqueue }) => {
+        const p = context.pingpong
+        if (!p || p.done >= p.count) return
+        const options = p.timeoutMs === undefined ? {} : { timeoutMs: p.timeoutMs }
+        enqueue.sendTo(NETWORK, request(pingPongRequestId(p), p.to, { type: 'echo.ping', seq: p.done }, options))
+      }),
+      always: {
+        guard: ({ context }) => context.pingpong === undefined || context.pingpong.done >= context.pingpong.count,
+        target: 'idle',
+        actions: enqueueActions(({ context, enqueue }) => {
+          const p = context.pingpong
+          if (p?.report) {
+            const done: PingPongDone = { type: 'echo.pingpong.done', by: context.id, count: p.count, replies: p.done - p.failed, failed: p.failed }
+            enqueue.sendTo(NETWORK, send(p.report, done))
+          }
+          enqueue.assign({ pingpong: undefined })
+        }),
+      },
+      on: {
+        'net.reply': {
+          guard: ({ context, event }) => context.pingpong !== undefined && event.requestId === pingPongRequestId(context.pingpong),
+          target: 'pingponging',
+          reenter: true,
+          actions: assign(({ context }) => ({ pingpong: { ...context.pingpong!, done: context.pingpong!.done + 1 } })),
+        },
+        'net.failed': {
+          guard: ({ context, event }) => context.pingpong !== undefined && event.requestId === pingPongRequestId(context.pingpong),
+          target: 'pingponging',
+          reenter: true,
+          actions: assign(({ context }) => ({
+            pingpong: { ...context.pingpong!, done: context.pingpong!.done + 1, failed: context.pingpong!.failed + 1 },
+          })),
         },
       },
     },

@@ -1,0 +1,23 @@
+/** Small statistics over repetitions. */
+import type { Measurement, Repetition } from './suite.ts'
+
+export function median(values: readonly number[]): number {
+  if (values.length === 0) throw new RangeError('median of no values')
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}
+
+export function repetition(count: number, seconds: number): Repetition {
+  if (!(seconds > 0)) throw new RangeError(`repetition took ${seconds} s`)
+  return { count, seconds, rate: count / seconds }
+}
+
+export function summarize(
+  spec: Pick<Measurement, 'id' | 'label' | 'group' | 'series' | 'unit'>,
+  warmup: readonly Repetition[],
+  repetitions: readonly Repetition[],
+): Measurement {
+  const rates = repetitions.map((r) => r.rate)
+  return { ...spec, warmup, repetitions, median: median(rates), min: Math.min(...rates), max: Math.max(...rates) }
+}

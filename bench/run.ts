@@ -1,0 +1,90 @@
+/**
+ * The benchmark runner: `node --import tsx bench/run.ts <suite> [--quick]` (or `npm run bench --
+ * <suite>`). Runs one suite, writes bench/results/<suite>.json (environment, date, parameters,
+ * every repetition, medians, ratios), and prints a summary table. Progress goes to stderr.
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { environment } from './lib/environment.ts'
+import { summary, writeResult, type SuiteResult } from './lib/report.ts'
+import type { Suite } from './lib/suite.ts'
+
+/** Every suite, loaded on demand so that one suite's imports cost nothing to another. */
+const SUITES: Readonly<Record<string, { description: string; load: () => Promise<Suite> }>> = {
+  transport: {
+    description: 'raw NATS client vs actor-to-actor through the runtime: one-way throughput and sequential request/reply',
+    load: async () => (await import('./transport/suite.ts')).transportSuite,
+  },
+}
+
+export const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url))
+
+function usage(): string {
+  const names = Object.entries(SUITES).map(([name, s]) => `  ${name.padEnd(12)} ${s.description}`)
+  return ['usage: bench/run.ts <suite> [--quick] [--keep]', '', 'suites:', ...names, '', '--quick  small counts, for smoke tests', '--keep   keep the scratch directory (configs, logs)'].join('\n')
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const flags = new Set(argv.filter((a) => a.startsWith('--')))
+  const positional = argv.filter((a) => !a.startsWith('--'))
+  for (const flag of flags) {
+    if (!['--quick', '--keep', '--help'].includes(flag)) {
+      process.stderr.write(`unknown option ${flag}\n\n${usage()}\n`)
+      return 2
+    }
+  }
+  if (flags.has('--help')) {
+    process.stdout.write(`${usage()}\n`)
+    return 0
+  }
+  if (positional.length !== 1) {
+    process.stderr.write(`expected exactly one suite, got ${positional.length === 0 ? 'none' : positional.join(' ')}\n\n${usage()}\n`)
+    return 2
+  }
+  const name = positional[0]!
+  const entry = SUITES[name]
+  if (!entry) {
+    process.stderr.write(`unknown suite ${JSON.stringify(name)}; suites: ${Object.keys(SUITES).join(', ')}\n\n${usage()}\n`)
+    return 2
+  }
+  const suite = await entry.load()
+  const quick = flags.has('--quick')
+  const workDir = await mkdtemp(join(tmpdir(), `ak-bench-${name}-`))
+  const started = new Date()
+  const t0 = performance.now()
+  const progress = (message: string) => {
+    const elapsed = ((performance.now() - t0) / 1000).toFixed(1).padStart(6)
+    process.stderr.write(`[${name} ${elapsed}s] ${message}\n`)
+  }
+  progress(`starting${quick ? ' (quick)' : ''}; scratch ${workDir}`)
+  try {
+    const output = await suite.run({ quick, progress, workDir })
+    const result: SuiteResult = {
+      suite: name,
+      date: started.toISOString(),
+      quick,
+      durationSeconds: (performance.now() - t0) / 1000,
+      environment: environment(),
+      ...output,
+    }
+    const path = join(RESULTS_DIR, quick ? `${name}.quick.json` : `${name}.json`)
+    await writeResult(path, result)
+    process.stdout.write(`${summary(result)}\n\nwrote ${path}\n`)
+    return 0
+  } finally {
+    if (flags.has('--keep')) progress(`kept ${workDir}`)
+    else await rm(workDir, { recursive: true, force: true })
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+      process.exit(1)
+    },
+  )
+}
