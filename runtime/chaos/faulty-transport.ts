@@ -137,14 +137,17 @@ export class FaultyTransport implements Transport {
   #hold(rule: FaultRule, subject: string, data: Uint8Array, options: PublishOptions | undefined, copies: number): void {
     const previous = this.#held.get(rule.id)
     if (previous) {
-      // Two held in a row: the older one is overtaken by this one, which is held in its place.
+      // Two chosen in a row: this one overtakes the held one and both go out now (otherwise, at
+      // probability 1, each message would merely release its predecessor and nothing would reorder).
       this.#clock.clearTimeout(previous.timer)
       this.#held.delete(rule.id)
+      for (let i = 0; i < copies; i++) this.#inner.publish(subject, data, options)
+      this.#inner.publish(previous.subject, previous.data, previous.options)
+      return
     }
     const timer = this.#clock.setTimeout(() => this.#release(rule.id), rule.delayMs)
     this.#held.set(rule.id, { subject, data, options, timer })
     for (let i = 1; i < copies; i++) this.#inner.publish(subject, data, options)
-    if (previous) this.#inner.publish(previous.subject, previous.data, previous.options)
   }
 
   #publishReleasingHeld(subject: string, data: Uint8Array, options: PublishOptions | undefined): void {
