@@ -1,5 +1,5 @@
 import t from 'tap'
-import { decodeEvent, encodeEvent } from '../../runtime/codec.ts'
+import { decodeEvent, encodeEvent, type WireEvent } from '../../runtime/codec.ts'
 import { seededRandom } from '../../runtime/random.ts'
 import { MemoryNetwork } from '../../runtime/sim/memory-network.ts'
 import { VirtualClock } from '../../runtime/sim/virtual-clock.ts'
@@ -53,8 +53,8 @@ t.test('requester - concurrent requests are matched to their own replies', async
   t.equal(held.length, 2)
   // Answer in reverse order.
   for (const message of [...held].reverse()) {
-    const q = decodeEvent(message.data) as { n: number }
-    server.publish(message.reply!, encodeEvent({ type: 'a', n: q.n * 10 }))
+    const q = decodeEvent(message.data) as WireEvent
+    server.publish(message.reply!, encodeEvent({ type: 'a', n: Number(q.n) * 10 }))
   }
   clock.advance(5)
   t.strictSame(decodeEvent((await first).data), { type: 'a', n: 10 })
