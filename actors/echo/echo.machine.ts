@@ -67,6 +67,9 @@ interface EchoContext {
 
 const pingPongRequestId = (p: PingPong): string => `pp.${p.run}.${p.done}`
 
+/** A count off the wire as a whole number >= 0; anything else (NaN would never finish a run) is 0. */
+const wholeCount = (count: unknown): number => (typeof count === 'number' && Number.isFinite(count) ? Math.max(0, Math.floor(count)) : 0)
+
 export const echoMachine = setup({
   types: {
     input: {} as ActorInput<EchoOptions>,
@@ -120,7 +123,7 @@ export const echoMachine = setup({
             assign(({ event }) => ({
               blast: {
                 to: event.to,
-                remaining: Math.max(0, Math.floor(event.count)),
+                remaining: wholeCount(event.count),
                 next: 0,
                 payload: event.payloadBytes ? new Uint8Array(event.payloadBytes) : undefined,
                 report: event.report,
@@ -138,7 +141,7 @@ export const echoMachine = setup({
               runs: context.runs + 1,
               pingpong: {
                 to: event.to,
-                count: Math.max(0, Math.floor(event.count)),
+                count: wholeCount(event.count),
                 done: 0,
                 failed: 0,
                 timeoutMs: event.timeoutMs,

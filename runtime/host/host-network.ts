@@ -136,8 +136,9 @@ export class HostNetwork {
   #outbound(actorId: string, command: NetCommand, deliver: (event: WireEvent) => void): void {
     switch (command.type) {
       case 'net.send': {
-        const data = this.#encode(actorId, command.event)
-        if (data) this.#publish(subjectFor(this.#o.cluster, command.to), command.event.type, data)
+        const subject = this.#subjectFor(actorId, command.to)
+        const data = subject === undefined ? undefined : this.#encode(actorId, command.event)
+        if (subject !== undefined && data) this.#publish(subject, command.event.type, data)
         return
       }
       case 'net.respond': {
@@ -157,9 +158,10 @@ export class HostNetwork {
   async #request(actorId: string, command: NetRequest, deliver: (event: WireEvent) => void): Promise<void> {
     const fail = (reason: NetFailed['reason'], message: string) =>
       deliver({ type: 'net.failed', requestId: command.requestId, reason, message } satisfies NetOutcome)
+    const subject = this.#subjectFor(actorId, command.to)
+    if (subject === undefined) return fail('refused', `invalid address for ${command.event.type}`)
     const data = this.#encode(actorId, command.event)
     if (!data) return fail('refused', `event ${command.event.type} could not be encoded`)
-    const subject = subjectFor(this.#o.cluster, command.to)
     const messageId = `${this.#o.incarnation}.${(this.#nextMessageId++).toString(36)}`
     const attempts = Math.max(1, command.attempts ?? 1)
     const timeoutMs = command.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS
@@ -198,6 +200,19 @@ export class HostNetwork {
       this.#drop('publish-failed', subject, error instanceof Error ? error.message : String(error))
     } finally {
       sent?.span.end()
+    }
+  }
+
+  /**
+   * The subject of an address an actor gave; an address that came off the wire may be anything, and
+   * throwing here would crash the actor (net.send) or the whole process (net.request's promise).
+   */
+  #subjectFor(actorId: string, to: Address): string | undefined {
+    try {
+      return subjectFor(this.#o.cluster, to)
+    } catch (error) {
+      this.#drop('invalid', actorId, `bad address: ${error instanceof Error ? error.message : String(error)}`)
+      return undefined
     }
   }
 
