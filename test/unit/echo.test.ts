@@ -186,10 +186,85 @@ t.test('echo - under a supervisor a crash restarts echo with fresh counters and 
 t.test('echo - the kind declares what echo accepts and validates options', async (t) => {
   t.equal(echoKind.component, 'echo')
   t.equal(echoKind.accepts, ECHO_ACCEPTS)
-  for (const type of ['echo.ping', 'echo.stats', 'echo.blast', 'echo.crash']) t.ok(ECHO_ACCEPTS.has(type), type)
+  t.strictSame([...ECHO_ACCEPTS].sort(), ['echo.blast', 'echo.crash', 'echo.ping', 'echo.pingpong', 'echo.stats'])
+  t.notOk(ECHO_ACCEPTS.has('net.reply'), 'request outcomes cannot be forged from the wire')
   t.notOk(ECHO_ACCEPTS.has('echo.blast.continue'), 'internal events cannot come off the wire')
   t.strictSame(echoKind.parseOptions(undefined), { blastBatch: 512 })
   t.strictSame(echoKind.parseOptions({ blastBatch: 3 }), { blastBatch: 3 })
   t.throws(() => echoKind.parseOptions({ blastBatch: -1 }), { name: 'TypeError', message: /^echo\.blastBatch: / })
   t.throws(() => echoKind.parseOptions('x'), { name: 'TypeError', message: 'echo options: expected a mapping' })
+})
+
+t.test('echo - pingpong sends one request at a time and reports the outcome counts', async (t) => {
+  const { net, actor } = echo()
+  actor.send({ type: 'echo.pingpong', to: E2, count: 3, timeoutMs: 250, report: REPORT, replyTo: 'r' })
+  t.strictSame(net.take(), [
+    { type: 'net.respond', replyTo: 'r', event: { type: 'echo.pingpong.started', count: 3 } },
+    { type: 'net.request', requestId: 'pp.1.0', to: E2, event: { type: 'echo.ping', seq: 0 }, timeoutMs: 250 },
+  ])
+  net.deliver({ type: 'net.reply', requestId: 'pp.1.0', event: { type: 'echo.pong', seq: 0 } })
+  t.match(net.take(), [{ type: 'net.request', requestId: 'pp.1.1', event: { seq: 1 } }], 'next request only after the reply')
+  net.deliver({ type: 'net.failed', requestId: 'pp.1.1', reason: 'timeout', message: 'no reply' })
+  t.match(net.take(), [{ type: 'net.request', requestId: 'pp.1.2', event: { seq: 2 } }], 'a failure also moves on')
+  net.deliver({ type: 'net.reply', requestId: 'pp.1.2', event: { type: 'echo.pong', seq: 2 } })
+  t.strictSame(net.take(), [{ type: 'net.send', to: REPORT, event: { type: 'echo.pingpong.done', by: 'e1', count: 3, replies: 2, failed: 1 } }])
+  t.equal(actor.getSnapshot().value, 'idle')
+})
+
+t.test('echo - pingpong ignores outcomes that are not for the request in flight', async (t) => {
+  const { net, actor } = echo()
+  actor.send({ type: 'echo.pingpong', to: E2, count: 2 })
+  t.match(net.take(), [{ type: 'net.request', requestId: 'pp.1.0' }])
+  t.notOk('timeoutMs' in (net.commands[0] ?? {}), 'no timeout given: the host default applies')
+  net.deliver({ type: 'net.reply', requestId: 'pp.1.1', event: { type: 'echo.pong' } })
+  net.deliver({ type: 'net.failed', requestId: 'other', reason: 'timeout', message: '' })
+  t.strictSame(net.take(), [], 'nothing moved')
+  t.equal(actor.getSnapshot().context.pingpong?.done, 0)
+  net.deliver({ type: 'net.reply', requestId: 'pp.1.0', event: { type: 'echo.pong' } })
+  net.deliver({ type: 'net.reply', requestId: 'pp.1.0', event: { type: 'echo.pong' } }) // duplicate outcome
+  t.match(net.take(), [{ requestId: 'pp.1.1' }], 'the duplicate did not skip a request')
+  net.deliver({ type: 'net.reply', requestId: 'pp.1.1', event: { type: 'echo.pong' } })
+  t.equal(actor.getSnapshot().value, 'idle')
+  t.strictSame(net.take(), [], 'no report address, no report')
+})
+
+t.test('echo - a second pingpong run uses fresh request ids, so a late outcome of the first is ignored', async (t) => {
+  const { net, actor } = echo()
+  actor.send({ type: 'echo.pingpong', to: E2, count: 1 })
+  net.deliver({ type: 'net.failed', requestId: 'pp.1.0', reason: 'timeout', message: '' })
+  t.equal(actor.getSnapshot().value, 'idle')
+  net.take()
+  actor.send({ type: 'echo.pingpong', to: E2, count: 1, report: REPORT })
+  t.match(net.take(), [{ type: 'net.request', requestId: 'pp.2.0' }])
+  net.deliver({ type: 'net.reply', requestId: 'pp.1.0', event: { type: 'echo.pong' } })
+  t.equal(actor.getSnapshot().value, 'pingponging', 'the late reply of run 1 did not count')
+  net.deliver({ type: 'net.reply', requestId: 'pp.2.0', event: { type: 'echo.pong' } })
+  t.match(net.take(), [{ event: { type: 'echo.pingpong.done', replies: 1, failed: 0 } }])
+})
+
+t.test('echo - pingpong of zero (or a count that is not a number) reports at once', async (t) => {
+  for (const count of [0, Number.NaN, 'ten' as unknown as number]) {
+    const { net, actor } = echo()
+    actor.send({ type: 'echo.pingpong', to: E2, count, report: REPORT })
+    t.match(net.take(), [{ type: 'net.send', event: { type: 'echo.pingpong.done', count: 0, replies: 0 } }], `count ${String(count)}`)
+    t.equal(actor.getSnapshot().value, 'idle')
+  }
+})
+
+t.test('echo - a blast whose count is not a number sends nothing and leaves echo idle', async (t) => {
+  const { clock, net, actor } = echo()
+  actor.send({ type: 'echo.blast', to: E2, count: Number.NaN })
+  clock.increment(0)
+  t.strictSame(net.take(), [])
+  t.equal(actor.getSnapshot().value, 'idle')
+})
+
+t.test('echo - pings are still answered during a pingpong, and a blast waits for it to end', async (t) => {
+  const { net, actor } = echo()
+  actor.send({ type: 'echo.pingpong', to: E2, count: 1 })
+  net.take()
+  actor.send({ type: 'echo.ping', seq: 1, replyTo: 'r' })
+  actor.send({ type: 'echo.blast', to: E2, count: 3 })
+  t.match(net.take(), [{ type: 'net.respond', event: { type: 'echo.pong' } }], 'pong yes, blast no')
+  t.equal(actor.getSnapshot().value, 'pingponging')
 })
