@@ -23,11 +23,24 @@ export const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url))
 
 function usage(): string {
   const names = Object.entries(SUITES).map(([name, s]) => `  ${name.padEnd(12)} ${s.description}`)
-  return ['usage: bench/run.ts <suite> [--quick] [--keep]', '', 'suites:', ...names, '', '--quick  small counts, for smoke tests', '--keep   keep the scratch directory (configs, logs)'].join('\n')
+  return [
+    'usage: bench/run.ts <suite> [--quick] [--keep] [--only=TEXT]',
+    '',
+    'suites:',
+    ...names,
+    '',
+    '--quick      small counts, for smoke tests (writes bench/results/<suite>.quick.json)',
+    '--keep       keep the scratch directory (configs, logs)',
+    '--only=TEXT  run only measurements whose id contains TEXT (writes <suite>.partial.json)',
+    '',
+    'AK_BENCH_CPU_PROF=DIR writes a V8 CPU profile of every child process to DIR.',
+  ].join('\n')
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
-  const flags = new Set(argv.filter((a) => a.startsWith('--')))
+  const onlyArg = argv.find((a) => a.startsWith('--only='))
+  const only = onlyArg?.slice('--only='.length) || undefined
+  const flags = new Set(argv.filter((a) => a.startsWith('--') && a !== onlyArg))
   const positional = argv.filter((a) => !a.startsWith('--'))
   for (const flag of flags) {
     if (!['--quick', '--keep', '--help'].includes(flag)) {
@@ -60,7 +73,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   progress(`starting${quick ? ' (quick)' : ''}; scratch ${workDir}`)
   try {
-    const output = await suite.run({ quick, progress, workDir })
+    const output = await suite.run({ quick, only, progress, workDir })
     const result: SuiteResult = {
       suite: name,
       date: started.toISOString(),
@@ -69,7 +82,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       environment: environment(),
       ...output,
     }
-    const path = join(RESULTS_DIR, quick ? `${name}.quick.json` : `${name}.json`)
+    const path = join(RESULTS_DIR, `${name}${only ? '.partial' : quick ? '.quick' : ''}.json`)
     await writeResult(path, result)
     process.stdout.write(`${summary(result)}\n\nwrote ${path}\n`)
     return 0

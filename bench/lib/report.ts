@@ -52,6 +52,22 @@ export function summary(result: SuiteResult): string {
       [false, false, true, true, true, true, true],
     ),
   ]
+  const cpuNames = [...new Set(result.measurements.flatMap((m) => Object.keys(m.cpuMicrosPerItem ?? {})))]
+  if (cpuNames.length > 0) {
+    lines.push(
+      '',
+      'CPU µs per item (median; processes share the cores, so these add up to more than wall time when they overlap)',
+      table(
+        ['measurement', ...cpuNames, 'total'],
+        result.measurements.map((m) => {
+          const cpu = m.cpuMicrosPerItem ?? {}
+          const total = Object.values(cpu).reduce((a, b) => a + b, 0)
+          return [m.label, ...cpuNames.map((n) => (cpu[n] === undefined ? '' : cpu[n].toFixed(2))), total.toFixed(2)]
+        }),
+        [false, ...cpuNames.map(() => true), true],
+      ),
+    )
+  }
   if (result.ratios.length > 0) {
     lines.push(
       '',

@@ -10,6 +10,8 @@ export interface Repetition {
   readonly seconds: number
   /** count / seconds. */
   readonly rate: number
+  /** CPU seconds each involved process used during the run (Linux /proc), where measured. */
+  readonly cpuSeconds?: Readonly<Record<string, number>>
 }
 
 export interface Measurement {
@@ -29,6 +31,8 @@ export interface Measurement {
   readonly median: number
   readonly min: number
   readonly max: number
+  /** Median over the repetitions of each process's CPU microseconds per item, where measured. */
+  readonly cpuMicrosPerItem?: Readonly<Record<string, number>>
 }
 
 export interface Ratio {
@@ -52,6 +56,8 @@ export interface SuiteOutput {
 
 export interface SuiteContext {
   readonly quick: boolean
+  /** Run only the measurements whose id contains this (profiling one case); undefined runs all. */
+  readonly only: string | undefined
   /** One line of progress on stderr. */
   progress(message: string): void
   /** A scratch directory for this run (configs, logs, server data). */

@@ -18,6 +18,7 @@ import { join } from 'node:path'
 import { decodeEvent, DecodeFailure, encodeEvent, type WireEvent } from '../../runtime/codec.ts'
 import { startNatsServer, type NatsServerHandle } from '../../runtime/nats-server.ts'
 import { subjectFor, type Address } from '../../runtime/subjects.ts'
+import { cpuMeter } from '../lib/proc-cpu.ts'
 import { repetition, summarize } from '../lib/stats.ts'
 import type { Measurement, Ratio, Repetition, Suite, SuiteContext, SuiteOutput } from '../lib/suite.ts'
 import { Mailbox } from './mailbox.ts'
@@ -64,6 +65,8 @@ const RAW_REPORT = 'bench.raw.report'
 interface Case {
   readonly spec: Pick<Measurement, 'id' | 'label' | 'group' | 'series' | 'unit'>
   readonly count: number
+  /** The processes that do the work, by role, for CPU accounting. */
+  readonly processes: Readonly<Record<string, number | undefined>>
   /** One timed run; resolves with the seconds it took. */
   run(count: number): Promise<number>
 }
@@ -89,39 +92,53 @@ async function runTransport(ctx: SuiteContext): Promise<SuiteOutput> {
     // The pong the runtime's sink would send mid-run: same field widths as the real ones.
     const pong = { seq: p.requestCount - 1, by: ECHO_B.instance, host: HOST_B, received: p.oneWayCount * runs }
     const pingSeq = p.oneWayCount - 1
-    const [sink, source, hostA, hostB] = await Promise.all([
+    const started = await Promise.allSettled([
       startRawPeer({ url: server.url, role: 'sink', pingSeq, pong, log }),
       startRawPeer({ url: server.url, role: 'source', pingSeq, pong, log }),
       startEchoHost({ dir: ctx.workDir, url: server.url, cluster: CLUSTER, host: HOST_A, echoId: ECHO_A.instance, blastBatch: p.blastBatch, log }),
       startEchoHost({ dir: ctx.workDir, url: server.url, cluster: CLUSTER, host: HOST_B, echoId: ECHO_B.instance, blastBatch: p.blastBatch, log }),
     ])
-    stack.push(sink, source, hostA, hostB)
+    for (const s of started) if (s.status === 'fulfilled') stack.push(s.value)
+    const failed = started.find((s) => s.status === 'rejected')
+    if (failed) throw failed.reason
+    const [sink, source, hostA, hostB] = stack as [Stoppable, Stoppable, Stoppable, Stoppable]
     ctx.progress('raw peers and hosts ready')
 
-    const cases = makeCases(nc, p)
+    const pids = { server: server.process.pid, sink: sink.pid, source: source.pid, hostA: hostA.pid, hostB: hostB.pid }
+    const cases = makeCases(nc, p, pids).filter((c) => ctx.only === undefined || c.spec.id.includes(ctx.only))
+    if (cases.length === 0) throw new RangeError(`--only=${ctx.only} matches no measurement`)
     const results = new Map<string, { warmup: Repetition[]; repetitions: Repetition[] }>()
     for (const c of cases) results.set(c.spec.id, { warmup: [], repetitions: [] })
     for (let run = 0; run < runs; run++) {
       const isWarmup = run < p.warmup
       const label = isWarmup ? `warm-up ${run + 1}/${p.warmup}` : `run ${run - p.warmup + 1}/${p.repetitions}`
       for (const c of cases) {
+        const meter = cpuMeter({ ...c.processes, server: server.process.pid, bench: process.pid })
         const seconds = await c.run(c.count)
-        const rep = repetition(c.count, seconds)
+        const rep = repetition(c.count, seconds, meter())
         const slot = results.get(c.spec.id)!
         ;(isWarmup ? slot.warmup : slot.repetitions).push(rep)
-        ctx.progress(`${label} ${c.spec.label.padEnd(24)} ${Math.round(rep.rate).toLocaleString('en-US').padStart(9)} ${c.spec.unit} (${c.count} in ${seconds.toFixed(2)} s)`)
+        const cpu = Object.entries(rep.cpuSeconds ?? {})
+          .map(([name, s]) => `${name} ${s.toFixed(2)}`)
+          .join(', ')
+        ctx.progress(
+          `${label} ${c.spec.label.padEnd(22)} ${Math.round(rep.rate).toLocaleString('en-US').padStart(9)} ${c.spec.unit} (${c.count} in ${seconds.toFixed(2)} s; cpu s: ${cpu})`,
+        )
       }
     }
 
     const measurements = cases.map((c) => summarize(c.spec, results.get(c.spec.id)!.warmup, results.get(c.spec.id)!.repetitions))
     const byId = new Map(measurements.map((m) => [m.id, m]))
-    const ratio = (id: string, label: string, numerator: string, denominator: string, goal?: number): Ratio => {
-      const value = byId.get(numerator)!.median / byId.get(denominator)!.median
-      return { id, label, numerator, denominator, value, ...(goal === undefined ? {} : { goal, met: value >= goal }) }
+    const ratio = (id: string, label: string, numerator: string, denominator: string, goal?: number): Ratio[] => {
+      const top = byId.get(numerator)
+      const bottom = byId.get(denominator)
+      if (!top || !bottom) return []
+      const value = top.median / bottom.median
+      return [{ id, label, numerator, denominator, value, ...(goal === undefined ? {} : { goal, met: value >= goal }) }]
     }
     const ratios = [
-      ratio('one-way', 'one-way runtime/raw', 'runtime.one-way', 'raw.one-way', ONE_WAY_GOAL),
-      ratio('request-reply', 'request/reply runtime/raw', 'runtime.request-reply', 'raw.request-reply'),
+      ...ratio('one-way', 'one-way runtime/raw', 'runtime.one-way', 'raw.one-way', ONE_WAY_GOAL),
+      ...ratio('request-reply', 'request/reply runtime/raw', 'runtime.request-reply', 'raw.request-reply'),
     ]
     return {
       parameters: {
@@ -143,7 +160,9 @@ async function runTransport(ctx: SuiteContext): Promise<SuiteOutput> {
   }
 }
 
-function makeCases(nc: NatsConnection, p: TransportParameters): Case[] {
+function makeCases(nc: NatsConnection, p: TransportParameters, pids: Readonly<Record<'sink' | 'source' | 'hostA' | 'hostB', number | undefined>>): Case[] {
+  const rawPids = { source: pids.source, sink: pids.sink }
+  const runtimePids = { 'host A': pids.hostA, 'host B': pids.hostB }
   const raw = new Mailbox(nc, RAW_REPORT)
   const runtime = new Mailbox(nc, subjectFor(CLUSTER, BENCH))
   const oneWayTimeout = (count: number) => 30_000 + count * 0.2
@@ -155,6 +174,7 @@ function makeCases(nc: NatsConnection, p: TransportParameters): Case[] {
     {
       spec: { id: 'raw.one-way', label: 'raw one-way', group: 'one-way', series: 'raw NATS client', unit: 'msgs/s' },
       count: p.oneWayCount,
+      processes: rawPids,
       async run(count) {
         await nc.request(RAW.sinkControl, encodeJson({ op: 'expect', count, report: RAW_REPORT } satisfies RawCommand), { timeout: 5_000 })
         const done = raw.next('raw sink report', () => true, oneWayTimeout(count))
@@ -167,6 +187,7 @@ function makeCases(nc: NatsConnection, p: TransportParameters): Case[] {
     {
       spec: { id: 'runtime.one-way', label: 'runtime one-way', group: 'one-way', series: 'actorkube runtime', unit: 'msgs/s' },
       count: p.oneWayCount,
+      processes: runtimePids,
       async run(count) {
         const done = runtime.next('echo.pong after the last ping', (msg) => event(msg)?.type === 'echo.pong' && event(msg)?.seq === count - 1, oneWayTimeout(count))
         const t0 = performance.now()
@@ -184,6 +205,7 @@ function makeCases(nc: NatsConnection, p: TransportParameters): Case[] {
     {
       spec: { id: 'raw.request-reply', label: 'raw request/reply', group: 'request/reply (1 in flight)', series: 'raw NATS client', unit: 'req/s' },
       count: p.requestCount,
+      processes: rawPids,
       async run(count) {
         const done = raw.next('raw source report', () => true, requestTimeout(count))
         const t0 = performance.now()
@@ -197,6 +219,7 @@ function makeCases(nc: NatsConnection, p: TransportParameters): Case[] {
     {
       spec: { id: 'runtime.request-reply', label: 'runtime request/reply', group: 'request/reply (1 in flight)', series: 'actorkube runtime', unit: 'req/s' },
       count: p.requestCount,
+      processes: runtimePids,
       async run(count) {
         const done = runtime.next('echo.pingpong.done', (msg) => event(msg)?.type === 'echo.pingpong.done', requestTimeout(count))
         const t0 = performance.now()

@@ -10,12 +10,13 @@ export type HostRuntime = 'node' | 'deno'
 
 export const CLI_MAIN = fileURLToPath(new URL('../cli/main.ts', import.meta.url))
 
-export function hostCommand(configPath: string, runtime: HostRuntime = 'node'): { command: string; args: string[] } {
+/** `nodeArgs` go to Node before the script (e.g. `--cpu-prof`, which NODE_OPTIONS refuses); Deno ignores them. */
+export function hostCommand(configPath: string, runtime: HostRuntime = 'node', nodeArgs: readonly string[] = []): { command: string; args: string[] } {
   if (runtime === 'deno') {
     return { command: denoBinary(), args: ['run', '-A', '--quiet', CLI_MAIN, 'host', '--config', configPath] }
   }
   const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
-  return { command: process.execPath, args: ['--import', tsx, CLI_MAIN, 'host', '--config', configPath] }
+  return { command: process.execPath, args: [...nodeArgs, '--import', tsx, CLI_MAIN, 'host', '--config', configPath] }
 }
 
 /** The deno binary shipped by the `deno` npm package, unless AK_DENO names another. */
@@ -35,8 +36,11 @@ export interface HostProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>
 }
 
-export function spawnHost(configPath: string, options: { runtime?: HostRuntime; env?: NodeJS.ProcessEnv; onLine?: (line: string) => void } = {}): HostProcess {
-  const { command, args } = hostCommand(configPath, options.runtime)
+export function spawnHost(
+  configPath: string,
+  options: { runtime?: HostRuntime; env?: NodeJS.ProcessEnv; onLine?: (line: string) => void; nodeArgs?: readonly string[] } = {},
+): HostProcess {
+  const { command, args } = hostCommand(configPath, options.runtime, options.nodeArgs)
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } })
   const lines: string[] = []
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
