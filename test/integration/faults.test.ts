@@ -105,7 +105,7 @@ t.test('delay - a delay rule on reply subjects adds about delayMs to each round 
   const delayed = await roundTrips('a', 5)
   t.ok(Math.min(...delayed) >= delayMs, `every delayed round trip took at least ${delayMs} ms (min ${Math.min(...delayed).toFixed(1)} ms)`)
   const added = median(delayed) - baseline
-  t.ok(added >= delayMs * 0.9 && added <= delayMs + 250, `the median round trip grew by ~${delayMs} ms (by ${added.toFixed(1)} ms, baseline ${baseline.toFixed(1)} ms)`)
+  t.ok(added >= delayMs * 0.9 && added <= delayMs + 300, `the median round trip grew by ~${delayMs} ms (by ${added.toFixed(1)} ms, baseline ${baseline.toFixed(1)} ms)`)
   t.ok((await faultsApplied(a, 'delay')) >= 5, 'host a counts the delays it applied')
 
   await client.chaos('a', { type: 'chaos.clear', id: 'slow-replies' })

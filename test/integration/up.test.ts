@@ -1,0 +1,101 @@
+/**
+ * `actorkube up` end to end: the real CLI as a child process starts nats-server and two hosts,
+ * says when it is ready, reports status, restarts a host killed with SIGKILL, and on SIGTERM stops
+ * everything it started and exits 0.
+ */
+import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import t from 'tap'
+import { tempDir } from '../helpers/nats.ts'
+import { collectLines, exitOf, isAlive, pidsWithArgument } from '../helpers/processes.ts'
+import { waitFor, withTimeout } from '../helpers/wait.ts'
+
+const BIN = fileURLToPath(new URL('../../bin/actorkube.js', import.meta.url))
+const REPO = fileURLToPath(new URL('../..', import.meta.url))
+
+const stateDir = await tempDir(t, 'ak-up-')
+const up = spawn(process.execPath, [BIN, 'up', '--state-dir', stateDir, '--masters', '1', '--workers', '1', '--status-interval', '500'], {
+  cwd: REPO,
+  stdio: ['ignore', 'pipe', 'pipe'],
+})
+const output = collectLines(up)
+const upExit = exitOf(up)
+t.teardown(async () => {
+  // Only if a test failed before the orderly stop: end up, then whatever it left, by pid.
+  if (up.exitCode === null && up.signalCode === null) {
+    up.kill('SIGTERM')
+    await withTimeout(upExit, 15_000, 'up to stop').catch(() => up.kill('SIGKILL'))
+  }
+  for (const pid of pidsWithArgument(stateDir)) {
+    try {
+      process.kill(pid, 'SIGKILL')
+    } catch {
+      // already gone
+    }
+  }
+})
+
+const hostPid = (host: string): number | undefined => pidsWithArgument(join(stateDir, 'hosts', `${host}.yaml`)).find(isAlive)
+const readyCount = (host: string): number => {
+  try {
+    return readFileSync(join(stateDir, 'logs', `${host}.log`), 'utf8').split('\n').filter((l) => l.includes('"host ready"')).length
+  } catch {
+    return 0
+  }
+}
+const isFullStatus = (line: string) => line.startsWith('status: 2/2 hosts answering')
+
+t.test('up - starts nats-server and both hosts and says it is ready', async (t) => {
+  const readyAt = await output.waitForLine((l) => l.startsWith('actorkube ready'), { timeoutMs: 60_000, what: '"actorkube ready"' })
+  const ready = output.lines[readyAt]!
+  t.match(ready, /^actorkube ready: cluster c1, nats nats:\/\/127\.0\.0\.1:\d+/, 'the ready line names the cluster and the NATS URL')
+  t.match(ready, /master-1\(metrics :\d+\)/, 'master-1 is up with a metrics port')
+  t.match(ready, /worker-1\(metrics :\d+\)/, 'worker-1 is up with a metrics port')
+  t.match(output.lines[0], /^nats: nats:\/\/127\.0\.0\.1:\d+ \(started by actorkube\)$/, 'up started its own nats-server')
+  t.ok(hostPid('master-1') && hostPid('worker-1'), 'both host processes are running')
+})
+
+t.test('up - the status line reports both hosts answering', async (t) => {
+  const at = await output.waitForLine(isFullStatus, { timeoutMs: 10_000, what: 'a "status: 2/2" line' })
+  t.match(output.lines[at], /^status: 2\/2 hosts answering, echo round trip median \d+\.\d+ ms$/, 'both echoes answer, with a round trip')
+})
+
+t.test('up - a host killed with SIGKILL is restarted and status returns to 2/2', async (t) => {
+  const victim = hostPid('worker-1')
+  t.ok(victim, 'found the worker-1 host process')
+  const readyBefore = readyCount('worker-1')
+  const mark = output.lines.length
+  process.kill(victim!, 'SIGKILL')
+
+  const exitedAt = await output.waitForLine((l) => l.startsWith('host worker-1 exited'), { from: mark, what: 'the "exited ... restarting" line' })
+  t.match(output.lines[exitedAt], /^host worker-1 exited \(code null\); restarting in \d+ ms \(see .*worker-1\.log\)$/, 'up reports the exit and the restart delay')
+
+  const replacement = await waitFor(() => (readyCount('worker-1') > readyBefore ? hostPid('worker-1') : undefined), {
+    timeoutMs: 30_000,
+    what: 'a new worker-1 host to log "host ready"',
+  })
+  t.not(replacement, victim, 'worker-1 runs as a new process')
+  t.notOk(isAlive(victim!), 'the killed process is gone')
+
+  // Status rounds that began before the new host was ready may still say 1/2; a later one says 2/2.
+  const afterRestart = output.lines.length
+  await output.waitForLine(isFullStatus, { from: afterRestart, timeoutMs: 15_000, what: 'status back at 2/2' })
+  t.pass('status is back at 2/2 hosts answering')
+  t.notOk(output.lines.slice(mark).some((l) => l.startsWith('host master-1 exited')), 'master-1 was left alone')
+})
+
+t.test('up - SIGTERM stops every host and nats-server, prints "actorkube stopped" and exits 0', async (t) => {
+  // Besides up itself (its --state-dir): nats-server (its config) and the hosts (theirs) live there.
+  const started = pidsWithArgument(stateDir).filter((pid) => pid !== up.pid && isAlive(pid))
+  t.equal(started.length, 3, 'nats-server and two hosts run under the state directory')
+  t.ok(started.some((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('nats-server')), 'one of them is nats-server')
+  up.kill('SIGTERM')
+  const code = await withTimeout(upExit, 30_000, 'up to exit after SIGTERM')
+  t.equal(code, 0, 'up exits with code 0')
+  t.ok(output.lines.includes('SIGTERM: stopping 2 hosts'), 'up announces the shutdown')
+  t.equal(output.lines.at(-1), 'actorkube stopped', 'the last line is "actorkube stopped"')
+  t.same(started.filter(isAlive), [], 'none of the processes it started is left')
+  t.same(pidsWithArgument(stateDir).filter(isAlive), [], 'no process refers to the state directory any more')
+})
