@@ -43,5 +43,5 @@ export async function startNatsFor(owner: TeardownOwner): Promise<TestNats & { r
   const dir = await tempDir(owner)
   const nats = await startNats(dir)
   owner.teardown(() => nats.stop())
-  return { ...nats, dir, log: nats.log, stop: nats.stop }
+  return { ...nats, dir }
 }

@@ -4,7 +4,8 @@
  */
 import t from 'tap'
 import { RequestTimeoutError } from '../../runtime/transport/requester.ts'
-import type { WireEvent } from '../../runtime/codec.ts'
+import { encodeEvent, type WireEvent } from '../../runtime/codec.ts'
+import { chaosSubject } from '../../runtime/subjects.ts'
 import { ChaosCommandError, echo, echoStats, probe, type RawClient } from '../helpers/client.ts'
 import { startCluster } from '../helpers/cluster.ts'
 import type { TestHost } from '../helpers/hosts.ts'
@@ -62,13 +63,16 @@ async function roundTrips(id: string, n: number): Promise<number[]> {
 t.test('chaos - status answers, and a bad command is answered with chaos.error', async (t) => {
   const status = await client.chaos('a', { type: 'chaos.status' })
   t.same(status, { type: 'chaos.status', host: 'a', rules: [], partitionedFrom: [], paused: [] }, 'a fresh host has no faults in force')
-  await t.rejects(
-    client.chaos('a', { type: 'chaos.fault', rule: { id: 'x', kind: 'explode' as 'drop', subject: toB } }),
-    ChaosCommandError,
-    'an unknown fault kind is refused',
-  )
-  await t.rejects(client.chaos('a', { type: 'chaos.pause' } as unknown as { type: 'chaos.status' }), ChaosCommandError, 'a pause without an actor is refused')
-  t.same((await client.chaos('a', { type: 'chaos.status' })).rules, [], 'refused commands change nothing')
+
+  const control = chaosSubject('c1', 'a')
+  const badKind = await client.requestBytes(control, encodeEvent({ type: 'chaos.fault', rule: { id: 'x', kind: 'explode', subject: toB } }))
+  t.match(badKind, { type: 'chaos.error', host: 'a', message: /rule\.kind/ }, 'an unknown fault kind is refused, naming the field')
+  const noActor = await client.requestBytes(control, encodeEvent({ type: 'chaos.pause' }))
+  t.match(noActor, { type: 'chaos.error', message: /actor/ }, 'a pause without an actor is refused')
+  const unknown = await client.requestBytes(control, encodeEvent({ type: 'chaos.meteor' }))
+  t.match(unknown, { type: 'chaos.error', message: /unknown chaos command/ }, 'an unknown command is refused')
+  await t.rejects(client.chaos('a', { type: 'chaos.partition', groups: [['a']] }), ChaosCommandError, 'the client helper turns chaos.error into an error')
+  t.same(await client.chaos('a', { type: 'chaos.status' }), status, 'refused commands change nothing')
 })
 
 t.test('drop - probability 1 on the peer subject stops a blast; clearing the rule lets it through', async (t) => {
