@@ -17,6 +17,9 @@ const packr = new Packr({ useRecords: false, moreTypes: false, mapsAsObjects: tr
 
 export type DecodeFailureReason = 'oversized' | 'malformed' | 'not-an-event'
 
+/** Deeper than any event we send: a deeper body is an attack on the decoder's callers. */
+export const MAX_EVENT_DEPTH = 32
+
 export class DecodeFailure {
   readonly reason: DecodeFailureReason
   readonly detail: string
@@ -27,7 +30,9 @@ export class DecodeFailure {
   }
 }
 
-export class EncodeError extends RangeError {}
+export class EncodeError extends RangeError {
+  override readonly name = 'EncodeError'
+}
 
 export function encodeEvent<E extends OutboundEvent>(event: E, maxBytes = DEFAULT_MAX_MESSAGE_BYTES): Uint8Array {
   const bytes: Uint8Array = packr.pack(event)
@@ -52,7 +57,36 @@ export function decodeEvent(bytes: Uint8Array, maxBytes = DEFAULT_MAX_MESSAGE_BY
   if (!isWireEvent(value)) {
     return new DecodeFailure('not-an-event', 'body is not an object with a string "type"')
   }
+  const impurity = findNonPlainData(value, 0)
+  if (impurity) return new DecodeFailure('malformed', impurity)
   return value
+}
+
+/**
+ * Events are plain data: msgpackr would also hand us Sets, Maps, Dates, RegExps and Errors from
+ * its extension types, which a sender could use to smuggle behaviour-bearing objects into an
+ * actor. Returns what is wrong, or undefined when the value is plain.
+ */
+function findNonPlainData(value: unknown, depth: number): string | undefined {
+  if (value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return undefined
+  if (depth >= MAX_EVENT_DEPTH) return `nested deeper than ${MAX_EVENT_DEPTH} levels`
+  if (value instanceof Uint8Array) return undefined
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const found = findNonPlainData(item, depth + 1)
+      if (found) return found
+    }
+    return undefined
+  }
+  if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    for (const key in value) {
+      const found = findNonPlainData((value as Record<string, unknown>)[key], depth + 1)
+      if (found) return found
+    }
+    return undefined
+  }
+  if (value === C1) return 'reserved byte 0xc1'
+  return `contains a non-plain value (${Object.prototype.toString.call(value)})`
 }
 
 export function isWireEvent(value: unknown): value is WireEvent {

@@ -59,8 +59,16 @@ export function parseHostConfig(raw: unknown, source = 'config'): HostConfig {
   const int = (value: unknown, path: string, min: number, max: number): number =>
     Number.isInteger(value) && (value as number) >= min && (value as number) <= max ? (value as number) : fail(path, `expected an integer from ${min} to ${max}`)
 
+  const known = (value: Record<string, unknown>, path: string, keys: readonly string[]) => {
+    for (const key of Object.keys(value)) {
+      // `x-` fields are free, as in compose files: a place for YAML anchors to live.
+      if (!keys.includes(key) && !key.startsWith('x-')) fail(path === '' ? key : `${path}.${key}`, `unknown field (expected one of ${keys.join(', ')})`)
+    }
+  }
   const root = obj(raw, '(root)')
+  known(root, '', ['cluster', 'host', 'nats', 'metricsPort', 'maxMessageBytes', 'seed', 'backoff', 'actors'])
   const natsRaw = root.nats === undefined ? {} : obj(root.nats, 'nats')
+  known(natsRaw, 'nats', ['servers'])
   const serversRaw = natsRaw.servers ?? ['nats://127.0.0.1:4222']
   const servers = Array.isArray(serversRaw) ? serversRaw.map((s, i) => str(s, `nats.servers[${i}]`)) : [str(serversRaw, 'nats.servers')]
   if (servers.length === 0) fail('nats.servers', 'expected at least one server URL')
@@ -68,6 +76,7 @@ export function parseHostConfig(raw: unknown, source = 'config'): HostConfig {
   let backoff: BackoffPolicy | undefined
   if (root.backoff !== undefined) {
     const b = obj(root.backoff, 'backoff')
+    known(b, 'backoff', ['initialMs', 'maxMs', 'stableMs'])
     backoff = {
       initialMs: int(b.initialMs ?? 100, 'backoff.initialMs', 1, 3_600_000),
       maxMs: int(b.maxMs ?? 30_000, 'backoff.maxMs', 1, 3_600_000),
@@ -81,6 +90,7 @@ export function parseHostConfig(raw: unknown, source = 'config'): HostConfig {
     const path = `actors[${i}]`
     const a = obj(entry, path)
     const kindName = str(a.kind, `${path}.kind`)
+    known(a, path, ['kind', 'id', 'options'])
     const kind = actorKinds[kindName] ?? fail(`${path}.kind`, `unknown actor kind ${JSON.stringify(kindName)} (known: ${Object.keys(actorKinds).join(', ')})`)
     const id = tok(a.id, `${path}.id`)
     const key = `${kind.component}/${id}`

@@ -14,7 +14,8 @@ export class VirtualClock implements Clock {
   #now: number
   #seq = 0
   #heap: Task[] = []
-  #cancelled = new Set<number>()
+  /** Tasks scheduled and neither run nor cancelled; a cleared finished timer leaves no trace. */
+  #live = new Set<number>()
 
   constructor(start = 0) {
     this.#now = start
@@ -26,12 +27,13 @@ export class VirtualClock implements Clock {
 
   setTimeout(fn: () => void, ms: number): TimerHandle {
     const seq = this.#seq++
+    this.#live.add(seq)
     this.#push({ due: this.#now + Math.max(0, ms), seq, fn })
     return seq
   }
 
   clearTimeout(handle: TimerHandle): void {
-    if (typeof handle === 'number') this.#cancelled.add(handle)
+    if (typeof handle === 'number') this.#live.delete(handle)
   }
 
   /** Number of tasks still queued (cancelled ones included until they surface). */
@@ -44,7 +46,7 @@ export class VirtualClock implements Clock {
     for (;;) {
       const task = this.#pop()
       if (!task) return false
-      if (this.#cancelled.delete(task.seq)) continue
+      if (!this.#live.delete(task.seq)) continue
       this.#now = Math.max(this.#now, task.due)
       task.fn()
       return true
@@ -67,7 +69,7 @@ export class VirtualClock implements Clock {
 
   /** The next task that will run, discarding cancelled ones so they cannot hide a later task. */
   #peekLive(): Task | undefined {
-    while (this.#heap.length > 0 && this.#cancelled.delete(this.#heap[0]!.seq)) this.#pop()
+    while (this.#heap.length > 0 && !this.#live.has(this.#heap[0]!.seq)) this.#pop()
     return this.#heap[0]
   }
 

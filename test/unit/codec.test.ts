@@ -100,3 +100,24 @@ function thrown(fn: () => unknown): unknown {
   }
   return undefined
 }
+
+t.test('codec - extension types and deep nesting are refused as malformed', async (t) => {
+  // msgpackr's default packer writes Set, Date, RegExp and Error as extension types.
+  for (const [name, value] of [
+    ['Set', new Set([1])],
+    ['Date', new Date(0)],
+    ['RegExp', /x/],
+    ['Error', new Error('x')],
+  ] as const) {
+    const decoded = decodeEvent(pack({ type: 'x', nested: { value } }))
+    t.ok(decoded instanceof DecodeFailure, `${name} refused`)
+    t.equal((decoded as DecodeFailure).reason, 'malformed', `${name} is malformed`)
+  }
+  let deep: unknown = 1
+  for (let i = 0; i < 40; i++) deep = [deep]
+  const nested = decodeEvent(pack({ type: 'x', deep }))
+  t.ok(nested instanceof DecodeFailure)
+  t.match((nested as DecodeFailure).detail, /nested deeper than/)
+  const ok = decodeEvent(pack({ type: 'x', list: [1, 'a', null, true, { b: new Uint8Array([1]) }] }))
+  t.notOk(ok instanceof DecodeFailure, 'plain data with bytes passes')
+})

@@ -136,10 +136,20 @@ actors:
   t.match(error.message, /actors\[0\]\.kind: expected a non-empty string/)
   const ok = parseHostConfigYaml(`
 host: h
-defaults: &opts { blastBatch: 8 }
+x-defaults: &opts { blastBatch: 8 }
 actors:
   - { kind: echo, id: e1, options: *opts }
   - { kind: echo, id: e2, options: *opts }
 `)
   t.strictSame(ok.actors.map((a) => a.options), [{ blastBatch: 8 }, { blastBatch: 8 }])
+})
+
+t.test('config - an unknown field is refused with its path, x- fields are free', async (t) => {
+  t.match(configError(() => parseHostConfigYaml('host: h\nmetricPort: 9\nactors: []\n')).message, /config: metricPort: unknown field/)
+  t.match(configError(() => parseHostConfigYaml('host: h\nnats: { server: [x] }\nactors: []\n')).message, /config: nats\.server: unknown field/)
+  t.match(
+    configError(() => parseHostConfigYaml('host: h\nactors: [{ kind: echo, id: e, option: {} }]\n')).message,
+    /config: actors\[0\]\.option: unknown field/,
+  )
+  t.equal(parseHostConfigYaml('host: h\nx-notes: anything\nactors: []\n').host, 'h')
 })
