@@ -70,6 +70,9 @@ const pingPongRequestId = (p: PingPong): string => `pp.${p.run}.${p.done}`
 /** A count off the wire as a whole number >= 0; anything else (NaN would never finish a run) is 0. */
 const wholeCount = (count: unknown): number => (typeof count === 'number' && Number.isFinite(count) ? Math.max(0, Math.floor(count)) : 0)
 
+/** Blast payloads stay well under any host's message limit; a larger request is clamped, not obeyed. */
+export const MAX_BLAST_PAYLOAD_BYTES = 64 * 1024
+
 export const echoMachine = setup({
   types: {
     input: {} as ActorInput<EchoOptions>,
@@ -125,7 +128,7 @@ export const echoMachine = setup({
                 to: event.to,
                 remaining: wholeCount(event.count),
                 next: 0,
-                payload: event.payloadBytes ? new Uint8Array(event.payloadBytes) : undefined,
+                payload: wholeCount(event.payloadBytes) > 0 ? new Uint8Array(Math.min(wholeCount(event.payloadBytes), MAX_BLAST_PAYLOAD_BYTES)) : undefined,
                 report: event.report,
               },
             })),

@@ -10,6 +10,8 @@ export interface Pausable {
   pause(actorId: string): void
   resume(actorId: string): void
   readonly pausedActors: readonly string[]
+  /** Keys (`component/id`) of the actors this host runs: the only ones that can be paused. */
+  readonly actorKeys: readonly string[]
 }
 
 export type ChaosStatus = {
@@ -53,7 +55,9 @@ export class ChaosController {
           break
         case 'chaos.pause':
         case 'chaos.resume':
-          if (typeof command.actor !== 'string') throw new TypeError('actor: expected an actor id')
+          if (typeof command.actor !== 'string' || !actors.actorKeys.includes(command.actor)) {
+            throw new TypeError(`actor: expected one of ${actors.actorKeys.join(', ')}, got ${JSON.stringify(command.actor)}`)
+          }
           if (command.type === 'chaos.pause') actors.pause(command.actor)
           else actors.resume(command.actor)
           break

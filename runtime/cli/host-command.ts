@@ -39,6 +39,10 @@ export async function runHost(configPath: string, overrides: { nats?: string[] }
     log.flush()
     process.exit(0)
   }
+  // A bug in an async edge must not take every actor on the host down with it: log it loudly.
+  process.on('unhandledRejection', (reason) => {
+    log.error({ err: reason instanceof Error ? { message: reason.message, stack: reason.stack } : String(reason) }, 'unhandled rejection in host runtime')
+  })
   process.once('SIGTERM', () => void stop('SIGTERM'))
   process.once('SIGINT', () => void stop('SIGINT'))
 }

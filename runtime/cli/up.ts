@@ -77,7 +77,8 @@ export async function runUp(options: UpOptions): Promise<void> {
       if (stopping) return
       host.failures++
       const delay = backoffDelay(DEFAULT_BACKOFF, host.failures)
-      say(`host ${host.plan.host} exited (code ${code}); restarting in ${delay} ms (see ${logPath})`)
+      const how = proc.child.signalCode ? `killed by ${proc.child.signalCode}` : `code ${code}`
+      say(`host ${host.plan.host} exited (${how}); restarting in ${delay} ms (see ${logPath})`)
       setTimeout(() => {
         if (!stopping) launch(host)
       }, delay)

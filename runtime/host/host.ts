@@ -72,12 +72,21 @@ export class Host {
       maxMessageBytes: config.maxMessageBytes,
       incarnation: `${config.host}-${Math.floor(random() * 2 ** 32).toString(36)}`,
     })
+    const network = this.network
+    const actorKeys = config.actors.map((spec) => actorKey(actorKinds[spec.kind]!.component, spec.id))
     this.#chaos = new ChaosController({
       cluster: config.cluster,
       host: config.host,
       transport: deps.transport,
       faults: this.faults,
-      actors: this.network,
+      actors: {
+        pause: (key) => network.pause(key),
+        resume: (key) => network.resume(key),
+        get pausedActors() {
+          return network.pausedActors
+        },
+        actorKeys,
+      },
       log,
     })
 
