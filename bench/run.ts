@@ -4,10 +4,10 @@
  * every repetition, medians, ratios), and prints a summary table. Progress goes to stderr.
  */
 import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { environment } from './lib/environment.ts'
+import { environment, loadNow } from './lib/environment.ts'
 import { summary, writeResult, type SuiteResult } from './lib/report.ts'
 import type { Suite } from './lib/suite.ts'
 
@@ -66,12 +66,13 @@ export async function main(argv: readonly string[]): Promise<number> {
   const quick = flags.has('--quick')
   const workDir = await mkdtemp(join(tmpdir(), `ak-bench-${name}-`))
   const started = new Date()
+  const loadAtStart = loadNow()
   const t0 = performance.now()
   const progress = (message: string) => {
     const elapsed = ((performance.now() - t0) / 1000).toFixed(1).padStart(6)
     process.stderr.write(`[${name} ${elapsed}s] ${message}\n`)
   }
-  progress(`starting${quick ? ' (quick)' : ''}; scratch ${workDir}`)
+  progress(`starting${quick ? ' (quick)' : ''}; load average ${loadAtStart.toFixed(2)} on ${availableParallelism()} cores; scratch ${workDir}`)
   try {
     const output = await suite.run({ quick, only, progress, workDir })
     const result: SuiteResult = {
@@ -79,7 +80,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       date: started.toISOString(),
       quick,
       durationSeconds: (performance.now() - t0) / 1000,
-      environment: environment(),
+      environment: environment(loadAtStart),
       ...output,
     }
     const path = join(RESULTS_DIR, `${name}${only ? '.partial' : quick ? '.quick' : ''}.json`)

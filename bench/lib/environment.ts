@@ -1,6 +1,6 @@
 /** Where a benchmark ran: enough to tell whether two result files are comparable. */
 import { execFileSync } from 'node:child_process'
-import { cpus, totalmem, release } from 'node:os'
+import { cpus, loadavg, release, totalmem } from 'node:os'
 
 export interface Environment {
   readonly node: string
@@ -11,9 +11,14 @@ export interface Environment {
   readonly cores: number
   readonly totalMemoryBytes: number
   readonly natsServer: string | undefined
+  /**
+   * 1-minute load average when the run started and ended: other work on the machine shares the
+   * cores with the benchmark, and numbers taken under load are not comparable with quiet ones.
+   */
+  readonly loadAverage: { readonly start: number; readonly end: number }
 }
 
-export function environment(natsBinary = process.env.AK_NATS_SERVER ?? 'nats-server'): Environment {
+export function environment(loadAtStart: number, natsBinary = process.env.AK_NATS_SERVER ?? 'nats-server'): Environment {
   const cpuList = cpus()
   return {
     node: process.version,
@@ -24,7 +29,15 @@ export function environment(natsBinary = process.env.AK_NATS_SERVER ?? 'nats-ser
     cores: cpuList.length,
     totalMemoryBytes: totalmem(),
     natsServer: natsServerVersion(natsBinary),
+    loadAverage: { start: round2(loadAtStart), end: round2(loadavg()[0]!) },
   }
+}
+
+const round2 = (n: number) => Math.round(n * 100) / 100
+
+/** The 1-minute load average now. */
+export function loadNow(): number {
+  return loadavg()[0]!
 }
 
 function natsServerVersion(binary: string): string | undefined {

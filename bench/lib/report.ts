@@ -36,7 +36,7 @@ export function summary(result: SuiteResult): string {
   const env = result.environment
   const lines = [
     `${result.suite}${result.quick ? ' (quick)' : ''} — ${result.date}, ${result.durationSeconds.toFixed(1)} s`,
-    `node ${env.node}, ${env.cpuModel} × ${env.cores}, ${env.natsServer ?? 'nats-server ?'}`,
+    `node ${env.node}, ${env.cpuModel} × ${env.cores}, ${env.natsServer ?? 'nats-server ?'}, load average ${env.loadAverage.start} at start, ${env.loadAverage.end} at end`,
     '',
     table(
       ['measurement', 'unit', 'median', 'min', 'max', 'runs', 'count/run'],
