@@ -35,8 +35,6 @@ export const noMetrics: HostMetrics = {
   setActorsRunning: () => {},
 }
 
-type Child<T> = { inc(value?: number): void } & T
-
 export class PrometheusHostMetrics implements HostMetrics {
   readonly registry = new Registry()
   readonly #out: Counter<'type'>
@@ -46,16 +44,39 @@ export class PrometheusHostMetrics implements HostMetrics {
   readonly #restarts: Counter<'actor'>
   readonly #faults: Counter<'kind'>
   readonly #actorsRunning: Gauge
-  readonly #outByType = new Map<string, Child<object>>()
-  readonly #inByType = new Map<string, Child<object>>()
+  /**
+   * Per-message counts wait here as plain numbers and reach the prom-client counters when they are
+   * collected (a scrape): prom-client validates and hashes labels on every inc(), which cost more
+   * than the rest of this class on the message path.
+   */
+  readonly #pendingOut = new Map<string, number>()
+  readonly #pendingIn = new Map<string, number>()
   readonly #histByType = new Map<string, { observe(value: number): void }>()
 
   constructor(defaultLabels: Record<string, string>) {
     this.registry.setDefaultLabels(defaultLabels)
     collectDefaultMetrics({ register: this.registry })
     const registers = [this.registry]
-    this.#out = new Counter({ name: 'actorkube_messages_out_total', help: 'Messages published by actors, by event type', labelNames: ['type'], registers })
-    this.#in = new Counter({ name: 'actorkube_messages_in_total', help: 'Messages delivered to actors, by event type', labelNames: ['type'], registers })
+    const pendingOut = this.#pendingOut
+    const pendingIn = this.#pendingIn
+    this.#out = new Counter({
+      name: 'actorkube_messages_out_total',
+      help: 'Messages published by actors, by event type',
+      labelNames: ['type'],
+      registers,
+      collect() {
+        flushPending(pendingOut, this)
+      },
+    })
+    this.#in = new Counter({
+      name: 'actorkube_messages_in_total',
+      help: 'Messages delivered to actors, by event type',
+      labelNames: ['type'],
+      registers,
+      collect() {
+        flushPending(pendingIn, this)
+      },
+    })
     this.#handleSeconds = new Histogram({
       name: 'actorkube_message_handle_seconds',
       help: 'Time an actor took to process one delivered message',
@@ -70,11 +91,11 @@ export class PrometheusHostMetrics implements HostMetrics {
   }
 
   messageOut(eventType: string): void {
-    cached(this.#outByType, eventType, () => this.#out.labels(eventType)).inc()
+    this.#pendingOut.set(eventType, (this.#pendingOut.get(eventType) ?? 0) + 1)
   }
 
   messageHandled(eventType: string, seconds: number): void {
-    cached(this.#inByType, eventType, () => this.#in.labels(eventType)).inc()
+    this.#pendingIn.set(eventType, (this.#pendingIn.get(eventType) ?? 0) + 1)
     cached(this.#histByType, eventType, () => this.#handleSeconds.labels(eventType)).observe(seconds)
   }
 
@@ -93,6 +114,11 @@ export class PrometheusHostMetrics implements HostMetrics {
   setActorsRunning(count: number): void {
     this.#actorsRunning.set(count)
   }
+}
+
+function flushPending(pending: Map<string, number>, counter: Counter<'type'>): void {
+  for (const [type, count] of pending) counter.inc({ type }, count)
+  pending.clear()
 }
 
 function cached<T>(map: Map<string, T>, key: string, make: () => T): T {

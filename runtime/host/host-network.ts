@@ -51,6 +51,7 @@ export class HostNetwork {
   readonly #dedup: DedupCache
   readonly #sampler = new ExponentialLogSampler()
   readonly #paused = new Map<string, PausedActor>()
+  readonly #subjects = new WeakMap<Address, { readonly component: string; readonly instance: string; readonly verb: string | undefined; readonly subject: string }>()
   #nextMessageId = 0
 
   constructor(options: HostNetworkOptions) {
@@ -129,7 +130,8 @@ export class HostNetwork {
     }
     const event: WireEvent = message.reply ? { ...decoded, replyTo: replyToken(message.reply, messageId) } : decoded
     const started = performance.now()
-    this.#o.tracing.handle(message.subject, decoded.type, message.headers, () => deliver(event))
+    if (this.#o.tracing.enabled) this.#o.tracing.handle(message.subject, decoded.type, message.headers, () => deliver(event))
+    else deliver(event)
     this.#o.metrics.messageHandled(decoded.type, (performance.now() - started) / 1000)
   }
 
@@ -208,8 +210,15 @@ export class HostNetwork {
    * throwing here would crash the actor (net.send) or the whole process (net.request's promise).
    */
   #subjectFor(actorId: string, to: Address): string | undefined {
+    // An actor sending a stream usually reuses one address object: remember its subject, which
+    // costs four token validations and a join to build. The fields are compared on every hit.
+    const memoizable = typeof to === 'object' && to !== null
+    const memo = memoizable ? this.#subjects.get(to) : undefined
+    if (memo && memo.component === to.component && memo.instance === to.instance && memo.verb === to.verb) return memo.subject
     try {
-      return subjectFor(this.#o.cluster, to)
+      const subject = subjectFor(this.#o.cluster, to)
+      if (memoizable) this.#subjects.set(to, { component: to.component, instance: to.instance, verb: to.verb, subject })
+      return subject
     } catch (error) {
       this.#drop('invalid', actorId, `bad address: ${error instanceof Error ? error.message : String(error)}`)
       return undefined

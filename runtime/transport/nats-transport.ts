@@ -34,10 +34,12 @@ export class NatsTransport implements Transport {
   }
 
   publish(subject: string, data: Uint8Array, options?: PublishOptions): void {
-    const hdrs = options?.headers ? toNatsHeaders(options.headers) : undefined
+    // The common case (no headers, no reply) allocates nothing here.
+    if (!options?.headers && !options?.reply) return this.#connection.publish(subject, data)
+    const hdrs = options.headers ? toNatsHeaders(options.headers) : undefined
     this.#connection.publish(subject, data, {
       ...(hdrs ? { headers: hdrs } : {}),
-      ...(options?.reply ? { reply: options.reply } : {}),
+      ...(options.reply ? { reply: options.reply } : {}),
     })
   }
 
