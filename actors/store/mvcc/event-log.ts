@@ -23,7 +23,7 @@ export class EventLog {
     for (let i = this.firstAtOrAfter(fromRevision); i < this.events.length; i++) {
       const event = this.events[i]!
       if (!rangeContains(range, event.kv.key)) continue
-      if (limit > 0 && out.length === limit) {
+      if (limit > 0 && out.length >= limit) {
         // Never split a revision: a watcher resumes from a revision, so it must get all of it.
         if (event.revision !== out[out.length - 1]!.revision) return { events: out, more: true }
       }
