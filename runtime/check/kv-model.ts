@@ -152,8 +152,17 @@ function keysOf(input: KvInput): string[] {
   return input.op === 'txn' ? [...input.compares.map((c) => c.key), ...input.writes.map((w) => w.key)] : [input.key]
 }
 
+/**
+ * A read whose outcome is unknown changes nothing and accepts any state, so it can only add
+ * branching to the search: leave it out.
+ */
+export function withoutUnknownReads(history: readonly KvOperation[]): KvOperation[] {
+  return history.filter((op) => !(op.input.op === 'get' && (op.return === undefined || op.return === Infinity || op.output?.value === undefined)))
+}
+
 /** Groups operations by connected components of the keys they touch (see the file comment). */
-export function partitionByKey(history: readonly KvOperation[]): KvOperation[][] {
+export function partitionByKey(all: readonly KvOperation[]): KvOperation[][] {
+  const history = withoutUnknownReads(all)
   const parent = new Map<string, string>()
   const find = (k: string): string => {
     let root = k
@@ -234,5 +243,5 @@ export const kvModel: Model<readonly KvState[], KvInput, KvOutput> = determinize
 /** The same model without partitioning: one search over every key (small histories only). */
 export const kvModelUnpartitioned: Model<readonly KvState[], KvInput, KvOutput> = {
   ...kvModel,
-  partition: (history) => [history.slice()],
+  partition: (history) => [withoutUnknownReads(history)],
 }

@@ -127,3 +127,10 @@ t.test('kv - multi-key transactions group their keys into one partition', async 
   // Empty transactions are harmless.
   t.equal(verdict([txn(0, [0, 1], [], [], true), put(0, [2, 3], 'a', '1')]), 'ok')
 })
+
+t.test('kv - reads with unknown outcomes are left out of the search', async (t) => {
+  const history = [put(0, [0, 1], 'a', '1'), get(1, [2, undefined], 'a', 'junk'), done(2, [3, 4], { op: 'get', key: 'a' }, {}), get(1, [5, 6], 'a', '1')]
+  t.strictSame(partitionByKey(history), [[history[0], history[3]]])
+  t.equal(verdict(history), 'ok')
+  t.equal(checkOperations(kvModelUnpartitioned, history).result, 'ok')
+})
