@@ -75,13 +75,21 @@ export async function main(argv: readonly string[]): Promise<number> {
   progress(`starting${quick ? ' (quick)' : ''}; load average ${loadAtStart.toFixed(2)} on ${availableParallelism()} cores; scratch ${workDir}`)
   try {
     const output = await suite.run({ quick, only, progress, workDir })
+    const env = environment(loadAtStart)
+    const busy = Math.max(env.loadAverage.start, env.loadAverage.end) > env.cores / 2
     const result: SuiteResult = {
       suite: name,
       date: started.toISOString(),
       quick,
       durationSeconds: (performance.now() - t0) / 1000,
-      environment: environment(loadAtStart),
+      environment: env,
       ...output,
+      notes: [
+        ...output.notes,
+        ...(busy
+          ? [`the machine was busy (load average ${env.loadAverage.start} at start, ${env.loadAverage.end} at end, ${env.cores} cores): other work shared the cores, so rates are lower and noisier than on a quiet machine`]
+          : []),
+      ],
     }
     const path = join(RESULTS_DIR, `${name}${only ? '.partial' : quick ? '.quick' : ''}.json`)
     await writeResult(path, result)

@@ -38,7 +38,7 @@ export function chartSpec(result: SuiteResult): BarChartSpec {
   const runs = result.measurements[0]?.repetitions.length ?? 0
   return {
     title: TITLES[result.suite] ?? result.suite,
-    subtitle: `node ${env.node} · ${env.cpuModel} × ${env.cores} · ${env.natsServer ?? 'nats-server'} · ${result.date.slice(0, 10)} · median of ${runs} runs${result.quick ? ' (quick)' : ''}`,
+    subtitle: `node ${env.node} · ${env.cpuModel} × ${env.cores} · ${env.natsServer ?? 'nats-server'} · ${result.date.slice(0, 10)} · load ${env.loadAverage?.start ?? '?'} · median of ${runs} runs${result.quick ? ' (quick)' : ''}`,
     panels,
     series,
     footer: `bench/results/${result.suite}.json · npm run bench -- ${result.suite}`,

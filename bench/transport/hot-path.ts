@@ -69,9 +69,9 @@ function rate(t0: number, c0: NodeJS.CpuUsage): Rate {
 }
 
 // Distinct pings, as a blast sends them (the sequence number's msgpack width varies).
-const pings: InboundMessage[] = Array.from({ length: messages }, (_, seq) => ({
+const pings: InboundMessage[] = Array.from({ length: direction === 'inbound' ? messages : 0 }, (_, seq) => ({
   subject: inboxB,
-  data: encodeEvent({ type: 'echo.ping', seq: process.env.HP_SEQ ? Number(process.env.HP_SEQ) : seq, ...(seq === messages - 1 ? { report: { component: 'bench', instance: 'x' } } : {}) }),
+  data: encodeEvent({ type: 'echo.ping', seq, ...(seq === messages - 1 ? { report: { component: 'bench', instance: 'x' } } : {}) }),
   headers: undefined,
   reply: undefined,
 }))

@@ -150,7 +150,7 @@ async function runTransport(ctx: SuiteContext): Promise<SuiteOutput> {
       },
       measurements,
       ratios,
-      notes: [],
+      notes: cpuNotes(byId),
     }
   } finally {
     for (const s of stack.reverse()) await s.stop().catch((error: unknown) => ctx.progress(`stopping ${s.name}: ${String(error)}`))
@@ -232,6 +232,26 @@ function makeCases(nc: NatsConnection, p: TransportParameters, pids: Readonly<Re
       },
     },
   ]
+}
+
+/** Where the CPU went, per message, raw vs runtime: the first thing to read when a ratio disappoints. */
+function cpuNotes(byId: ReadonlyMap<string, Measurement>): string[] {
+  const notes: string[] = []
+  const sum = (m: Measurement | undefined, names: readonly string[]) => names.reduce((total, n) => total + (m?.cpuMicrosPerItem?.[n] ?? 0), 0)
+  for (const [what, rawId, runtimeId] of [
+    ['one-way', 'raw.one-way', 'runtime.one-way'],
+    ['request/reply', 'raw.request-reply', 'runtime.request-reply'],
+  ] as const) {
+    const raw = byId.get(rawId)
+    const runtime = byId.get(runtimeId)
+    if (!raw?.cpuMicrosPerItem || !runtime?.cpuMicrosPerItem) continue
+    const rawClients = sum(raw, ['source', 'sink'])
+    const hosts = sum(runtime, ['host A', 'host B'])
+    notes.push(
+      `${what}: client-side CPU per item ${rawClients.toFixed(2)} µs raw (source ${raw.cpuMicrosPerItem.source}, sink ${raw.cpuMicrosPerItem.sink}) vs ${hosts.toFixed(2)} µs runtime (host A ${runtime.cpuMicrosPerItem['host A']}, host B ${runtime.cpuMicrosPerItem['host B']}); nats-server ${raw.cpuMicrosPerItem.server} vs ${runtime.cpuMicrosPerItem.server} µs`,
+    )
+  }
+  return notes
 }
 
 function event(msg: Msg): WireEvent | undefined {
