@@ -156,6 +156,9 @@ export class Wal {
   async #flushLoop(): Promise<void> {
     try {
       while (this.#pending.length > 0 && this.#failure === undefined) {
+        // Let the callers just resolved run their continuations and append again first: without
+        // this the next batch leaves before they can join it, and batches alternate half-full.
+        await new Promise<void>((resolve) => setImmediate(resolve))
         const batch = this.#pending
         this.#pending = []
         const maxIndex = this.#maxIndexQueued
