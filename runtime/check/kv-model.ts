@@ -59,13 +59,16 @@ interface KeyState {
 export interface KvState {
   readonly keys: ReadonlyMap<string, KeyState>
   readonly id: string
+  /** hashString(id), computed once: the search hashes every state it reaches. */
+  readonly hash: number
 }
 
 const ABSENT: KeyState = { value: null, rev: 0 }
 
 function makeState(keys: Map<string, KeyState>): KvState {
   const sorted = [...keys.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-  return { keys: new Map(sorted), id: JSON.stringify(sorted.map(([k, s]) => [k, s.value, s.rev])) }
+  const id = JSON.stringify(sorted.map(([k, s]) => [k, s.value, s.rev]))
+  return { keys: new Map(sorted), id, hash: hashString(id) }
 }
 
 const EMPTY = makeState(new Map())
@@ -231,7 +234,7 @@ export const kvNondeterministicModel: NondeterministicModel<KvState, KvInput, Kv
   init: () => [EMPTY],
   step,
   equal: (a, b) => a.id === b.id,
-  hash: (s) => hashString(s.id),
+  hash: (s) => s.hash,
   partition: partitionByKey,
   describeOperation: describeKvOperation,
   describeState: describeKvState,
