@@ -1,6 +1,7 @@
 import t from 'tap'
 import { checkOperations } from '../../../runtime/check/linearizable.ts'
 import { kvModel, kvModelUnpartitioned, type KvInput, type KvOperation, type KvOutput } from '../../../runtime/check/kv-model.ts'
+import { checkRevisions } from '../../../runtime/check/revisions.ts'
 import { seededRandom, type Random } from '../../../runtime/random.ts'
 
 interface Generated {
@@ -83,6 +84,7 @@ t.test('kv random - generated histories are linearizable, mutated reads are caug
     const random = seededRandom(seed)
     const { history } = generate(random, { ops: 300, keys: 5, clients: 6 })
     const result = checkOperations(kvModel, history, { timeoutMs: 5000 })
+    if (!checkRevisions(history).ok) t.fail(`seed ${seed}: revisions of a real execution flagged`)
     if (result.result !== 'ok') {
       t.fail(`seed ${seed}: ${result.result}\n${result.result === 'illegal' ? result.counterexample.message : ''}`)
       continue

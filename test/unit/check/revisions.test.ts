@@ -1,0 +1,34 @@
+import t from 'tap'
+import { checkRevisions } from '../../../runtime/check/revisions.ts'
+import { checkOperations } from '../../../runtime/check/linearizable.ts'
+import { kvModel, type KvOperation } from '../../../runtime/check/kv-model.ts'
+
+const put = (c: number, call: number, ret: number | undefined, key: string, revision?: number): KvOperation => ({
+  clientId: c, call, return: ret, input: { op: 'put', key, value: `${key}${revision}` }, output: revision === undefined ? {} : { revision },
+})
+
+t.test('revisions - increasing across keys in real-time order is ok', async (t) => {
+  const history = [put(0, 0, 1, 'a', 2), put(1, 2, 3, 'b', 3), put(2, 2, 10, 'c', 5), put(3, 4, 6, 'a', 4)]
+  t.strictSame(checkRevisions(history), { ok: true, violations: [] })
+  // Concurrent writes may commit in either order; unknown outcomes and missing revisions are ignored.
+  t.ok(checkRevisions([put(0, 0, 5, 'a', 3), put(1, 1, 4, 'b', 2), put(2, 6, undefined, 'c', 1), put(3, 6, 7, 'a')]).ok)
+  const failedCas: KvOperation = { clientId: 9, call: 8, return: 9, input: { op: 'cas', key: 'a', expect: { value: 'x' }, value: 'y' }, output: { succeeded: false, revision: 1 } }
+  t.ok(checkRevisions([put(0, 0, 1, 'a', 2), failedCas]).ok, 'a failed CAS committed nothing')
+})
+
+t.test('revisions - a write acknowledged at an older revision after a newer one completed', async (t) => {
+  // Each key on its own is linearizable: only the global revision order exposes the stale leader.
+  const history = [put(0, 0, 1, 'a', 7), put(1, 2, 3, 'b', 5)]
+  t.equal(checkOperations(kvModel, history).result, 'ok')
+  const report = checkRevisions(history)
+  t.notOk(report.ok)
+  t.equal(report.violations[0]!.kind, 'revision-order')
+  t.match(report.violations[0]!.message, /revision went backwards: client 0 \[0, 1\] put @7 completed before client 1 \[2, 3\] put @5/)
+})
+
+t.test('revisions - two writes at one revision', async (t) => {
+  const report = checkRevisions([put(0, 0, 5, 'a', 4), put(1, 0, 5, 'b', 4)])
+  t.equal(report.violations.length, 1)
+  t.equal(report.violations[0]!.kind, 'duplicate-revision')
+  t.match(report.violations[0]!.message, /two writes committed at revision 4/)
+})
