@@ -151,7 +151,8 @@ function stepTxn(
   return next
 }
 
-function keysOf(input: KvInput): string[] {
+/** The keys an operation reads or writes. */
+export function keysOf(input: KvInput): string[] {
   return input.op === 'txn' ? [...input.compares.map((c) => c.key), ...input.writes.map((w) => w.key)] : [input.key]
 }
 
