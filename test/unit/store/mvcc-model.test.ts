@@ -2,7 +2,7 @@
  * Seeded random command streams against a naive reference (a full copy of the key space per
  * revision), and two stores fed the same stream must end byte-identical. A failing seed replays.
  */
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { Packr } from 'msgpackr'
 import { seededRandom } from '../../../runtime/random.ts'
 import { MvccStore } from '../../../actors/store/mvcc/store.ts'
@@ -65,7 +65,7 @@ function pick<T>(random: () => number, items: readonly T[]): T {
 }
 
 /** Applies one random command to both; returns a description for failure messages. */
-function step(random: () => number, store: MvccStore, ref: Reference, now: number, t: Tap.Test): string {
+function step(random: () => number, store: MvccStore, ref: Reference, now: number, t: Test): string {
   const roll = random()
   const key = pick(random, KEYS)
   const value = `v${Math.floor(random() * 1000)}`
@@ -137,7 +137,7 @@ function stateAt(ref: Reference, revision: number): State | undefined {
   return undefined
 }
 
-function compareReads(random: () => number, store: MvccStore, ref: Reference, t: Tap.Test, where: string): boolean {
+function compareReads(random: () => number, store: MvccStore, ref: Reference, t: Test, where: string): boolean {
   const revision = Math.max(1, ref.compactRevision - 2 + Math.floor(random() * (ref.revision - ref.compactRevision + 4)))
   const prefix = pick(random, PREFIXES)
   const got = store.range({ type: 'range', key: prefix, prefix: true, revision })
