@@ -16,6 +16,13 @@
  * key's mod revision unknown until a later read reveals it; a revision-guarded transaction
  * against an unknown revision with an unknown outcome may have gone either way, which is why
  * this model is nondeterministic (see nondeterministic.ts).
+ *
+ * Mapping from the store's API (actors/store/mvcc): range of one key → get (value decoded to a
+ * string, modRevision = kvs[0]?.modRevision ?? 0); put → put (revision = result.revision);
+ * deleteRange of one key → delete (deleted = result.deleted > 0); a txn whose compares are
+ * `value =` / `modRevision =` on single keys and whose success branch puts/deletes single keys
+ * → cas/txn (revision = result.revision when it succeeded). Not modelled: failure branches with
+ * writes, reads inside txns, other compare targets/operators, ranges, leases, compaction.
  */
 import { hashString } from './bitset.ts'
 import type { Model, Operation } from './model.ts'

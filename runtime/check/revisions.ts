@@ -32,8 +32,15 @@ function acknowledgedWrites(history: readonly KvOperation[]): Write[] {
   for (const op of history) {
     const revision = op.output?.revision
     if (revision === undefined || op.return === undefined || op.return === Infinity) continue
-    const isWrite = op.input.op === 'put' || ((op.input.op === 'cas' || op.input.op === 'txn') && op.output?.succeeded === true)
-    if (isWrite) writes.push({ op, revision, call: op.call, return: op.return })
+    // Only a put is sure to create a revision: like etcd, the store does not bump it for a
+    // transaction that writes nothing or only deletes absent keys, and every response carries
+    // the (then current) header revision anyway.
+    const input = op.input
+    const puts =
+      input.op === 'put' ||
+      (input.op === 'cas' && op.output?.succeeded === true && input.value !== null) ||
+      (input.op === 'txn' && op.output?.succeeded === true && input.writes.some((w) => w.value !== null))
+    if (puts) writes.push({ op, revision, call: op.call, return: op.return })
   }
   return writes
 }

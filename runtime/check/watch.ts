@@ -57,7 +57,9 @@ export function checkWatchStream(
     received.add(event.revision)
     if (!committedSet.has(event.revision)) unknown.push({ index, revision: event.revision, key: event.key })
   })
-  const from = options.fromRevision ?? (events.length > 0 ? Math.min(...received) : Infinity)
+  let lowest = Infinity
+  for (const r of received) lowest = Math.min(lowest, r)
+  const from = options.fromRevision ?? lowest
   const through = options.throughRevision ?? highest
   const gaps = [...committedSet].filter((r) => r >= from && r <= through && !received.has(r)).sort((a, b) => a - b)
   const ok = outOfOrder.length === 0 && duplicates.length === 0 && gaps.length === 0 && unknown.length === 0

@@ -14,6 +14,9 @@ t.test('revisions - increasing across keys in real-time order is ok', async (t) 
   t.ok(checkRevisions([put(0, 0, 5, 'a', 3), put(1, 1, 4, 'b', 2), put(2, 6, undefined, 'c', 1), put(3, 6, 7, 'a')]).ok)
   const failedCas: KvOperation = { clientId: 9, call: 8, return: 9, input: { op: 'cas', key: 'a', expect: { value: 'x' }, value: 'y' }, output: { succeeded: false, revision: 1 } }
   t.ok(checkRevisions([put(0, 0, 1, 'a', 2), failedCas]).ok, 'a failed CAS committed nothing')
+  const readOnlyTxn: KvOperation = { clientId: 9, call: 8, return: 9, input: { op: 'txn', compares: [{ key: 'a', expect: { value: 'a2' } }], writes: [] }, output: { succeeded: true, revision: 2 } }
+  const deleteCas: KvOperation = { clientId: 9, call: 10, return: 11, input: { op: 'cas', key: 'z', expect: { modRevision: 0 }, value: null }, output: { succeeded: true, revision: 2 } }
+  t.ok(checkRevisions([put(0, 0, 1, 'a', 2), readOnlyTxn, deleteCas]).ok, 'header revisions of writes that put nothing are not write revisions')
 })
 
 t.test('revisions - a write acknowledged at an older revision after a newer one completed', async (t) => {
