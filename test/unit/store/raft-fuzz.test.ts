@@ -1,7 +1,7 @@
 /**
  * Seeded randomized fuzz: 5 replicas, random delivery order, drops, duplicates, partitions,
  * crash-restarts from persisted state, proposals, reads, transfers and compactions. Checked
- * throughout: election safety, log matching, committed entries never change (and the network
+ * throughout: election safety, leader completeness, log matching, committed entries never change (and the network
  * checks state machine safety on every apply). At the end the cluster must heal and make progress.
  * Replay a failure with RAFT_FUZZ_SEED=<seed> npx tap test/unit/store/raft-fuzz.test.ts
  */
@@ -42,6 +42,16 @@ function checkCommitted(net: Network): void {
       const mine = describe(log.entries[i - log.offset - 1]!)
       if (seen !== undefined && seen !== mine) throw new Error(`committed entry changed: ${id} has ${mine} at ${i}, committed was ${seen}`)
     }
+  }
+}
+
+/** §5.4.1: a new leader holds every entry committed before it (those it has not compacted). */
+function checkLeaderCompleteness(net: Network, id: string): void {
+  const { log, term } = net.state(id)
+  for (const [index, line] of net.committed) {
+    if (index <= log.offset) continue
+    const e = log.entries[index - log.offset - 1]
+    if (e === undefined || describe(e) !== line) throw new Error(`leader completeness: ${id} leads term ${term} without committed ${line}`)
   }
 }
 
@@ -93,6 +103,7 @@ function run(seed: number): { leaders: number; committed: number; snapshots: num
       if (s === undefined || s.role !== 'leader') continue
       const other = leaderOfTerm.get(s.term)
       if (other !== undefined && other !== id) throw new Error(`election safety: ${other} and ${id} both lead term ${s.term}`)
+      if (other === undefined) checkLeaderCompleteness(net, id)
       leaderOfTerm.set(s.term, id)
     }
     if (n % 50 === 0) {
