@@ -1,16 +1,17 @@
 /**
- * All keys with history, sorted, for range and prefix scans: a sorted array found by binary
- * search (a new key costs one splice, a memmove even at 100k keys) plus a map from key to history.
+ * All keys with history, sorted, for range and prefix scans (a chunked sorted array, see
+ * sorted-keys.ts), plus a map from key to history for point lookups.
  */
 import { type KeyHistory } from './history.ts'
 import type { KeyRange } from './key-range.ts'
+import { SortedKeys } from './sorted-keys.ts'
 
 export class KeyIndex {
-  private sorted: string[] = []
+  private sorted = new SortedKeys()
   private readonly histories = new Map<string, KeyHistory>()
 
   get size(): number {
-    return this.sorted.length
+    return this.sorted.size
   }
 
   get(key: string): KeyHistory | undefined {
@@ -23,7 +24,7 @@ export class KeyIndex {
     if (history === undefined) {
       history = []
       this.histories.set(key, history)
-      this.sorted.splice(this.lowerBound(key), 0, key)
+      this.sorted.insert(key)
     }
     return history
   }
@@ -34,8 +35,7 @@ export class KeyIndex {
       if (this.histories.has(range.key)) yield range.key
       return
     }
-    for (let i = this.lowerBound(range.start); i < this.sorted.length; i++) {
-      const key = this.sorted[i]!
+    for (const key of this.sorted.from(range.start)) {
       if (range.end !== null && key >= range.end) return
       yield key
     }
@@ -43,13 +43,13 @@ export class KeyIndex {
 
   /** Every (key, history), ascending: for snapshots and compaction. */
   *entries(): Generator<[string, KeyHistory]> {
-    for (const key of this.sorted) yield [key, this.histories.get(key)!]
+    for (const key of this.sorted.all()) yield [key, this.histories.get(key)!]
   }
 
   /** Replaces histories in bulk (compaction); an empty history removes its key. One O(n) pass. */
   replaceAll(update: (key: string, history: KeyHistory) => KeyHistory): void {
     const kept: string[] = []
-    for (const key of this.sorted) {
+    for (const key of this.sorted.all()) {
       const next = update(key, this.histories.get(key)!)
       if (next.length === 0) this.histories.delete(key)
       else {
@@ -57,18 +57,6 @@ export class KeyIndex {
         kept.push(key)
       }
     }
-    this.sorted = kept
-  }
-
-  /** First position whose key is >= `key`. */
-  private lowerBound(key: string): number {
-    let lo = 0
-    let hi = this.sorted.length
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1
-      if (this.sorted[mid]! < key) lo = mid + 1
-      else hi = mid
-    }
-    return lo
+    this.sorted = SortedKeys.fromSorted(kept)
   }
 }
