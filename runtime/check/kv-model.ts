@@ -94,7 +94,8 @@ function applyWrites(
   const keys = new Map(state.keys)
   for (const { key, rev } of refine) keys.set(key, { value: lookup(state, key).value, rev })
   for (const { key, value } of writes) {
-    const current = keys.get(key) ?? ABSENT
+    // Against the state before this write: a transaction may write one key twice at one revision.
+    const current = lookup(state, key)
     if (revision !== null && current.rev !== null && revision <= current.rev) return undefined
     if (value === null) keys.delete(key)
     else keys.set(key, { value, rev: revision })

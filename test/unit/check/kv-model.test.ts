@@ -124,6 +124,9 @@ t.test('kv - multi-key transactions group their keys into one partition', async 
   // A success its guard rules out.
   const lying = txn(1, [2, 3], [{ key: 'a', expect: { value: '2' } }], [{ key: 'b', value: 'x' }], true)
   t.equal(verdict([put(0, [0, 1], 'a', '1'), lying]), 'illegal')
+  // One transaction may write a key twice at one revision; the last write wins.
+  const twice = done(1, [2, 3], { op: 'txn', compares: [], writes: [{ key: 'a', value: 'x' }, { key: 'a', value: '2' }] }, { succeeded: true, revision: 4 })
+  t.equal(verdict([put(0, [0, 1], 'a', '1', 3), twice, get(2, [4, 5], 'a', '2', 4)]), 'ok')
   // Empty transactions are harmless.
   t.equal(verdict([txn(0, [0, 1], [], [], true), put(0, [2, 3], 'a', '1')]), 'ok')
 })

@@ -14,7 +14,10 @@ interface Generated {
  * come from applying the operations to a real sequential store in the order of those instants.
  * Some operations "time out": their outputs are dropped, and half of those never take effect.
  */
-function generate(random: Random, { ops, keys, clients, timeoutRate = 0.05 }: { ops: number; keys: number; clients: number; timeoutRate?: number }): Generated {
+function generate(
+  random: Random,
+  { ops, keys, clients, timeoutRate = 0.05, txns = false }: { ops: number; keys: number; clients: number; timeoutRate?: number; txns?: boolean },
+): Generated {
   const pick = (n: number): number => Math.floor(random() * n)
   const planned: { clientId: number; call: number; ret: number; point: number; input: KvInput; timedOut: boolean; applied: boolean }[] = []
   const clock = Array.from({ length: clients }, () => random() * 10)
@@ -26,8 +29,15 @@ function generate(random: Random, { ops, keys, clients, timeoutRate = 0.05 }: { 
     clock[clientId] = ret + random() * 5
     const key = `k${pick(keys)}`
     const roll = random()
+    const other = `k${pick(keys)}`
     const input: KvInput =
-      roll < 0.4 ? { op: 'get', key }
+      txns && roll < 0.15
+        ? {
+            op: 'txn',
+            compares: [{ key, expect: random() < 0.5 ? { value: `v${pick(uid + 1)}` } : { value: null } }],
+            writes: [{ key, value: random() < 0.3 ? null : `v${uid++}` }, { key: other, value: `v${uid++}` }],
+          }
+      : roll < 0.4 ? { op: 'get', key }
       : roll < 0.7 ? { op: 'put', key, value: `v${uid++}` }
       : roll < 0.8 ? { op: 'delete', key }
       : { op: 'cas', key, expect: random() < 0.5 ? { value: `v${pick(uid + 1)}` } : { modRevision: pick(ops) }, value: `v${uid++}` }
@@ -65,8 +75,18 @@ function generate(random: Random, { ops, keys, clients, timeoutRate = 0.05 }: { 
         } else outputs.set(i, { succeeded: false })
         break
       }
-      case 'txn':
-        throw new Error('not generated')
+      case 'txn': {
+        const holds = input.compares.every(({ key, expect }) => 'value' in expect && (store.get(key)?.value ?? null) === expect.value)
+        if (holds) {
+          revision++
+          for (const w of input.writes) {
+            if (w.value === null) store.delete(w.key)
+            else store.set(w.key, { value: w.value, modRevision: revision })
+          }
+          outputs.set(i, { succeeded: true, revision })
+        } else outputs.set(i, { succeeded: false })
+        break
+      }
     }
   }
   const history = planned.map((p, i): KvOperation =>
@@ -147,4 +167,19 @@ t.test('kv random - 2,000 operations over 20 keys from 8 clients check well unde
   t.equal(result.partitions, 20)
   t.ok(elapsed < 1000, `checked in ${elapsed.toFixed(0)} ms`)
   t.comment(`2,000 ops / 20 keys / 8 clients: ${elapsed.toFixed(1)} ms`)
+})
+
+t.test('kv random - multi-key transactions: grouped partitions and the unpartitioned model agree', async (t) => {
+  let withSuccessfulTxn = 0
+  for (let seed = 200; seed < 215; seed++) {
+    const { history } = generate(seededRandom(seed), { ops: 60, keys: 4, clients: 4, txns: true })
+    if (history.some((op) => op.input.op === 'txn' && op.output?.succeeded === true)) withSuccessfulTxn++
+    t.equal(checkOperations(kvModel, history, { timeoutMs: 5000 }).result, 'ok', `seed ${seed} grouped`)
+    t.equal(checkOperations(kvModelUnpartitioned, history, { timeoutMs: 5000 }).result, 'ok', `seed ${seed} unpartitioned`)
+    t.ok(checkRevisions(history).ok, `seed ${seed} revisions`)
+    const read = history.findIndex((o) => o.input.op === 'get' && o.output !== undefined)
+    const broken = history.map((op, i) => (i === read ? { ...op, output: { value: 'x' } } : op))
+    t.equal(checkOperations(kvModel, broken, { timeoutMs: 5000 }).result, 'illegal', `seed ${seed} mutated`)
+  }
+  t.ok(withSuccessfulTxn >= 10, `${withSuccessfulTxn}/15 histories have a successful multi-key txn`)
 })
