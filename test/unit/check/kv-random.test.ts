@@ -40,7 +40,7 @@ function generate(
       : roll < 0.4 ? { op: 'get', key }
       : roll < 0.7 ? { op: 'put', key, value: `v${uid++}` }
       : roll < 0.8 ? { op: 'delete', key }
-      : { op: 'cas', key, expect: random() < 0.5 ? { value: `v${pick(uid + 1)}` } : { modRevision: pick(ops) }, value: `v${uid++}` }
+      : { op: 'cas', key, expect: random() < 0.5 ? { value: `v${pick(uid + 1)}` } : { modRevision: pick(Math.floor(i * 0.6) + 2) }, value: `v${uid++}` }
     const timedOut = random() < timeoutRate
     planned.push({ clientId, call, ret, point: call + random() * (ret - call), input, timedOut, applied: !timedOut || random() < 0.5 })
   }
@@ -182,4 +182,15 @@ t.test('kv random - multi-key transactions: grouped partitions and the unpartiti
     t.equal(checkOperations(kvModel, broken, { timeoutMs: 5000 }).result, 'illegal', `seed ${seed} mutated`)
   }
   t.ok(withSuccessfulTxn >= 10, `${withSuccessfulTxn}/15 histories have a successful multi-key txn`)
+})
+
+t.test('kv random - many unknown outcomes (timed-out writes, CAS on unobserved revisions)', async (t) => {
+  let casSucceeded = 0
+  for (let seed = 300; seed < 320; seed++) {
+    const { history } = generate(seededRandom(seed), { ops: 200, keys: 3, clients: 6, timeoutRate: 0.25 })
+    casSucceeded += history.filter((op) => op.input.op === 'cas' && 'modRevision' in op.input.expect && op.output?.succeeded === true).length
+    const result = checkOperations(kvModel, history, { timeoutMs: 5000 })
+    t.equal(result.result, 'ok', `seed ${seed}${result.result === 'illegal' ? `\n${result.counterexample.message}` : ''}`)
+  }
+  t.ok(casSucceeded >= 5, `${casSucceeded} revision-guarded CAS succeeded`)
 })
