@@ -69,6 +69,11 @@ export class SnapshotStore {
     await this.#prune()
   }
 
+  /** The indexes of the snapshot files on disk, oldest first. */
+  async indexes(): Promise<number[]> {
+    return (await this.#list()).map((s) => s.index)
+  }
+
   /** The newest snapshot that reads back whole and valid; undefined if there is none. */
   async loadLatest(): Promise<LoadedSnapshot> {
     const skipped: { path: string; reason: string }[] = []

@@ -1,0 +1,76 @@
+import { readdir, readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import t from 'tap'
+
+import type { Snapshot } from '../../../actors/store/raft/types.ts'
+import { ReplicaStorage, StorageGapError } from '../../../runtime/disk/replica-storage.ts'
+import { entries, entry, tempDir } from './helpers.ts'
+
+function snapshot(index: number, term = 1): Snapshot {
+  return { meta: { index, term, voters: ['a', 'b', 'c'] }, data: new Uint8Array([index & 0xff]) }
+}
+
+t.test('a fresh directory starts empty; state round-trips', async (t) => {
+  const dir = await tempDir(t)
+  const { storage, state } = await ReplicaStorage.open(dir)
+  t.same(state, { hardState: undefined, snapshot: undefined, entries: [], tailRepair: undefined, skippedSnapshots: [] })
+  await storage.append({ entries: entries(1, 5), hardState: { term: 1, vote: 'a', commit: 2 } })
+  await storage.close()
+  const again = await ReplicaStorage.open(dir)
+  t.same(again.state.entries, entries(1, 5))
+  t.same(again.state.hardState, { term: 1, vote: 'a', commit: 2 })
+  await again.storage.close()
+})
+
+t.test('saveSnapshot keeps the log above it and compacts below the oldest kept snapshot', async (t) => {
+  const dir = await tempDir(t)
+  const { storage } = await ReplicaStorage.open(dir, { maxSegmentBytes: 300, keepSnapshots: 2 })
+  for (let i = 1; i <= 60; i++) await storage.append({ entries: [entry(i)] })
+  const segmentsBefore = (await readdir(join(dir, 'wal'))).length
+  await storage.saveSnapshot(snapshot(20))
+  const after20 = (await readdir(join(dir, 'wal'))).length
+  t.ok(after20 < segmentsBefore, `${segmentsBefore} -> ${after20} segments`)
+  await storage.saveSnapshot(snapshot(50))
+  await storage.close()
+  t.equal((await readdir(join(dir, 'wal'))).length, after20, 'compaction stops at the oldest kept snapshot (20)')
+
+  const { storage: again, state } = await ReplicaStorage.open(dir)
+  t.same(state.snapshot, snapshot(50))
+  t.same(state.entries, entries(51, 60))
+  await again.close()
+
+  // The newest snapshot damaged: the older one is used and the log above it is still there.
+  const newest = join(dir, 'snapshots', 'snap-0000000000000050.snap')
+  const bytes = await readFile(newest)
+  bytes[bytes.length - 1]! ^= 0xff
+  await writeFile(newest, bytes)
+  const fallback = await ReplicaStorage.open(dir)
+  t.same(fallback.state.snapshot, snapshot(20))
+  t.same(fallback.state.entries, entries(21, 60))
+  t.equal(fallback.state.skippedSnapshots.length, 1)
+  await fallback.storage.close()
+})
+
+t.test('installSnapshot replaces the log; the log restarts above it', async (t) => {
+  const dir = await tempDir(t)
+  const { storage } = await ReplicaStorage.open(dir)
+  await storage.append({ entries: entries(1, 10) })
+  await storage.installSnapshot(snapshot(100, 4))
+  await storage.append({ entries: [entry(101, 4)] })
+  await storage.close()
+  const { storage: again, state } = await ReplicaStorage.open(dir)
+  t.same(state.snapshot, snapshot(100, 4))
+  t.same(state.entries, [entry(101, 4)])
+  await again.close()
+})
+
+t.test('a log that does not continue from any readable snapshot is an error', async (t) => {
+  const dir = await tempDir(t)
+  const { storage } = await ReplicaStorage.open(dir, { keepSnapshots: 1 })
+  await storage.installSnapshot(snapshot(100, 4))
+  await storage.append({ entries: [entry(101, 4)] })
+  await storage.close()
+  const only = join(dir, 'snapshots', 'snap-0000000000000100.snap')
+  await writeFile(only, new Uint8Array([1, 2, 3]))
+  await t.rejects(ReplicaStorage.open(dir), StorageGapError)
+})
