@@ -18,6 +18,12 @@ fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: npm ci"
-  npm ci --no-audit --no-fund --loglevel=error
+  if ! npm ci --no-audit --no-fund --loglevel=error; then
+    # npm 11 behind some registries leaves other platforms' optional packages (deno, msgpackr-extract
+    # builds) out of the lock file, and npm ci then refuses it (npm/cli#8320, #9342). npm install
+    # still takes every version the lock names.
+    echo "setup: npm ci refused the lock file; installing with npm install (same locked versions)"
+    npm install --no-audit --no-fund --loglevel=error
+  fi
 fi
 echo "setup: ready ($(nats-server --version), node $(node --version))"
