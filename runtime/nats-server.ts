@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { stopChild } from './process/stop-child.ts'
 
 export interface NatsServerHandle {
   readonly url: string
@@ -73,11 +74,7 @@ export async function startNatsServer(options: NatsServerOptions): Promise<NatsS
     port: readyPort,
     process: child,
     async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return
-      child.kill('SIGTERM')
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000)
-      await exited
-      clearTimeout(timer)
+      await stopChild(child, exited)
     },
   }
 }

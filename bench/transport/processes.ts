@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { stringify } from 'yaml'
 import { spawnHost, type HostProcess } from '../../runtime/process/host-process.ts'
+import { stopChild } from '../../runtime/process/stop-child.ts'
 
 export interface Stoppable {
   readonly name: string
@@ -63,11 +64,7 @@ export async function startRawPeer(
     name,
     pid: child.pid,
     async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return
-      child.kill('SIGTERM')
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000)
-      await exited
-      clearTimeout(timer)
+      await stopChild(child, exited)
     },
   }
 }

@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { stopChild } from './stop-child.ts'
 
 export type HostRuntime = 'node' | 'deno'
 
@@ -78,13 +79,6 @@ export function spawnHost(
     ready,
     exited,
     lines,
-    async stop(signal: NodeJS.Signals = 'SIGTERM') {
-      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode
-      child.kill(signal)
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
-      const code = await exited
-      clearTimeout(timer)
-      return code
-    },
+    stop: (signal: NodeJS.Signals = 'SIGTERM') => stopChild(child, exited, { signal, killAfterMs: 10_000 }),
   }
 }
