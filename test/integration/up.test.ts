@@ -70,7 +70,7 @@ t.test('up - a host killed with SIGKILL is restarted and status returns to 2/2',
   process.kill(victim!, 'SIGKILL')
 
   const exitedAt = await output.waitForLine((l) => l.startsWith('host worker-1 exited'), { from: mark, what: 'the "exited ... restarting" line' })
-  t.match(output.lines[exitedAt], /^host worker-1 exited \(code null\); restarting in \d+ ms \(see .*worker-1\.log\)$/, 'up reports the exit and the restart delay')
+  t.match(output.lines[exitedAt], /^host worker-1 exited \(killed by SIGKILL\); restarting in \d+ ms \(see .*worker-1\.log\)$/, 'up reports the exit and the restart delay')
 
   const replacement = await waitFor(() => (readyCount('worker-1') > readyBefore ? hostPid('worker-1') : undefined), {
     timeoutMs: 30_000,
