@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what actorkube needs on a fresh Debian machine: nats-server (apt) and the npm packages.
+# Installs what actorkube needs on a fresh Debian machine: nats-server and etcd-server (apt) and the
+# npm packages.
 # Safe to run again: it skips what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +15,12 @@ apt_install() {
 if ! command -v nats-server >/dev/null 2>&1; then
   echo "setup: installing nats-server (Debian package)"
   apt_install nats-server
+fi
+
+# Only the store benchmark (`npm run bench -- etcd`) needs etcd; the tests do not.
+if ! command -v etcd >/dev/null 2>&1; then
+  echo "setup: installing etcd-server (Debian package, for the store benchmark)"
+  apt_install etcd-server
 fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
