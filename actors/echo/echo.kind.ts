@@ -6,6 +6,7 @@ export const echoKind: ActorKind<EchoOptions> = {
   component: 'echo',
   logic: echoMachine,
   accepts: ECHO_ACCEPTS,
+  batchable: new Set(['echo.ping']),
   parseOptions(raw) {
     const o = optionsObject(raw, 'echo')
     return { blastBatch: positiveNumber(o.blastBatch, 'echo.blastBatch', 512) }

@@ -7,7 +7,7 @@
 import { assign, enqueueActions, sendTo, setup } from 'xstate'
 import type { ActorInput } from '../kit/actor-kind.ts'
 import type { Address } from '../kit/address.ts'
-import { NETWORK, request, respond, send, type Inbound, type NetOutcome } from '../kit/network.ts'
+import { NETWORK, request, respond, send, sendMany, type Inbound, type NetBatch, type NetOutcome } from '../kit/network.ts'
 import { placeholderNetwork } from '../kit/placeholder-network.ts'
 
 export interface EchoOptions {
@@ -15,8 +15,10 @@ export interface EchoOptions {
   readonly blastBatch: number
 }
 
+type Ping = { type: 'echo.ping'; seq: number; payload?: Uint8Array; report?: Address } & Inbound
+
 export type EchoEvent =
-  | ({ type: 'echo.ping'; seq: number; payload?: Uint8Array; report?: Address } & Inbound)
+  | Ping
   | ({ type: 'echo.stats' } & Inbound)
   | ({ type: 'echo.blast'; to: Address; count: number; payloadBytes?: number; report?: Address } & Inbound)
   | ({ type: 'echo.pingpong'; to: Address; count: number; timeoutMs?: number; report?: Address } & Inbound)
@@ -77,7 +79,7 @@ export const echoMachine = setup({
   types: {
     input: {} as ActorInput<EchoOptions>,
     context: {} as EchoContext,
-    events: {} as EchoEvent | NetOutcome,
+    events: {} as EchoEvent | NetOutcome | NetBatch,
   },
   actors: { network: placeholderNetwork },
 }).createMachine({
@@ -112,6 +114,25 @@ export const echoMachine = setup({
         ],
       },
     ],
+    // A stream of pings handed over at once (the kind declares echo.ping batchable): one transition.
+    'net.batch': {
+      actions: enqueueActions(({ context, event, enqueue }) => {
+        // The host batches only the types echo's kind declares batchable: echo.ping.
+        const pings = event.events as unknown as readonly Ping[]
+        const last = pings[pings.length - 1]
+        if (!last) return
+        const received = context.received + pings.length
+        enqueue.assign({ received, lastSeq: last.seq })
+        let count = context.received
+        for (const ping of pings) {
+          count++
+          if (ping.replyTo === undefined && ping.report === undefined) continue
+          const pong = { type: 'echo.pong', seq: ping.seq, by: context.id, host: context.host, received: count }
+          if (ping.replyTo) enqueue.sendTo(NETWORK, respond(ping.replyTo, pong))
+          if (ping.report) enqueue.sendTo(NETWORK, send(ping.report, pong))
+        }
+      }),
+    },
     'echo.stats': {
       guard: ({ event }) => event.replyTo !== undefined,
       actions: sendTo(NETWORK, ({ context, event }) =>
@@ -208,19 +229,17 @@ export const echoMachine = setup({
         const blast = context.blast
         if (!blast) return
         const n = Math.min(blast.remaining, context.batch)
+        const pings: Ping[] = []
         for (let i = 0; i < n; i++) {
-          const seq = blast.next + i
           const last = blast.remaining - i === 1
-          enqueue.sendTo(
-            NETWORK,
-            send(blast.to, {
-              type: 'echo.ping',
-              seq,
-              ...(blast.payload ? { payload: blast.payload } : {}),
-              ...(last && blast.report ? { report: blast.report } : {}),
-            }),
-          )
+          pings.push({
+            type: 'echo.ping',
+            seq: blast.next + i,
+            ...(blast.payload ? { payload: blast.payload } : {}),
+            ...(last && blast.report ? { report: blast.report } : {}),
+          })
         }
+        if (n > 0) enqueue.sendTo(NETWORK, sendMany(blast.to, pings))
         enqueue.assign({ blast: { ...blast, remaining: blast.remaining - n, next: blast.next + n } })
       }),
       always: { guard: ({ context }) => (context.blast?.remaining ?? 0) === 0, target: 'idle', actions: assign({ blast: undefined }) },

@@ -26,6 +26,12 @@ export interface ActorKind<Options = unknown> {
   readonly accepts: ReadonlySet<string>
   /** Validates the `options` a host config gives; throws a TypeError naming the field. */
   readonly parseOptions: (raw: unknown) => Options
+  /**
+   * Inbound types the machine also accepts inside a `net.batch` event (see NetBatch): when many
+   * arrive at once the host hands them over together. Optional; without it every message is its
+   * own event.
+   */
+  readonly batchable?: ReadonlySet<string>
   /** Subjects beyond the actor's own inbox (e.g. a broadcast topic). */
   readonly topics?: (id: string, options: Options) => readonly Address[]
 }

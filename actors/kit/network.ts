@@ -15,6 +15,13 @@ export interface NetSend {
   readonly event: OutboundEvent
 }
 
+/** Many one-way messages to one address in one command: one XState action instead of one each. */
+export interface NetSendMany {
+  readonly type: 'net.sendMany'
+  readonly to: Address
+  readonly events: readonly OutboundEvent[]
+}
+
 export interface NetRequest {
   readonly type: 'net.request'
   /** Chosen by the caller; echoed in the outcome event. */
@@ -32,7 +39,7 @@ export interface NetRespond {
   readonly event: OutboundEvent
 }
 
-export type NetCommand = NetSend | NetRequest | NetRespond
+export type NetCommand = NetSend | NetSendMany | NetRequest | NetRespond
 
 export interface NetReply {
   readonly type: 'net.reply'
@@ -51,12 +58,23 @@ export interface NetFailed {
 
 export type NetOutcome = NetReply | NetFailed
 
+/**
+ * One-way inbound events of the types an actor kind declares `batchable`, arriving together, in
+ * arrival order. Only such types ever appear in `events`, and never a request (no `replyTo`).
+ */
+export interface NetBatch {
+  readonly type: 'net.batch'
+  readonly events: readonly WireEvent[]
+}
+
 /** Present on an inbound event that was sent as a request: pass it to {@link respond}. */
 export interface Inbound {
   readonly replyTo?: string
 }
 
 export const send = <E extends OutboundEvent>(to: Address, event: E): NetSend => ({ type: 'net.send', to, event })
+
+export const sendMany = (to: Address, events: readonly OutboundEvent[]): NetSendMany => ({ type: 'net.sendMany', to, events })
 
 export const request = <E extends OutboundEvent>(
   requestId: string,

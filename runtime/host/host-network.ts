@@ -12,6 +12,7 @@ import type { Tracing } from '../telemetry.ts'
 import { NoRespondersError, RequestTimeoutError, type Requester } from '../transport/requester.ts'
 import type { InboundMessage, Subscription, Transport } from '../transport/transport.ts'
 import { DedupCache, IN_PROGRESS } from './dedup-cache.ts'
+import { Mailbox } from './mailbox.ts'
 
 /** Header carrying the id that makes a retried message idempotent. */
 export const MSG_ID_HEADER = 'ak-msg-id'
@@ -35,6 +36,8 @@ export interface HostNetworkOptions {
   readonly maxMessageBytes: number
   /** Unique per host process: message ids must not repeat across restarts. */
   readonly incarnation: string
+  /** When a mailbox flushes its batch: after the current turn (default: a microtask). */
+  readonly defer?: (flush: () => void) => void
 }
 
 interface PausedActor {
@@ -66,14 +69,17 @@ export class HostNetwork {
   logicFor(kind: ActorKind, actorKey: string, id: string, options: unknown): AnyActorLogic {
     const actorId = actorKey
     const addresses: Address[] = [{ component: kind.component, instance: id }, ...(kind.topics?.(id, options) ?? [])]
+    // Batches would hide each message's own handle span, so tracing turns batching off.
+    const batchable = this.#o.tracing.enabled ? undefined : kind.batchable
     return fromCallback<NetCommand>(({ sendBack, receive }) => {
       let open = true
       const deliver = (event: WireEvent) => {
         if (open) sendBack(event)
       }
+      const mailbox = new Mailbox({ deliver, batchable, defer: this.#o.defer ?? queueMicrotask, metrics: this.#o.metrics })
       const subscriptions: Subscription[] = addresses.map((address) => {
         const subject = subjectFor(this.#o.cluster, address)
-        return this.#o.transport.subscribe(subject, (message) => this.#inbound(actorId, kind, message, deliver))
+        return this.#o.transport.subscribe(subject, (message) => this.#inbound(actorId, kind, message, mailbox, deliver))
       })
       receive((command) => this.#whenRunning(actorId, () => this.#outbound(actorId, command, deliver)))
       return () => {
@@ -106,17 +112,28 @@ export class HostNetwork {
     paused.work.push(work)
   }
 
-  #inbound(actorId: string, kind: ActorKind, message: InboundMessage, deliver: (event: WireEvent) => void): void {
-    this.#whenRunning(actorId, () => this.#accept(actorId, kind, message, deliver))
+  #inbound(actorId: string, kind: ActorKind, message: InboundMessage, mailbox: Mailbox, deliver: (event: WireEvent) => void): void {
+    this.#whenRunning(actorId, () => {
+      const event = this.#accept(actorId, kind, message)
+      if (event === undefined || mailbox.offer(event)) return
+      mailbox.flush()
+      const started = performance.now()
+      if (this.#o.tracing.enabled) this.#o.tracing.handle(message.subject, event.type, message.headers, () => deliver(event))
+      else deliver(event)
+      this.#o.metrics.messageHandled(event.type, (performance.now() - started) / 1000)
+    })
   }
 
-  #accept(actorId: string, kind: ActorKind, message: InboundMessage, deliver: (event: WireEvent) => void): void {
+  /** The event to deliver, or undefined when the message was dropped (and, if a request, refused). */
+  #accept(actorId: string, kind: ActorKind, message: InboundMessage): WireEvent | undefined {
     const decoded = decodeEvent(message.data, this.#o.maxMessageBytes)
     if (decoded instanceof DecodeFailure) {
-      return this.#refuse(message, decoded.reason, actorId, `${decoded.reason} message on ${message.subject}: ${decoded.detail}`)
+      this.#refuse(message, decoded.reason, actorId, `${decoded.reason} message on ${message.subject}: ${decoded.detail}`)
+      return undefined
     }
     if (!kind.accepts.has(decoded.type)) {
-      return this.#refuse(message, 'unknown-type', actorId, `event type ${JSON.stringify(decoded.type)} is not one ${kind.component} accepts`)
+      this.#refuse(message, 'unknown-type', actorId, `event type ${JSON.stringify(decoded.type)} is not one ${kind.component} accepts`)
+      return undefined
     }
     const messageId = message.headers?.[MSG_ID_HEADER]
     if (messageId !== undefined) {
@@ -124,19 +141,29 @@ export class HostNetwork {
       if (seen !== undefined) {
         this.#o.metrics.dropped('duplicate')
         if (seen !== IN_PROGRESS && message.reply) this.#o.transport.publish(message.reply, seen)
-        return
+        return undefined
       }
       this.#dedup.set(messageId, IN_PROGRESS)
     }
-    const event: WireEvent = message.reply ? { ...decoded, replyTo: replyToken(message.reply, messageId) } : decoded
-    const started = performance.now()
-    if (this.#o.tracing.enabled) this.#o.tracing.handle(message.subject, decoded.type, message.headers, () => deliver(event))
-    else deliver(event)
-    this.#o.metrics.messageHandled(decoded.type, (performance.now() - started) / 1000)
+    return message.reply ? { ...decoded, replyTo: replyToken(message.reply, messageId) } : decoded
   }
 
   #outbound(actorId: string, command: NetCommand, deliver: (event: WireEvent) => void): void {
     switch (command.type) {
+      case 'net.sendMany': {
+        if (!Array.isArray(command.events) || command.events.length === 0) return
+        const subject = this.#subjectFor(actorId, command.to)
+        if (subject === undefined) {
+          // #subjectFor counted (and logged) one drop; every message of the batch is one.
+          for (let i = 1; i < command.events.length; i++) this.#o.metrics.dropped('invalid')
+          return
+        }
+        for (const event of command.events) {
+          const data = this.#encode(actorId, event)
+          if (data) this.#publish(subject, event.type, data)
+        }
+        return
+      }
       case 'net.send': {
         const subject = this.#subjectFor(actorId, command.to)
         const data = subject === undefined ? undefined : this.#encode(actorId, command.event)

@@ -22,6 +22,8 @@ export interface HostDeps {
   readonly log: Logger
   readonly metrics: HostMetrics
   readonly tracing: Tracing
+  /** When batched inbound events are flushed; simulation passes a zero-delay virtual timer. */
+  readonly defer?: (flush: () => void) => void
 }
 
 /** Names an actor within a host: ids are unique per component, not across components. */
@@ -71,6 +73,7 @@ export class Host {
       tracing: deps.tracing,
       maxMessageBytes: config.maxMessageBytes,
       incarnation: `${config.host}-${Math.floor(random() * 2 ** 32).toString(36)}`,
+      ...(deps.defer ? { defer: deps.defer } : {}),
     })
     const network = this.network
     const actorKeys = config.actors.map((spec) => actorKey(actorKinds[spec.kind]!.component, spec.id))

@@ -43,6 +43,8 @@ export class Simulation {
       log: this.#log.child({ host: config.host }),
       metrics: noMetrics,
       tracing: disabledTracing,
+      // A batch closes at the end of the virtual instant its first message arrived in.
+      defer: (flush) => this.clock.setTimeout(flush, 0),
     })
     this.hosts.set(config.host, host)
     return host

@@ -34,6 +34,13 @@ function fakeNetwork() {
   }
 }
 
+/** One-way sends as single messages, whether they went as net.send or inside a net.sendMany. */
+function sends(commands: readonly NetCommand[]): NetSend[] {
+  return commands.flatMap((c): NetSend[] =>
+    c.type === 'net.send' ? [c] : c.type === 'net.sendMany' ? c.events.map((event) => ({ type: 'net.send', to: c.to, event })) : [],
+  )
+}
+
 function echo(options: EchoOptions = { blastBatch: 512 }) {
   const clock = new SimulatedClock()
   const net = fakeNetwork()
@@ -94,10 +101,9 @@ t.test('echo - a blast sends count pings in batches, yielding between batches', 
   actor.send({ type: 'echo.blast', to: E2, count: 5, report: REPORT, replyTo: 'r' })
   const first = net.take()
   t.strictSame(first[0], { type: 'net.respond', replyTo: 'r', event: { type: 'echo.blast.started', count: 5 } })
-  t.strictSame(first.slice(1).map((c) => (c as NetSend).event), [
-    { type: 'echo.ping', seq: 0 },
-    { type: 'echo.ping', seq: 1 },
-  ], 'first batch at once')
+  t.strictSame(first.slice(1), [
+    { type: 'net.sendMany', to: E2, events: [{ type: 'echo.ping', seq: 0 }, { type: 'echo.ping', seq: 1 }] },
+  ], 'first batch at once, as one command')
   t.equal(actor.getSnapshot().value, 'blasting')
 
   // An inbound ping between batches is answered before the next batch.
@@ -105,13 +111,13 @@ t.test('echo - a blast sends count pings in batches, yielding between batches', 
   t.equal(net.take().length, 1)
 
   clock.increment(0)
-  t.strictSame(net.take().map((c) => (c as NetSend).event), [
+  t.strictSame(sends(net.take()).map((c) => c.event), [
     { type: 'echo.ping', seq: 2 },
     { type: 'echo.ping', seq: 3 },
   ])
   clock.increment(0)
-  const last = net.take() as NetSend[]
-  t.strictSame(last, [{ type: 'net.send', to: E2, event: { type: 'echo.ping', seq: 4, report: REPORT } }], 'only the last ping carries report')
+  const last = net.take()
+  t.strictSame(last, [{ type: 'net.sendMany', to: E2, events: [{ type: 'echo.ping', seq: 4, report: REPORT }] }], 'only the last ping carries report')
   t.equal(actor.getSnapshot().value, 'idle')
   t.equal(actor.getSnapshot().context.blast, undefined)
   clock.increment(1_000)
@@ -123,13 +129,13 @@ t.test('echo - a blast is ignored while another runs, accepted afterwards', asyn
   actor.send({ type: 'echo.blast', to: E2, count: 2 })
   actor.send({ type: 'echo.blast', to: REPORT, count: 50, replyTo: 'r' })
   clock.increment(0)
-  const sent = net.take() as NetSend[]
+  const sent = sends(net.take())
   t.strictSame(sent.map((c) => [c.to.instance, c.event.type]), [
     ['e2', 'echo.ping'],
     ['e2', 'echo.ping'],
   ], 'the second blast sent nothing and was not acknowledged')
   actor.send({ type: 'echo.blast', to: REPORT, count: 1 })
-  t.strictSame((net.take() as NetSend[]).map((c) => c.to.instance), ['reporter'])
+  t.strictSame(sends(net.take()).map((c) => c.to.instance), ['reporter'])
 })
 
 t.test('echo - blast counts are floored and clamped at zero', async (t) => {
@@ -142,7 +148,7 @@ t.test('echo - blast counts are floored and clamped at zero', async (t) => {
     const { clock, net, actor } = echo({ blastBatch: 10 })
     actor.send({ type: 'echo.blast', to: E2, count })
     clock.increment(0)
-    t.equal(net.take().length, want, `count ${count}`)
+    t.equal(sends(net.take()).length, want, `count ${count}`)
     t.equal(actor.getSnapshot().value, 'idle')
   }
 })
@@ -150,7 +156,7 @@ t.test('echo - blast counts are floored and clamped at zero', async (t) => {
 t.test('echo - payloadBytes puts a zeroed payload of that size on every ping', async (t) => {
   const { net, actor } = echo({ blastBatch: 10 })
   actor.send({ type: 'echo.blast', to: E2, count: 2, payloadBytes: 16 })
-  const pings = (net.take() as NetSend[]).map((c) => c.event as { payload?: Uint8Array })
+  const pings = sends(net.take()).map((c) => c.event as { payload?: Uint8Array })
   t.equal(pings.length, 2)
   for (const ping of pings) t.strictSame(ping.payload, new Uint8Array(16))
 })
@@ -267,4 +273,25 @@ t.test('echo - pings are still answered during a pingpong, and a blast waits for
   actor.send({ type: 'echo.blast', to: E2, count: 3 })
   t.match(net.take(), [{ type: 'net.respond', event: { type: 'echo.pong' } }], 'pong yes, blast no')
   t.equal(actor.getSnapshot().value, 'pingponging')
+})
+
+t.test('echo - a net.batch of pings counts them all in one transition and answers the ones that ask', async (t) => {
+  const { net, actor } = echo()
+  net.deliver({
+    type: 'net.batch',
+    events: [
+      { type: 'echo.ping', seq: 1 },
+      { type: 'echo.ping', seq: 2, replyTo: 'r2' },
+      { type: 'echo.ping', seq: 3 },
+      { type: 'echo.ping', seq: 4, report: REPORT },
+    ],
+  })
+  t.match(actor.getSnapshot().context, { received: 4, lastSeq: 4 })
+  t.strictSame(net.take(), [
+    { type: 'net.respond', replyTo: 'r2', event: { type: 'echo.pong', seq: 2, by: 'e1', host: 'h1', received: 2 } },
+    { type: 'net.send', to: REPORT, event: { type: 'echo.pong', seq: 4, by: 'e1', host: 'h1', received: 4 } },
+  ], 'pongs carry the count as of their own ping')
+  net.deliver({ type: 'net.batch', events: [] })
+  t.match(actor.getSnapshot().context, { received: 4 }, 'an empty batch changes nothing')
+  t.ok(echoKind.batchable?.has('echo.ping'), 'echo declares pings batchable')
 })
