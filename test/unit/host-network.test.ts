@@ -268,23 +268,29 @@ function recordingMetrics() {
   return { metrics, dropped }
 }
 
-/** A probe actor on its own HostNetwork next to a simulated host carrying echo e1. */
-function probeWorld() {
-  const w = world()
-  const transport = w.sim.client('probe-host')
+/** A second host's network edge on the simulation's bus, recording what it drops. */
+function extraHostNetwork(w: ReturnType<typeof world>, host: string, maxMessageBytes: number) {
+  const transport = w.sim.client(host)
   const { metrics, dropped } = recordingMetrics()
   const network = new HostNetwork({
     cluster: 'c1',
-    host: 'probe-host',
+    host,
     transport,
     requester: new Requester(transport, w.sim.clock),
     clock: w.sim.clock,
     log: silentLogger,
     metrics,
     tracing: disabledTracing,
-    maxMessageBytes: 256,
-    incarnation: 'probe-1',
+    maxMessageBytes,
+    incarnation: `${host}-1`,
   })
+  return { network, dropped }
+}
+
+/** A probe actor on its own HostNetwork next to a simulated host carrying echo e1. */
+function probeWorld() {
+  const w = world()
+  const { network, dropped } = extraHostNetwork(w, 'probe-host', 256)
   const actor = createActor(probeMachine.provide({ actors: { network: network.logicFor(probeKind, 'probe/p', 'p', {}) } }), { clock: w.sim.clock })
   actor.start()
   const go = (command: Omit<NetRequest, 'type' | 'event'> & { event: WireEvent }) => actor.send({ type: 'go', command: { type: 'net.request', ...command } })
@@ -378,20 +384,7 @@ const slowMachine = setup({
 
 t.test('host-network - a retry while the first copy is still being handled is dropped; later ones get the reply', async (t) => {
   const w = world()
-  const transport = w.sim.client('slow-host')
-  const { metrics, dropped } = recordingMetrics()
-  const network = new HostNetwork({
-    cluster: 'c1',
-    host: 'slow-host',
-    transport,
-    requester: new Requester(transport, w.sim.clock),
-    clock: w.sim.clock,
-    log: silentLogger,
-    metrics,
-    tracing: disabledTracing,
-    maxMessageBytes: 1_024,
-    incarnation: 'slow-1',
-  })
+  const { network, dropped } = extraHostNetwork(w, 'slow-host', 1_024)
   const kind: ActorKind = { component: 'slow', logic: slowMachine, accepts: new Set(['slow.ask']), parseOptions: () => ({}) }
   const actor = createActor(slowMachine.provide({ actors: { network: network.logicFor(kind, 'slow/s', 's', {}) } }), { clock: w.sim.clock })
   actor.start()
