@@ -17,6 +17,10 @@ const SUITES: Readonly<Record<string, { description: string; load: () => Promise
     description: 'raw NATS client vs actor-to-actor through the runtime: one-way throughput and sequential request/reply',
     load: async () => (await import('./transport/suite.ts')).transportSuite,
   },
+  disk: {
+    description: 'write-ahead log group commit: durable 256-byte appends/s with 1, 16 and 256 concurrent appenders',
+    load: async () => (await import('./disk/wal-suite.ts')).diskSuite,
+  },
   etcd: {
     description: 'real etcd (Debian etcd-server), 1 and 3 members, fsync on: put throughput/latency at C=1/16/256, watch events, leader failover',
     load: async () => (await import('./store/etcd-suite.ts')).etcdSuite,
