@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { onLines } from './process/lines.ts'
 import { stopChild } from './process/stop-child.ts'
 
 export interface NatsServerHandle {
@@ -40,7 +41,6 @@ export async function startNatsServer(options: NatsServerOptions): Promise<NatsS
   )
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
   let port: number | undefined
-  let buffered = ''
   const ready = new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`nats-server did not become ready within ${options.startTimeoutMs ?? 10_000} ms`)), options.startTimeoutMs ?? 10_000)
     child.once('error', (error: NodeJS.ErrnoException) => {
@@ -51,20 +51,13 @@ export async function startNatsServer(options: NatsServerOptions): Promise<NatsS
       clearTimeout(timer)
       reject(new Error(`nats-server exited with code ${code} before it was ready`))
     })
-    child.stderr!.setEncoding('utf8')
-    child.stderr!.on('data', (chunk: string) => {
-      buffered += chunk
-      let newline: number
-      while ((newline = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, newline)
-        buffered = buffered.slice(newline + 1)
-        options.onLog?.(line)
-        const listening = /Listening for client connections on [^\s]+:(\d+)/.exec(line)
-        if (listening) port = Number(listening[1])
-        if (line.includes('Server is ready') && port !== undefined) {
-          clearTimeout(timer)
-          resolve(port)
-        }
+    onLines(child.stderr!, (line) => {
+      options.onLog?.(line)
+      const listening = /Listening for client connections on [^\s]+:(\d+)/.exec(line)
+      if (listening) port = Number(listening[1])
+      if (line.includes('Server is ready') && port !== undefined) {
+        clearTimeout(timer)
+        resolve(port)
       }
     })
   })

@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { onLines } from './lines.ts'
 import { stopChild } from './stop-child.ts'
 
 export type HostRuntime = 'node' | 'deno'
@@ -46,26 +47,18 @@ export function spawnHost(
   const lines: string[] = []
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
   const ready = new Promise<Record<string, unknown>>((resolve, reject) => {
-    let buffered = ''
     let stderr = ''
-    const onData = (chunk: string) => {
-      buffered += chunk
-      let newline: number
-      while ((newline = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, newline)
-        buffered = buffered.slice(newline + 1)
-        lines.push(line)
-        options.onLine?.(line)
-        if (line.includes('"host ready"')) {
-          try {
-            resolve(JSON.parse(line) as Record<string, unknown>)
-          } catch {
-            // a non-JSON line that happens to contain the phrase: keep waiting
-          }
+    onLines(child.stdout!, (line) => {
+      lines.push(line)
+      options.onLine?.(line)
+      if (line.includes('"host ready"')) {
+        try {
+          resolve(JSON.parse(line) as Record<string, unknown>)
+        } catch {
+          // a non-JSON line that happens to contain the phrase: keep waiting
         }
       }
-    }
-    child.stdout!.setEncoding('utf8').on('data', onData)
+    })
     child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
       stderr += chunk
       options.onLine?.(chunk.trimEnd())

@@ -4,6 +4,7 @@
  */
 import type { ChildProcess } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
+import { onLines } from '../../runtime/process/lines.ts'
 import { waitFor } from './wait.ts'
 
 export interface LineLog {
@@ -15,19 +16,8 @@ export interface LineLog {
 /** Collects a child's stdout (and stderr, prefixed `stderr: `) line by line. */
 export function collectLines(child: ChildProcess): LineLog {
   const lines: string[] = []
-  const split = (prefix: string) => {
-    let buffered = ''
-    return (chunk: string) => {
-      buffered += chunk
-      let newline: number
-      while ((newline = buffered.indexOf('\n')) >= 0) {
-        lines.push(prefix + buffered.slice(0, newline))
-        buffered = buffered.slice(newline + 1)
-      }
-    }
-  }
-  child.stdout?.setEncoding('utf8').on('data', split(''))
-  child.stderr?.setEncoding('utf8').on('data', split('stderr: '))
+  if (child.stdout) onLines(child.stdout, (line) => lines.push(line))
+  if (child.stderr) onLines(child.stderr, (line) => lines.push(`stderr: ${line}`))
   return {
     lines,
     waitForLine: (predicate, options = {}) =>
