@@ -7,7 +7,7 @@
 import { assign, enqueueActions, sendTo, setup } from 'xstate'
 import type { ActorInput } from '../kit/actor-kind.ts'
 import type { Address } from '../kit/address.ts'
-import { NETWORK, request, respond, send, sendMany, type Inbound, type NetBatch, type NetOutcome } from '../kit/network.ts'
+import { NETWORK, request, respond, send, sendMany, type Inbound, type NetBatch, type NetCommand, type NetOutcome } from '../kit/network.ts'
 import { placeholderNetwork } from '../kit/placeholder-network.ts'
 
 export interface EchoOptions {
@@ -72,6 +72,16 @@ const pingPongRequestId = (p: PingPong): string => `pp.${p.run}.${p.done}`
 /** A count off the wire as a whole number >= 0; anything else (NaN would never finish a run) is 0. */
 const wholeCount = (count: unknown): number => (typeof count === 'number' && Number.isFinite(count) ? Math.max(0, Math.floor(count)) : 0)
 
+/** What a ping asks for: a pong to its requester and/or its report address, carrying the count so far. */
+function answers(context: EchoContext, ping: Ping, received: number): NetCommand[] {
+  if (ping.replyTo === undefined && ping.report === undefined) return []
+  const pong = { type: 'echo.pong', seq: ping.seq, by: context.id, host: context.host, received }
+  const commands: NetCommand[] = []
+  if (ping.replyTo) commands.push(respond(ping.replyTo, pong))
+  if (ping.report) commands.push(send(ping.report, pong))
+  return commands
+}
+
 /** Blast payloads stay well under any host's message limit; a larger request is clamped, not obeyed. */
 export const MAX_BLAST_PAYLOAD_BYTES = 64 * 1024
 
@@ -107,9 +117,7 @@ export const echoMachine = setup({
         actions: [
           assign(({ context, event }) => ({ received: context.received + 1, lastSeq: event.seq })),
           enqueueActions(({ context, event, enqueue }) => {
-            const pong = { type: 'echo.pong', seq: event.seq, by: context.id, host: context.host, received: context.received }
-            if (event.replyTo) enqueue.sendTo(NETWORK, respond(event.replyTo, pong))
-            if (event.report) enqueue.sendTo(NETWORK, send(event.report, pong))
+            for (const command of answers(context, event, context.received)) enqueue.sendTo(NETWORK, command)
           }),
         ],
       },
@@ -126,10 +134,7 @@ export const echoMachine = setup({
         let count = context.received
         for (const ping of pings) {
           count++
-          if (ping.replyTo === undefined && ping.report === undefined) continue
-          const pong = { type: 'echo.pong', seq: ping.seq, by: context.id, host: context.host, received: count }
-          if (ping.replyTo) enqueue.sendTo(NETWORK, respond(ping.replyTo, pong))
-          if (ping.report) enqueue.sendTo(NETWORK, send(ping.report, pong))
+          for (const command of answers(context, ping, count)) enqueue.sendTo(NETWORK, command)
         }
       }),
     },
