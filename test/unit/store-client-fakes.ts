@@ -5,7 +5,7 @@
  */
 import type { KeyValue, WatchEvent } from '../../actors/store/mvcc/types.ts'
 import { replicaAddress, watchAddress, type WatchEventsPush } from '../../actors/store/replica/protocol.ts'
-import { decodeEvent, DecodeFailure, encodeEvent, type OutboundEvent, type WireEvent } from '../../runtime/codec.ts'
+import { decodeEvent, DecodeFailure, encodeEvent, type WireEvent } from '../../runtime/codec.ts'
 import { seededRandom } from '../../runtime/random.ts'
 import { MemoryNetwork, type MemoryTransport } from '../../runtime/sim/memory-network.ts'
 import { VirtualClock } from '../../runtime/sim/virtual-clock.ts'
@@ -29,7 +29,7 @@ interface FakeWatch {
 }
 
 /** Returns true when it answered (or deliberately ignored) the request itself. */
-export type Intercept = (request: WireEvent, respond: (event: OutboundEvent) => void) => boolean
+export type Intercept = (request: WireEvent, respond: (event: WireEvent) => void) => boolean
 
 export class FakeReplica {
   readonly id: string
@@ -69,7 +69,7 @@ export class FakeReplica {
     const request = decodeEvent(message.data, MAX)
     if (request instanceof DecodeFailure) throw new Error(`fake replica got ${request.reason}`)
     this.seen.push({ request, msgId: message.headers?.['ak-msg-id'] })
-    const respond = (event: OutboundEvent) => {
+    const respond = (event: WireEvent) => {
       if (message.reply) this.transport.publish(message.reply, encodeEvent(event, MAX))
     }
     if (this.silent) return
