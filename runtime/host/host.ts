@@ -12,7 +12,7 @@ import { Requester } from '../transport/requester.ts'
 import type { Transport } from '../transport/transport.ts'
 import type { HostConfig } from './config.ts'
 import { HostNetwork } from './host-network.ts'
-import { actorKinds } from './kinds.ts'
+import { actorKinds, hostServices, type HostServices } from './kinds.ts'
 
 export interface HostDeps {
   /** The raw transport; the host wraps it for fault injection. It is not closed by {@link Host.stop}. */
@@ -50,6 +50,7 @@ export class Host {
   readonly #chaos: ChaosController
   readonly #root: Actor<AnyStateMachine>
   readonly #supervised: Supervised[]
+  readonly #services: HostServices[] = []
 
   constructor(config: HostConfig, deps: HostDeps) {
     this.config = config
@@ -97,7 +98,9 @@ export class Host {
     const children = config.actors.map((spec) => {
       const kind = actorKinds[spec.kind]!
       const key = actorKey(kind.component, spec.id)
-      const logic = kind.logic.provide({ actors: { network: this.network.logicFor(kind, key, spec.id, spec.options) } })
+      const services = hostServices[spec.kind]?.(spec.options, { log: log.child({ actor: key }) })
+      if (services) this.#services.push(services)
+      const logic = kind.logic.provide({ actors: { network: this.network.logicFor(kind, key, spec.id, spec.options), ...services?.logic } })
       const input: ActorInput = { id: spec.id, host: config.host, options: spec.options, env }
       return {
         id: key,
@@ -130,6 +133,7 @@ export class Host {
     this.#root.stop()
     this.#requester.close()
     this.#deps.metrics.setActorsRunning(0)
+    await Promise.all(this.#services.map((s) => s.close()))
     await this.faults.flush()
     this.#deps.log.info('host stopped')
   }

@@ -1,9 +1,37 @@
+import type { AnyActorLogic } from 'xstate'
 import type { ActorKind } from '../../actors/kit/actor-kind.ts'
 import { echoKind } from '../../actors/echo/echo.kind.ts'
 import { memberKind } from '../../actors/membership/member.kind.ts'
+import { DISK } from '../../actors/store/replica/protocol.ts'
+import type { StoreOptions } from '../../actors/store/replica/replica.machine.ts'
+import { storeKind } from '../../actors/store/replica/store.kind.ts'
+import type { Logger } from '../log.ts'
+import { DiskService } from '../store/disk-service.ts'
 
 /** Every actor kind a host config may name. Later components register here. */
 export const actorKinds: Readonly<Record<string, ActorKind>> = {
   echo: echoKind as ActorKind,
   member: memberKind as ActorKind,
+  store: storeKind as ActorKind,
+}
+
+/**
+ * Children beyond `network` that a kind's machine invokes, provided by the host: the I/O edges
+ * (disk, processes) an actor may not touch itself. They outlive actor restarts; the host closes
+ * them on stop.
+ */
+export interface HostServices {
+  readonly logic: Readonly<Record<string, AnyActorLogic>>
+  close(): Promise<void>
+}
+
+type ServiceFactory = (options: unknown, deps: { readonly log: Logger }) => HostServices
+
+export const hostServices: Readonly<Record<string, ServiceFactory>> = {
+  store: (options, { log }) => {
+    const disk = new DiskService({ dir: (options as StoreOptions).dataDir, log })
+    // The logic is built once: restarts invoke it again and wait for the previous close.
+    const logic = disk.logic()
+    return { logic: { [DISK]: logic }, close: () => disk.closed() }
+  },
 }

@@ -1,0 +1,107 @@
+/**
+ * The watches one replica serves. A watch is caught up from its start revision when it opens,
+ * then fed every applied change in its key range; changes collected during one step go out as
+ * one push per watch. Watches lapse unless their client keeps them alive, so a client that died
+ * does not leave work behind.
+ */
+import type { Address } from '../../kit/address.ts'
+import { rangeContains, toKeyRange, type KeyRange } from '../mvcc/key-range.ts'
+import type { WatchEvent } from '../mvcc/types.ts'
+import { watchAddress, type WatchEventsPush } from './protocol.ts'
+
+/** Events per push: a catch-up of a long history goes out in several pushes, each a bounded message. */
+export const EVENTS_PER_PUSH = 512
+
+interface Watcher {
+  readonly id: string
+  readonly clientId: string
+  readonly to: Address
+  readonly range: KeyRange
+  seq: number
+  aliveAt: number
+  pending: WatchEvent[]
+}
+
+export interface Push {
+  readonly to: Address
+  readonly event: WatchEventsPush
+}
+
+export class WatchHub {
+  readonly #watchers = new Map<string, Watcher>()
+
+  get size(): number {
+    return this.#watchers.size
+  }
+
+  has(watchId: string): boolean {
+    return this.#watchers.has(watchId)
+  }
+
+  /** Opens (or re-opens: the old one is replaced) a watch; `backlog` is its catch-up. */
+  open(o: { watchId: string; clientId: string; key: string; rangeEnd?: string; prefix?: boolean; now: number; backlog: readonly WatchEvent[] }): void {
+    this.#watchers.set(o.watchId, {
+      id: o.watchId,
+      clientId: o.clientId,
+      to: watchAddress(o.clientId),
+      range: toKeyRange(o.key, o.rangeEnd, o.prefix),
+      seq: 0,
+      aliveAt: o.now,
+      pending: [...o.backlog],
+    })
+  }
+
+  cancel(watchId: string): void {
+    this.#watchers.delete(watchId)
+  }
+
+  /** Renews the client's watches; returns the ids this replica does not hold. */
+  keepAlive(clientId: string, watchIds: readonly string[], now: number): string[] {
+    const missing: string[] = []
+    for (const id of watchIds) {
+      const w = this.#watchers.get(id)
+      if (w === undefined || w.clientId !== clientId) missing.push(id)
+      else w.aliveAt = now
+    }
+    return missing
+  }
+
+  /** Hands applied changes to the watches they concern (flushed by {@link drain}). */
+  offer(events: readonly WatchEvent[]): void {
+    if (events.length === 0 || this.#watchers.size === 0) return
+    for (const w of this.#watchers.values()) {
+      for (const e of events) if (rangeContains(w.range, e.kv.key)) w.pending.push(e)
+    }
+  }
+
+  /** One push per watch with news (several for a long catch-up). */
+  drain(revision: number): Push[] {
+    const pushes: Push[] = []
+    for (const w of this.#watchers.values()) {
+      if (w.pending.length === 0) continue
+      for (let i = 0; i < w.pending.length; i += EVENTS_PER_PUSH) {
+        pushes.push({ to: w.to, event: { type: 'store.events', watchId: w.id, seq: ++w.seq, events: w.pending.slice(i, i + EVENTS_PER_PUSH), revision } })
+      }
+      w.pending = []
+    }
+    return pushes
+  }
+
+  /** Ends every watch (this replica's history jumped, e.g. to a snapshot): clients re-open them. */
+  loseAll(reason: 'snapshot', revision: number): Push[] {
+    const pushes = [...this.#watchers.values()].map((w) => ({ to: w.to, event: { type: 'store.events' as const, watchId: w.id, seq: ++w.seq, events: [], revision, lost: reason } }))
+    this.#watchers.clear()
+    return pushes
+  }
+
+  /** Drops watches not renewed since `before`; tells their clients in case they are only slow. */
+  lapse(before: number, revision: number): Push[] {
+    const pushes: Push[] = []
+    for (const w of this.#watchers.values()) {
+      if (w.aliveAt >= before) continue
+      this.#watchers.delete(w.id)
+      pushes.push({ to: w.to, event: { type: 'store.events', watchId: w.id, seq: ++w.seq, events: [], revision, lost: 'lapsed' } })
+    }
+    return pushes
+  }
+}

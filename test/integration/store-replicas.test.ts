@@ -1,0 +1,125 @@
+/**
+ * Three store replicas in three host processes on a real nats-server: a leader is elected,
+ * writes commit, and the cluster survives kill -9 of the leader and a restart of everything.
+ */
+import t from 'tap'
+import { join } from 'node:path'
+import type { WireEvent } from '../../runtime/codec.ts'
+import { RawClient } from '../helpers/client.ts'
+import { startHost, type HostSpec, type TestHost } from '../helpers/hosts.ts'
+import { startNatsFor, type TeardownOwner } from '../helpers/nats.ts'
+import { delay, waitFor } from '../helpers/wait.ts'
+
+const VOTERS = ['s1', 's2', 's3']
+const store = (id: string) => ({ component: 'store', instance: id })
+const text = (s: string) => new TextEncoder().encode(s)
+const decode = (b: unknown) => new TextDecoder().decode(b as Uint8Array)
+
+interface Fixture {
+  readonly client: RawClient
+  readonly hosts: Map<string, TestHost>
+  start(id: string): Promise<TestHost>
+}
+
+async function fixture(t: TeardownOwner, options: Record<string, unknown> = {}): Promise<Fixture> {
+  const nats = await startNatsFor(t)
+  const spec = (id: string): HostSpec => ({
+    host: `h-${id}`,
+    maxMessageBytes: 4 * 1024 * 1024,
+    backoff: { initialMs: 50, maxMs: 500 },
+    actors: [{ kind: 'store', id, options: { dataDir: join(nats.dir, 'store', id), voters: VOTERS, ...options } }],
+  })
+  const hosts = new Map<string, TestHost>()
+  const start = async (id: string) => {
+    const host = await startHost(t, nats.dir, nats.url, spec(id))
+    hosts.set(id, host)
+    return host
+  }
+  await Promise.all(VOTERS.map(start))
+  const client = await RawClient.connectFor(t, nats.url)
+  return { client, hosts, start }
+}
+
+async function statuses(f: Fixture): Promise<WireEvent[]> {
+  const all = await Promise.all(VOTERS.map((id) => f.client.request(store(id), { type: 'store.status' }, { timeoutMs: 500 }).catch(() => undefined)))
+  return all.filter((s): s is WireEvent => s !== undefined)
+}
+
+async function leader(f: Fixture, except?: string): Promise<string> {
+  return waitFor(async () => (await statuses(f)).find((s) => s.role === 'leader' && s.id !== except)?.id as string | undefined, { timeoutMs: 15_000, what: 'a store leader' })
+}
+
+/** Like a client: follow redirects, rotate on timeouts, keep the request id. */
+async function write(f: Fixture, requestId: string, command: Record<string, unknown>): Promise<WireEvent> {
+  let id = VOTERS[0]!
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const reply = await f.client.request(store(id), { type: 'store.write', requestId, command }, { timeoutMs: 1000 }).catch(() => undefined)
+    if (reply?.type === 'store.result' || reply?.type === 'store.refused') return reply
+    if (reply?.type === 'store.redirect' && typeof reply.leader === 'string') {
+      id = reply.leader
+      continue
+    }
+    id = VOTERS[(VOTERS.indexOf(id) + 1) % VOTERS.length]!
+    await delay(50)
+  }
+  throw new Error(`write ${requestId} never committed`)
+}
+
+const put = (f: Fixture, requestId: string, key: string, value: string) => write(f, requestId, { type: 'put', key, value: text(value) })
+
+async function get(f: Fixture, id: string, key: string, serializable = false): Promise<WireEvent> {
+  return f.client.request(store(id), { type: 'store.read', request: { type: 'range', key }, serializable }, { timeoutMs: 2000 })
+}
+
+t.test('a leader is elected, writes commit on a majority, reads see them', async (t) => {
+  const f = await fixture(t)
+  const lead = await leader(f)
+  const r = await put(f, 'c-1', '/a', 'one')
+  t.equal(r.type, 'store.result')
+  t.match(r.result, { ok: true, type: 'put', revision: 2 })
+  const read = await get(f, lead, '/a')
+  t.equal(decode((read.result as { kvs: { value: Uint8Array }[] }).kvs[0]!.value), 'one')
+  // A retried write with the same id is answered from memory, not applied again.
+  const again = await put(f, 'c-1', '/a', 'one')
+  t.match(again.result, { ok: true, revision: 2 })
+  // Every replica applies it (serializable reads from followers).
+  await waitFor(async () => {
+    const reads = await Promise.all(VOTERS.map((id) => get(f, id, '/a', true)))
+    return reads.every((x) => (x.result as { kvs: unknown[] }).kvs.length === 1)
+  }, { timeoutMs: 5000, what: 'every replica to apply /a' })
+  // Followers redirect linearizable reads to the leader.
+  const follower = VOTERS.find((id) => id !== lead)!
+  t.match(await get(f, follower, '/a'), { type: 'store.redirect', leader: lead })
+  // Bad input is refused with a reason, and nothing is stored.
+  t.match(await write(f, 'c-bad', { type: 'put', key: 42 }), { type: 'store.refused', error: 'bad-request' })
+})
+
+t.test('kill -9 the leader: writes go on under a new leader; the old one catches up on restart', async (t) => {
+  const f = await fixture(t, { snapshotEvery: 20 })
+  const first = await leader(f)
+  for (let i = 0; i < 10; i++) await put(f, `k-${i}`, `/before/${i}`, `v${i}`)
+  await f.hosts.get(first)!.stop('SIGKILL')
+  const second = await leader(f, first)
+  t.not(second, first)
+  // Enough writes for the survivors to snapshot and compact: the old leader must catch up by snapshot.
+  for (let i = 0; i < 60; i++) await put(f, `k2-${i}`, `/after/${i}`, `w${i}`)
+  const restarted = await f.start(first)
+  await restarted.waitForLog((r) => r.msg === 'store installed a snapshot from the leader', { timeoutMs: 15_000 })
+  await waitFor(async () => {
+    const r = await get(f, first, '/after/59', true).catch(() => undefined)
+    return (r?.result as { kvs?: unknown[] } | undefined)?.kvs?.length === 1
+  }, { timeoutMs: 15_000, what: 'the restarted replica to catch up' })
+  const all = await f.client.request(store(first), { type: 'store.read', request: { type: 'range', key: '/', prefix: true, countOnly: true }, serializable: true })
+  t.equal((all.result as { count: number }).count, 70)
+})
+
+t.test('restart every replica: no acknowledged write is lost', async (t) => {
+  const f = await fixture(t)
+  await leader(f)
+  for (let i = 0; i < 25; i++) await put(f, `r-${i}`, `/keep/${i}`, `v${i}`)
+  await Promise.all(VOTERS.map((id) => f.hosts.get(id)!.stop('SIGKILL')))
+  await Promise.all(VOTERS.map((id) => f.start(id)))
+  const lead = await leader(f)
+  const all = await f.client.request(store(lead), { type: 'store.read', request: { type: 'range', key: '/keep/', prefix: true, countOnly: true } }, { timeoutMs: 5000 })
+  t.equal((all.result as { count: number }).count, 25)
+})
