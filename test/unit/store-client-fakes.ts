@@ -40,6 +40,8 @@ export class FakeReplica {
   intercept: Intercept | undefined
   /** Splits catch-up and live pushes into pushes of at most this many events. */
   eventsPerPush = 512
+  /** Loses this many of the next pushes (their seqs are used up, as if lost on the way). */
+  dropPushes = 0
   readonly #cluster: FakeCluster
 
   constructor(cluster: FakeCluster, id: string) {
@@ -54,6 +56,7 @@ export class FakeReplica {
     const watch = this.watches.get(watchId)
     if (!watch) throw new Error(`${this.id} has no watch ${watchId}`)
     const event = { type: 'store.events', watchId, seq: ++watch.seq, events, revision: this.#cluster.revision, ...extra }
+    if (this.dropPushes > 0 && this.dropPushes--) return
     this.transport.publish(subjectFor(CLUSTER, watchAddress(watch.clientId)), encodeEvent(event, MAX))
   }
 

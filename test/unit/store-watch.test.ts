@@ -1,0 +1,274 @@
+import t from 'tap'
+import type { WatchEvent } from '../../actors/store/mvcc/types.ts'
+import { encodeEvent } from '../../runtime/codec.ts'
+import { StoreError, type StoreClient, type Watch, type WatchOptions } from '../../runtime/store/store-client.ts'
+import { FakeCluster, outcome, settle } from './store-client-fakes.ts'
+
+const WATCH_SUBJECT = 'ak.c1.storewatch.cl.in'
+
+/** Opens a watch and collects what it delivers; `at` is where delivered events are recorded. */
+async function watching(cluster: FakeCluster, client: StoreClient, options: WatchOptions = { key: '/p', prefix: true }) {
+  const delivered: WatchEvent[] = []
+  const errors: StoreError[] = []
+  const opened = outcome(client.watch(options, (events) => delivered.push(...events), { onError: (e) => errors.push(e) }))
+  await settle(cluster.clock, 5)
+  if (!opened.settled) throw new Error('watch not established')
+  if (opened.error) throw opened.error
+  return { watch: opened.value as Watch, delivered, errors, keys: () => delivered.map((e) => `${e.kv.key}@${e.revision}.${e.sub}`) }
+}
+
+const watchRequests = (cluster: FakeCluster, id: string) => cluster.replica(id).seen.filter((s) => s.request.type === 'store.watch').map((s) => s.request)
+
+t.test('store watch - delivers changes in order, from the next write', async (t) => {
+  const cluster = new FakeCluster(['r1', 'r2', 'r3'])
+  cluster.putAll(['/p/old'])
+  const client = cluster.client()
+  const w = await watching(cluster, client)
+  t.equal(w.watch.lastRevision, 1, 'starts after the revision it was established at')
+  cluster.putAll(['/p/a'])
+  cluster.putAll(['/q/other'])
+  cluster.putAll(['/p/b', '/p/c'])
+  await settle(cluster.clock, 5)
+  t.same(w.keys(), ['/p/a@2.0', '/p/b@4.0', '/p/c@4.1'])
+  t.equal(w.watch.lastRevision, 4)
+  t.match(watchRequests(cluster, 'r1'), [{ clientId: 'cl', watchId: 'cl.w0', key: '/p', prefix: true, fromRevision: 0 }])
+})
+
+t.test('store watch - fromRevision replays history first', async (t) => {
+  const cluster = new FakeCluster(['r1'])
+  cluster.putAll(['/p/a'])
+  cluster.putAll(['/p/b'])
+  const client = cluster.client()
+  const w = await watching(cluster, client, { key: '/p', prefix: true, fromRevision: 2 })
+  cluster.putAll(['/p/c'])
+  await settle(cluster.clock, 5)
+  t.same(w.keys(), ['/p/b@2.0', '/p/c@3.0'])
+})
+
+t.test('store watch - pushes that overtake store.watching are buffered, in seq order', async (t) => {
+  const cluster = new FakeCluster(['r1'])
+  cluster.putAll(['/p/a'])
+  cluster.putAll(['/p/b'])
+  const r1 = cluster.replica('r1')
+  r1.intercept = (request, respond) => {
+    if (request.type !== 'store.watch') return false
+    const watchId = request.watchId as string
+    r1.watches.set(watchId, { clientId: 'cl', key: '/p', prefix: true, seq: 1 })
+    r1.push(watchId, cluster.log.slice(1, 2)) // seq 2 first
+    r1.watches.get(watchId)!.seq = 0
+    r1.push(watchId, cluster.log.slice(0, 1)) // then seq 1
+    r1.watches.get(watchId)!.seq = 2
+    respond({ type: 'store.watching', watchId, revision: 2 })
+    return true
+  }
+  const client = cluster.client()
+  const w = await watching(cluster, client, { key: '/p', prefix: true, fromRevision: 1 })
+  t.same(w.keys(), ['/p/a@1.0', '/p/b@2.0'])
+})
+
+t.test('store watch - a seq gap re-opens the watch without gaps or duplicates', async (t) => {
+  const cluster = new FakeCluster(['r1', 'r2'])
+  const r1 = cluster.replica('r1')
+  const client = cluster.client()
+  const w = await watching(cluster, client)
+  cluster.putAll(['/p/a'])
+  await settle(cluster.clock, 5)
+  r1.dropPushes = 1
+  cluster.putAll(['/p/b']) // lost
+  cluster.putAll(['/p/c']) // seq 3: the gap shows
+  await settle(cluster.clock, 10)
+  t.same(w.keys(), ['/p/a@1.0', '/p/b@2.0', '/p/c@3.0'])
+  const opens = watchRequests(cluster, 'r1')
+  t.match(opens, [{ watchId: 'cl.w0', fromRevision: 0 }, { watchId: 'cl.w1', fromRevision: 1 }], 'a new id, resumed at the last revision')
+  t.same([...r1.watches.keys()], ['cl.w1'], 'the abandoned incarnation was cancelled')
+  cluster.putAll(['/p/d'])
+  await settle(cluster.clock, 5)
+  t.same(w.keys().slice(3), ['/p/d@4.0'])
+})
+
+t.test('store watch - a revision split over pushes is resumed inside, not after', async (t) => {
+  const cluster = new FakeCluster(['r1'])
+  const r1 = cluster.replica('r1')
+  r1.eventsPerPush = 2
+  const client = cluster.client()
+  const w = await watching(cluster, client)
+  // One txn, three events: pushes [a, b] and [c]; the second is lost.
+  const push = r1.push.bind(r1)
+  let n = 0
+  r1.push = (id, events, extra) => {
+    if (n++ === 1) r1.watches.get(id)!.seq++
+    else push(id, events, extra)
+  }
+  cluster.putAll(['/p/a', '/p/b', '/p/c'])
+  cluster.putAll(['/p/d'])
+  await settle(cluster.clock, 10)
+  t.same(w.keys(), ['/p/a@1.0', '/p/b@1.1', '/p/c@1.2', '/p/d@2.0'])
+})
+
+t.test('store watch - a lost push re-opens the watch at the new leader', async (t) => {
+  const cluster = new FakeCluster(['r1', 'r2', 'r3'])
+  const r1 = cluster.replica('r1')
+  const client = cluster.client()
+  const w = await watching(cluster, client)
+  cluster.putAll(['/p/a'])
+  await settle(cluster.clock, 5)
+  // r1 loses leadership and its watches (it restored a snapshot); r3 leads and a write lands.
+  cluster.leader = 'r3'
+  r1.push('cl.w0', [], { lost: 'snapshot' })
+  r1.watches.clear()
+  cluster.putAll(['/p/b'])
+  await settle(cluster.clock, 10)
+  cluster.putAll(['/p/c'])
+  await settle(cluster.clock, 5)
+  t.same(w.keys(), ['/p/a@1.0', '/p/b@2.0', '/p/c@3.0'])
+  t.equal(cluster.replica('r3').watches.size, 1, 'served by the new leader')
+  t.equal(client.leaderGuess, 'r3')
+})
+
+t.test('store watch - keepalives: a watch the replica lacks is re-opened', async (t) => {
+  const cluster = new FakeCluster(['r1'])
+  const r1 = cluster.replica('r1')
+  const client = cluster.client()
+  const w = await watching(cluster, client)
+  cluster.putAll(['/p/a'])
+  await settle(cluster.clock, 5)
+  r1.watches.clear() // lapsed without a word
+  cluster.putAll(['/p/b'])
+  await settle(cluster.clock, 1000)
+  t.match(r1.seen.find((s) => s.request.type === 'store.watchKeepAlive')?.request, { clientId: 'cl', watchIds: ['cl.w0'] })
+  t.same(w.keys(), ['/p/a@1.0', '/p/b@2.0'])
+  t.same([...r1.watches.keys()], ['cl.w1'])
+})
+
+t.test('store watch - a keepalive timeout re-opens at the next replica', async (t) => {
+  const cluster = new FakeCluster(['r1', 'r2', 'r3'])
+  const r1 = cluster.replica('r1')
+  const client = cluster.client({ requestTimeoutMs: 200 })
+  const w = await watching(cluster, client)
+  cluster.putAll(['/p/a'])
+  await settle(cluster.clock, 5)
+  r1.silent = true
+  r1.watches.clear()
+  cluster.leader = 'r2'
+  cluster.putAll(['/p/b'])
+  await settle(cluster.clock, 1300)
+  t.same(w.keys(), ['/p/a@1.0', '/p/b@2.0'])
+  t.equal(cluster.replica('r2').watches.size, 1)
+  t.equal(watchRequests(cluster, 'r1').length, 1, 'not re-opened at the silent replica')
+})
+
+t.test('store watch - compacted past the resume point ends the watch with onError', async (t) => {
+  const cluster = new FakeCluster(['r1'])
+  const r1 = cluster.replica('r1')
+  const client = cluster.client()
+  const w = await watching(cluster, client)
+  cluster.putAll(['/p/a'])
+  await settle(cluster.clock, 5)
+  for (let i = 0; i < 4; i++) cluster.putAll(['/q/x'])
+  cluster.compactRevision = 5
+  r1.dropPushes = 1
+  cluster.putAll(['/p/b'])
+  cluster.putAll(['/p/c'])
+  await settle(cluster.clock, 10)
+  t.same(w.keys(), ['/p/a@1.0'])
+  t.equal(w.errors.length, 1)
+  t.type(w.errors[0], StoreError)
+  t.match(w.errors[0], { code: 'compacted', compactRevision: 5 })
+  cluster.putAll(['/p/d'])
+  await settle(cluster.clock, 2000)
+  t.same(w.keys(), ['/p/a@1.0'], 'nothing after the error')
+  t.equal(r1.seen.filter((s) => s.request.type === 'store.watchKeepAlive').length, 0, 'no keepalives for an ended watch')
+})
+
+t.test('store watch - compaction just past a complete last revision is no loss', async (t) => {
+  const cluster = new FakeCluster(['r1'])
+  const r1 = cluster.replica('r1')
+  const client = cluster.client()
+  const w = await watching(cluster, client)
+  cluster.putAll(['/p/a'])
+  await settle(cluster.clock, 5)
+  cluster.compactRevision = 2
+  r1.dropPushes = 1
+  cluster.putAll(['/p/b'])
+  cluster.putAll(['/p/c'])
+  await settle(cluster.clock, 10)
+  t.same(w.keys(), ['/p/a@1.0', '/p/b@2.0', '/p/c@3.0'])
+  t.same(w.errors, [])
+})
+
+t.test('store watch - opening at a compacted revision rejects', async (t) => {
+  const cluster = new FakeCluster(['r1'])
+  for (let i = 0; i < 3; i++) cluster.putAll(['/p/a'])
+  cluster.compactRevision = 3
+  const client = cluster.client()
+  const opened = outcome(client.watch({ key: '/p', prefix: true, fromRevision: 1 }, () => {}))
+  await settle(cluster.clock, 5)
+  t.match(opened.error, { code: 'compacted', compactRevision: 3 })
+})
+
+t.test('store watch - cancel tells the replica and stops deliveries', async (t) => {
+  const cluster = new FakeCluster(['r1'])
+  const r1 = cluster.replica('r1')
+  const client = cluster.client()
+  const w = await watching(cluster, client)
+  cluster.putAll(['/p/a'])
+  await settle(cluster.clock, 5)
+  const stale = r1.watches.get('cl.w0')!
+  const cancelled = outcome(w.watch.cancel())
+  await settle(cluster.clock, 5)
+  t.ok(cancelled.settled)
+  t.equal(r1.watches.size, 0)
+  r1.watches.set('cl.w0', stale) // a push already on its way
+  cluster.putAll(['/p/b'])
+  await settle(cluster.clock, 5)
+  t.same(w.keys(), ['/p/a@1.0'])
+})
+
+t.test('store watch - malformed and duplicate pushes are ignored', async (t) => {
+  const cluster = new FakeCluster(['r1'])
+  const r1 = cluster.replica('r1')
+  const logged: string[] = []
+  const client = cluster.client({ log: (m) => logged.push(m) })
+  const w = await watching(cluster, client)
+  r1.transport.publish(WATCH_SUBJECT, new Uint8Array([0xc1]))
+  r1.transport.publish(WATCH_SUBJECT, encodeEvent({ type: 'store.events', watchId: 'cl.w0', seq: 1, events: [{ nope: 1 }], revision: 1 }))
+  r1.transport.publish(WATCH_SUBJECT, encodeEvent({ type: 'store.events', watchId: 'someone-else', seq: 1, events: [], revision: 1 }))
+  cluster.putAll(['/p/a'])
+  const push = r1.watches.get('cl.w0')!
+  push.seq-- // the same push again
+  cluster.putAll(['/p/a'])
+  await settle(cluster.clock, 5)
+  t.same(w.keys(), ['/p/a@1.0'], 'seq 1 once; the second seq 1 is a duplicate')
+  t.equal(logged.length, 2)
+  t.equal(watchRequests(cluster, 'r1').length, 1, 'no re-open')
+})
+
+t.test('store watch - a throwing callback does not stop the watch', async (t) => {
+  const cluster = new FakeCluster(['r1'])
+  const client = cluster.client({ log: () => {} })
+  const seen: number[] = []
+  await (async () => {
+    const opened = outcome(client.watch({ key: '/p', prefix: true }, (events) => {
+      seen.push(events[0]!.revision)
+      throw new Error('boom')
+    }))
+    await settle(cluster.clock, 5)
+    t.ok(opened.value)
+  })()
+  cluster.putAll(['/p/a'])
+  cluster.putAll(['/p/b'])
+  await settle(cluster.clock, 5)
+  t.same(seen, [1, 2])
+})
+
+t.test('store watch - close cancels every watch', async (t) => {
+  const cluster = new FakeCluster(['r1'])
+  const client = cluster.client()
+  await watching(cluster, client)
+  await watching(cluster, client, { key: '/q' })
+  t.equal(cluster.replica('r1').watches.size, 2)
+  const closed = outcome(client.close())
+  await settle(cluster.clock, 5)
+  t.ok(closed.settled)
+  t.equal(cluster.replica('r1').watches.size, 0)
+})
