@@ -14,7 +14,7 @@ import { spawnHost, type HostProcess, type HostRuntime } from '../process/host-p
 import { subjectFor } from '../subjects.ts'
 import { NatsTransport } from '../transport/nats-transport.ts'
 import { Requester } from '../transport/requester.ts'
-import { hostConfigYaml, planHosts, type ClusterShape, type HostPlan } from '../cluster/local-cluster.ts'
+import { hostConfigYaml, planHosts, storeVoters, type ClusterShape, type HostPlan } from '../cluster/local-cluster.ts'
 
 export interface UpOptions {
   readonly stateDir: string
@@ -48,9 +48,11 @@ export async function runUp(options: UpOptions): Promise<void> {
   }
   say(`nats: ${natsUrl}${natsServer ? ' (started by actorkube)' : ''}`)
 
-  const plans = planHosts(options.shape, [natsUrl])
-  // Lets other commands (chaos) find this cluster without flags.
-  writeFileSync(join(stateDir, 'cluster.json'), `${JSON.stringify({ cluster: options.shape.cluster, nats: natsUrl, hosts: plans.map((p) => p.host) }, null, 2)}\n`)
+  const plans = planHosts(options.shape, [natsUrl], stateDir)
+  const voters = storeVoters(options.shape)
+  // Lets other commands (chaos, store clients) find this cluster without flags.
+  const clusterInfo = { cluster: options.shape.cluster, nats: natsUrl, hosts: plans.map((p) => p.host), store: voters }
+  writeFileSync(join(stateDir, 'cluster.json'), `${JSON.stringify(clusterInfo, null, 2)}\n`)
   const hosts: RunningHost[] = plans.map((plan) => {
     const configPath = join(hostsDir, `${plan.host}.yaml`)
     writeFileSync(configPath, hostConfigYaml(plan))
@@ -101,18 +103,32 @@ export async function runUp(options: UpOptions): Promise<void> {
   process.once('SIGINT', () => void shutdown('SIGINT'))
   process.once('SIGTERM', () => void shutdown('SIGTERM'))
 
+  const storeLeader = async (): Promise<{ id: string; revision: number } | undefined> => {
+    const replies = await Promise.all(
+      voters.map((id) =>
+        requester
+          .request(subjectFor(options.shape.cluster, { component: 'store', instance: id }), encodeEvent({ type: 'store.status' }), { timeoutMs: 500 })
+          .then((m) => decodeEvent(m.data), () => undefined),
+      ),
+    )
+    const leader = replies.find((r) => r !== undefined && !(r instanceof DecodeFailure) && r.role === 'leader') as { id: string; revision: number } | undefined
+    return leader && { id: leader.id, revision: leader.revision }
+  }
+
   const deadline = Date.now() + options.readyTimeoutMs
-  while (!hosts.every((h) => h.metricsPort !== undefined && heard.has(h.plan.host))) {
+  let leader: { id: string; revision: number } | undefined
+  while (!hosts.every((h) => h.metricsPort !== undefined && heard.has(h.plan.host)) || (leader = await storeLeader()) === undefined) {
     if (Date.now() > deadline) {
       const missing = hosts.filter((h) => !heard.has(h.plan.host)).map((h) => h.plan.host)
-      say(`actorkube failed: hosts not up within ${options.readyTimeoutMs} ms: ${missing.join(', ')} (logs in ${logsDir})`)
+      const what = missing.length > 0 ? `hosts not up within ${options.readyTimeoutMs} ms: ${missing.join(', ')}` : `no store leader within ${options.readyTimeoutMs} ms`
+      say(`actorkube failed: ${what} (logs in ${logsDir})`)
       await shutdown('timeout')
       return
     }
     await new Promise((r) => setTimeout(r, 50))
   }
   say(
-    `actorkube ready: cluster ${options.shape.cluster}, nats ${natsUrl}, hosts ${hosts.map((h) => `${h.plan.host}(metrics :${h.metricsPort})`).join(' ')}, state ${stateDir}, logs ${logsDir}`,
+    `actorkube ready: cluster ${options.shape.cluster}, nats ${natsUrl}, store leader ${leader.id}, hosts ${hosts.map((h) => `${h.plan.host}(metrics :${h.metricsPort})`).join(' ')}, state ${stateDir}, logs ${logsDir}`,
   )
 
   // The demo: ping every host's echo actor over NATS and report who answers, and how fast.
@@ -132,7 +148,9 @@ export async function runUp(options: UpOptions): Promise<void> {
     const down = results.filter((r) => r.ms === undefined).map((r) => r.host)
     const rtts = up.map((r) => r.ms!).sort((a, b) => a - b)
     const median = rtts.length ? rtts[Math.floor(rtts.length / 2)]!.toFixed(2) : '-'
-    say(`status: ${up.length}/${hosts.length} hosts answering, echo round trip median ${median} ms${down.length ? `, silent: ${down.join(', ')}` : ''}`)
+    const store = await storeLeader()
+    const storeText = store ? `store leader ${store.id} at revision ${store.revision}` : 'store: no leader'
+    say(`status: ${up.length}/${hosts.length} hosts answering, echo round trip median ${median} ms, ${storeText}${down.length ? `, silent: ${down.join(', ')}` : ''}`)
   }
   if (options.statusIntervalMs > 0) {
     const tick = () => {

@@ -1,8 +1,10 @@
 /**
  * The shape of a local cluster (how many master and worker hosts) and the host configs it implies.
- * Every host carries a member actor (so the cluster can tell who is up) and an echo actor; the
+ * Every host carries a member actor (so the cluster can tell who is up) and an echo actor; every
+ * master carries a replica of the cluster store, with its data under the state directory. The
  * control-plane and node actors of later components are added here.
  */
+import { join } from 'node:path'
 import { stringify } from 'yaml'
 
 export interface ClusterShape {
@@ -19,10 +21,22 @@ export interface HostPlan {
   readonly config: Record<string, unknown>
 }
 
-export function planHosts(shape: ClusterShape, nats: readonly string[]): HostPlan[] {
+/** Store values go up to 1.5 MiB (etcd's limit); a write carrying one needs room around it. */
+export const MASTER_MAX_MESSAGE_BYTES = 4 * 1024 * 1024
+
+/** The store replicas' ids: one per master, named after it. */
+export const storeVoters = (shape: ClusterShape): string[] => Array.from({ length: shape.masters }, (_, i) => `master-${i + 1}`)
+
+export function planHosts(shape: ClusterShape, nats: readonly string[], stateDir: string): HostPlan[] {
   const plans: HostPlan[] = []
+  const voters = storeVoters(shape)
   const add = (role: 'master' | 'worker', index: number) => {
     const host = `${role}-${index}`
+    const actors: Record<string, unknown>[] = [
+      { kind: 'member', id: host, options: { roles: [role] } },
+      { kind: 'echo', id: host },
+    ]
+    if (role === 'master') actors.push({ kind: 'store', id: host, options: { dataDir: join(stateDir, 'store', host), voters } })
     plans.push({
       host,
       role,
@@ -31,10 +45,8 @@ export function planHosts(shape: ClusterShape, nats: readonly string[]): HostPla
         host,
         nats: { servers: [...nats] },
         metricsPort: 0,
-        actors: [
-          { kind: 'member', id: host, options: { roles: [role] } },
-          { kind: 'echo', id: host },
-        ],
+        ...(role === 'master' ? { maxMessageBytes: MASTER_MAX_MESSAGE_BYTES } : {}),
+        actors,
       },
     })
   }

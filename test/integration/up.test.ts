@@ -52,6 +52,7 @@ t.test('up - starts nats-server and both hosts and says it is ready', async (t) 
   const ready = output.lines[readyAt]!
   t.match(ready, /^actorkube ready: cluster c1, nats nats:\/\/127\.0\.0\.1:\d+/, 'the ready line names the cluster and the NATS URL')
   t.match(ready, /master-1\(metrics :\d+\)/, 'master-1 is up with a metrics port')
+  t.match(ready, /store leader master-1/, 'the store (one replica per master) has elected its leader')
   t.match(ready, /worker-1\(metrics :\d+\)/, 'worker-1 is up with a metrics port')
   t.match(output.lines[0], /^nats: nats:\/\/127\.0\.0\.1:\d+ \(started by actorkube\)$/, 'up started its own nats-server')
   t.ok(hostPid('master-1') && hostPid('worker-1'), 'both host processes are running')
@@ -59,7 +60,7 @@ t.test('up - starts nats-server and both hosts and says it is ready', async (t) 
 
 t.test('up - the status line reports both hosts answering', async (t) => {
   const at = await output.waitForLine(isFullStatus, { timeoutMs: 10_000, what: 'a "status: 2/2" line' })
-  t.match(output.lines[at], /^status: 2\/2 hosts answering, echo round trip median \d+\.\d+ ms$/, 'both echoes answer, with a round trip')
+  t.match(output.lines[at], /^status: 2\/2 hosts answering, echo round trip median \d+\.\d+ ms, store leader master-1 at revision \d+$/, 'both echoes answer, with a round trip')
 })
 
 t.test('up - a host killed with SIGKILL is restarted and status returns to 2/2', async (t) => {
