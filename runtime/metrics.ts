@@ -24,6 +24,12 @@ export interface HostMetrics {
   restarted(actorId: string): void
   faultApplied(kind: FaultKind): void
   setActorsRunning(count: number): void
+  /**
+   * A component's own metrics (the store's term, fsync latency...), created on first use. Names
+   * follow `actorkube_<component>_<what>`; labels must be the same set on every call for a name.
+   */
+  gauge(name: string, help: string, labels: Readonly<Record<string, string>>, value: number): void
+  observe(name: string, help: string, labels: Readonly<Record<string, string>>, value: number, buckets: readonly number[]): void
 }
 
 export const noMetrics: HostMetrics = {
@@ -33,6 +39,8 @@ export const noMetrics: HostMetrics = {
   restarted: () => {},
   faultApplied: () => {},
   setActorsRunning: () => {},
+  gauge: () => {},
+  observe: () => {},
 }
 
 export class PrometheusHostMetrics implements HostMetrics {
@@ -113,6 +121,17 @@ export class PrometheusHostMetrics implements HostMetrics {
 
   setActorsRunning(count: number): void {
     this.#actorsRunning.set(count)
+  }
+
+  readonly #gauges = new Map<string, Gauge>()
+  readonly #histograms = new Map<string, Histogram>()
+
+  gauge(name: string, help: string, labels: Readonly<Record<string, string>>, value: number): void {
+    cached(this.#gauges, name, () => new Gauge({ name, help, labelNames: Object.keys(labels), registers: [this.registry] })).set(labels, value)
+  }
+
+  observe(name: string, help: string, labels: Readonly<Record<string, string>>, value: number, buckets: readonly number[]): void {
+    cached(this.#histograms, name, () => new Histogram({ name, help, labelNames: Object.keys(labels), buckets: [...buckets], registers: [this.registry] })).observe(labels, value)
   }
 }
 

@@ -2,11 +2,13 @@ import type { AnyActorLogic } from 'xstate'
 import type { ActorKind } from '../../actors/kit/actor-kind.ts'
 import { echoKind } from '../../actors/echo/echo.kind.ts'
 import { memberKind } from '../../actors/membership/member.kind.ts'
-import { DISK } from '../../actors/store/replica/protocol.ts'
+import { DISK, METRICS } from '../../actors/store/replica/protocol.ts'
 import type { StoreOptions } from '../../actors/store/replica/replica.machine.ts'
 import { storeKind } from '../../actors/store/replica/store.kind.ts'
 import type { Logger } from '../log.ts'
+import type { HostMetrics } from '../metrics.ts'
 import { DiskService } from '../store/disk-service.ts'
+import { observeSync, storeMetricsLogic } from '../store/store-metrics.ts'
 
 /** Every actor kind a host config may name. Later components register here. */
 export const actorKinds: Readonly<Record<string, ActorKind>> = {
@@ -25,13 +27,13 @@ export interface HostServices {
   close(): Promise<void>
 }
 
-type ServiceFactory = (options: unknown, deps: { readonly log: Logger }) => HostServices
+type ServiceFactory = (id: string, options: unknown, deps: { readonly log: Logger; readonly metrics: HostMetrics }) => HostServices
 
 export const hostServices: Readonly<Record<string, ServiceFactory>> = {
-  store: (options, { log }) => {
-    const disk = new DiskService({ dir: (options as StoreOptions).dataDir, log })
+  store: (id, options, { log, metrics }) => {
+    const disk = new DiskService({ dir: (options as StoreOptions).dataDir, log, onSync: observeSync(id, metrics) })
     // The logic is built once: restarts invoke it again and wait for the previous close.
     const logic = disk.logic()
-    return { logic: { [DISK]: logic }, close: () => disk.closed() }
+    return { logic: { [DISK]: logic, [METRICS]: storeMetricsLogic(id, metrics) }, close: () => disk.closed() }
   },
 }

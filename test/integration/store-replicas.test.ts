@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import type { WireEvent } from '../../runtime/codec.ts'
 import { RawClient } from '../helpers/client.ts'
 import { startHost, type HostSpec, type TestHost } from '../helpers/hosts.ts'
+import { scrapeMetrics } from '../helpers/metrics.ts'
 import { startNatsFor, type TeardownOwner } from '../helpers/nats.ts'
 import { delay, waitFor } from '../helpers/wait.ts'
 
@@ -92,6 +93,14 @@ t.test('a leader is elected, writes commit on a majority, reads see them', async
   t.match(await get(f, follower, '/a'), { type: 'store.redirect', leader: lead })
   // Bad input is refused with a reason, and nothing is stored.
   t.match(await write(f, 'c-bad', { type: 'put', key: 42 }), { type: 'store.refused', error: 'bad-request' })
+  // The leader's host exports its Raft state and its WAL's fsyncs.
+  const page = await waitFor(async () => {
+    const p = await scrapeMetrics(f.hosts.get(lead)!.metricsPort!)
+    return p.value('actorkube_store_role', { replica: lead, role: 'leader' }) === 1 && p.value('actorkube_store_applied_index', { replica: lead }) >= 2 ? p : undefined
+  }, { timeoutMs: 5000, what: 'store metrics' })
+  t.ok(page.value('actorkube_store_term', { replica: lead }) >= 1, 'term exported')
+  t.ok(page.value('actorkube_store_fsync_seconds_count', { replica: lead }) >= 1, 'fsyncs observed')
+  t.ok(page.value('actorkube_store_batch_writes_count', { replica: lead }) >= 1, 'write batches observed')
 })
 
 t.test('kill -9 the leader: writes go on under a new leader; the old one catches up on restart', async (t) => {

@@ -159,4 +159,19 @@ export interface DiskPersisted { readonly type: 'disk.persisted'; readonly seq: 
 export interface DiskFailed { readonly type: 'disk.failed'; readonly message: string }
 export type DiskOutcome = DiskRecovered | DiskPersisted | DiskFailed
 
+// ---- replica -> its metrics service (child `metrics`) ----
+
+export const METRICS = 'metrics'
+
+/** Sent every few ticks: the host turns it into Prometheus gauges and histograms. */
+export interface ReplicaStats {
+  readonly type: 'stats.replica'
+  readonly status: StatusReply
+  readonly pendingRequests: number
+  /** Times this replica saw the leader change (counting from its start). */
+  readonly leaderChanges: number
+  /** Client writes per log entry, for each entry proposed since the last report. */
+  readonly batchSizes: readonly number[]
+}
+
 export type { KeyValue }

@@ -24,7 +24,9 @@ import {
   type DiskFailed,
   type DiskPersisted,
   type DiskRecovered,
+  METRICS,
   type RaftSnapChunk,
+  type ReplicaStats,
   type ReplicaReply,
   type WatchRequest,
 } from './protocol.ts'
@@ -69,16 +71,21 @@ interface StoreContext {
 
 /** What the host provides as `disk` until it is provided: recovers nothing and never persists. */
 const placeholderDisk = fromCallback<DiskCommand>(() => {})
+const placeholderMetrics = fromCallback<ReplicaStats>(() => {})
+
+/** Stats go to the metrics service every this many ticks. */
+const STATS_EVERY_TICKS = 8
 
 const isString = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= 256
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 
 /** Commands for the children, collected by the helpers below and enqueued by the action that ran them. */
-type Outbox = { to: typeof NETWORK | typeof DISK; command: NetCommand | DiskCommand }[]
+type Child = typeof NETWORK | typeof DISK | typeof METRICS
+type Outbox = { to: Child; command: NetCommand | DiskCommand | ReplicaStats }[]
 
-function outbox(): Outbox & { sendTo(to: typeof NETWORK | typeof DISK, command: NetCommand | DiskCommand): void } {
+function outbox(): Outbox & { sendTo(to: Child, command: NetCommand | DiskCommand | ReplicaStats): void } {
   const list: Outbox = []
-  return Object.assign(list, { sendTo: (to: typeof NETWORK | typeof DISK, command: NetCommand | DiskCommand) => void list.push({ to, command }) })
+  return Object.assign(list, { sendTo: (to: Child, command: NetCommand | DiskCommand | ReplicaStats) => void list.push({ to, command }) })
 }
 
 type Out = ReturnType<typeof outbox>
@@ -189,7 +196,7 @@ export const storeMachine = setup({
     events: {} as StoreEvent,
     input: {} as ActorInput<StoreOptions>,
   },
-  actors: { network: placeholderNetwork, disk: placeholderDisk },
+  actors: { network: placeholderNetwork, disk: placeholderDisk, metrics: placeholderMetrics },
   delays: { tick: ({ context }) => context.options.tickMs },
 }).createMachine({
   id: 'store',
@@ -204,6 +211,7 @@ export const storeMachine = setup({
   invoke: [
     { id: NETWORK, src: 'network' },
     { id: DISK, src: 'disk' },
+    { id: METRICS, src: 'metrics' },
   ],
   initial: 'recovering',
   states: {
@@ -232,7 +240,11 @@ export const storeMachine = setup({
         tick: {
           target: 'running',
           reenter: true,
-          actions: act((context, _, out) => carryOut(context, context.replica!.tick(context.input.env.now()), out)),
+          actions: act((context, _, out) => {
+            const replica = context.replica!
+            carryOut(context, replica.tick(context.input.env.now()), out)
+            if (replica.raft.ticks % STATS_EVERY_TICKS === 0) out.sendTo(METRICS, replica.stats())
+          }),
         },
       },
       on: {

@@ -19,7 +19,7 @@ import type { Entry, HardState, Snapshot } from '../raft/types.ts'
 import { AppliedRequests, type StoredResult } from './applied-requests.ts'
 import { decodeProposals, encodeProposals, packPlain, unpackPlain, type Proposal } from './proposals.ts'
 import { isEmptyPersist, mergePersist, mustSync, type Persist } from './persist.ts'
-import type { ClientWrite, RedirectReply, ReplicaReply, StatusReply, WatchRequest } from './protocol.ts'
+import type { ClientWrite, RedirectReply, ReplicaReply, ReplicaStats, StatusReply, WatchRequest } from './protocol.ts'
 import { WatchHub, type Push } from './watch-hub.ts'
 
 export interface ReplicaOptions {
@@ -85,6 +85,9 @@ export class Replica {
   #lastSnapshotIndex: number
   #synced: { term: number; vote: string | undefined }
   #wasLeader = false
+  #lastLead: string | undefined
+  #leaderChanges = 0
+  #batchSizes: number[] = []
   #now = 0
 
   #persist: Persist | undefined
@@ -152,6 +155,7 @@ export class Replica {
       let n = 0
       while (n < this.#buffered.length && (n === 0 || bytes < this.options.maxBatchBytes)) bytes += proposalBytes(this.#buffered[n++]!)
       const batch = this.#buffered.splice(0, n)
+      this.#batchSizes.push(batch.length)
       const id = `b${++this.#seq}`
       this.#batches.set(id, batch.map((p) => p.requestId))
       this.#step({ type: 'propose', id, data: encodeProposals(batch) })
@@ -232,6 +236,13 @@ export class Replica {
       compactRevision: this.store.compactedRevision,
       watchers: this.watches.size,
     }
+  }
+
+  /** What the metrics report; batch sizes are handed over once. */
+  stats(): ReplicaStats {
+    const batchSizes = this.#batchSizes
+    this.#batchSizes = []
+    return { type: 'stats.replica', status: this.status(), pendingRequests: this.pendingCount, leaderChanges: this.#leaderChanges, batchSizes }
   }
 
   /** Effects for a reply decided outside the core (bad requests). */
@@ -318,6 +329,10 @@ export class Replica {
 
   /** A deposed leader cannot answer what it was waiting for: clients retry at the new leader (ids make that safe). */
   #noticeRoleChange(): void {
+    if (this.raft.lead !== this.#lastLead) {
+      if (this.raft.lead !== undefined) this.#leaderChanges++
+      this.#lastLead = this.raft.lead
+    }
     const leader = this.isLeader
     if (this.#wasLeader && !leader) {
       const redirect = this.#redirect('stepped-down')
