@@ -32,6 +32,11 @@ export interface ActorKind<Options = unknown> {
    * own event.
    */
   readonly batchable?: ReadonlySet<string>
+  /**
+   * On a graceful stop the host sends the actor `{ type: 'host.stopping' }` and waits this long
+   * before stopping it, so that it can hand over (a store leader transfers leadership).
+   */
+  readonly stopGraceMs?: number
   /** Subjects beyond the actor's own inbox (e.g. a broadcast topic). */
   readonly topics?: (id: string, options: Options) => readonly Address[]
 }

@@ -54,6 +54,8 @@ export class HostNetwork {
   readonly #dedup: DedupCache
   readonly #sampler = new ExponentialLogSampler()
   readonly #paused = new Map<string, PausedActor>()
+  /** Each running actor's inbox, for events from the host itself. */
+  readonly #local = new Map<string, (event: WireEvent) => void>()
   readonly #subjects = new WeakMap<Address, { readonly component: string; readonly instance: string; readonly verb: string | undefined; readonly subject: string }>()
   #nextMessageId = 0
 
@@ -82,11 +84,21 @@ export class HostNetwork {
         return this.#o.transport.subscribe(subject, (message) => this.#inbound(actorId, kind, message, mailbox, deliver))
       })
       receive((command) => this.#whenRunning(actorId, () => this.#outbound(actorId, command, deliver)))
+      this.#local.set(actorId, deliver)
       return () => {
         open = false
+        if (this.#local.get(actorId) === deliver) this.#local.delete(actorId)
         for (const subscription of subscriptions) subscription.unsubscribe()
       }
     })
+  }
+
+  /** Hands an event from the host (not the network) to a running actor; false if it is not running. */
+  notify(actorId: string, event: WireEvent): boolean {
+    const deliver = this.#local.get(actorId)
+    if (deliver === undefined) return false
+    deliver(event)
+    return true
   }
 
   pause(actorId: string): void {

@@ -129,6 +129,7 @@ export class Host {
 
   /** Stops every actor, then flushes what they sent. The transport itself stays open. */
   async stop(): Promise<void> {
+    await this.#handOver()
     this.#chaos.close()
     this.#root.stop()
     this.#requester.close()
@@ -136,6 +137,17 @@ export class Host {
     await Promise.all(this.#services.map((s) => s.close()))
     await this.faults.flush()
     this.#deps.log.info('host stopped')
+  }
+
+  /** Tells actors whose kind asks for it that the host is stopping, and gives them their grace period. */
+  async #handOver(): Promise<void> {
+    let graceMs = 0
+    for (const spec of this.config.actors) {
+      const kind = actorKinds[spec.kind]!
+      if (kind.stopGraceMs === undefined) continue
+      if (this.network.notify(actorKey(kind.component, spec.id), { type: 'host.stopping' })) graceMs = Math.max(graceMs, kind.stopGraceMs)
+    }
+    if (graceMs > 0) await new Promise<void>((resolve) => this.#deps.clock.setTimeout(resolve, graceMs))
   }
 
   #watch(supervised: Supervised): void {

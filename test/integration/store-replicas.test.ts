@@ -132,3 +132,18 @@ t.test('restart every replica: no acknowledged write is lost', async (t) => {
   const all = await f.client.request(store(lead), { type: 'store.read', request: { type: 'range', key: '/keep/', prefix: true, countOnly: true } }, { timeoutMs: 5000 })
   t.equal((all.result as { count: number }).count, 25)
 })
+
+t.test('a leader stopped gracefully (SIGTERM) hands leadership over before it goes', async (t) => {
+  // Long election timeouts (1-2 s): a leader seen right after the old one exits came from a transfer.
+  const f = await fixture(t, { electionTicks: 40, heartbeatTicks: 2 })
+  const first = await leader(f)
+  await put(f, 'g-1', '/g', 'x')
+  const before = (await f.client.request(store(first), { type: 'store.status' })).term as number
+  await f.hosts.get(first)!.stop('SIGTERM')
+  const now = await statuses(f)
+  const next = now.find((s) => s.role === 'leader')
+  t.ok(next, 'a new leader is in place as soon as the old one has exited')
+  t.not(next?.id, first)
+  t.equal(next?.term, before + 1, 'one election, no disruption')
+  t.match((await put(f, 'g-2', '/g', 'y')).result, { ok: true })
+})

@@ -174,6 +174,9 @@ function handle(context: StoreContext, event: Incoming, out: Out): void {
       return run(replica.transfer(isString(event.to) ? event.to : undefined, event.replyTo, now))
     case 'store.campaign':
       return run(replica.campaign(now))
+    case 'host.stopping':
+      // Graceful shutdown: a leader hands over rather than leave the others to time out.
+      return run(replica.transfer(undefined, undefined, now))
     default:
       return undefined
   }

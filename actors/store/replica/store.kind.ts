@@ -16,6 +16,7 @@ export const storeKind: ActorKind<StoreOptions> = {
   logic: storeMachine,
   accepts: STORE_ACCEPTS,
   batchable: STORE_BATCHABLE,
+  stopGraceMs: 300,
   parseOptions(raw) {
     const o = optionsObject(raw, 'store')
     if (typeof o.dataDir !== 'string' || o.dataDir === '') throw new TypeError('store.dataDir: expected a directory path')
