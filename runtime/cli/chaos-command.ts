@@ -1,11 +1,10 @@
 /** `actorkube chaos ...`: switch faults on and off in running hosts over their control subjects. */
 import { Command, InvalidArgumentError } from 'commander'
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { sendChaos } from '../chaos/chaos-client.ts'
 import { systemClock } from '../clock.ts'
 import type { OutboundEvent } from '../codec.ts'
 import { NatsTransport } from '../transport/nats-transport.ts'
+import { readClusterInfo } from './cluster-info.ts'
 
 interface Common {
   nats?: string
@@ -20,17 +19,9 @@ const number = (name: string) => (value: string) => {
   return n
 }
 
-/** What `up` records about the running cluster, so chaos commands need no flags by default. */
-function clusterInfo(stateDir: string): { nats?: string; cluster?: string } {
-  try {
-    return JSON.parse(readFileSync(join(stateDir, 'cluster.json'), 'utf8')) as { nats?: string; cluster?: string }
-  } catch {
-    return {}
-  }
-}
 
 async function run(common: Common, command: OutboundEvent): Promise<void> {
-  const info = clusterInfo(common.stateDir)
+  const info = readClusterInfo(common.stateDir)
   const nats = common.nats ?? info.nats
   if (!nats) throw new Error(`no NATS URL: pass --nats or run 'actorkube up --state-dir ${common.stateDir}' first`)
   const cluster = common.cluster ?? info.cluster ?? 'c1'

@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander'
 import { DEFAULT_SHAPE } from '../cluster/local-cluster.ts'
 import { chaosCommand } from './chaos-command.ts'
 import { runHost } from './host-command.ts'
+import { storeCommand } from './store-command.ts'
 import { runUp } from './up.ts'
 
 const count = (name: string, min: number) => (value: string) => {
@@ -45,6 +46,7 @@ program
   })
 
 program.addCommand(chaosCommand())
+program.addCommand(storeCommand())
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`actorkube: ${error instanceof Error ? error.message : String(error)}\n`)

@@ -3,15 +3,17 @@
  * says when it is ready, reports status, restarts a host killed with SIGKILL, and on SIGTERM stops
  * everything it started and exits 0.
  */
-import { spawn } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
 import t from 'tap'
 import { tempDir } from '../helpers/nats.ts'
 import { collectLines, exitOf, isAlive, pidsWithArgument } from '../helpers/processes.ts'
 import { waitFor, withTimeout } from '../helpers/wait.ts'
 
+const run = promisify(execFile)
 const BIN = fileURLToPath(new URL('../../bin/actorkube.js', import.meta.url))
 const REPO = fileURLToPath(new URL('../..', import.meta.url))
 
@@ -61,6 +63,17 @@ t.test('up - starts nats-server and both hosts and says it is ready', async (t) 
 t.test('up - the status line reports both hosts answering', async (t) => {
   const at = await output.waitForLine(isFullStatus, { timeoutMs: 10_000, what: 'a "status: 2/2" line' })
   t.match(output.lines[at], /^status: 2\/2 hosts answering, echo round trip median \d+\.\d+ ms, store leader master-1 at revision \d+$/, 'both echoes answer, with a round trip')
+})
+
+t.test('up - `actorkube store` writes and reads the cluster store of the running cluster', async (t) => {
+  const cli = (...args: string[]) => run(process.execPath, [BIN, 'store', ...args, '--state-dir', stateDir], { cwd: REPO })
+  const put = JSON.parse((await cli('put', '/demo/greeting', 'hello')).stdout) as { ok: boolean; revision: number }
+  t.match(put, { ok: true, type: 'put' }, 'put answers with the new revision')
+  const got = JSON.parse((await cli('get', '/demo/', '--prefix')).stdout) as { count: number; kvs: { key: string; value: string; modRevision: number }[] }
+  t.equal(got.count, 1)
+  t.match(got.kvs[0], { key: '/demo/greeting', value: 'hello', modRevision: put.revision })
+  const status = (await cli('status')).stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: string; role: string })
+  t.match(status, [{ id: 'master-1', role: 'leader' }], 'one replica per master, and it leads')
 })
 
 t.test('up - a host killed with SIGKILL is restarted and status returns to 2/2', async (t) => {
