@@ -98,7 +98,7 @@ t.test('replica leases - control: the same expiry without a transfer goes throug
   t.same(expireDuringTransfer(false), { lease: undefined, leading: true })
 })
 
-// BUG (actors/store/replica/replica.ts, #internalWrite line ~370 / #collect line ~290): an internal
+// BUG (actors/store/replica/replica.ts, #internalWrite at line 384-385 / #collect's rejected loop at line 301): an internal
 // write whose batch is rejected ('transferring') is answered via #answer, but its id stays in
 // #internal (only #applyEntry and a role change clear it), so #internalWrite skips every later
 // 'expire.' (and likewise 'compact.') proposal for the rest of the term: the lease never expires.
