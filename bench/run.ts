@@ -25,6 +25,10 @@ const SUITES: Readonly<Record<string, { description: string; load: () => Promise
     description: 'real etcd (Debian etcd-server), 1 and 3 members, fsync on: put throughput/latency at C=1/16/256, watch events, leader failover',
     load: async () => (await import('./store/etcd-suite.ts')).etcdSuite,
   },
+  store: {
+    description: 'actorkube store vs real etcd in one run: put throughput/latency (1 and 3 replicas, C=1/16/256), watch events, leader failover, CPU profile',
+    load: async () => (await import('./store/store-suite.ts')).storeSuite,
+  },
 }
 
 export const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url))
