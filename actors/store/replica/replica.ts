@@ -315,12 +315,13 @@ export class Replica {
         this.applied.remember(p.requestId, result)
         this.watches.offer(out.events)
       }
-      this.#internal.delete(p.requestId)
       this.#answer(p.requestId, { type: 'store.result', result })
     }
   }
 
   #answer(requestId: string, event: ReplicaReply): void {
+    // An internal write answered (applied or refused) may be proposed again by the next housekeeping.
+    this.#internal.delete(requestId)
     const waiting = this.#pendingWrites.get(requestId)
     if (waiting === undefined) return
     this.#pendingWrites.delete(requestId)

@@ -98,10 +98,8 @@ t.test('replica leases - control: the same expiry without a transfer goes throug
   t.same(expireDuringTransfer(false), { lease: undefined, leading: true })
 })
 
-// BUG (actors/store/replica/replica.ts, #internalWrite at line 384-385 / #collect's rejected loop at line 301): an internal
-// write whose batch is rejected ('transferring') is answered via #answer, but its id stays in
-// #internal (only #applyEntry and a role change clear it), so #internalWrite skips every later
-// 'expire.' (and likewise 'compact.') proposal for the rest of the term: the lease never expires.
-t.test('replica leases - an expiry refused during a failed transfer is proposed again', { todo: 'BUG: rejected internal write never leaves #internal (replica.ts #internalWrite)' }, async (t) => {
+// Regression: an internal write whose batch was rejected ('transferring') used to stay marked in
+// flight, so no later 'expire.' (or 'compact.') proposal was made for the rest of the term.
+t.test('replica leases - an expiry refused during a failed transfer is proposed again', async (t) => {
   t.same(expireDuringTransfer(true), { lease: undefined, leading: true })
 })
