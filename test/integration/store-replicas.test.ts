@@ -5,6 +5,7 @@
 import t from 'tap'
 import { join } from 'node:path'
 import type { WireEvent } from '../../runtime/codec.ts'
+import { StoreClient } from '../../runtime/store/store-client.ts'
 import { RawClient } from '../helpers/client.ts'
 import { startHost, type HostSpec, type TestHost } from '../helpers/hosts.ts'
 import { scrapeMetrics } from '../helpers/metrics.ts'
@@ -93,6 +94,19 @@ t.test('a leader is elected, writes commit on a majority, reads see them', async
   t.match(await get(f, follower, '/a'), { type: 'store.redirect', leader: lead })
   // Bad input is refused with a reason, and nothing is stored.
   t.match(await write(f, 'c-bad', { type: 'put', key: 42 }), { type: 'store.refused', error: 'bad-request' })
+  const client = new StoreClient({ transport: f.client.transport, cluster: 'c1', replicas: VOTERS })
+  t.teardown(() => client.close())
+  await t.rejects(client.put('/huge', new Uint8Array(1536 * 1024 + 1)), { code: 'value-too-large' }, 'a value over 1.5 MiB is refused')
+  t.match(await client.put('/big', new Uint8Array(1536 * 1024)), { ok: true }, 'a value of exactly 1.5 MiB is stored')
+  await client.delete('/big')
+  // Garbage from a would-be peer is dropped; the replicas keep serving and nothing was stored.
+  for (const id of VOTERS) {
+    f.client.send(store(id), { type: 'raft.msg', m: { type: 'app', from: 's9', to: id, term: 1e9, entries: 'nope' } })
+    f.client.send(store(id), { type: 'raft.snapChunk', m: { type: 'snap' }, transfer: 7, offset: -1, total: 1, chunk: 'x' })
+  }
+  const count = await f.client.request(store(lead), { type: 'store.read', request: { type: 'range', key: '/', prefix: true, countOnly: true } }, { timeoutMs: 5000 })
+  t.match(count.result, { ok: true, count: 1 }, 'only /a is stored')
+  t.equal((await statuses(f)).length, 3, 'every replica still answers')
   // The leader's host exports its Raft state and its WAL's fsyncs.
   const page = await waitFor(async () => {
     const p = await scrapeMetrics(f.hosts.get(lead)!.metricsPort!)
