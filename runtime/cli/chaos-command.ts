@@ -3,8 +3,7 @@ import { Command, InvalidArgumentError } from 'commander'
 import { sendChaos } from '../chaos/chaos-client.ts'
 import { systemClock } from '../clock.ts'
 import type { OutboundEvent } from '../codec.ts'
-import { NatsTransport } from '../transport/nats-transport.ts'
-import { readClusterInfo } from './cluster-info.ts'
+import { withClusterConnection } from './cluster-info.ts'
 
 interface Common {
   nats?: string
@@ -21,19 +20,12 @@ const number = (name: string) => (value: string) => {
 
 
 async function run(common: Common, command: OutboundEvent): Promise<void> {
-  const info = readClusterInfo(common.stateDir)
-  const nats = common.nats ?? info.nats
-  if (!nats) throw new Error(`no NATS URL: pass --nats or run 'actorkube up --state-dir ${common.stateDir}' first`)
-  const cluster = common.cluster ?? info.cluster ?? 'c1'
-  const transport = await NatsTransport.connect({ servers: [nats], name: 'actorkube-chaos' })
-  try {
+  await withClusterConnection(common, 'actorkube-chaos', async (transport, cluster) => {
     const answers = await sendChaos(transport, systemClock, { cluster, command, ...(common.host ? { host: common.host } : {}) })
     if (answers.length === 0) throw new Error('no host answered')
     for (const answer of answers) process.stdout.write(`${JSON.stringify(answer)}\n`)
     if (answers.some((a) => a.type === 'chaos.error')) process.exitCode = 1
-  } finally {
-    await transport.close()
-  }
+  })
 }
 
 export function chaosCommand(): Command {

@@ -3,8 +3,7 @@ import { Command, InvalidArgumentError } from 'commander'
 import type { KeyValue, WatchEvent } from '../../actors/store/mvcc/types.ts'
 import { systemClock } from '../clock.ts'
 import { StoreClient } from '../store/store-client.ts'
-import { NatsTransport } from '../transport/nats-transport.ts'
-import { readClusterInfo } from './cluster-info.ts'
+import { withClusterConnection } from './cluster-info.ts'
 
 interface Common {
   nats?: string
@@ -18,19 +17,16 @@ const show = (kv: KeyValue) => ({ key: kv.key, value: decoder.decode(kv.value), 
 const print = (value: unknown): void => void process.stdout.write(`${JSON.stringify(value)}\n`)
 
 async function withClient<T>(common: Common, work: (client: StoreClient, replicas: readonly string[]) => Promise<T>): Promise<T> {
-  const info = readClusterInfo(common.stateDir)
-  const nats = common.nats ?? info.nats
-  if (!nats) throw new Error(`no NATS URL: pass --nats or run 'actorkube up --state-dir ${common.stateDir}' first`)
-  const replicas = common.replicas?.split(',') ?? info.store
-  if (!replicas?.length) throw new Error('no store replicas known: pass --replicas a,b,c')
-  const transport = await NatsTransport.connect({ servers: [nats], name: 'actorkube-store' })
-  const client = new StoreClient({ transport, clock: systemClock, cluster: common.cluster ?? info.cluster ?? 'c1', replicas: [...replicas] })
-  try {
-    return await work(client, replicas)
-  } finally {
-    await client.close()
-    await transport.close()
-  }
+  return withClusterConnection(common, 'actorkube-store', async (transport, cluster, info) => {
+    const replicas = common.replicas?.split(',') ?? info.store
+    if (!replicas?.length) throw new Error('no store replicas known: pass --replicas a,b,c')
+    const client = new StoreClient({ transport, clock: systemClock, cluster, replicas: [...replicas] })
+    try {
+      return await work(client, replicas)
+    } finally {
+      await client.close()
+    }
+  })
 }
 
 const revision = (value: string) => {
