@@ -31,8 +31,8 @@ export interface StoreCluster {
   start(id: string): Promise<TestHost>
   /** kill -9 of replica `id`'s host. */
   kill(id: string): Promise<void>
-  /** A StoreClient over every replica, closed at teardown. */
-  client(options?: Partial<Omit<StoreClientOptions, 'transport' | 'cluster'>>): StoreClient
+  /** A StoreClient over every replica (on the raw client's connection unless given a transport), closed at teardown. */
+  client(options?: Partial<Omit<StoreClientOptions, 'cluster'>>): StoreClient
   /** Each replica's status (undefined where it did not answer in time). */
   statuses(): Promise<Map<string, StatusReply | undefined>>
   /** Waits for a replica (other than `except`) to claim leadership; the highest term wins. */
