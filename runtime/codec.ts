@@ -68,7 +68,8 @@ export function decodeEvent(bytes: Uint8Array, maxBytes = DEFAULT_MAX_MESSAGE_BY
  * actor. Returns what is wrong, or undefined when the value is plain.
  */
 function findNonPlainData(value: unknown, depth: number): string | undefined {
-  if (value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return undefined
+  // undefined is what a sender's optional field held; msgpackr carries it, and it means "absent".
+  if (value === null || value === undefined || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return undefined
   if (depth >= MAX_EVENT_DEPTH) return `nested deeper than ${MAX_EVENT_DEPTH} levels`
   if (value instanceof Uint8Array) return undefined
   if (Array.isArray(value)) {

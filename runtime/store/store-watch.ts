@@ -184,6 +184,8 @@ class WatchStream implements Watch {
   established = false
   #nextSeq = 1
   #buffer: WatchEventsPush[] = []
+  /** Replicas found pushing this incarnation's id besides the one that answered. */
+  #strays = new Set<string>()
   #overflowed = false
   /** Last delivered (revision, sub); sub COMPLETE when all of lastRevision counts as delivered. */
   #lastRevision: number
@@ -217,6 +219,7 @@ class WatchStream implements Watch {
         this.watchId = this.#hub.register(this)
         this.established = false
         this.#nextSeq = 1
+        this.#strays = new Set()
         this.#buffer = []
         this.#overflowed = false
         const from = this.#resumeRevision()
@@ -246,7 +249,7 @@ class WatchStream implements Watch {
           }
           this.established = true
           this.#opening = false
-          const buffered = this.#buffer.sort((a, b) => a.seq - b.seq)
+          const buffered = this.#buffer.filter((p) => this.#fromOurReplica(p)).sort((a, b) => a.seq - b.seq)
           this.#buffer = []
           if (this.#overflowed) this.reopen()
           else for (const push of buffered) this.receive(push)
@@ -289,6 +292,7 @@ class WatchStream implements Watch {
       else this.#overflowed = true
       return
     }
+    if (!this.#fromOurReplica(push)) return
     if (push.seq < this.#nextSeq) return // a duplicate
     if (push.seq > this.#nextSeq) {
       // A push went missing: the replica is still serving the old id, so release it.
@@ -351,6 +355,19 @@ class WatchStream implements Watch {
     this.established = false
     this.#buffer = []
     this.#hub.ended(this)
+  }
+
+  /**
+   * A `store.watch` retried at another replica may have opened the watch at both: follow the one
+   * that answered, and stop the other's stream.
+   */
+  #fromOurReplica(push: WatchEventsPush): boolean {
+    if (push.replica === undefined || push.replica === this.replica) return true
+    if (!this.#strays.has(push.replica)) {
+      this.#strays.add(push.replica)
+      void this.#cancelAt(push.replica, this.watchId)
+    }
+    return false
   }
 
   async #cancelAt(replica: string, watchId: string): Promise<void> {

@@ -71,18 +71,14 @@ t.test('partitioned leader: minority stops, majority goes on, heal converges', a
     },
     { timeoutMs: 5000, what: 'the isolated old leader to step down' },
   )
-  // A replica that knows no leader must still be able to say so. STORE BUG (kept as a todo so the
-  // rest stays green): Replica.status() puts `leader: undefined` in the reply (replica.ts, status()),
-  // which decodeEvent refuses ("contains a non-plain value ([object Undefined])"), so
-  // StoreClient.status() throws a bad-reply StoreError and StoreClient.leader() skips the replica.
+  // A replica that knows no leader must still be able to say so (regression: its status reply
+  // once carried `leader: undefined`, which the codec refused).
   if (oldView.leader === undefined) {
     const viaClient = await cluster.client({ replicas: [first.id] }).status(first.id).then(
       (s) => `role ${s.role}`,
       (error: unknown) => String(error),
     )
-    t.match(viaClient, /^role /, `StoreClient.status() of a leaderless replica answers (got: ${viaClient})`, {
-      todo: 'store bug: status reply carries leader: undefined, refused by the codec',
-    })
+    t.match(viaClient, /^role /, `StoreClient.status() of a leaderless replica answers (got: ${viaClient})`)
   }
   // Let the isolated replica time out a few more elections (200-400 ms each by default).
   await delay(1500)

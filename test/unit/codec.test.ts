@@ -121,3 +121,10 @@ t.test('codec - extension types and deep nesting are refused as malformed', asyn
   const ok = decodeEvent(pack({ type: 'x', list: [1, 'a', null, true, { b: new Uint8Array([1]) }] }))
   t.notOk(ok instanceof DecodeFailure, 'plain data with bytes passes')
 })
+
+t.test('codec - an optional field left undefined by the sender decodes (as absent data), not as a failure', async (t) => {
+  const decoded = decodeEvent(encodeEvent({ type: 'store.statusReply', id: 's1', leader: undefined, nested: { vote: undefined } }))
+  t.notOk(decoded instanceof DecodeFailure)
+  t.match(decoded, { type: 'store.statusReply', id: 's1' })
+  t.equal((decoded as { leader?: string }).leader, undefined)
+})

@@ -93,7 +93,8 @@ export interface StatusReply {
   readonly id: string
   readonly role: string
   readonly term: number
-  readonly leader: string | undefined
+  /** Absent while this replica knows no leader. */
+  readonly leader?: string
   readonly commit: number
   readonly applied: number
   readonly lastIndex: number
@@ -117,6 +118,11 @@ export interface WatchEventsPush {
   readonly events: readonly WatchEvent[]
   readonly revision: number
   readonly lost?: 'snapshot' | 'compacted' | 'lapsed'
+  /**
+   * The replica that sent it. A `store.watch` retried at another replica may have opened the watch
+   * at both; the client follows the one that answered and ignores (and cancels) the other.
+   */
+  readonly replica: string
 }
 
 // ---- replica <-> replica ----

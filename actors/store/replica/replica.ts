@@ -73,7 +73,7 @@ export class Replica {
   raft: RaftState
   store: MvccStore
   applied: AppliedRequests
-  readonly watches = new WatchHub()
+  readonly watches: WatchHub
 
   #pendingWrites = new Map<string, string[]>()
   #buffered: Proposal[] = []
@@ -99,6 +99,7 @@ export class Replica {
 
   constructor(options: ReplicaOptions, recovered: Recovered) {
     this.options = options
+    this.watches = new WatchHub(options.id)
     const restored = recovered.snapshot ? decodeSnapshot(recovered.snapshot, options) : undefined
     this.store = restored?.store ?? new MvccStore()
     this.applied = restored?.applied ?? new AppliedRequests(options.rememberedRequests)
@@ -186,8 +187,8 @@ export class Replica {
     if (!backlog.ok) {
       this.#replies.push({ replyTo, event: { type: 'store.result', result: backlog } })
     } else {
-      this.watches.open({ ...request, watchId: request.watchId, now, backlog: backlog.events })
-      this.#replies.push({ replyTo, event: { type: 'store.watching', watchId: request.watchId, revision: this.store.currentRevision } })
+      const revision = this.watches.open({ ...request, now, revision: this.store.currentRevision, backlog: backlog.events })
+      this.#replies.push({ replyTo, event: { type: 'store.watching', watchId: request.watchId, revision } })
     }
     return this.#drain()
   }
@@ -227,7 +228,7 @@ export class Replica {
       id: s.id,
       role: s.role,
       term: s.term,
-      leader: s.lead,
+      ...(s.lead !== undefined ? { leader: s.lead } : {}),
       commit: s.log.commit,
       applied: s.log.applied,
       lastIndex: s.log.offset + s.log.entries.length,

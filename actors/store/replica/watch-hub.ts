@@ -17,6 +17,8 @@ interface Watcher {
   readonly clientId: string
   readonly to: Address
   readonly range: KeyRange
+  /** The store's revision when it opened: what `store.watching` reports, on every retry too. */
+  readonly openedAt: number
   seq: number
   aliveAt: number
   pending: WatchEvent[]
@@ -29,6 +31,12 @@ export interface Push {
 
 export class WatchHub {
   readonly #watchers = new Map<string, Watcher>()
+  readonly #replica: string
+
+  /** `replica`: this replica's id, stamped on every push. */
+  constructor(replica: string) {
+    this.#replica = replica
+  }
 
   get size(): number {
     return this.#watchers.size
@@ -38,17 +46,28 @@ export class WatchHub {
     return this.#watchers.has(watchId)
   }
 
-  /** Opens (or re-opens: the old one is replaced) a watch; `backlog` is its catch-up. */
-  open(o: { watchId: string; clientId: string; key: string; rangeEnd?: string; prefix?: boolean; now: number; backlog: readonly WatchEvent[] }): void {
+  /**
+   * Opens a watch; `backlog` is its catch-up. Opening one that is already open (a retried request
+   * whose first answer was lost) changes nothing: restarting its pushes' numbering would make the
+   * client's gap detection blind. Returns the revision at which the watch opened.
+   */
+  open(o: { watchId: string; clientId: string; key: string; rangeEnd?: string; prefix?: boolean; now: number; revision: number; backlog: readonly WatchEvent[] }): number {
+    const existing = this.#watchers.get(o.watchId)
+    if (existing !== undefined && existing.clientId === o.clientId) {
+      existing.aliveAt = o.now
+      return existing.openedAt
+    }
     this.#watchers.set(o.watchId, {
       id: o.watchId,
       clientId: o.clientId,
       to: watchAddress(o.clientId),
       range: toKeyRange(o.key, o.rangeEnd, o.prefix),
+      openedAt: o.revision,
       seq: 0,
       aliveAt: o.now,
       pending: [...o.backlog],
     })
+    return o.revision
   }
 
   cancel(watchId: string): void {
@@ -80,7 +99,7 @@ export class WatchHub {
     for (const w of this.#watchers.values()) {
       if (w.pending.length === 0) continue
       for (let i = 0; i < w.pending.length; i += EVENTS_PER_PUSH) {
-        pushes.push({ to: w.to, event: { type: 'store.events', watchId: w.id, seq: ++w.seq, events: w.pending.slice(i, i + EVENTS_PER_PUSH), revision } })
+        pushes.push({ to: w.to, event: { type: 'store.events', watchId: w.id, seq: ++w.seq, events: w.pending.slice(i, i + EVENTS_PER_PUSH), revision, replica: this.#replica } })
       }
       w.pending = []
     }
@@ -89,7 +108,7 @@ export class WatchHub {
 
   /** Ends every watch (this replica's history jumped, e.g. to a snapshot): clients re-open them. */
   loseAll(reason: 'snapshot', revision: number): Push[] {
-    const pushes = [...this.#watchers.values()].map((w) => ({ to: w.to, event: { type: 'store.events' as const, watchId: w.id, seq: ++w.seq, events: [], revision, lost: reason } }))
+    const pushes = [...this.#watchers.values()].map((w) => ({ to: w.to, event: { type: 'store.events' as const, watchId: w.id, seq: ++w.seq, events: [], revision, lost: reason, replica: this.#replica } }))
     this.#watchers.clear()
     return pushes
   }
@@ -100,7 +119,7 @@ export class WatchHub {
     for (const w of this.#watchers.values()) {
       if (w.aliveAt >= before) continue
       this.#watchers.delete(w.id)
-      pushes.push({ to: w.to, event: { type: 'store.events', watchId: w.id, seq: ++w.seq, events: [], revision, lost: 'lapsed' } })
+      pushes.push({ to: w.to, event: { type: 'store.events', watchId: w.id, seq: ++w.seq, events: [], revision, lost: 'lapsed', replica: this.#replica } })
     }
     return pushes
   }
