@@ -31,7 +31,7 @@ export const storeKind: ActorKind<StoreOptions> = {
     return {
       dataDir: o.dataDir,
       voters: voters as string[],
-      tickMs: positiveNumber(o.tickMs, 'store.tickMs', 25),
+      tickMs: positiveNumber(o.tickMs, 'store.tickMs', 20),
       raft: { electionTimeout: electionTicks, heartbeatTimeout: heartbeatTicks, maxBytesPerMsg: 512 * 1024 },
       snapshotEvery: positiveInteger(o.snapshotEvery, 'store.snapshotEvery', 10_000),
       retainRevisions: positiveInteger(o.retainRevisions, 'store.retainRevisions', 50_000),
