@@ -254,7 +254,7 @@ async function runStore(ctx: SuiteContext): Promise<SuiteOutput> {
       if (!ours || !etcd) continue
       const goal = replicas === 3 && c === 256 ? GOALS.put3c256Ratio : undefined
       const value = ours.median / etcd.median
-      ratios.push({ id: `put.c${c}.${replicas}r`, label: `put C=${c} ${replicas}r throughput ours/etcd`, numerator: ours.id, denominator: etcd.id, value, ...(goal !== undefined ? { goal, met: value >= goal } : {}) })
+      ratios.push({ id: `put.c${c}.${replicas}r`, label: `put C=${c} ${replicas}r ours/etcd`, numerator: ours.id, denominator: etcd.id, value, ...(goal !== undefined ? { goal, met: value >= goal } : {}) })
       if (ours.latencyMs && etcd.latencyMs) {
         ratios.push({ id: `put.c${c}.${replicas}r.p50`, label: `put C=${c} ${replicas}r latency p50 etcd/ours`, numerator: etcd.id, denominator: ours.id, value: etcd.latencyMs.p50 / ours.latencyMs.p50 })
         ratios.push({ id: `put.c${c}.${replicas}r.p99`, label: `put C=${c} ${replicas}r latency p99 etcd/ours`, numerator: etcd.id, denominator: ours.id, value: etcd.latencyMs.p99 / ours.latencyMs.p99 })
@@ -262,7 +262,7 @@ async function runStore(ctx: SuiteContext): Promise<SuiteOutput> {
     }
     const ours = byId.get(watchId('ours', replicas))
     const etcd = byId.get(watchId('etcd', replicas))
-    if (ours && etcd) ratios.push({ id: `watch.${replicas}r`, label: `watch ${replicas}r events/s ours/etcd`, numerator: ours.id, denominator: etcd.id, value: ours.median / etcd.median })
+    if (ours && etcd) ratios.push({ id: `watch.${replicas}r`, label: `watch ${replicas}r ours/etcd`, numerator: ours.id, denominator: etcd.id, value: ours.median / etcd.median })
   }
   const foOurs = byId.get(failoverId('ours')) as FailoverMeasurement | undefined
   const foEtcd = byId.get(failoverId('etcd')) as FailoverMeasurement | undefined
