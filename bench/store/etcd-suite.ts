@@ -11,7 +11,8 @@
  */
 import { join } from 'node:path'
 import { cpuMeter } from '../lib/proc-cpu.ts'
-import { median, repetition, summarize } from '../lib/stats.ts'
+import { runCases, type Case } from './cases.ts'
+import { median, repetition } from '../lib/stats.ts'
 import type { Measurement, Ratio, Repetition, Suite, SuiteContext, SuiteOutput } from '../lib/suite.ts'
 import { etcdVersion, startEtcdCluster, type EtcdCluster } from './etcd-cluster.ts'
 import { etcdStore } from './etcd-store.ts'
@@ -74,10 +75,6 @@ export const etcdSuite: Suite = {
   run: runEtcd,
 }
 
-interface Case {
-  readonly spec: Pick<Measurement, 'id' | 'label' | 'group' | 'series' | 'unit'>
-  run(): Promise<LatencyRepetition>
-}
 
 async function runEtcd(ctx: SuiteContext): Promise<SuiteOutput> {
   const p = ctx.quick ? QUICK : FULL
@@ -131,29 +128,7 @@ async function runEtcd(ctx: SuiteContext): Promise<SuiteOutput> {
         },
       })
       const selected = cases.filter((k) => wanted(k.spec.id))
-      const results = new Map<string, { warmup: LatencyRepetition[]; repetitions: LatencyRepetition[] }>(selected.map((k) => [k.spec.id, { warmup: [], repetitions: [] }]))
-      for (let run = 0; run < p.warmup + p.repetitions; run++) {
-        const isWarmup = run < p.warmup
-        const label = isWarmup ? `warm-up ${run + 1}/${p.warmup}` : `run ${run - p.warmup + 1}/${p.repetitions}`
-        for (const k of selected) {
-          const rep = await k.run()
-          const slot = results.get(k.spec.id)!
-          ;(isWarmup ? slot.warmup : slot.repetitions).push(rep)
-          const lat = rep.latencyMs ? `; p50 ${rep.latencyMs.p50} ms, p99 ${rep.latencyMs.p99} ms` : ''
-          ctx.progress(`${label} ${k.spec.label.padEnd(24)} ${Math.round(rep.rate).toLocaleString('en-US').padStart(8)} ${k.spec.unit} (${rep.count} in ${rep.seconds.toFixed(2)} s${lat})`)
-        }
-      }
-      for (const k of selected) {
-        const slot = results.get(k.spec.id)!
-        const m = summarize(k.spec, slot.warmup, slot.repetitions)
-        const lats = slot.repetitions.flatMap((r) => (r.latencyMs ? [r.latencyMs] : []))
-        const withLatency: StoreMeasurement = {
-          ...m,
-          repetitions: slot.repetitions,
-          ...(lats.length > 0 ? { latencyMs: { p50: median(lats.map((l) => l.p50)), p99: median(lats.map((l) => l.p99)) } } : {}),
-        }
-        measurements.push(withLatency)
-      }
+      measurements.push(...(await runCases(ctx, selected, p)))
 
       if (members === 3 && wanted(`etcd${members}.failover`)) {
         const client = etcdStore(c.clientUrls, 1)

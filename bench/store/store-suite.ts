@@ -24,12 +24,13 @@ import { fileURLToPath } from 'node:url'
 import { summarizeProfile, type ProfileSummary } from '../profile-summary.ts'
 import { formatNumber, table } from '../lib/report.ts'
 import { cpuMeter } from '../lib/proc-cpu.ts'
-import { median, repetition, summarize } from '../lib/stats.ts'
+import { runCases, type Case } from './cases.ts'
+import { median, repetition } from '../lib/stats.ts'
 import type { Measurement, Ratio, Suite, SuiteContext, SuiteOutput } from '../lib/suite.ts'
 import { startActorkubeCluster } from './actorkube-cluster.ts'
 import { actorkubeStore } from './actorkube-store.ts'
 import { etcdVersion, startEtcdCluster } from './etcd-cluster.ts'
-import type { FailoverMeasurement, LatencyRepetition, StoreMeasurement } from './etcd-suite.ts'
+import type { FailoverMeasurement, StoreMeasurement } from './etcd-suite.ts'
 import { etcdStore } from './etcd-store.ts'
 import { failoverTrial, percentiles, putThroughput, VALUE_BYTES, watchThroughput, type FailoverTarget, type FailoverTrial, type KvStore, type Percentiles } from './workload.ts'
 
@@ -133,10 +134,6 @@ const ETCD: System = {
   },
 }
 
-interface Case {
-  readonly spec: Pick<Measurement, 'id' | 'label' | 'group' | 'series' | 'unit'>
-  run(): Promise<LatencyRepetition>
-}
 
 const replicasLabel = (n: number) => `${n} replica${n === 1 ? '' : 's'}`
 const putId = (key: SystemKey, replicas: number, c: number) => `${key}${replicas}.put.c${c}`
@@ -191,29 +188,7 @@ async function runStore(ctx: SuiteContext): Promise<SuiteOutput> {
           },
         })
         const selected = cases.filter((k) => wanted(k.spec.id))
-        const results = new Map(selected.map((k) => [k.spec.id, { warmup: [] as LatencyRepetition[], repetitions: [] as LatencyRepetition[] }]))
-        for (let run = 0; run < p.warmup + p.repetitions; run++) {
-          const isWarmup = run < p.warmup
-          const label = isWarmup ? `warm-up ${run + 1}/${p.warmup}` : `run ${run - p.warmup + 1}/${p.repetitions}`
-          for (const k of selected) {
-            const rep = await k.run()
-            const slot = results.get(k.spec.id)!
-            ;(isWarmup ? slot.warmup : slot.repetitions).push(rep)
-            const lat = rep.latencyMs ? `; p50 ${rep.latencyMs.p50} ms, p99 ${rep.latencyMs.p99} ms` : ''
-            ctx.progress(`${label} ${k.spec.label.padEnd(22)} ${Math.round(rep.rate).toLocaleString('en-US').padStart(8)} ${k.spec.unit} (${rep.count} in ${rep.seconds.toFixed(2)} s${lat})`)
-          }
-        }
-        for (const k of selected) {
-          const slot = results.get(k.spec.id)!
-          const m = summarize(k.spec, slot.warmup, slot.repetitions)
-          const lats = slot.repetitions.flatMap((r) => (r.latencyMs ? [r.latencyMs] : []))
-          const withLatency: StoreMeasurement = {
-            ...m,
-            repetitions: slot.repetitions,
-            ...(lats.length > 0 ? { latencyMs: { p50: median(lats.map((l) => l.p50)), p99: median(lats.map((l) => l.p99)) } } : {}),
-          }
-          measurements.push(withLatency)
-        }
+        measurements.push(...(await runCases(ctx, selected, p)))
 
         if (replicas === 3 && wanted(failoverId(system.key))) {
           const one = await running.store(1)
