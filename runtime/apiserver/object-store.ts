@@ -1,0 +1,133 @@
+/**
+ * Kubernetes objects in the cluster store: what the API server does between a validated request
+ * and the store. Objects are JSON under `/registry/...` keys; `metadata.resourceVersion` is the
+ * key's modRevision, filled in on the way out and never stored. Creates and updates are
+ * compare-and-swap transactions, so concurrent writers get AlreadyExists or Conflict instead of
+ * overwriting each other (Kubernetes' optimistic concurrency).
+ */
+import type { WatchEvent } from '../../actors/store/mvcc/types.ts'
+import type { StoreClient } from '../store/store-client.ts'
+import type { Watch } from '../store/store-watch.ts'
+
+export type KubeObject = { metadata?: { name?: string; namespace?: string; resourceVersion?: string } & Record<string, unknown> } & Record<string, unknown>
+
+export type WriteOutcome =
+  | { readonly ok: true; readonly object: KubeObject }
+  | { readonly ok: false; readonly reason: 'AlreadyExists' | 'NotFound' | 'Conflict' }
+
+export interface ObjectEvent {
+  readonly type: 'ADDED' | 'MODIFIED' | 'DELETED'
+  readonly object: KubeObject
+}
+
+const encoder = new TextEncoder()
+const decoder = new TextDecoder()
+
+/** The object as stored: without resourceVersion, which the store's revision stands for. */
+function encode(object: KubeObject): Uint8Array {
+  const { resourceVersion: _, ...metadata } = object.metadata ?? {}
+  return encoder.encode(JSON.stringify({ ...object, metadata }))
+}
+
+function decode(value: Uint8Array, modRevision: number): KubeObject {
+  const object = JSON.parse(decoder.decode(value)) as KubeObject
+  return { ...object, metadata: { ...object.metadata, resourceVersion: String(modRevision) } }
+}
+
+export class ObjectStore {
+  readonly #store: StoreClient
+
+  constructor(store: StoreClient) {
+    this.#store = store
+  }
+
+  /** Stores a new object at `key`; AlreadyExists if the key holds one. */
+  async create(key: string, object: KubeObject): Promise<WriteOutcome> {
+    const r = await this.#store.txn({
+      compare: [{ key, target: 'exists', op: '=', value: false }],
+      success: [{ type: 'put', key, value: encode(object) }],
+      failure: [],
+    })
+    if (!r.succeeded) return { ok: false, reason: 'AlreadyExists' }
+    return { ok: true, object: withVersion(object, r.revision) }
+  }
+
+  async get(key: string): Promise<KubeObject | undefined> {
+    const { kv } = await this.#store.get(key)
+    return kv && decode(kv.value, kv.modRevision)
+  }
+
+  /** Every object under `prefix`, and the revision the list is consistent at (a watch starts after it). */
+  async list(prefix: string): Promise<{ items: KubeObject[]; resourceVersion: string }> {
+    const r = await this.#store.range({ key: prefix, prefix: true })
+    return { items: r.kvs.map((kv) => decode(kv.value, kv.modRevision)), resourceVersion: String(r.revision) }
+  }
+
+  /**
+   * Replaces the object at `key` if it still has `resourceVersion` (any version when absent):
+   * Conflict if it changed meanwhile, NotFound if it is gone.
+   */
+  async update(key: string, object: KubeObject, resourceVersion?: string): Promise<WriteOutcome> {
+    const guard = resourceVersion === undefined
+      ? { key, target: 'exists' as const, op: '=' as const, value: true }
+      : { key, target: 'modRevision' as const, op: '=' as const, value: Number(resourceVersion) }
+    const r = await this.#store.txn({
+      compare: [guard],
+      success: [{ type: 'put', key, value: encode(object) }],
+      failure: [{ type: 'range', key }],
+    })
+    if (r.succeeded) return { ok: true, object: withVersion(object, r.revision) }
+    const current = r.responses[0]
+    const exists = current?.type === 'range' && current.kvs.length > 0
+    return { ok: false, reason: exists ? 'Conflict' : 'NotFound' }
+  }
+
+  /** Deletes the object at `key` (only at `resourceVersion` when given); returns what was deleted. */
+  async delete(key: string, resourceVersion?: string): Promise<WriteOutcome> {
+    const guard = resourceVersion === undefined
+      ? { key, target: 'exists' as const, op: '=' as const, value: true }
+      : { key, target: 'modRevision' as const, op: '=' as const, value: Number(resourceVersion) }
+    const r = await this.#store.txn({
+      compare: [guard],
+      success: [{ type: 'deleteRange', key, prevKv: true }],
+      failure: [{ type: 'range', key }],
+    })
+    if (r.succeeded) {
+      const deleted = r.responses[0]
+      const prev = deleted?.type === 'deleteRange' ? deleted.prevKvs?.[0] : undefined
+      if (prev === undefined) return { ok: false, reason: 'NotFound' }
+      return { ok: true, object: decode(prev.value, prev.modRevision) }
+    }
+    const current = r.responses[0]
+    const exists = current?.type === 'range' && current.kvs.length > 0
+    return { ok: false, reason: exists ? 'Conflict' : 'NotFound' }
+  }
+
+  /**
+   * Changes under `prefix` after `resourceVersion` (as from a list), in order, as Kubernetes watch
+   * events. A compacted version fails the watch (the API answers 410 Gone).
+   */
+  watch(prefix: string, resourceVersion: string, onEvent: (event: ObjectEvent) => void, onError?: (error: Error) => void): Promise<Watch> {
+    const from = Number(resourceVersion) + 1
+    return this.#store.watch(
+      { key: prefix, prefix: true, fromRevision: from },
+      (events) => {
+        for (const e of events) onEvent(toObjectEvent(e))
+      },
+      onError ? { onError } : {},
+    )
+  }
+}
+
+function withVersion(object: KubeObject, revision: number): KubeObject {
+  return { ...object, metadata: { ...object.metadata, resourceVersion: String(revision) } }
+}
+
+function toObjectEvent(e: WatchEvent): ObjectEvent {
+  if (e.type === 'DELETE') {
+    const prev = e.prevKv
+    const object = prev ? decode(prev.value, e.revision) : { metadata: { resourceVersion: String(e.revision) } }
+    return { type: 'DELETED', object }
+  }
+  return { type: e.kv.version === 1 ? 'ADDED' : 'MODIFIED', object: decode(e.kv.value, e.kv.modRevision) }
+}
