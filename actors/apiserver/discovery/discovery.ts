@@ -157,3 +157,101 @@ export const discoveryDocument = (path: string, options: DiscoveryOptions): unkn
   if (parts[0] === 'apis' && parts.length === 3) return apiResourceList(parts[1] ?? '', parts[2] ?? '')
   return undefined
 }
+
+// ---------------------------------------------------------------- aggregated discovery (apidiscovery.k8s.io/v2)
+
+/** The Content-Type an aggregated discovery answer must carry (kubectl checks it). */
+export const AGGREGATED_DISCOVERY_CONTENT_TYPE = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList'
+
+/** Whether an Accept header asks for apidiscovery.k8s.io/v2 (kubectl 1.32 asks first, with a legacy fallback). */
+export const wantsAggregatedDiscovery = (accept: string | undefined): boolean =>
+  (accept ?? '').split(',').some((part) => {
+    const params = part.split(';').map((s) => s.trim())
+    return params[0] === 'application/json' && params.includes('g=apidiscovery.k8s.io') && params.includes('v=v2') && params.includes('as=APIGroupDiscoveryList')
+  })
+
+export interface GroupVersionKindRef {
+  readonly group: string
+  readonly version: string
+  readonly kind: string
+}
+
+export interface APISubresourceDiscovery {
+  readonly subresource: string
+  readonly responseKind: GroupVersionKindRef
+  readonly verbs: readonly Verb[]
+}
+
+export interface APIResourceDiscovery {
+  readonly resource: string
+  readonly responseKind: GroupVersionKindRef
+  readonly scope: 'Namespaced' | 'Cluster'
+  readonly singularResource: string
+  readonly verbs: readonly Verb[]
+  readonly shortNames?: readonly string[]
+  readonly categories?: readonly string[]
+  readonly subresources?: readonly APISubresourceDiscovery[]
+}
+
+export interface APIVersionDiscovery {
+  readonly version: string
+  readonly resources: readonly APIResourceDiscovery[]
+  readonly freshness: 'Current'
+}
+
+export interface APIGroupDiscovery {
+  readonly metadata: { readonly name?: string; readonly creationTimestamp: null }
+  readonly versions: readonly APIVersionDiscovery[]
+}
+
+export interface APIGroupDiscoveryList {
+  readonly kind: 'APIGroupDiscoveryList'
+  readonly apiVersion: 'apidiscovery.k8s.io/v2'
+  readonly metadata: Record<string, never>
+  readonly items: readonly APIGroupDiscovery[]
+}
+
+const versionDiscovery = (group: string, version: string): APIVersionDiscovery => ({
+  version,
+  resources: resourcesOf(group, version).map((r) => ({
+    resource: r.name,
+    // Like the real server: the resource's own group/version are left empty in responseKind.
+    responseKind: { group: '', version: '', kind: r.kind },
+    scope: r.namespaced ? 'Namespaced' : 'Cluster',
+    singularResource: r.singularName,
+    verbs: r.verbs,
+    ...(r.shortNames.length > 0 ? { shortNames: r.shortNames } : {}),
+    ...(r.categories.length > 0 ? { categories: r.categories } : {}),
+    ...(r.subresources.length > 0
+      ? {
+          subresources: r.subresources.map((s) => ({
+            subresource: s.name,
+            responseKind: { group: s.group ?? '', version: s.version ?? '', kind: s.kind },
+            verbs: s.verbs,
+          })),
+        }
+      : {}),
+  })),
+  freshness: 'Current',
+})
+
+/**
+ * GET /api (`legacy`) or /apis with the v2 Accept header: every group with its versions and
+ * resources in one document. Serve it with AGGREGATED_DISCOVERY_CONTENT_TYPE.
+ */
+export const aggregatedDiscovery = (root: 'api' | 'apis'): APIGroupDiscoveryList => {
+  const groups = new Map<string, string[]>()
+  for (const gv of GROUP_VERSIONS) {
+    if ((gv.group === '') !== (root === 'api')) continue
+    groups.set(gv.group, [...(groups.get(gv.group) ?? []), gv.version])
+  }
+  return {
+    kind: 'APIGroupDiscoveryList',
+    apiVersion: 'apidiscovery.k8s.io/v2',
+    metadata: {},
+    items: [...groups].map(([group, versions]) => ({
+      metadata: group === '' ? { creationTimestamp: null } : { name: group, creationTimestamp: null },
+      versions: versions.map((v) => versionDiscovery(group, v)),
+    })),
+  }
+}
