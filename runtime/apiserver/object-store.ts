@@ -5,20 +5,12 @@
  * compare-and-swap transactions, so concurrent writers get AlreadyExists or Conflict instead of
  * overwriting each other (Kubernetes' optimistic concurrency).
  */
+import type { KubeObject, ObjectEvent, ObjectsPort, WriteOutcome } from '../../actors/apiserver/ports.ts'
 import type { WatchEvent } from '../../actors/store/mvcc/types.ts'
 import type { StoreClient } from '../store/store-client.ts'
 import type { Watch } from '../store/store-watch.ts'
 
-export type KubeObject = { metadata?: { name?: string; namespace?: string; resourceVersion?: string } & Record<string, unknown> } & Record<string, unknown>
-
-export type WriteOutcome =
-  | { readonly ok: true; readonly object: KubeObject }
-  | { readonly ok: false; readonly reason: 'AlreadyExists' | 'NotFound' | 'Conflict' }
-
-export interface ObjectEvent {
-  readonly type: 'ADDED' | 'MODIFIED' | 'DELETED'
-  readonly object: KubeObject
-}
+export type { KubeObject, ObjectEvent, WriteOutcome }
 
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
@@ -34,7 +26,7 @@ function decode(value: Uint8Array, modRevision: number): KubeObject {
   return { ...object, metadata: { ...object.metadata, resourceVersion: String(modRevision) } }
 }
 
-export class ObjectStore {
+export class ObjectStore implements ObjectsPort {
   readonly #store: StoreClient
 
   constructor(store: StoreClient) {

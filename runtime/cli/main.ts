@@ -25,7 +25,8 @@ program
   .addOption(new Option('--runtime <runtime>', 'runtime for host processes').choices(['node', 'deno']).default('node'))
   .option('--ready-timeout <ms>', 'give up if hosts are not up by then', count('--ready-timeout', 1), 60_000)
   .option('--status-interval <ms>', 'status line period; 0 disables it', count('--status-interval', 0), 5_000)
-  .action(async (o: { stateDir: string; nats?: string; masters: number; workers: number; cluster: string; runtime: 'node' | 'deno'; readyTimeout: number; statusInterval: number }) => {
+  .option('--api-port <port>', "master-1's apiserver HTTPS port (the other masters take the next ones); 0: free ports", count('--api-port', 0), 6443)
+  .action(async (o: { stateDir: string; nats?: string; masters: number; workers: number; cluster: string; runtime: 'node' | 'deno'; readyTimeout: number; statusInterval: number; apiPort: number }) => {
     await runUp({
       stateDir: o.stateDir,
       ...(o.nats ? { nats: o.nats } : {}),
@@ -33,6 +34,7 @@ program
       runtime: o.runtime,
       readyTimeoutMs: o.readyTimeout,
       statusIntervalMs: o.statusInterval,
+      apiPort: o.apiPort,
     })
   })
 

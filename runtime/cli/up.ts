@@ -14,7 +14,9 @@ import { spawnHost, type HostProcess, type HostRuntime } from '../process/host-p
 import { subjectFor } from '../subjects.ts'
 import { NatsTransport } from '../transport/nats-transport.ts'
 import { Requester } from '../transport/requester.ts'
-import { hostConfigYaml, planHosts, storeVoters, type ClusterShape, type HostPlan } from '../cluster/local-cluster.ts'
+import { ensureApiSecurity } from '../apiserver/security/api-security.ts'
+import { writeKubeconfig } from '../apiserver/security/kubeconfig.ts'
+import { hostConfigYaml, planHosts, securityDir, storeVoters, type ClusterShape, type HostPlan } from '../cluster/local-cluster.ts'
 
 export interface UpOptions {
   readonly stateDir: string
@@ -23,6 +25,8 @@ export interface UpOptions {
   readonly runtime: HostRuntime
   readonly readyTimeoutMs: number
   readonly statusIntervalMs: number
+  /** master-1's apiserver port (the others take the next ones); 0: free ports. */
+  readonly apiPort: number
 }
 
 interface RunningHost {
@@ -31,6 +35,8 @@ interface RunningHost {
   process: HostProcess | undefined
   failures: number
   metricsPort: number | undefined
+  /** The apiserver's port, once it logged that it listens (masters). */
+  apiPort: number | undefined
 }
 
 export async function runUp(options: UpOptions): Promise<void> {
@@ -48,7 +54,9 @@ export async function runUp(options: UpOptions): Promise<void> {
   }
   say(`nats: ${natsUrl}${natsServer ? ' (started by actorkube)' : ''}`)
 
-  const plans = planHosts(options.shape, [natsUrl], stateDir)
+  // Before any master starts: they share this CA and token file (creating them concurrently would race).
+  const security = await ensureApiSecurity(securityDir(stateDir))
+  const plans = planHosts(options.shape, [natsUrl], stateDir, options.apiPort)
   const voters = storeVoters(options.shape)
   // Lets other commands (chaos, store clients) find this cluster without flags.
   const clusterInfo = { cluster: options.shape.cluster, nats: natsUrl, hosts: plans.map((p) => p.host), store: voters }
@@ -56,7 +64,7 @@ export async function runUp(options: UpOptions): Promise<void> {
   const hosts: RunningHost[] = plans.map((plan) => {
     const configPath = join(hostsDir, `${plan.host}.yaml`)
     writeFileSync(configPath, hostConfigYaml(plan))
-    return { plan, configPath, process: undefined, failures: 0, metricsPort: undefined }
+    return { plan, configPath, process: undefined, failures: 0, metricsPort: undefined, apiPort: undefined }
   })
 
   const watcher = await NatsTransport.connect({ servers: [natsUrl], name: 'actorkube-up' })
@@ -70,7 +78,13 @@ export async function runUp(options: UpOptions): Promise<void> {
   let stopping = false
   const launch = (host: RunningHost) => {
     const logPath = join(logsDir, `${host.plan.host}.log`)
-    const proc = spawnHost(host.configPath, { runtime: options.runtime, onLine: (line) => appendFileSync(logPath, `${line}\n`) })
+    const proc = spawnHost(host.configPath, {
+      runtime: options.runtime,
+      onLine: (line) => {
+        appendFileSync(logPath, `${line}\n`)
+        if (line.includes('"apiserver listening"')) host.apiPort = (JSON.parse(line) as { port: number }).port
+      },
+    })
     host.process = proc
     void proc.ready.then((record) => {
       host.metricsPort = typeof record.metricsPort === 'number' ? record.metricsPort : undefined
@@ -117,18 +131,29 @@ export async function runUp(options: UpOptions): Promise<void> {
 
   const deadline = Date.now() + options.readyTimeoutMs
   let leader: { id: string; revision: number } | undefined
-  while (!hosts.every((h) => h.metricsPort !== undefined && heard.has(h.plan.host)) || (leader = await storeLeader()) === undefined) {
+  const serving = (h: RunningHost) => h.plan.role !== 'master' || h.apiPort !== undefined
+  while (!hosts.every((h) => h.metricsPort !== undefined && heard.has(h.plan.host) && serving(h)) || (leader = await storeLeader()) === undefined) {
     if (Date.now() > deadline) {
       const missing = hosts.filter((h) => !heard.has(h.plan.host)).map((h) => h.plan.host)
-      const what = missing.length > 0 ? `hosts not up within ${options.readyTimeoutMs} ms: ${missing.join(', ')}` : `no store leader within ${options.readyTimeoutMs} ms`
+      const silentApi = hosts.filter((h) => !serving(h)).map((h) => h.plan.host)
+      const what =
+        missing.length > 0 ? `hosts not up within ${options.readyTimeoutMs} ms: ${missing.join(', ')}`
+        : silentApi.length > 0 ? `apiservers not serving within ${options.readyTimeoutMs} ms: ${silentApi.join(', ')}`
+        : `no store leader within ${options.readyTimeoutMs} ms`
       say(`actorkube failed: ${what} (logs in ${logsDir})`)
       await shutdown('timeout')
       return
     }
     await new Promise((r) => setTimeout(r, 50))
   }
+  const apiHost = hosts.find((h) => h.plan.role === 'master')
+  const kubeconfigPath = join(stateDir, 'kubeconfig')
+  if (apiHost?.apiPort !== undefined && security.tokens.admin !== undefined) {
+    await writeKubeconfig(kubeconfigPath, { server: `https://127.0.0.1:${apiHost.apiPort}`, caPem: security.pki.caCertPem, token: security.tokens.admin.token })
+  }
+  const apis = hosts.filter((h) => h.apiPort !== undefined).map((h) => `https://127.0.0.1:${h.apiPort}`)
   say(
-    `actorkube ready: cluster ${options.shape.cluster}, nats ${natsUrl}, store leader ${leader.id}, hosts ${hosts.map((h) => `${h.plan.host}(metrics :${h.metricsPort})`).join(' ')}, state ${stateDir}, logs ${logsDir}`,
+    `actorkube ready: cluster ${options.shape.cluster}, nats ${natsUrl}, store leader ${leader.id}, apiservers ${apis.join(' ')}, kubeconfig ${kubeconfigPath}, hosts ${hosts.map((h) => `${h.plan.host}(metrics :${h.metricsPort})`).join(' ')}, state ${stateDir}, logs ${logsDir}`,
   )
 
   // The demo: ping every host's echo actor over NATS and report who answers, and how fast.

@@ -27,7 +27,14 @@ export const MASTER_MAX_MESSAGE_BYTES = 4 * 1024 * 1024
 /** The store replicas' ids: one per master, named after it. */
 export const storeVoters = (shape: ClusterShape): string[] => Array.from({ length: shape.masters }, (_, i) => `master-${i + 1}`)
 
-export function planHosts(shape: ClusterShape, nats: readonly string[], stateDir: string): HostPlan[] {
+/** Where the masters' shared CA, serving certificate, tokens and policy live. */
+export const securityDir = (stateDir: string): string => join(stateDir, 'security')
+
+/**
+ * `apiPort`: master-1's apiserver port, master-2 takes the next one and so on; 0 lets every
+ * apiserver pick a free port (they log it).
+ */
+export function planHosts(shape: ClusterShape, nats: readonly string[], stateDir: string, apiPort = 6443): HostPlan[] {
   const plans: HostPlan[] = []
   const voters = storeVoters(shape)
   const add = (role: 'master' | 'worker', index: number) => {
@@ -36,7 +43,11 @@ export function planHosts(shape: ClusterShape, nats: readonly string[], stateDir
       { kind: 'member', id: host, options: { roles: [role] } },
       { kind: 'echo', id: host },
     ]
-    if (role === 'master') actors.push({ kind: 'store', id: host, options: { dataDir: join(stateDir, 'store', host), voters } })
+    if (role === 'master') {
+      actors.push({ kind: 'store', id: host, options: { dataDir: join(stateDir, 'store', host), voters } })
+      const port = apiPort === 0 ? 0 : apiPort + index - 1
+      actors.push({ kind: 'apiserver', id: host, options: { port, securityDir: securityDir(stateDir), storeReplicas: voters } })
+    }
     plans.push({
       host,
       role,

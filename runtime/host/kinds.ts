@@ -5,6 +5,11 @@ import { memberKind } from '../../actors/membership/member.kind.ts'
 import { DISK, METRICS } from '../../actors/store/replica/protocol.ts'
 import type { StoreOptions } from '../../actors/store/replica/replica.machine.ts'
 import { storeKind } from '../../actors/store/replica/store.kind.ts'
+import { apiserverKind } from '../../actors/apiserver/apiserver.kind.ts'
+import { HTTP, type ApiServerOptions } from '../../actors/apiserver/apiserver.machine.ts'
+import { apiHttpServiceLogic } from '../apiserver/http-service.ts'
+import type { Clock } from '../clock.ts'
+import type { Transport } from '../transport/transport.ts'
 import type { Logger } from '../log.ts'
 import type { HostMetrics } from '../metrics.ts'
 import { DiskService } from '../store/disk-service.ts'
@@ -15,6 +20,7 @@ export const actorKinds: Readonly<Record<string, ActorKind>> = {
   echo: echoKind as ActorKind,
   member: memberKind as ActorKind,
   store: storeKind as ActorKind,
+  apiserver: apiserverKind as ActorKind,
 }
 
 /**
@@ -27,7 +33,16 @@ export interface HostServices {
   close(): Promise<void>
 }
 
-type ServiceFactory = (id: string, options: unknown, deps: { readonly log: Logger; readonly metrics: HostMetrics }) => HostServices
+export interface ServiceDeps {
+  readonly log: Logger
+  readonly metrics: HostMetrics
+  readonly cluster: string
+  /** The host's transport (with its fault injection). */
+  readonly transport: Transport
+  readonly clock: Clock
+}
+
+type ServiceFactory = (id: string, options: unknown, deps: ServiceDeps) => HostServices
 
 export const hostServices: Readonly<Record<string, ServiceFactory>> = {
   store: (id, options, { log, metrics }) => {
@@ -36,4 +51,8 @@ export const hostServices: Readonly<Record<string, ServiceFactory>> = {
     const logic = disk.logic()
     return { logic: { [DISK]: logic, [METRICS]: storeMetricsLogic(id, metrics) }, close: () => disk.closed() }
   },
+  apiserver: (_id, options, deps) => ({
+    logic: { [HTTP]: apiHttpServiceLogic(options as ApiServerOptions, deps) },
+    close: async () => {},
+  }),
 }

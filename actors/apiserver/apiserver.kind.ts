@@ -1,0 +1,22 @@
+import type { ActorKind } from '../kit/actor-kind.ts'
+import { optionsObject } from '../kit/options.ts'
+import { APISERVER_ACCEPTS, apiserverMachine, type ApiServerOptions } from './apiserver.machine.ts'
+
+export const apiserverKind: ActorKind<ApiServerOptions> = {
+  component: 'apiserver',
+  logic: apiserverMachine,
+  accepts: APISERVER_ACCEPTS,
+  parseOptions(raw) {
+    const o = optionsObject(raw, 'apiserver')
+    const port = o.port ?? 6443
+    if (!Number.isInteger(port) || (port as number) < 0 || (port as number) > 65535) throw new TypeError('apiserver.port: expected a port number (0 picks a free one)')
+    if (typeof o.securityDir !== 'string' || o.securityDir === '') throw new TypeError('apiserver.securityDir: expected a directory path')
+    const replicas = o.storeReplicas
+    if (!Array.isArray(replicas) || replicas.length === 0 || !replicas.every((r) => typeof r === 'string' && /^[A-Za-z0-9_-]+$/.test(r))) {
+      throw new TypeError('apiserver.storeReplicas: expected the store replica ids')
+    }
+    const bindAddress = o.bindAddress ?? '127.0.0.1'
+    if (typeof bindAddress !== 'string') throw new TypeError('apiserver.bindAddress: expected an address')
+    return { port: port as number, bindAddress, securityDir: o.securityDir, storeReplicas: replicas as string[] }
+  },
+}

@@ -1,0 +1,40 @@
+/**
+ * The API server's request handling: discovery, OpenAPI, and the resource verbs (get, list,
+ * watch, create, update, patch, delete) over the objects port. Kubernetes semantics where
+ * kubectl depends on them (see ../shared/KUBECTL.md): Tables for `get`, resourceVersion
+ * preconditions, metav1.Status errors, watch streams that start from a list's version.
+ */
+import { discoveryDocument } from './discovery/discovery.ts'
+import { openApiRoute } from './discovery/openapi.ts'
+import { json, type ApiRequest, type ApiResponse } from './http/api-request.ts'
+import { routeResource } from './http/route.ts'
+import { badRequest, methodNotAllowed } from './meta/status.ts'
+import type { ApiPorts } from './ports.ts'
+import { handleResource } from './resource-handlers.ts'
+
+export async function handle(request: ApiRequest, ports: ApiPorts): Promise<ApiResponse> {
+  const { path, method } = request
+  if (path === '/openapi/v3' || path.startsWith('/openapi/v3/')) {
+    const doc = method === 'GET' ? openApiRoute(path) : undefined
+    return doc ? { kind: 'raw', status: 200, body: doc.json, contentType: 'application/json' } : fail(notFound404(path))
+  }
+  const routed = routeResource(path)
+  if (!routed.ok) {
+    if (routed.reason === 'unknown-resource') return fail(notFound404(path))
+    if (method !== 'GET') return fail(methodNotAllowed(path, method.toLowerCase()))
+    const doc = discoveryDocument(path, { serverAddress: ports.serverAddress })
+    return doc === undefined ? fail(notFound404(path)) : json(200, doc)
+  }
+  try {
+    return await handleResource(request, routed.path, ports)
+  } catch (error) {
+    if (error instanceof SyntaxError) return fail(badRequest(error.message))
+    throw error
+  }
+}
+
+const notFound404 = (path: string) => ({ code: 404, status: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `the server could not find the requested resource (${path})`, reason: 'NotFound', details: {}, code: 404 } })
+
+function fail(s: { readonly code: number; readonly status: unknown }): ApiResponse {
+  return json(s.code, s.status)
+}

@@ -1,0 +1,35 @@
+/**
+ * An API request and response as the handlers see them: the HTTP edge (runtime/apiserver) turns
+ * a socket's bytes into an {@link ApiRequest} (authenticated, body size-checked) and writes the
+ * {@link ApiResponse} back. Handlers are plain async functions over injected ports, so they test
+ * without sockets.
+ */
+
+export interface User {
+  readonly name: string
+  readonly groups: readonly string[]
+}
+
+export interface ApiRequest {
+  readonly method: string
+  /** Without the query string. */
+  readonly path: string
+  readonly query: Readonly<Record<string, string>>
+  readonly accept: string
+  readonly contentType: string
+  readonly body: Uint8Array | undefined
+  readonly user: User
+}
+
+export type ApiResponse =
+  | { readonly kind: 'json'; readonly status: number; readonly body: unknown; readonly contentType?: string }
+  | { readonly kind: 'raw'; readonly status: number; readonly body: string; readonly contentType: string }
+  /** A watch: `open` starts writing events and returns a function that stops it. */
+  | {
+      readonly kind: 'stream'
+      readonly status: number
+      readonly contentType: string
+      open(write: (chunk: string) => void, end: () => void): () => void
+    }
+
+export const json = (status: number, body: unknown): ApiResponse => ({ kind: 'json', status, body })

@@ -1,0 +1,264 @@
+/**
+ * The verbs on one resource path. Objects live under `/registry/...` keys; every write is a
+ * compare-and-swap on the store, so two writers never silently overwrite each other.
+ */
+import type { ResourceSpec } from './discovery/resources.ts'
+import { groupVersionOf } from './discovery/resources.ts'
+import { json, type ApiRequest, type ApiResponse } from './http/api-request.ts'
+import { parseJson, parseJsonObject } from './http/body.ts'
+import type { ResourcePath } from './http/route.ts'
+import { alreadyExists, badRequest, conflict, invalid, methodNotAllowed, notFound, unsupportedMediaType } from './meta/status.ts'
+import { storeKey, storePrefix } from './meta/keys.ts'
+import { prepareForCreate, prepareForUpdate, validateObjectMeta } from './meta/object-meta.ts'
+import { parseLabelSelector } from './meta/label-selector.ts'
+import { EVENT_FIELDS, matchesFieldSelector, METADATA_FIELDS, NAMESPACE_FIELDS, NODE_FIELDS, parseFieldSelectorFor, POD_FIELDS, REPLICASET_FIELDS, type FieldSet } from './meta/field-selector.ts'
+import { applyJsonPatch, JSON_PATCH_CONTENT_TYPE } from './patch/json-patch.ts'
+import type { Json } from './patch/json.ts'
+import { applyMergePatch, MERGE_PATCH_CONTENT_TYPE } from './patch/merge-patch.ts'
+import { applyStrategicMergePatch, STRATEGIC_MERGE_PATCH_CONTENT_TYPE } from './patch/strategic-merge-patch.ts'
+import type { ApiPorts, KubeObject, ObjectEvent } from './ports.ts'
+import { buildTable, tableRow, wantsTable } from './tables/table.ts'
+import { validateKind } from './validation/kinds.ts'
+
+const APPLY_PATCH_CONTENT_TYPE = 'application/apply-patch+yaml'
+/** kubectl re-reads and retries a conflicting apply up to 5 times; so does the server for patches. */
+const PATCH_ATTEMPTS = 5
+
+type Status = { readonly code: number; readonly status: unknown }
+const fail = (s: Status): ApiResponse => json(s.code, s.status)
+
+export async function handleResource(request: ApiRequest, at: ResourcePath, ports: ApiPorts): Promise<ApiResponse> {
+  const { resource, name, subresource } = at
+  if (subresource !== undefined && subresource !== 'status') return fail(notFound(`${resource.name}/${subresource}`, name ?? '', resource.group))
+  const watching = request.query.watch === 'true' || request.query.watch === '1'
+  switch (request.method) {
+    case 'GET':
+      if (name === undefined) return watching ? watch(request, at, ports) : list(request, at, ports)
+      return get(request, at, ports)
+    case 'POST':
+      return name === undefined ? create(request, at, ports) : fail(methodNotAllowed(at.resource.name, 'create', at.resource.group))
+    case 'PUT':
+      return name === undefined ? fail(methodNotAllowed(at.resource.name, 'update', at.resource.group)) : update(request, at, ports)
+    case 'PATCH':
+      return name === undefined ? fail(methodNotAllowed(at.resource.name, 'patch', at.resource.group)) : patch(request, at, ports)
+    case 'DELETE':
+      return name === undefined ? fail(methodNotAllowed(at.resource.name, 'deletecollection', at.resource.group)) : remove(request, at, ports)
+    default:
+      return fail(methodNotAllowed(at.resource.name, request.method.toLowerCase(), at.resource.group))
+  }
+}
+
+const keyOf = (at: ResourcePath, name: string) => storeKey({ group: at.resource.group, resource: at.resource.name }, at.namespace, name)
+const prefixOf = (at: ResourcePath) => storePrefix({ group: at.resource.group, resource: at.resource.name }, at.namespace)
+
+/** The fields `?fieldSelector=` may name, per resource (Kubernetes' field label conversions). */
+const FIELDS: Readonly<Record<string, FieldSet>> = { pods: POD_FIELDS, nodes: NODE_FIELDS, events: EVENT_FIELDS, namespaces: NAMESPACE_FIELDS, replicasets: REPLICASET_FIELDS }
+const apiVersionOf = (r: ResourceSpec) => groupVersionOf(r.group, r.version)
+
+function render(request: ApiRequest, r: ResourceSpec, object: KubeObject, ports: ApiPorts, status = 200): ApiResponse {
+  if (wantsTable(request.accept)) return json(status, buildTable(r.group, r.name, [object], { now: ports.now(), resourceVersion: object.metadata?.resourceVersion ?? '' }))
+  return json(status, object)
+}
+
+async function get(request: ApiRequest, at: ResourcePath, ports: ApiPorts): Promise<ApiResponse> {
+  const object = await ports.objects.get(keyOf(at, at.name!))
+  if (object === undefined) return fail(notFound(at.resource.name, at.name!, at.resource.group))
+  return render(request, at.resource, object, ports)
+}
+
+/** Label and field selectors from the query, as one predicate (or a 400 for a bad one). */
+function selectorOf(request: ApiRequest, r: ResourceSpec): { ok: true; matches: (o: KubeObject) => boolean } | { ok: false; response: ApiResponse } {
+  const labels = parseLabelSelector(request.query.labelSelector ?? '')
+  if (!labels.ok) return { ok: false, response: fail(badRequest(labels.error)) }
+  const supported = FIELDS[r.name] ?? METADATA_FIELDS
+  const fields = parseFieldSelectorFor(request.query.fieldSelector ?? '', supported)
+  if (!fields.ok) return { ok: false, response: fail(badRequest(fields.error)) }
+  return { ok: true, matches: (o) => labels.selector.matches(o.metadata?.labels ?? {}) && matchesFieldSelector(fields.selector, o, supported) }
+}
+
+async function list(request: ApiRequest, at: ResourcePath, ports: ApiPorts): Promise<ApiResponse> {
+  const selector = selectorOf(request, at.resource)
+  if (!selector.ok) return selector.response
+  const { items, resourceVersion } = await ports.objects.list(prefixOf(at))
+  const selected = items.filter(selector.matches)
+  const r = at.resource
+  if (wantsTable(request.accept)) return json(200, buildTable(r.group, r.name, selected, { now: ports.now(), resourceVersion }))
+  return json(200, { kind: r.listKind, apiVersion: apiVersionOf(r), metadata: { resourceVersion }, items: selected })
+}
+
+/**
+ * `?watch=true`: one JSON event per line. Without a resourceVersion (or "0") the current objects
+ * come first as ADDED, as Kubernetes does; then every change after the list's version.
+ */
+async function watch(request: ApiRequest, at: ResourcePath, ports: ApiPorts): Promise<ApiResponse> {
+  const selector = selectorOf(request, at.resource)
+  if (!selector.ok) return selector.response
+  const r = at.resource
+  const table = wantsTable(request.accept)
+  const prefix = prefixOf(at)
+  const asked = request.query.resourceVersion
+  let initial: KubeObject[] = []
+  let from = asked ?? '0'
+  if (asked === undefined || asked === '' || asked === '0') {
+    const listed = await ports.objects.list(prefix)
+    initial = listed.items.filter(selector.matches)
+    from = listed.resourceVersion
+  } else if (!/^\d+$/.test(asked)) {
+    return fail(badRequest(`invalid resourceVersion ${JSON.stringify(asked)}`))
+  }
+  const line = (type: string, object: KubeObject) =>
+    `${JSON.stringify({ type, object: table ? { ...buildTable(r.group, r.name, [], { now: ports.now(), resourceVersion: object.metadata?.resourceVersion ?? '' }), rows: [tableRow(r.group, r.name, object, ports.now())] } : object })}\n`
+  return {
+    kind: 'stream',
+    status: 200,
+    contentType: 'application/json',
+    open(write, end) {
+      let stopped = false
+      let cancel: (() => Promise<void>) | undefined
+      for (const o of initial) write(line('ADDED', o))
+      ports.objects
+        .watch(
+          prefix,
+          from,
+          (e: ObjectEvent) => {
+            if (!stopped && selector.matches(e.object)) write(line(e.type, e.object))
+          },
+          (error) => {
+            if (stopped) return
+            write(`${JSON.stringify({ type: 'ERROR', object: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: error.message, reason: 'Expired', code: 410 } })}\n`)
+            end()
+          },
+        )
+        .then(
+          (w) => {
+            if (stopped) void w.cancel()
+            else cancel = () => w.cancel()
+          },
+          (error: unknown) => {
+            write(`${JSON.stringify({ type: 'ERROR', object: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: String(error), reason: 'Expired', code: 410 } })}\n`)
+            end()
+          },
+        )
+      return () => {
+        stopped = true
+        void cancel?.()
+      }
+    },
+  }
+}
+
+/** The body as an object of this resource's kind, with the path's namespace and name checked. */
+function bodyObject(request: ApiRequest, at: ResourcePath): { ok: true; object: KubeObject } | { ok: false; response: ApiResponse } {
+  const parsed = parseJsonObject(request.body)
+  if (!parsed.ok) return { ok: false, response: fail(badRequest(parsed.message)) }
+  const object = parsed.value as KubeObject
+  const r = at.resource
+  if (object.kind !== undefined && object.kind !== r.kind) return { ok: false, response: fail(badRequest(`the body is a ${String(object.kind)}, not a ${r.kind}`)) }
+  if (object.apiVersion !== undefined && object.apiVersion !== apiVersionOf(r)) return { ok: false, response: fail(badRequest(`the body's apiVersion ${String(object.apiVersion)} is not ${apiVersionOf(r)}`)) }
+  const metadata = { ...(object.metadata ?? {}) }
+  if (r.namespaced) {
+    if (metadata.namespace !== undefined && metadata.namespace !== at.namespace) {
+      return { ok: false, response: fail(badRequest(`the namespace of the provided object does not match the namespace sent on the request`)) }
+    }
+    metadata.namespace = at.namespace
+  }
+  if (at.name !== undefined && metadata.name !== undefined && metadata.name !== at.name) {
+    return { ok: false, response: fail(badRequest(`the name of the object (${String(metadata.name)}) does not match the name on the URL (${at.name})`)) }
+  }
+  if (at.name !== undefined) metadata.name = at.name
+  return { ok: true, object: { ...object, kind: r.kind, apiVersion: apiVersionOf(r), metadata } }
+}
+
+function validate(object: KubeObject, r: ResourceSpec): Status | undefined {
+  const causes = [...validateObjectMeta(object.metadata ?? {}, { namespaced: r.namespaced }), ...validateKind(r.kind, object)]
+  return causes.length > 0 ? invalid(r.kind, object.metadata?.name ?? '', causes, r.group) : undefined
+}
+
+async function namespaceMissing(at: ResourcePath, ports: ApiPorts): Promise<Status | undefined> {
+  if (!at.resource.namespaced || at.namespace === undefined) return undefined
+  const ns = await ports.objects.get(storeKey({ resource: 'namespaces' }, undefined, at.namespace))
+  return ns === undefined ? notFound('namespaces', at.namespace) : undefined
+}
+
+async function create(request: ApiRequest, at: ResourcePath, ports: ApiPorts): Promise<ApiResponse> {
+  if (at.namespace === undefined && at.resource.namespaced) return fail(methodNotAllowed(at.resource.name, 'create', at.resource.group))
+  const body = bodyObject(request, at)
+  if (!body.ok) return body.response
+  const r = at.resource
+  const object = prepareForCreate(body.object, { now: ports.now(), uid: ports.uid, random: ports.random, resetStatus: r.subresources.some((sub) => sub.name === 'status') })
+  const invalidStatus = validate(object, r)
+  if (invalidStatus) return fail(invalidStatus)
+  const missing = await namespaceMissing(at, ports)
+  if (missing) return fail(missing)
+  const name = object.metadata!.name!
+  const created = await ports.objects.create(keyOf(at, name), object)
+  if (!created.ok) return fail(alreadyExists(r.name, name, r.group))
+  return render(request, r, created.object, ports, 201)
+}
+
+async function update(request: ApiRequest, at: ResourcePath, ports: ApiPorts): Promise<ApiResponse> {
+  const body = bodyObject(request, at)
+  if (!body.ok) return body.response
+  const current = await ports.objects.get(keyOf(at, at.name!))
+  if (current === undefined) return fail(notFound(at.resource.name, at.name!, at.resource.group))
+  return write(request, at, ports, current, body.object, body.object.metadata?.resourceVersion || undefined)
+}
+
+/** Stores `next` over `current` (status subresource: only status changes); Conflict if `resourceVersion` is stale. */
+async function write(request: ApiRequest, at: ResourcePath, ports: ApiPorts, current: KubeObject, next: KubeObject, resourceVersion: string | undefined): Promise<ApiResponse> {
+  const r = at.resource
+  const hasStatus = r.subresources.some((sub) => sub.name === 'status')
+  // The main resource cannot change status, nor the status subresource the spec (Kubernetes' update strategies).
+  const carryOver = at.subresource === 'status' ? ['spec'] : hasStatus ? ['status'] : []
+  const prepared = prepareForUpdate(current, next, { carryOver })
+  if (prepared.errors.length > 0) return fail(invalid(r.kind, at.name!, prepared.errors, r.group))
+  const invalidStatus = validate(prepared.object, r)
+  if (invalidStatus) return fail(invalidStatus)
+  const updated = await ports.objects.update(keyOf(at, at.name!), prepared.object, resourceVersion)
+  if (updated.ok) return render(request, r, updated.object, ports)
+  if (updated.reason === 'NotFound') return fail(notFound(r.name, at.name!, r.group))
+  return fail(conflict(r.name, at.name!, r.group))
+}
+
+function applyPatch(contentType: string, current: KubeObject, patchBody: Uint8Array | undefined, kind: string): { ok: true; value: KubeObject } | { ok: false; status: Status } {
+  const type = contentType.split(';')[0]!.trim()
+  const parsed = parseJson(patchBody)
+  if (!parsed.ok) return { ok: false, status: badRequest(parsed.message) }
+  const patchValue = parsed.value as Json
+  const result =
+    type === MERGE_PATCH_CONTENT_TYPE || type === APPLY_PATCH_CONTENT_TYPE
+      ? applyMergePatch(current as Json, patchValue)
+      : type === JSON_PATCH_CONTENT_TYPE
+        ? applyJsonPatch(current as Json, patchValue)
+        : type === STRATEGIC_MERGE_PATCH_CONTENT_TYPE
+          ? applyStrategicMergePatch(current as Json, patchValue, kind)
+          : undefined
+  if (result === undefined) return { ok: false, status: unsupportedMediaType([JSON_PATCH_CONTENT_TYPE, MERGE_PATCH_CONTENT_TYPE, STRATEGIC_MERGE_PATCH_CONTENT_TYPE, APPLY_PATCH_CONTENT_TYPE]) }
+  if (!result.ok) return { ok: false, status: { code: result.error.code, status: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: result.error.message, reason: result.error.reason, code: result.error.code } } }
+  return { ok: true, value: result.value as KubeObject }
+}
+
+async function patch(request: ApiRequest, at: ResourcePath, ports: ApiPorts): Promise<ApiResponse> {
+  const r = at.resource
+  const isApply = request.contentType.startsWith(APPLY_PATCH_CONTENT_TYPE)
+  for (let attempt = 0; attempt < PATCH_ATTEMPTS; attempt++) {
+    const current = await ports.objects.get(keyOf(at, at.name!))
+    if (current === undefined) {
+      // Server-side apply creates what does not exist yet.
+      if (!isApply) return fail(notFound(r.name, at.name!, r.group))
+      return create({ ...request, method: 'POST' }, { ...at, name: undefined }, ports)
+    }
+    const patched = applyPatch(request.contentType, current, request.body, r.kind)
+    if (!patched.ok) return fail(patched.status)
+    const response = await write(request, at, ports, current, patched.value, current.metadata?.resourceVersion)
+    if (response.status !== 409) return response
+  }
+  return fail(conflict(r.name, at.name!, r.group))
+}
+
+async function remove(request: ApiRequest, at: ResourcePath, ports: ApiPorts): Promise<ApiResponse> {
+  const r = at.resource
+  const deleted = await ports.objects.delete(keyOf(at, at.name!))
+  if (!deleted.ok) return fail(deleted.reason === 'NotFound' ? notFound(r.name, at.name!, r.group) : conflict(r.name, at.name!, r.group))
+  return render(request, r, deleted.object, ports)
+}

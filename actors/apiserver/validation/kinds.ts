@@ -1,0 +1,75 @@
+/**
+ * Per-kind validation of what the API server stores (beyond ObjectMeta): the fields Kubernetes
+ * requires and that the scheduler, controllers and kubelets rely on. Errors carry field paths,
+ * so kubectl prints `The Pod "x" is invalid: spec.containers[0].image: Required value`.
+ */
+import { FieldPath, invalid, notSupported, required, duplicate, type FieldError } from '../field-errors.ts'
+import type { KubeObject } from '../ports.ts'
+
+type Obj = Record<string, unknown>
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
+const spec = (o: KubeObject): Obj | undefined => (isObj(o.spec) ? o.spec : undefined)
+
+function podSpec(s: unknown, path: FieldPath): FieldError[] {
+  if (!isObj(s)) return [required(path)]
+  const errors: FieldError[] = []
+  const containers = s.containers
+  if (!Array.isArray(containers) || containers.length === 0) return [required(path.child('containers'))]
+  const names = new Set<string>()
+  containers.forEach((c, i) => {
+    const at = path.child('containers').index(i)
+    if (!isObj(c)) return void errors.push(invalid(at, c, 'must be an object'))
+    if (typeof c.name !== 'string' || c.name === '') errors.push(required(at.child('name')))
+    else if (names.has(c.name)) errors.push(duplicate(at.child('name'), c.name))
+    else names.add(c.name)
+    if (typeof c.image !== 'string' || c.image.trim() === '') errors.push(required(at.child('image')))
+  })
+  const policy = s.restartPolicy
+  if (policy !== undefined && !['Always', 'OnFailure', 'Never'].includes(String(policy))) errors.push(notSupported(path.child('restartPolicy'), policy, ['Always', 'OnFailure', 'Never']))
+  return errors
+}
+
+function replicated(o: KubeObject): FieldError[] {
+  const s = spec(o)
+  const root = FieldPath.root('spec')
+  if (s === undefined) return [required(root)]
+  const errors: FieldError[] = []
+  if (s.replicas !== undefined && !(Number.isInteger(s.replicas) && (s.replicas as number) >= 0)) errors.push(invalid(root.child('replicas'), s.replicas, 'must be greater than or equal to 0'))
+  const selector = s.selector
+  if (!isObj(selector)) errors.push(required(root.child('selector')))
+  const template = s.template
+  if (!isObj(template)) return [...errors, required(root.child('template'))]
+  errors.push(...podSpec(template.spec, root.child('template').child('spec')))
+  const labels = isObj(template.metadata) && isObj(template.metadata.labels) ? (template.metadata.labels as Record<string, string>) : {}
+  const matchLabels = isObj(selector) && isObj(selector.matchLabels) ? (selector.matchLabels as Record<string, string>) : {}
+  if (isObj(selector) && Object.entries(matchLabels).some(([k, v]) => labels[k] !== v)) {
+    errors.push(invalid(root.child('template').child('metadata').child('labels'), labels, '`selector` does not match template `labels`'))
+  }
+  return errors
+}
+
+function service(o: KubeObject): FieldError[] {
+  const s = spec(o) ?? {}
+  const root = FieldPath.root('spec')
+  const errors: FieldError[] = []
+  const type = s.type ?? 'ClusterIP'
+  if (!['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'].includes(String(type))) errors.push(notSupported(root.child('type'), type, ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort']))
+  const ports = s.ports
+  if (type !== 'ExternalName' && (!Array.isArray(ports) || ports.length === 0)) return [...errors, required(root.child('ports'))]
+  ;(Array.isArray(ports) ? ports : []).forEach((p, i) => {
+    const at = root.child('ports').index(i)
+    if (!isObj(p) || !Number.isInteger(p.port) || (p.port as number) < 1 || (p.port as number) > 65535) errors.push(invalid(at.child('port'), isObj(p) ? p.port : p, 'must be between 1 and 65535, inclusive'))
+  })
+  return errors
+}
+
+const VALIDATORS: Readonly<Record<string, (o: KubeObject) => FieldError[]>> = {
+  Pod: (o) => podSpec(o.spec, FieldPath.root('spec')),
+  Deployment: replicated,
+  ReplicaSet: replicated,
+  Service: service,
+}
+
+export function validateKind(kind: string, object: KubeObject): FieldError[] {
+  return VALIDATORS[kind]?.(object) ?? []
+}

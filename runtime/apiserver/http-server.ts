@@ -1,0 +1,153 @@
+/**
+ * The API server's HTTPS edge: TLS, bearer-token authentication, authorization, a bounded body,
+ * then the pure handler (actors/apiserver/handle.ts) and the response, including streamed
+ * watches that end when the client goes away.
+ */
+import { createServer, type Server } from 'node:https'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { authorize, forbiddenStatus, type Policy, type RequestAttributes } from '../../actors/apiserver/authz/policy.ts'
+import { handle } from '../../actors/apiserver/handle.ts'
+import type { ApiRequest, ApiResponse } from '../../actors/apiserver/http/api-request.ts'
+import { routeResource } from '../../actors/apiserver/http/route.ts'
+import type { ApiPorts } from '../../actors/apiserver/ports.ts'
+import type { Logger } from '../log.ts'
+import type { TokenAuthenticator } from './security/tokens.ts'
+
+/** Kubernetes refuses request bodies over 3 MiB. */
+export const MAX_BODY_BYTES = 3 * 1024 * 1024
+
+export interface ApiHttpServerOptions {
+  readonly port: number
+  readonly host?: string
+  readonly tls: { readonly certPem: string; readonly keyPem: string }
+  readonly tokens: TokenAuthenticator
+  readonly policy: Policy
+  readonly ports: Omit<ApiPorts, 'serverAddress'>
+  readonly log: Logger
+}
+
+const status = (code: number, reason: string, message: string) => ({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code })
+
+export class ApiHttpServer {
+  readonly #o: ApiHttpServerOptions
+  readonly #server: Server
+  #address = ''
+
+  private constructor(options: ApiHttpServerOptions) {
+    this.#o = options
+    this.#server = createServer({ cert: options.tls.certPem, key: options.tls.keyPem }, (req, res) => {
+      this.#serve(req, res).catch((error: unknown) => {
+        options.log.error({ error: String(error), path: req.url }, 'apiserver request failed')
+        if (!res.headersSent) send(res, { kind: 'json', status: 500, body: status(500, 'InternalError', `internal error: ${String(error)}`) })
+        else res.destroy()
+      })
+    })
+    // Slow clients: a request must arrive whole within this time.
+    this.#server.requestTimeout = 60_000
+    this.#server.headersTimeout = 20_000
+  }
+
+  static async start(options: ApiHttpServerOptions): Promise<ApiHttpServer> {
+    const server = new ApiHttpServer(options)
+    await new Promise<void>((resolve, reject) => {
+      server.#server.once('error', reject)
+      server.#server.listen(options.port, options.host ?? '127.0.0.1', () => resolve())
+    })
+    const address = server.#server.address() as AddressInfo
+    server.#address = `${address.address}:${address.port}`
+    return server
+  }
+
+  get port(): number {
+    return (this.#server.address() as AddressInfo).port
+  }
+
+  async close(): Promise<void> {
+    this.#server.closeAllConnections()
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()))
+  }
+
+  async #serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'https://localhost')
+    const identity = this.#o.tokens.authenticate(req.headers.authorization)
+    if (identity === undefined) return send(res, { kind: 'json', status: 401, body: status(401, 'Unauthorized', 'Unauthorized') })
+    const query = Object.fromEntries(url.searchParams)
+    const user = { name: identity.user, groups: identity.groups }
+    const decision = authorize(this.#o.policy, { user: identity.user, groups: identity.groups }, attributesOf(req.method ?? 'GET', url.pathname, query))
+    if (!decision.allowed) {
+      const forbidden = forbiddenStatus({ user: identity.user, groups: identity.groups }, attributesOf(req.method ?? 'GET', url.pathname, query), decision.reason)
+      return send(res, { kind: 'json', status: 403, body: forbidden })
+    }
+    const body = await readBody(req)
+    if (body === 'too-large') return send(res, { kind: 'json', status: 413, body: status(413, 'RequestEntityTooLarge', `the request body is over ${MAX_BODY_BYTES} bytes`) })
+    const request: ApiRequest = {
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query,
+      accept: req.headers.accept ?? '',
+      contentType: req.headers['content-type'] ?? '',
+      body,
+      user,
+    }
+    const response = await handle(request, { ...this.#o.ports, serverAddress: this.#address })
+    if (response.kind !== 'stream') return send(res, response)
+    res.writeHead(response.status, { 'content-type': response.contentType, 'transfer-encoding': 'chunked' })
+    const stop = response.open(
+      (chunk) => void res.write(chunk),
+      () => res.end(),
+    )
+    // The response's close, not the request's: the request ends as soon as its body is read.
+    res.on('close', stop)
+  }
+}
+
+function send(res: ServerResponse, response: Exclude<ApiResponse, { kind: 'stream' }>): void {
+  const text = response.kind === 'json' ? JSON.stringify(response.body) : response.body
+  const type = response.kind === 'json' ? (response.contentType ?? 'application/json') : response.contentType
+  res.writeHead(response.status, { 'content-type': type, 'content-length': Buffer.byteLength(text) })
+  res.end(text)
+}
+
+/** The body, or 'too-large' past {@link MAX_BODY_BYTES} (reading stops there). */
+function readBody(req: IncomingMessage): Promise<Uint8Array | undefined | 'too-large'> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length
+      if (size > MAX_BODY_BYTES) {
+        resolve('too-large')
+        req.destroy()
+        return
+      }
+      chunks.push(chunk)
+    })
+    req.on('end', () => resolve(size === 0 ? undefined : Buffer.concat(chunks)))
+    req.on('error', reject)
+  })
+}
+
+/** What a request does, in authorization terms (Kubernetes' RequestInfo). */
+function attributesOf(method: string, path: string, query: Record<string, string>): RequestAttributes {
+  const routed = routeResource(path)
+  if (!routed.ok) return { verb: method.toLowerCase(), path }
+  const { resource, namespace, name, subresource } = routed.path
+  const watching = query.watch === 'true' || query.watch === '1'
+  const verb =
+    method === 'GET' ? (name === undefined ? (watching ? 'watch' : 'list') : 'get')
+    : method === 'POST' ? 'create'
+    : method === 'PUT' ? 'update'
+    : method === 'PATCH' ? 'patch'
+    : method === 'DELETE' ? (name === undefined ? 'deletecollection' : 'delete')
+    : method.toLowerCase()
+  return {
+    verb,
+    apiGroup: resource.group,
+    apiVersion: resource.version,
+    resource: resource.name,
+    ...(subresource ? { subresource } : {}),
+    ...(namespace ? { namespace } : {}),
+    ...(name ? { name } : {}),
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * The apiserver actor's `http` child: serves the Kubernetes API over HTTPS on the host, backed
+ * by the cluster store through a StoreClient on the host's own (fault-injectable) transport.
+ * On start it makes sure the built-in namespaces exist, as kube-apiserver does.
+ */
+import { randomUUID } from 'node:crypto'
+import { fromCallback, type AnyActorLogic } from 'xstate'
+import type { ApiServerOptions, HttpOutcome } from '../../actors/apiserver/apiserver.machine.ts'
+import { handle } from '../../actors/apiserver/handle.ts'
+import type { ApiPorts } from '../../actors/apiserver/ports.ts'
+import type { Clock } from '../clock.ts'
+import type { Logger } from '../log.ts'
+import { StoreClient } from '../store/store-client.ts'
+import type { Transport } from '../transport/transport.ts'
+import { ApiHttpServer } from './http-server.ts'
+import { ObjectStore } from './object-store.ts'
+import { ensureApiSecurity } from './security/api-security.ts'
+
+export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'] as const
+
+export interface HttpServiceDeps {
+  readonly cluster: string
+  readonly transport: Transport
+  readonly clock: Clock
+  readonly log: Logger
+}
+
+export function apiHttpServiceLogic(options: ApiServerOptions, deps: HttpServiceDeps): AnyActorLogic {
+  return fromCallback(({ sendBack }) => {
+    let open = true
+    let server: ApiHttpServer | undefined
+    const store = new StoreClient({ transport: deps.transport, clock: deps.clock, cluster: deps.cluster, replicas: [...options.storeReplicas] })
+    const report = (outcome: HttpOutcome) => {
+      if (open) sendBack(outcome)
+    }
+    const start = async () => {
+      const security = await ensureApiSecurity(options.securityDir)
+      const ports: Omit<ApiPorts, 'serverAddress'> = {
+        objects: new ObjectStore(store),
+        now: () => deps.clock.now(),
+        random: Math.random,
+        uid: randomUUID,
+      }
+      await bootstrap({ ...ports, serverAddress: '' })
+      const started = await ApiHttpServer.start({
+        port: options.port,
+        host: options.bindAddress,
+        tls: { certPem: security.pki.certPem, keyPem: security.pki.keyPem },
+        tokens: security.authenticator,
+        policy: security.policy,
+        ports,
+        log: deps.log,
+      })
+      if (!open) return void started.close()
+      server = started
+      deps.log.info({ port: started.port, address: options.bindAddress }, 'apiserver listening')
+      report({ type: 'http.listening', port: started.port })
+    }
+    start().catch((error: unknown) => report({ type: 'http.failed', message: error instanceof Error ? error.message : String(error) }))
+    return () => {
+      open = false
+      void server?.close()
+      void store.close()
+    }
+  })
+}
+
+/** Creates the system namespaces that are missing (through the handlers, so they get uids and timestamps). */
+async function bootstrap(ports: ApiPorts): Promise<void> {
+  for (const name of SYSTEM_NAMESPACES) {
+    const response = await handle(
+      {
+        method: 'POST',
+        path: '/api/v1/namespaces',
+        query: {},
+        accept: 'application/json',
+        contentType: 'application/json',
+        body: new TextEncoder().encode(JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name }, status: { phase: 'Active' } })),
+        user: { name: 'system:apiserver', groups: ['system:masters'] },
+      },
+      ports,
+    )
+    if (response.status !== 201 && response.status !== 409) throw new Error(`could not create namespace ${name}: HTTP ${response.status}`)
+  }
+}
