@@ -216,8 +216,8 @@ export interface PrepareForCreateOptions {
  * creationTimestamp now, generation 1; deletionTimestamp, deletionGracePeriodSeconds,
  * resourceVersion (set later from the store revision), selfLink and managedFields cleared.
  */
-export function prepareForCreate<T extends KubeObject>(obj: T, opts: PrepareForCreateOptions): T {
-  const out = clone(obj)
+export function prepareForCreate<T extends KubeObject>(obj: T, opts: PrepareForCreateOptions): T & { metadata: ObjectMeta } {
+  const out = clone(obj) as T & { metadata: ObjectMeta }
   const meta: ObjectMeta = { ...(out.metadata ?? {}) }
   if ((meta.generateName ?? '') !== '' && (meta.name ?? '') === '') meta.name = generateName(meta.generateName ?? '', opts.random)
   meta.uid = opts.uid()
@@ -245,7 +245,7 @@ export interface PrepareForUpdateOptions {
 }
 
 export interface PreparedUpdate<T> {
-  readonly object: T
+  readonly object: T & { metadata: ObjectMeta }
   /** Immutable-field violations (name, namespace, uid, creationTimestamp, ...); non-empty means 422. */
   readonly errors: FieldError[]
 }
@@ -257,7 +257,7 @@ export interface PreparedUpdate<T> {
  * over; then ValidateObjectMetaAccessorUpdate reports name/namespace/uid changes as 'field is immutable'.
  */
 export function prepareForUpdate<T extends KubeObject>(old: KubeObject, next: T, opts: PrepareForUpdateOptions = {}): PreparedUpdate<T> {
-  const out = clone(next)
+  const out = clone(next) as T & { metadata: ObjectMeta }
   const src = out as Record<string, unknown>
   const prev = old as Record<string, unknown>
   for (const f of opts.carryOver ?? []) {
