@@ -18,6 +18,8 @@ import { applyMergePatch, MERGE_PATCH_CONTENT_TYPE } from './patch/merge-patch.t
 import { applyStrategicMergePatch, STRATEGIC_MERGE_PATCH_CONTENT_TYPE } from './patch/strategic-merge-patch.ts'
 import type { ApiPorts, KubeObject, ObjectEvent } from './ports.ts'
 import { buildTable, tableRow, wantsTable } from './tables/table.ts'
+import { toScale, withScale } from './scale.ts'
+import { applyCreateDefaults } from './validation/defaults.ts'
 import { validateKind } from './validation/kinds.ts'
 
 const APPLY_PATCH_CONTENT_TYPE = 'application/apply-patch+yaml'
@@ -29,6 +31,7 @@ const fail = (s: Status): ApiResponse => json(s.code, s.status)
 
 export async function handleResource(request: ApiRequest, at: ResourcePath, ports: ApiPorts): Promise<ApiResponse> {
   const { resource, name, subresource } = at
+  if (subresource === 'scale' && name !== undefined && resource.subresources.some((sub) => sub.name === 'scale')) return scaleRequest(request, at, ports)
   if (subresource !== undefined && subresource !== 'status') return fail(notFound(`${resource.name}/${subresource}`, name ?? '', resource.group))
   const watching = request.query.watch === 'true' || request.query.watch === '1'
   switch (request.method) {
@@ -185,7 +188,8 @@ async function create(request: ApiRequest, at: ResourcePath, ports: ApiPorts): P
   const body = bodyObject(request, at)
   if (!body.ok) return body.response
   const r = at.resource
-  const object = prepareForCreate(body.object, { now: ports.now(), uid: ports.uid, random: ports.random, resetStatus: r.subresources.some((sub) => sub.name === 'status') })
+  const prepared = prepareForCreate(body.object, { now: ports.now(), uid: ports.uid, random: ports.random, resetStatus: r.subresources.some((sub) => sub.name === 'status') })
+  const object = applyCreateDefaults(r.kind, prepared)
   const invalidStatus = validate(object, r)
   if (invalidStatus) return fail(invalidStatus)
   const missing = await namespaceMissing(at, ports)
@@ -261,4 +265,33 @@ async function remove(request: ApiRequest, at: ResourcePath, ports: ApiPorts): P
   const deleted = await ports.objects.delete(keyOf(at, at.name!))
   if (!deleted.ok) return fail(deleted.reason === 'NotFound' ? notFound(r.name, at.name!, r.group) : conflict(r.name, at.name!, r.group))
   return render(request, r, deleted.object, ports)
+}
+
+/** GET, PUT or PATCH of `<deployment|replicaset>/scale`: reads and writes spec.replicas. */
+async function scaleRequest(request: ApiRequest, at: ResourcePath, ports: ApiPorts): Promise<ApiResponse> {
+  const r = at.resource
+  for (let attempt = 0; attempt < PATCH_ATTEMPTS; attempt++) {
+    const current = await ports.objects.get(keyOf(at, at.name!))
+    if (current === undefined) return fail(notFound(r.name, at.name!, r.group))
+    const scale = toScale(current)
+    if (request.method === 'GET') return json(200, scale)
+    let wanted: unknown
+    if (request.method === 'PUT') {
+      const body = parseJsonObject(request.body)
+      if (!body.ok) return fail(badRequest(body.message))
+      wanted = body.value
+    } else if (request.method === 'PATCH') {
+      const patched = applyPatch(request.contentType, scale as unknown as KubeObject, request.body, 'Scale')
+      if (!patched.ok) return fail(patched.status)
+      wanted = patched.value
+    } else {
+      return fail(methodNotAllowed(`${r.name}/scale`, request.method.toLowerCase(), r.group))
+    }
+    const next = withScale(current, wanted)
+    if (next === undefined) return fail(invalid('Scale', at.name!, [{ reason: 'FieldValueInvalid', field: 'spec.replicas', message: 'Invalid value: must be a whole number >= 0' }], 'autoscaling'))
+    const updated = await ports.objects.update(keyOf(at, at.name!), { ...next, metadata: { ...next.metadata, generation: (Number(current.metadata?.generation) || 0) + 1 } }, current.metadata?.resourceVersion)
+    if (updated.ok) return json(200, toScale(updated.object))
+    if (updated.reason === 'NotFound') return fail(notFound(r.name, at.name!, r.group))
+  }
+  return fail(conflict(r.name, at.name!, r.group))
 }
