@@ -80,7 +80,12 @@ export class ApiHttpServer {
       return send(res, { kind: 'json', status: 403, body: forbidden })
     }
     const body = await readBody(req)
-    if (body === 'too-large') return send(res, { kind: 'json', status: 413, body: status(413, 'RequestEntityTooLarge', `the request body is over ${MAX_BODY_BYTES} bytes`) })
+    if (body === 'too-large') {
+      // Answer first, then drop the connection: the client may still be sending the rest.
+      res.setHeader('connection', 'close')
+      res.on('finish', () => req.destroy())
+      return send(res, { kind: 'json', status: 413, body: status(413, 'RequestEntityTooLarge', `the request body is over ${MAX_BODY_BYTES} bytes`) })
+    }
     const request: ApiRequest = {
       method: req.method ?? 'GET',
       path: url.pathname,
@@ -117,8 +122,10 @@ function readBody(req: IncomingMessage): Promise<Uint8Array | undefined | 'too-l
     req.on('data', (chunk: Buffer) => {
       size += chunk.length
       if (size > MAX_BODY_BYTES) {
+        // Stop buffering; what else arrives is discarded until the answer is out.
+        req.removeAllListeners('data')
+        req.on('data', () => {})
         resolve('too-large')
-        req.destroy()
         return
       }
       chunks.push(chunk)

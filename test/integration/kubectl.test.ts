@@ -1,0 +1,192 @@
+/**
+ * Real kubectl (v1.32, written by nobody here) against `actorkube up`: 3 masters, each with a
+ * store replica and an apiserver, reached through the kubeconfig `up` writes. The session
+ * follows ../shared/KUBECTL.md: discovery, tables, create/apply/replace/label/scale/delete,
+ * watch, validation errors, auth; plus hostile requests that must be refused without harm.
+ */
+import { execFile, spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { writeFile } from 'node:fs/promises'
+import { request as httpsRequest } from 'node:https'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import t from 'tap'
+import { parse } from 'yaml'
+import { tempDir } from '../helpers/nats.ts'
+import { collectLines, exitOf, pidsWithArgument } from '../helpers/processes.ts'
+import { delay, withTimeout } from '../helpers/wait.ts'
+
+const BIN = fileURLToPath(new URL('../../bin/actorkube.js', import.meta.url))
+const REPO = fileURLToPath(new URL('../..', import.meta.url))
+
+const haveKubectl = await new Promise<boolean>((resolve) => execFile('kubectl', ['version', '--client'], (error) => resolve(!error)))
+if (!haveKubectl) {
+  t.plan(0, 'kubectl is not on PATH')
+  process.exit(0)
+}
+
+const stateDir = await tempDir(t, 'ak-kubectl-')
+const cacheDir = join(stateDir, 'kube-cache')
+const up = spawn(process.execPath, [BIN, 'up', '--state-dir', stateDir, '--masters', '3', '--workers', '0', '--api-port', '0', '--status-interval', '0'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] })
+const output = collectLines(up)
+const upExit = exitOf(up)
+t.teardown(async () => {
+  if (up.exitCode === null && up.signalCode === null) {
+    up.kill('SIGTERM')
+    await withTimeout(upExit, 20_000, 'up to stop').catch(() => up.kill('SIGKILL'))
+  }
+  for (const pid of pidsWithArgument(stateDir)) {
+    try {
+      process.kill(pid, 'SIGKILL')
+    } catch {
+      // already gone
+    }
+  }
+})
+await output.waitForLine((l) => l.startsWith('actorkube ready'), { timeoutMs: 90_000, what: '"actorkube ready"' })
+const kubeconfig = join(stateDir, 'kubeconfig')
+
+interface Run {
+  readonly code: number
+  readonly stdout: string
+  readonly stderr: string
+}
+
+function kubectl(args: readonly string[], options: { kubeconfig?: string; timeoutMs?: number } = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = execFile('kubectl', ['--kubeconfig', options.kubeconfig ?? kubeconfig, '--cache-dir', cacheDir, ...args], { timeout: options.timeoutMs ?? 30_000 }, (error, stdout, stderr) =>
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+    )
+    child.stdin?.end()
+  })
+}
+
+async function manifest(name: string, text: string): Promise<string> {
+  const path = join(stateDir, name)
+  await writeFile(path, text)
+  return path
+}
+
+const POD = `apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+  labels: {app: web}
+spec:
+  containers:
+  - name: web
+    image: nginx:1.27
+`
+
+t.test('kubectl - discovery and namespaces: the system namespaces exist and are Active', async (t) => {
+  const r = await kubectl(['get', 'namespaces'])
+  t.equal(r.code, 0, r.stderr)
+  t.match(r.stdout, /^NAME\s+STATUS\s+AGE\n/)
+  for (const ns of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) t.match(r.stdout, new RegExp(`\\n${ns}\\s+Active\\s+\\d+s`))
+  const resources = await kubectl(['api-resources'])
+  t.match(resources.stdout, /deployments\s+deploy\s+apps\/v1\s+true\s+Deployment/)
+})
+
+t.test('kubectl - create, get (table, wide, yaml), label, describe, delete --wait', async (t) => {
+  const path = await manifest('pod.yaml', POD)
+  t.match((await kubectl(['create', '-f', path])).stdout, 'pod/web created')
+  const again = await kubectl(['create', '-f', path])
+  t.equal(again.code, 1)
+  t.match(again.stderr, /AlreadyExists.*pods "web" already exists/)
+  const table = await kubectl(['get', 'pods'])
+  t.match(table.stdout, /^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\nweb\s+0\/1\s+Pending\s+0\s+\d+s\n$/)
+  t.match((await kubectl(['get', 'pods', '-o', 'wide'])).stdout, /^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+IP\s+NODE\s+NOMINATED NODE\s+READINESS GATES\n/)
+  const yaml = parse((await kubectl(['get', 'pod', 'web', '-o', 'yaml'])).stdout) as { metadata: Record<string, unknown>; spec: { restartPolicy: string } }
+  t.match(yaml.metadata, { name: 'web', namespace: 'default', uid: /^[0-9a-f-]{36}$/, resourceVersion: /^\d+$/, creationTimestamp: /Z$/ })
+  t.equal(yaml.spec.restartPolicy, 'Always', 'defaulted')
+  t.match((await kubectl(['get', 'pods', '-A'])).stdout, /^NAMESPACE\s+NAME\s+READY/)
+  t.match((await kubectl(['label', 'pod', 'web', 'tier=front'])).stdout, 'pod/web labeled')
+  t.match((await kubectl(['get', 'pods', '-l', 'tier=front', '-o', 'name'])).stdout, 'pod/web')
+  t.equal((await kubectl(['get', 'pods', '-l', 'tier=back', '-o', 'name'])).stdout, '')
+  t.match((await kubectl(['describe', 'pod', 'web'])).stdout, /Name:\s+web\nNamespace:\s+default/)
+  t.match((await kubectl(['delete', 'pod', 'web', '--wait'])).stdout, 'pod "web" deleted')
+  const gone = await kubectl(['get', 'pod', 'web'])
+  t.match(gone.stderr, /NotFound.*pods "web" not found/)
+})
+
+t.test('kubectl - an invalid manifest is refused with the field path; nothing is stored', async (t) => {
+  const path = await manifest('bad.yaml', POD.replace('name: web\n    image: nginx:1.27', 'name: web'))
+  const r = await kubectl(['create', '-f', path])
+  t.equal(r.code, 1)
+  t.match(r.stderr, 'The Pod "web" is invalid: spec.containers[0].image: Required value')
+  t.match((await kubectl(['get', 'pods', '-o', 'name'])).stdout, '')
+})
+
+t.test('kubectl - apply (create, unchanged, configured), apply --server-side, replace with a stale resourceVersion', async (t) => {
+  const cm = (value: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  mode: "${value}"\n`
+  t.match((await kubectl(['apply', '-f', await manifest('cm.yaml', cm('a'))])).stdout, 'configmap/settings created')
+  t.match((await kubectl(['apply', '-f', await manifest('cm.yaml', cm('a'))])).stdout, 'configmap/settings unchanged')
+  t.match((await kubectl(['apply', '-f', await manifest('cm.yaml', cm('b'))])).stdout, 'configmap/settings configured')
+  t.equal((await kubectl(['get', 'cm', 'settings', '-o', 'jsonpath={.data.mode}'])).stdout, 'b')
+  t.match((await kubectl(['apply', '--server-side', '-f', await manifest('cm.yaml', cm('c'))])).stdout, 'configmap/settings serverside-applied')
+  const current = JSON.parse((await kubectl(['get', 'cm', 'settings', '-o', 'json'])).stdout) as { metadata: { resourceVersion: string }; data: Record<string, string> }
+  t.equal(current.data.mode, 'c')
+  const stale = { ...current, metadata: { ...current.metadata, resourceVersion: String(Number(current.metadata.resourceVersion) - 1) }, data: { mode: 'stale' } }
+  const r = await kubectl(['replace', '-f', await manifest('stale.json', JSON.stringify(stale))])
+  t.equal(r.code, 1)
+  t.match(r.stderr, /Conflict.*Operation cannot be fulfilled on configmaps "settings": the object has been modified/)
+  t.equal((await kubectl(['get', 'cm', 'settings', '-o', 'jsonpath={.data.mode}'])).stdout, 'c', 'the stale replace changed nothing')
+})
+
+t.test('kubectl - deployments: table columns and scale', async (t) => {
+  const deploy = `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 2\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.27\n`
+  t.match((await kubectl(['apply', '-f', await manifest('deploy.yaml', deploy)])).stdout, 'deployment.apps/web created')
+  t.match((await kubectl(['get', 'deployments'])).stdout, /^NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE\nweb\s+0\/2\s+0\s+0\s+\d+s\n$/)
+  t.match((await kubectl(['scale', 'deployment', 'web', '--replicas=5'])).stdout, 'deployment.apps/web scaled')
+  t.equal((await kubectl(['get', 'deploy', 'web', '-o', 'jsonpath={.spec.replicas}'])).stdout, '5')
+})
+
+t.test('kubectl - get -w shows changes as they happen', async (t) => {
+  const watcher = spawn('kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', cacheDir, 'get', 'configmaps', '-w', '--output-watch-events'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const lines = collectLines(watcher)
+  t.teardown(() => void watcher.kill())
+  await lines.waitForLine((l) => /^EVENT\s+NAME/.test(l), { timeoutMs: 15_000, what: 'the watch header' })
+  await kubectl(['create', 'configmap', 'live', '--from-literal=x=1', '--dry-run=client', '-o', 'yaml']).then(async (r) => kubectl(['apply', '-f', await manifest('live.yaml', r.stdout)]))
+  await lines.waitForLine((l) => /^ADDED\s+live\s/.test(l), { timeoutMs: 15_000, what: 'ADDED live' })
+  await kubectl(['delete', 'configmap', 'live'])
+  await lines.waitForLine((l) => /^DELETED\s+live\s/.test(l), { timeoutMs: 15_000, what: 'DELETED live' })
+  t.pass('ADDED and DELETED arrived while watching')
+})
+
+t.test('kubectl - a wrong token is refused', async (t) => {
+  const text = readFileSync(kubeconfig, 'utf8').replace(/token: .*/, 'token: not-the-token')
+  const r = await kubectl(['get', 'pods'], { kubeconfig: await manifest('bad-kubeconfig', text) })
+  t.equal(r.code, 1)
+  t.match(r.stderr, 'You must be logged in to the server')
+})
+
+/** A raw HTTPS request with the admin token from the kubeconfig. */
+function raw(method: string, path: string, body: Buffer | string, contentType = 'application/json'): Promise<{ status: number; body: string }> {
+  const config = parse(readFileSync(kubeconfig, 'utf8')) as { clusters: { cluster: { server: string; 'certificate-authority-data': string } }[]; users: { user: { token: string } }[] }
+  const server = new URL(config.clusters[0]!.cluster.server)
+  const ca = Buffer.from(config.clusters[0]!.cluster['certificate-authority-data'], 'base64')
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest({ host: server.hostname, port: server.port, method, path, ca, headers: { authorization: `Bearer ${config.users[0]!.user.token}`, 'content-type': contentType } }, (res) => {
+      let text = ''
+      res.on('data', (c: Buffer) => (text += c.toString()))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }))
+    })
+    req.on('error', reject)
+    req.end(body)
+  })
+}
+
+t.test('hostile input: a clear error each, nothing stored, the server keeps serving', async (t) => {
+  const malformed = await raw('POST', '/api/v1/namespaces/default/configmaps', '{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": ')
+  t.equal(malformed.status, 400)
+  t.match(JSON.parse(malformed.body), { kind: 'Status', reason: 'BadRequest' })
+  const deep = await raw('POST', '/api/v1/namespaces/default/configmaps', `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"deep"},"data":${'['.repeat(5000)}${']'.repeat(5000)}}`)
+  t.equal(deep.status, 400, 'a deeply nested body is refused')
+  t.match(JSON.parse(deep.body), { reason: 'BadRequest', message: /nested deeper than/ })
+  const huge = await raw('POST', '/api/v1/namespaces/default/configmaps', Buffer.alloc(3 * 1024 * 1024 + 10, 0x20))
+  t.equal(huge.status, 413, 'a body over 3 MiB is refused')
+  await delay(100)
+  const names = (await kubectl(['get', 'configmaps', '-o', 'name'])).stdout
+  t.notMatch(names, /deep/, 'nothing was stored')
+  t.equal((await kubectl(['get', 'namespaces', '-o', 'name'])).code, 0, 'still serving')
+})
