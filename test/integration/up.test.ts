@@ -18,7 +18,7 @@ const BIN = fileURLToPath(new URL('../../bin/actorkube.js', import.meta.url))
 const REPO = fileURLToPath(new URL('../..', import.meta.url))
 
 const stateDir = await tempDir(t, 'ak-up-')
-const up = spawn(process.execPath, [BIN, 'up', '--state-dir', stateDir, '--masters', '1', '--workers', '1', '--status-interval', '500'], {
+const up = spawn(process.execPath, [BIN, 'up', '--state-dir', stateDir, '--masters', '1', '--workers', '1', '--status-interval', '500', '--api-port', '0'], {
   cwd: REPO,
   stdio: ['ignore', 'pipe', 'pipe'],
 })
@@ -55,6 +55,8 @@ t.test('up - starts nats-server and both hosts and says it is ready', async (t) 
   t.match(ready, /^actorkube ready: cluster c1, nats nats:\/\/127\.0\.0\.1:\d+/, 'the ready line names the cluster and the NATS URL')
   t.match(ready, /master-1\(metrics :\d+\)/, 'master-1 is up with a metrics port')
   t.match(ready, /store leader master-1/, 'the store (one replica per master) has elected its leader')
+  t.match(ready, /apiservers https:\/\/127\.0\.0\.1:\d+, kubeconfig /, 'the apiserver serves')
+  t.match(readFileSync(join(stateDir, 'kubeconfig'), 'utf8'), /certificate-authority-data: \S+[\s\S]*token: \S+/, 'a kubeconfig with the CA and the admin token')
   t.match(ready, /worker-1\(metrics :\d+\)/, 'worker-1 is up with a metrics port')
   t.match(output.lines[0], /^nats: nats:\/\/127\.0\.0\.1:\d+ \(started by actorkube\)$/, 'up started its own nats-server')
   t.ok(hostPid('master-1') && hostPid('worker-1'), 'both host processes are running')
