@@ -33,6 +33,7 @@ export async function handle(request: ApiRequest, ports: ApiPorts): Promise<ApiR
   }
 }
 
+/** What kube-apiserver answers for a path it does not serve at all. */
 const notFound404 = (path: string) => ({ code: 404, status: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `the server could not find the requested resource (${path})`, reason: 'NotFound', details: {}, code: 404 } })
 
 function fail(s: { readonly code: number; readonly status: unknown }): ApiResponse {

@@ -7,7 +7,7 @@ import { groupVersionOf } from './discovery/resources.ts'
 import { json, type ApiRequest, type ApiResponse } from './http/api-request.ts'
 import { parseJson, parseJsonObject } from './http/body.ts'
 import type { ResourcePath } from './http/route.ts'
-import { alreadyExists, badRequest, conflict, invalid, methodNotAllowed, notFound, unsupportedMediaType } from './meta/status.ts'
+import { alreadyExists, badRequest, conflict, gone, invalid, methodNotAllowed, notFound, unsupportedMediaType } from './meta/status.ts'
 import { storeKey, storePrefix } from './meta/keys.ts'
 import { prepareForCreate, prepareForUpdate, validateObjectMeta } from './meta/object-meta.ts'
 import { parseLabelSelector } from './meta/label-selector.ts'
@@ -128,7 +128,7 @@ async function watch(request: ApiRequest, at: ResourcePath, ports: ApiPorts): Pr
           },
           (error) => {
             if (stopped) return
-            write(`${JSON.stringify({ type: 'ERROR', object: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: error.message, reason: 'Expired', code: 410 } })}\n`)
+            write(`${JSON.stringify({ type: 'ERROR', object: gone(error.message).status })}\n`)
             end()
           },
         )
@@ -138,7 +138,7 @@ async function watch(request: ApiRequest, at: ResourcePath, ports: ApiPorts): Pr
             else cancel = () => w.cancel()
           },
           (error: unknown) => {
-            write(`${JSON.stringify({ type: 'ERROR', object: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: String(error), reason: 'Expired', code: 410 } })}\n`)
+            write(`${JSON.stringify({ type: 'ERROR', object: gone(error instanceof Error ? error.message : String(error)).status })}\n`)
             end()
           },
         )
@@ -224,7 +224,7 @@ async function write(request: ApiRequest, at: ResourcePath, ports: ApiPorts, cur
   return fail(conflict(r.name, at.name!, r.group))
 }
 
-function applyPatch(contentType: string, current: KubeObject, patchBody: Uint8Array | undefined, kind: string): { ok: true; value: KubeObject } | { ok: false; status: Status } {
+function applyPatch(contentType: string, current: KubeObject, patchBody: Uint8Array | undefined, kind: string, name: string): { ok: true; value: KubeObject } | { ok: false; status: Status } {
   const type = contentType.split(';')[0]!.trim()
   const parsed = parseJson(patchBody)
   if (!parsed.ok) return { ok: false, status: badRequest(parsed.message) }
@@ -238,7 +238,10 @@ function applyPatch(contentType: string, current: KubeObject, patchBody: Uint8Ar
           ? applyStrategicMergePatch(current as Json, patchValue, kind)
           : undefined
   if (result === undefined) return { ok: false, status: unsupportedMediaType([JSON_PATCH_CONTENT_TYPE, MERGE_PATCH_CONTENT_TYPE, STRATEGIC_MERGE_PATCH_CONTENT_TYPE, APPLY_PATCH_CONTENT_TYPE]) }
-  if (!result.ok) return { ok: false, status: { code: result.error.code, status: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: result.error.message, reason: result.error.reason, code: result.error.code } } }
+  if (!result.ok) {
+    const e = result.error
+    return { ok: false, status: e.code === 415 ? unsupportedMediaType([type]) : e.code === 422 ? invalid(kind, name, [{ reason: 'FieldValueInvalid', field: 'patch', message: e.message }]) : badRequest(e.message) }
+  }
   return { ok: true, value: result.value as KubeObject }
 }
 
@@ -252,7 +255,7 @@ async function patch(request: ApiRequest, at: ResourcePath, ports: ApiPorts): Pr
       if (!isApply) return fail(notFound(r.name, at.name!, r.group))
       return create({ ...request, method: 'POST' }, { ...at, name: undefined }, ports)
     }
-    const patched = applyPatch(request.contentType, current, request.body, r.kind)
+    const patched = applyPatch(request.contentType, current, request.body, r.kind, at.name!)
     if (!patched.ok) return fail(patched.status)
     const response = await write(request, at, ports, current, patched.value, current.metadata?.resourceVersion)
     if (response.status !== 409) return response
@@ -281,7 +284,7 @@ async function scaleRequest(request: ApiRequest, at: ResourcePath, ports: ApiPor
       if (!body.ok) return fail(badRequest(body.message))
       wanted = body.value
     } else if (request.method === 'PATCH') {
-      const patched = applyPatch(request.contentType, scale as unknown as KubeObject, request.body, 'Scale')
+      const patched = applyPatch(request.contentType, scale as unknown as KubeObject, request.body, 'Scale', at.name!)
       if (!patched.ok) return fail(patched.status)
       wanted = patched.value
     } else {

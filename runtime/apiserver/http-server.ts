@@ -10,12 +10,12 @@ import { authorize, forbiddenStatus, type Policy, type RequestAttributes } from 
 import { handle } from '../../actors/apiserver/handle.ts'
 import type { ApiRequest, ApiResponse } from '../../actors/apiserver/http/api-request.ts'
 import { routeResource } from '../../actors/apiserver/http/route.ts'
+import { internal, MAX_REQUEST_BODY_BYTES, tooLarge, unauthorized, type StatusError } from '../../actors/apiserver/meta/status.ts'
 import type { ApiPorts } from '../../actors/apiserver/ports.ts'
 import type { Logger } from '../log.ts'
 import type { TokenAuthenticator } from './security/tokens.ts'
 
-/** Kubernetes refuses request bodies over 3 MiB. */
-export const MAX_BODY_BYTES = 3 * 1024 * 1024
+const statusResponse = (s: StatusError): Exclude<ApiResponse, { kind: 'stream' }> => ({ kind: 'json', status: s.code, body: s.status })
 
 export interface ApiHttpServerOptions {
   readonly port: number
@@ -27,7 +27,6 @@ export interface ApiHttpServerOptions {
   readonly log: Logger
 }
 
-const status = (code: number, reason: string, message: string) => ({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code })
 
 export class ApiHttpServer {
   readonly #o: ApiHttpServerOptions
@@ -39,7 +38,7 @@ export class ApiHttpServer {
     this.#server = createServer({ cert: options.tls.certPem, key: options.tls.keyPem }, (req, res) => {
       this.#serve(req, res).catch((error: unknown) => {
         options.log.error({ error: String(error), path: req.url }, 'apiserver request failed')
-        if (!res.headersSent) send(res, { kind: 'json', status: 500, body: status(500, 'InternalError', `internal error: ${String(error)}`) })
+        if (!res.headersSent) send(res, statusResponse(internal(String(error))))
         else res.destroy()
       })
     })
@@ -71,7 +70,7 @@ export class ApiHttpServer {
   async #serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'https://localhost')
     const identity = this.#o.tokens.authenticate(req.headers.authorization)
-    if (identity === undefined) return send(res, { kind: 'json', status: 401, body: status(401, 'Unauthorized', 'Unauthorized') })
+    if (identity === undefined) return send(res, statusResponse(unauthorized()))
     const query = Object.fromEntries(url.searchParams)
     const user = { name: identity.user, groups: identity.groups }
     const decision = authorize(this.#o.policy, { user: identity.user, groups: identity.groups }, attributesOf(req.method ?? 'GET', url.pathname, query))
@@ -84,7 +83,7 @@ export class ApiHttpServer {
       // Answer first, then drop the connection: the client may still be sending the rest.
       res.setHeader('connection', 'close')
       res.on('finish', () => req.destroy())
-      return send(res, { kind: 'json', status: 413, body: status(413, 'RequestEntityTooLarge', `the request body is over ${MAX_BODY_BYTES} bytes`) })
+      return send(res, statusResponse(tooLarge()))
     }
     const request: ApiRequest = {
       method: req.method ?? 'GET',
@@ -114,14 +113,14 @@ function send(res: ServerResponse, response: Exclude<ApiResponse, { kind: 'strea
   res.end(text)
 }
 
-/** The body, or 'too-large' past {@link MAX_BODY_BYTES} (reading stops there). */
+/** The body, or 'too-large' past {@link MAX_REQUEST_BODY_BYTES} (reading stops there). */
 function readBody(req: IncomingMessage): Promise<Uint8Array | undefined | 'too-large'> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     let size = 0
     req.on('data', (chunk: Buffer) => {
       size += chunk.length
-      if (size > MAX_BODY_BYTES) {
+      if (size > MAX_REQUEST_BODY_BYTES) {
         // Stop buffering; what else arrives is discarded until the answer is out.
         req.removeAllListeners('data')
         req.on('data', () => {})
