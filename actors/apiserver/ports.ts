@@ -14,6 +14,8 @@ export type WriteOutcome =
 export interface ObjectEvent {
   readonly type: 'ADDED' | 'MODIFIED' | 'DELETED'
   readonly object: KubeObject
+  /** The object before a MODIFIED: selector-filtered watches need it to see objects move in or out. */
+  readonly previous?: KubeObject
 }
 
 export interface ObjectsPort {

@@ -124,7 +124,9 @@ async function watch(request: ApiRequest, at: ResourcePath, ports: ApiPorts): Pr
           prefix,
           from,
           (e: ObjectEvent) => {
-            if (!stopped && selector.matches(e.object)) write(line(e.type, e.object))
+            if (stopped) return
+            const type = selectedType(e, selector.matches)
+            if (type !== undefined) write(line(type, e.object))
           },
           (error) => {
             if (stopped) return
@@ -148,6 +150,19 @@ async function watch(request: ApiRequest, at: ResourcePath, ports: ApiPorts): Pr
       }
     },
   }
+}
+
+/**
+ * A change as a selector-filtered watch sees it: an object modified into the selection is ADDED
+ * for it, one modified out of it is DELETED (as Kubernetes' watch cache reports).
+ */
+function selectedType(e: ObjectEvent, matches: (o: KubeObject) => boolean): ObjectEvent['type'] | undefined {
+  const now = matches(e.object)
+  if (e.type !== 'MODIFIED') return now ? e.type : undefined
+  const before = e.previous === undefined ? now : matches(e.previous)
+  if (before && now) return 'MODIFIED'
+  if (now) return 'ADDED'
+  return before ? 'DELETED' : undefined
 }
 
 /** The body as an object of this resource's kind, with the path's namespace and name checked. */
@@ -214,7 +229,9 @@ async function write(request: ApiRequest, at: ResourcePath, ports: ApiPorts, cur
   const hasStatus = r.subresources.some((sub) => sub.name === 'status')
   // The main resource cannot change status, nor the status subresource the spec (Kubernetes' update strategies).
   const carryOver = at.subresource === 'status' ? ['spec'] : hasStatus ? ['status'] : []
-  const prepared = prepareForUpdate(current, next, { carryOver })
+  // A status write cannot change labels or annotations either (Kubernetes' ResetObjectMetaForStatus).
+  const input = at.subresource === 'status' ? { ...next, metadata: { ...next.metadata, labels: current.metadata?.labels, annotations: current.metadata?.annotations } } : next
+  const prepared = prepareForUpdate(current, input, { carryOver })
   if (prepared.errors.length > 0) return fail(invalid(r.kind, at.name!, prepared.errors, r.group))
   const invalidStatus = validate(prepared.object, r)
   if (invalidStatus) return fail(invalidStatus)
@@ -226,6 +243,8 @@ async function write(request: ApiRequest, at: ResourcePath, ports: ApiPorts, cur
 
 function applyPatch(contentType: string, current: KubeObject, patchBody: Uint8Array | undefined, kind: string, name: string): { ok: true; value: KubeObject } | { ok: false; status: Status } {
   const type = contentType.split(';')[0]!.trim()
+  const accepted = [JSON_PATCH_CONTENT_TYPE, MERGE_PATCH_CONTENT_TYPE, STRATEGIC_MERGE_PATCH_CONTENT_TYPE, APPLY_PATCH_CONTENT_TYPE]
+  if (!accepted.includes(type)) return { ok: false, status: unsupportedMediaType(accepted) }
   const parsed = parseJson(patchBody)
   if (!parsed.ok) return { ok: false, status: badRequest(parsed.message) }
   const patchValue = parsed.value as Json
@@ -253,12 +272,15 @@ async function patch(request: ApiRequest, at: ResourcePath, ports: ApiPorts): Pr
     if (current === undefined) {
       // Server-side apply creates what does not exist yet.
       if (!isApply) return fail(notFound(r.name, at.name!, r.group))
-      return create({ ...request, method: 'POST' }, { ...at, name: undefined }, ports)
+      return create({ ...request, method: 'POST' }, at, ports)
     }
     const patched = applyPatch(request.contentType, current, request.body, r.kind, at.name!)
     if (!patched.ok) return fail(patched.status)
-    const response = await write(request, at, ports, current, patched.value, current.metadata?.resourceVersion)
-    if (response.status !== 409) return response
+    // A resourceVersion in the patch is a precondition the client asked for: a conflict is final.
+    const asked = patched.value.metadata?.resourceVersion
+    const precondition = typeof asked === 'string' && asked !== '' ? asked : current.metadata?.resourceVersion
+    const response = await write(request, at, ports, current, patched.value, precondition)
+    if (response.status !== 409 || precondition !== current.metadata?.resourceVersion) return response
   }
   return fail(conflict(r.name, at.name!, r.group))
 }
@@ -292,9 +314,14 @@ async function scaleRequest(request: ApiRequest, at: ResourcePath, ports: ApiPor
     }
     const next = withScale(current, wanted)
     if (next === undefined) return fail(invalid('Scale', at.name!, [{ reason: 'FieldValueInvalid', field: 'spec.replicas', message: 'Invalid value: must be a whole number >= 0' }], 'autoscaling'))
-    const updated = await ports.objects.update(keyOf(at, at.name!), { ...next, metadata: { ...next.metadata, generation: (Number(current.metadata?.generation) || 0) + 1 } }, current.metadata?.resourceVersion)
+    const changed = toScale(next).spec.replicas !== scale.spec.replicas
+    const generation = (Number(current.metadata?.generation) || 0) + (changed ? 1 : 0)
+    const asked = (wanted as { metadata?: { resourceVersion?: unknown } }).metadata?.resourceVersion
+    const precondition = typeof asked === 'string' && asked !== '' ? asked : current.metadata?.resourceVersion
+    const updated = await ports.objects.update(keyOf(at, at.name!), { ...next, metadata: { ...next.metadata, generation } }, precondition)
     if (updated.ok) return json(200, toScale(updated.object))
     if (updated.reason === 'NotFound') return fail(notFound(r.name, at.name!, r.group))
+    if (precondition !== current.metadata?.resourceVersion) return fail(conflict(r.name, at.name!, r.group))
   }
   return fail(conflict(r.name, at.name!, r.group))
 }

@@ -121,5 +121,7 @@ function toObjectEvent(e: WatchEvent): ObjectEvent {
     const object = prev ? decode(prev.value, e.revision) : { metadata: { resourceVersion: String(e.revision) } }
     return { type: 'DELETED', object }
   }
-  return { type: e.kv.version === 1 ? 'ADDED' : 'MODIFIED', object: decode(e.kv.value, e.kv.modRevision) }
+  const object = decode(e.kv.value, e.kv.modRevision)
+  if (e.kv.version === 1 || e.prevKv === null) return { type: 'ADDED', object }
+  return { type: 'MODIFIED', object, previous: decode(e.prevKv.value, e.prevKv.modRevision) }
 }

@@ -25,6 +25,8 @@ interface Change {
   readonly version: number
   /** DELETE: the deleted entry's modRevision (unused in events; kept for inspection). */
   readonly prevModRevision?: number
+  /** PUT over an existing key: the object before. */
+  readonly previous?: KubeObject
 }
 
 interface Watcher {
@@ -75,7 +77,7 @@ export class MemoryObjects implements ObjectsPort {
     const value = encode(object)
     const version = prev === undefined ? 1 : prev.version + 1
     this.#data.set(key, { value, modRevision: revision, createRevision: prev?.createRevision ?? revision, version })
-    this.#record({ revision, key, type: 'PUT', value, version })
+    this.#record({ revision, key, type: 'PUT', value, version, ...(prev ? { previous: decode(prev.value, prev.modRevision) } : {}) })
     return decode(value, revision)
   }
 
@@ -100,7 +102,8 @@ export class MemoryObjects implements ObjectsPort {
       w.cursor = change.revision
       if (!change.key.startsWith(w.prefix)) continue
       if (change.type === 'DELETE') w.onEvent({ type: 'DELETED', object: decode(change.value, change.revision) })
-      else w.onEvent({ type: change.version === 1 ? 'ADDED' : 'MODIFIED', object: decode(change.value, change.revision) })
+      else if (change.version === 1 || change.previous === undefined) w.onEvent({ type: 'ADDED', object: decode(change.value, change.revision) })
+      else w.onEvent({ type: 'MODIFIED', object: decode(change.value, change.revision), previous: change.previous })
     }
   }
 
