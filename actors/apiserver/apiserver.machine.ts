@@ -3,10 +3,14 @@
  * endpoint the host provides as its `http` child (TLS, auth, the handlers in handle.ts over the
  * cluster store) and reports when it serves; a failed endpoint crashes the actor, and its
  * supervisor starts it again.
+ *
+ * The same API serves the cluster's own actors over NATS: an `api.request` (method, path, query,
+ * body as plain data) is handed to the `http` child, which runs the same handlers, and its
+ * `api.handled` answer goes back as an `api.response`. Watches are not served over NATS yet.
  */
-import { assign, fromCallback, setup } from 'xstate'
+import { assign, enqueueActions, fromCallback, setup } from 'xstate'
 import type { ActorInput } from '../kit/actor-kind.ts'
-import { NETWORK } from '../kit/network.ts'
+import { NETWORK, respond, type Inbound } from '../kit/network.ts'
 import { placeholderNetwork } from '../kit/placeholder-network.ts'
 
 export interface ApiServerOptions {
@@ -22,9 +26,37 @@ export interface ApiServerOptions {
 
 export const HTTP = 'http'
 
-export type HttpOutcome = { readonly type: 'http.listening'; readonly port: number } | { readonly type: 'http.failed'; readonly message: string }
+/** An API call from another actor (NATS). */
+export interface ApiCall {
+  readonly type: 'api.request'
+  readonly method: string
+  readonly path: string
+  readonly query?: Readonly<Record<string, string>>
+  /** A JSON body as plain data; `contentType` says how to read it for PATCH. */
+  readonly body?: unknown
+  readonly contentType?: string
+}
 
-export const APISERVER_ACCEPTS = new Set<string>()
+/** The answer: the HTTP status and the JSON body the HTTPS endpoint would have sent. */
+export interface ApiAnswer {
+  readonly type: 'api.response'
+  readonly status: number
+  readonly body: unknown
+}
+
+/** To the `http` child: run one call; it answers with `api.handled`. */
+export interface ApiHandle {
+  readonly type: 'api.handle'
+  readonly replyTo: string
+  readonly call: ApiCall
+}
+
+export type HttpOutcome =
+  | { readonly type: 'http.listening'; readonly port: number }
+  | { readonly type: 'http.failed'; readonly message: string }
+  | { readonly type: 'api.handled'; readonly replyTo: string; readonly answer: ApiAnswer }
+
+export const APISERVER_ACCEPTS = new Set<string>(['api.request'])
 
 interface ApiServerContext {
   readonly id: string
@@ -34,7 +66,7 @@ interface ApiServerContext {
 export const apiserverMachine = setup({
   types: {
     context: {} as ApiServerContext,
-    events: {} as HttpOutcome,
+    events: {} as HttpOutcome | (ApiCall & Inbound),
     input: {} as ActorInput<ApiServerOptions>,
   },
   actors: { network: placeholderNetwork, http: fromCallback(() => {}) },
@@ -53,6 +85,16 @@ export const apiserverMachine = setup({
     serving: {},
   },
   on: {
+    'api.request': {
+      actions: enqueueActions(({ event, enqueue }) => {
+        if (event.replyTo === undefined) return
+        const call: ApiCall = { type: 'api.request', method: event.method, path: event.path, ...(event.query ? { query: event.query } : {}), ...(event.body !== undefined ? { body: event.body } : {}), ...(event.contentType ? { contentType: event.contentType } : {}) }
+        enqueue.sendTo(HTTP, { type: 'api.handle', replyTo: event.replyTo, call } satisfies ApiHandle)
+      }),
+    },
+    'api.handled': {
+      actions: enqueueActions(({ event, enqueue }) => enqueue.sendTo(NETWORK, respond(event.replyTo, event.answer))),
+    },
     'http.failed': {
       actions: ({ event }) => {
         throw new Error(`apiserver: ${event.message}`)

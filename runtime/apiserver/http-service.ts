@@ -5,8 +5,9 @@
  */
 import { randomUUID } from 'node:crypto'
 import { fromCallback, type AnyActorLogic } from 'xstate'
-import type { ApiServerOptions, HttpOutcome } from '../../actors/apiserver/apiserver.machine.ts'
+import type { ApiCall, ApiHandle, ApiServerOptions, HttpOutcome } from '../../actors/apiserver/apiserver.machine.ts'
 import { handle } from '../../actors/apiserver/handle.ts'
+import type { ApiRequest } from '../../actors/apiserver/http/api-request.ts'
 import type { ApiPorts } from '../../actors/apiserver/ports.ts'
 import type { Clock } from '../clock.ts'
 import type { Logger } from '../log.ts'
@@ -26,9 +27,10 @@ export interface HttpServiceDeps {
 }
 
 export function apiHttpServiceLogic(options: ApiServerOptions, deps: HttpServiceDeps): AnyActorLogic {
-  return fromCallback(({ sendBack }) => {
+  return fromCallback<ApiHandle>(({ sendBack, receive }) => {
     let open = true
     let server: ApiHttpServer | undefined
+    let apiPorts: ApiPorts | undefined
     const store = new StoreClient({ transport: deps.transport, clock: deps.clock, cluster: deps.cluster, replicas: [...options.storeReplicas] })
     const report = (outcome: HttpOutcome) => {
       if (open) sendBack(outcome)
@@ -42,6 +44,7 @@ export function apiHttpServiceLogic(options: ApiServerOptions, deps: HttpService
         uid: randomUUID,
       }
       await bootstrap({ ...ports, serverAddress: '' })
+      apiPorts = { ...ports, serverAddress: `${options.bindAddress}:${options.port}` }
       const started = await ApiHttpServer.start({
         port: options.port,
         host: options.bindAddress,
@@ -57,12 +60,40 @@ export function apiHttpServiceLogic(options: ApiServerOptions, deps: HttpService
       report({ type: 'http.listening', port: started.port })
     }
     start().catch((error: unknown) => report({ type: 'http.failed', message: error instanceof Error ? error.message : String(error) }))
+    receive((command) => {
+      if (command.type !== 'api.handle') return
+      const answer = (status: number, body: unknown) => report({ type: 'api.handled', replyTo: command.replyTo, answer: { type: 'api.response', status, body } })
+      if (apiPorts === undefined) return answer(503, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'the apiserver is starting', reason: 'ServiceUnavailable', code: 503 })
+      handle(toApiRequest(command.call), apiPorts).then(
+        (response) => {
+          if (response.kind === 'json') answer(response.status, response.body)
+          else if (response.kind === 'raw') answer(response.status, JSON.parse(response.body))
+          else answer(400, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'watch is not served over NATS yet: use HTTPS', reason: 'BadRequest', code: 400 })
+        },
+        (error: unknown) => answer(500, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `Internal error occurred: ${String(error)}`, reason: 'InternalError', code: 500 }),
+      )
+    })
     return () => {
       open = false
       void server?.close()
       void store.close()
     }
   })
+}
+
+/** Actors on the cluster's NATS are the cluster: they act as a member of system:masters. */
+const CLUSTER_ACTOR = { name: 'system:actor', groups: ['system:masters'] } as const
+
+function toApiRequest(call: ApiCall): ApiRequest {
+  return {
+    method: call.method,
+    path: call.path,
+    query: call.query ?? {},
+    accept: 'application/json',
+    contentType: call.contentType ?? 'application/json',
+    body: call.body === undefined ? undefined : new TextEncoder().encode(JSON.stringify(call.body)),
+    user: CLUSTER_ACTOR,
+  }
 }
 
 /** Creates the system namespaces that are missing (through the handlers, so they get uids and timestamps). */

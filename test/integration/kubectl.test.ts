@@ -15,6 +15,8 @@ import { parse } from 'yaml'
 import { tempDir } from '../helpers/nats.ts'
 import { collectLines, exitOf, pidsWithArgument } from '../helpers/processes.ts'
 import { delay, withTimeout } from '../helpers/wait.ts'
+import { ApiClient } from '../../runtime/apiserver/api-client.ts'
+import { NatsTransport } from '../../runtime/transport/nats-transport.ts'
 
 const BIN = fileURLToPath(new URL('../../bin/actorkube.js', import.meta.url))
 const REPO = fileURLToPath(new URL('../..', import.meta.url))
@@ -189,4 +191,28 @@ t.test('hostile input: a clear error each, nothing stored, the server keeps serv
   const names = (await kubectl(['get', 'configmaps', '-o', 'name'])).stdout
   t.notMatch(names, /deep/, 'nothing was stored')
   t.equal((await kubectl(['get', 'namespaces', '-o', 'name'])).code, 0, 'still serving')
+})
+
+t.test('the same API over NATS for the cluster\'s actors, served by every apiserver; one killed, the others serve', async (t) => {
+  const info = JSON.parse(readFileSync(join(stateDir, 'cluster.json'), 'utf8')) as { nats: string; cluster: string; store: string[] }
+  const transport = await NatsTransport.connect({ servers: [info.nats], name: 'kubectl-test' })
+  t.teardown(() => transport.close())
+  const api = new ApiClient({ transport, cluster: info.cluster, apiservers: info.store, timeoutMs: 2000 })
+  t.teardown(() => api.close())
+  const created = await api.create('/api/v1/namespaces/default/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'from-nats', labels: { via: 'nats' } }, data: { k: 'v' } })
+  t.match(created.metadata, { name: 'from-nats', uid: /^[0-9a-f-]{36}$/, resourceVersion: /^\d+$/ })
+  t.match((await kubectl(['get', 'configmap', 'from-nats', '-o', 'jsonpath={.data.k}'])).stdout, 'v', 'kubectl sees what an actor wrote')
+  const listed = await api.list('/api/v1/namespaces/default/configmaps', { labelSelector: 'via=nats' })
+  t.same(listed.items.map((i) => i.metadata?.name), ['from-nats'])
+  const stale = await api.update('/api/v1/namespaces/default/configmaps/from-nats', { ...created, metadata: { ...created.metadata, resourceVersion: '1' }, data: { k: 'stale' } }).catch((e: unknown) => e)
+  t.match(stale, { name: 'ApiError', status: 409, reason: 'Conflict' })
+  t.match(await api.get('/api/v1/namespaces/default/configmaps/nope').catch((e: unknown) => e), { name: 'ApiError', status: 404, reason: 'NotFound' })
+  // Every apiserver answers (round robin), and with master-1's host killed the others go on.
+  const answered = await Promise.all(info.store.map(() => api.get('/api/v1/namespaces/default/configmaps/from-nats')))
+  t.equal(answered.length, info.store.length)
+  for (const pid of pidsWithArgument(join(stateDir, 'hosts', 'master-1.yaml'))) process.kill(pid, 'SIGKILL')
+  for (let i = 0; i < 6; i++) {
+    const patched = await api.patch('/api/v1/namespaces/default/configmaps/from-nats', { data: { k: `after-kill-${i}` } })
+    t.equal((patched.data as { k: string }).k, `after-kill-${i}`)
+  }
 })

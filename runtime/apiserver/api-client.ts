@@ -1,0 +1,109 @@
+/**
+ * The Kubernetes API for the cluster's own actors and tools, over NATS: the same handlers and
+ * semantics as HTTPS (resourceVersion preconditions, Status errors), without TLS or HTTP. Calls
+ * go to any apiserver; a silent one is skipped for the next.
+ */
+import type { ApiCall } from '../../actors/apiserver/apiserver.machine.ts'
+import type { KubeObject } from '../../actors/apiserver/ports.ts'
+import type { Clock } from '../clock.ts'
+import { systemClock } from '../clock.ts'
+import { decodeEvent, DecodeFailure, encodeEvent } from '../codec.ts'
+import { subjectFor } from '../subjects.ts'
+import { NoRespondersError, Requester, RequestTimeoutError } from '../transport/requester.ts'
+import type { Transport } from '../transport/transport.ts'
+
+export interface ApiClientOptions {
+  readonly transport: Transport
+  readonly cluster: string
+  /** The apiserver actors' ids (the master hosts). */
+  readonly apiservers: readonly string[]
+  readonly clock?: Clock
+  readonly timeoutMs?: number
+}
+
+/** A metav1.Status failure from the API. */
+export class ApiError extends Error {
+  override readonly name = 'ApiError'
+  readonly status: number
+  readonly reason: string
+  readonly body: unknown
+
+  constructor(status: number, body: unknown) {
+    const s = (body ?? {}) as { message?: string; reason?: string }
+    super(s.message ?? `HTTP ${status}`)
+    this.status = status
+    this.reason = s.reason ?? ''
+    this.body = body
+  }
+}
+
+export class ApiClient {
+  readonly #o: ApiClientOptions
+  readonly #requester: Requester
+  #next = 0
+
+  constructor(options: ApiClientOptions) {
+    if (options.apiservers.length === 0) throw new RangeError('ApiClient: no apiservers')
+    this.#o = options
+    this.#requester = new Requester(options.transport, options.clock ?? systemClock)
+  }
+
+  /** One call; resolves to the status and JSON body (errors included), rejects only when no apiserver answers. */
+  async call(method: string, path: string, options: { query?: Record<string, string>; body?: unknown; contentType?: string } = {}): Promise<{ status: number; body: unknown }> {
+    const event: ApiCall = { type: 'api.request', method, path, ...(options.query ? { query: options.query } : {}), ...(options.body !== undefined ? { body: options.body } : {}), ...(options.contentType ? { contentType: options.contentType } : {}) }
+    const data = encodeEvent(event, 4 * 1024 * 1024)
+    let lastError: unknown
+    // Round robin over the apiservers; a silent one passes the call on to the next.
+    const first = this.#next++
+    for (let tried = 0; tried < this.#o.apiservers.length; tried++) {
+      const id = this.#o.apiservers[(first + tried) % this.#o.apiservers.length]!
+      try {
+        const reply = await this.#requester.request(subjectFor(this.#o.cluster, { component: 'apiserver', instance: id }), data, { timeoutMs: this.#o.timeoutMs ?? 5000 })
+        const answer = decodeEvent(reply.data, 16 * 1024 * 1024)
+        if (answer instanceof DecodeFailure || answer.type !== 'api.response' || typeof answer.status !== 'number') throw new Error(`apiserver ${id} sent a malformed answer`)
+        return { status: answer.status, body: answer.body }
+      } catch (error) {
+        if (!(error instanceof RequestTimeoutError || error instanceof NoRespondersError)) throw error
+        lastError = error
+      }
+    }
+    throw lastError instanceof Error ? lastError : new Error('no apiserver answered')
+  }
+
+  /** The body of a successful call; an ApiError otherwise. */
+  async #ok(method: string, path: string, options: { query?: Record<string, string>; body?: unknown; contentType?: string } = {}): Promise<KubeObject> {
+    const r = await this.call(method, path, options)
+    if (r.status >= 400) throw new ApiError(r.status, r.body)
+    return r.body as KubeObject
+  }
+
+  get(path: string): Promise<KubeObject> {
+    return this.#ok('GET', path)
+  }
+
+  list(path: string, selectors: { labelSelector?: string; fieldSelector?: string } = {}): Promise<KubeObject & { items: KubeObject[] }> {
+    const query = Object.fromEntries(Object.entries(selectors).filter(([, v]) => v !== undefined && v !== '')) as Record<string, string>
+    return this.#ok('GET', path, { query }) as Promise<KubeObject & { items: KubeObject[] }>
+  }
+
+  create(path: string, object: KubeObject): Promise<KubeObject> {
+    return this.#ok('POST', path, { body: object })
+  }
+
+  /** PUT; a stale `metadata.resourceVersion` is an ApiError with status 409. */
+  update(path: string, object: KubeObject): Promise<KubeObject> {
+    return this.#ok('PUT', path, { body: object })
+  }
+
+  patch(path: string, patch: unknown, contentType = 'application/merge-patch+json'): Promise<KubeObject> {
+    return this.#ok('PATCH', path, { body: patch, contentType })
+  }
+
+  delete(path: string): Promise<KubeObject> {
+    return this.#ok('DELETE', path)
+  }
+
+  close(): void {
+    this.#requester.close()
+  }
+}
