@@ -97,6 +97,8 @@ export class ApiHttpServer {
     const response = await handle(request, { ...this.#o.ports, serverAddress: this.#address })
     if (response.kind !== 'stream') return send(res, response)
     res.writeHead(response.status, { 'content-type': response.contentType, 'transfer-encoding': 'chunked' })
+    // Clients (client-node's Watch) wait for the headers before they act; Node holds them until the first write.
+    res.flushHeaders()
     const stop = response.open(
       (chunk) => void res.write(chunk),
       () => res.end(),
