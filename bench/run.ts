@@ -29,6 +29,10 @@ const SUITES: Readonly<Record<string, { description: string; load: () => Promise
     description: 'actorkube store vs real etcd in one run: put throughput/latency (1 and 3 replicas, C=1/16/256), watch events, leader failover, CPU profile',
     load: async () => (await import('./store/store-suite.ts')).storeSuite,
   },
+  api: {
+    description: 'Kubernetes API of `actorkube up` over HTTPS and NATS: create/get/list/update at C=1/16/64 (p50/p99 vs the 1 s SLO), watch fan-out to W watchers',
+    load: async () => (await import('./api/api-suite.ts')).apiSuite,
+  },
 }
 
 export const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url))
