@@ -12,38 +12,16 @@
  * content type the OpenAPI lists, application/json-patch+json, unless a Content-Type header is
  * set through setHeaderOptions (PatchStrategy.MergePatch below).
  */
-import { spawn } from 'node:child_process'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import { ApiException, AppsV1Api, CoreV1Api, KubeConfig, PatchStrategy, Watch, setHeaderOptions } from '@kubernetes/client-node'
 import type { V1ConfigMap, V1Deployment, V1Pod, V1Status } from '@kubernetes/client-node'
-import { tempDir } from '../helpers/nats.ts'
-import { collectLines, exitOf, pidsWithArgument } from '../helpers/processes.ts'
+import { startUp } from '../helpers/up-process.ts'
 import { withTimeout } from '../helpers/wait.ts'
-
-const BIN = fileURLToPath(new URL('../../bin/actorkube.js', import.meta.url))
-const REPO = fileURLToPath(new URL('../..', import.meta.url))
 
 t.setTimeout(60_000)
 
-const stateDir = await tempDir(t, 'ak-client-node-')
-const up = spawn(process.execPath, [BIN, 'up', '--state-dir', stateDir, '--masters', '3', '--workers', '0', '--api-port', '0', '--status-interval', '0'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] })
-const output = collectLines(up)
-const upExit = exitOf(up)
-t.teardown(async () => {
-  if (up.exitCode === null && up.signalCode === null) {
-    up.kill('SIGTERM')
-    await withTimeout(upExit, 20_000, 'up to stop').catch(() => up.kill('SIGKILL'))
-  }
-  for (const pid of pidsWithArgument(stateDir)) {
-    try {
-      process.kill(pid, 'SIGKILL')
-    } catch {
-      // already gone
-    }
-  }
-})
+const { stateDir, output } = await startUp(t, ['--masters', '3', '--workers', '0', '--api-port', '0', '--status-interval', '0'], { prefix: 'ak-client-node-' })
 await output.waitForLine((l) => l.startsWith('actorkube ready'), { timeoutMs: 45_000, what: '"actorkube ready"' })
 
 const kc = new KubeConfig()

@@ -9,17 +9,13 @@ import { readFileSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import { request as httpsRequest } from 'node:https'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import { parse } from 'yaml'
-import { tempDir } from '../helpers/nats.ts'
-import { collectLines, exitOf, pidsWithArgument } from '../helpers/processes.ts'
-import { delay, withTimeout } from '../helpers/wait.ts'
+import { collectLines, pidsWithArgument } from '../helpers/processes.ts'
+import { startUp } from '../helpers/up-process.ts'
+import { delay } from '../helpers/wait.ts'
 import { ApiClient } from '../../runtime/apiserver/api-client.ts'
 import { NatsTransport } from '../../runtime/transport/nats-transport.ts'
-
-const BIN = fileURLToPath(new URL('../../bin/actorkube.js', import.meta.url))
-const REPO = fileURLToPath(new URL('../..', import.meta.url))
 
 const haveKubectl = await new Promise<boolean>((resolve) => execFile('kubectl', ['version', '--client'], (error) => resolve(!error)))
 if (!haveKubectl) {
@@ -27,24 +23,8 @@ if (!haveKubectl) {
   process.exit(0)
 }
 
-const stateDir = await tempDir(t, 'ak-kubectl-')
+const { stateDir, output } = await startUp(t, ['--masters', '3', '--workers', '0', '--api-port', '0', '--status-interval', '0'], { prefix: 'ak-kubectl-' })
 const cacheDir = join(stateDir, 'kube-cache')
-const up = spawn(process.execPath, [BIN, 'up', '--state-dir', stateDir, '--masters', '3', '--workers', '0', '--api-port', '0', '--status-interval', '0'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] })
-const output = collectLines(up)
-const upExit = exitOf(up)
-t.teardown(async () => {
-  if (up.exitCode === null && up.signalCode === null) {
-    up.kill('SIGTERM')
-    await withTimeout(upExit, 20_000, 'up to stop').catch(() => up.kill('SIGKILL'))
-  }
-  for (const pid of pidsWithArgument(stateDir)) {
-    try {
-      process.kill(pid, 'SIGKILL')
-    } catch {
-      // already gone
-    }
-  }
-})
 await output.waitForLine((l) => l.startsWith('actorkube ready'), { timeoutMs: 90_000, what: '"actorkube ready"' })
 const kubeconfig = join(stateDir, 'kubeconfig')
 

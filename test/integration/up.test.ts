@@ -3,41 +3,17 @@
  * says when it is ready, reports status, restarts a host killed with SIGKILL, and on SIGTERM stops
  * everything it started and exits 0.
  */
-import { execFile, spawn } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import t from 'tap'
-import { tempDir } from '../helpers/nats.ts'
-import { collectLines, exitOf, isAlive, pidsWithArgument } from '../helpers/processes.ts'
+import { isAlive, pidsWithArgument } from '../helpers/processes.ts'
+import { BIN, REPO, startUp } from '../helpers/up-process.ts'
 import { waitFor, withTimeout } from '../helpers/wait.ts'
 
 const run = promisify(execFile)
-const BIN = fileURLToPath(new URL('../../bin/actorkube.js', import.meta.url))
-const REPO = fileURLToPath(new URL('../..', import.meta.url))
-
-const stateDir = await tempDir(t, 'ak-up-')
-const up = spawn(process.execPath, [BIN, 'up', '--state-dir', stateDir, '--masters', '1', '--workers', '1', '--status-interval', '500', '--api-port', '0'], {
-  cwd: REPO,
-  stdio: ['ignore', 'pipe', 'pipe'],
-})
-const output = collectLines(up)
-const upExit = exitOf(up)
-t.teardown(async () => {
-  // Only if a test failed before the orderly stop: end up, then whatever it left, by pid.
-  if (up.exitCode === null && up.signalCode === null) {
-    up.kill('SIGTERM')
-    await withTimeout(upExit, 15_000, 'up to stop').catch(() => up.kill('SIGKILL'))
-  }
-  for (const pid of pidsWithArgument(stateDir)) {
-    try {
-      process.kill(pid, 'SIGKILL')
-    } catch {
-      // already gone
-    }
-  }
-})
+const { stateDir, child: up, output, exited: upExit } = await startUp(t, ['--masters', '1', '--workers', '1', '--status-interval', '500', '--api-port', '0'], { stopTimeoutMs: 15_000 })
 
 const hostPid = (host: string): number | undefined => pidsWithArgument(join(stateDir, 'hosts', `${host}.yaml`)).find(isAlive)
 const readyCount = (host: string): number => {

@@ -1,0 +1,43 @@
+/**
+ * `actorkube up` as a child process of a test: the real CLI (bin/actorkube.js) with its state in a
+ * temp directory, its output collected line by line, and a teardown that stops it (SIGTERM, then
+ * SIGKILL) and kills whatever it left behind, by pid, if a test failed before an orderly stop.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { tempDir, type TeardownOwner } from './nats.ts'
+import { collectLines, exitOf, pidsWithArgument, type LineLog } from './processes.ts'
+import { withTimeout } from './wait.ts'
+
+export const BIN = fileURLToPath(new URL('../../bin/actorkube.js', import.meta.url))
+export const REPO = fileURLToPath(new URL('../..', import.meta.url))
+
+export interface UpProcess {
+  readonly stateDir: string
+  readonly child: ChildProcess
+  readonly output: LineLog
+  /** Resolves with the exit code (or signal) once `up` has exited. */
+  readonly exited: Promise<number | NodeJS.Signals>
+}
+
+/** Starts `actorkube up --state-dir <temp> ...args`; the caller waits for the lines it needs. */
+export async function startUp(owner: TeardownOwner, args: readonly string[], options: { prefix?: string; stopTimeoutMs?: number } = {}): Promise<UpProcess> {
+  const stateDir = await tempDir(owner, options.prefix ?? 'ak-up-')
+  const child = spawn(process.execPath, [BIN, 'up', '--state-dir', stateDir, ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] })
+  const output = collectLines(child)
+  const exited = exitOf(child)
+  owner.teardown(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM')
+      await withTimeout(exited, options.stopTimeoutMs ?? 20_000, 'up to stop').catch(() => child.kill('SIGKILL'))
+    }
+    for (const pid of pidsWithArgument(stateDir)) {
+      try {
+        process.kill(pid, 'SIGKILL')
+      } catch {
+        // already gone
+      }
+    }
+  })
+  return { stateDir, child, output, exited }
+}
