@@ -7,11 +7,6 @@
 import { join } from 'node:path'
 import type { KeyValue } from '../../actors/store/mvcc/types.ts'
 import type { StatusReply } from '../../actors/store/replica/protocol.ts'
-import { Packr } from 'msgpackr'
-import { replicaAddress } from '../../actors/store/replica/protocol.ts'
-import { systemClock } from '../../runtime/clock.ts'
-import { encodeEvent } from '../../runtime/codec.ts'
-import { Requester } from '../../runtime/transport/requester.ts'
 import { StoreClient, type StoreClientOptions } from '../../runtime/store/store-client.ts'
 import { RawClient, type ChaosCommand } from './client.ts'
 import { startHost, type HostSpec, type TestHost } from './hosts.ts'
@@ -64,12 +59,11 @@ export async function storeCluster(t: TeardownOwner, options: Record<string, unk
     for (const c of clients) await c.close().catch(() => undefined)
   })
 
-  // Statuses are read raw, not with StoreClient.status: a replica that knows no leader answers
-  // with `leader: undefined`, which the codec refuses as malformed (see rawStatus).
-  const requester = new Requester(raw.transport, systemClock)
-  t.teardown(() => requester.close())
+  // One try per replica (StoreClient.status), so a silent replica shows as undefined at once.
+  const statusClient = new StoreClient({ transport: raw.transport, cluster: raw.cluster, replicas: [...VOTERS], requestTimeoutMs: 500 })
+  t.teardown(() => statusClient.close())
   const statuses = async (): Promise<Map<string, StatusReply | undefined>> => {
-    const replies = await Promise.all(VOTERS.map((id) => rawStatus(requester, raw.subject(replicaAddress(id))).catch(() => undefined)))
+    const replies = await Promise.all(VOTERS.map((id) => statusClient.status(id).catch(() => undefined)))
     return new Map(VOTERS.map((id, i) => [id, replies[i]]))
   }
 
@@ -116,19 +110,6 @@ export async function storeCluster(t: TeardownOwner, options: Record<string, unk
     },
   }
   return cluster
-}
-
-const lenient = new Packr({ useRecords: false, moreTypes: false, mapsAsObjects: true })
-
-/**
- * One replica's status, decoded leniently: `leader: undefined` (no known leader) is kept as
- * undefined instead of failing the whole reply the way decodeEvent does.
- */
-export async function rawStatus(requester: Requester, subject: string, timeoutMs = 500): Promise<StatusReply> {
-  const message = await requester.request(subject, encodeEvent({ type: 'store.status' }), { timeoutMs })
-  const reply = lenient.unpack(message.data) as StatusReply
-  if (reply?.type !== 'store.statusReply') throw new Error(`${subject} answered store.status with ${JSON.stringify(reply)}`)
-  return reply
 }
 
 /** Each replica's own contents under `prefix` (serializable reads pinned to one replica each). */

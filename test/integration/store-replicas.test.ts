@@ -3,65 +3,30 @@
  * writes commit, and the cluster survives kill -9 of the leader and a restart of everything.
  */
 import t from 'tap'
-import { join } from 'node:path'
 import type { WireEvent } from '../../runtime/codec.ts'
-import { StoreClient } from '../../runtime/store/store-client.ts'
-import { RawClient } from '../helpers/client.ts'
-import { startHost, type HostSpec, type TestHost } from '../helpers/hosts.ts'
+import { replicaAddress as store } from '../../actors/store/replica/protocol.ts'
 import { scrapeMetrics } from '../helpers/metrics.ts'
-import { startNatsFor, type TeardownOwner } from '../helpers/nats.ts'
+import { decode, storeCluster, text, VOTERS, type StoreCluster } from '../helpers/store-cluster.ts'
 import { delay, waitFor } from '../helpers/wait.ts'
 
-const VOTERS = ['s1', 's2', 's3']
-const store = (id: string) => ({ component: 'store', instance: id })
-const text = (s: string) => new TextEncoder().encode(s)
-const decode = (b: unknown) => new TextDecoder().decode(b as Uint8Array)
+// The raw protocol on purpose (not StoreClient): these tests check what a replica answers.
+type Fixture = StoreCluster
 
-interface Fixture {
-  readonly client: RawClient
-  readonly hosts: Map<string, TestHost>
-  start(id: string): Promise<TestHost>
-}
-
-async function fixture(t: TeardownOwner, options: Record<string, unknown> = {}): Promise<Fixture> {
-  const nats = await startNatsFor(t)
-  const spec = (id: string): HostSpec => ({
-    host: `h-${id}`,
-    maxMessageBytes: 4 * 1024 * 1024,
-    backoff: { initialMs: 50, maxMs: 500 },
-    actors: [{ kind: 'store', id, options: { dataDir: join(nats.dir, 'store', id), voters: VOTERS, ...options } }],
-  })
-  const hosts = new Map<string, TestHost>()
-  const start = async (id: string) => {
-    const host = await startHost(t, nats.dir, nats.url, spec(id))
-    hosts.set(id, host)
-    return host
-  }
-  await Promise.all(VOTERS.map(start))
-  const client = await RawClient.connectFor(t, nats.url)
-  return { client, hosts, start }
-}
-
-async function statuses(f: Fixture): Promise<WireEvent[]> {
-  const all = await Promise.all(VOTERS.map((id) => f.client.request(store(id), { type: 'store.status' }, { timeoutMs: 500 }).catch(() => undefined)))
-  return all.filter((s): s is WireEvent => s !== undefined)
-}
-
-async function leader(f: Fixture, except?: string): Promise<string> {
-  return waitFor(async () => (await statuses(f)).find((s) => s.role === 'leader' && s.id !== except)?.id as string | undefined, { timeoutMs: 15_000, what: 'a store leader' })
-}
+const fixture = storeCluster
+const statuses = async (f: Fixture) => [...(await f.statuses()).values()].filter((s) => s !== undefined)
+const leader = async (f: Fixture, except?: string): Promise<string> => (await f.leader(except === undefined ? {} : { except })).id
 
 /** Like a client: follow redirects, rotate on timeouts, keep the request id. */
 async function write(f: Fixture, requestId: string, command: Record<string, unknown>): Promise<WireEvent> {
-  let id = VOTERS[0]!
+  let id: string = VOTERS[0]
   for (let attempt = 0; attempt < 200; attempt++) {
-    const reply = await f.client.request(store(id), { type: 'store.write', requestId, command }, { timeoutMs: 1000 }).catch(() => undefined)
+    const reply = await f.raw.request(store(id), { type: 'store.write', requestId, command }, { timeoutMs: 1000 }).catch(() => undefined)
     if (reply?.type === 'store.result' || reply?.type === 'store.refused') return reply
     if (reply?.type === 'store.redirect' && typeof reply.leader === 'string') {
       id = reply.leader
       continue
     }
-    id = VOTERS[(VOTERS.indexOf(id) + 1) % VOTERS.length]!
+    id = VOTERS[(VOTERS.indexOf(id as (typeof VOTERS)[number]) + 1) % VOTERS.length]!
     await delay(50)
   }
   throw new Error(`write ${requestId} never committed`)
@@ -70,7 +35,7 @@ async function write(f: Fixture, requestId: string, command: Record<string, unkn
 const put = (f: Fixture, requestId: string, key: string, value: string) => write(f, requestId, { type: 'put', key, value: text(value) })
 
 async function get(f: Fixture, id: string, key: string, serializable = false): Promise<WireEvent> {
-  return f.client.request(store(id), { type: 'store.read', request: { type: 'range', key }, serializable }, { timeoutMs: 2000 })
+  return f.raw.request(store(id), { type: 'store.read', request: { type: 'range', key }, serializable }, { timeoutMs: 2000 })
 }
 
 t.test('a leader is elected, writes commit on a majority, reads see them', async (t) => {
@@ -94,17 +59,16 @@ t.test('a leader is elected, writes commit on a majority, reads see them', async
   t.match(await get(f, follower, '/a'), { type: 'store.redirect', leader: lead })
   // Bad input is refused with a reason, and nothing is stored.
   t.match(await write(f, 'c-bad', { type: 'put', key: 42 }), { type: 'store.refused', error: 'bad-request' })
-  const client = new StoreClient({ transport: f.client.transport, cluster: 'c1', replicas: VOTERS })
-  t.teardown(() => client.close())
+  const client = f.client()
   await t.rejects(client.put('/huge', new Uint8Array(1536 * 1024 + 1)), { code: 'value-too-large' }, 'a value over 1.5 MiB is refused')
   t.match(await client.put('/big', new Uint8Array(1536 * 1024)), { ok: true }, 'a value of exactly 1.5 MiB is stored')
   await client.delete('/big')
   // Garbage from a would-be peer is dropped; the replicas keep serving and nothing was stored.
   for (const id of VOTERS) {
-    f.client.send(store(id), { type: 'raft.msg', m: { type: 'app', from: 's9', to: id, term: 1e9, entries: 'nope' } })
-    f.client.send(store(id), { type: 'raft.snapChunk', m: { type: 'snap' }, transfer: 7, offset: -1, total: 1, chunk: 'x' })
+    f.raw.send(store(id), { type: 'raft.msg', m: { type: 'app', from: 's9', to: id, term: 1e9, entries: 'nope' } })
+    f.raw.send(store(id), { type: 'raft.snapChunk', m: { type: 'snap' }, transfer: 7, offset: -1, total: 1, chunk: 'x' })
   }
-  const count = await f.client.request(store(lead), { type: 'store.read', request: { type: 'range', key: '/', prefix: true, countOnly: true } }, { timeoutMs: 5000 })
+  const count = await f.raw.request(store(lead), { type: 'store.read', request: { type: 'range', key: '/', prefix: true, countOnly: true } }, { timeoutMs: 5000 })
   t.match(count.result, { ok: true, count: 1 }, 'only /a is stored')
   t.equal((await statuses(f)).length, 3, 'every replica still answers')
   // The leader's host exports its Raft state and its WAL's fsyncs.
@@ -132,7 +96,7 @@ t.test('kill -9 the leader: writes go on under a new leader; the old one catches
     const r = await get(f, first, '/after/59', true).catch(() => undefined)
     return (r?.result as { kvs?: unknown[] } | undefined)?.kvs?.length === 1
   }, { timeoutMs: 15_000, what: 'the restarted replica to catch up' })
-  const all = await f.client.request(store(first), { type: 'store.read', request: { type: 'range', key: '/', prefix: true, countOnly: true }, serializable: true })
+  const all = await f.raw.request(store(first), { type: 'store.read', request: { type: 'range', key: '/', prefix: true, countOnly: true }, serializable: true })
   t.equal((all.result as { count: number }).count, 70)
 })
 
@@ -143,7 +107,7 @@ t.test('restart every replica: no acknowledged write is lost', async (t) => {
   await Promise.all(VOTERS.map((id) => f.hosts.get(id)!.stop('SIGKILL')))
   await Promise.all(VOTERS.map((id) => f.start(id)))
   const lead = await leader(f)
-  const all = await f.client.request(store(lead), { type: 'store.read', request: { type: 'range', key: '/keep/', prefix: true, countOnly: true } }, { timeoutMs: 5000 })
+  const all = await f.raw.request(store(lead), { type: 'store.read', request: { type: 'range', key: '/keep/', prefix: true, countOnly: true } }, { timeoutMs: 5000 })
   t.equal((all.result as { count: number }).count, 25)
 })
 
@@ -152,7 +116,7 @@ t.test('a leader stopped gracefully (SIGTERM) hands leadership over before it go
   const f = await fixture(t, { electionTicks: 40, heartbeatTicks: 2 })
   const first = await leader(f)
   await put(f, 'g-1', '/g', 'x')
-  const before = (await f.client.request(store(first), { type: 'store.status' })).term as number
+  const before = (await f.raw.request(store(first), { type: 'store.status' })).term as number
   await f.hosts.get(first)!.stop('SIGTERM')
   const now = await statuses(f)
   const next = now.find((s) => s.role === 'leader')
