@@ -152,6 +152,12 @@ async function watch(request: ApiRequest, at: ResourcePath, ports: ApiPorts): Pr
   }
 }
 
+/** The resourceVersion a client put in its object (a precondition), if any. */
+function askedVersion(object: unknown): string | undefined {
+  const asked = (object as { metadata?: { resourceVersion?: unknown } } | undefined)?.metadata?.resourceVersion
+  return typeof asked === 'string' && asked !== '' ? asked : undefined
+}
+
 /**
  * A change as a selector-filtered watch sees it: an object modified into the selection is ADDED
  * for it, one modified out of it is DELETED (as Kubernetes' watch cache reports).
@@ -220,7 +226,7 @@ async function update(request: ApiRequest, at: ResourcePath, ports: ApiPorts): P
   if (!body.ok) return body.response
   const current = await ports.objects.get(keyOf(at, at.name!))
   if (current === undefined) return fail(notFound(at.resource.name, at.name!, at.resource.group))
-  return write(request, at, ports, current, body.object, body.object.metadata?.resourceVersion || undefined)
+  return write(request, at, ports, current, body.object, askedVersion(body.object))
 }
 
 /** Stores `next` over `current` (status subresource: only status changes); Conflict if `resourceVersion` is stale. */
@@ -277,8 +283,7 @@ async function patch(request: ApiRequest, at: ResourcePath, ports: ApiPorts): Pr
     const patched = applyPatch(request.contentType, current, request.body, r.kind, at.name!)
     if (!patched.ok) return fail(patched.status)
     // A resourceVersion in the patch is a precondition the client asked for: a conflict is final.
-    const asked = patched.value.metadata?.resourceVersion
-    const precondition = typeof asked === 'string' && asked !== '' ? asked : current.metadata?.resourceVersion
+    const precondition = askedVersion(patched.value) ?? current.metadata?.resourceVersion
     const response = await write(request, at, ports, current, patched.value, precondition)
     if (response.status !== 409 || precondition !== current.metadata?.resourceVersion) return response
   }
@@ -316,8 +321,7 @@ async function scaleRequest(request: ApiRequest, at: ResourcePath, ports: ApiPor
     if (next === undefined) return fail(invalid('Scale', at.name!, [{ reason: 'FieldValueInvalid', field: 'spec.replicas', message: 'Invalid value: must be a whole number >= 0' }], 'autoscaling'))
     const changed = toScale(next).spec.replicas !== scale.spec.replicas
     const generation = (Number(current.metadata?.generation) || 0) + (changed ? 1 : 0)
-    const asked = (wanted as { metadata?: { resourceVersion?: unknown } }).metadata?.resourceVersion
-    const precondition = typeof asked === 'string' && asked !== '' ? asked : current.metadata?.resourceVersion
+    const precondition = askedVersion(wanted) ?? current.metadata?.resourceVersion
     const updated = await ports.objects.update(keyOf(at, at.name!), { ...next, metadata: { ...next.metadata, generation } }, precondition)
     if (updated.ok) return json(200, toScale(updated.object))
     if (updated.reason === 'NotFound') return fail(notFound(r.name, at.name!, r.group))

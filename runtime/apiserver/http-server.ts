@@ -73,11 +73,10 @@ export class ApiHttpServer {
     if (identity === undefined) return send(res, statusResponse(unauthorized()))
     const query = Object.fromEntries(url.searchParams)
     const user = { name: identity.user, groups: identity.groups }
-    const decision = authorize(this.#o.policy, { user: identity.user, groups: identity.groups }, attributesOf(req.method ?? 'GET', url.pathname, query))
-    if (!decision.allowed) {
-      const forbidden = forbiddenStatus({ user: identity.user, groups: identity.groups }, attributesOf(req.method ?? 'GET', url.pathname, query), decision.reason)
-      return send(res, { kind: 'json', status: 403, body: forbidden })
-    }
+    const who = { user: identity.user, groups: identity.groups }
+    const attributes = attributesOf(req.method ?? 'GET', url.pathname, query)
+    const decision = authorize(this.#o.policy, who, attributes)
+    if (!decision.allowed) return send(res, { kind: 'json', status: 403, body: forbiddenStatus(who, attributes, decision.reason) })
     const body = await readBody(req)
     if (body === 'too-large') {
       // Answer first, then drop the connection: the client may still be sending the rest.

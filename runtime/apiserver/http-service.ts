@@ -8,6 +8,7 @@ import { fromCallback, type AnyActorLogic } from 'xstate'
 import type { ApiCall, ApiHandle, ApiServerOptions, HttpOutcome } from '../../actors/apiserver/apiserver.machine.ts'
 import { handle } from '../../actors/apiserver/handle.ts'
 import type { ApiRequest } from '../../actors/apiserver/http/api-request.ts'
+import { badRequest, internal, serviceUnavailable, type StatusError } from '../../actors/apiserver/meta/status.ts'
 import type { ApiPorts } from '../../actors/apiserver/ports.ts'
 import type { Clock } from '../clock.ts'
 import type { Logger } from '../log.ts'
@@ -63,14 +64,15 @@ export function apiHttpServiceLogic(options: ApiServerOptions, deps: HttpService
     receive((command) => {
       if (command.type !== 'api.handle') return
       const answer = (status: number, body: unknown) => report({ type: 'api.handled', replyTo: command.replyTo, answer: { type: 'api.response', status, body } })
-      if (apiPorts === undefined) return answer(503, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'the apiserver is starting', reason: 'ServiceUnavailable', code: 503 })
+      const fail = (e: StatusError) => answer(e.code, e.status)
+      if (apiPorts === undefined) return fail(serviceUnavailable('the apiserver is starting'))
       handle(toApiRequest(command.call), apiPorts).then(
         (response) => {
           if (response.kind === 'json') answer(response.status, response.body)
           else if (response.kind === 'raw') answer(response.status, JSON.parse(response.body))
-          else answer(400, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'watch is not served over NATS yet: use HTTPS', reason: 'BadRequest', code: 400 })
+          else fail(badRequest('watch is not served over NATS yet: use HTTPS'))
         },
-        (error: unknown) => answer(500, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `Internal error occurred: ${String(error)}`, reason: 'InternalError', code: 500 }),
+        (error: unknown) => fail(internal(String(error))),
       )
     })
     return () => {

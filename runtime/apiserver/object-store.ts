@@ -6,6 +6,8 @@
  * overwriting each other (Kubernetes' optimistic concurrency).
  */
 import type { KubeObject, ObjectEvent, ObjectsPort, WriteOutcome } from '../../actors/apiserver/ports.ts'
+import type { Compare } from '../../actors/store/mvcc/commands.ts'
+import type { TxnResult } from '../../actors/store/mvcc/results.ts'
 import type { WatchEvent } from '../../actors/store/mvcc/types.ts'
 import type { StoreClient } from '../store/store-client.ts'
 import type { Watch } from '../store/store-watch.ts'
@@ -60,27 +62,19 @@ export class ObjectStore implements ObjectsPort {
    * Conflict if it changed meanwhile, NotFound if it is gone.
    */
   async update(key: string, object: KubeObject, resourceVersion?: string): Promise<WriteOutcome> {
-    const guard = resourceVersion === undefined
-      ? { key, target: 'exists' as const, op: '=' as const, value: true }
-      : { key, target: 'modRevision' as const, op: '=' as const, value: Number(resourceVersion) }
     const r = await this.#store.txn({
-      compare: [guard],
+      compare: [precondition(key, resourceVersion)],
       success: [{ type: 'put', key, value: encode(object) }],
       failure: [{ type: 'range', key }],
     })
     if (r.succeeded) return { ok: true, object: withVersion(object, r.revision) }
-    const current = r.responses[0]
-    const exists = current?.type === 'range' && current.kvs.length > 0
-    return { ok: false, reason: exists ? 'Conflict' : 'NotFound' }
+    return { ok: false, reason: whyNot(r) }
   }
 
   /** Deletes the object at `key` (only at `resourceVersion` when given); returns what was deleted. */
   async delete(key: string, resourceVersion?: string): Promise<WriteOutcome> {
-    const guard = resourceVersion === undefined
-      ? { key, target: 'exists' as const, op: '=' as const, value: true }
-      : { key, target: 'modRevision' as const, op: '=' as const, value: Number(resourceVersion) }
     const r = await this.#store.txn({
-      compare: [guard],
+      compare: [precondition(key, resourceVersion)],
       success: [{ type: 'deleteRange', key, prevKv: true }],
       failure: [{ type: 'range', key }],
     })
@@ -90,9 +84,7 @@ export class ObjectStore implements ObjectsPort {
       if (prev === undefined) return { ok: false, reason: 'NotFound' }
       return { ok: true, object: decode(prev.value, prev.modRevision) }
     }
-    const current = r.responses[0]
-    const exists = current?.type === 'range' && current.kvs.length > 0
-    return { ok: false, reason: exists ? 'Conflict' : 'NotFound' }
+    return { ok: false, reason: whyNot(r) }
   }
 
   /**
@@ -109,6 +101,17 @@ export class ObjectStore implements ObjectsPort {
       onError ? { onError } : {},
     )
   }
+}
+
+/** The key still at `resourceVersion`, or (none given) still there at all. */
+function precondition(key: string, resourceVersion: string | undefined): Compare {
+  return resourceVersion === undefined ? { key, target: 'exists', op: '=', value: true } : { key, target: 'modRevision', op: '=', value: Number(resourceVersion) }
+}
+
+/** Why a guarded txn (failure branch: a range of the key) did not apply. */
+function whyNot(r: TxnResult): 'Conflict' | 'NotFound' {
+  const current = r.responses[0]
+  return current?.type === 'range' && current.kvs.length > 0 ? 'Conflict' : 'NotFound'
 }
 
 function withVersion(object: KubeObject, revision: number): KubeObject {

@@ -23,6 +23,7 @@ export type StatusReason =
   | 'InternalError'
   | 'UnsupportedMediaType'
   | 'NotAcceptable'
+  | 'ServiceUnavailable'
 
 export interface StatusCause {
   readonly reason?: string
@@ -193,6 +194,9 @@ export const gone = (message: string, reason: 'Expired' | 'Gone' = 'Expired'): S
 /** 500: `Internal error occurred: <message>` with the message as the one cause. */
 export const internal = (message: string): StatusError =>
   failure(500, 'InternalError', `Internal error occurred: ${message}`, { causes: [{ message }] })
+
+/** 503 (errors.NewServiceUnavailable): the server cannot serve yet. */
+export const serviceUnavailable = (message: string): StatusError => failure(503, 'ServiceUnavailable', message)
 
 /** 415 (negotiation.NewUnsupportedMediaTypeError). */
 export const unsupportedMediaType = (accepted: readonly string[]): StatusError =>
