@@ -93,20 +93,22 @@ type Out = ReturnType<typeof outbox>
 /** Turns one input's effects into disk and network commands, honouring the gate. */
 function carryOut(context: StoreContext, effects: Effects, out: Out): void {
   if (effects.saveSnapshot) out.sendTo(DISK, { type: 'disk.saveSnapshot', snapshot: effects.saveSnapshot })
+  admit(context, effects, out)
+  flushIfIdle(context, out)
+}
+
+/** Issues the WAL write of `effects` (if any) and carries out whatever the gate releases. */
+function admit(context: StoreContext, effects: Effects, out: Out): void {
   const { write, release } = context.gate.admit(effects)
   if (write) out.sendTo(DISK, { type: 'disk.persist', seq: write.seq, ...write.persist })
   for (const e of release) emit(e, out)
-  flushIfIdle(context, out)
 }
 
 /** The leader batches client writes while its last batch syncs; as soon as nothing syncs, the batch goes out. */
 function flushIfIdle(context: StoreContext, out: Out): void {
   const replica = context.replica
   if (replica === undefined || !replica.hasBuffered || context.gate.syncing) return
-  const effects = replica.flush(context.input.env.now())
-  const { write, release } = context.gate.admit(effects)
-  if (write) out.sendTo(DISK, { type: 'disk.persist', seq: write.seq, ...write.persist })
-  for (const e of release) emit(e, out)
+  admit(context, replica.flush(context.input.env.now()), out)
 }
 
 function emit(effects: Effects, out: Out): void {

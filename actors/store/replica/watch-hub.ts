@@ -99,7 +99,7 @@ export class WatchHub {
     for (const w of this.#watchers.values()) {
       if (w.pending.length === 0) continue
       for (let i = 0; i < w.pending.length; i += EVENTS_PER_PUSH) {
-        pushes.push({ to: w.to, event: { type: 'store.events', watchId: w.id, seq: ++w.seq, events: w.pending.slice(i, i + EVENTS_PER_PUSH), revision, replica: this.#replica } })
+        pushes.push(this.#push(w, w.pending.slice(i, i + EVENTS_PER_PUSH), revision))
       }
       w.pending = []
     }
@@ -108,7 +108,7 @@ export class WatchHub {
 
   /** Ends every watch (this replica's history jumped, e.g. to a snapshot): clients re-open them. */
   loseAll(reason: 'snapshot', revision: number): Push[] {
-    const pushes = [...this.#watchers.values()].map((w) => ({ to: w.to, event: { type: 'store.events' as const, watchId: w.id, seq: ++w.seq, events: [], revision, lost: reason, replica: this.#replica } }))
+    const pushes = [...this.#watchers.values()].map((w) => this.#push(w, [], revision, reason))
     this.#watchers.clear()
     return pushes
   }
@@ -119,8 +119,13 @@ export class WatchHub {
     for (const w of this.#watchers.values()) {
       if (w.aliveAt >= before) continue
       this.#watchers.delete(w.id)
-      pushes.push({ to: w.to, event: { type: 'store.events', watchId: w.id, seq: ++w.seq, events: [], revision, lost: 'lapsed', replica: this.#replica } })
+      pushes.push(this.#push(w, [], revision, 'lapsed'))
     }
     return pushes
+  }
+
+  /** The watch's next push (numbered, naming this replica); `lost` ends the watch. */
+  #push(w: Watcher, events: readonly WatchEvent[], revision: number, lost?: WatchEventsPush['lost']): Push {
+    return { to: w.to, event: { type: 'store.events', watchId: w.id, seq: ++w.seq, events, revision, replica: this.#replica, ...(lost ? { lost } : {}) } }
   }
 }
