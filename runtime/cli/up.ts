@@ -14,6 +14,7 @@ import { spawnHost, type HostProcess, type HostRuntime } from '../process/host-p
 import { subjectFor } from '../subjects.ts'
 import { NatsTransport } from '../transport/nats-transport.ts'
 import { Requester } from '../transport/requester.ts'
+import { StoreClient } from '../store/store-client.ts'
 import { ensureApiSecurity } from '../apiserver/security/api-security.ts'
 import { writeKubeconfig } from '../apiserver/security/kubeconfig.ts'
 import { hostConfigYaml, planHosts, securityDir, storeVoters, type ClusterShape, type HostPlan } from '../cluster/local-cluster.ts'
@@ -69,6 +70,7 @@ export async function runUp(options: UpOptions): Promise<void> {
 
   const watcher = await NatsTransport.connect({ servers: [natsUrl], name: 'actorkube-up' })
   const requester = new Requester(watcher, systemClock)
+  const store = new StoreClient({ transport: watcher, clock: systemClock, cluster: options.shape.cluster, replicas: voters, requestTimeoutMs: 500 })
   const heard = new Set<string>()
   watcher.subscribe(subjectFor(options.shape.cluster, BEAT_TOPIC), (message) => {
     const beat = decodeEvent(message.data)
@@ -108,6 +110,7 @@ export async function runUp(options: UpOptions): Promise<void> {
     say(`${signal}: stopping ${hosts.length} hosts`)
     await Promise.all(hosts.map((h) => h.process?.stop('SIGTERM')))
     requester.close()
+    await store.close()
     // On Ctrl-C the terminal signals nats-server too, so the connection may already be gone.
     await watcher.close().catch(() => {})
     await natsServer?.stop()
@@ -117,15 +120,10 @@ export async function runUp(options: UpOptions): Promise<void> {
   process.once('SIGINT', () => void shutdown('SIGINT'))
   process.once('SIGTERM', () => void shutdown('SIGTERM'))
 
+  /** The replica that says it leads, with its revision (one status request to each). */
   const storeLeader = async (): Promise<{ id: string; revision: number } | undefined> => {
-    const replies = await Promise.all(
-      voters.map((id) =>
-        requester
-          .request(subjectFor(options.shape.cluster, { component: 'store', instance: id }), encodeEvent({ type: 'store.status' }), { timeoutMs: 500 })
-          .then((m) => decodeEvent(m.data), () => undefined),
-      ),
-    )
-    const leader = replies.find((r) => r !== undefined && !(r instanceof DecodeFailure) && r.role === 'leader') as { id: string; revision: number } | undefined
+    const replies = await Promise.all(voters.map((id) => store.status(id).catch(() => undefined)))
+    const leader = replies.find((r) => r?.role === 'leader')
     return leader && { id: leader.id, revision: leader.revision }
   }
 
@@ -173,8 +171,8 @@ export async function runUp(options: UpOptions): Promise<void> {
     const down = results.filter((r) => r.ms === undefined).map((r) => r.host)
     const rtts = up.map((r) => r.ms!).sort((a, b) => a - b)
     const median = rtts.length ? rtts[Math.floor(rtts.length / 2)]!.toFixed(2) : '-'
-    const store = await storeLeader()
-    const storeText = store ? `store leader ${store.id} at revision ${store.revision}` : 'store: no leader'
+    const current = await storeLeader()
+    const storeText = current ? `store leader ${current.id} at revision ${current.revision}` : 'store: no leader'
     say(`status: ${up.length}/${hosts.length} hosts answering, echo round trip median ${median} ms, ${storeText}${down.length ? `, silent: ${down.join(', ')}` : ''}`)
   }
   if (options.statusIntervalMs > 0) {
