@@ -21,10 +21,16 @@ export interface ObjectEvent {
 export interface ObjectsPort {
   create(key: string, object: KubeObject): Promise<WriteOutcome>
   get(key: string): Promise<KubeObject | undefined>
-  list(prefix: string): Promise<{ items: KubeObject[]; resourceVersion: string }>
+  /**
+   * Every object under `prefix` and the resourceVersion the list is consistent at. By default the
+   * list is current (read from the store); `anyVersion` accepts a possibly older one from the
+   * apiserver's cache (Kubernetes' resourceVersion=0).
+   */
+  list(prefix: string, options?: { readonly anyVersion?: boolean }): Promise<{ items: KubeObject[]; resourceVersion: string }>
   update(key: string, object: KubeObject, resourceVersion?: string): Promise<WriteOutcome>
   delete(key: string, resourceVersion?: string): Promise<WriteOutcome>
-  watch(prefix: string, resourceVersion: string, onEvent: (event: ObjectEvent) => void, onError?: (error: Error) => void): Promise<{ cancel(): Promise<void> }>
+  /** Changes under `prefix` after `resourceVersion`, in order, in batches; `onError` ends the watch (410 Gone). */
+  watch(prefix: string, resourceVersion: string, onEvents: (events: readonly ObjectEvent[]) => void, onError?: (error: Error) => void): Promise<{ cancel(): Promise<void> }>
 }
 
 export interface ApiPorts {

@@ -4,7 +4,7 @@
  */
 import type { ResourceSpec } from './discovery/resources.ts'
 import { groupVersionOf } from './discovery/resources.ts'
-import { json, type ApiRequest, type ApiResponse } from './http/api-request.ts'
+import { json, type ApiRequest, type ApiResponse, type WatchStreamEvent } from './http/api-request.ts'
 import { parseJson, parseJsonObject } from './http/body.ts'
 import type { ResourcePath } from './http/route.ts'
 import { alreadyExists, badRequest, conflict, gone, invalid, methodNotAllowed, notFound, unsupportedMediaType } from './meta/status.ts'
@@ -79,10 +79,13 @@ function selectorOf(request: ApiRequest, r: ResourceSpec): { ok: true; matches: 
   return { ok: true, matches: (o) => labels.selector.matches(o.metadata?.labels ?? {}) && matchesFieldSelector(fields.selector, o, supported) }
 }
 
+/** Kubernetes' resourceVersion=0 (and the empty default for watches): any version will do. */
+const anyVersion = (asked: string | undefined) => asked === '0'
+
 async function list(request: ApiRequest, at: ResourcePath, ports: ApiPorts): Promise<ApiResponse> {
   const selector = selectorOf(request, at.resource)
   if (!selector.ok) return selector.response
-  const { items, resourceVersion } = await ports.objects.list(prefixOf(at))
+  const { items, resourceVersion } = await ports.objects.list(prefixOf(at), { anyVersion: anyVersion(request.query.resourceVersion) })
   const selected = items.filter(selector.matches)
   const r = at.resource
   if (wantsTable(request.accept)) return json(200, buildTable(r.group, r.name, selected, { now: ports.now(), resourceVersion }))
@@ -103,46 +106,50 @@ async function watch(request: ApiRequest, at: ResourcePath, ports: ApiPorts): Pr
   let initial: KubeObject[] = []
   let from = asked ?? '0'
   if (asked === undefined || asked === '' || asked === '0') {
-    const listed = await ports.objects.list(prefix)
+    const listed = await ports.objects.list(prefix, { anyVersion: anyVersion(asked) })
     initial = listed.items.filter(selector.matches)
     from = listed.resourceVersion
   } else if (!/^\d+$/.test(asked)) {
     return fail(badRequest(`invalid resourceVersion ${JSON.stringify(asked)}`))
   }
-  const line = (type: string, object: KubeObject) =>
-    `${JSON.stringify({ type, object: table ? { ...buildTable(r.group, r.name, [], { now: ports.now(), resourceVersion: object.metadata?.resourceVersion ?? '' }), rows: [tableRow(r.group, r.name, object, ports.now())] } : object })}\n`
+  const shown = (object: KubeObject): unknown =>
+    table ? { ...buildTable(r.group, r.name, [], { now: ports.now(), resourceVersion: object.metadata?.resourceVersion ?? '' }), rows: [tableRow(r.group, r.name, object, ports.now())] } : object
   return {
     kind: 'stream',
     status: 200,
     contentType: 'application/json',
-    open(write, end) {
+    resourceVersion: from,
+    open(emit, end) {
       let stopped = false
       let cancel: (() => Promise<void>) | undefined
-      for (const o of initial) write(line('ADDED', o))
+      const failWith = (message: string) => {
+        if (stopped) return
+        stopped = true
+        emit([{ type: 'ERROR', object: gone(message).status }])
+        end()
+      }
+      if (initial.length > 0) emit(initial.map((o) => ({ type: 'ADDED', object: shown(o) })))
       ports.objects
         .watch(
           prefix,
           from,
-          (e: ObjectEvent) => {
+          (events) => {
             if (stopped) return
-            const type = selectedType(e, selector.matches)
-            if (type !== undefined) write(line(type, e.object))
+            const out: WatchStreamEvent[] = []
+            for (const e of events) {
+              const type = selectedType(e, selector.matches)
+              if (type !== undefined) out.push({ type, object: shown(e.object) })
+            }
+            if (out.length > 0) emit(out)
           },
-          (error) => {
-            if (stopped) return
-            write(`${JSON.stringify({ type: 'ERROR', object: gone(error.message).status })}\n`)
-            end()
-          },
+          (error) => failWith(error.message),
         )
         .then(
           (w) => {
             if (stopped) void w.cancel()
             else cancel = () => w.cancel()
           },
-          (error: unknown) => {
-            write(`${JSON.stringify({ type: 'ERROR', object: gone(error instanceof Error ? error.message : String(error)).status })}\n`)
-            end()
-          },
+          (error: unknown) => failWith(error instanceof Error ? error.message : String(error)),
         )
       return () => {
         stopped = true

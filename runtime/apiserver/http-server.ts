@@ -14,6 +14,7 @@ import { internal, MAX_REQUEST_BODY_BYTES, tooLarge, unauthorized, type StatusEr
 import type { ApiPorts } from '../../actors/apiserver/ports.ts'
 import type { Logger } from '../log.ts'
 import type { TokenAuthenticator } from './security/tokens.ts'
+import { watchLines } from './watch-lines.ts'
 
 const statusResponse = (s: StatusError): Exclude<ApiResponse, { kind: 'stream' }> => ({ kind: 'json', status: s.code, body: s.status })
 
@@ -99,7 +100,7 @@ export class ApiHttpServer {
     // Clients (client-node's Watch) wait for the headers before they act; Node holds them until the first write.
     res.flushHeaders()
     const stop = response.open(
-      (chunk) => void res.write(chunk),
+      (events) => void res.write(watchLines(events)),
       () => res.end(),
     )
     // The response's close, not the request's: the request ends as soon as its body is read.

@@ -15,7 +15,7 @@ import type { Logger } from '../log.ts'
 import { StoreClient } from '../store/store-client.ts'
 import type { Transport } from '../transport/transport.ts'
 import { ApiHttpServer } from './http-server.ts'
-import { ObjectStore } from './object-store.ts'
+import { CachedObjects } from './cached-objects.ts'
 import { ensureApiSecurity } from './security/api-security.ts'
 
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'] as const
@@ -33,13 +33,14 @@ export function apiHttpServiceLogic(options: ApiServerOptions, deps: HttpService
     let server: ApiHttpServer | undefined
     let apiPorts: ApiPorts | undefined
     const store = new StoreClient({ transport: deps.transport, clock: deps.clock, cluster: deps.cluster, replicas: [...options.storeReplicas] })
+    const objects = new CachedObjects(store, { log: deps.log })
     const report = (outcome: HttpOutcome) => {
       if (open) sendBack(outcome)
     }
     const start = async () => {
       const security = await ensureApiSecurity(options.securityDir)
       const ports: Omit<ApiPorts, 'serverAddress'> = {
-        objects: new ObjectStore(store),
+        objects,
         now: () => deps.clock.now(),
         random: Math.random,
         uid: randomUUID,
@@ -78,7 +79,7 @@ export function apiHttpServiceLogic(options: ApiServerOptions, deps: HttpService
     return () => {
       open = false
       void server?.close()
-      void store.close()
+      void objects.close().then(() => store.close())
     }
   })
 }

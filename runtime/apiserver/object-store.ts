@@ -23,7 +23,7 @@ function encode(object: KubeObject): Uint8Array {
   return encoder.encode(JSON.stringify({ ...object, metadata }))
 }
 
-function decode(value: Uint8Array, modRevision: number): KubeObject {
+export function decode(value: Uint8Array, modRevision: number): KubeObject {
   const object = JSON.parse(decoder.decode(value)) as KubeObject
   return { ...object, metadata: { ...object.metadata, resourceVersion: String(modRevision) } }
 }
@@ -52,7 +52,7 @@ export class ObjectStore implements ObjectsPort {
   }
 
   /** Every object under `prefix`, and the revision the list is consistent at (a watch starts after it). */
-  async list(prefix: string): Promise<{ items: KubeObject[]; resourceVersion: string }> {
+  async list(prefix: string, _options?: { readonly anyVersion?: boolean }): Promise<{ items: KubeObject[]; resourceVersion: string }> {
     const r = await this.#store.range({ key: prefix, prefix: true })
     return { items: r.kvs.map((kv) => decode(kv.value, kv.modRevision)), resourceVersion: String(r.revision) }
   }
@@ -91,15 +91,9 @@ export class ObjectStore implements ObjectsPort {
    * Changes under `prefix` after `resourceVersion` (as from a list), in order, as Kubernetes watch
    * events. A compacted version fails the watch (the API answers 410 Gone).
    */
-  watch(prefix: string, resourceVersion: string, onEvent: (event: ObjectEvent) => void, onError?: (error: Error) => void): Promise<Watch> {
+  watch(prefix: string, resourceVersion: string, onEvents: (events: readonly ObjectEvent[]) => void, onError?: (error: Error) => void): Promise<Watch> {
     const from = Number(resourceVersion) + 1
-    return this.#store.watch(
-      { key: prefix, prefix: true, fromRevision: from },
-      (events) => {
-        for (const e of events) onEvent(toObjectEvent(e))
-      },
-      onError ? { onError } : {},
-    )
+    return this.#store.watch({ key: prefix, prefix: true, fromRevision: from }, (events) => onEvents(events.map(toObjectEvent)), onError ? { onError } : {})
   }
 }
 

@@ -31,7 +31,7 @@ t.test('object store - create, get, list, update with resourceVersion, delete, w
   const listed = await objects.list('/registry/pods/default/')
   t.equal(listed.items.length, 1)
   const events: ObjectEvent[] = []
-  const watch = await objects.watch('/registry/pods/default/', listed.resourceVersion, (e) => void events.push(e))
+  const watch = await objects.watch('/registry/pods/default/', listed.resourceVersion, (batch) => void events.push(...batch))
   t.teardown(() => watch.cancel())
 
   const updated = await objects.update(key('a'), pod('a', 'nginx:2'), rv)

@@ -24,12 +24,23 @@ export interface ApiRequest {
 export type ApiResponse =
   | { readonly kind: 'json'; readonly status: number; readonly body: unknown; readonly contentType?: string }
   | { readonly kind: 'raw'; readonly status: number; readonly body: string; readonly contentType: string }
-  /** A watch: `open` starts writing events and returns a function that stops it. */
+  /**
+   * A watch: `open` starts emitting events (in batches; an ERROR event is followed by `end`) and
+   * returns a function that stops it. `resourceVersion` is the version the watch follows changes
+   * after (a resumed watch continues from its last event's, or this one before any).
+   */
   | {
       readonly kind: 'stream'
       readonly status: number
       readonly contentType: string
-      open(write: (chunk: string) => void, end: () => void): () => void
+      readonly resourceVersion: string
+      open(emit: (events: readonly WatchStreamEvent[]) => void, end: () => void): () => void
     }
+
+/** One line of a watch stream: `{"type":"ADDED","object":{...}}`. */
+export interface WatchStreamEvent {
+  readonly type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'ERROR' | 'BOOKMARK'
+  readonly object: unknown
+}
 
 export const json = (status: number, body: unknown): ApiResponse => ({ kind: 'json', status, body })

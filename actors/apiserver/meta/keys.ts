@@ -42,6 +42,14 @@ export function storePrefix(ref: ResourceRef, namespace?: string): string {
   return `${base}${namespace}/`
 }
 
+/** The whole resource's prefix (every namespace) a list or watch prefix falls under. */
+export function resourcePrefixOf(prefix: string): string {
+  if (!prefix.startsWith(`${REGISTRY_ROOT}/`)) throw new RangeError(`not a registry prefix: ${prefix}`)
+  const [group, resource] = prefix.slice(REGISTRY_ROOT.length + 1).split('/')
+  if (!group || !resource) throw new RangeError(`not a resource prefix: ${prefix}`)
+  return `${REGISTRY_ROOT}/${group}/${resource}/`
+}
+
 export interface ParsedKey {
   /** '' for the core group. */
   readonly group: string

@@ -45,7 +45,9 @@ t.test('watch replays history after a revision, then live events, in order; canc
   await m.create('/s/x', obj('x')) // 2
   await m.update('/r/a', obj('a', { data: { v: '2' } })) // 3
   const seen: string[] = []
-  const w = await m.watch('/r/', '1', (e: ObjectEvent) => seen.push(`${e.type} ${e.object.metadata?.name} ${e.object.metadata?.resourceVersion}`))
+  const w = await m.watch('/r/', '1', (batch) => {
+    for (const e of batch) seen.push(`${e.type} ${e.object.metadata?.name} ${e.object.metadata?.resourceVersion}`)
+  })
   await settle()
   t.same(seen, ['MODIFIED a 3'])
   await m.delete('/r/a') // 4
@@ -59,7 +61,9 @@ t.test('watch replays history after a revision, then live events, in order; canc
   t.equal(seen.length, 3, 'no events after cancel')
   t.equal(m.watcherCount, 0)
   const all: string[] = []
-  const w2 = await m.watch('/r/', '0', (e) => all.push(`${e.type} ${e.object.metadata?.resourceVersion}`))
+  const w2 = await m.watch('/r/', '0', (batch) => {
+    for (const e of batch) all.push(`${e.type} ${e.object.metadata?.resourceVersion}`)
+  })
   await settle()
   t.same(all, ['ADDED 1', 'MODIFIED 3', 'DELETED 4', 'ADDED 5', 'ADDED 7'])
   await w2.cancel()

@@ -8,6 +8,7 @@
  */
 import type { ApiRequest, ApiResponse } from '../../../actors/apiserver/http/api-request.ts'
 import type { ApiPorts, KubeObject, ObjectEvent, ObjectsPort, WriteOutcome } from '../../../actors/apiserver/ports.ts'
+import { watchLines } from '../../../runtime/apiserver/watch-lines.ts'
 
 interface Entry {
   readonly value: string
@@ -32,7 +33,7 @@ interface Change {
 interface Watcher {
   readonly prefix: string
   cursor: number
-  readonly onEvent: (event: ObjectEvent) => void
+  readonly onEvents: (events: readonly ObjectEvent[]) => void
   readonly onError?: (error: Error) => void
   cancelled: boolean
   scheduled: boolean
@@ -96,15 +97,16 @@ export class MemoryObjects implements ObjectsPort {
   }
 
   #flush(w: Watcher): void {
+    const batch: ObjectEvent[] = []
     for (const change of this.#history) {
-      if (w.cancelled) return
       if (change.revision <= w.cursor) continue
       w.cursor = change.revision
       if (!change.key.startsWith(w.prefix)) continue
-      if (change.type === 'DELETE') w.onEvent({ type: 'DELETED', object: decode(change.value, change.revision) })
-      else if (change.version === 1 || change.previous === undefined) w.onEvent({ type: 'ADDED', object: decode(change.value, change.revision) })
-      else w.onEvent({ type: 'MODIFIED', object: decode(change.value, change.revision), previous: change.previous })
+      if (change.type === 'DELETE') batch.push({ type: 'DELETED', object: decode(change.value, change.revision) })
+      else if (change.version === 1 || change.previous === undefined) batch.push({ type: 'ADDED', object: decode(change.value, change.revision) })
+      else batch.push({ type: 'MODIFIED', object: decode(change.value, change.revision), previous: change.previous })
     }
+    if (batch.length > 0 && !w.cancelled) w.onEvents(batch)
   }
 
   async create(key: string, object: KubeObject): Promise<WriteOutcome> {
@@ -119,8 +121,8 @@ export class MemoryObjects implements ObjectsPort {
     return e && decode(e.value, e.modRevision)
   }
 
-  async list(prefix: string): Promise<{ items: KubeObject[]; resourceVersion: string }> {
-    this.calls.push(`list ${prefix}`)
+  async list(prefix: string, options: { readonly anyVersion?: boolean } = {}): Promise<{ items: KubeObject[]; resourceVersion: string }> {
+    this.calls.push(`list ${prefix}${options.anyVersion ? ' (any version)' : ''}`)
     const keys = [...this.#data.keys()].filter((k) => k.startsWith(prefix)).sort()
     return { items: keys.map((k) => decode(this.#data.get(k)!.value, this.#data.get(k)!.modRevision)), resourceVersion: String(this.#revision) }
   }
@@ -150,11 +152,11 @@ export class MemoryObjects implements ObjectsPort {
     return { ok: true, object: decode(prev.value, prev.modRevision) }
   }
 
-  async watch(prefix: string, resourceVersion: string, onEvent: (event: ObjectEvent) => void, onError?: (error: Error) => void): Promise<{ cancel(): Promise<void> }> {
+  async watch(prefix: string, resourceVersion: string, onEvents: (events: readonly ObjectEvent[]) => void, onError?: (error: Error) => void): Promise<{ cancel(): Promise<void> }> {
     this.calls.push(`watch ${prefix} ${resourceVersion}`)
     const from = Number(resourceVersion)
     if (!Number.isSafeInteger(from) || from < 0) throw new Error(`invalid resourceVersion ${resourceVersion}`)
-    const w: Watcher = { prefix, cursor: from, onEvent, ...(onError ? { onError } : {}), cancelled: false, scheduled: false }
+    const w: Watcher = { prefix, cursor: from, onEvents, ...(onError ? { onError } : {}), cancelled: false, scheduled: false }
     if (from + 1 <= this.#compacted) {
       queueMicrotask(() => onError?.(new Error(`too old resource version: ${from} (${this.#compacted + 1})`)))
       return { cancel: async () => {} }
@@ -233,14 +235,9 @@ export function openStream(response: ApiResponse): { events: any[]; raw: string[
   const raw: string[] = []
   const events: any[] = []
   let ended = false
-  let buffer = ''
   const stop = response.open(
-    (chunk) => {
-      buffer += chunk
-      let nl: number
-      while ((nl = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, nl)
-        buffer = buffer.slice(nl + 1)
+    (batch) => {
+      for (const line of watchLines(batch).split('\n').slice(0, -1)) {
         raw.push(line)
         events.push(JSON.parse(line))
       }
