@@ -12,6 +12,8 @@ export class Snapshot {
   nodeInfoMap = new Map<string, NodeInfo>()
   havePodsWithAffinityList: NodeInfo[] = []
   havePodsWithRequiredAntiAffinityList: NodeInfo[] = []
+  /** Each node's index in nodeInfoList. */
+  positions = new Map<string, number>()
   /** The cache generation this snapshot reflects. */
   generation = 0
   /** Namespace labels for affinity terms with a namespaceSelector; none by default. */
@@ -20,10 +22,16 @@ export class Snapshot {
   /** A snapshot of hand-built NodeInfos (tests, benchmarks). */
   static of(nodeInfos: readonly NodeInfo[]): Snapshot {
     const s = new Snapshot()
-    s.nodeInfoList = [...nodeInfos]
     for (const ni of nodeInfos) s.nodeInfoMap.set(ni.name, ni)
-    s.rebuildAffinityLists()
+    s.rebuildList([...nodeInfos])
     return s
+  }
+
+  /** Replaces the list (and positions, and the affinity lists). */
+  rebuildList(list: NodeInfo[]): void {
+    this.nodeInfoList = list
+    this.positions = new Map(list.map((n, i) => [n.name, i]))
+    this.rebuildAffinityLists()
   }
 
   get(name: string): NodeInfo | undefined {
