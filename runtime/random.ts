@@ -30,3 +30,12 @@ export function seededRandom(seed: number): Random {
 export function hostRandom(seed?: number): Random {
   return seed === undefined ? Math.random : seededRandom(seed)
 }
+
+/** A fresh id that is a NATS subject token: `prefix` and 18 base-36 digits from the system's CSPRNG. */
+export function randomClientId(prefix: string): string {
+  const bytes = new Uint8Array(9)
+  globalThis.crypto.getRandomValues(bytes)
+  let id = prefix
+  for (const b of bytes) id += b.toString(36).padStart(2, '0')
+  return id
+}

@@ -6,12 +6,14 @@
  *
  * The same API serves the cluster's own actors over NATS: an `api.request` (method, path, query,
  * body as plain data) is handed to the `http` child, which runs the same handlers, and its
- * `api.handled` answer goes back as an `api.response`. Watches are not served over NATS yet.
+ * `api.handled` answer goes back as an `api.response`. Watches over NATS (watch-protocol.ts) go
+ * the same way: the `http` child opens them and pushes their events itself.
  */
 import { assign, enqueueActions, fromCallback, setup } from 'xstate'
 import type { ActorInput } from '../kit/actor-kind.ts'
 import { NETWORK, respond, type Inbound } from '../kit/network.ts'
 import { placeholderNetwork } from '../kit/placeholder-network.ts'
+import type { ApiWatchAlive, ApiWatchCancel, ApiWatchKeepAlive, ApiWatchOpen } from './watch-protocol.ts'
 
 export interface ApiServerOptions {
   /** HTTPS port; 0 picks a free one. */
@@ -44,19 +46,21 @@ export interface ApiAnswer {
   readonly body: unknown
 }
 
-/** To the `http` child: run one call; it answers with `api.handled`. */
+export type ApiWatchCall = ApiWatchOpen | ApiWatchKeepAlive | ApiWatchCancel
+
+/** To the `http` child: run one call; it answers with `api.handled` when there is a `replyTo`. */
 export interface ApiHandle {
   readonly type: 'api.handle'
-  readonly replyTo: string
-  readonly call: ApiCall
+  readonly replyTo?: string
+  readonly call: ApiCall | ApiWatchCall
 }
 
 export type HttpOutcome =
   | { readonly type: 'http.listening'; readonly port: number }
   | { readonly type: 'http.failed'; readonly message: string }
-  | { readonly type: 'api.handled'; readonly replyTo: string; readonly answer: ApiAnswer }
+  | { readonly type: 'api.handled'; readonly replyTo: string; readonly answer: ApiAnswer | ApiWatchAlive }
 
-export const APISERVER_ACCEPTS = new Set<string>(['api.request'])
+export const APISERVER_ACCEPTS = new Set<string>(['api.request', 'api.watch', 'api.watchKeepAlive', 'api.watchCancel'])
 
 interface ApiServerContext {
   readonly id: string
@@ -66,7 +70,7 @@ interface ApiServerContext {
 export const apiserverMachine = setup({
   types: {
     context: {} as ApiServerContext,
-    events: {} as HttpOutcome | (ApiCall & Inbound),
+    events: {} as HttpOutcome | ((ApiCall | ApiWatchCall) & Inbound),
     input: {} as ActorInput<ApiServerOptions>,
   },
   actors: { network: placeholderNetwork, http: fromCallback(() => {}) },
@@ -92,6 +96,9 @@ export const apiserverMachine = setup({
         enqueue.sendTo(HTTP, { type: 'api.handle', replyTo: event.replyTo, call } satisfies ApiHandle)
       }),
     },
+    'api.watch': { actions: enqueueActions(({ event, enqueue }) => forwardWatchCall(event, enqueue)) },
+    'api.watchKeepAlive': { actions: enqueueActions(({ event, enqueue }) => forwardWatchCall(event, enqueue)) },
+    'api.watchCancel': { actions: enqueueActions(({ event, enqueue }) => forwardWatchCall(event, enqueue)) },
     'api.handled': {
       actions: enqueueActions(({ event, enqueue }) => enqueue.sendTo(NETWORK, respond(event.replyTo, event.answer))),
     },
@@ -102,3 +109,9 @@ export const apiserverMachine = setup({
     },
   },
 })
+
+/** Hands a watch message to the `http` child as it came (it validates), minus the reply subject. */
+function forwardWatchCall(event: ApiWatchCall & Inbound, enqueue: { sendTo(actor: string, event: ApiHandle): void }): void {
+  const { replyTo, ...call } = event
+  enqueue.sendTo(HTTP, { type: 'api.handle', ...(replyTo !== undefined ? { replyTo } : {}), call } satisfies ApiHandle)
+}

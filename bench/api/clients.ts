@@ -90,7 +90,7 @@ export async function natsApi(cluster: ApiCluster, connections: number): Promise
       return await client.call(method, path, body === undefined ? {} : { body })
     },
     async close() {
-      for (const c of clients) c.close()
+      await Promise.all(clients.map((c) => c.close()))
       await Promise.all(transports.map((t) => t.close().catch(() => {})))
     },
   }

@@ -8,9 +8,11 @@ import type { KubeObject } from '../../actors/apiserver/ports.ts'
 import type { Clock } from '../clock.ts'
 import { systemClock } from '../clock.ts'
 import { decodeEvent, DecodeFailure, encodeEvent } from '../codec.ts'
-import { subjectFor } from '../subjects.ts'
+import { randomClientId } from '../random.ts'
+import { subjectFor, token } from '../subjects.ts'
 import { NoRespondersError, Requester, RequestTimeoutError } from '../transport/requester.ts'
 import type { Transport } from '../transport/transport.ts'
+import { ApiWatches, type ApiWatch, type ApiWatchHandlers, type ApiWatchOptions } from './api-watch.ts'
 
 export interface ApiClientOptions {
   readonly transport: Transport
@@ -19,6 +21,10 @@ export interface ApiClientOptions {
   readonly apiservers: readonly string[]
   readonly clock?: Clock
   readonly timeoutMs?: number
+  /** How often watches are kept alive (the apiserver drops them after 10 s without). */
+  readonly watchKeepAliveMs?: number
+  /** Names this client's watch subject; random by default. */
+  readonly clientId?: string
 }
 
 /** A metav1.Status failure from the API. */
@@ -37,15 +43,46 @@ export class ApiError extends Error {
   }
 }
 
+const MAX_ANSWER_BYTES = 16 * 1024 * 1024
+
 export class ApiClient {
   readonly #o: ApiClientOptions
   readonly #requester: Requester
+  readonly #watches: ApiWatches
   #next = 0
 
   constructor(options: ApiClientOptions) {
     if (options.apiservers.length === 0) throw new RangeError('ApiClient: no apiservers')
     this.#o = options
-    this.#requester = new Requester(options.transport, options.clock ?? systemClock)
+    const clock = options.clock ?? systemClock
+    this.#requester = new Requester(options.transport, clock)
+    const subject = (id: string) => subjectFor(options.cluster, { component: 'apiserver', instance: id })
+    this.#watches = new ApiWatches({
+      transport: options.transport,
+      cluster: options.cluster,
+      clientId: token('clientId', options.clientId ?? randomClientId('a')),
+      clock,
+      apiservers: options.apiservers,
+      keepAliveMs: options.watchKeepAliveMs ?? 2000,
+      maxBytes: MAX_ANSWER_BYTES,
+      request: async (id, event) => {
+        const reply = await this.#requester.request(subject(id), encodeEvent(event), { timeoutMs: options.timeoutMs ?? 5000 })
+        const answer = decodeEvent(reply.data, MAX_ANSWER_BYTES)
+        if (answer instanceof DecodeFailure) throw new Error(`apiserver ${id} sent a malformed answer`)
+        return answer
+      },
+      send: (id, event) => options.transport.publish(subject(id), encodeEvent(event)),
+      log: () => {},
+    })
+  }
+
+  /**
+   * Follows changes to the objects at `path` (a collection, as for list): see api-watch.ts for
+   * how it survives apiserver failures. Rejects if the watch cannot start (a Status error as a
+   * WatchEndedError, or no apiserver answering).
+   */
+  watch(path: string, options: ApiWatchOptions, handlers: ApiWatchHandlers): Promise<ApiWatch> {
+    return this.#watches.open(path, options, handlers)
   }
 
   /** One call; resolves to the status and JSON body (errors included), rejects only when no apiserver answers. */
@@ -59,7 +96,7 @@ export class ApiClient {
       const id = this.#o.apiservers[(first + tried) % this.#o.apiservers.length]!
       try {
         const reply = await this.#requester.request(subjectFor(this.#o.cluster, { component: 'apiserver', instance: id }), data, { timeoutMs: this.#o.timeoutMs ?? 5000 })
-        const answer = decodeEvent(reply.data, 16 * 1024 * 1024)
+        const answer = decodeEvent(reply.data, MAX_ANSWER_BYTES)
         if (answer instanceof DecodeFailure || answer.type !== 'api.response' || typeof answer.status !== 'number') throw new Error(`apiserver ${id} sent a malformed answer`)
         return { status: answer.status, body: answer.body }
       } catch (error) {
@@ -103,7 +140,8 @@ export class ApiClient {
     return this.#ok('DELETE', path)
   }
 
-  close(): void {
+  async close(): Promise<void> {
+    await this.#watches.close()
     this.#requester.close()
   }
 }

@@ -5,7 +5,8 @@
  */
 import { randomUUID } from 'node:crypto'
 import { fromCallback, type AnyActorLogic } from 'xstate'
-import type { ApiCall, ApiHandle, ApiServerOptions, HttpOutcome } from '../../actors/apiserver/apiserver.machine.ts'
+import type { ApiAnswer, ApiCall, ApiHandle, ApiServerOptions, HttpOutcome } from '../../actors/apiserver/apiserver.machine.ts'
+import { malformedWatchMessage, type ApiWatchAlive } from '../../actors/apiserver/watch-protocol.ts'
 import { handle } from '../../actors/apiserver/handle.ts'
 import type { ApiRequest } from '../../actors/apiserver/http/api-request.ts'
 import { badRequest, internal, serviceUnavailable, type StatusError } from '../../actors/apiserver/meta/status.ts'
@@ -16,6 +17,7 @@ import { StoreClient } from '../store/store-client.ts'
 import type { Transport } from '../transport/transport.ts'
 import { ApiHttpServer } from './http-server.ts'
 import { CachedObjects } from './cached-objects.ts'
+import { NatsWatches } from './nats-watches.ts'
 import { ensureApiSecurity } from './security/api-security.ts'
 
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'] as const
@@ -34,6 +36,7 @@ export function apiHttpServiceLogic(options: ApiServerOptions, deps: HttpService
     let apiPorts: ApiPorts | undefined
     const store = new StoreClient({ transport: deps.transport, clock: deps.clock, cluster: deps.cluster, replicas: [...options.storeReplicas] })
     const objects = new CachedObjects(store, { log: deps.log })
+    const watches = new NatsWatches({ transport: deps.transport, cluster: deps.cluster, clock: deps.clock, log: deps.log })
     const report = (outcome: HttpOutcome) => {
       if (open) sendBack(outcome)
     }
@@ -64,20 +67,43 @@ export function apiHttpServiceLogic(options: ApiServerOptions, deps: HttpService
     start().catch((error: unknown) => report({ type: 'http.failed', message: error instanceof Error ? error.message : String(error) }))
     receive((command) => {
       if (command.type !== 'api.handle') return
-      const answer = (status: number, body: unknown) => report({ type: 'api.handled', replyTo: command.replyTo, answer: { type: 'api.response', status, body } })
+      const { call, replyTo } = command
+      const reply = (answer: ApiAnswer | ApiWatchAlive) => {
+        if (replyTo !== undefined) report({ type: 'api.handled', replyTo, answer })
+      }
+      const answer = (status: number, body: unknown) => reply({ type: 'api.response', status, body })
       const fail = (e: StatusError) => answer(e.code, e.status)
+      if (call.type !== 'api.request') {
+        const malformed = malformedWatchMessage(call)
+        if (malformed !== undefined) {
+          deps.log.warn({ type: call.type, problem: malformed }, 'dropped a malformed watch message')
+          return fail(badRequest(malformed))
+        }
+      }
+      switch (call.type) {
+        case 'api.watchKeepAlive':
+          return reply({ type: 'api.watchAlive', missing: watches.keepAlive(call.watchIds) })
+        case 'api.watchCancel':
+          return watches.cancel(call.watchId)
+      }
       if (apiPorts === undefined) return fail(serviceUnavailable('the apiserver is starting'))
-      handle(toApiRequest(command.call), apiPorts).then(
+      const request = call.type === 'api.watch' ? toApiRequest({ type: 'api.request', method: 'GET', path: call.path, query: { ...call.query, watch: 'true' } }) : toApiRequest(call)
+      handle(request, apiPorts).then(
         (response) => {
+          if (call.type === 'api.watch') {
+            const opened = watches.open(call, response)
+            return answer(opened.status, opened.body)
+          }
           if (response.kind === 'json') answer(response.status, response.body)
           else if (response.kind === 'raw') answer(response.status, JSON.parse(response.body))
-          else fail(badRequest('watch is not served over NATS yet: use HTTPS'))
+          else fail(badRequest('a watch over NATS is an api.watch message (actors/apiserver/watch-protocol.ts)'))
         },
         (error: unknown) => fail(internal(String(error))),
       )
     })
     return () => {
       open = false
+      watches.close()
       void server?.close()
       void objects.close().then(() => store.close())
     }

@@ -12,6 +12,7 @@
  * {@link StoreError} carrying the code; running out of time throws {@link StoreUnavailableError}.
  * The client does not own its transport: close() stops the client, the caller closes the transport.
  */
+import { randomClientId } from '../random.ts'
 import type { CompactResult, DeleteRangeResult, ErrorCode, ErrorResult, LeaseGrantResult, LeaseKeepAliveResult, LeaseRevokeResult, PutResult, RangeResult, TxnResult } from '../../actors/store/mvcc/results.ts'
 import type { Compare, KeySelector, RangeRequest, TxnOp } from '../../actors/store/mvcc/commands.ts'
 import type { KeyValue } from '../../actors/store/mvcc/types.ts'
@@ -130,7 +131,7 @@ export class StoreClient {
 
   constructor(options: StoreClientOptions) {
     if (options.replicas.length === 0) throw new RangeError('a store client needs at least one replica')
-    this.clientId = token('clientId', options.clientId ?? randomClientId())
+    this.clientId = token('clientId', options.clientId ?? randomClientId('c'))
     this.#clock = options.clock ?? systemClock
     this.#cluster = options.cluster
     this.#replicas = [...options.replicas]
@@ -407,10 +408,3 @@ function positive(name: string, value: number): number {
   return value
 }
 
-function randomClientId(): string {
-  const bytes = new Uint8Array(9)
-  globalThis.crypto.getRandomValues(bytes)
-  let id = 'c'
-  for (const b of bytes) id += b.toString(36).padStart(2, '0')
-  return id
-}

@@ -1,0 +1,146 @@
+/**
+ * The apiserver's side of watches over NATS (actors/apiserver/watch-protocol.ts): each open
+ * watch is a handler stream whose event batches are published to the watcher's subject, numbered
+ * per watch. Watches not kept alive for `lapseMs` are stopped, so a watcher that died costs
+ * nothing for long.
+ */
+import type { ApiResponse, WatchStreamEvent } from '../../actors/apiserver/http/api-request.ts'
+import { apiWatchAddress, type ApiWatchEvents, type ApiWatchOpen, type WatchOpened } from '../../actors/apiserver/watch-protocol.ts'
+import type { Clock, TimerHandle } from '../clock.ts'
+import { encodeEvent, EncodeError } from '../codec.ts'
+import type { Logger } from '../log.ts'
+import { subjectFor } from '../subjects.ts'
+import type { Transport } from '../transport/transport.ts'
+
+export interface NatsWatchesOptions {
+  readonly transport: Transport
+  readonly cluster: string
+  readonly clock: Clock
+  readonly log: Logger
+  /** A watch with no keepalive for this long is stopped. */
+  readonly lapseMs?: number
+  /** Largest push; a batch that encodes larger is split. */
+  readonly maxMessageBytes?: number
+}
+
+interface Served {
+  readonly subject: string
+  seq: number
+  lastSeen: number
+  stop: () => void
+}
+
+export const DEFAULT_WATCH_LAPSE_MS = 10_000
+
+export class NatsWatches {
+  readonly #o: NatsWatchesOptions
+  readonly #served = new Map<string, Served>()
+  #timer: TimerHandle | undefined
+  #closed = false
+
+  constructor(options: NatsWatchesOptions) {
+    this.#o = options
+  }
+
+  get count(): number {
+    return this.#served.size
+  }
+
+  /**
+   * Starts pushing `response`'s events for `call`; the answer to send back is 200 with the
+   * version the watch follows from. A response that is not a stream is the answer as it is.
+   */
+  open(call: ApiWatchOpen, response: ApiResponse): { status: number; body: unknown } {
+    if (response.kind === 'json') return { status: response.status, body: response.body }
+    if (response.kind === 'raw') return { status: response.status, body: JSON.parse(response.body) }
+    const subject = subjectFor(this.#o.cluster, apiWatchAddress(call.clientId))
+    this.#served.get(call.watchId)?.stop()
+    const served: Served = { subject, seq: 0, lastSeen: this.#o.clock.now(), stop: () => {} }
+    this.#served.set(call.watchId, served)
+    // The answer goes out before the first push (the handler emits the initial objects at once),
+    // so the client knows the watch before its events arrive in the usual case.
+    queueMicrotask(() => {
+      if (this.#served.get(call.watchId) !== served) return
+      const stop = response.open(
+        (events) => this.#push(call.watchId, served, events),
+        () => this.#end(call.watchId, served),
+      )
+      if (this.#served.get(call.watchId) === served) served.stop = stop
+      else stop()
+    })
+    this.#arm()
+    return { status: 200, body: { watchId: call.watchId, resourceVersion: response.resourceVersion } satisfies WatchOpened }
+  }
+
+  /** Renews the named watches; returns those not served here. */
+  keepAlive(watchIds: readonly string[]): string[] {
+    const now = this.#o.clock.now()
+    const missing: string[] = []
+    for (const id of watchIds) {
+      const served = this.#served.get(id)
+      if (served) served.lastSeen = now
+      else missing.push(id)
+    }
+    return missing
+  }
+
+  cancel(watchId: string): void {
+    const served = this.#served.get(watchId)
+    if (served === undefined) return
+    this.#served.delete(watchId)
+    served.stop()
+  }
+
+  close(): void {
+    this.#closed = true
+    if (this.#timer !== undefined) this.#o.clock.clearTimeout(this.#timer)
+    for (const id of [...this.#served.keys()]) this.cancel(id)
+  }
+
+  #push(watchId: string, served: Served, events: readonly WatchStreamEvent[]): void {
+    if (this.#served.get(watchId) !== served) return
+    const max = this.#o.maxMessageBytes ?? 4 * 1024 * 1024
+    const send = (batch: readonly WatchStreamEvent[]): void => {
+      const push: ApiWatchEvents = { type: 'api.watchEvents', watchId, seq: served.seq + 1, events: batch }
+      let data: Uint8Array
+      try {
+        data = encodeEvent(push, max)
+      } catch (error) {
+        if (!(error instanceof EncodeError) || batch.length === 1) throw error
+        const half = Math.ceil(batch.length / 2)
+        send(batch.slice(0, half))
+        send(batch.slice(half))
+        return
+      }
+      served.seq++
+      this.#o.transport.publish(served.subject, data)
+    }
+    try {
+      send(events)
+    } catch (error) {
+      // One event too large for a message: the watcher cannot follow; it resumes (and relists) elsewhere.
+      this.#o.log.warn({ watchId, err: error instanceof Error ? error.message : String(error) }, 'watch push too large; watch ended')
+      this.cancel(watchId)
+    }
+  }
+
+  #end(watchId: string, served: Served): void {
+    if (this.#served.get(watchId) === served) this.#served.delete(watchId)
+  }
+
+  #arm(): void {
+    if (this.#timer !== undefined || this.#closed) return
+    const lapseMs = this.#o.lapseMs ?? DEFAULT_WATCH_LAPSE_MS
+    this.#timer = this.#o.clock.setTimeout(() => {
+      this.#timer = undefined
+      const now = this.#o.clock.now()
+      for (const [id, served] of this.#served) {
+        if (now - served.lastSeen > lapseMs) {
+          this.#o.log.debug({ watchId: id }, 'watch lapsed: no keepalive')
+          this.cancel(id)
+        }
+      }
+      if (this.#served.size > 0) this.#arm()
+    }, lapseMs / 2)
+  }
+}
