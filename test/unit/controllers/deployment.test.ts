@@ -37,7 +37,12 @@ class World {
   uid = 0
   rv = 100
   events: string[] = []
-  constructor(public d: Deployment, public now = T0) {}
+  d: Deployment
+  now: number
+  constructor(d: Deployment, now = T0) {
+    this.d = d
+    this.now = now
+  }
 
   apply(actions: readonly Action[]): void {
     for (const a of actions) {
