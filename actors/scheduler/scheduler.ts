@@ -1,0 +1,163 @@
+/**
+ * The scheduler's pure core in one object for the runtime to drive: watch events in, decisions
+ * out. It owns the node cache, the queue, a snapshot and the algorithm; the runtime owns NATS,
+ * timers, the API client and leader election.
+ *
+ *   onNode / onPod      every watch event (ADDED, MODIFIED, DELETED) with the current time
+ *   scheduleOne(now)    pops a pod and runs one cycle: a `bind` decision (the pod is assumed on
+ *                       the node), `unschedulable` or `error` (the pod went back to the queue)
+ *   bindSucceeded / bindFailed   after the runtime's binding call
+ *   tick(now)           expires assumed pods; nextWakeup(now) says when to call scheduleOne again
+ */
+import type { Node, Pod } from '../kube/objects.ts'
+import { CycleState } from './framework/cycle-state.ts'
+import type { Framework } from './framework/framework.ts'
+import type { PodInfo } from './framework/pod-info.ts'
+import { Snapshot } from './framework/snapshot.ts'
+import { NodeCache, type NodeCacheOptions } from './node-cache.ts'
+import { newFramework, type Profile } from './profile.ts'
+import { SchedulingAlgorithm } from './schedule-one.ts'
+import { SchedulingQueue, type ClusterEvent, type QueuedPodInfo, type SchedulingQueueOptions } from './scheduling-queue.ts'
+
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED'
+
+export interface SchedulerOptions {
+  readonly profile?: Profile
+  /** Instead of `profile`: a ready framework (tests). */
+  readonly framework?: Framework
+  readonly cache?: NodeCacheOptions
+  readonly queue?: SchedulingQueueOptions
+  /** Uniform in [0, 1): breaks score ties. */
+  readonly random: () => number
+}
+
+export type Decision =
+  /** Bind `pod` to `nodeName` (POST pods/binding), then call bindSucceeded or bindFailed. */
+  | { readonly kind: 'bind'; readonly pod: PodInfo; readonly nodeName: string; readonly queued: QueuedPodInfo; readonly state: CycleState; readonly evaluatedNodes: number; readonly feasibleNodes: number }
+  /** No node fits: set condition PodScheduled=False reason Unschedulable, event FailedScheduling with `message`. */
+  | { readonly kind: 'unschedulable'; readonly pod: PodInfo; readonly message: string; readonly unschedulablePlugins: ReadonlySet<string> }
+  /** A plugin failed: reason SchedulerError; the pod is retried after backoff. */
+  | { readonly kind: 'error'; readonly pod: PodInfo; readonly message: string }
+
+const nodeShape = (n: Node | undefined): string => JSON.stringify([n?.metadata.labels, n?.spec, n?.status?.allocatable, n?.status?.capacity])
+
+export class Scheduler {
+  readonly framework: Framework
+  readonly cache: NodeCache
+  readonly queue: SchedulingQueue
+  readonly snapshot = new Snapshot()
+  readonly algorithm: SchedulingAlgorithm
+  private readonly random: () => number
+
+  constructor(options: SchedulerOptions) {
+    this.framework = options.framework ?? newFramework(options.profile)
+    this.cache = new NodeCache(options.cache)
+    this.queue = new SchedulingQueue(options.queue)
+    this.algorithm = new SchedulingAlgorithm(this.framework)
+    this.random = options.random
+  }
+
+  /** Whether this scheduler schedules the pod (spec.schedulerName). */
+  responsibleFor(pod: Pod): boolean {
+    return (pod.spec.schedulerName ?? 'default-scheduler') === this.framework.schedulerName
+  }
+
+  onNode(type: WatchEventType, node: Node, now: number): void {
+    const name = node.metadata.name ?? ''
+    if (type === 'DELETED') {
+      this.cache.removeNode(name)
+      this.queue.moveAllToActiveOrBackoffQueue({ resource: 'Node', action: 'Delete' }, now)
+      return
+    }
+    const old = this.cache.nodeInfo(name)?.node
+    this.cache.addNode(node)
+    if (old === undefined) this.queue.moveAllToActiveOrBackoffQueue({ resource: 'Node', action: 'Add' }, now)
+    else if (nodeShape(old) !== nodeShape(node)) this.queue.moveAllToActiveOrBackoffQueue({ resource: 'Node', action: 'Update' }, now)
+  }
+
+  onPod(type: WatchEventType, pod: Pod, now: number): void {
+    const uid = pod.metadata.uid ?? `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name ?? ''}`
+    const terminal = pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed'
+    if (type === 'DELETED' || (terminal && pod.spec.nodeName)) {
+      const held = this.cache.nodeOf(uid) !== undefined
+      this.cache.removePod(uid)
+      this.queue.delete(uid)
+      if (held) this.queue.moveAllToActiveOrBackoffQueue({ resource: 'Pod', action: 'Delete' }, now)
+      return
+    }
+    if (pod.spec.nodeName) {
+      const known = this.cache.nodeOf(uid) !== undefined && !this.cache.isAssumed(uid)
+      this.cache.addPod(pod)
+      this.queue.delete(uid)
+      const event: ClusterEvent = { resource: 'Pod', action: known ? 'Update' : 'Add' }
+      this.queue.moveAllToActiveOrBackoffQueue(event, now)
+      return
+    }
+    if (!this.responsibleFor(pod) || terminal || pod.metadata.deletionTimestamp) return
+    if (this.queue.has(uid)) this.queue.update(pod, now)
+    else this.queue.add(pod, now)
+  }
+
+  /** One scheduling cycle for the next due pod; undefined if none is due. */
+  scheduleOne(now: number): Decision | undefined {
+    const queued = this.queue.pop(now)
+    if (queued === undefined) return undefined
+    const pod = queued.podInfo
+    this.cache.updateSnapshot(this.snapshot)
+    const state = new CycleState()
+    const result = this.algorithm.schedulePod(pod, this.snapshot, this.random, state)
+    if (result.kind === 'unschedulable') {
+      const plugins = result.error.diagnosis.unschedulablePlugins
+      this.queue.addUnschedulable(queued, plugins, now)
+      return { kind: 'unschedulable', pod, message: result.message, unschedulablePlugins: plugins }
+    }
+    if (result.kind === 'error') {
+      this.queue.addUnschedulable(queued, new Set(), now)
+      return { kind: 'error', pod, message: result.message }
+    }
+    if (!this.cache.assumePod(pod, result.nodeName)) {
+      this.queue.done(pod.uid)
+      return { kind: 'error', pod, message: `pod ${pod.key} is already in the scheduler cache` }
+    }
+    const reserve = this.framework.runReservePluginsReserve(state, pod, result.nodeName)
+    if (reserve !== undefined) {
+      this.framework.runReservePluginsUnreserve(state, pod, result.nodeName)
+      this.cache.forgetPod(pod.uid)
+      this.queue.addUnschedulable(queued, reserve.isRejected() ? new Set([reserve.plugin]) : new Set(), now)
+      return { kind: 'error', pod, message: `running Reserve plugin "${reserve.plugin}": ${reserve.message()}` }
+    }
+    return { kind: 'bind', pod, nodeName: result.nodeName, queued, state, evaluatedNodes: result.evaluatedNodes, feasibleNodes: result.feasibleNodes }
+  }
+
+  /** The binding call succeeded: the assumed pod's TTL starts; the watch will confirm it. */
+  bindSucceeded(decision: Extract<Decision, { kind: 'bind' }>, now: number): void {
+    this.cache.finishBinding(decision.pod.uid, now)
+    this.queue.done(decision.pod.uid)
+  }
+
+  /** The binding call failed: un-reserve, forget the assumed pod, retry it after backoff. */
+  bindFailed(decision: Extract<Decision, { kind: 'bind' }>, now: number): void {
+    this.framework.runReservePluginsUnreserve(decision.state, decision.pod, decision.nodeName)
+    this.cache.forgetPod(decision.pod.uid)
+    this.queue.addUnschedulable(decision.queued, new Set(), now)
+    // The resources it held on the node are free again.
+    this.queue.moveAllToActiveOrBackoffQueue({ resource: 'Pod', action: 'Delete' }, now)
+  }
+
+  /** Expires assumed pods the watch never confirmed (returned) and frees their resources. */
+  tick(now: number): PodInfo[] {
+    const expired = this.cache.cleanupExpiredAssumedPods(now)
+    if (expired.length > 0) this.queue.moveAllToActiveOrBackoffQueue({ resource: 'Pod', action: 'Delete' }, now)
+    this.queue.flush(now)
+    return expired
+  }
+
+  /** When to call scheduleOne/tick next (ms); undefined: only when an event arrives. */
+  nextWakeup(now: number): number | undefined {
+    const a = this.queue.nextDueTime(now)
+    const b = this.cache.nextExpiry()
+    if (a === undefined) return b
+    if (b === undefined) return a
+    return Math.min(a, b)
+  }
+}
