@@ -7,9 +7,10 @@ import { groupVersionOf } from './discovery/resources.ts'
 import { json, type ApiRequest, type ApiResponse, type WatchStreamEvent } from './http/api-request.ts'
 import { parseJson, parseJsonObject } from './http/body.ts'
 import type { ResourcePath } from './http/route.ts'
-import { alreadyExists, badRequest, conflict, gone, invalid, methodNotAllowed, notFound, unsupportedMediaType } from './meta/status.ts'
+import { alreadyExists, badRequest, conflict, forbiddenBecause, gone, invalid, methodNotAllowed, notFound, unsupportedMediaType } from './meta/status.ts'
+import { failedPrecondition, finishedDeleting, parseDeleteOptions, planDeletion } from './deletion.ts'
 import { storeKey, storePrefix } from './meta/keys.ts'
-import { prepareForCreate, prepareForUpdate, validateObjectMeta } from './meta/object-meta.ts'
+import { prepareForCreate, prepareForUpdate, rfc3339Seconds, validateObjectMeta } from './meta/object-meta.ts'
 import { parseLabelSelector } from './meta/label-selector.ts'
 import { EVENT_FIELDS, matchesFieldSelector, METADATA_FIELDS, NAMESPACE_FIELDS, NODE_FIELDS, parseFieldSelectorFor, POD_FIELDS, REPLICASET_FIELDS, type FieldSet } from './meta/field-selector.ts'
 import { applyJsonPatch, JSON_PATCH_CONTENT_TYPE } from './patch/json-patch.ts'
@@ -32,6 +33,12 @@ const fail = (s: Status): ApiResponse => json(s.code, s.status)
 export async function handleResource(request: ApiRequest, at: ResourcePath, ports: ApiPorts): Promise<ApiResponse> {
   const { resource, name, subresource } = at
   if (subresource === 'scale' && name !== undefined && resource.subresources.some((sub) => sub.name === 'scale')) return scaleRequest(request, at, ports)
+  if (subresource === 'binding' && name !== undefined && resource.name === 'pods') {
+    return request.method === 'POST' ? bind(request, at, ports) : fail(methodNotAllowed('pods/binding', request.method.toLowerCase()))
+  }
+  if (subresource === 'finalize' && name !== undefined && resource.name === 'namespaces') {
+    return request.method === 'PUT' ? finalize(request, at, ports) : fail(methodNotAllowed('namespaces/finalize', request.method.toLowerCase()))
+  }
   if (subresource !== undefined && subresource !== 'status') return fail(notFound(`${resource.name}/${subresource}`, name ?? '', resource.group))
   const watching = request.query.watch === 'true' || request.query.watch === '1'
   switch (request.method) {
@@ -205,10 +212,13 @@ function validate(object: KubeObject, r: ResourceSpec): Status | undefined {
   return causes.length > 0 ? invalid(r.kind, object.metadata?.name ?? '', causes, r.group) : undefined
 }
 
-async function namespaceMissing(at: ResourcePath, ports: ApiPorts): Promise<Status | undefined> {
+/** Why nothing can be created in the request's namespace: it does not exist, or it is being deleted. */
+async function namespaceClosed(at: ResourcePath, name: string, ports: ApiPorts): Promise<Status | undefined> {
   if (!at.resource.namespaced || at.namespace === undefined) return undefined
   const ns = await ports.objects.get(storeKey({ resource: 'namespaces' }, undefined, at.namespace))
-  return ns === undefined ? notFound('namespaces', at.namespace) : undefined
+  if (ns === undefined) return notFound('namespaces', at.namespace)
+  if (ns.metadata?.deletionTimestamp) return forbiddenBecause(at.resource.name, name, `unable to create new content in namespace ${at.namespace} because it is being terminated`, at.resource.group)
+  return undefined
 }
 
 async function create(request: ApiRequest, at: ResourcePath, ports: ApiPorts): Promise<ApiResponse> {
@@ -220,9 +230,9 @@ async function create(request: ApiRequest, at: ResourcePath, ports: ApiPorts): P
   const object = applyCreateDefaults(r.kind, prepared)
   const invalidStatus = validate(object, r)
   if (invalidStatus) return fail(invalidStatus)
-  const missing = await namespaceMissing(at, ports)
-  if (missing) return fail(missing)
   const name = object.metadata!.name!
+  const closed = await namespaceClosed(at, name, ports)
+  if (closed) return fail(closed)
   const created = await ports.objects.create(keyOf(at, name), object)
   if (!created.ok) return fail(alreadyExists(r.name, name, r.group))
   return render(request, r, created.object, ports, 201)
@@ -248,6 +258,13 @@ async function write(request: ApiRequest, at: ResourcePath, ports: ApiPorts, cur
   if (prepared.errors.length > 0) return fail(invalid(r.kind, at.name!, prepared.errors, r.group))
   const invalidStatus = validate(prepared.object, r)
   if (invalidStatus) return fail(invalidStatus)
+  if (finishedDeleting(r.name, prepared.object)) {
+    // The last finalizer is off an object being deleted: it goes now.
+    const removed = await ports.objects.delete(keyOf(at, at.name!), resourceVersion ?? current.metadata?.resourceVersion)
+    if (removed.ok) return render(request, r, prepared.object, ports)
+    if (removed.reason === 'NotFound') return fail(notFound(r.name, at.name!, r.group))
+    return fail(conflict(r.name, at.name!, r.group))
+  }
   const updated = await ports.objects.update(keyOf(at, at.name!), prepared.object, resourceVersion)
   if (updated.ok) return render(request, r, updated.object, ports)
   if (updated.reason === 'NotFound') return fail(notFound(r.name, at.name!, r.group))
@@ -297,11 +314,79 @@ async function patch(request: ApiRequest, at: ResourcePath, ports: ApiPorts): Pr
   return fail(conflict(r.name, at.name!, r.group))
 }
 
+/**
+ * DELETE: removes the object, or marks it for deletion (graceful pod deletion, finalizers,
+ * namespaces; see deletion.ts). Either way a compare-and-swap at the version read, retried when
+ * the object changed meanwhile.
+ */
 async function remove(request: ApiRequest, at: ResourcePath, ports: ApiPorts): Promise<ApiResponse> {
   const r = at.resource
-  const deleted = await ports.objects.delete(keyOf(at, at.name!))
-  if (!deleted.ok) return fail(deleted.reason === 'NotFound' ? notFound(r.name, at.name!, r.group) : conflict(r.name, at.name!, r.group))
-  return render(request, r, deleted.object, ports)
+  const body = request.body === undefined || request.body.length === 0 ? { ok: true as const, value: undefined } : parseJson(request.body)
+  if (!body.ok) return fail(badRequest(body.message))
+  const parsed = parseDeleteOptions(request.query, body.value)
+  if (!parsed.ok) return fail(invalid('DeleteOptions', '', [{ reason: 'FieldValueNotSupported', field: 'propagationPolicy', message: parsed.message }], 'meta.k8s.io'))
+  const key = keyOf(at, at.name!)
+  for (let attempt = 0; attempt < PATCH_ATTEMPTS; attempt++) {
+    const current = await ports.objects.get(key)
+    if (current === undefined) return fail(notFound(r.name, at.name!, r.group))
+    const refused = failedPrecondition(current, parsed.options)
+    if (refused !== undefined) return fail(conflict(r.name, at.name!, r.group, refused))
+    const plan = planDeletion(r.name, current, parsed.options, ports.now())
+    const version = current.metadata?.resourceVersion
+    if (plan.kind === 'mark' && plan.object === current) return render(request, r, current, ports)
+    const outcome = plan.kind === 'remove' ? await ports.objects.delete(key, version) : await ports.objects.update(key, plan.object, version)
+    if (outcome.ok) return render(request, r, outcome.object, ports)
+    if (outcome.reason === 'NotFound') return fail(notFound(r.name, at.name!, r.group))
+  }
+  return fail(conflict(r.name, at.name!, r.group))
+}
+
+/** POST pods/<name>/binding: assigns an unassigned pod to a node (what the scheduler does). */
+async function bind(request: ApiRequest, at: ResourcePath, ports: ApiPorts): Promise<ApiResponse> {
+  const parsed = parseJsonObject(request.body)
+  if (!parsed.ok) return fail(badRequest(parsed.message))
+  const binding = parsed.value as { metadata?: { name?: string; uid?: string }; target?: { kind?: string; name?: string } }
+  const node = binding.target?.name
+  if (typeof node !== 'string' || node === '') return fail(invalid('Binding', at.name!, [{ reason: 'FieldValueRequired', field: 'target.name', message: 'Required value' }]))
+  if (binding.target?.kind !== undefined && binding.target.kind !== '' && binding.target.kind !== 'Node') {
+    return fail(invalid('Binding', at.name!, [{ reason: 'FieldValueNotSupported', field: 'target.kind', message: `Unsupported value: ${JSON.stringify(binding.target.kind)}: supported values: "Node"` }]))
+  }
+  const key = keyOf(at, at.name!)
+  for (let attempt = 0; attempt < PATCH_ATTEMPTS; attempt++) {
+    const pod = await ports.objects.get(key)
+    if (pod === undefined) return fail(notFound('pods', at.name!))
+    const uid = binding.metadata?.uid
+    if (uid !== undefined && uid !== '' && uid !== pod.metadata?.uid) return fail(conflict('pods/binding', at.name!, '', `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${pod.metadata?.uid ?? ''}`))
+    if (pod.metadata?.deletionTimestamp) return fail(conflict('pods/binding', at.name!, '', `pod ${at.name!} is being deleted, cannot be assigned to a host`))
+    const assigned = (pod.spec as { nodeName?: string } | undefined)?.nodeName
+    if (assigned) return fail(conflict('pods/binding', at.name!, '', `pod ${at.name!} is already assigned to node ${JSON.stringify(assigned)}`))
+    const bound = withCondition({ ...pod, spec: { ...(pod.spec as object), nodeName: node } }, { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: rfc3339Seconds(ports.now()) })
+    const updated = await ports.objects.update(key, bound, pod.metadata?.resourceVersion)
+    if (updated.ok) return json(201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 })
+    if (updated.reason === 'NotFound') return fail(notFound('pods', at.name!))
+  }
+  return fail(conflict('pods/binding', at.name!))
+}
+
+/** The pod with `condition` set (replacing one of the same type). */
+function withCondition(pod: KubeObject, condition: { type: string; status: string; [field: string]: unknown }): KubeObject {
+  const status = (pod.status ?? {}) as { conditions?: { type?: string }[] }
+  const conditions = (status.conditions ?? []).filter((c) => c.type !== condition.type)
+  return { ...pod, status: { ...status, conditions: [...conditions, condition] } }
+}
+
+/** PUT namespaces/<name>/finalize: only spec.finalizers change; a Terminating namespace with none left goes. */
+async function finalize(request: ApiRequest, at: ResourcePath, ports: ApiPorts): Promise<ApiResponse> {
+  const body = bodyObject(request, at)
+  if (!body.ok) return body.response
+  const current = await ports.objects.get(keyOf(at, at.name!))
+  if (current === undefined) return fail(notFound('namespaces', at.name!))
+  const finalizers = (body.object.spec as { finalizers?: unknown } | undefined)?.finalizers
+  if (finalizers !== undefined && !(Array.isArray(finalizers) && finalizers.every((f) => typeof f === 'string'))) {
+    return fail(invalid('Namespace', at.name!, [{ reason: 'FieldValueInvalid', field: 'spec.finalizers', message: 'Invalid value: must be a list of strings' }]))
+  }
+  const next = { ...current, spec: { ...(current.spec as object), finalizers: finalizers ?? [] } }
+  return write(request, { ...at, subresource: undefined }, ports, current, next, askedVersion(body.object) ?? current.metadata?.resourceVersion)
 }
 
 /** GET, PUT or PATCH of `<deployment|replicaset>/scale`: reads and writes spec.replicas. */

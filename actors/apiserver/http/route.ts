@@ -23,8 +23,10 @@ export function routeResource(path: string): Routed {
   else if (parts[0] === 'apis' && parts.length >= 4) [group, version, rest] = [parts[1]!, parts[2]!, parts.slice(3)]
   else return { ok: false, reason: 'not-a-resource-path', detail: path }
   let namespace: string | undefined
-  // `/namespaces/<ns>/<resource>...` is a namespaced resource; `/namespaces/<name>` is a namespace.
-  if (rest[0] === 'namespaces' && rest.length >= 3) {
+  // `/namespaces/<ns>/<resource>...` is a namespaced resource; `/namespaces/<name>` is a namespace,
+  // and `/namespaces/<name>/status|finalize` one of its subresources.
+  const namespaceSubresource = group === '' && rest[0] === 'namespaces' && rest.length === 3 && (rest[2] === 'status' || rest[2] === 'finalize')
+  if (rest[0] === 'namespaces' && rest.length >= 3 && !namespaceSubresource) {
     namespace = rest[1]
     rest = rest.slice(2)
   }

@@ -95,6 +95,10 @@ export const alreadyExists = (resource: string, name: string, group = ''): Statu
 export const conflict = (resource: string, name: string, group = '', detail = OPTIMISTIC_LOCK_MESSAGE): StatusError =>
   failure(409, 'Conflict', `Operation cannot be fulfilled on ${qualify(resource, group)} ${JSON.stringify(name)}: ${detail}`, details({ name, group, kind: resource }))
 
+/** 403 for a reason other than authorization: `pods "x" is forbidden: <detail>`. */
+export const forbiddenBecause = (resource: string, name: string, detail: string, group = ''): StatusError =>
+  failure(403, 'Forbidden', `${qualify(resource, group)} ${JSON.stringify(name)} is forbidden: ${detail}`, details({ name, group, kind: resource }))
+
 /** field.Error.Error(): `spec.containers[0].image: Required value`. */
 export const fieldErrorString = (e: FieldError): string => `${e.field}: ${e.message}`
 
