@@ -147,7 +147,8 @@ export async function runUp(options: UpOptions): Promise<void> {
   const apiHost = hosts.find((h) => h.plan.role === 'master')
   const kubeconfigPath = join(stateDir, 'kubeconfig')
   if (apiHost?.apiPort !== undefined && security.tokens.admin !== undefined) {
-    await writeKubeconfig(kubeconfigPath, { server: `https://127.0.0.1:${apiHost.apiPort}`, caPem: security.pki.caCertPem, token: security.tokens.admin.token })
+    const alternates = hosts.filter((h) => h !== apiHost && h.apiPort !== undefined).map((h) => ({ name: `actorkube-${h.plan.host}`, server: `https://127.0.0.1:${h.apiPort}` }))
+    await writeKubeconfig(kubeconfigPath, { server: `https://127.0.0.1:${apiHost.apiPort}`, caPem: security.pki.caCertPem, token: security.tokens.admin.token, alternates })
   }
   const apis = hosts.filter((h) => h.apiPort !== undefined).map((h) => `https://127.0.0.1:${h.apiPort}`)
   say(

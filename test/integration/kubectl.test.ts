@@ -195,4 +195,7 @@ t.test('the same API over NATS for the cluster\'s actors, served by every apiser
     const patched = await api.patch('/api/v1/namespaces/default/configmaps/from-nats', { data: { k: `after-kill-${i}` } })
     t.equal((patched.data as { k: string }).k, `after-kill-${i}`)
   }
+  // The kubeconfig names every apiserver: with master-1 gone, kubectl switches context.
+  const other = await kubectl(['--context', 'actorkube-master-2', 'get', 'configmap', 'from-nats', '-o', 'jsonpath={.data.k}'])
+  t.equal(other.stdout, 'after-kill-5', 'kubectl --context actorkube-master-2 reaches a surviving apiserver')
 })

@@ -2,7 +2,8 @@
  * The kubeconfig handed to kubectl. Contract: `actorkube up` writes `<state-dir>/kubeconfig`
  * (mode 0600: it holds the admin token) so that
  * `KUBECONFIG=.actorkube/kubeconfig kubectl get nodes` works: one cluster (server URL and the
- * CA as `certificate-authority-data`), one user (bearer `token`), one context, current-context.
+ * CA as `certificate-authority-data`), one user (bearer `token`), one context, current-context;
+ * the other apiservers as further clusters and contexts.
  * kubectl sends the token only over TLS, hence the CA.
  */
 import { Buffer } from 'node:buffer'
@@ -22,6 +23,11 @@ export interface KubeconfigOptions {
   readonly contextName?: string
   /** Default namespace of the context (omitted when not given: kubectl then uses "default"). */
   readonly namespace?: string
+  /**
+   * The other apiservers of the cluster, each as a cluster and context of its own
+   * (`kubectl --context <name>`), for when the current one is down.
+   */
+  readonly alternates?: readonly { readonly name: string; readonly server: string }[]
 }
 
 /** The kubeconfig as kubectl's clientcmd v1 Config. */
@@ -42,13 +48,17 @@ export function buildKubeconfig(options: KubeconfigOptions): Kubeconfig {
   const cluster = options.clusterName ?? 'actorkube'
   const user = options.userName ?? 'admin'
   const context = options.contextName ?? 'actorkube'
+  const ca = Buffer.from(options.caPem, 'utf8').toString('base64')
+  const namespace = options.namespace ? { namespace: options.namespace } : {}
+  const alternates = options.alternates ?? []
+  for (const a of alternates) if (!/^https:\/\//.test(a.server)) throw new Error(`kubeconfig: server must be an https:// URL: ${a.server}`)
   return {
     apiVersion: 'v1',
     kind: 'Config',
     preferences: {},
-    clusters: [{ name: cluster, cluster: { server: options.server, 'certificate-authority-data': Buffer.from(options.caPem, 'utf8').toString('base64') } }],
+    clusters: [{ name: cluster, cluster: { server: options.server, 'certificate-authority-data': ca } }, ...alternates.map((a) => ({ name: a.name, cluster: { server: a.server, 'certificate-authority-data': ca } }))],
     users: [{ name: user, user: { token: options.token } }],
-    contexts: [{ name: context, context: { cluster, user, ...(options.namespace ? { namespace: options.namespace } : {}) } }],
+    contexts: [{ name: context, context: { cluster, user, ...namespace } }, ...alternates.map((a) => ({ name: a.name, context: { cluster: a.name, user, ...namespace } }))],
     'current-context': context,
   }
 }

@@ -23,6 +23,14 @@ t.test('buildKubeconfig: cluster with CA data, user with token, context, current
   t.equal(named['current-context'], 'x')
 })
 
+t.test('buildKubeconfig: the other apiservers as contexts of their own, sharing CA and user', async (t) => {
+  const k = buildKubeconfig({ ...options, alternates: [{ name: 'actorkube-master-2', server: 'https://127.0.0.1:6444' }] })
+  t.same(k.clusters.map((c) => [c.name, c.cluster.server]), [['actorkube', 'https://127.0.0.1:6443'], ['actorkube-master-2', 'https://127.0.0.1:6444']])
+  t.same(k.contexts[1], { name: 'actorkube-master-2', context: { cluster: 'actorkube-master-2', user: 'admin' } })
+  t.equal(k['current-context'], 'actorkube')
+  t.throws(() => buildKubeconfig({ ...options, alternates: [{ name: 'x', server: 'http://a' }] }), /https:\/\//)
+})
+
 t.test('buildKubeconfig rejects what kubectl could not use', async (t) => {
   t.throws(() => buildKubeconfig({ ...options, server: 'http://127.0.0.1:6443' }), /https:\/\//)
   t.throws(() => buildKubeconfig({ ...options, caPem: 'nope' }), /PEM/)
