@@ -14,6 +14,7 @@
 import type { Condition, Lease, Node, Pod, Taint, TaintEffect, Toleration } from '../kube/objects.ts'
 import { type Action, MERGE_PATCH_CONTENT_TYPE, NODE, POD, eventAction, pathOf } from './actions.ts'
 import { conditionOf, isDeleting, timeOf, timestamp } from './_util.ts'
+import { toleratesTaint, tolerationsTolerateTaint } from '../scheduler/plugins/taint-toleration/taint-toleration.ts'
 
 export const NODE_COMPONENT = 'node-controller'
 export const NODE_LEASE_NAMESPACE = 'kube-node-lease'
@@ -43,14 +44,6 @@ export interface NodeLifecycleResult {
   readonly actions: Action[]
   /** Reconcile again after this many ms: a lease goes stale or an eviction falls due. */
   readonly requeueAfterMs?: number
-}
-
-/** v1.Toleration.ToleratesTaint. */
-export function toleratesTaint(t: Toleration, taint: Taint): boolean {
-  if (t.effect !== undefined && t.effect !== taint.effect) return false
-  if (t.key !== undefined && t.key !== '' && t.key !== taint.key) return false
-  if (t.operator === 'Exists') return true
-  return (t.value ?? '') === (taint.value ?? '')
 }
 
 const NODE_CONDITIONS_MARKED_UNKNOWN = ['MemoryPressure', 'DiskPressure', 'PIDPressure']
@@ -94,7 +87,7 @@ function withDefaultTolerations(tolerations: readonly Toleration[], seconds: num
   const out = [...tolerations]
   for (const key of [TAINT_NOT_READY, TAINT_UNREACHABLE]) {
     const taint: Taint = { key, effect: 'NoExecute' }
-    if (!tolerations.some((t) => toleratesTaint(t, taint))) out.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: seconds })
+    if (!tolerationsTolerateTaint(tolerations, taint)) out.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: seconds })
   }
   return out
 }

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { evictionTime, reconcileNodeLifecycle, toleratesTaint } from '../../../actors/controllers/node-lifecycle.ts'
+import { evictionTime, reconcileNodeLifecycle } from '../../../actors/controllers/node-lifecycle.ts'
 import type { Action, PatchAction, UpdateStatusAction } from '../../../actors/controllers/actions.ts'
 import type { Lease, Node, Pod, Taint, Toleration } from '../../../actors/kube/objects.ts'
 import { T0, at, pod, summary } from './fixtures.ts'
@@ -25,19 +25,6 @@ const lease = (renew: number): Lease => ({
 const unreachable = (Exists: number | undefined): Toleration => ({ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', ...(Exists !== undefined ? { tolerationSeconds: Exists } : {}) })
 const NODE_PATH = '/api/v1/nodes/n1'
 const PODS = '/api/v1/namespaces/default/pods'
-
-t.test('NodeLifecycle - toleration matching table', async (t) => {
-  const taint: Taint = { key: 'node.kubernetes.io/unreachable', effect: 'NoExecute' }
-  const cases: [string, Toleration, boolean][] = [
-    ['Exists on the key and effect', { key: taint.key, operator: 'Exists', effect: 'NoExecute' }, true],
-    ['Exists with no key tolerates everything', { operator: 'Exists' }, true],
-    ['another effect', { key: taint.key, operator: 'Exists', effect: 'NoSchedule' }, false],
-    ['another key', { key: 'x', operator: 'Exists' }, false],
-    ['Equal with the empty value', { key: taint.key, operator: 'Equal', value: '' }, true],
-    ['Equal with another value', { key: taint.key, value: 'v' }, false],
-  ]
-  for (const [name, tol, want] of cases) t.equal(toleratesTaint(tol, taint), want, name)
-})
 
 t.test('NodeLifecycle - eviction time: untolerated at once, min tolerationSeconds from the earliest timeAdded, forever without seconds', async (t) => {
   const taints: Taint[] = [{ key: 'node.kubernetes.io/unreachable', effect: 'NoExecute', timeAdded: at(T0) }, { key: 'node.kubernetes.io/unreachable', effect: 'NoSchedule' }]
