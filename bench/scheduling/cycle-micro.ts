@@ -11,6 +11,7 @@ import { Snapshot } from '../../actors/scheduler/framework/snapshot.ts'
 import { NodeCache } from '../../actors/scheduler/node-cache.ts'
 import { newFramework } from '../../actors/scheduler/profile.ts'
 import { SchedulingAlgorithm } from '../../actors/scheduler/schedule-one.ts'
+import { seededRandom } from '../../runtime/random.ts'
 
 const arg = (name: string, dflt: number): number => {
   const a = process.argv.find((x) => x.startsWith(`--${name}=`))
@@ -19,17 +20,6 @@ const arg = (name: string, dflt: number): number => {
 const NODES = arg('nodes', 5000)
 const PODS = arg('pods', 10000)
 const ZONES = 10
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 function node(i: number): Node {
   const name = `node-${i}`
@@ -89,7 +79,7 @@ function run(s: Scenario): { podsPerSecond: number; usPerPod: number; unschedule
   for (let i = 0; i < NODES; i++) cache.addNode(node(i))
   const snapshot = new Snapshot()
   const algorithm = new SchedulingAlgorithm(newFramework())
-  const random = mulberry32(42)
+  const random = seededRandom(42)
   const pods = Array.from({ length: PODS }, (_, i) => s.pod(i))
   cache.updateSnapshot(snapshot)
   let unscheduled = 0

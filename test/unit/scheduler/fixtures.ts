@@ -4,6 +4,7 @@ import { CycleState } from '../../../actors/scheduler/framework/cycle-state.ts'
 import { NodeInfo } from '../../../actors/scheduler/framework/node-info.ts'
 import { PodInfo } from '../../../actors/scheduler/framework/pod-info.ts'
 import { Snapshot } from '../../../actors/scheduler/framework/snapshot.ts'
+import { seededRandom } from '../../../runtime/random.ts'
 
 export interface NodeOptions {
   cpu?: string
@@ -57,13 +58,4 @@ export const snapshotOf = (...nis: NodeInfo[]): Snapshot => Snapshot.of(nis)
 export const newState = (): CycleState => new CycleState()
 
 /** Deterministic [0, 1) numbers. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+export const seeded = seededRandom
