@@ -6,8 +6,8 @@
 import type { Pod, ReplicaSet, ReplicaSetStatus } from '../kube/objects.ts'
 import { labelSelectorFromObject } from '../apiserver/meta/label-selector.ts'
 import { type Action, type ApiObject, POD, REPLICA_SET, type TypeMeta, collectionPath, eventAction, pathOf } from './actions.ts'
-import { claim, controllerRef, isDeleting, isPodActive, isPodAvailable, isPodReady, keyOf, restartCount, timeOf } from './_util.ts'
-import { DEFAULT_EXPECTATIONS_TIMEOUT_MS, type Expectations, NO_EXPECTATIONS, expect, satisfied } from './expectations.ts'
+import { claim, controllerOf, controllerRef, isDeleting, isPodActive, isPodAvailable, isPodReady, keyOf, restartCount, timeOf } from './_util.ts'
+import { DEFAULT_EXPECTATIONS_TIMEOUT_MS, type Expectations, NO_EXPECTATIONS, expect, pruneDeletions, satisfied } from './expectations.ts'
 
 export const REPLICASET_COMPONENT = 'replicaset-controller'
 
@@ -24,6 +24,13 @@ export interface ReplicaSetInput {
   /** The pods of the replica set's namespace (the pod informer's view; other namespaces are ignored). */
   readonly pods: readonly Pod[]
   readonly expectations?: Expectations
+}
+
+/** The expectations key (`namespace/name`) of the replica set controlling `pod`, for `observeCreate`; undefined if none. */
+export function ownerKeyOf(pod: Pod): string | undefined {
+  const ref = controllerOf(pod.metadata)
+  if (ref === undefined || ref.kind !== 'ReplicaSet') return undefined
+  return `${pod.metadata.namespace ?? ''}/${ref.name}`
 }
 
 export interface ReplicaSetResult {
@@ -123,8 +130,9 @@ export function reconcileReplicaSet(input: ReplicaSetInput, now: number, config:
   const parsed = labelSelectorFromObject(rs.spec.selector)
   if (!parsed.ok) return { actions: [], expectations }
 
-  const needsSync = satisfied(expectations, key, now, config.expectationsTimeoutMs ?? DEFAULT_EXPECTATIONS_TIMEOUT_MS)
   const active = input.pods.filter(isPodActive)
+  expectations = pruneDeletions(expectations, key, new Set(active.map((p) => p.metadata.uid ?? '')))
+  const needsSync = satisfied(expectations, key, now, config.expectationsTimeoutMs ?? DEFAULT_EXPECTATIONS_TIMEOUT_MS)
   const claimed = claim(REPLICA_SET, rs, parsed.selector, POD, active)
   const actions: Action[] = [...claimed.actions]
   const pods = claimed.owned
@@ -136,7 +144,7 @@ export function reconcileReplicaSet(input: ReplicaSetInput, now: number, config:
     const diff = pods.length - (rs.spec.replicas ?? 1)
     if (diff < 0) {
       const n = Math.min(-diff, burst)
-      expectations = expect(expectations, key, n, 0, now)
+      expectations = expect(expectations, key, n, [], now)
       const pod = podFromTemplate(REPLICA_SET, rs, rs.spec.template)
       for (let i = 0; i < n; i++) {
         actions.push({
@@ -150,7 +158,7 @@ export function reconcileReplicaSet(input: ReplicaSetInput, now: number, config:
     } else if (diff > 0) {
       const n = Math.min(diff, burst)
       const victims = [...pods].sort(deletionOrder).slice(0, n)
-      expectations = expect(expectations, key, 0, n, now)
+      expectations = expect(expectations, key, 0, victims.map((p) => p.metadata.uid ?? ''), now)
       for (const pod of victims) {
         actions.push({
           type: 'delete',

@@ -1,6 +1,6 @@
 import t from 'tap'
-import { deletionOrder, reconcileReplicaSet } from '../../../actors/controllers/replicaset.ts'
-import { observe, satisfied } from '../../../actors/controllers/expectations.ts'
+import { deletionOrder, ownerKeyOf, reconcileReplicaSet } from '../../../actors/controllers/replicaset.ts'
+import { observeCreate, satisfied } from '../../../actors/controllers/expectations.ts'
 import { fillEvent, type CreateAction, type UpdateStatusAction } from '../../../actors/controllers/actions.ts'
 import type { Pod, ReplicaSet } from '../../../actors/kube/objects.ts'
 import { T0, at, pod, replicaSet, summary } from './fixtures.ts'
@@ -30,7 +30,7 @@ t.test('ReplicaSet - scales up from 1 to 3', async (t) => {
     t.same([ev.type, ev.reason, ev.message, ev.involvedObject.kind, ev.involvedObject.name, ev.source?.component], ['Normal', 'SuccessfulCreate', 'Created pod: web-abc12', 'ReplicaSet', 'web', 'replicaset-controller'])
     t.equal(ok.path, '/api/v1/namespaces/default/events')
   }
-  t.same(r.expectations['default/web'], { add: 2, del: 0, timestamp: T0 })
+  t.same(r.expectations['default/web'], { add: 2, deleting: [], timestamp: T0 })
 })
 
 t.test('ReplicaSet - expectations stop a second create until the watch shows the pods, or they time out', async (t) => {
@@ -38,9 +38,12 @@ t.test('ReplicaSet - expectations stop a second create until the watch shows the
   const first = reconcileReplicaSet({ replicaSet: rs, pods: [mine('web-a')] }, T0)
   const again = reconcileReplicaSet({ replicaSet: rs, pods: [mine('web-a')], expectations: first.expectations }, T0 + 1000)
   t.same(again.actions, [], 'no creates while two are outstanding')
-  let exp = observe(first.expectations, 'default/web', 'add')
+  const created = { ...mine('web-b'), metadata: { ...mine('web-b').metadata } }
+  const key = ownerKeyOf(created)
+  t.equal(key, 'default/web')
+  let exp = observeCreate(first.expectations, key ?? '')
   t.notOk(satisfied(exp, 'default/web', T0 + 1000))
-  exp = observe(exp, 'default/web', 'add')
+  exp = observeCreate(exp, 'default/web')
   t.ok(satisfied(exp, 'default/web', T0 + 1000))
   const late = reconcileReplicaSet({ replicaSet: rs, pods: [mine('web-a')], expectations: first.expectations }, T0 + 5 * 60 * 1000 + 1)
   t.equal(late.actions.filter((a) => a.type === 'create').length, 2, 'expired expectations: count again')
@@ -57,7 +60,15 @@ t.test('ReplicaSet - scales down from 5 to 2 by Kubernetes ranking', async (t) =
   const rs = replicaSet({ name: 'web', replicas: 2, status: { replicas: 5, fullyLabeledReplicas: 5, readyReplicas: 3, availableReplicas: 3, observedGeneration: 1 } })
   const r = reconcileReplicaSet({ replicaSet: rs, pods }, T0 + 10_000)
   t.same(summary(r.actions), [`delete ${POD_PATH}/unassigned`, `delete ${POD_PATH}/not-ready`, `delete ${POD_PATH}/restarts`])
-  t.same(r.expectations['default/web'], { add: 0, del: 3, timestamp: T0 + 10_000 })
+  t.same(r.expectations['default/web'], { add: 0, deleting: ['uid-unassigned', 'uid-not-ready', 'uid-restarts'], timestamp: T0 + 10_000 })
+  // Deletions are seen from the pods themselves: a terminating or vanished pod counts as deleted.
+  const after = pods.filter((p) => p.metadata.name !== 'unassigned').map((p) => (p.metadata.name === 'not-ready' ? mine('not-ready', { deleting: true }) : p))
+  const again = reconcileReplicaSet({ replicaSet: rs, pods: after, expectations: r.expectations }, T0 + 11_000)
+  t.same(summary(again.actions), [`updateStatus ${STATUS_PATH}`], 'restarts is not yet seen going: no more deletes, only the status')
+  t.same(again.expectations['default/web']?.deleting, ['uid-restarts'])
+  const done = reconcileReplicaSet({ replicaSet: rs, pods: after.filter((p) => p.metadata.name !== 'restarts'), expectations: again.expectations }, T0 + 12_000)
+  t.same(done.expectations['default/web']?.deleting, [])
+  t.same(summary(done.actions), [`updateStatus ${STATUS_PATH}`], 'two left, two wanted')
   t.equal(r.actions[0]?.type === 'delete' ? r.actions[0].onSuccess?.event.message : '', 'Deleted pod: unassigned')
 })
 
