@@ -16,7 +16,10 @@ class Api {
   rv = 0
   seq = 0
   events: string[] = []
-  constructor(readonly clock: () => number) {}
+  readonly clock: () => number
+  constructor(clock: () => number) {
+    this.clock = clock
+  }
 
   list<T>(prefix: string): T[] {
     return [...this.objects.entries()].filter(([k]) => k.startsWith(`${prefix}/`) && !k.slice(prefix.length + 1).includes('/')).map(([, v]) => v as T)
