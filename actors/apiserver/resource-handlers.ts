@@ -226,7 +226,9 @@ async function create(request: ApiRequest, at: ResourcePath, ports: ApiPorts): P
   const body = bodyObject(request, at)
   if (!body.ok) return body.response
   const r = at.resource
-  const prepared = prepareForCreate(body.object, { now: ports.now(), uid: ports.uid, random: ports.random, resetStatus: r.subresources.some((sub) => sub.name === 'status') })
+  // Create strategies drop a client's status, except for Nodes: a kubelet registers its node with its capacity.
+  const resetStatus = r.name !== 'nodes' && r.subresources.some((sub) => sub.name === 'status')
+  const prepared = prepareForCreate(body.object, { now: ports.now(), uid: ports.uid, random: ports.random, resetStatus })
   const object = applyCreateDefaults(r.kind, prepared)
   const invalidStatus = validate(object, r)
   if (invalidStatus) return fail(invalidStatus)

@@ -44,17 +44,23 @@ export class ApiError extends Error {
 }
 
 const MAX_ANSWER_BYTES = 16 * 1024 * 1024
+/** An apiserver that failed to answer is tried last for this long. */
+const SUSPECT_MS = 5000
 
 export class ApiClient {
   readonly #o: ApiClientOptions
   readonly #requester: Requester
   readonly #watches: ApiWatches
+  readonly #clock: Clock
+  /** When each apiserver last failed to answer. */
+  readonly #suspects = new Map<string, number>()
   #next = 0
 
   constructor(options: ApiClientOptions) {
     if (options.apiservers.length === 0) throw new RangeError('ApiClient: no apiservers')
     this.#o = options
     const clock = options.clock ?? systemClock
+    this.#clock = clock
     this.#requester = new Requester(options.transport, clock)
     const subject = (id: string) => subjectFor(options.cluster, { component: 'apiserver', instance: id })
     this.#watches = new ApiWatches({
@@ -90,21 +96,43 @@ export class ApiClient {
     const event: ApiCall = { type: 'api.request', method, path, ...(options.query ? { query: options.query } : {}), ...(options.body !== undefined ? { body: options.body } : {}), ...(options.contentType ? { contentType: options.contentType } : {}) }
     const data = encodeEvent(event, 4 * 1024 * 1024)
     let lastError: unknown
-    // Round robin over the apiservers; a silent one passes the call on to the next.
-    const first = this.#next++
-    for (let tried = 0; tried < this.#o.apiservers.length; tried++) {
-      const id = this.#o.apiservers[(first + tried) % this.#o.apiservers.length]!
+    let unavailable: { status: number; body: unknown } | undefined
+    // Round robin over the apiservers, those that failed lately last; a silent or starting one
+    // (503: it handled nothing) passes the call on to the next.
+    for (const id of this.#order()) {
       try {
         const reply = await this.#requester.request(subjectFor(this.#o.cluster, { component: 'apiserver', instance: id }), data, { timeoutMs: this.#o.timeoutMs ?? 5000 })
         const answer = decodeEvent(reply.data, MAX_ANSWER_BYTES)
         if (answer instanceof DecodeFailure || answer.type !== 'api.response' || typeof answer.status !== 'number') throw new Error(`apiserver ${id} sent a malformed answer`)
+        if (answer.status === 503) {
+          unavailable = { status: answer.status, body: answer.body }
+          this.#suspect(id)
+          continue
+        }
+        this.#suspects.delete(id)
         return { status: answer.status, body: answer.body }
       } catch (error) {
         if (!(error instanceof RequestTimeoutError || error instanceof NoRespondersError)) throw error
+        this.#suspect(id)
         lastError = error
       }
     }
+    if (unavailable !== undefined) return unavailable
     throw lastError instanceof Error ? lastError : new Error('no apiserver answered')
+  }
+
+  /** The apiservers to try, starting at the next in turn, those that failed within SUSPECT_MS last. */
+  #order(): string[] {
+    const servers = this.#o.apiservers
+    const first = this.#next++
+    const rotated = servers.map((_, i) => servers[(first + i) % servers.length]!)
+    const now = this.#clock.now()
+    const fine = rotated.filter((id) => (this.#suspects.get(id) ?? -Infinity) + SUSPECT_MS <= now)
+    return fine.length === rotated.length ? rotated : [...fine, ...rotated.filter((id) => !fine.includes(id))]
+  }
+
+  #suspect(id: string): void {
+    this.#suspects.set(id, this.#clock.now())
   }
 
   /** The body of a successful call; an ApiError otherwise. */

@@ -47,6 +47,7 @@ export function planHosts(shape: ClusterShape, nats: readonly string[], stateDir
       actors.push({ kind: 'store', id: host, options: { dataDir: join(stateDir, 'store', host), voters } })
       const port = apiPort === 0 ? 0 : apiPort + index - 1
       actors.push({ kind: 'apiserver', id: host, options: { port, securityDir: securityDir(stateDir), storeReplicas: voters } })
+      actors.push({ kind: 'scheduler', id: host, options: { apiservers: voters } })
     }
     plans.push({
       host,

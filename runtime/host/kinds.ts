@@ -8,6 +8,10 @@ import { storeKind } from '../../actors/store/replica/store.kind.ts'
 import { apiserverKind } from '../../actors/apiserver/apiserver.kind.ts'
 import { HTTP, type ApiServerOptions } from '../../actors/apiserver/apiserver.machine.ts'
 import { apiHttpServiceLogic } from '../apiserver/http-service.ts'
+import { schedulerKind } from '../../actors/scheduler/scheduler.kind.ts'
+import { ELECTOR, ENGINE, type LeaderOptions } from '../../actors/leader/leader-elected.machine.ts'
+import { leaseElectorLogic } from '../leader/lease-elector.ts'
+import { schedulerEngineLogic } from '../scheduler/scheduler-engine.ts'
 import type { Clock } from '../clock.ts'
 import type { Transport } from '../transport/transport.ts'
 import type { Logger } from '../log.ts'
@@ -21,6 +25,7 @@ export const actorKinds: Readonly<Record<string, ActorKind>> = {
   member: memberKind as ActorKind,
   store: storeKind as ActorKind,
   apiserver: apiserverKind as ActorKind,
+  scheduler: schedulerKind as ActorKind,
 }
 
 /**
@@ -53,6 +58,10 @@ export const hostServices: Readonly<Record<string, ServiceFactory>> = {
   },
   apiserver: (_id, options, deps) => ({
     logic: { [HTTP]: apiHttpServiceLogic(options as ApiServerOptions, deps) },
+    close: async () => {},
+  }),
+  scheduler: (id, options, deps) => ({
+    logic: { [ELECTOR]: leaseElectorLogic(id, options as LeaderOptions, deps), [ENGINE]: schedulerEngineLogic(id, options as LeaderOptions, deps) },
     close: async () => {},
   }),
 }

@@ -1,0 +1,75 @@
+/**
+ * A leader-elected actor: one runs on every master, one of them leads. The host provides an
+ * `elector` child (runtime/leader/lease-elector.ts) that campaigns for a Lease and reports
+ * `leader.elected` / `leader.lost`, and an `engine` child that does the actual work (scheduling,
+ * reconciling). The engine runs only in `leading`: losing the lease stops it at once, and a new
+ * engine starts from scratch (fresh watches and caches) on the next election.
+ */
+import { assign, fromCallback, setup } from 'xstate'
+import type { ActorInput } from '../kit/actor-kind.ts'
+import { NETWORK } from '../kit/network.ts'
+import { placeholderNetwork } from '../kit/placeholder-network.ts'
+
+export interface LeaderOptions {
+  /** The apiserver actors' ids (the masters). */
+  readonly apiservers: readonly string[]
+  /** The Lease in kube-system (`kube-scheduler`, `kube-controller-manager`). */
+  readonly leaseName: string
+  readonly leaseDurationMs: number
+  readonly renewDeadlineMs: number
+  readonly retryPeriodMs: number
+}
+
+export type ElectorEvent = { readonly type: 'leader.elected'; readonly identity: string } | { readonly type: 'leader.lost' }
+
+/** The engine failed for good: the actor crashes and its supervisor starts it again. */
+export interface EngineFailed {
+  readonly type: 'engine.failed'
+  readonly message: string
+}
+
+export const ELECTOR = 'elector'
+export const ENGINE = 'engine'
+
+/** Fast defaults: failover within about 1.5 s (Kubernetes' defaults allow ~17 s). */
+export const LEADER_DEFAULTS = { leaseDurationMs: 1000, renewDeadlineMs: 800, retryPeriodMs: 200 } as const
+
+export function leaderElectedMachine(name: string) {
+  return setup({
+    types: {
+      context: {} as { readonly id: string; identity: string | undefined; terms: number },
+      events: {} as ElectorEvent | EngineFailed,
+      input: {} as ActorInput<LeaderOptions>,
+    },
+    actors: { network: placeholderNetwork, elector: fromCallback(() => {}), engine: fromCallback(() => {}) },
+  }).createMachine({
+    id: name,
+    context: ({ input }) => ({ id: input.id, identity: undefined, terms: 0 }),
+    invoke: [
+      { id: NETWORK, src: 'network' },
+      { id: ELECTOR, src: 'elector' },
+    ],
+    initial: 'standby',
+    states: {
+      standby: {
+        on: {
+          'leader.elected': {
+            target: 'leading',
+            actions: assign({ identity: ({ event }) => event.identity, terms: ({ context }) => context.terms + 1 }),
+          },
+        },
+      },
+      leading: {
+        invoke: { id: ENGINE, src: 'engine' },
+        on: { 'leader.lost': { target: 'standby', actions: assign({ identity: undefined }) } },
+      },
+    },
+    on: {
+      'engine.failed': {
+        actions: ({ event }) => {
+          throw new Error(`${name}: ${event.message}`)
+        },
+      },
+    },
+  })
+}
