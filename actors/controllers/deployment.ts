@@ -365,7 +365,7 @@ function cleanup(ctx: Ctx, olds: readonly ReplicaSet[]): void {
   if (diff <= 0) return
   const sorted = [...alive].sort((a, b) => revisionOf(a) - revisionOf(b) || byCreation(a, b))
   for (const rs of sorted.slice(0, diff)) {
-    if ((rs.status?.replicas ?? 0) !== 0 || rsReplicas(rs) !== 0) continue
+    if ((rs.status?.replicas ?? 0) !== 0 || rsReplicas(rs) !== 0 || ctx.changed.has(nameOf(rs))) continue
     if ((rs.metadata.generation ?? 0) > (rs.status?.observedGeneration ?? 0)) continue
     ctx.deletes.push(rs)
   }
@@ -555,6 +555,9 @@ export function reconcileDeployment(input: DeploymentInput, now: number, config:
     return { actions: [...ctx.events] }
   }
   const claimed = claim(DEPLOYMENT, d, parsed.selector, REPLICA_SET, input.replicaSets)
+  // An adoption or release changes the replica set's resourceVersion: writing it again in the
+  // same batch would conflict, so adopt first and go on once the watch shows the result.
+  if (claimed.actions.length > 0) return { actions: claimed.actions, requeueAfterMs: 0 }
   ctx.rss = claimed.owned
 
   if (isDeleting(d.metadata)) {
@@ -567,7 +570,7 @@ export function reconcileDeployment(input: DeploymentInput, now: number, config:
     else rolloutRecreate(ctx, input.pods)
   }
 
-  const actions: Action[] = [...claimed.actions]
+  const actions: Action[] = []
   if (ctx.created !== undefined) actions.push({ type: 'create', path: collectionPath(REPLICA_SET, d.metadata.namespace), object: ctx.created })
   for (const rs of ctx.rss) if (ctx.changed.has(nameOf(rs))) actions.push({ type: 'update', path: pathOf(REPLICA_SET, rs), object: rs })
   for (const rs of ctx.deletes) {

@@ -346,9 +346,11 @@ t.test('Deployment - adopts an orphan replica set with the same template instead
     status: { replicas: 3, availableReplicas: 3, readyReplicas: 3 },
   }
   const r = reconcileDeployment({ deployment: deployment(), replicaSets: [orphan], pods: [] }, T0)
-  t.equal(r.actions[0]?.type, 'patch')
-  t.equal(r.actions[0]?.path, `/apis/apps/v1/namespaces/default/replicasets/web-${hash}`)
-  t.notOk(r.actions.some((a) => a.type === 'create'))
+  t.same(r.actions.map((a) => `${a.type} ${a.path}`), [`patch /apis/apps/v1/namespaces/default/replicasets/web-${hash}`], 'adopt first, nothing else in that batch')
+  t.equal(r.requeueAfterMs, 0)
+  const adopted = { ...orphan, metadata: { ...orphan.metadata, resourceVersion: '4', ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: DEPLOY_UID, controller: true, blockOwnerDeletion: true }] } }
+  const next = reconcileDeployment({ deployment: deployment(), replicaSets: [adopted], pods: [] }, T0)
+  t.notOk(next.actions.some((a) => a.type === 'create'), 'the adopted replica set is the new one')
 })
 
 t.test('Deployment - a taken name with another template is a hash collision: collisionCount goes up', async (t) => {
