@@ -324,7 +324,8 @@ function syncRolloutStatus(ctx: Ctx, all: readonly ReplicaSet[], newRS: ReplicaS
     removeCondition(ctx, 'Progressing')
     return
   }
-  const current = conditionOf(d.status?.conditions as readonly DeploymentCondition[] | undefined, 'Progressing')
+  // The condition as this pass has it so far (Kubernetes' d.Status after getNewReplicaSet and checkPausedConditions).
+  const current = conditionOf(ctx.status.conditions, 'Progressing')
   const s = ctx.status
   const isComplete = s.replicas === s.updatedReplicas && current?.reason === REASON.newRSAvailable
   if (isComplete) return
