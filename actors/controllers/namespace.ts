@@ -6,7 +6,8 @@
  * the namespace.
  */
 import type { Namespace } from '../kube/objects.ts'
-import { type Action, type ApiObject, NAMESPACE, pathOf } from './actions.ts'
+import type { ObjectMeta as ListedMeta } from '../apiserver/tables/types.ts'
+import { type Action, NAMESPACE, pathOf } from './actions.ts'
 import { isDeleting } from './_util.ts'
 import { RESOURCES, apiPathOf } from '../apiserver/discovery/resources.ts'
 
@@ -16,7 +17,7 @@ export interface NamespaceContents {
   /** A namespaced collection path, e.g. `/api/v1/namespaces/ns/pods`. */
   readonly path: string
   /** What a list of that path returned (only metadata.name/uid/deletionTimestamp are read). */
-  readonly items: readonly ApiObject[]
+  readonly items: readonly { readonly metadata?: ListedMeta }[]
 }
 
 export interface NamespaceInput {
@@ -50,11 +51,12 @@ export function reconcileNamespace(input: NamespaceInput): NamespaceResult {
   for (const { path, items } of input.contents) {
     for (const item of items) {
       remaining++
-      if (isDeleting(item.metadata)) continue
+      const meta = item.metadata ?? {}
+      if (isDeleting(meta)) continue
       actions.push({
         type: 'delete',
-        path: `${path}/${item.metadata.name ?? ''}`,
-        ...(item.metadata.uid ? { preconditions: { uid: item.metadata.uid } } : {}),
+        path: `${path}/${meta.name ?? ''}`,
+        ...(meta.uid ? { preconditions: { uid: meta.uid } } : {}),
         propagationPolicy: 'Background',
       })
     }
