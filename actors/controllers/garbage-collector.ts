@@ -28,6 +28,18 @@ export interface GraphObject {
 
 export interface GarbageCollectorInput {
   readonly objects: readonly GraphObject[]
+  /**
+   * The kinds `objects` lists completely, as group kinds (`Pod`, `ReplicaSet.apps`). A reference
+   * to an owner of any other kind is never judged dangling (the owner may simply not be
+   * listed). Absent: every kind counts as listed.
+   */
+  readonly listedKinds?: readonly string[]
+}
+
+/** `ReplicaSet.apps` for apps/v1 ReplicaSet, `Pod` for v1 Pod. */
+export function groupKindOf(apiVersion: string, kind: string): string {
+  const slash = apiVersion.indexOf('/')
+  return slash < 0 ? kind : `${kind}.${apiVersion.slice(0, slash)}`
 }
 
 export interface GarbageCollectorResult {
@@ -62,9 +74,11 @@ export function reconcileGarbageCollector(input: GarbageCollectorInput): Garbage
     if (o.metadata.uid) byUid.set(o.metadata.uid, o)
     for (const ref of o.metadata.ownerReferences ?? []) dependents.set(ref.uid, [...(dependents.get(ref.uid) ?? []), o])
   }
-  const ownerOf = (o: GraphObject, ref: OwnerReference): GraphObject | undefined => {
+  const listed = input.listedKinds === undefined ? undefined : new Set(input.listedKinds)
+  /** The owner, undefined when it is gone, or 'unknown' when its kind is not listed. */
+  const ownerOf = (o: GraphObject, ref: OwnerReference): GraphObject | 'unknown' | undefined => {
     const owner = byUid.get(ref.uid)
-    if (owner === undefined) return undefined
+    if (owner === undefined) return listed === undefined || listed.has(groupKindOf(ref.apiVersion, ref.kind)) ? undefined : 'unknown'
     // A namespaced owner must live in the dependent's namespace.
     if (owner.metadata.namespace && owner.metadata.namespace !== o.metadata.namespace) return undefined
     return owner
@@ -103,6 +117,7 @@ export function reconcileGarbageCollector(input: GarbageCollectorInput): Garbage
     for (const ref of refs) {
       const owner = ownerOf(o, ref)
       if (owner === undefined) gone.add(ref.uid)
+      else if (owner === 'unknown') solid.push(ref)
       else if (waitingForDependents(owner)) {
         gone.add(ref.uid)
         waiting++

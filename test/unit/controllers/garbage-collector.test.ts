@@ -1,5 +1,5 @@
 import t from 'tap'
-import { type GraphObject, reconcileGarbageCollector } from '../../../actors/controllers/garbage-collector.ts'
+import { type GraphObject, groupKindOf, reconcileGarbageCollector } from '../../../actors/controllers/garbage-collector.ts'
 import type { OwnerReference } from '../../../actors/kube/objects.ts'
 import { T0, at, summary } from './fixtures.ts'
 
@@ -76,4 +76,11 @@ t.test('GarbageCollector - an orphaned object deleted by the collector keeps its
 
 t.test('GarbageCollector - objects being deleted without a GC finalizer are left to the API server', async (t) => {
   t.same(reconcileGarbageCollector({ objects: [obj('Pod', 'a', { owners: [ref('ReplicaSet', 'gone')], deleting: true })] }).actions, [])
+})
+
+t.test('GarbageCollector - owners of kinds not listed are never judged gone', async (t) => {
+  const objects = [obj('Pod', 'mirror', { owners: [{ apiVersion: 'v1', kind: 'Node', name: 'n1', uid: 'uid-n1' }] }), obj('Pod', 'p', { owners: [ref('ReplicaSet', 'gone')] })]
+  const r = reconcileGarbageCollector({ objects, listedKinds: ['Pod', 'ReplicaSet.apps', 'Deployment.apps'] })
+  t.same(summary(r.actions), [`delete ${PODS}/p (Background)`])
+  t.equal(groupKindOf('apps/v1', 'ReplicaSet'), 'ReplicaSet.apps')
 })
