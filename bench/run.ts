@@ -33,6 +33,10 @@ const SUITES: Readonly<Record<string, { description: string; load: () => Promise
     description: 'Kubernetes API of `actorkube up` over HTTPS and NATS: create/get/list/update at C=1/16/64 (p50/p99 vs the 1 s SLO), watch fan-out to W watchers',
     load: async () => (await import('./api/api-suite.ts')).apiSuite,
   },
+  scheduling: {
+    description: 'scheduler_perf-style scenarios through `actorkube up` (500/1,000/5,000 nodes): pods/s create->bound, latency p50/p99, vs kube-scheduler CI floors',
+    load: async () => (await import('./scheduling/suite.ts')).schedulingSuite,
+  },
 }
 
 export const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url))

@@ -2,13 +2,16 @@
  * Turns benchmark results into charts: `node --import tsx charts/render.ts [RESULT.json...]`.
  * With no arguments it renders every full-run result in bench/results/ (not `.quick`/`.partial`)
  * to charts/<suite>.svg. Measurements become bars grouped by their `group` (one panel each) and
- * coloured by `series`; a ratio whose measurements sit in a panel is printed under it.
+ * coloured by `series`; a ratio whose measurements sit in a panel is printed under it. The
+ * scheduling suite gets line charts instead (charts/scheduling.ts: scheduling-throughput.svg,
+ * scheduling-latency.svg).
  */
 import { readdir, readFile, writeFile } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { SuiteResult } from '../bench/lib/report.ts'
 import { renderBarChart, type BarChartSpec, type Panel } from './bar-chart.ts'
+import { renderScheduling } from './scheduling.ts'
 
 const RESULTS_DIR = fileURLToPath(new URL('../bench/results/', import.meta.url))
 const CHARTS_DIR = fileURLToPath(new URL('./', import.meta.url))
@@ -56,6 +59,11 @@ async function main(argv: readonly string[]): Promise<number> {
     if (!Array.isArray(result.measurements) || typeof result.suite !== 'string') {
       process.stderr.write(`${file}: not a bench result (no suite/measurements)\n`)
       return 1
+    }
+    if (result.suite === 'scheduling') {
+      // Lines against node count and latency CDFs (vega-lite, charts/scheduling.ts), not bars.
+      for (const out of await renderScheduling(result)) process.stdout.write(`wrote ${out}\n`)
+      continue
     }
     const out = join(CHARTS_DIR, `${basename(file, '.json')}.svg`)
     await writeFile(out, renderBarChart(chartSpec(result)))
