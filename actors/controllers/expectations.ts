@@ -8,7 +8,8 @@
  * so the runtime calls `observeCreate(exp, key)` for each pod ADDED whose controller is `key`
  * (`namespace/name`) and for each create that failed. Deletes are tracked by pod uid and need
  * no runtime help: `pruneDeletions` (called by the reconcile step) drops the uids that are gone
- * from, or terminating in, the pods it is given. `forget(exp, key)` when the owner is deleted.
+ * from, or terminating in, the pods it is given; a delete that failed is `observeDeletion(exp,
+ * key, uid)`. `forget(exp, key)` when the owner is deleted.
  */
 
 export interface Expectation {
@@ -38,6 +39,13 @@ export function observeCreate(exp: Expectations, key: string, count = 1): Expect
   const e = exp[key]
   if (e === undefined || e.add <= 0) return exp
   return { ...exp, [key]: { ...e, add: Math.max(0, e.add - count) } }
+}
+
+/** A delete of pod `uid` by `key` failed (or was otherwise seen): stop waiting for it. */
+export function observeDeletion(exp: Expectations, key: string, uid: string): Expectations {
+  const e = exp[key]
+  if (e === undefined || !e.deleting.includes(uid)) return exp
+  return { ...exp, [key]: { ...e, deleting: e.deleting.filter((u) => u !== uid) } }
 }
 
 /** Drops from `key`'s deletions the uids that are not in `alive` (pods present and not terminating). */

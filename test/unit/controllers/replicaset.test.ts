@@ -1,6 +1,6 @@
 import t from 'tap'
 import { deletionOrder, ownerKeyOf, reconcileReplicaSet } from '../../../actors/controllers/replicaset.ts'
-import { observeCreate, satisfied } from '../../../actors/controllers/expectations.ts'
+import { observeCreate, observeDeletion, satisfied } from '../../../actors/controllers/expectations.ts'
 import { fillEvent, type CreateAction, type UpdateStatusAction } from '../../../actors/controllers/actions.ts'
 import type { Pod, ReplicaSet } from '../../../actors/kube/objects.ts'
 import { T0, at, pod, replicaSet, summary } from './fixtures.ts'
@@ -143,4 +143,14 @@ t.test('ReplicaSet - burstReplicas caps creates per reconcile', async (t) => {
   const rs = replicaSet({ name: 'web', replicas: 10, status: { replicas: 0, observedGeneration: 1, fullyLabeledReplicas: 0, readyReplicas: 0, availableReplicas: 0 } })
   const r = reconcileReplicaSet({ replicaSet: rs, pods: [] }, T0, { burstReplicas: 4 })
   t.equal(r.actions.length, 4)
+})
+
+t.test('ReplicaSet - a failed delete stops being expected', async (t) => {
+  const rs = replicaSet({ name: 'web', replicas: 1, status: { replicas: 2, fullyLabeledReplicas: 2, readyReplicas: 2, availableReplicas: 2, observedGeneration: 1 } })
+  const pods = [mine('a', { created: T0 }), mine('b', { created: T0 + 1000 })]
+  const r = reconcileReplicaSet({ replicaSet: rs, pods }, T0 + 5000)
+  t.same(summary(r.actions), [`delete ${POD_PATH}/b`])
+  t.same(reconcileReplicaSet({ replicaSet: rs, pods, expectations: r.expectations }, T0 + 6000).actions, [], 'still waiting for b')
+  const exp = observeDeletion(r.expectations, 'default/web', 'uid-b')
+  t.same(summary(reconcileReplicaSet({ replicaSet: rs, pods, expectations: exp }, T0 + 6000).actions), [`delete ${POD_PATH}/b`], 'tries again')
 })
