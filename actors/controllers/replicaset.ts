@@ -7,7 +7,7 @@ import type { Pod, ReplicaSet, ReplicaSetStatus } from '../kube/objects.ts'
 import { labelSelectorFromObject } from '../apiserver/meta/label-selector.ts'
 import { type Action, type ApiObject, POD, REPLICA_SET, type TypeMeta, collectionPath, eventAction, pathOf } from './actions.ts'
 import { claim, controllerOf, controllerRef, isDeleting, isPodActive, isPodAvailable, isPodReady, keyOf, restartCount, timeOf } from './_util.ts'
-import { DEFAULT_EXPECTATIONS_TIMEOUT_MS, type Expectations, NO_EXPECTATIONS, expect, pruneDeletions, satisfied } from './expectations.ts'
+import { DEFAULT_EXPECTATIONS_TIMEOUT_MS, type Expectations, NO_EXPECTATIONS, expect, observeCreate, observeDeletion, pruneDeletions, satisfied } from './expectations.ts'
 
 export const REPLICASET_COMPONENT = 'replicaset-controller'
 
@@ -31,6 +31,19 @@ export function ownerKeyOf(pod: Pod): string | undefined {
   const ref = controllerOf(pod.metadata)
   if (ref === undefined || ref.kind !== 'ReplicaSet') return undefined
   return `${pod.metadata.namespace ?? ''}/${ref.name}`
+}
+
+/**
+ * Lowers `key`'s expectations by the pod creates and deletes of a batch that were not carried
+ * out (the one that failed and those after it): they will never show up in the watch.
+ */
+export function abandonActions(exp: Expectations, key: string, notDone: readonly Action[]): Expectations {
+  let out = exp
+  for (const a of notDone) {
+    if (a.type === 'create' && a.object.kind === 'Pod') out = observeCreate(out, key)
+    else if (a.type === 'delete' && a.preconditions?.uid !== undefined && a.path.includes('/pods/')) out = observeDeletion(out, key, a.preconditions.uid)
+  }
+  return out
 }
 
 export interface ReplicaSetResult {

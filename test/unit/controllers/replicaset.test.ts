@@ -1,5 +1,5 @@
 import t from 'tap'
-import { deletionOrder, ownerKeyOf, reconcileReplicaSet } from '../../../actors/controllers/replicaset.ts'
+import { abandonActions, deletionOrder, ownerKeyOf, reconcileReplicaSet } from '../../../actors/controllers/replicaset.ts'
 import { observeCreate, observeDeletion, satisfied } from '../../../actors/controllers/expectations.ts'
 import { fillEvent, type CreateAction, type UpdateStatusAction } from '../../../actors/controllers/actions.ts'
 import type { Pod, ReplicaSet } from '../../../actors/kube/objects.ts'
@@ -153,4 +153,12 @@ t.test('ReplicaSet - a failed delete stops being expected', async (t) => {
   t.same(reconcileReplicaSet({ replicaSet: rs, pods, expectations: r.expectations }, T0 + 6000).actions, [], 'still waiting for b')
   const exp = observeDeletion(r.expectations, 'default/web', 'uid-b')
   t.same(summary(reconcileReplicaSet({ replicaSet: rs, pods, expectations: exp }, T0 + 6000).actions), [`delete ${POD_PATH}/b`], 'tries again')
+})
+
+t.test('ReplicaSet - abandonActions lowers expectations by the creates and deletes that never ran', async (t) => {
+  const up = reconcileReplicaSet({ replicaSet: replicaSet({ name: 'web', replicas: 3 }), pods: [] }, T0)
+  const creates = up.actions.filter((a) => a.type === 'create')
+  t.same(abandonActions(up.expectations, 'default/web', creates.slice(1))['default/web'], { add: 1, deleting: [], timestamp: T0 }, 'the first create ran, two did not')
+  const down = reconcileReplicaSet({ replicaSet: replicaSet({ name: 'web', replicas: 0 }), pods: [mine('a'), mine('b')] }, T0)
+  t.same(abandonActions(down.expectations, 'default/web', down.actions)['default/web']?.deleting, [])
 })
