@@ -41,9 +41,12 @@ async function toSvg(spec: TopLevelSpec): Promise<string> {
   return `${svg}\n`
 }
 
-function subtitle(result: SuiteResult): string {
+function subtitle(result: SuiteResult): string[] {
   const env = result.environment
-  return `node ${env.node} · ${env.cpuModel} × ${env.cores} · ${result.date.slice(0, 10)} · load ${env.loadAverage?.start ?? '?'}${result.quick ? ' · quick run' : ''} · 3 masters (store+apiserver+scheduler), fresh cluster per case`
+  return [
+    `node ${env.node} · ${env.cpuModel} × ${env.cores} · ${result.date.slice(0, 10)} · load ${env.loadAverage?.start ?? '?'} at start${result.quick ? ' · quick run' : ''}`,
+    'actorkube up: 3 masters (store replica + apiserver + scheduler each), a fresh cluster per case',
+  ]
 }
 
 export function throughputSpec(result: SuiteResult): TopLevelSpec {
@@ -52,10 +55,15 @@ export function throughputSpec(result: SuiteResult): TopLevelSpec {
   const values = points.map((p) => ({ scenario: p.scenario, nodes: p.nodes, podsPerSecond: Math.round(p.median), pods: p.pods }))
   const floors = scenarios.flatMap((s) => {
     const floor = points.find((p) => p.scenario === s)?.floor
-    return floor === undefined ? [] : [{ scenario: s, floor, label: `${s} floor ${floor}` }]
+    return floor === undefined ? [] : [{ scenario: s, floor }]
   })
+  // One label per floor value (SchedulingBasic and TopologySpread share 680).
+  const floorLabels = [...new Set(floors.map((f) => f.floor))].map((floor) => ({
+    floor,
+    label: `kube-scheduler floor ${floor}: ${floors.filter((f) => f.floor === floor).map((f) => f.scenario).join(', ')}`,
+  }))
   const goal = (result.parameters as { goal?: { nodes: number; podsPerSecond: number } }).goal
-  const color = { field: 'scenario', type: 'nominal' as const, scale: { domain: scenarios, range: COLORS.slice(0, scenarios.length) }, title: 'scenario' }
+  const color = { field: 'scenario', type: 'nominal' as const, scale: { domain: scenarios, range: COLORS.filter((_, i) => scenarios.includes(SCENARIO_ORDER[i]!)) }, title: 'scenario' }
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: { text: 'Scheduling throughput: pods/s, create -> bound (kube-scheduler CI floors dashed)', subtitle: subtitle(result), anchor: 'start' },
@@ -69,9 +77,9 @@ export function throughputSpec(result: SuiteResult): TopLevelSpec {
         encoding: { y: { field: 'floor', type: 'quantitative' }, color },
       },
       {
-        data: { values: floors },
-        mark: { type: 'text', align: 'left', dx: 4, dy: -6, fontSize: 10 },
-        encoding: { y: { field: 'floor', type: 'quantitative' }, x: { datum: Math.min(...values.map((v) => v.nodes ?? 500), 500) }, text: { field: 'label' }, color },
+        data: { values: floorLabels },
+        mark: { type: 'text', align: 'left', dx: 4, dy: -6, fontSize: 10, color: '#555' },
+        encoding: { y: { field: 'floor', type: 'quantitative' }, x: { datum: 420 }, text: { field: 'label' } },
       },
       ...(goal
         ? [
@@ -121,7 +129,7 @@ export function latencySpec(result: SuiteResult): TopLevelSpec {
     encoding: {
       x: { field: 'latencyMs', type: 'quantitative', scale: { type: 'log' }, title: 'latency (ms, log scale)' },
       y: { field: 'fraction', type: 'quantitative', title: 'fraction of pods bound', axis: { format: '%' } },
-      color: { field: 'scenario', type: 'nominal', scale: { domain: names, range: COLORS.filter((_, i) => scenarios.includes(SCENARIO_ORDER[i]!)) }, title: 'scenario' },
+      color: { field: 'scenario', type: 'nominal', scale: { domain: names, range: COLORS.filter((_, i) => scenarios.includes(SCENARIO_ORDER[i]!)) }, title: 'scenario', legend: { labelLimit: 320 } },
     },
   } as TopLevelSpec
 }

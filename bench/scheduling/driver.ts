@@ -44,7 +44,7 @@ export interface CaseResult {
   /** First create sent -> last create answered. */
   readonly createSeconds: number
   readonly latencyMs: { readonly p50: number; readonly p90: number; readonly p99: number; readonly max: number }
-  /** Pods bound per 1-s bucket from the first create (last, partial bucket left out). */
+  /** Pods bound per 1-s bucket from the first pod bound (last, partial bucket left out). */
   readonly throughput: { readonly p50: number; readonly p99: number; readonly max: number; readonly buckets: readonly number[] }
   /** Latency at percentiles 0, 1, ..., 100 (ms), for CDF charts. */
   readonly latencyCdfMs: readonly number[]
@@ -247,10 +247,14 @@ export async function runCase(cluster: ApiCluster, c: Case, o: DriverOptions): P
     latencies.sort((a, b) => a - b)
     const end = bound > 0 ? lastBoundAt : performance.now()
     const seconds = (end - t0) / 1000
-    const bucketCount = Math.max(1, Math.floor(seconds))
+    // Whole seconds from the first pod bound on (the last, partial second left out unless it is the only one).
+    let firstBoundAt = Infinity
+    for (let i = 0; i < c.pods; i++) if (boundAt[i]! < firstBoundAt) firstBoundAt = boundAt[i]!
+    const span = bound > 0 ? (lastBoundAt - firstBoundAt) / 1000 : 0
+    const bucketCount = Math.max(1, Math.floor(span))
     const buckets = new Array<number>(bucketCount).fill(0)
     for (let i = 0; i < c.pods; i++) {
-      const b = Math.floor((boundAt[i]! - t0) / 1000)
+      const b = Math.floor((boundAt[i]! - firstBoundAt) / 1000)
       if (b >= 0 && b < bucketCount) buckets[b]!++
     }
     const sortedBuckets = [...buckets].sort((a, b) => a - b)

@@ -8,6 +8,7 @@
  * CI floor. One extra SchedulingBasic case at the largest size profiles the scheduler leader's
  * host (V8 CPU profile of the pod phase) into bench/results/scheduling-profile.md.
  */
+import { execFileSync } from 'node:child_process'
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { availableParallelism, loadavg } from 'node:os'
 import { join } from 'node:path'
@@ -21,6 +22,7 @@ import { runCase, type CaseResult, type DriverOptions } from './driver.ts'
 import { caseId, FLOORS, FULL_CASES, GOAL, QUICK_CASES, SCENARIO_DESCRIPTIONS, type Case } from './scenarios.ts'
 
 const RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url))
+const REPO = fileURLToPath(new URL('../../', import.meta.url))
 const PRELOAD = fileURLToPath(new URL('./profile-preload.mjs', import.meta.url))
 
 export interface SchedulingMeasurement extends Measurement {
@@ -31,7 +33,7 @@ export interface SchedulingMeasurement extends Measurement {
   readonly latencyMs: CaseResult['latencyMs']
   readonly latencyCdfMs: readonly number[]
   readonly throughputPerSecond: CaseResult['throughput']
-  readonly details: Omit<CaseResult, 'latencyMs' | 'latencyCdfMs' | 'throughput' | 'case' | 'cpuSeconds'>
+  readonly details: Omit<CaseResult, 'latencyMs' | 'latencyCdfMs' | 'throughput' | 'case' | 'cpuSeconds'> & { readonly schedulerLeadershipLosses: number }
 }
 
 const DRIVER = { nodeConcurrency: 64, podConcurrency: 128, connections: 4 }
@@ -58,12 +60,15 @@ async function runScheduling(ctx: SuiteContext): Promise<SuiteOutput> {
     for (const c of cases) {
       k++
       ctx.progress(`case ${k}/${cases.length}: ${c.scenario}, ${c.nodes} nodes, ${c.pods} pods: starting actorkube up`)
-      const r = await withCluster(join(ctx.workDir, `case-${k}`), ctx, (cluster) => runCase(cluster, c, { ...DRIVER, stallMs, progress: ctx.progress }))
+      const dir = join(ctx.workDir, `case-${k}`)
+      const r = await withCluster(dir, ctx, (cluster) => runCase(cluster, c, { ...DRIVER, stallMs, progress: ctx.progress }))
+      const losses = await leadershipLosses(join(dir, 'state', 'logs'))
+      if (losses > 0) ctx.progress(`  the scheduler lost its leadership ${losses} times during the case (hosts' "lost leadership" log lines for the kube-scheduler Lease)`)
       ctx.progress(
         `case ${k}/${cases.length}: ${c.scenario} ${c.nodes}n/${c.pods}p: ${formatNumber(r.podsPerSecond)} pods/s (${r.bound}/${r.created} bound in ${r.seconds.toFixed(1)} s; ` +
           `latency p50 ${r.latencyMs.p50} ms p99 ${r.latencyMs.p99} ms max ${r.latencyMs.max} ms${r.timedOut ? '; STALLED' : ''}${r.createFailures ? `; ${r.createFailures} creates failed: ${r.createErrors[0]}` : ''})`,
       )
-      measurements.push(toMeasurement(r))
+      measurements.push(toMeasurement(r, losses))
     }
     if (profiling) {
       ctx.progress(`profile: ${caseId(profileCase)} with the scheduler leader's host under the V8 CPU profiler`)
@@ -135,7 +140,12 @@ async function runScheduling(ctx: SuiteContext): Promise<SuiteOutput> {
     'kube-scheduler runs scheduler_perf with an in-process apiserver on a large CI machine and counts pods scheduled per second (the scheduler\'s own metric); here every pod goes through a 3-replica fsync store, an apiserver, NATS and a watch back to the driver, on one machine with the driver on it.',
     `1-minute load average every 15 s during the run: ${loadSamples.join(', ')} (${cores} cores).`,
   )
+  const source = sourceState()
+  if (source && source.uncommittedProductFiles.length > 0) {
+    notes.push(`measured the working tree at ${source.commit.slice(0, 10)} with uncommitted product changes by other work in progress: ${source.uncommittedProductFiles.join(', ')}`)
+  }
   for (const m of measurements) {
+    if (m.details.schedulerLeadershipLosses > 0) notes.push(`${m.label}: the scheduler lost its leadership ${m.details.schedulerLeadershipLosses} times during the case (every loss stops the engine; the next leader relists nodes and pods)`)
     if (m.details.unbound > 0) notes.push(`${m.label}: ${m.details.unbound} of ${m.details.created} pods never seen bound${m.details.timedOut ? ` (gave up after ${stallMs / 1000} s without progress)` : ''}`)
     if (m.details.createFailures > 0) notes.push(`${m.label}: ${m.details.createFailures} pod creates failed: ${m.details.createErrors.join('; ')}`)
   }
@@ -144,7 +154,8 @@ async function runScheduling(ctx: SuiteContext): Promise<SuiteOutput> {
     parameters: {
       system: 'actorkube up --masters 3 --workers 0 --api-port 0 --status-interval 0: nats-server + 3 master hosts, each a store replica (fsync on), an apiserver and a leader-elected scheduler; a fresh cluster per case',
       driver: `ApiClient over NATS from the bench process: ${DRIVER.connections} connections round robin; nodes created ${DRIVER.nodeConcurrency} in flight, then (after the scheduler Lease has a holder and 2 s for its node watch) pods ${DRIVER.podConcurrency} in flight; one pod watch on the namespace`,
-      timing: 'per pod: the create call is sent -> the watch event showing spec.nodeName arrives. pods/s: bound pods / (first create sent -> last pod seen bound). throughput p50/p99: pods bound in each whole second from the first create.',
+      timing: 'per pod: the create call is sent -> the watch event showing spec.nodeName arrives. pods/s: bound pods / (first create sent -> last pod seen bound). throughput p50/p99: pods bound in each whole second from the first pod bound (the last, partial second left out).',
+      source,
       node: 'allocatable cpu 4, memory 32Gi, pods 110; labels kubernetes.io/hostname, topology.kubernetes.io/zone (10 zones, round robin), Ready=True',
       pod: 'one container requesting 100m CPU, 500Mi memory',
       scenarios: SCENARIO_DESCRIPTIONS,
@@ -172,6 +183,20 @@ async function withCluster<T>(dir: string, ctx: SuiteContext, body: (cluster: Ap
   }
 }
 
+/** The commit measured and the product files that differed from it (the tree is shared with other work). */
+function sourceState(): { commit: string; uncommittedProductFiles: string[] } | undefined {
+  try {
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: REPO, encoding: 'utf8' })
+    const dirty = git('status', '--porcelain', '--', 'actors', 'runtime', 'bin')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.slice(3))
+    return { commit: git('rev-parse', 'HEAD').trim(), uncommittedProductFiles: dirty }
+  } catch {
+    return undefined
+  }
+}
+
 function restoreEnv(saved: Record<string, string | undefined>): void {
   for (const [k, v] of Object.entries(saved)) {
     if (v === undefined) delete process.env[k]
@@ -179,12 +204,24 @@ function restoreEnv(saved: Record<string, string | undefined>): void {
   }
 }
 
-function toMeasurement(r: CaseResult): SchedulingMeasurement {
+/** "lost leadership" log lines for the kube-scheduler Lease in every host's log. */
+async function leadershipLosses(logsDir: string): Promise<number> {
+  let n = 0
+  const files = await readdir(logsDir).catch(() => [] as string[])
+  for (const f of files.filter((f) => f.startsWith('master-'))) {
+    const text = await readFile(join(logsDir, f), 'utf8').catch(() => '')
+    for (const line of text.split('\n')) if (line.includes('"lease":"kube-scheduler"') && line.includes('lost leadership')) n++
+  }
+  return n
+}
+
+function toMeasurement(r: CaseResult, schedulerLeadershipLosses: number): SchedulingMeasurement {
   const c = r.case
   const base = summarize(
     { id: caseId(c), label: `${c.scenario} ${c.nodes} nodes / ${c.pods} pods`, group: c.scenario, series: `${c.nodes} nodes`, unit: 'pods/s' },
     [],
-    [repetition(Math.max(r.bound, 1), r.seconds > 0 ? r.seconds : 0.001, r.cpuSeconds)],
+    // No pod bound: rate 0 and no CPU per pod (it would divide by zero).
+    [repetition(r.bound, r.seconds > 0 ? r.seconds : 0.001, r.bound > 0 ? r.cpuSeconds : undefined)],
   )
   const { latencyMs, latencyCdfMs, throughput, case: _c, cpuSeconds: _cpu, ...details } = r
   const floor = FLOORS[c.scenario]
@@ -197,7 +234,7 @@ function toMeasurement(r: CaseResult): SchedulingMeasurement {
     latencyMs,
     latencyCdfMs,
     throughputPerSecond: throughput,
-    details,
+    details: { ...details, schedulerLeadershipLosses },
   }
 }
 
