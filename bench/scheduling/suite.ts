@@ -9,7 +9,7 @@
  * host (V8 CPU profile of the pod phase) into bench/results/scheduling-profile.md.
  */
 import { execFileSync } from 'node:child_process'
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
+import { appendFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { availableParallelism, loadavg } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -69,6 +69,8 @@ async function runScheduling(ctx: SuiteContext): Promise<SuiteOutput> {
           `latency p50 ${r.latencyMs.p50} ms p99 ${r.latencyMs.p99} ms max ${r.latencyMs.max} ms${r.timedOut ? '; STALLED' : ''}${r.createFailures ? `; ${r.createFailures} creates failed: ${r.createErrors[0]}` : ''})`,
       )
       measurements.push(toMeasurement(r, losses))
+      // Each case as it completes, for a run that does not get to the end (kept with --keep).
+      await appendFile(join(ctx.workDir, 'cases.jsonl'), `${JSON.stringify(measurements.at(-1))}\n`)
     }
     if (profiling) {
       ctx.progress(`profile: ${caseId(profileCase)} with the scheduler leader's host under the V8 CPU profiler`)
