@@ -124,8 +124,7 @@ export class NodeCache {
 
   /** Puts the pod on the node before its binding lands, so the next cycle counts it. False if the cache already has the pod. */
   assumePod(pod: Pod | PodInfo, nodeName: string): boolean {
-    const raw = pod instanceof PodInfo ? pod.pod : pod
-    const info = new PodInfo(withNodeName(raw, nodeName))
+    const info = pod instanceof PodInfo ? pod.withNodeName(nodeName) : new PodInfo(withNodeName(pod, nodeName))
     if (this.pods.has(info.uid)) return false
     this.addToNode(info, nodeName, true)
     this.assumed.add(info.uid)
@@ -201,28 +200,28 @@ export class NodeCache {
 
   /**
    * Brings the snapshot up to date: copies the NodeInfos changed since its generation, rebuilds
-   * its list only when nodes came or went, and its affinity lists only when a changed node had or
-   * has pods with affinity.
+   * its list (and indexes) only when nodes came or went, otherwise swaps the copies in one by one
+   * (Snapshot.replaceNodeInfos, which keeps its indexes up to date).
    */
   updateSnapshot(snapshot: Snapshot): void {
     const since = snapshot.generation
     let rebuild = this.membershipGeneration > since
-    let affinityDirty = false
+    /** old, new, old, new, ... */
+    const replaced: NodeInfo[] = []
     for (let item = this.head; item !== undefined && item.info.generation > since; item = item.next) {
       const ni = item.info
       if (ni.node === undefined) continue
       const old = snapshot.nodeInfoMap.get(ni.name)
       const copy = ni.clone()
-      snapshot.nodeInfoMap.set(ni.name, copy)
-      if (old === undefined) {
+      if (old === undefined || rebuild) {
+        snapshot.nodeInfoMap.set(ni.name, copy)
         rebuild = true
         continue
       }
-      if (old.podsWithAffinity.length > 0 || copy.podsWithAffinity.length > 0) affinityDirty = true
-      const at = snapshot.positions.get(ni.name)
-      if (at !== undefined) snapshot.nodeInfoList[at] = copy
+      replaced.push(old, copy)
     }
     if (rebuild) {
+      for (let i = 1; i < replaced.length; i += 2) snapshot.nodeInfoMap.set(replaced[i]!.name, replaced[i]!)
       const list: NodeInfo[] = []
       for (const [name, item] of this.items) {
         if (item.info.node === undefined) continue
@@ -230,8 +229,8 @@ export class NodeCache {
       }
       for (const name of snapshot.nodeInfoMap.keys()) if (this.items.get(name)?.info.node === undefined) snapshot.nodeInfoMap.delete(name)
       snapshot.rebuildList(list)
-    } else if (affinityDirty) {
-      snapshot.rebuildAffinityLists()
+    } else if (replaced.length > 0) {
+      snapshot.replaceNodeInfos(replaced)
     }
     snapshot.generation = this.generation
   }

@@ -144,23 +144,31 @@ export class SchedulingAlgorithm {
     const numToFind = numFeasibleNodesToFind(fwk.percentageOfNodesToScore, numAll)
     const filters = fwk.activeFilterPlugins(state)
     const feasible: NodeInfo[] = []
+    // Rejections are kept as they come (node, status, node, status, ...) and make the diagnosis only if no node fits.
+    const rejected: (NodeInfo | Status)[] = []
     let processed = 0
     const start = this.nextStartNodeIndex % numAll
-    for (let i = 0; i < numAll && feasible.length < numToFind; i++) {
-      const node = all[(start + i) % numAll]!
+    for (let i = 0, at = start; i < numAll && feasible.length < numToFind; i++, at = at + 1 === numAll ? 0 : at + 1) {
+      const node = all[at]!
       processed++
       const s = filters.length === 0 ? undefined : fwk.runFilterPlugins(state, pod, node, filters)
       if (s === undefined) {
         feasible.push(node)
         continue
       }
-      if (!s.isRejected()) return { kind: 'error', status: s, message: `running Filter plugin "${s.plugin}": ${s.message()}`, state }
-      diagnosis.nodeToStatus.set(node.name, s)
-      diagnosis.unschedulablePlugins.add(s.plugin)
+      if (s.code !== 'Unschedulable' && s.code !== 'UnschedulableAndUnresolvable') return { kind: 'error', status: s, message: `running Filter plugin "${s.plugin}": ${s.message()}`, state }
+      rejected.push(node, s)
     }
     this.nextStartNodeIndex = (start + processed) % numAll
 
-    if (feasible.length === 0) return this.unschedulable(pod, numAll, diagnosis, state)
+    if (feasible.length === 0) {
+      for (let i = 0; i < rejected.length; i += 2) {
+        const s = rejected[i + 1] as Status
+        diagnosis.nodeToStatus.set((rejected[i] as NodeInfo).name, s)
+        diagnosis.unschedulablePlugins.add(s.plugin)
+      }
+      return this.unschedulable(pod, numAll, diagnosis, state)
+    }
     if (feasible.length === 1) return { kind: 'scheduled', nodeName: feasible[0]!.name, evaluatedNodes: processed, feasibleNodes: 1, state }
 
     const preScore = fwk.runPreScorePlugins(state, pod, feasible, snapshot)

@@ -3,7 +3,9 @@
  * made into a PodInfo, the snapshot updated from the node cache, one schedulePod, and the pod
  * assumed on the chosen node (what the runtime does per pod, minus NATS and the bind).
  *
- *   node --import tsx bench/scheduling/cycle-micro.ts [--nodes=5000] [--pods=10000]
+ *   node --import tsx bench/scheduling/cycle-micro.ts [--nodes=5000] [--pods=10000] [--only=<scenario substring>]
+ *
+ * `placements` hashes every pod's chosen node: an optimization must leave it unchanged.
  */
 import type { Node, Pod } from '../../actors/kube/objects.ts'
 import { PodInfo } from '../../actors/scheduler/framework/pod-info.ts'
@@ -74,7 +76,13 @@ const scenarios: Scenario[] = [
   },
 ]
 
-function run(s: Scenario): { podsPerSecond: number; usPerPod: number; unscheduled: number } {
+/** FNV-1a over the chosen node names: the same placements give the same hash (results must not change with speed-ups). */
+function fnv(h: number, s: string): number {
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619)
+  return h >>> 0
+}
+
+function run(s: Scenario): { podsPerSecond: number; usPerPod: number; unscheduled: number; placements: string } {
   const cache = new NodeCache()
   for (let i = 0; i < NODES; i++) cache.addNode(node(i))
   const snapshot = new Snapshot()
@@ -83,6 +91,7 @@ function run(s: Scenario): { podsPerSecond: number; usPerPod: number; unschedule
   const pods = Array.from({ length: PODS }, (_, i) => s.pod(i))
   cache.updateSnapshot(snapshot)
   let unscheduled = 0
+  let hash = 2166136261
   const t0 = performance.now()
   for (const pod of pods) {
     const info = new PodInfo(pod)
@@ -90,13 +99,16 @@ function run(s: Scenario): { podsPerSecond: number; usPerPod: number; unschedule
     const r = algorithm.schedulePod(info, snapshot, random)
     if (r.kind === 'scheduled') cache.assumePod(info, r.nodeName)
     else unscheduled++
+    hash = fnv(hash, r.kind === 'scheduled' ? r.nodeName : '-')
   }
   const ms = performance.now() - t0
-  return { podsPerSecond: Math.round((PODS / ms) * 1000), usPerPod: Math.round((ms * 1000) / PODS), unscheduled }
+  return { podsPerSecond: Math.round((PODS / ms) * 1000), usPerPod: Math.round((ms * 1000) / PODS), unscheduled, placements: hash.toString(16).padStart(8, '0') }
 }
 
+const only = process.argv.find((x) => x.startsWith('--only='))?.slice(7)
 console.log(`scheduler pure cycle: ${NODES} nodes x ${PODS} pods (node ${process.version})`)
 for (const s of scenarios) {
+  if (only !== undefined && !s.name.includes(only)) continue
   const r = run(s)
-  console.log(`${s.name.padEnd(20)} ${String(r.podsPerSecond).padStart(8)} pods/s  ${String(r.usPerPod).padStart(6)} us/pod${r.unscheduled > 0 ? `  (${r.unscheduled} unschedulable)` : ''}`)
+  console.log(`${s.name.padEnd(20)} ${String(r.podsPerSecond).padStart(8)} pods/s  ${String(r.usPerPod).padStart(6)} us/pod  placements ${r.placements}${r.unscheduled > 0 ? `  (${r.unscheduled} unschedulable)` : ''}`)
 }

@@ -49,5 +49,11 @@ export const unresolvable = (...reasons: string[]): Status => new Status('Unsche
 export const errorStatus = (...reasons: string[]): Status => new Status('Error', reasons)
 export const skip = (): Status => new Status('Skip')
 
+/**
+ * A rejection a filter returns for every node it rejects for a fixed reason: one Status for all of
+ * them instead of one per node (the framework only ever sets its plugin, always to the same name).
+ */
+export const sharedRejection = (code: 'Unschedulable' | 'UnschedulableAndUnresolvable', reason: string): Status => new Status(code, Object.freeze([reason]))
+
 /** framework.MaxNodeScore: every Score plugin's normalized scores lie in [0, 100]. */
 export const MAX_NODE_SCORE = 100

@@ -3,156 +3,150 @@
  * topology domain (the nodes sharing a value of topologyKey), including the anti-affinity of pods
  * already running against the incoming pod; preferred terms (the pod's and the existing pods')
  * score domains up or down by their weights.
+ *
+ * The counting Kubernetes does over every pod each cycle comes from the snapshot's indexes
+ * (framework/pod-index.ts): existing pods' terms grouped by identical term, and per-term counts of
+ * matching pods per topology value, both kept up to date as nodes change.
  */
 import type { FilterPlugin, PreFilterPlugin, PreScorePlugin, ScorePlugin } from '../../framework/interfaces.ts'
 import type { NodeInfo } from '../../framework/node-info.ts'
-import { labelValue, termMatches, type AffinityTerm, type PodInfo } from '../../framework/pod-info.ts'
+import { labelValue, needsNamespaceLabels, termMatches, type AffinityTerm, type PodInfo, type WeightedAffinityTerm } from '../../framework/pod-info.ts'
+import type { TermGroup, TopologyCounts } from '../../framework/pod-index.ts'
 import type { Snapshot } from '../../framework/snapshot.ts'
-import { MAX_NODE_SCORE, errorStatus, skip, unresolvable, unschedulable, type Result } from '../../framework/status.ts'
+import { MAX_NODE_SCORE, errorStatus, sharedRejection, skip, type Result } from '../../framework/status.ts'
 
 export const NAME = 'InterPodAffinity'
 export const ERR_REASON_EXISTING_ANTI_AFFINITY = "node(s) didn't satisfy existing pods anti-affinity rules"
 export const ERR_REASON_AFFINITY = "node(s) didn't match pod affinity rules"
 export const ERR_REASON_ANTI_AFFINITY = "node(s) didn't match pod anti-affinity rules"
 
+const EXISTING_ANTI_AFFINITY = sharedRejection('Unschedulable', ERR_REASON_EXISTING_ANTI_AFFINITY)
+const AFFINITY = sharedRejection('UnschedulableAndUnresolvable', ERR_REASON_AFFINITY)
+const ANTI_AFFINITY = sharedRejection('Unschedulable', ERR_REASON_ANTI_AFFINITY)
+
 export interface InterPodAffinityArgs {
   /** Weight of an existing pod's required affinity term matching the incoming pod, in scoring (default 1). */
   readonly hardPodAffinityWeight?: number
 }
 
-/** Counts per topology pair; the key is `topologyKey \0 value`. */
-export type TopologyCounts = Map<string, number>
-
-const pairKey = (key: string, value: string): string => `${key}\u0000${value}`
-
-function add(counts: TopologyCounts, key: string, value: string, n: number): void {
-  const k = pairKey(key, value)
-  counts.set(k, (counts.get(k) ?? 0) + n)
-}
+/** Matching pods per value of one term's topology key (TopologyCounts.counts). */
+type Counts = ReadonlyMap<string, number>
 
 export interface PreFilterState {
   readonly pod: PodInfo
-  /** Pairs where an existing pod's required anti-affinity term matches the incoming pod. */
-  readonly existingAntiAffinityCounts: TopologyCounts
-  /** Pairs with existing pods matching the incoming pod's required affinity terms (a pod counts once per matching term set). */
-  readonly affinityCounts: TopologyCounts
-  /** Pairs with existing pods matching any of the incoming pod's required anti-affinity terms. */
-  readonly antiAffinityCounts: TopologyCounts
-  /** Namespace labels for terms with a namespaceSelector (Snapshot.namespaceLabels). */
-  readonly namespaceLabels?: (ns: string) => Readonly<Record<string, string>> | undefined
+  /** Existing pods' required anti-affinity terms that match the incoming pod (getExistingAntiAffinityCounts, by term). */
+  readonly existingAntiAffinity: readonly TermGroup[]
+  /** Per required affinity term: existing pods matching all of them, per value of the term's key. */
+  readonly affinityCounts: readonly Counts[]
+  /** No existing pod matches all affinity terms on a node with one of their keys (Kubernetes: affinityCounts is empty). */
+  readonly noAffinityMatch: boolean
+  /** The pod matches all its own affinity terms. */
+  readonly selfAffinity: boolean
+  /** Per required anti-affinity term: existing pods it matches, per value of its key. */
+  readonly antiAffinityCounts: readonly Counts[]
 }
 
-/** Existing pods' required anti-affinity against the incoming pod (getExistingAntiAffinityCounts). */
-export function existingAntiAffinityCounts(pod: PodInfo, nodes: readonly NodeInfo[], snapshot: Snapshot): TopologyCounts {
-  const counts: TopologyCounts = new Map()
-  for (const node of nodes) {
-    for (const existing of node.podsWithRequiredAntiAffinity) {
-      for (const term of existing.requiredAntiAffinityTerms) {
-        const value = labelValue(node.labels, term.topologyKey)
-        if (value !== undefined && termMatches(term, pod, snapshot.namespaceLabels)) add(counts, term.topologyKey, value, 1)
-      }
-    }
-  }
-  return counts
+const allMatch = (terms: readonly AffinityTerm[], pod: PodInfo, ns: Snapshot['namespaceLabels']): boolean => {
+  for (let i = 0; i < terms.length; i++) if (!termMatches(terms[i]!, pod, ns)) return false
+  return true
 }
 
-const allMatch = (terms: readonly AffinityTerm[], pod: PodInfo, snapshot: Snapshot): boolean => terms.every((t) => termMatches(t, pod, snapshot.namespaceLabels))
+/** The existing pods' required anti-affinity terms that select `pod` (the terms Kubernetes' getExistingAntiAffinityCounts counts). */
+export function existingAntiAffinity(pod: PodInfo, snapshot: Snapshot): TermGroup[] {
+  const out: TermGroup[] = []
+  for (const g of snapshot.requiredAntiAffinityTerms.groups.values()) if (termMatches(g.term, pod, snapshot.namespaceLabels)) out.push(g)
+  return out
+}
 
-/** The incoming pod's required terms against the existing pods (getIncomingAffinityAntiAffinityCounts). */
-export function incomingAffinityCounts(pod: PodInfo, nodes: readonly NodeInfo[], snapshot: Snapshot): { affinity: TopologyCounts; antiAffinity: TopologyCounts } {
-  const affinity: TopologyCounts = new Map()
-  const antiAffinity: TopologyCounts = new Map()
+/**
+ * The incoming pod's required terms against the existing pods (getIncomingAffinityAntiAffinityCounts),
+ * per term. Affinity: a pod counts only if it matches every affinity term.
+ */
+export function incomingAffinityCounts(pod: PodInfo, snapshot: Snapshot): { affinity: TopologyCounts[]; antiAffinity: TopologyCounts[] } {
+  const ns = snapshot.namespaceLabels
   const affTerms = pod.requiredAffinityTerms
-  const antiTerms = pod.requiredAntiAffinityTerms
-  if (affTerms.length === 0 && antiTerms.length === 0) return { affinity, antiAffinity }
-  for (const node of nodes) {
-    for (const existing of node.pods) {
-      // An existing pod counts towards affinity only if it matches every affinity term.
-      if (affTerms.length > 0 && allMatch(affTerms, existing, snapshot)) {
-        for (const term of affTerms) {
-          const value = labelValue(node.labels, term.topologyKey)
-          if (value !== undefined) add(affinity, term.topologyKey, value, 1)
-        }
-      }
-      for (const term of antiTerms) {
-        if (!termMatches(term, existing, snapshot.namespaceLabels)) continue
-        const value = labelValue(node.labels, term.topologyKey)
-        if (value !== undefined) add(antiAffinity, term.topologyKey, value, 1)
-      }
-    }
+  let affinity: TopologyCounts[] = []
+  if (affTerms.length > 0) {
+    const keep = !affTerms.some(needsNamespaceLabels)
+    const all = affTerms.map((t) => t.matchKey).join('\u0001')
+    const podMatches = (p: PodInfo): boolean => allMatch(affTerms, p, ns)
+    affinity = affTerms.map((t) => snapshot.topologyCounts({ key: `ipa-all\u0000${t.topologyKey}\u0000${all}`, topologyKey: t.topologyKey, podMatches }, keep))
   }
+  const antiAffinity = pod.requiredAntiAffinityTerms.map((t) =>
+    snapshot.topologyCounts({ key: `ipa\u0000${t.topologyKey}\u0000${t.matchKey}`, topologyKey: t.topologyKey, podMatches: (p) => termMatches(t, p, ns) }, !needsNamespaceLabels(t)),
+  )
   return { affinity, antiAffinity }
 }
+
+const positive = (counts: Counts, value: string): boolean => (counts.get(value) ?? 0) > 0
 
 /** satisfyPodAffinity: every affinity term's domain on this node holds a matching pod, or no pod anywhere matches and the pod matches its own terms. */
 function satisfyPodAffinity(s: PreFilterState, node: NodeInfo): boolean {
   let podsExist = true
-  for (const term of s.pod.requiredAffinityTerms) {
-    const value = labelValue(node.labels, term.topologyKey)
+  const terms = s.pod.requiredAffinityTerms
+  for (let i = 0; i < terms.length; i++) {
+    const value = labelValue(node.labels, terms[i]!.topologyKey)
     if (value === undefined) return false
-    if ((s.affinityCounts.get(pairKey(term.topologyKey, value)) ?? 0) <= 0) podsExist = false
+    if (!positive(s.affinityCounts[i]!, value)) podsExist = false
   }
   if (podsExist) return true
   // The first pod of a group with affinity to itself may go anywhere that has the topology.
-  return s.affinityCounts.size === 0 && s.pod.requiredAffinityTerms.every((t) => termMatches(t, s.pod, s.namespaceLabels))
+  return s.noAffinityMatch && s.selfAffinity
 }
 
 function satisfyPodAntiAffinity(s: PreFilterState, node: NodeInfo): boolean {
-  if (s.antiAffinityCounts.size === 0) return true
-  for (const term of s.pod.requiredAntiAffinityTerms) {
-    const value = labelValue(node.labels, term.topologyKey)
-    if (value !== undefined && (s.antiAffinityCounts.get(pairKey(term.topologyKey, value)) ?? 0) > 0) return false
+  const terms = s.pod.requiredAntiAffinityTerms
+  for (let i = 0; i < terms.length; i++) {
+    const value = labelValue(node.labels, terms[i]!.topologyKey)
+    if (value !== undefined && positive(s.antiAffinityCounts[i]!, value)) return false
   }
   return true
 }
 
 function satisfyExistingPodsAntiAffinity(s: PreFilterState, node: NodeInfo): boolean {
-  if (s.existingAntiAffinityCounts.size === 0) return true
-  for (const key in node.labels) {
-    if ((s.existingAntiAffinityCounts.get(pairKey(key, node.labels[key]!)) ?? 0) > 0) return false
+  const groups = s.existingAntiAffinity
+  for (let i = 0; i < groups.length; i++) {
+    const value = labelValue(node.labels, groups[i]!.term.topologyKey)
+    if (value !== undefined && positive(groups[i]!.counts, value)) return false
   }
   return true
 }
 
 /** The filter's verdict for one node given the PreFilter state. */
 export function filterNode(s: PreFilterState, node: NodeInfo): Result {
-  if (!satisfyPodAffinity(s, node)) return unresolvable(ERR_REASON_AFFINITY)
-  if (!satisfyPodAntiAffinity(s, node)) return unschedulable(ERR_REASON_ANTI_AFFINITY)
-  if (!satisfyExistingPodsAntiAffinity(s, node)) return unschedulable(ERR_REASON_EXISTING_ANTI_AFFINITY)
+  if (!satisfyPodAffinity(s, node)) return AFFINITY
+  if (!satisfyPodAntiAffinity(s, node)) return ANTI_AFFINITY
+  if (!satisfyExistingPodsAntiAffinity(s, node)) return EXISTING_ANTI_AFFINITY
   return undefined
 }
 
-/** Scores per topologyKey, then per value (scoreMap). */
-type ScoreMap = Map<string, Map<string, number>>
-
-function addScore(map: ScoreMap, key: string, value: string, weight: number): void {
-  let byValue = map.get(key)
-  if (byValue === undefined) map.set(key, (byValue = new Map()))
-  byValue.set(value, (byValue.get(value) ?? 0) + weight)
+/** One term's part of a node's score: weight times the pods it counts in the node's domain of topologyKey. */
+interface ScoreTerm {
+  readonly topologyKey: string
+  readonly counts: Counts
+  readonly weight: number
 }
 
-/** preScore's topology scores: the incoming pod's preferred terms against existing pods, and existing pods' terms against it. */
-export function topologyScores(pod: PodInfo, snapshot: Snapshot, hardPodAffinityWeight: number): ScoreMap {
-  const scores: ScoreMap = new Map()
+/**
+ * preScore's topology scores as weighted counts: the incoming pod's preferred terms against the
+ * existing pods, and the existing pods' terms (required affinity at hardPodAffinityWeight,
+ * preferred affinity and anti-affinity) against the incoming pod. Only terms that count a pod somewhere.
+ */
+export function scoreTerms(pod: PodInfo, snapshot: Snapshot, hardPodAffinityWeight: number): ScoreTerm[] {
+  const out: ScoreTerm[] = []
   const ns = snapshot.namespaceLabels
-  const hasPreferred = pod.preferredAffinityTerms.length > 0 || pod.preferredAntiAffinityTerms.length > 0
-  const nodes = hasPreferred ? snapshot.nodeInfoList : snapshot.havePodsWithAffinityList
-  for (const node of nodes) {
-    const existingPods = hasPreferred ? node.pods : node.podsWithAffinity
-    for (const existing of existingPods) {
-      const score = (term: AffinityTerm, weight: number, candidate: PodInfo): void => {
-        if (!termMatches(term, candidate, ns)) return
-        const value = labelValue(node.labels, term.topologyKey)
-        if (value !== undefined) addScore(scores, term.topologyKey, value, weight)
-      }
-      for (const t of pod.preferredAffinityTerms) score(t, t.weight, existing)
-      for (const t of pod.preferredAntiAffinityTerms) score(t, -t.weight, existing)
-      if (hardPodAffinityWeight > 0) for (const t of existing.requiredAffinityTerms) score(t, hardPodAffinityWeight, pod)
-      for (const t of existing.preferredAffinityTerms) score(t, t.weight, pod)
-      for (const t of existing.preferredAntiAffinityTerms) score(t, -t.weight, pod)
-    }
+  const incoming = (t: WeightedAffinityTerm, weight: number): void => {
+    const c = snapshot.topologyCounts({ key: `ipa\u0000${t.topologyKey}\u0000${t.matchKey}`, topologyKey: t.topologyKey, podMatches: (p) => termMatches(t, p, ns) }, !needsNamespaceLabels(t))
+    if (c.total > 0) out.push({ topologyKey: t.topologyKey, counts: c.counts, weight })
   }
-  return scores
+  for (const t of pod.preferredAffinityTerms) incoming(t, t.weight)
+  for (const t of pod.preferredAntiAffinityTerms) incoming(t, -t.weight)
+  for (const g of snapshot.scoringTerms.groups.values()) {
+    const weight = g.required ? hardPodAffinityWeight : g.weight
+    if (weight === 0 || !termMatches(g.term, pod, ns)) continue
+    out.push({ topologyKey: g.term.topologyKey, counts: g.counts, weight })
+  }
+  return out
 }
 
 export function newInterPodAffinity(args: InterPodAffinityArgs = {}): PreFilterPlugin & FilterPlugin & PreScorePlugin & ScorePlugin {
@@ -163,10 +157,17 @@ export function newInterPodAffinity(args: InterPodAffinityArgs = {}): PreFilterP
     name: NAME,
     preFilter(state, pod, snapshot): Result {
       if (pod.parseErrors.length > 0) return errorStatus(...pod.parseErrors)
-      const existing = existingAntiAffinityCounts(pod, snapshot.havePodsWithRequiredAntiAffinityList, snapshot)
-      if (existing.size === 0 && pod.requiredAffinityTerms.length === 0 && pod.requiredAntiAffinityTerms.length === 0) return skip()
-      const { affinity, antiAffinity } = incomingAffinityCounts(pod, snapshot.nodeInfoList, snapshot)
-      const s: PreFilterState = { pod, existingAntiAffinityCounts: existing, affinityCounts: affinity, antiAffinityCounts: antiAffinity, namespaceLabels: snapshot.namespaceLabels }
+      const existing = existingAntiAffinity(pod, snapshot)
+      if (existing.length === 0 && pod.requiredAffinityTerms.length === 0 && pod.requiredAntiAffinityTerms.length === 0) return skip()
+      const { affinity, antiAffinity } = incomingAffinityCounts(pod, snapshot)
+      const s: PreFilterState = {
+        pod,
+        existingAntiAffinity: existing,
+        affinityCounts: affinity.map((c) => c.counts),
+        noAffinityMatch: affinity.every((c) => c.total === 0),
+        selfAffinity: allMatch(pod.requiredAffinityTerms, pod, snapshot.namespaceLabels),
+        antiAffinityCounts: antiAffinity.map((c) => c.counts),
+      }
       state.write(NAME, s)
       return undefined
     },
@@ -175,18 +176,19 @@ export function newInterPodAffinity(args: InterPodAffinityArgs = {}): PreFilterP
       return s === undefined ? undefined : filterNode(s, node)
     },
     preScore(state, pod, _nodes, snapshot): Result {
-      const scores = topologyScores(pod, snapshot, hardPodAffinityWeight)
-      if (scores.size === 0) return skip()
-      state.write(scoreKey, scores)
+      const terms = scoreTerms(pod, snapshot, hardPodAffinityWeight)
+      if (terms.length === 0) return skip()
+      state.write(scoreKey, terms)
       return undefined
     },
     score(state, _pod, node): number {
-      const scores = state.read<ScoreMap>(scoreKey)
-      if (scores === undefined) return 0
+      const terms = state.read<ScoreTerm[]>(scoreKey)
+      if (terms === undefined) return 0
       let total = 0
-      for (const [key, byValue] of scores) {
-        const value = labelValue(node.labels, key)
-        if (value !== undefined) total += byValue.get(value) ?? 0
+      for (let i = 0; i < terms.length; i++) {
+        const t = terms[i]!
+        const value = labelValue(node.labels, t.topologyKey)
+        if (value !== undefined) total += t.weight * (t.counts.get(value) ?? 0)
       }
       return total
     },

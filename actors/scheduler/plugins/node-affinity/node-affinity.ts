@@ -7,11 +7,12 @@ import { matchesRequirement, newRequirement, type Operator, type Requirement } f
 import type { FilterPlugin, PreFilterPlugin, PreScorePlugin, ScorePlugin } from '../../framework/interfaces.ts'
 import type { NodeInfo } from '../../framework/node-info.ts'
 import { labelValue, type PodInfo } from '../../framework/pod-info.ts'
-import { skip, unresolvable, type Result } from '../../framework/status.ts'
+import { sharedRejection, skip, type Result } from '../../framework/status.ts'
 import { defaultNormalizeScore } from '../../framework/normalize.ts'
 
 export const NAME = 'NodeAffinity'
 export const ERR_REASON_POD = "node(s) didn't match Pod's node affinity/selector"
+const REJECTED = sharedRejection('UnschedulableAndUnresolvable', ERR_REASON_POD)
 
 type Labels = Readonly<Record<string, string>>
 
@@ -80,11 +81,19 @@ export function nodeSelectorTermMatches(term: NodeSelectorTerm, labels: Labels, 
 export class RequiredNodeAffinity {
   private readonly selector: readonly [string, string][]
   private readonly terms: readonly ParsedTerm[] | undefined
+  private readonly spec: Pod['spec']
+  private keyText: string | undefined
 
   constructor(pod: Pod) {
+    this.spec = pod.spec
     this.selector = Object.entries(pod.spec.nodeSelector ?? {})
     const required = pod.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution
     this.terms = required === undefined ? undefined : required.nodeSelectorTerms.map(parseTerm)
+  }
+
+  /** Equal for two pods' RequiredNodeAffinity only if they match the same nodes (the spec's nodeSelector and required terms as JSON). */
+  get key(): string {
+    return (this.keyText ??= JSON.stringify([this.spec.nodeSelector ?? null, this.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? null]))
   }
 
   /** Whether there is anything to check. */
@@ -144,7 +153,7 @@ export function newNodeAffinity(): PreFilterPlugin & FilterPlugin & PreScorePlug
     },
     filter(state, pod, node): Result {
       const required = state.read<RequiredNodeAffinity>(NAME) ?? requiredNodeAffinity(pod)
-      return required.match(node) ? undefined : unresolvable(ERR_REASON_POD)
+      return required.match(node) ? undefined : REJECTED
     },
     preScore(state, pod): Result {
       const preferred = new PreferredSchedulingTerms(pod.pod)

@@ -7,7 +7,7 @@
 import type { FilterPlugin, ScorePlugin } from '../../framework/interfaces.ts'
 import type { NodeInfo } from '../../framework/node-info.ts'
 import type { PodInfo } from '../../framework/pod-info.ts'
-import { MAX_NODE_SCORE, unschedulable, type Result } from '../../framework/status.ts'
+import { MAX_NODE_SCORE, Status, type Result } from '../../framework/status.ts'
 
 export const NAME = 'NodeResourcesFit'
 
@@ -31,8 +31,23 @@ export function insufficientResources(pod: PodInfo, node: NodeInfo): string[] {
   return reasons
 }
 
-/** Whether the pod fits on the node by resources. */
-export const fits = (pod: PodInfo, node: NodeInfo): boolean => insufficientResources(pod, node).length === 0
+/** Whether the pod fits on the node by resources (insufficientResources is empty), without allocating. */
+export function fits(pod: PodInfo, node: NodeInfo): boolean {
+  if (node.pods.length + 1 > node.allocatable.pods) return false
+  const req = pod.requests
+  if (req.milliCpu > 0 && req.milliCpu > node.allocatable.milliCpu - node.requested.milliCpu) return false
+  return !(req.memory > 0 && req.memory > node.allocatable.memory - node.requested.memory)
+}
+
+/** One Status per combination of reasons, shared by every node rejected for it. */
+const rejections = new Map<string, Status>()
+
+function rejection(reasons: string[]): Status {
+  const key = reasons.join('\u0000')
+  let s = rejections.get(key)
+  if (s === undefined) rejections.set(key, (s = new Status('Unschedulable', Object.freeze(reasons))))
+  return s
+}
 
 /** leastRequestedScore: the share left free after the pod, 0..100 (integer division, as Go). */
 export function leastRequestedScore(requested: number, capacity: number): number {
@@ -70,8 +85,7 @@ export function newNodeResourcesFit(args: NodeResourcesFitArgs = {}): FilterPlug
   return {
     name: NAME,
     filter(_state, pod, node): Result {
-      const reasons = insufficientResources(pod, node)
-      return reasons.length === 0 ? undefined : unschedulable(...reasons)
+      return fits(pod, node) ? undefined : rejection(insufficientResources(pod, node))
     },
     score(_state, pod, node): number {
       return resourceScore(pod, node, strategy, cpuWeight, memoryWeight)

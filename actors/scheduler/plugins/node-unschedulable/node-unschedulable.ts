@@ -3,11 +3,12 @@ import type { Taint } from '../../../kube/objects.ts'
 import type { FilterPlugin } from '../../framework/interfaces.ts'
 import type { NodeInfo } from '../../framework/node-info.ts'
 import type { PodInfo } from '../../framework/pod-info.ts'
-import { unresolvable, type Result } from '../../framework/status.ts'
+import { sharedRejection, type Result } from '../../framework/status.ts'
 import { tolerationsTolerateTaint } from '../taint-toleration/taint-toleration.ts'
 
 export const NAME = 'NodeUnschedulable'
 export const ERR_REASON = 'node(s) were unschedulable'
+const REJECTED = sharedRejection('UnschedulableAndUnresolvable', ERR_REASON)
 /** v1.TaintNodeUnschedulable with NoSchedule, the taint a cordoned node implies. */
 export const UNSCHEDULABLE_TAINT: Taint = { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' }
 
@@ -19,7 +20,7 @@ export function newNodeUnschedulable(): FilterPlugin {
   return {
     name: NAME,
     filter(_state, pod, node): Result {
-      return fits(pod, node) ? undefined : unresolvable(ERR_REASON)
+      return fits(pod, node) ? undefined : REJECTED
     },
   }
 }
