@@ -20,7 +20,7 @@ import { applyStrategicMergePatch, STRATEGIC_MERGE_PATCH_CONTENT_TYPE } from './
 import type { ApiPorts, KubeObject, ObjectEvent } from './ports.ts'
 import { buildTable, tableRow, wantsTable } from './tables/table.ts'
 import { toScale, withScale } from './scale.ts'
-import { applyCreateDefaults } from './validation/defaults.ts'
+import { applyCreateDefaults, applyDefaults } from './validation/defaults.ts'
 import { validateKind } from './validation/kinds.ts'
 
 const APPLY_PATCH_CONTENT_TYPE = 'application/apply-patch+yaml'
@@ -256,7 +256,7 @@ async function write(request: ApiRequest, at: ResourcePath, ports: ApiPorts, cur
   const carryOver = at.subresource === 'status' ? ['spec'] : hasStatus ? ['status'] : []
   // A status write cannot change labels or annotations either (Kubernetes' ResetObjectMetaForStatus).
   const input = at.subresource === 'status' ? { ...next, metadata: { ...next.metadata, labels: current.metadata?.labels, annotations: current.metadata?.annotations } } : next
-  const prepared = prepareForUpdate(current, input, { carryOver })
+  const prepared = prepareForUpdate(current, at.subresource === 'status' ? input : applyDefaults(r.kind, input), { carryOver })
   if (prepared.errors.length > 0) return fail(invalid(r.kind, at.name!, prepared.errors, r.group))
   const invalidStatus = validate(prepared.object, r)
   if (invalidStatus) return fail(invalidStatus)

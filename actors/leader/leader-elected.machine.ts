@@ -31,8 +31,12 @@ export interface EngineFailed {
 export const ELECTOR = 'elector'
 export const ENGINE = 'engine'
 
-/** Fast defaults: failover within about 1.5 s (Kubernetes' defaults allow ~17 s). */
-export const LEADER_DEFAULTS = { leaseDurationMs: 1000, renewDeadlineMs: 800, retryPeriodMs: 200 } as const
+/**
+ * Fast defaults: failover within about 1.5 s (Kubernetes' defaults, 15 s / 10 s / 2 s, allow
+ * ~17 s). A leader renews every 150 ms and gives up after 900 ms without success, before its
+ * 1 s lease can expire for the others.
+ */
+export const LEADER_DEFAULTS = { leaseDurationMs: 1000, renewDeadlineMs: 900, retryPeriodMs: 150 } as const
 
 export function leaderElectedMachine(name: string) {
   return setup({

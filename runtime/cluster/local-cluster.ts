@@ -48,6 +48,7 @@ export function planHosts(shape: ClusterShape, nats: readonly string[], stateDir
       const port = apiPort === 0 ? 0 : apiPort + index - 1
       actors.push({ kind: 'apiserver', id: host, options: { port, securityDir: securityDir(stateDir), storeReplicas: voters } })
       actors.push({ kind: 'scheduler', id: host, options: { apiservers: voters } })
+      actors.push({ kind: 'controllermanager', id: host, options: { apiservers: voters } })
     }
     plans.push({
       host,

@@ -12,6 +12,8 @@ import { schedulerKind } from '../../actors/scheduler/scheduler.kind.ts'
 import { ELECTOR, ENGINE, type LeaderOptions } from '../../actors/leader/leader-elected.machine.ts'
 import { leaseElectorLogic } from '../leader/lease-elector.ts'
 import { schedulerEngineLogic } from '../scheduler/scheduler-engine.ts'
+import { controllerManagerKind, type ControllerManagerOptions } from '../../actors/controllers/controller-manager.kind.ts'
+import { controllerManagerEngineLogic } from '../controllers/controller-manager-engine.ts'
 import type { Clock } from '../clock.ts'
 import type { Transport } from '../transport/transport.ts'
 import type { Logger } from '../log.ts'
@@ -26,6 +28,7 @@ export const actorKinds: Readonly<Record<string, ActorKind>> = {
   store: storeKind as ActorKind,
   apiserver: apiserverKind as ActorKind,
   scheduler: schedulerKind as ActorKind,
+  controllermanager: controllerManagerKind as ActorKind,
 }
 
 /**
@@ -62,6 +65,10 @@ export const hostServices: Readonly<Record<string, ServiceFactory>> = {
   }),
   scheduler: (id, options, deps) => ({
     logic: { [ELECTOR]: leaseElectorLogic(id, options as LeaderOptions, deps), [ENGINE]: schedulerEngineLogic(id, options as LeaderOptions, deps) },
+    close: async () => {},
+  }),
+  controllermanager: (id, options, deps) => ({
+    logic: { [ELECTOR]: leaseElectorLogic(id, options as LeaderOptions, deps), [ENGINE]: controllerManagerEngineLogic(options as ControllerManagerOptions, deps) },
     close: async () => {},
   }),
 }

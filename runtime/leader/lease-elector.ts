@@ -63,14 +63,19 @@ export function leaseElectorLogic(hostId: string, options: LeaderOptions, deps: 
       }, Math.max(0, lastRenew + config.renewDeadlineMs - deps.clock.now()))
     }
 
+    /** Whether the last write was ours and succeeded: a leader then renews with one PUT, no read first. */
+    let wroteLast = false
     const attempt = async (): Promise<void> => {
       const started = deps.clock.now()
-      try {
-        lease = await api.get(path)
-      } catch (error) {
-        if (!(error instanceof ApiError && error.status === 404)) return
-        lease = undefined
+      if (!(leading && wroteLast && lease !== undefined)) {
+        try {
+          lease = await api.get(path)
+        } catch (error) {
+          if (!(error instanceof ApiError && error.status === 404)) return
+          lease = undefined
+        }
       }
+      wroteLast = false
       observation = lease === undefined ? undefined : observe(observation, (lease.spec ?? {}) as LeaseRecord, lease.metadata?.resourceVersion ?? '', deps.clock.now())
       const step = electionStep(observation, deps.clock.now(), config)
       if (step.kind === 'wait') {
@@ -86,6 +91,9 @@ export function leaseElectorLogic(hostId: string, options: LeaderOptions, deps: 
         return
       }
       if (stopped) return
+      // What we wrote is what the next renewal builds on (its version is the next precondition).
+      observation = observe(observation, step.record, lease.metadata?.resourceVersion ?? '', deps.clock.now())
+      wroteLast = true
       lastRenew = started
       if (!leading) {
         leading = true

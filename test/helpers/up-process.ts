@@ -20,10 +20,33 @@ export interface UpProcess {
   readonly exited: Promise<number | NodeJS.Signals>
 }
 
+/** State dirs of `up`s this process started and has not stopped yet. */
+const running = new Set<string>()
+
+function killEverythingUnder(stateDir: string): void {
+  for (const pid of pidsWithArgument(stateDir)) {
+    try {
+      process.kill(pid, 'SIGKILL')
+    } catch {
+      // already gone
+    }
+  }
+}
+
+// tap ends a test file that runs past its timeout with SIGTERM, and teardowns do not run then:
+// without this, the clusters it started would live on and load the machine for every later test.
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    for (const dir of running) killEverythingUnder(dir)
+    process.exit(signal === 'SIGTERM' ? 143 : 130)
+  })
+}
+
 /** Starts `actorkube up --state-dir <temp> ...args`; the caller waits for the lines it needs. */
 export async function startUp(owner: TeardownOwner, args: readonly string[], options: { prefix?: string; stopTimeoutMs?: number } = {}): Promise<UpProcess> {
   const stateDir = await tempDir(owner, options.prefix ?? 'ak-up-')
   const child = spawn(process.execPath, [BIN, 'up', '--state-dir', stateDir, ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] })
+  running.add(stateDir)
   const output = collectLines(child)
   const exited = exitOf(child)
   owner.teardown(async () => {
@@ -31,13 +54,8 @@ export async function startUp(owner: TeardownOwner, args: readonly string[], opt
       child.kill('SIGTERM')
       await withTimeout(exited, options.stopTimeoutMs ?? 20_000, 'up to stop').catch(() => child.kill('SIGKILL'))
     }
-    for (const pid of pidsWithArgument(stateDir)) {
-      try {
-        process.kill(pid, 'SIGKILL')
-      } catch {
-        // already gone
-      }
-    }
+    killEverythingUnder(stateDir)
+    running.delete(stateDir)
   })
   return { stateDir, child, output, exited }
 }

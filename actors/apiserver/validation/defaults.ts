@@ -1,7 +1,9 @@
 /**
- * Defaulting on create, as Kubernetes' defaulters and create strategies do for the fields the
- * rest of the cluster (and kubectl's printers) rely on: a new Namespace is Active, a new Pod is
- * Pending with restartPolicy Always, a Deployment gets one replica and a RollingUpdate strategy.
+ * Defaulting, as Kubernetes' defaulters do for the fields the rest of the cluster (and kubectl's
+ * printers) rely on: a Pod gets restartPolicy Always, a Deployment one replica and a RollingUpdate
+ * strategy. Kubernetes defaults every object it decodes, so this runs on updates and patches too
+ * (a Deployment's new template must equal the one its ReplicaSet stores, defaults included).
+ * Create strategies also set the initial status: a new Namespace is Active, a new Pod Pending.
  */
 import type { KubeObject } from '../ports.ts'
 
@@ -30,8 +32,8 @@ function template(spec: Obj): Obj {
 }
 
 const DEFAULTERS: Readonly<Record<string, (o: KubeObject) => KubeObject>> = {
-  Namespace: (o) => ({ ...o, spec: withDefaults(o.spec, { finalizers: ['kubernetes'] }), status: { phase: 'Active' } }),
-  Pod: (o) => ({ ...o, spec: podSpec(o.spec), status: { phase: 'Pending', qosClass: 'BestEffort' } }),
+  Namespace: (o) => ({ ...o, spec: withDefaults(o.spec, { finalizers: ['kubernetes'] }) }),
+  Pod: (o) => ({ ...o, spec: podSpec(o.spec) }),
   Deployment: (o) => ({
     ...o,
     spec: template(
@@ -51,6 +53,19 @@ const DEFAULTERS: Readonly<Record<string, (o: KubeObject) => KubeObject>> = {
   },
 }
 
-export function applyCreateDefaults(kind: string, object: KubeObject): KubeObject {
+const INITIAL_STATUS: Readonly<Record<string, unknown>> = {
+  Namespace: { phase: 'Active' },
+  Pod: { phase: 'Pending', qosClass: 'BestEffort' },
+}
+
+/** Defaults for an object on any write. */
+export function applyDefaults(kind: string, object: KubeObject): KubeObject {
   return DEFAULTERS[kind]?.(object) ?? object
+}
+
+/** Defaults plus the initial status of a new object. */
+export function applyCreateDefaults(kind: string, object: KubeObject): KubeObject {
+  const defaulted = applyDefaults(kind, object)
+  const status = INITIAL_STATUS[kind]
+  return status === undefined ? defaulted : { ...defaulted, status }
 }

@@ -1,0 +1,90 @@
+/**
+ * A local, always-current copy of one kind of object, as client-go's informers keep: list, then
+ * watch from the list's resourceVersion over NATS, calling `onChange` for every change. When the
+ * watch ends (410: the version is gone) it lists again and reports what changed meanwhile.
+ */
+import type { KubeObject } from '../../actors/apiserver/ports.ts'
+import type { ApiClient } from '../apiserver/api-client.ts'
+import type { ApiWatch } from '../apiserver/api-watch.ts'
+import type { Logger } from '../log.ts'
+
+export type Change = 'ADDED' | 'MODIFIED' | 'DELETED'
+
+/** Any object with Kubernetes metadata. */
+export interface Named {
+  readonly metadata?: { readonly name?: string; readonly namespace?: string }
+}
+
+export const keyOf = (o: Named): string => (o.metadata?.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : String(o.metadata?.name))
+
+export class Informer<T extends Named = KubeObject> {
+  readonly #api: ApiClient
+  readonly #path: string
+  readonly #onChange: (type: Change, object: T, previous: T | undefined) => void
+  readonly #log: Logger
+  readonly #objects = new Map<string, T>()
+  #watch: ApiWatch | undefined
+  #stopped = false
+  synced = false
+
+  constructor(api: ApiClient, path: string, onChange: (type: Change, object: T, previous: T | undefined) => void, log: Logger) {
+    this.#api = api
+    this.#path = path
+    this.#onChange = onChange
+    this.#log = log
+  }
+
+  /** Lists and starts watching; resolves once the list is in (synced). */
+  async start(): Promise<void> {
+    const listed = await this.#api.list(this.#path)
+    if (this.#stopped) return
+    const seen = new Set<string>()
+    for (const item of listed.items as unknown as T[]) {
+      const key = keyOf(item)
+      seen.add(key)
+      this.#apply(this.#objects.has(key) ? 'MODIFIED' : 'ADDED', item)
+    }
+    for (const [key, gone] of [...this.#objects]) if (!seen.has(key)) this.#apply('DELETED', gone)
+    this.synced = true
+    this.#watch = await this.#api.watch(
+      this.#path,
+      { resourceVersion: String(listed.metadata?.resourceVersion ?? '') },
+      {
+        onEvents: (events) => {
+          for (const e of events) this.#apply(e.type, e.object as unknown as T)
+        },
+        onError: (error) => {
+          if (this.#stopped) return
+          this.#log.warn({ path: this.#path, err: error.message }, 'informer watch ended; relisting')
+          this.start().catch((e: unknown) => this.#log.error({ path: this.#path, err: String(e) }, 'informer relist failed'))
+        },
+      },
+    )
+    if (this.#stopped) void this.#watch.cancel()
+  }
+
+  get(key: string): T | undefined {
+    return this.#objects.get(key)
+  }
+
+  list(): T[] {
+    return [...this.#objects.values()]
+  }
+
+  inNamespace(namespace: string): T[] {
+    return this.list().filter((o) => o.metadata?.namespace === namespace)
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true
+    await this.#watch?.cancel()
+  }
+
+  #apply(type: Change, object: T): void {
+    const key = keyOf(object)
+    const previous = this.#objects.get(key)
+    if (type === 'DELETED') this.#objects.delete(key)
+    else this.#objects.set(key, object)
+    this.#onChange(type, object, previous)
+  }
+}
