@@ -146,9 +146,11 @@ export class Framework {
    */
   runScorePlugins(state: CycleState, pod: PodInfo, nodes: readonly NodeInfo[]): { totals: Float64Array; status: Result } {
     const totals = new Float64Array(nodes.length)
+    /** One buffer for every plugin's scores: each writes all of it before reading it. */
+    let scores: Float64Array | undefined
     for (const { plugin, weight } of this.scorePlugins) {
       if (state.skipScorePlugins.has(plugin.name)) continue
-      const scores = new Float64Array(nodes.length)
+      scores ??= new Float64Array(nodes.length)
       try {
         for (let i = 0; i < nodes.length; i++) scores[i] = plugin.score(state, pod, nodes[i]!)
         plugin.normalizeScore?.(state, pod, scores, nodes)

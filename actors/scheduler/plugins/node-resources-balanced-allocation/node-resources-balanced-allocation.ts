@@ -12,11 +12,11 @@ export const NAME = 'NodeResourcesBalancedAllocation'
 /** (1 - |cpuShare - memoryShare| / 2) * 100, shares capped at 1; a resource the node lacks is left out. */
 export function balancedScore(pod: PodInfo, node: NodeInfo): number {
   const a = node.allocatable
-  const shares: number[] = []
-  if (a.milliCpu !== 0) shares.push(Math.min(1, (node.requested.milliCpu + pod.requests.milliCpu) / a.milliCpu))
-  if (a.memory !== 0) shares.push(Math.min(1, (node.requested.memory + pod.requests.memory) / a.memory))
-  const std = shares.length === 2 ? Math.abs((shares[0]! - shares[1]!) / 2) : 0
-  return Math.trunc((1 - std) * MAX_NODE_SCORE)
+  // With one resource (or none) the deviation is 0.
+  if (a.milliCpu === 0 || a.memory === 0) return MAX_NODE_SCORE
+  const cpu = Math.min(1, (node.requested.milliCpu + pod.requests.milliCpu) / a.milliCpu)
+  const memory = Math.min(1, (node.requested.memory + pod.requests.memory) / a.memory)
+  return Math.trunc((1 - Math.abs((cpu - memory) / 2)) * MAX_NODE_SCORE)
 }
 
 export function newNodeResourcesBalancedAllocation(): PreScorePlugin & ScorePlugin {
