@@ -102,9 +102,11 @@ export class RequiredNodeAffinity {
   }
 
   match(node: NodeInfo): boolean {
-    for (const [k, v] of this.selector) if (labelValue(node.labels, k) !== v) return false
-    if (this.terms === undefined) return true
-    for (const t of this.terms) if (termMatches(t, node.labels, node.name)) return true
+    const selector = this.selector
+    for (let i = 0; i < selector.length; i++) if (labelValue(node.labels, selector[i]![0]) !== selector[i]![1]) return false
+    const terms = this.terms
+    if (terms === undefined) return true
+    for (let i = 0; i < terms.length; i++) if (termMatches(terms[i]!, node.labels, node.name)) return true
     return false
   }
 }
