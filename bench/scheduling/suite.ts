@@ -112,7 +112,7 @@ async function runScheduling(ctx: SuiteContext): Promise<SuiteOutput> {
         const out = join(RESULTS_DIR, `scheduling-profile${ctx.quick ? '.quick' : ctx.only ? '.partial' : ''}.md`)
         await writeFile(out, md)
         ctx.progress(`profile: ${formatNumber(r.podsPerSecond)} pods/s under the profiler (leader ${r.leader}); wrote ${out}`)
-        profileInfo = { case: profileCase, leader: r.leader, podsPerSecond: r.podsPerSecond, latencyMs: r.latencyMs, file: out }
+        profileInfo = { case: profileCase, leader: r.leader, bound: r.bound, created: r.created, timedOut: r.timedOut, podsPerSecond: r.podsPerSecond, latencyMs: r.latencyMs, file: out }
       } finally {
         await cluster.stop()
       }
@@ -129,7 +129,7 @@ async function runScheduling(ctx: SuiteContext): Promise<SuiteOutput> {
     const headline = m.scenario === GOAL.scenario && m.nodes === GOAL.nodes && m.pods === GOAL.pods
     ratios.push({
       id: `${m.id}.vs-floor`,
-      label: `${m.scenario} ${m.nodes}n/${m.pods}p ours / kube-scheduler floor ${m.floor}`,
+      label: `${m.scenario} ${m.nodes}n/${m.pods}p ours / kube-scheduler floor ${m.floor}${m.details.unbound > 0 ? ` (incomplete: ${m.details.bound} of ${m.details.created} bound)` : ''}`,
       numerator: m.id,
       denominator: `kube-scheduler-floor:${m.scenario}`,
       value: m.median / m.floor,
@@ -289,7 +289,7 @@ function profileMarkdown(r: CaseResult, s: Summary, quick: boolean): string {
     '`actorkube up` whose processes load bench/scheduling/profile-preload.mjs; the V8 CPU profiler (0.5 ms sampling)',
     `runs in the scheduler leader's host (${r.leader}) from the first pod create to the last pod bound. That host is also a`,
     'store replica and an apiserver, so its profile holds all three. Percentages are of the busy (non-idle) time.',
-    `Function names carry \`module:line\`. Under the profiler: ${formatNumber(r.podsPerSecond)} pods/s, latency p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms.`,
+    `Function names carry \`module:line\`. Under the profiler: ${r.bound} of ${r.created} pods bound${r.timedOut ? ' before the run stalled (no bind for the stall timeout; the window ends there)' : ''}, ${formatNumber(r.podsPerSecond)} pods/s while binding, latency p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms.`,
     '',
     `Window ${(s.totalMs / 1000).toFixed(1)} s; busy ${Math.round(busy)} ms (${((100 * busy) / s.totalMs).toFixed(0)}% of one core), idle ${Math.round(s.idleMs)} ms.`,
     '',
