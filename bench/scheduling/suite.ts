@@ -273,14 +273,14 @@ function areaOf(module: string): string {
   return 'other'
 }
 
-function profileMarkdown(r: CaseResult, s: Summary, quick: boolean): string {
+export function profileMarkdown(r: CaseResult, s: Summary, quick: boolean): string {
   const busy = s.totalMs - s.idleMs
   const pct = (ms: number) => `${((100 * ms) / busy).toFixed(1)}%`
   const areas = new Map<string, number>()
   for (const m of s.byModule) if (m.name !== '(idle)') areas.set(areaOf(m.name), (areas.get(areaOf(m.name)) ?? 0) + m.ms)
   const rows = (items: readonly { name: string; ms: number }[], n: number) => items.slice(0, n).map((x) => `| \`${x.name}\` | ${Math.round(x.ms)} | ${pct(x.ms)} |`)
-  const focus = ['scheduleOne', 'schedulePod', 'onPod', 'onNode', 'updateSnapshot', 'findNodesThatFit', 'prioritizeNodes', 'pump', 'act', 'decodeEvent', 'encodeEvent', 'handle', 'propose', 'apply']
-  const inclusive = s.inclusive.filter((f) => focus.some((name) => f.name.startsWith(`${name} `)) && f.name.includes('/')).slice(0, 20)
+  // The project's own functions, with what they call (the rows overlap: a caller includes its callees).
+  const inclusive = s.inclusive.filter((f) => / (actors|runtime)\//.test(f.name)).slice(0, 25)
   const c = r.case
   return [
     '# Scheduling profile: where the scheduler leader\'s time goes',
@@ -307,7 +307,7 @@ function profileMarkdown(r: CaseResult, s: Summary, quick: boolean): string {
     '',
     '| function (inclusive: with callees) | ms | % busy |',
     '| --- | ---: | ---: |',
-    ...rows(inclusive, 20),
+    ...rows(inclusive, 25),
     '',
   ].join('\n')
 }
