@@ -21,12 +21,14 @@ export interface CountQuery {
   podMatches(pod: PodInfo): boolean
   /** Whether the node's pods and domain count at all (nodes without topologyKey never do); every node when absent. */
   nodeMatches?(node: NodeInfo): boolean
+  /** Keep every eligible node's value in `counts`, with 0 when no pod there matches (spread domains); otherwise only values with matching pods. */
+  readonly domains?: boolean
 }
 
 /** Matching pods per value of the query's topology key, over the nodes that have the key and match. */
 export class TopologyCounts {
   readonly query: CountQuery
-  /** Every eligible node's value is present, with 0 when no pod there matches. */
+  /** Matching pods per value; with query.domains every eligible node's value is present, with 0 when no pod there matches. */
   readonly counts = new Map<string, number>()
   /** Eligible nodes per value: a value leaves `counts` with its last node. */
   private readonly nodes = new Map<string, number>()
@@ -45,6 +47,15 @@ export class TopologyCounts {
     let n = 0
     const pods = node.pods
     for (let i = 0; i < pods.length; i++) if (q.podMatches(pods[i]!)) n++
+    if (q.domains !== true) {
+      // Only values with matching pods: smaller maps for the filter's lookups.
+      if (n === 0) return
+      const count = (this.counts.get(value) ?? 0) + sign * n
+      if (count <= 0) this.counts.delete(value)
+      else this.counts.set(value, count)
+      this.total += sign * n
+      return
+    }
     const nodes = (this.nodes.get(value) ?? 0) + sign
     if (nodes <= 0) {
       this.nodes.delete(value)

@@ -13,7 +13,12 @@ import { newInterPodAffinity as referenceInterPodAffinity } from './reference/in
 import { newPodTopologySpread as referencePodTopologySpread } from './reference/pod-topology-spread.ts'
 import { node, pod, seeded } from './fixtures.ts'
 
-const byApp = (app: string, terminating = false): CountQuery => ({ key: `app=${app} ${terminating}`, topologyKey: 'zone', podMatches: (p) => p.labels.app === app && p.terminating === terminating })
+const byApp = (app: string, terminating = false, domains = true): CountQuery => ({
+  key: `app=${app} ${terminating} ${domains}`,
+  topologyKey: 'zone',
+  podMatches: (p) => p.labels.app === app && p.terminating === terminating,
+  domains,
+})
 const counts = (c: TopologyCounts): Record<string, number> => Object.fromEntries([...c.counts].sort())
 const groups = (g: TermGroups): Record<string, Record<string, number>> =>
   Object.fromEntries([...g.groups.values()].map((x: TermGroup) => [`${x.required ? 'r' : x.weight} ${x.term.topologyKey} ${x.term.matchKey}`, Object.fromEntries([...x.counts].sort())]).sort())
@@ -30,6 +35,8 @@ t.test('TopologyCounts follow pods added, assumed, forgotten and removed, and no
   const c = snap.topologyCounts(byApp('x'))
   t.same(counts(c), { a: 1, b: 0 }, 'every zone with a node, pods on nodes without the key left out')
   t.equal(c.total, 1)
+  const noDomains = snap.topologyCounts(byApp('x', false, false))
+  t.same(counts(noDomains), { a: 1 }, 'without domains: only zones with matching pods')
 
   cache.addPod(pod('x2', { labels: { app: 'x' }, nodeName: 'bare' }))
   cache.assumePod(pod('x3', { labels: { app: 'x' } }), 'b1')
@@ -41,6 +48,8 @@ t.test('TopologyCounts follow pods added, assumed, forgotten and removed, and no
   cache.addPod(pod('y', { labels: { app: 'y' }, nodeName: 'a2' }))
   cache.updateSnapshot(snap)
   t.same(counts(c), { a: 0, b: 0 }, 'forgotten and removed pods no longer count')
+  t.same(counts(noDomains), {}, 'without domains: a zone without matching pods is gone')
+  t.equal(noDomains.total, 0)
 
   cache.addPod(pod('x4', { labels: { app: 'x' }, nodeName: 'a2' }))
   cache.updateNode(node('a2', { labels: { zone: 'c' } }))

@@ -100,7 +100,7 @@ export function constraintCounts(pod: PodInfo, constraints: readonly Constraint[
     if (!wanted(c)) return undefined
     const selector = c.selector
     const podMatches = selector.empty ? () => false : (p: PodInfo): boolean => podCounts(p, selector, ns)
-    return snapshot.topologyCounts({ key: `pts\u0000${c.topologyKey}\u0000${ns}\u0000${selectorKey(selector)}\u0000${nodes}`, topologyKey: c.topologyKey, podMatches, nodeMatches })
+    return snapshot.topologyCounts({ key: `pts\u0000${c.topologyKey}\u0000${ns}\u0000${selectorKey(selector)}\u0000${nodes}`, topologyKey: c.topologyKey, podMatches, nodeMatches, domains: true })
   })
 }
 
