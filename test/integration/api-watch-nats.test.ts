@@ -4,23 +4,14 @@
  * when the apiserver serving the watch is killed, the watch resumes at another one from its last
  * resourceVersion, with nothing lost and nothing repeated.
  */
-import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
-import { ApiClient } from '../../runtime/apiserver/api-client.ts'
 import type { WatchEvent } from '../../runtime/apiserver/api-watch.ts'
-import { NatsTransport } from '../../runtime/transport/nats-transport.ts'
 import { pidsWithArgument } from '../helpers/processes.ts'
-import { startUp } from '../helpers/up-process.ts'
+import { upWithApi } from '../helpers/up-api.ts'
 import { waitFor } from '../helpers/wait.ts'
 
-const { stateDir, output } = await startUp(t, ['--masters', '3', '--workers', '0', '--api-port', '0', '--status-interval', '0'], { prefix: 'ak-natswatch-' })
-await output.waitForLine((l) => l.startsWith('actorkube ready'), { timeoutMs: 90_000, what: '"actorkube ready"' })
-const info = JSON.parse(readFileSync(join(stateDir, 'cluster.json'), 'utf8')) as { nats: string; cluster: string; store: string[] }
-const transport = await NatsTransport.connect({ servers: [info.nats], name: 'api-watch-test' })
-t.teardown(() => transport.close())
-const api = new ApiClient({ transport, cluster: info.cluster, apiservers: info.store, timeoutMs: 1000, watchKeepAliveMs: 500 })
-t.teardown(() => api.close())
+const { stateDir, info, api } = await upWithApi(t, 'ak-natswatch-', { timeoutMs: 1000, watchKeepAliveMs: 500 })
 
 const CONFIGMAPS = '/api/v1/namespaces/default/configmaps'
 const configMap = (name: string, labels: Record<string, string> = {}) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, labels }, data: { v: '0' } })

@@ -6,24 +6,14 @@
  * update completes, a node whose heartbeats stop goes NotReady and its pods are recreated on
  * other nodes, and deleting a namespace removes its contents, then itself.
  */
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import type { KubeObject } from '../../actors/apiserver/ports.ts'
-import { ApiClient } from '../../runtime/apiserver/api-client.ts'
-import { NatsTransport } from '../../runtime/transport/nats-transport.ts'
-import { startUp } from '../helpers/up-process.ts'
+import { upWithApi } from '../helpers/up-api.ts'
 import { waitFor } from '../helpers/wait.ts'
 
 // A cluster, 12 nodes and a rolling update of 10 pods take longer than the default 120 s on a busy 2-core machine.
 t.setTimeout(300_000)
-const { stateDir, output } = await startUp(t, ['--masters', '3', '--workers', '0', '--api-port', '0', '--status-interval', '0'], { prefix: 'ak-ctrl-' })
-await output.waitForLine((l) => l.startsWith('actorkube ready'), { timeoutMs: 90_000, what: '"actorkube ready"' })
-const info = JSON.parse(readFileSync(join(stateDir, 'cluster.json'), 'utf8')) as { nats: string; cluster: string; store: string[] }
-const transport = await NatsTransport.connect({ servers: [info.nats], name: 'controllers-test' })
-t.teardown(() => transport.close())
-const api = new ApiClient({ transport, cluster: info.cluster, apiservers: info.store, timeoutMs: 5000 })
-t.teardown(() => api.close())
+const { api } = await upWithApi(t, 'ak-ctrl-', { timeoutMs: 5000 })
 
 const DEPLOYMENTS = '/apis/apps/v1/namespaces/default/deployments'
 const microTime = (ms: number) => new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z')

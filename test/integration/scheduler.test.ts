@@ -5,23 +5,14 @@
  * killed another scheduler takes over within the failover goal and goes on binding, with no pod
  * bound twice.
  */
-import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
-import { ApiClient } from '../../runtime/apiserver/api-client.ts'
 import type { KubeObject } from '../../actors/apiserver/ports.ts'
-import { NatsTransport } from '../../runtime/transport/nats-transport.ts'
 import { pidsWithArgument } from '../helpers/processes.ts'
-import { startUp } from '../helpers/up-process.ts'
+import { upWithApi } from '../helpers/up-api.ts'
 import { waitFor } from '../helpers/wait.ts'
 
-const { stateDir, output } = await startUp(t, ['--masters', '3', '--workers', '0', '--api-port', '0', '--status-interval', '0'], { prefix: 'ak-sched-' })
-await output.waitForLine((l) => l.startsWith('actorkube ready'), { timeoutMs: 90_000, what: '"actorkube ready"' })
-const info = JSON.parse(readFileSync(join(stateDir, 'cluster.json'), 'utf8')) as { nats: string; cluster: string; store: string[] }
-const transport = await NatsTransport.connect({ servers: [info.nats], name: 'scheduler-test' })
-t.teardown(() => transport.close())
-const api = new ApiClient({ transport, cluster: info.cluster, apiservers: info.store, timeoutMs: 2000 })
-t.teardown(() => api.close())
+const { stateDir, api } = await upWithApi(t, 'ak-sched-', { timeoutMs: 2000 })
 
 const PODS = '/api/v1/namespaces/default/pods'
 const LEASE = '/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/kube-scheduler'
