@@ -24,6 +24,8 @@ import { applyCreateDefaults, applyDefaults } from './validation/defaults.ts'
 import { validateKind } from './validation/kinds.ts'
 
 const APPLY_PATCH_CONTENT_TYPE = 'application/apply-patch+yaml'
+/** The annotation of the bookmark that ends a watch's initial events (Kubernetes' WatchList). */
+export const INITIAL_EVENTS_END = 'k8s.io/initial-events-end'
 /** kubectl re-reads and retries a conflicting apply up to 5 times; so does the server for patches. */
 const PATCH_ATTEMPTS = 5
 
@@ -112,7 +114,8 @@ async function watch(request: ApiRequest, at: ResourcePath, ports: ApiPorts): Pr
   const asked = request.query.resourceVersion
   let initial: KubeObject[] = []
   let from = asked ?? '0'
-  if (asked === undefined || asked === '' || asked === '0') {
+  const listed = asked === undefined || asked === '' || asked === '0'
+  if (listed) {
     const listed = await ports.objects.list(prefix, { anyVersion: anyVersion(asked) })
     initial = listed.items.filter(selector.matches)
     from = listed.resourceVersion
@@ -136,6 +139,9 @@ async function watch(request: ApiRequest, at: ResourcePath, ports: ApiPorts): Pr
         end()
       }
       if (initial.length > 0) emit(initial.map((o) => ({ type: 'ADDED', object: shown(o) })))
+      // WatchList (sendInitialEvents): a bookmark marks the end of the initial objects, so an
+      // informer knows it has them all without a separate (possibly huge) list call.
+      if (listed && request.query.sendInitialEvents === 'true') emit([{ type: 'BOOKMARK', object: { kind: r.kind, apiVersion: apiVersionOf(r), metadata: { resourceVersion: from, annotations: { [INITIAL_EVENTS_END]: 'true' } } } }])
       ports.objects
         .watch(
           prefix,

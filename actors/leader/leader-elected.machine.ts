@@ -32,11 +32,12 @@ export const ELECTOR = 'elector'
 export const ENGINE = 'engine'
 
 /**
- * Fast defaults: failover within about 1.5 s (Kubernetes' defaults, 15 s / 10 s / 2 s, allow
- * ~17 s). A leader renews every 150 ms and gives up after 900 ms without success, before its
- * 1 s lease can expire for the others.
+ * Fast defaults: failover in about 2 s (Kubernetes' defaults, 15 s / 10 s / 2 s, allow ~17 s).
+ * A leader renews every 200 ms and gives up after 1.5 s without success, before its 2 s lease can
+ * expire for the others. A 1 s lease was tried: renewals queue behind the store's writes when
+ * thousands of pods are being created, and leadership then changed hands every second or so.
  */
-export const LEADER_DEFAULTS = { leaseDurationMs: 1000, renewDeadlineMs: 900, retryPeriodMs: 150 } as const
+export const LEADER_DEFAULTS = { leaseDurationMs: 2000, renewDeadlineMs: 1500, retryPeriodMs: 200 } as const
 
 export function leaderElectedMachine(name: string) {
   return setup({

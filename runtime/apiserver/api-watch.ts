@@ -9,6 +9,7 @@
 import type { WatchStreamEvent } from '../../actors/apiserver/http/api-request.ts'
 import { apiWatchAddress, isWatchEventsPush, type ApiWatchEvents, type ApiWatchOpen, type WatchOpened } from '../../actors/apiserver/watch-protocol.ts'
 import type { KubeObject } from '../../actors/apiserver/ports.ts'
+import { INITIAL_EVENTS_END } from '../../actors/apiserver/resource-handlers.ts'
 import type { Clock, TimerHandle } from '../clock.ts'
 import { decodeEvent, DecodeFailure, type WireEvent } from '../codec.ts'
 import { subjectFor } from '../subjects.ts'
@@ -19,6 +20,11 @@ export interface ApiWatchOptions {
   readonly resourceVersion?: string
   readonly labelSelector?: string
   readonly fieldSelector?: string
+  /**
+   * Without a resourceVersion: the current objects come first as ADDED events and then
+   * `onSynced` is called (Kubernetes' WatchList), so no separate list call is needed.
+   */
+  readonly sendInitialEvents?: boolean
 }
 
 export interface ApiWatchHandlers {
@@ -26,6 +32,8 @@ export interface ApiWatchHandlers {
   readonly onEvents: (events: readonly WatchEvent[]) => void
   /** The watch ended for good (410 Gone and the like); nothing more is delivered. */
   readonly onError?: (error: WatchEndedError) => void
+  /** With sendInitialEvents: every object that existed when the watch started has been delivered. */
+  readonly onSynced?: () => void
 }
 
 export interface WatchEvent {
@@ -194,6 +202,8 @@ class ApiWatchStream implements ApiWatch {
   #resourceVersion: string
   #opening = false
   #stopped = false
+  /** The initial events (sendInitialEvents) have all arrived. */
+  #initialDone = false
 
   constructor(hub: ApiWatches, path: string, options: ApiWatchOptions, handlers: ApiWatchHandlers) {
     this.#hub = hub
@@ -228,6 +238,8 @@ class ApiWatchStream implements ApiWatch {
     this.#hub.unregister(old)
     if (this.established) this.#hub.link.send(oldServer, { type: 'api.watchCancel', watchId: old })
     this.established = false
+    // Cut off in the middle of the initial objects: start over (they come again as ADDED).
+    if (this.#options.sendInitialEvents && !this.#initialDone) this.#resourceVersion = ''
     this.#opening = true
     void (async () => {
       const servers = this.#hub.link.apiservers
@@ -254,6 +266,10 @@ class ApiWatchStream implements ApiWatch {
     if (this.#resourceVersion !== '') query.resourceVersion = this.#resourceVersion
     if (this.#options.labelSelector) query.labelSelector = this.#options.labelSelector
     if (this.#options.fieldSelector) query.fieldSelector = this.#options.fieldSelector
+    if (this.#options.sendInitialEvents && this.#resourceVersion === '') {
+      query.sendInitialEvents = 'true'
+      query.allowWatchBookmarks = 'true'
+    }
     let reply: WireEvent
     try {
       reply = await this.#hub.link.request(apiserver, { type: 'api.watch', clientId: this.#hub.link.clientId, watchId, path: this.#path, query })
@@ -306,7 +322,12 @@ class ApiWatchStream implements ApiWatch {
         return
       }
       if (e.type === 'BOOKMARK') {
+        if (delivered.length > 0) this.#deliver(delivered.splice(0))
         this.#advance(e.object)
+        if ((e.object as KubeObject | undefined)?.metadata?.annotations?.[INITIAL_EVENTS_END] === 'true') {
+          this.#initialDone = true
+          this.#handlers.onSynced?.()
+        }
         continue
       }
       delivered.push(e as WatchEvent)

@@ -97,7 +97,7 @@ export class CachedObjects implements ObjectsPort {
 
   async #start(resource: string): Promise<WatchCache> {
     if (this.#closed) throw new Error('the apiserver is stopping')
-    const listed = await this.#store.range({ key: resource, prefix: true })
+    const listed = await this.#objects.rangeAll(resource)
     const cache = new WatchCache(
       resource,
       listed.kvs.map((kv) => ({ key: kv.key, object: decode(kv.value, kv.modRevision) })),

@@ -8,11 +8,15 @@
 import type { KubeObject, ObjectEvent, ObjectsPort, WriteOutcome } from '../../actors/apiserver/ports.ts'
 import type { Compare } from '../../actors/store/mvcc/commands.ts'
 import type { TxnResult } from '../../actors/store/mvcc/results.ts'
-import type { WatchEvent } from '../../actors/store/mvcc/types.ts'
+import type { KeyValue, WatchEvent } from '../../actors/store/mvcc/types.ts'
+import { prefixEnd } from '../../actors/store/mvcc/key-range.ts'
 import type { StoreClient } from '../store/store-client.ts'
 import type { Watch } from '../store/store-watch.ts'
 
 export type { KubeObject, ObjectEvent, WriteOutcome }
+
+/** Keys per store read when listing (a pod is a few KiB of JSON; messages are at most 4 MiB). */
+export const RANGE_PAGE = 500
 
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
@@ -53,8 +57,26 @@ export class ObjectStore implements ObjectsPort {
 
   /** Every object under `prefix`, and the revision the list is consistent at (a watch starts after it). */
   async list(prefix: string, _options?: { readonly anyVersion?: boolean }): Promise<{ items: KubeObject[]; resourceVersion: string }> {
-    const r = await this.#store.range({ key: prefix, prefix: true })
+    const r = await this.rangeAll(prefix)
     return { items: r.kvs.map((kv) => decode(kv.value, kv.modRevision)), resourceVersion: String(r.revision) }
+  }
+
+  /**
+   * Every key under `prefix` at one revision, read in pages of {@link RANGE_PAGE} keys: one answer
+   * with ten thousand pods would be over the messages' size limit.
+   */
+  async rangeAll(prefix: string): Promise<{ kvs: KeyValue[]; revision: number }> {
+    const end = prefixEnd(prefix) ?? '\0'
+    const first = await this.#store.range({ key: prefix, prefix: true, limit: RANGE_PAGE })
+    const kvs = [...first.kvs]
+    let more = first.more
+    while (more) {
+      const after = `${kvs[kvs.length - 1]!.key}\0`
+      const page = await this.#store.range({ key: after, rangeEnd: end, limit: RANGE_PAGE, revision: first.revision })
+      kvs.push(...page.kvs)
+      more = page.more && page.kvs.length > 0
+    }
+    return { kvs, revision: first.revision }
   }
 
   /**

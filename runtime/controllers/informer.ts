@@ -34,33 +34,46 @@ export class Informer<T extends Named = KubeObject> {
     this.#log = log
   }
 
-  /** Lists and starts watching; resolves once the list is in (synced). */
-  async start(): Promise<void> {
-    const listed = await this.#api.list(this.#path)
-    if (this.#stopped) return
-    const seen = new Set<string>()
-    for (const item of listed.items as unknown as T[]) {
-      const key = keyOf(item)
-      seen.add(key)
-      this.#apply(this.#objects.has(key) ? 'MODIFIED' : 'ADDED', item)
-    }
-    for (const [key, gone] of [...this.#objects]) if (!seen.has(key)) this.#apply('DELETED', gone)
-    this.synced = true
-    this.#watch = await this.#api.watch(
-      this.#path,
-      { resourceVersion: String(listed.metadata?.resourceVersion ?? '') },
-      {
-        onEvents: (events) => {
-          for (const e of events) this.#apply(e.type, e.object as unknown as T)
-        },
-        onError: (error) => {
-          if (this.#stopped) return
-          this.#log.warn({ path: this.#path, err: error.message }, 'informer watch ended; relisting')
-          this.start().catch((e: unknown) => this.#log.error({ path: this.#path, err: String(e) }, 'informer relist failed'))
-        },
-      },
-    )
-    if (this.#stopped) void this.#watch.cancel()
+  /**
+   * Starts watching with the current objects first (WatchList: no separate list call, which for
+   * ten thousand pods would not fit in one message); resolves once they are all in (synced).
+   * Restarted after a 410, objects that vanished meanwhile are reported DELETED.
+   */
+  start(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const seen = new Set<string>()
+      let initial = true
+      this.#api
+        .watch(
+          this.#path,
+          { sendInitialEvents: true },
+          {
+            onEvents: (events) => {
+              for (const e of events) {
+                const object = e.object as unknown as T
+                if (initial) seen.add(keyOf(object))
+                this.#apply(initial && e.type === 'ADDED' && this.#objects.has(keyOf(object)) ? 'MODIFIED' : e.type, object)
+              }
+            },
+            onSynced: () => {
+              if (!initial) return
+              initial = false
+              for (const [key, gone] of [...this.#objects]) if (!seen.has(key)) this.#apply('DELETED', gone)
+              this.synced = true
+              resolve()
+            },
+            onError: (error) => {
+              if (this.#stopped) return
+              this.#log.warn({ path: this.#path, err: error.message }, 'informer watch ended; starting over')
+              this.start().then(resolve, reject)
+            },
+          },
+        )
+        .then((watch) => {
+          this.#watch = watch
+          if (this.#stopped) void watch.cancel()
+        }, reject)
+    })
   }
 
   get(key: string): T | undefined {

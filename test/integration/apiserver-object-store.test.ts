@@ -4,7 +4,7 @@
  * a gap, and concurrent updaters at the same version: exactly one wins.
  */
 import t from 'tap'
-import { ObjectStore, type KubeObject, type ObjectEvent } from '../../runtime/apiserver/object-store.ts'
+import { ObjectStore, RANGE_PAGE, type KubeObject, type ObjectEvent } from '../../runtime/apiserver/object-store.ts'
 import { storeCluster } from '../helpers/store-cluster.ts'
 import { waitFor } from '../helpers/wait.ts'
 
@@ -59,4 +59,16 @@ t.test('object store - create, get, list, update with resourceVersion, delete, w
   ])
   const versions = events.map((e) => Number(e.object.metadata?.resourceVersion))
   t.same(versions, [...versions].sort((x, y) => x - y), 'events come in resourceVersion order')
+})
+
+t.test('object store - a list larger than one store read is read in pages at one revision', async (t) => {
+  const cluster = await storeCluster(t)
+  await cluster.leader()
+  const objects = new ObjectStore(cluster.client())
+  const names = Array.from({ length: 1100 }, (_, i) => `p-${String(i).padStart(4, '0')}`)
+  for (let i = 0; i < names.length; i += 100) await Promise.all(names.slice(i, i + 100).map((n) => objects.create(key(n), pod(n, 'x'))))
+  const listed = await objects.list('/registry/pods/default/')
+  t.equal(listed.items.length, 1100, `more than ${RANGE_PAGE} objects, all listed`)
+  t.same(listed.items.map((o) => o.metadata?.name), names, 'in key order, none twice')
+  t.ok(listed.items.every((o) => Number(o.metadata?.resourceVersion) <= Number(listed.resourceVersion)), 'all at or before the list revision')
 })

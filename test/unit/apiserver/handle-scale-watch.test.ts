@@ -259,3 +259,17 @@ t.test('watch', async (t) => {
     mine.stop()
   })
 })
+
+t.test('watch with sendInitialEvents: the current objects, then a bookmark marking their end', async (t) => {
+  const ports = await cluster(handle)
+  await handle(request('POST', PODS, { body: pod('a') }), ports)
+  await handle(request('POST', PODS, { body: pod('b') }), ports)
+  const s = openStream(await handle(request('GET', `${PODS}?watch=true&sendInitialEvents=true&allowWatchBookmarks=true`), ports))
+  t.same(s.events.map((e) => e.type), ['ADDED', 'ADDED', 'BOOKMARK'])
+  t.same(s.events[2].object.metadata.annotations, { 'k8s.io/initial-events-end': 'true' })
+  t.equal(s.events[2].object.metadata.resourceVersion, String(ports.objects.revision), 'at the list revision')
+  const plain = openStream(await handle(request('GET', `${PODS}?watch=true`), ports))
+  t.notOk(plain.events.some((e) => e.type === 'BOOKMARK'), 'no bookmark unless asked for')
+  s.stop()
+  plain.stop()
+})
