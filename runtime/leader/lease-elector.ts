@@ -33,7 +33,10 @@ export function leaseElectorLogic(hostId: string, options: LeaderOptions, deps: 
     // A fresh identity per incarnation: a restarted actor is a new candidate, never mistaken for its old self.
     const identity = randomClientId(`${hostId}_`)
     const config: ElectionConfig = validateElectionConfig({ identity, leaseDurationMs: options.leaseDurationMs, renewDeadlineMs: options.renewDeadlineMs, retryPeriodMs: options.retryPeriodMs })
-    const api = new ApiClient({ transport: deps.transport, cluster: deps.cluster, apiservers: options.apiservers, clock: deps.clock, timeoutMs: Math.max(100, Math.floor(options.retryPeriodMs * 1.5)) })
+    // Half the renew deadline per try: a renewal slowed by a busy store should still land (a retry
+    // elsewhere after a short timeout conflicts with the write that did land), and a dead
+    // apiserver still leaves time for a second try before the deadline.
+    const api = new ApiClient({ transport: deps.transport, cluster: deps.cluster, apiservers: options.apiservers, clock: deps.clock, timeoutMs: Math.max(100, Math.floor(options.renewDeadlineMs / 2)) })
     const path = `${LEASES}/${options.leaseName}`
     const log = deps.log.child({ lease: options.leaseName, identity })
     let observation: Observation | undefined
