@@ -7,7 +7,7 @@ import type { ApiCall } from '../../actors/apiserver/apiserver.machine.ts'
 import type { KubeObject } from '../../actors/apiserver/ports.ts'
 import type { Clock } from '../clock.ts'
 import { systemClock } from '../clock.ts'
-import { decodeEvent, DecodeFailure, encodeEvent } from '../codec.ts'
+import { decodeEvent, DecodeFailure, encodeEvent, type WireEvent } from '../codec.ts'
 import { randomClientId } from '../random.ts'
 import { subjectFor, token } from '../subjects.ts'
 import { NoRespondersError, Requester, RequestTimeoutError } from '../transport/requester.ts'
@@ -62,7 +62,6 @@ export class ApiClient {
     const clock = options.clock ?? systemClock
     this.#clock = clock
     this.#requester = new Requester(options.transport, clock)
-    const subject = (id: string) => subjectFor(options.cluster, { component: 'apiserver', instance: id })
     this.#watches = new ApiWatches({
       transport: options.transport,
       cluster: options.cluster,
@@ -71,13 +70,8 @@ export class ApiClient {
       apiservers: options.apiservers,
       keepAliveMs: options.watchKeepAliveMs ?? 2000,
       maxBytes: MAX_ANSWER_BYTES,
-      request: async (id, event) => {
-        const reply = await this.#requester.request(subject(id), encodeEvent(event), { timeoutMs: options.timeoutMs ?? 5000 })
-        const answer = decodeEvent(reply.data, MAX_ANSWER_BYTES)
-        if (answer instanceof DecodeFailure) throw new Error(`apiserver ${id} sent a malformed answer`)
-        return answer
-      },
-      send: (id, event) => options.transport.publish(subject(id), encodeEvent(event)),
+      request: (id, event) => this.#ask(id, encodeEvent(event)),
+      send: (id, event) => options.transport.publish(this.#subjectOf(id), encodeEvent(event)),
       log: () => {},
     })
   }
@@ -101,9 +95,8 @@ export class ApiClient {
     // (503: it handled nothing) passes the call on to the next.
     for (const id of this.#order()) {
       try {
-        const reply = await this.#requester.request(subjectFor(this.#o.cluster, { component: 'apiserver', instance: id }), data, { timeoutMs: this.#o.timeoutMs ?? 5000 })
-        const answer = decodeEvent(reply.data, MAX_ANSWER_BYTES)
-        if (answer instanceof DecodeFailure || answer.type !== 'api.response' || typeof answer.status !== 'number') throw new Error(`apiserver ${id} sent a malformed answer`)
+        const answer = await this.#ask(id, data)
+        if (answer.type !== 'api.response' || typeof answer.status !== 'number') throw new Error(`apiserver ${id} sent a malformed answer`)
         if (answer.status === 503) {
           unavailable = { status: answer.status, body: answer.body }
           this.#suspect(id)
@@ -119,6 +112,18 @@ export class ApiClient {
     }
     if (unavailable !== undefined) return unavailable
     throw lastError instanceof Error ? lastError : new Error('no apiserver answered')
+  }
+
+  #subjectOf(id: string): string {
+    return subjectFor(this.#o.cluster, { component: 'apiserver', instance: id })
+  }
+
+  /** One request to one apiserver and its decoded answer. */
+  async #ask(id: string, data: Uint8Array): Promise<WireEvent> {
+    const reply = await this.#requester.request(this.#subjectOf(id), data, { timeoutMs: this.#o.timeoutMs ?? 5000 })
+    const answer = decodeEvent(reply.data, MAX_ANSWER_BYTES)
+    if (answer instanceof DecodeFailure) throw new Error(`apiserver ${id} sent a malformed answer`)
+    return answer
   }
 
   /** The apiservers to try, starting at the next in turn, those that failed within SUSPECT_MS last. */

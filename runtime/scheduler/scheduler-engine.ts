@@ -9,6 +9,7 @@
  * A watch that ends (410: its version is gone) restarts the engine's view from a fresh list.
  */
 import { fromCallback, type AnyActorLogic } from 'xstate'
+import { rfc3339Seconds } from '../../actors/apiserver/meta/object-meta.ts'
 import type { KubeObject } from '../../actors/apiserver/ports.ts'
 import type { Node, Pod } from '../../actors/kube/objects.ts'
 import type { LeaderOptions } from '../../actors/leader/leader-elected.machine.ts'
@@ -145,7 +146,7 @@ export function schedulerEngineLogic(hostId: string, options: LeaderOptions, dep
       }
       const reason = decision.kind === 'unschedulable' ? 'Unschedulable' : 'SchedulerError'
       events.record(pod as unknown as KubeObject, 'Warning', 'FailedScheduling', decision.message)
-      const condition = { type: 'PodScheduled', status: 'False', reason, message: decision.message, lastProbeTime: null, lastTransitionTime: new Date(now()).toISOString().replace(/\.\d{3}Z$/, 'Z') }
+      const condition = { type: 'PodScheduled', status: 'False', reason, message: decision.message, lastProbeTime: null, lastTransitionTime: rfc3339Seconds(now()) }
       void api.patch(`${path}/status`, { status: { conditions: [condition] } }, 'application/strategic-merge-patch+json').catch((error: unknown) => {
         if (!(error instanceof ApiError && error.status === 404)) log.debug({ pod: decision.pod.key, err: String(error) }, 'could not record the pod condition')
       })

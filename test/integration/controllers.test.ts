@@ -7,7 +7,9 @@
  * other nodes, and deleting a namespace removes its contents, then itself.
  */
 import t, { type Test } from 'tap'
+import { rfc3339Seconds } from '../../actors/apiserver/meta/object-meta.ts'
 import type { KubeObject } from '../../actors/apiserver/ports.ts'
+import { microTime } from '../../actors/leader/lease-election.ts'
 import { upWithApi } from '../helpers/up-api.ts'
 import { waitFor } from '../helpers/wait.ts'
 
@@ -16,7 +18,6 @@ t.setTimeout(300_000)
 const { api } = await upWithApi(t, 'ak-ctrl-', { timeoutMs: 5000 })
 
 const DEPLOYMENTS = '/apis/apps/v1/namespaces/default/deployments'
-const microTime = (ms: number) => new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z')
 const spec = <T>(o: KubeObject) => o.spec as T
 const status = <T>(o: KubeObject) => (o.status ?? {}) as T
 
@@ -45,7 +46,7 @@ function kubeletStandIn(nodes: string[]) {
         }
         const s = status<{ phase?: string }>(pod)
         if (s.phase === 'Running') continue
-        const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z')
+        const now = rfc3339Seconds(Date.now())
         await api
           .patch(`/api/v1/namespaces/${pod.metadata?.namespace}/pods/${pod.metadata?.name}/status`, { status: { phase: 'Running', podIP: '10.0.0.1', startTime: now, conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: now }, { type: 'ContainersReady', status: 'True', lastTransitionTime: now }] } }, 'application/strategic-merge-patch+json')
           .catch(() => undefined)
