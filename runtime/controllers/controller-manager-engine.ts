@@ -67,7 +67,6 @@ export function controllerManagerEngineLogic(options: ControllerManagerOptions, 
       timers.add(timer)
     }
 
-    const servicesIn = (namespace: string) => services.inNamespace(namespace)
     const onPod = (type: Change, pod: Pod, previous: Pod | undefined) => {
       const ns = pod.metadata.namespace ?? 'default'
       const owner = ownerKeyOf(pod) ?? (previous ? ownerKeyOf(previous) : undefined)
@@ -81,7 +80,7 @@ export function controllerManagerEngineLogic(options: ControllerManagerOptions, 
         // An orphan: a replica set of its namespace may adopt it.
         for (const rs of replicaSets.inNamespace(ns)) mark('replicaset', keyOf(rs))
       }
-      for (const svc of servicesIn(ns)) mark('endpoints', keyOf(svc))
+      for (const svc of services.inNamespace(ns)) mark('endpoints', keyOf(svc))
       wholeClusterDirty = true
     }
     const onReplicaSet = (type: Change, rs: ReplicaSet) => {

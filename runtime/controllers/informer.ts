@@ -23,6 +23,8 @@ export class Informer<T extends Named = KubeObject> {
   readonly #onChange: (type: Change, object: T, previous: T | undefined) => void
   readonly #log: Logger
   readonly #objects = new Map<string, T>()
+  /** The same objects by namespace: controllers read one namespace per reconcile, on every pod event. */
+  readonly #byNamespace = new Map<string, Map<string, T>>()
   #watch: ApiWatch | undefined
   #stopped = false
   synced = false
@@ -85,7 +87,7 @@ export class Informer<T extends Named = KubeObject> {
   }
 
   inNamespace(namespace: string): T[] {
-    return this.list().filter((o) => o.metadata?.namespace === namespace)
+    return [...(this.#byNamespace.get(namespace)?.values() ?? [])]
   }
 
   async stop(): Promise<void> {
@@ -96,8 +98,16 @@ export class Informer<T extends Named = KubeObject> {
   #apply(type: Change, object: T): void {
     const key = keyOf(object)
     const previous = this.#objects.get(key)
-    if (type === 'DELETED') this.#objects.delete(key)
-    else this.#objects.set(key, object)
+    const namespace = object.metadata?.namespace
+    let inNamespace = namespace === undefined ? undefined : this.#byNamespace.get(namespace)
+    if (type === 'DELETED') {
+      this.#objects.delete(key)
+      inNamespace?.delete(key)
+    } else {
+      this.#objects.set(key, object)
+      if (namespace !== undefined && inNamespace === undefined) this.#byNamespace.set(namespace, (inNamespace = new Map()))
+      inNamespace?.set(key, object)
+    }
     this.#onChange(type, object, previous)
   }
 }
