@@ -48,12 +48,11 @@ export function isPodAvailable(pod: Pod, minReadySeconds: number, now: number): 
 export const isPodActive = (pod: Pod): boolean =>
   pod.status?.phase !== 'Succeeded' && pod.status?.phase !== 'Failed' && !isDeleting(pod.metadata)
 
-/** The largest restartCount of a pod's containers (containerStatuses are untyped here). */
+/** The largest restartCount of a pod's containers. */
 export function restartCount(pod: Pod): number {
   let max = 0
   for (const s of pod.status?.containerStatuses ?? []) {
-    const n = (s as { restartCount?: unknown } | null)?.restartCount
-    if (typeof n === 'number' && n > max) max = n
+    if (typeof s.restartCount === 'number' && s.restartCount > max) max = s.restartCount
   }
   return max
 }

@@ -51,6 +51,8 @@ export interface ContainerPort {
 export interface EnvVar {
   readonly name: string
   readonly value?: string
+  /** Only fieldRef (metadata.name, metadata.namespace, status.podIP, spec.nodeName, ...) is resolved. */
+  readonly valueFrom?: { readonly fieldRef?: { readonly fieldPath: string } }
 }
 
 export interface ExecAction {
@@ -80,6 +82,34 @@ export interface Container {
   readonly livenessProbe?: Probe
   readonly readinessProbe?: Probe
   readonly startupProbe?: Probe
+}
+
+/** core/v1 ContainerState: exactly one of the three is set. */
+export interface ContainerState {
+  readonly waiting?: { readonly reason?: string; readonly message?: string }
+  readonly running?: { readonly startedAt?: string }
+  readonly terminated?: {
+    readonly exitCode: number
+    readonly signal?: number
+    readonly reason?: string
+    readonly message?: string
+    readonly startedAt?: string
+    readonly finishedAt?: string
+    readonly containerID?: string
+  }
+}
+
+/** Kubernetes always fills every field; objects written by older code or tests may not. */
+export interface ContainerStatus {
+  readonly name: string
+  readonly state?: ContainerState
+  readonly lastState?: ContainerState
+  readonly ready?: boolean
+  readonly restartCount?: number
+  readonly image?: string
+  readonly imageID?: string
+  readonly containerID?: string
+  readonly started?: boolean
 }
 
 export interface NodeSelectorRequirement {
@@ -177,9 +207,12 @@ export interface PodStatus {
   readonly podIP?: string
   readonly hostIP?: string
   readonly startTime?: string
+  readonly podIPs?: readonly { readonly ip: string }[]
   readonly reason?: string
   readonly message?: string
-  readonly containerStatuses?: readonly unknown[]
+  readonly nominatedNodeName?: string
+  readonly initContainerStatuses?: readonly ContainerStatus[]
+  readonly containerStatuses?: readonly ContainerStatus[]
 }
 
 export interface Pod {
@@ -291,7 +324,9 @@ export interface Service {
     readonly selector?: Readonly<Record<string, string>>
     readonly ports?: readonly ServicePort[]
     readonly clusterIP?: string
+    readonly clusterIPs?: readonly string[]
     readonly sessionAffinity?: 'None' | 'ClientIP'
+    readonly sessionAffinityConfig?: { readonly clientIP?: { readonly timeoutSeconds?: number } }
   }
 }
 
