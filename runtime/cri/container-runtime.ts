@@ -64,9 +64,11 @@ export interface ContainerExit {
 
 /** Thrown by create/start: the container waits with `reason` (ErrImagePull, InvalidImageName, CreateContainerError, RunContainerError). */
 export class CriError extends Error {
-  constructor(readonly reason: string, message: string) {
+  readonly reason: string
+  constructor(reason: string, message: string) {
     super(message)
     this.name = 'CriError'
+    this.reason = reason
   }
 }
 
