@@ -8,6 +8,7 @@
  * translates the `cri.*` commands of actors/pod/pod-protocol.ts into these calls.
  */
 import type { Container, Probe } from '../../actors/kube/objects.ts'
+import type { ProbeKind } from '../../actors/pod/pod-protocol.ts'
 
 export interface SandboxConfig {
   readonly uid: string
@@ -30,6 +31,8 @@ export interface ContainerConfig {
   /** Resolved by the pod actor; the runtime adds its own (POD_IP, PORT, ...). */
   readonly env: Readonly<Record<string, string>>
   readonly attempt: number
+  /** An init container: the hollow runtime lets it complete (exit 0) unless told otherwise. */
+  readonly init?: boolean
 }
 
 export type ContainerStateName = 'created' | 'running' | 'exited'
@@ -108,8 +111,11 @@ export interface ContainerRuntime {
   listContainers(filter?: { readonly podUid?: string; readonly name?: string }): ContainerInfo[]
   /** Every exit of a started container, whoever caused it. Returns an unsubscribe. */
   onExit(listener: (container: ContainerInfo, exit: ContainerExit) => void): () => void
-  /** Runs a probe against the container (exec inside it, httpGet/tcpSocket to the pod's address). */
-  probe(containerId: string, probe: Probe): Promise<{ ok: boolean; message?: string }>
+  /**
+   * Runs a probe against the container (exec inside it, httpGet/tcpSocket to the pod's address).
+   * `kind` lets the hollow runtime fail the kinds its annotations name; the process runtime ignores it.
+   */
+  probe(containerId: string, probe: Probe, kind?: ProbeKind): Promise<{ ok: boolean; message?: string }>
   /** Streams a container's log lines (with their newline) to `onData`; `onEnd` once nothing more will come. */
   readLogs(containerId: string, options: LogOptions, onData: (chunk: string) => void, onEnd: (error?: Error) => void): LogStream
   stats(): RuntimeStats
