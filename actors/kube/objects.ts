@@ -184,6 +184,9 @@ export interface PodSpec {
   readonly topologySpreadConstraints?: readonly TopologySpreadConstraint[]
   readonly schedulerName?: string
   readonly priority?: number
+  readonly priorityClassName?: string
+  /** Never: the pod waits for room instead of preempting others (default PreemptLowerPriority). */
+  readonly preemptionPolicy?: 'PreemptLowerPriority' | 'Never'
   readonly restartPolicy?: 'Always' | 'OnFailure' | 'Never'
   readonly terminationGracePeriodSeconds?: number
   readonly initContainers?: readonly Container[]
@@ -240,6 +243,7 @@ export interface NodeStatus {
   readonly conditions?: readonly Condition[]
   readonly addresses?: readonly { readonly type: string; readonly address: string }[]
   readonly nodeInfo?: Readonly<Record<string, string>>
+  readonly daemonEndpoints?: { readonly kubeletEndpoint?: { readonly Port: number } }
 }
 
 export interface Node {

@@ -17,6 +17,12 @@ export interface Named {
 
 export const keyOf = (o: Named): string => (o.metadata?.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : String(o.metadata?.name))
 
+/** Only the objects these select (a kubelet: `spec.nodeName=<node>`). */
+export interface InformerSelectors {
+  readonly labelSelector?: string
+  readonly fieldSelector?: string
+}
+
 export class Informer<T extends Named = KubeObject> {
   readonly #api: ApiClient
   readonly #path: string
@@ -25,15 +31,17 @@ export class Informer<T extends Named = KubeObject> {
   readonly #objects = new Map<string, T>()
   /** The same objects by namespace: controllers read one namespace per reconcile, on every pod event. */
   readonly #byNamespace = new Map<string, Map<string, T>>()
+  readonly #selectors: InformerSelectors
   #watch: ApiWatch | undefined
   #stopped = false
   synced = false
 
-  constructor(api: ApiClient, path: string, onChange: (type: Change, object: T, previous: T | undefined) => void, log: Logger) {
+  constructor(api: ApiClient, path: string, onChange: (type: Change, object: T, previous: T | undefined) => void, log: Logger, selectors: InformerSelectors = {}) {
     this.#api = api
     this.#path = path
     this.#onChange = onChange
     this.#log = log
+    this.#selectors = selectors
   }
 
   /**
@@ -48,7 +56,7 @@ export class Informer<T extends Named = KubeObject> {
       this.#api
         .watch(
           this.#path,
-          { sendInitialEvents: true },
+          { sendInitialEvents: true, ...this.#selectors },
           {
             onEvents: (events) => {
               for (const e of events) {
