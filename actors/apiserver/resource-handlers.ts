@@ -2,6 +2,7 @@
  * The verbs on one resource path. Objects live under `/registry/...` keys; every write is a
  * compare-and-swap on the store, so two writers never silently overwrite each other.
  */
+import { podLog } from './pod-log.ts'
 import type { ResourceSpec } from './discovery/resources.ts'
 import { groupVersionOf } from './discovery/resources.ts'
 import { json, type ApiRequest, type ApiResponse, type WatchStreamEvent } from './http/api-request.ts'
@@ -22,6 +23,7 @@ import { buildTable, tableRow, wantsTable } from './tables/table.ts'
 import { toScale, withScale } from './scale.ts'
 import { applyCreateDefaults, applyDefaults } from './validation/defaults.ts'
 import { validateKind } from './validation/kinds.ts'
+import { allocationFor, releaseRemoved } from './services/service-writes.ts'
 
 const APPLY_PATCH_CONTENT_TYPE = 'application/apply-patch+yaml'
 /** The annotation of the bookmark that ends a watch's initial events (Kubernetes' WatchList). */
@@ -38,6 +40,7 @@ export async function handleResource(request: ApiRequest, at: ResourcePath, port
   if (subresource === 'binding' && name !== undefined && resource.name === 'pods') {
     return request.method === 'POST' ? bind(request, at, ports) : fail(methodNotAllowed('pods/binding', request.method.toLowerCase()))
   }
+  if (subresource === 'log' && name !== undefined && resource.name === 'pods') return podLog(request, at, ports)
   if (subresource === 'finalize' && name !== undefined && resource.name === 'namespaces') {
     return request.method === 'PUT' ? finalize(request, at, ports) : fail(methodNotAllowed('namespaces/finalize', request.method.toLowerCase()))
   }
@@ -241,8 +244,13 @@ async function create(request: ApiRequest, at: ResourcePath, ports: ApiPorts): P
   const name = object.metadata!.name!
   const closed = await namespaceClosed(at, name, ports)
   if (closed) return fail(closed)
-  const created = await ports.objects.create(keyOf(at, name), object)
-  if (!created.ok) return fail(alreadyExists(r.name, name, r.group))
+  const allocated = await allocationFor(at, ports, object)
+  if (!allocated.ok) return fail(allocated.status)
+  const created = await ports.objects.create(keyOf(at, name), allocated.allocation.object)
+  if (!created.ok) {
+    await allocated.allocation.rollback()
+    return fail(alreadyExists(r.name, name, r.group))
+  }
   return render(request, r, created.object, ports, 201)
 }
 
@@ -269,11 +277,17 @@ async function write(request: ApiRequest, at: ResourcePath, ports: ApiPorts, cur
   if (finishedDeleting(r.name, prepared.object)) {
     // The last finalizer is off an object being deleted: it goes now.
     const removed = await ports.objects.delete(keyOf(at, at.name!), resourceVersion ?? current.metadata?.resourceVersion)
-    if (removed.ok) return render(request, r, prepared.object, ports)
+    if (removed.ok) {
+      await releaseRemoved(r, ports, current)
+      return render(request, r, prepared.object, ports)
+    }
     if (removed.reason === 'NotFound') return fail(notFound(r.name, at.name!, r.group))
     return fail(conflict(r.name, at.name!, r.group))
   }
-  const updated = await ports.objects.update(keyOf(at, at.name!), prepared.object, resourceVersion)
+  const allocated = await allocationFor(at, ports, prepared.object, current)
+  if (!allocated.ok) return fail(allocated.status)
+  const updated = await ports.objects.update(keyOf(at, at.name!), allocated.allocation.object, resourceVersion)
+  await (updated.ok ? allocated.allocation.commit() : allocated.allocation.rollback())
   if (updated.ok) return render(request, r, updated.object, ports)
   if (updated.reason === 'NotFound') return fail(notFound(r.name, at.name!, r.group))
   return fail(conflict(r.name, at.name!, r.group))
@@ -343,6 +357,7 @@ async function remove(request: ApiRequest, at: ResourcePath, ports: ApiPorts): P
     const version = current.metadata?.resourceVersion
     if (plan.kind === 'mark' && plan.object === current) return render(request, r, current, ports)
     const outcome = plan.kind === 'remove' ? await ports.objects.delete(key, version) : await ports.objects.update(key, plan.object, version)
+    if (outcome.ok && plan.kind === 'remove') await releaseRemoved(r, ports, current)
     if (outcome.ok) return render(request, r, outcome.object, ports)
     if (outcome.reason === 'NotFound') return fail(notFound(r.name, at.name!, r.group))
   }

@@ -49,6 +49,7 @@ const DEFAULTERS: Readonly<Record<string, (o: KubeObject) => KubeObject>> = {
   Service: (o) => {
     const spec = withDefaults(o.spec, { type: 'ClusterIP', sessionAffinity: 'None' })
     if (Array.isArray(spec.ports)) spec.ports = spec.ports.map((p) => (isObj(p) ? { protocol: 'TCP', ...(p.port !== undefined ? { targetPort: p.port } : {}), ...p } : p))
+    if (spec.sessionAffinity === 'ClientIP') spec.sessionAffinityConfig = { clientIP: withDefaults(isObj(spec.sessionAffinityConfig) ? spec.sessionAffinityConfig.clientIP : undefined, { timeoutSeconds: 10800 }) }
     return { ...o, spec }
   },
 }
