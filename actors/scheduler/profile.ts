@@ -5,6 +5,7 @@
  */
 import { Framework } from './framework/framework.ts'
 import type { AnyPlugin } from './framework/interfaces.ts'
+import { newDefaultPreemption, NAME as DEFAULT_PREEMPTION, type DefaultPreemptionArgs } from './plugins/default-preemption/default-preemption.ts'
 import { newInterPodAffinity, NAME as INTER_POD_AFFINITY, type InterPodAffinityArgs } from './plugins/inter-pod-affinity/inter-pod-affinity.ts'
 import { newNodeAffinity, NAME as NODE_AFFINITY } from './plugins/node-affinity/node-affinity.ts'
 import { newNodeName, NAME as NODE_NAME } from './plugins/node-name/node-name.ts'
@@ -26,6 +27,7 @@ export const REGISTRY: ReadonlyMap<string, PluginFactory> = new Map<string, Plug
   [POD_TOPOLOGY_SPREAD, () => newPodTopologySpread()],
   [INTER_POD_AFFINITY, (args) => newInterPodAffinity(args as InterPodAffinityArgs | undefined)],
   [BALANCED_ALLOCATION, () => newNodeResourcesBalancedAllocation()],
+  [DEFAULT_PREEMPTION, (args) => newDefaultPreemption(args as DefaultPreemptionArgs | undefined)],
 ])
 
 export interface PluginConfig {
@@ -52,6 +54,7 @@ export const DEFAULT_PLUGINS: readonly PluginConfig[] = [
   { name: POD_TOPOLOGY_SPREAD, weight: 2 },
   { name: INTER_POD_AFFINITY, weight: 2 },
   { name: BALANCED_ALLOCATION, weight: 1 },
+  { name: DEFAULT_PREEMPTION },
 ]
 
 export const DEFAULT_PROFILE: Profile = { schedulerName: 'default-scheduler', plugins: DEFAULT_PLUGINS }

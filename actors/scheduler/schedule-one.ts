@@ -6,10 +6,12 @@
  */
 import { CycleState } from './framework/cycle-state.ts'
 import type { Framework } from './framework/framework.ts'
+import type { PostFilterResult } from './framework/interfaces.ts'
 import type { NodeInfo } from './framework/node-info.ts'
 import type { PodInfo } from './framework/pod-info.ts'
 import type { Snapshot } from './framework/snapshot.ts'
 import { Status } from './framework/status.ts'
+import type { Nominator } from './nominator.ts'
 
 /** minFeasibleNodesToFind: below this many nodes, every node is evaluated. */
 export const MIN_FEASIBLE_NODES_TO_FIND = 100
@@ -85,7 +87,7 @@ export type ScheduleResult =
       readonly state: CycleState
     }
   /** The pod fits no node; `error.message` is the event/condition text. */
-  | { readonly kind: 'unschedulable'; readonly error: FitError; readonly message: string; readonly state: CycleState }
+  | { readonly kind: 'unschedulable'; readonly error: FitError; readonly message: string; readonly state: CycleState; readonly postFilter?: PostFilterResult }
   /** A plugin failed (Status code Error): retry with backoff. */
   | { readonly kind: 'error'; readonly status: Status; readonly message: string; readonly state: CycleState }
 
@@ -120,8 +122,8 @@ export class SchedulingAlgorithm {
     this.framework = framework
   }
 
-  /** schedulePod: finds the node for `pod` in `snapshot`. */
-  schedulePod(pod: PodInfo, snapshot: Snapshot, random: () => number, state: CycleState = new CycleState()): ScheduleResult {
+  /** schedulePod: finds the node for `pod` in `snapshot`; `nominator`: nominated pods hold their room (and the pod's own nominated node is tried first). */
+  schedulePod(pod: PodInfo, snapshot: Snapshot, random: () => number, state: CycleState = new CycleState(), nominator?: Nominator): ScheduleResult {
     const fwk = this.framework
     const all = snapshot.nodeInfoList
     const diagnosis: Diagnosis = { nodeToStatus: new Map(), unschedulablePlugins: new Set(), preFilterMsg: '', postFilterMsg: '' }
@@ -136,13 +138,21 @@ export class SchedulingAlgorithm {
       for (const n of all) diagnosis.nodeToStatus.set(n.name, pre)
       diagnosis.preFilterMsg = pre.message()
       if (pre.plugin !== '') diagnosis.unschedulablePlugins.add(pre.plugin)
-      return this.unschedulable(pod, all.length, diagnosis, state)
+      return this.unschedulable(pod, all.length, diagnosis, state, snapshot, random, nominator)
+    }
+
+    // evaluateNominatedNode: the node its preemption made room on is tried alone first.
+    const nominatedName = nominator?.nodeOf(pod.uid) ?? pod.pod.status?.nominatedNodeName
+    const nominatedNode = nominatedName ? snapshot.get(nominatedName) : undefined
+    if (nominatedNode !== undefined && fwk.runFilterPluginsWithNominatedPods(state, pod, nominatedNode, nominator) === undefined) {
+      return { kind: 'scheduled', nodeName: nominatedNode.name, evaluatedNodes: 1, feasibleNodes: 1, state }
     }
 
     // findNodesThatPassFilters
     const numAll = all.length
     const numToFind = numFeasibleNodesToFind(fwk.percentageOfNodesToScore, numAll)
     const filters = fwk.activeFilterPlugins(state)
+    const withNominated = nominator !== undefined && nominator.size > 0
     const feasible: NodeInfo[] = []
     // Rejections are kept as they come (node, status, node, status, ...) and make the diagnosis only if no node fits.
     const rejected: (NodeInfo | Status)[] = []
@@ -151,7 +161,7 @@ export class SchedulingAlgorithm {
     for (let i = 0, at = start; i < numAll && feasible.length < numToFind; i++, at = at + 1 === numAll ? 0 : at + 1) {
       const node = all[at]!
       processed++
-      const s = filters.length === 0 ? undefined : fwk.runFilterPlugins(state, pod, node, filters)
+      const s = filters.length === 0 ? undefined : withNominated ? fwk.runFilterPluginsWithNominatedPods(state, pod, node, nominator, filters) : fwk.runFilterPlugins(state, pod, node, filters)
       if (s === undefined) {
         feasible.push(node)
         continue
@@ -167,7 +177,7 @@ export class SchedulingAlgorithm {
         diagnosis.nodeToStatus.set((rejected[i] as NodeInfo).name, s)
         diagnosis.unschedulablePlugins.add(s.plugin)
       }
-      return this.unschedulable(pod, numAll, diagnosis, state)
+      return this.unschedulable(pod, numAll, diagnosis, state, snapshot, random, nominator)
     }
     if (feasible.length === 1) return { kind: 'scheduled', nodeName: feasible[0]!.name, evaluatedNodes: processed, feasibleNodes: 1, state }
 
@@ -179,10 +189,13 @@ export class SchedulingAlgorithm {
     return { kind: 'scheduled', nodeName: feasible[best]!.name, evaluatedNodes: processed, feasibleNodes: feasible.length, state }
   }
 
-  private unschedulable(pod: PodInfo, numAll: number, diagnosis: Diagnosis, state: CycleState): ScheduleResult {
-    const post = this.framework.runPostFilterPlugins(state, pod, diagnosis.nodeToStatus)
+  private unschedulable(pod: PodInfo, numAll: number, diagnosis: Diagnosis, state: CycleState, snapshot: Snapshot, random: () => number, nominator: Nominator | undefined): ScheduleResult {
+    const fwk = this.framework
+    const handle = { snapshot, nominator, random, runFilters: (s: CycleState, p: PodInfo, n: NodeInfo) => fwk.runFilterPluginsWithNominatedPods(s, p, n, nominator) }
+    const post = fwk.runPostFilterPlugins(state, pod, diagnosis.nodeToStatus, handle)
+    if (post.status !== undefined && post.status.code === 'Error') return { kind: 'error', status: post.status, message: `running PostFilter plugin "${post.status.plugin}": ${post.status.message()}`, state }
     diagnosis.postFilterMsg = post.messages.join(', ')
     const error = new FitError(pod, numAll, diagnosis)
-    return { kind: 'unschedulable', error, message: error.message, state }
+    return post.result === undefined ? { kind: 'unschedulable', error, message: error.message, state } : { kind: 'unschedulable', error, message: error.message, state, postFilter: post.result }
   }
 }

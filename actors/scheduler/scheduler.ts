@@ -12,9 +12,10 @@
 import type { Node, Pod } from '../kube/objects.ts'
 import { CycleState } from './framework/cycle-state.ts'
 import type { Framework } from './framework/framework.ts'
-import type { PodInfo } from './framework/pod-info.ts'
+import { PodInfo } from './framework/pod-info.ts'
 import { Snapshot } from './framework/snapshot.ts'
 import { NodeCache, type NodeCacheOptions } from './node-cache.ts'
+import { Nominator } from './nominator.ts'
 import { newFramework, type Profile } from './profile.ts'
 import { SchedulingAlgorithm } from './schedule-one.ts'
 import { SchedulingQueue, type ClusterEvent, type QueuedPodInfo, type SchedulingQueueOptions } from './scheduling-queue.ts'
@@ -34,10 +35,24 @@ export interface SchedulerOptions {
 export type Decision =
   /** Bind `pod` to `nodeName` (POST pods/binding), then call bindSucceeded or bindFailed. */
   | { readonly kind: 'bind'; readonly pod: PodInfo; readonly nodeName: string; readonly queued: QueuedPodInfo; readonly state: CycleState; readonly evaluatedNodes: number; readonly feasibleNodes: number }
-  /** No node fits: set condition PodScheduled=False reason Unschedulable, event FailedScheduling with `message`. */
-  | { readonly kind: 'unschedulable'; readonly pod: PodInfo; readonly message: string; readonly unschedulablePlugins: ReadonlySet<string> }
+  /**
+   * No node fits: set condition PodScheduled=False reason Unschedulable, event FailedScheduling
+   * with `message`; and carry out `preemption` if present.
+   */
+  | { readonly kind: 'unschedulable'; readonly pod: PodInfo; readonly message: string; readonly unschedulablePlugins: ReadonlySet<string>; readonly preemption?: Preemption }
   /** A plugin failed: reason SchedulerError; the pod is retried after backoff. */
   | { readonly kind: 'error'; readonly pod: PodInfo; readonly message: string }
+
+/**
+ * What preemption asks of the runtime: set the pod's status.nominatedNodeName (clear it when
+ * empty), delete the victims (DisruptionTarget condition, Preempted event), and clear the
+ * nomination of the lower-priority pods nominated to the same node.
+ */
+export interface Preemption {
+  readonly nominatedNodeName: string
+  readonly victims: readonly PodInfo[]
+  readonly lowerNominatedPods: readonly PodInfo[]
+}
 
 const nodeShape = (n: Node | undefined): string => JSON.stringify([n?.metadata.labels, n?.spec, n?.status?.allocatable, n?.status?.capacity])
 
@@ -47,6 +62,7 @@ export class Scheduler {
   readonly queue: SchedulingQueue
   readonly snapshot = new Snapshot()
   readonly algorithm: SchedulingAlgorithm
+  readonly nominator = new Nominator()
   private readonly random: () => number
 
   constructor(options: SchedulerOptions) {
@@ -79,6 +95,7 @@ export class Scheduler {
     const uid = pod.metadata.uid ?? `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name ?? ''}`
     const terminal = pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed'
     if (type === 'DELETED' || (terminal && pod.spec.nodeName)) {
+      this.nominator.delete(uid)
       const held = this.cache.nodeOf(uid) !== undefined
       this.cache.removePod(uid)
       this.queue.delete(uid)
@@ -89,11 +106,18 @@ export class Scheduler {
       const known = this.cache.nodeOf(uid) !== undefined && !this.cache.isAssumed(uid)
       this.cache.addPod(pod)
       this.queue.delete(uid)
+      this.nominator.delete(uid)
       const event: ClusterEvent = { resource: 'Pod', action: known ? 'Update' : 'Add' }
       this.queue.moveAllToActiveOrBackoffQueue(event, now)
       return
     }
-    if (!this.responsibleFor(pod) || terminal || pod.metadata.deletionTimestamp) return
+    if (terminal || pod.metadata.deletionTimestamp) {
+      this.nominator.delete(uid)
+      this.queue.delete(uid)
+      return
+    }
+    if (pod.status?.nominatedNodeName || this.nominator.nodeOf(uid) !== undefined) this.nominator.update(new PodInfo(pod))
+    if (!this.responsibleFor(pod)) return
     if (this.queue.has(uid)) this.queue.update(pod, now)
     else this.queue.add(pod, now)
   }
@@ -105,16 +129,25 @@ export class Scheduler {
     const pod = queued.podInfo
     this.cache.updateSnapshot(this.snapshot)
     const state = new CycleState()
-    const result = this.algorithm.schedulePod(pod, this.snapshot, this.random, state)
+    const result = this.algorithm.schedulePod(pod, this.snapshot, this.random, state, this.nominator)
     if (result.kind === 'unschedulable') {
       const plugins = result.error.diagnosis.unschedulablePlugins
       this.queue.addUnschedulable(queued, plugins, now)
-      return { kind: 'unschedulable', pod, message: result.message, unschedulablePlugins: plugins }
+      const post = result.postFilter
+      if (post?.nominatedNodeName === undefined) return { kind: 'unschedulable', pod, message: result.message, unschedulablePlugins: plugins }
+      if (post.nominatedNodeName === '') this.nominator.delete(pod.uid)
+      else this.nominator.add(pod, post.nominatedNodeName)
+      const lowerNominatedPods = post.lowerNominatedPods ?? []
+      for (const p of lowerNominatedPods) this.nominator.delete(p.uid)
+      const preemption: Preemption = { nominatedNodeName: post.nominatedNodeName, victims: post.victims ?? [], lowerNominatedPods }
+      return { kind: 'unschedulable', pod, message: result.message, unschedulablePlugins: plugins, preemption }
     }
     if (result.kind === 'error') {
       this.queue.addUnschedulable(queued, new Set(), now)
       return { kind: 'error', pod, message: result.message }
     }
+    // The assumed pod holds its room from now on.
+    this.nominator.delete(pod.uid)
     if (!this.cache.assumePod(pod, result.nodeName)) {
       this.queue.done(pod.uid)
       return { kind: 'error', pod, message: `pod ${pod.key} is already in the scheduler cache` }

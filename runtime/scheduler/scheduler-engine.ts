@@ -4,7 +4,9 @@
  * as decisions come, and binds through `pods/<name>/binding` without waiting: binds are
  * pipelined (up to `maxInFlightBinds`), each confirmed or undone (`bindFailed`) when its answer
  * comes. A pod no node fits gets PodScheduled=False and a FailedScheduling event with
- * kube-scheduler's message.
+ * kube-scheduler's message; if preemption found room, the same status patch nominates it to the
+ * node and its victims are deleted (gracefully, with a DisruptionTarget condition and a Preempted
+ * event).
  *
  * A watch that ends (410: its version is gone) restarts the engine's view from a fresh list.
  */
@@ -13,7 +15,8 @@ import { rfc3339Seconds } from '../../actors/apiserver/meta/object-meta.ts'
 import type { KubeObject } from '../../actors/apiserver/ports.ts'
 import type { Node, Pod } from '../../actors/kube/objects.ts'
 import type { LeaderOptions } from '../../actors/leader/leader-elected.machine.ts'
-import { Scheduler, type Decision } from '../../actors/scheduler/scheduler.ts'
+import { Scheduler, type Decision, type Preemption } from '../../actors/scheduler/scheduler.ts'
+import type { PodInfo } from '../../actors/scheduler/framework/pod-info.ts'
 import { ApiClient, ApiError } from '../apiserver/api-client.ts'
 import type { ApiWatch, WatchEvent } from '../apiserver/api-watch.ts'
 import type { Clock, TimerHandle } from '../clock.ts'
@@ -147,9 +150,38 @@ export function schedulerEngineLogic(hostId: string, options: LeaderOptions, dep
       const reason = decision.kind === 'unschedulable' ? 'Unschedulable' : 'SchedulerError'
       events.record(pod as unknown as KubeObject, 'Warning', 'FailedScheduling', decision.message)
       const condition = { type: 'PodScheduled', status: 'False', reason, message: decision.message, lastProbeTime: null, lastTransitionTime: rfc3339Seconds(now()) }
-      void api.patch(`${path}/status`, { status: { conditions: [condition] } }, 'application/strategic-merge-patch+json').catch((error: unknown) => {
-        if (!(error instanceof ApiError && error.status === 404)) log.debug({ pod: decision.pod.key, err: String(error) }, 'could not record the pod condition')
-      })
+      const preemption = decision.kind === 'unschedulable' ? decision.preemption : undefined
+      const nomination = preemption === undefined ? {} : { nominatedNodeName: preemption.nominatedNodeName === '' ? null : preemption.nominatedNodeName }
+      if (preemption !== undefined) preempt(decision.pod, preemption)
+      patchStatus(decision.pod, { conditions: [condition], ...nomination }, 'the pod condition')
+    }
+
+    function patchStatus(pod: PodInfo, status: Record<string, unknown>, what: string): Promise<void> {
+      const path = `/api/v1/namespaces/${pod.namespace}/pods/${pod.name}/status`
+      return api.patch(path, { status }, 'application/strategic-merge-patch+json').then(
+        () => undefined,
+        (error: unknown) => {
+          if (!(error instanceof ApiError && error.status === 404)) log.debug({ pod: pod.key, err: String(error) }, `could not record ${what}`)
+        },
+      )
+    }
+
+    /** prepareCandidate: the victims go (graceful delete, as kube-scheduler), lower-priority pods nominated there lose their nomination. */
+    function preempt(preemptor: PodInfo, p: Preemption): void {
+      if (p.nominatedNodeName === '') return
+      log.info({ pod: preemptor.key, node: p.nominatedNodeName, victims: p.victims.map((v) => v.key) }, 'preempting')
+      for (const victim of p.victims) {
+        if (victim.terminating) continue
+        const condition = { type: 'DisruptionTarget', status: 'True', reason: 'PreemptionByScheduler', message: `${scheduler.framework.schedulerName}: preempting to accommodate a higher priority pod`, lastTransitionTime: rfc3339Seconds(now()) }
+        void patchStatus(victim, { conditions: [condition] }, 'the DisruptionTarget condition')
+          .then(() => api.call('DELETE', `/api/v1/namespaces/${victim.namespace}/pods/${victim.name}`, { body: { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { uid: victim.uid } } }))
+          .then((answer) => {
+            if (answer.status >= 300 && answer.status !== 404) log.warn({ victim: victim.key, status: answer.status }, 'could not delete a preemption victim')
+            else events.record(victim.pod as unknown as KubeObject, 'Normal', 'Preempted', `Preempted by pod ${preemptor.uid} on node ${p.nominatedNodeName}`)
+          })
+          .catch((error: unknown) => log.warn({ victim: victim.key, err: String(error) }, 'could not delete a preemption victim'))
+      }
+      for (const other of p.lowerNominatedPods) void patchStatus(other, { nominatedNodeName: null }, 'the cleared nomination')
     }
 
     start().catch(fail)

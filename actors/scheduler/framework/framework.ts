@@ -2,6 +2,7 @@
  * The framework (framework/runtime/framework.go): the enabled plugins sorted into extension
  * points, in the profile's order, and the Run*Plugins steps of one scheduling cycle.
  */
+import type { Nominator } from '../nominator.ts'
 import type { CycleState } from './cycle-state.ts'
 import {
   isFilter,
@@ -12,6 +13,7 @@ import {
   isScore,
   type AnyPlugin,
   type FilterPlugin,
+  type PostFilterHandle,
   type PostFilterPlugin,
   type PostFilterResult,
   type PreFilterPlugin,
@@ -109,16 +111,41 @@ export class Framework {
     return undefined
   }
 
+  /**
+   * RunFilterPluginsWithNominatedPods, one pass: pods nominated to the node with at least this
+   * pod's priority count as if they were on it, so their room stays theirs. (Kubernetes also runs
+   * a pass without them, which matters only to affinity-like filters.)
+   */
+  runFilterPluginsWithNominatedPods(state: CycleState, pod: PodInfo, node: NodeInfo, nominator: Nominator | undefined, plugins: readonly FilterPlugin[] = this.activeFilterPlugins(state)): Result {
+    if (nominator === undefined || nominator.size === 0) return this.runFilterPlugins(state, pod, node, plugins)
+    let withNominated: NodeInfo | undefined
+    for (const p of nominator.podsOn(node.name)) {
+      if (p.uid === pod.uid || p.priority < pod.priority) continue
+      withNominated ??= node.clone()
+      withNominated.addPod(p.withNodeName(node.name))
+    }
+    return this.runFilterPlugins(state, pod, withNominated ?? node, plugins)
+  }
+
   /** RunPostFilterPlugins: the first plugin that succeeds (e.g. finds a node by preemption) wins. */
-  runPostFilterPlugins(state: CycleState, pod: PodInfo, statuses: ReadonlyMap<string, Status>): { result?: PostFilterResult; status: Result; messages: string[] } {
+  runPostFilterPlugins(state: CycleState, pod: PodInfo, statuses: ReadonlyMap<string, Status>, handle: PostFilterHandle): { result?: PostFilterResult; status: Result; messages: string[] } {
     const messages: string[] = []
+    // A rejecting plugin's result still counts (it may clear a nomination that no longer holds).
+    let rejectedResult: PostFilterResult | undefined
     for (const p of this.postFilterPlugins) {
-      const { result, status } = p.postFilter(state, pod, statuses)
+      let out: { result?: PostFilterResult; status: Result }
+      try {
+        out = p.postFilter(state, pod, statuses, handle)
+      } catch (e) {
+        return { status: asError(p.name, e), messages }
+      }
+      const { result, status } = out
       if (status === undefined || status.code === 'Success') return { result, status: undefined, messages }
       if (status.code === 'Error') return { status: status.withPlugin(p.name), messages }
+      if (result !== undefined) rejectedResult = result
       if (status.reasons.length > 0) messages.push(status.message())
     }
-    return { status: new Status('Unschedulable'), messages }
+    return rejectedResult === undefined ? { status: new Status('Unschedulable'), messages } : { result: rejectedResult, status: new Status('Unschedulable'), messages }
   }
 
   /** RunPreScorePlugins: Skip marks the plugin's Score as skipped. */

@@ -3,6 +3,7 @@
  * needs; the framework puts an enabled plugin at every extension point it implements, in the
  * profile's order. Bind is the runtime's (an API call); Permit is not used.
  */
+import type { Nominator } from '../nominator.ts'
 import type { CycleState } from './cycle-state.ts'
 import type { NodeInfo } from './node-info.ts'
 import type { PodInfo } from './pod-info.ts'
@@ -26,11 +27,25 @@ export interface FilterPlugin extends Plugin {
 export interface PostFilterResult {
   /** A node the pod could use once victims are gone (preemption); the runtime records it as status.nominatedNodeName. */
   readonly nominatedNodeName?: string
+  /** The pods to delete to make room on that node. */
+  readonly victims?: readonly PodInfo[]
+  /** Pods of lower priority nominated to that node: they lose their nomination. */
+  readonly lowerNominatedPods?: readonly PodInfo[]
+}
+
+/** What a PostFilter plugin may use of the framework (framework.Handle). */
+export interface PostFilterHandle {
+  readonly snapshot: Snapshot
+  readonly nominator: Nominator | undefined
+  /** The Filter plugins active this cycle, with the node's nominated pods of at least the pod's priority counted on it. */
+  runFilters(state: CycleState, pod: PodInfo, node: NodeInfo): Result
+  /** Uniform in [0, 1). */
+  readonly random: () => number
 }
 
 export interface PostFilterPlugin extends Plugin {
   /** Runs when no node fits, with every node's rejection. */
-  postFilter(state: CycleState, pod: PodInfo, statuses: ReadonlyMap<string, Status>): { result?: PostFilterResult; status: Result }
+  postFilter(state: CycleState, pod: PodInfo, statuses: ReadonlyMap<string, Status>, handle: PostFilterHandle): { result?: PostFilterResult; status: Result }
 }
 
 export interface PreScorePlugin extends Plugin {

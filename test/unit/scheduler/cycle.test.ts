@@ -50,14 +50,15 @@ t.test('cycle - fit error message counts and sorts reasons as kube-scheduler', a
   const r = algo.schedulePod(p, snapshotOf(...nodes), seeded(1))
   t.equal(r.kind, 'unschedulable')
   if (r.kind !== 'unschedulable') return
-  t.equal(r.message, "0/5 nodes are available: 2 Insufficient cpu, 3 node(s) didn't match Pod's node affinity/selector.")
+  // Preemption's own message follows, with kube-scheduler's doubled final period.
+  t.equal(r.message, "0/5 nodes are available: 2 Insufficient cpu, 3 node(s) didn't match Pod's node affinity/selector. preemption: 0/5 nodes are available: 2 No preemption victims found for incoming pod, 3 Preemption is not helpful for scheduling..")
   t.same([...r.error.diagnosis.unschedulablePlugins].sort(), ['NodeAffinity', 'NodeResourcesFit'])
 
   const cpuOnly = podInfo('q', { cpu: '2', memory: '2Mi' })
   const small = [1, 2, 3].map((i) => nodeInfo(node(`s${i}`, { cpu: '1' })))
   const big = nodeInfo(node('tainted', { taints: [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }] }))
   const r2 = algo.schedulePod(cpuOnly, snapshotOf(...small, big, nodeInfo(node('m', { cpu: '1', memory: '1Mi' }))), seeded(1))
-  t.equal(r2.kind === 'unschedulable' && r2.message, '0/5 nodes are available: 1 Insufficient memory, 1 node(s) had untolerated taint {dedicated: gpu}, 4 Insufficient cpu.')
+  t.equal(r2.kind === 'unschedulable' && r2.message, '0/5 nodes are available: 1 Insufficient memory, 1 node(s) had untolerated taint {dedicated: gpu}, 4 Insufficient cpu. preemption: 0/5 nodes are available: 1 Preemption is not helpful for scheduling, 4 No preemption victims found for incoming pod..')
 })
 
 t.test('cycle - fit error text sorts as strings', async (t) => {

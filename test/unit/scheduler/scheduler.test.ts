@@ -14,7 +14,7 @@ t.test('scheduler - watch events to bind decisions', async (t) => {
   t.equal(d1.nodeName, 'n1')
   const d2 = s.scheduleOne(10)
   t.equal(d2?.kind, 'unschedulable', 'the assumed pod already holds the cpu')
-  t.equal(d2?.kind === 'unschedulable' && d2.message, '0/1 nodes are available: 1 Insufficient cpu.')
+  t.equal(d2?.kind === 'unschedulable' && d2.message, '0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod..')
   t.equal(s.scheduleOne(10), undefined, 'the other scheduler’s pod is not ours; b waits')
 
   s.bindSucceeded(d1, 20)
