@@ -1,0 +1,61 @@
+/**
+ * Pod addresses from one IPv4 CIDR. Addresses are handed out in order and a released one is
+ * reused before the range grows, so a host that churns pods never runs dry; nothing is stored per
+ * address that was never handed out (a /8 holds 16 million of them).
+ */
+export class IpPool {
+  readonly cidr: string
+  readonly #base: number
+  readonly #size: number
+  #next = 1
+  readonly #released: number[] = []
+  readonly #inUse = new Set<number>()
+
+  /** `cidr` such as 10.128.0.0/9; prefixes /8 to /30. Throws a RangeError naming a bad one. */
+  constructor(cidr: string) {
+    const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr.trim())
+    const octets = m ? m.slice(1, 5).map(Number) : []
+    const prefix = m ? Number(m[5]) : NaN
+    if (!m || octets.some((o) => o > 255) || !(prefix >= 8 && prefix <= 30)) {
+      throw new RangeError(`pod CIDR ${JSON.stringify(cidr)} is not an IPv4 CIDR with a prefix from /8 to /30`)
+    }
+    this.cidr = cidr
+    this.#size = 2 ** (32 - prefix)
+    const address = octets.reduce((sum, o) => sum * 256 + o, 0)
+    this.#base = address - (address % this.#size)
+  }
+
+  /** Usable addresses (network and broadcast addresses excluded). */
+  get capacity(): number {
+    return this.#size - 2
+  }
+
+  get allocated(): number {
+    return this.#inUse.size
+  }
+
+  /** The next free address; throws when the range is exhausted. */
+  allocate(): string {
+    let offset = this.#released.pop()
+    if (offset === undefined) {
+      if (this.#next > this.#size - 2) throw new RangeError(`pod CIDR ${this.cidr} has no free address (${this.capacity} in use)`)
+      offset = this.#next++
+    }
+    this.#inUse.add(offset)
+    return formatIp(this.#base + offset)
+  }
+
+  /** Gives an address back; unknown addresses are ignored. */
+  release(ip: string): void {
+    const offset = parseIp(ip) - this.#base
+    if (this.#inUse.delete(offset)) this.#released.push(offset)
+  }
+}
+
+function parseIp(ip: string): number {
+  return ip.split('.').reduce((sum, o) => sum * 256 + Number(o), 0)
+}
+
+function formatIp(n: number): string {
+  return `${Math.floor(n / 16777216) % 256}.${Math.floor(n / 65536) % 256}.${Math.floor(n / 256) % 256}.${n % 256}`
+}
