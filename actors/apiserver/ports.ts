@@ -4,6 +4,8 @@
  * real {@link ObjectsPort}; tests pass in-memory ones.
  */
 import type { KubeObject } from './tables/types.ts'
+import type { ApiResponse } from './http/api-request.ts'
+import type { PodLogOptions } from '../kubelet/log-protocol.ts'
 
 export type { KubeObject }
 
@@ -41,4 +43,6 @@ export interface ApiPorts {
   uid(): string
   /** host:port the server is reached at (discovery reports it). */
   readonly serverAddress: string
+  /** A container's log from the kubelet of `nodeName` (a `text` stream, or a Status). */
+  readonly podLogs?: (nodeName: string, request: PodLogOptions & { readonly namespace: string; readonly name: string; readonly container: string }) => Promise<ApiResponse>
 }

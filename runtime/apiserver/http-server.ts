@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { authorize, forbiddenStatus, type Policy, type RequestAttributes } from '../../actors/apiserver/authz/policy.ts'
 import { handle } from '../../actors/apiserver/handle.ts'
-import type { ApiRequest, ApiResponse } from '../../actors/apiserver/http/api-request.ts'
+import type { ApiRequest, ApiResponse, TextStreamResponse } from '../../actors/apiserver/http/api-request.ts'
 import { routeResource } from '../../actors/apiserver/http/route.ts'
 import { internal, MAX_REQUEST_BODY_BYTES, tooLarge, unauthorized, type StatusError } from '../../actors/apiserver/meta/status.ts'
 import type { ApiPorts } from '../../actors/apiserver/ports.ts'
@@ -16,7 +16,7 @@ import type { Logger } from '../log.ts'
 import type { TokenAuthenticator } from './security/tokens.ts'
 import { watchLines } from './watch-lines.ts'
 
-const statusResponse = (s: StatusError): Exclude<ApiResponse, { kind: 'stream' }> => ({ kind: 'json', status: s.code, body: s.status })
+const statusResponse = (s: StatusError): Exclude<ApiResponse, { kind: 'stream' } | TextStreamResponse> => ({ kind: 'json', status: s.code, body: s.status })
 
 export interface ApiHttpServerOptions {
   readonly port: number
@@ -95,6 +95,7 @@ export class ApiHttpServer {
       user,
     }
     const response = await handle(request, { ...this.#o.ports, serverAddress: this.#address })
+    if (response.kind === 'text') return sendText(res, response)
     if (response.kind !== 'stream') return send(res, response)
     res.writeHead(response.status, { 'content-type': response.contentType, 'transfer-encoding': 'chunked' })
     // Clients (client-node's Watch) wait for the headers before they act; Node holds them until the first write.
@@ -108,7 +109,17 @@ export class ApiHttpServer {
   }
 }
 
-function send(res: ServerResponse, response: Exclude<ApiResponse, { kind: 'stream' }>): void {
+function sendText(res: ServerResponse, response: TextStreamResponse): void {
+  res.writeHead(response.status, { 'content-type': response.contentType, 'transfer-encoding': 'chunked' })
+  res.flushHeaders()
+  const stop = response.open(
+    (chunk) => void res.write(chunk),
+    () => res.end(),
+  )
+  res.on('close', stop)
+}
+
+function send(res: ServerResponse, response: Exclude<ApiResponse, { kind: 'stream' } | TextStreamResponse>): void {
   const text = response.kind === 'json' ? JSON.stringify(response.body) : response.body
   const type = response.kind === 'json' ? (response.contentType ?? 'application/json') : response.contentType
   res.writeHead(response.status, { 'content-type': type, 'content-length': Buffer.byteLength(text) })

@@ -8,7 +8,7 @@ import { fromCallback, type AnyActorLogic } from 'xstate'
 import type { ApiAnswer, ApiCall, ApiHandle, ApiServerOptions, HttpOutcome } from '../../actors/apiserver/apiserver.machine.ts'
 import { malformedWatchMessage, type ApiWatchAlive } from '../../actors/apiserver/watch-protocol.ts'
 import { handle } from '../../actors/apiserver/handle.ts'
-import type { ApiRequest } from '../../actors/apiserver/http/api-request.ts'
+import type { ApiRequest, TextStreamResponse } from '../../actors/apiserver/http/api-request.ts'
 import { badRequest, internal, serviceUnavailable, type StatusError } from '../../actors/apiserver/meta/status.ts'
 import type { ApiPorts } from '../../actors/apiserver/ports.ts'
 import type { Clock } from '../clock.ts'
@@ -18,6 +18,7 @@ import type { Transport } from '../transport/transport.ts'
 import { ApiHttpServer } from './http-server.ts'
 import { CachedObjects } from './cached-objects.ts'
 import { NatsWatches } from './nats-watches.ts'
+import { podLogsPort } from './pod-logs.ts'
 import { ensureApiSecurity } from './security/api-security.ts'
 
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'] as const
@@ -27,6 +28,29 @@ export interface HttpServiceDeps {
   readonly transport: Transport
   readonly clock: Clock
   readonly log: Logger
+}
+
+/** Over NATS a text stream (pods/log) is answered whole; a following one ends after this long. */
+const TEXT_OVER_NATS_MS = 10_000
+const TEXT_OVER_NATS_BYTES = 1024 * 1024
+
+function collectText(response: TextStreamResponse): Promise<string> {
+  return new Promise((resolve) => {
+    let text = ''
+    let done = false
+    const finish = () => {
+      if (done) return
+      done = true
+      clearTimeout(timer)
+      stop()
+      resolve(text)
+    }
+    const timer = setTimeout(finish, TEXT_OVER_NATS_MS)
+    const stop = response.open((chunk) => {
+      text += chunk
+      if (text.length >= TEXT_OVER_NATS_BYTES) finish()
+    }, finish)
+  })
 }
 
 export function apiHttpServiceLogic(options: ApiServerOptions, deps: HttpServiceDeps): AnyActorLogic {
@@ -47,6 +71,7 @@ export function apiHttpServiceLogic(options: ApiServerOptions, deps: HttpService
         now: () => deps.clock.now(),
         random: Math.random,
         uid: randomUUID,
+        podLogs: podLogsPort(deps),
       }
       await bootstrap({ ...ports, serverAddress: '' })
       apiPorts = { ...ports, serverAddress: `${options.bindAddress}:${options.port}` }
@@ -96,6 +121,7 @@ export function apiHttpServiceLogic(options: ApiServerOptions, deps: HttpService
           }
           if (response.kind === 'json') answer(response.status, response.body)
           else if (response.kind === 'raw') answer(response.status, JSON.parse(response.body))
+          else if (response.kind === 'text') collectText(response).then((text) => answer(response.status, text), (error: unknown) => fail(internal(String(error))))
           else fail(badRequest('a watch over NATS is an api.watch message (actors/apiserver/watch-protocol.ts)'))
         },
         (error: unknown) => fail(internal(String(error))),

@@ -4,6 +4,7 @@
  * per watch. Watches not kept alive for `lapseMs` are stopped, so a watcher that died costs
  * nothing for long.
  */
+import { badRequest } from '../../actors/apiserver/meta/status.ts'
 import type { ApiResponse, WatchStreamEvent } from '../../actors/apiserver/http/api-request.ts'
 import { apiWatchAddress, type ApiWatchEvents, type ApiWatchOpen, type WatchOpened } from '../../actors/apiserver/watch-protocol.ts'
 import type { Clock, TimerHandle } from '../clock.ts'
@@ -53,6 +54,7 @@ export class NatsWatches {
   open(call: ApiWatchOpen, response: ApiResponse): { status: number; body: unknown } {
     if (response.kind === 'json') return { status: response.status, body: response.body }
     if (response.kind === 'raw') return { status: response.status, body: JSON.parse(response.body) }
+    if (response.kind === 'text') return { status: 400, body: badRequest('only watches can be opened with api.watch').status }
     const subject = subjectFor(this.#o.cluster, apiWatchAddress(call.clientId))
     this.#served.get(call.watchId)?.stop()
     const served: Served = { subject, seq: 0, lastSeen: this.#o.clock.now(), stop: () => {} }

@@ -36,6 +36,18 @@ export type ApiResponse =
       readonly resourceVersion: string
       open(emit: (events: readonly WatchStreamEvent[]) => void, end: () => void): () => void
     }
+  | TextStreamResponse
+
+/**
+ * A streamed text body (pods/log): `open` starts writing chunks and returns a function that
+ * stops it; `end` closes the response.
+ */
+export interface TextStreamResponse {
+  readonly kind: 'text'
+  readonly status: number
+  readonly contentType: string
+  open(write: (chunk: string) => void, end: () => void): () => void
+}
 
 /** One line of a watch stream: `{"type":"ADDED","object":{...}}`. */
 export interface WatchStreamEvent {
