@@ -88,8 +88,8 @@ t.test('hollow - fail-start makes create throw a CriError with that reason; bad 
   const sandbox = await runtime.runPodSandbox(config)
   await t.rejects(runtime.createContainer(sandbox.id, { container: container(), env: {}, attempt: 0 }), { name: 'CriError', reason: 'ErrImagePull' })
   const plain = await runtime.runPodSandbox(sandboxConfig({}, 'uid-2'))
-  await t.rejects(runtime.createContainer(plain.id, { container: container('x', { image: '' }), env: {}, attempt: 0 }), { reason: 'InvalidImageName' })
-  await t.rejects(runtime.createContainer('nope', { container: container(), env: {}, attempt: 0 }), { reason: 'CreateContainerError' })
+  await t.rejects(runtime.createContainer(plain.id, { container: container('x', { image: '' }), env: {}, attempt: 0 }), { name: 'CriError', reason: 'InvalidImageName' })
+  await t.rejects(runtime.createContainer('nope', { container: container(), env: {}, attempt: 0 }), { name: 'CriError', reason: 'CreateContainerError' })
 })
 
 t.test('hollow - fail-probes fails only the named kinds, and only while running', async (t) => {
