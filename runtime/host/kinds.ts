@@ -14,6 +14,9 @@ import { leaseElectorLogic } from '../leader/lease-elector.ts'
 import { schedulerEngineLogic } from '../scheduler/scheduler-engine.ts'
 import { controllerManagerKind, type ControllerManagerOptions } from '../../actors/controllers/controller-manager.kind.ts'
 import { controllerManagerEngineLogic } from '../controllers/controller-manager-engine.ts'
+import { proxyKind } from '../../actors/proxy/proxy.kind.ts'
+import { PROXY_ENGINE, type ProxyOptions } from '../../actors/proxy/proxy.machine.ts'
+import { proxyEngineLogic } from '../proxy/proxy-engine.ts'
 import type { Clock } from '../clock.ts'
 import type { Transport } from '../transport/transport.ts'
 import type { Logger } from '../log.ts'
@@ -29,6 +32,7 @@ export const actorKinds: Readonly<Record<string, ActorKind>> = {
   apiserver: apiserverKind as ActorKind,
   scheduler: schedulerKind as ActorKind,
   controllermanager: controllerManagerKind as ActorKind,
+  proxy: proxyKind as ActorKind,
 }
 
 /**
@@ -69,6 +73,10 @@ export const hostServices: Readonly<Record<string, ServiceFactory>> = {
   }),
   controllermanager: (id, options, deps) => ({
     logic: { [ELECTOR]: leaseElectorLogic(id, options as LeaderOptions, deps), [ENGINE]: controllerManagerEngineLogic(options as ControllerManagerOptions, deps) },
+    close: async () => {},
+  }),
+  proxy: (id, options, deps) => ({
+    logic: { [PROXY_ENGINE]: proxyEngineLogic(id, options as ProxyOptions, deps) },
     close: async () => {},
   }),
 }
