@@ -66,9 +66,16 @@ function beginProbes(t: Turn, name: string): void {
     const probe = r.spec[`${kind}Probe`]
     if (probe === undefined) continue
     probes[kind] = newTracker(kind, probe, t.core.nextSeq)
-    arm(t, timerKeys.probe(name, kind), firstProbeDelayMs(probe, runningFor))
   }
   update(t, name, { probes })
+  for (const kind of kinds) {
+    const probe = probes[kind]?.probe
+    if (probe === undefined) continue
+    const delay = firstProbeDelayMs(probe, runningFor)
+    // Probe at once rather than through a 0 ms timer, which would wait for the clock's next tick.
+    if (delay === 0) probeDue(t, name, kind)
+    else arm(t, timerKeys.probe(name, kind), delay)
+  }
 }
 
 export function containerStarted(t: Turn, e: CriContainerStarted): void {

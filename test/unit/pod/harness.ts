@@ -38,6 +38,7 @@ export function runPod(pod: Pod, options: { backoff?: PodActorInput['backoff'] }
   })
   const reports: PodReport[] = []
   let done = false
+  let latest: PodStatus | undefined
   let failure: AnyEventObject | undefined
   const check = (): void => {
     if (failure) throw new Error(`pod actor failed: ${String((failure as { error?: unknown }).error)}`)
@@ -49,6 +50,7 @@ export function runPod(pod: Pod, options: { backoff?: PodActorInput['backoff'] }
       '*': {
         actions: ({ event }) => {
           if (isReport(event)) reports.push(event)
+          if (event.type === 'pod.status') latest = (event as PodReport & { type: 'pod.status' }).status
           if (event.type === 'xstate.done.actor.pod') done = true
           if (event.type === 'xstate.error.actor.pod') failure = event
         },
@@ -89,10 +91,10 @@ export function runPod(pod: Pod, options: { backoff?: PodActorInput['backoff'] }
     takeReports: (): PodReport[] => reports.splice(0),
     statuses: (): PodStatus[] => reports.filter((r) => r.type === 'pod.status').map((r) => r.status),
     events: (): string[] => reports.flatMap((r) => (r.type === 'pod.event' ? [`${r.eventType} ${r.reason} ${r.message}`] : [])),
+    /** The newest status reported, cleared or not. */
     lastStatus: (): PodStatus => {
-      const s = h.statuses().at(-1)
-      if (!s) throw new Error('no status reported')
-      return s
+      if (!latest) throw new Error('no status reported')
+      return latest
     },
     clear: (): void => {
       reports.splice(0)
