@@ -80,12 +80,14 @@ export interface PatchAction extends WithEvents {
   readonly body: unknown
 }
 
-/** DELETE `path` with DeleteOptions built from `preconditions` and `propagationPolicy`. */
+/** DELETE `path` with DeleteOptions built from `preconditions`, `propagationPolicy` and `gracePeriodSeconds`. */
 export interface DeleteAction extends WithEvents {
   readonly type: 'delete'
   readonly path: string
   readonly preconditions?: { readonly uid?: string; readonly resourceVersion?: string }
   readonly propagationPolicy?: PropagationPolicy
+  /** 0: a pod goes at once, no kubelet asked (a force delete). */
+  readonly gracePeriodSeconds?: number
 }
 
 /** POST `path` (`/api/v1/namespaces/<ns>/events`) with a core/v1 Event; best effort. */

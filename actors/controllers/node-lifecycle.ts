@@ -7,6 +7,10 @@
  * that is not Ready are marked Ready=False; pods on a NoExecute-tainted node are evicted once
  * their toleration's tolerationSeconds have passed since the taint's timeAdded.
  *
+ * The NoExecute taint, which is what evicts, is rate limited per zone (eviction-limiter.ts): a
+ * node waits for its zone's token; the NoSchedule taint goes on at once. When every zone is
+ * fully disrupted no node gets (or keeps) a NoExecute taint.
+ *
  * Heartbeats are read from Lease.spec.renewTime (or the Ready condition's lastHeartbeatTime,
  * whichever is later); Kubernetes measures the lease against its own observation time to be
  * immune to clock skew, which this pure step leaves to the runtime's clock being shared.
@@ -14,6 +18,7 @@
 import type { Condition, Lease, Node, Pod, Taint, TaintEffect, Toleration } from '../kube/objects.ts'
 import { type Action, MERGE_PATCH_CONTENT_TYPE, NODE, POD, eventAction, pathOf } from './actions.ts'
 import { conditionOf, isDeleting, timeOf, timestamp } from './_util.ts'
+import { computeZoneState, EVICTION_DEFAULTS, tryAccept, zoneOf, zoneRate, type Bucket, type EvictionRates, type LimiterState, type ZoneState } from './eviction-limiter.ts'
 import { toleratesTaint, tolerationsTolerateTaint } from '../scheduler/plugins/taint-toleration/taint-toleration.ts'
 
 export const NODE_COMPONENT = 'node-controller'
@@ -21,7 +26,7 @@ export const NODE_LEASE_NAMESPACE = 'kube-node-lease'
 export const TAINT_UNREACHABLE = 'node.kubernetes.io/unreachable'
 export const TAINT_NOT_READY = 'node.kubernetes.io/not-ready'
 
-export interface NodeLifecycleConfig {
+export interface NodeLifecycleConfig extends EvictionRates {
   /** A node whose heartbeat is older than this is Unknown (Kubernetes: 40 s; fast default 5 s). */
   readonly gracePeriodMs?: number
   /**
@@ -38,12 +43,18 @@ export interface NodeLifecycleInput {
   readonly leases: readonly Lease[]
   /** Pods bound to nodes (spec.nodeName), every namespace. */
   readonly pods: readonly Pod[]
+  /** The zones' token buckets from the previous pass (the result's `limiter`). */
+  readonly limiter?: LimiterState
 }
 
 export interface NodeLifecycleResult {
   readonly actions: Action[]
   /** Reconcile again after this many ms: a lease goes stale or an eviction falls due. */
   readonly requeueAfterMs?: number
+  /** Thread into the next pass's input. */
+  readonly limiter: LimiterState
+  /** Each zone's state this pass. */
+  readonly zones: ReadonlyMap<string, ZoneState>
 }
 
 const NODE_CONDITIONS_MARKED_UNKNOWN = ['MemoryPressure', 'DiskPressure', 'PIDPressure']
@@ -69,16 +80,61 @@ function markUnknown(conditions: readonly Condition[], now: number): Condition[]
   return out
 }
 
-/** The taints a node should carry for its Ready status (others are kept as they are). */
-function wantedTaints(taints: readonly Taint[], ready: Condition['status'] | undefined, now: number): Taint[] {
+const isControllerTaint = (t: Taint): boolean => t.key === TAINT_UNREACHABLE || t.key === TAINT_NOT_READY
+
+/** The taints a node should carry for its Ready status (others are kept as they are); NoExecute only if `noExecute`. */
+function wantedTaints(taints: readonly Taint[], ready: Condition['status'] | undefined, now: number, noExecute: boolean): Taint[] {
   const key = ready === 'Unknown' ? TAINT_UNREACHABLE : ready === 'False' ? TAINT_NOT_READY : undefined
-  const kept = taints.filter((t) => (t.key !== TAINT_UNREACHABLE && t.key !== TAINT_NOT_READY) || t.key === key)
+  const kept = taints.filter((t) => !isControllerTaint(t) || (t.key === key && (noExecute || t.effect !== 'NoExecute')))
   if (key === undefined) return kept
   const out = [...kept]
-  for (const effect of ['NoSchedule', 'NoExecute'] as const) {
+  for (const effect of noExecute ? (['NoSchedule', 'NoExecute'] as const) : (['NoSchedule'] as const)) {
     if (!out.some((t) => t.key === key && t.effect === effect)) out.push(effect === 'NoExecute' ? { key, effect, timeAdded: timestamp(now) } : { key, effect })
   }
   return out
+}
+
+interface Observed {
+  readonly node: Node
+  readonly name: string
+  readonly ready: Condition['status'] | undefined
+  readonly zone: string
+  /** Since when it has been in its Ready state (ms): the order nodes wait for a token in. */
+  readonly since: number
+  /** Status write and NotReady event of this pass. */
+  readonly actions: Action[]
+}
+
+/**
+ * Which not-Ready nodes carry a NoExecute taint after this pass: those that have one already
+ * (swapping unreachable for not-ready needs no token), then, oldest transition first, those whose
+ * zone grants a token. None at all when every zone is fully disrupted.
+ */
+function noExecuteNodes(observed: readonly Observed[], limiter: LimiterState | undefined, now: number, config: NodeLifecycleConfig) {
+  const zoneReady = new Map<string, (string | undefined)[]>()
+  for (const o of observed) zoneReady.set(o.zone, [...(zoneReady.get(o.zone) ?? []), o.ready])
+  const threshold = config.unhealthyZoneThreshold ?? EVICTION_DEFAULTS.unhealthyZoneThreshold
+  const zones = new Map<string, ZoneState>([...zoneReady].map(([z, r]) => [z, computeZoneState(r, threshold)]))
+  const buckets = new Map<string, Bucket>(limiter ?? [])
+  const tainted = new Set<string>()
+  let waitMs: number | undefined
+  const allFullyDisrupted = zones.size > 0 && [...zones.values()].every((z) => z === 'FullDisruption')
+  if (allFullyDisrupted) return { tainted, zones, buckets, waitMs }
+  const waiting: Observed[] = []
+  for (const o of observed) {
+    if (o.ready === 'True' || o.ready === undefined) continue
+    if ((o.node.spec?.taints ?? []).some((t) => isControllerTaint(t) && t.effect === 'NoExecute')) tainted.add(o.name)
+    else waiting.push(o)
+  }
+  waiting.sort((a, b) => a.since - b.since || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+  for (const o of waiting) {
+    const rate = zoneRate(zones.get(o.zone)!, zoneReady.get(o.zone)!.length, config)
+    const r = tryAccept(buckets.get(o.zone), rate, now)
+    buckets.set(o.zone, r.bucket)
+    if (r.ok) tainted.add(o.name)
+    else if (r.waitMs !== undefined) waitMs = waitMs === undefined ? r.waitMs : Math.min(waitMs, r.waitMs)
+  }
+  return { tainted, zones, buckets, waitMs }
 }
 
 /** DefaultTolerationSeconds: pods that do not tolerate not-ready/unreachable NoExecute get a toleration of `seconds`. */
@@ -133,25 +189,34 @@ export function reconcileNodeLifecycle(input: NodeLifecycleInput, now: number, c
     podsByNode.set(n, [...(podsByNode.get(n) ?? []), pod])
   }
 
-  for (const node of input.nodes) {
+  const observed: Observed[] = input.nodes.map((node) => {
     const name = node.metadata.name ?? ''
+    const nodeActions: Action[] = []
     const { heartbeat, stale } = observe(node, leases.get(name), now, grace)
     const conditions = node.status?.conditions ?? []
     const observedReady = conditionOf(conditions, 'Ready')?.status
     let ready = observedReady
+    let since = timeOf(conditionOf(conditions, 'Ready')?.lastTransitionTime) ?? now
     if (stale && observedReady !== 'Unknown') {
+      since = now
       const next = markUnknown(conditions, now)
       ready = 'Unknown'
-      actions.push({ type: 'updateStatus', path: pathOf(NODE, node, 'status'), object: { ...node, ...NODE, status: { ...node.status, conditions: next } } as Node })
+      nodeActions.push({ type: 'updateStatus', path: pathOf(NODE, node, 'status'), object: { ...node, ...NODE, status: { ...node.status, conditions: next } } as Node })
     } else if (!stale) {
       wake(heartbeat + grace + 1)
     }
     if (observedReady === 'True' && ready !== 'True') {
-      actions.push(eventAction({ type: NODE, object: node, eventType: 'Normal', reason: 'NodeNotReady', message: `Node ${name} status is now: NodeNotReady`, component, now, seq: seq++ }))
+      nodeActions.push(eventAction({ type: NODE, object: node, eventType: 'Normal', reason: 'NodeNotReady', message: `Node ${name} status is now: NodeNotReady`, component, now, seq: seq++ }))
     }
+    return { node, name, ready, zone: zoneOf(node), since, actions: nodeActions }
+  })
+  const limited = noExecuteNodes(observed, input.limiter, now, config)
+  if (limited.waitMs !== undefined) wake(now + limited.waitMs)
 
+  for (const { node, name, ready, actions: nodeActions } of observed) {
+    actions.push(...nodeActions)
     const taints = node.spec?.taints ?? []
-    const wanted = wantedTaints(taints, ready, now)
+    const wanted = wantedTaints(taints, ready, now, limited.tainted.has(name))
     const same = wanted.length === taints.length && wanted.every((t, i) => t === taints[i])
     if (!same) {
       actions.push({ type: 'patch', path: pathOf(NODE, node), patchType: MERGE_PATCH_CONTENT_TYPE, body: { spec: { taints: wanted.length > 0 ? wanted : null } } })
@@ -179,5 +244,6 @@ export function reconcileNodeLifecycle(input: NodeLifecycleInput, now: number, c
       )
     }
   }
-  return requeue === undefined ? { actions } : { actions, requeueAfterMs: requeue }
+  const out = { actions, limiter: limited.buckets, zones: limited.zones }
+  return requeue === undefined ? out : { ...out, requeueAfterMs: requeue }
 }

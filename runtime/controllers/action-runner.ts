@@ -57,7 +57,7 @@ function call(api: ApiClient, action: Exclude<Action, EventAction>): Promise<{ s
       return api.call('PATCH', action.path, { body: action.body, contentType: action.patchType })
     case 'delete':
       return api.call('DELETE', action.path, {
-        body: { kind: 'DeleteOptions', apiVersion: 'v1', ...(action.preconditions ? { preconditions: action.preconditions } : {}), ...(action.propagationPolicy ? { propagationPolicy: action.propagationPolicy } : {}) },
+        body: { kind: 'DeleteOptions', apiVersion: 'v1', ...(action.preconditions ? { preconditions: action.preconditions } : {}), ...(action.propagationPolicy ? { propagationPolicy: action.propagationPolicy } : {}), ...(action.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: action.gracePeriodSeconds } : {}) },
       })
   }
 }

@@ -7,7 +7,7 @@
  * through the API (runtime/controllers/action-runner.ts).
  *
  * One reconcile per object at a time; a change while it runs marks it again. Controllers whose
- * input is the whole cluster (node lifecycle, garbage collection) run at most every
+ * input is the whole cluster (node lifecycle, garbage collection, pod GC) run at most every
  * `WHOLE_CLUSTER_INTERVAL_MS` when something changed, and when their step asks to be requeued.
  */
 import { fromCallback, type AnyActorLogic } from 'xstate'
@@ -18,6 +18,8 @@ import { NO_EXPECTATIONS, observeCreate, forget, type Expectations } from '../..
 import { reconcileGarbageCollector, type GraphObject } from '../../actors/controllers/garbage-collector.ts'
 import { namespacedPaths, reconcileNamespace } from '../../actors/controllers/namespace.ts'
 import { reconcileNodeLifecycle } from '../../actors/controllers/node-lifecycle.ts'
+import type { LimiterState } from '../../actors/controllers/eviction-limiter.ts'
+import { reconcilePodGc } from '../../actors/controllers/pod-gc.ts'
 import { abandonActions, ownerKeyOf, reconcileReplicaSet } from '../../actors/controllers/replicaset.ts'
 import type { Deployment, Endpoints, Lease, Namespace, Node, Pod, ReplicaSet, Service } from '../../actors/kube/objects.ts'
 import type { ControllerManagerOptions } from '../../actors/controllers/controller-manager.kind.ts'
@@ -47,6 +49,9 @@ export function controllerManagerEngineLogic(options: ControllerManagerOptions, 
     const now = () => deps.clock.now()
     let stopped = false
     let expectations: Expectations = NO_EXPECTATIONS
+    // State the whole-cluster steps thread from pass to pass: the zones' eviction buckets, PodGC's missing nodes.
+    let evictionLimiter: LimiterState | undefined
+    let missingNodes: ReadonlyMap<string, number> | undefined
     const dirty = new Map<Work, Set<string>>([['replicaset', new Set()], ['deployment', new Set()], ['endpoints', new Set()], ['namespace', new Set()]])
     const running = new Set<string>()
     let wholeClusterDirty = true
@@ -194,18 +199,33 @@ export function controllerManagerEngineLogic(options: ControllerManagerOptions, 
         if (!synced()) return scheduleWholeCluster()
         wholeClusterDirty = false
         lastWholeCluster = now()
+        const requeueWholeCluster = (ms: number) =>
+          later(ms, () => {
+            wholeClusterDirty = true
+            scheduleWholeCluster()
+          })
         reconcile('nodelifecycle', async () => {
-          const result = reconcileNodeLifecycle({ nodes: nodes.list(), leases: leases.list(), pods: pods.list().filter((p) => p.spec.nodeName) }, now(), {
+          const result = reconcileNodeLifecycle({ nodes: nodes.list(), leases: leases.list(), pods: pods.list().filter((p) => p.spec.nodeName), limiter: evictionLimiter }, now(), {
             gracePeriodMs: options.nodeGracePeriodMs,
             defaultTolerationSeconds: options.defaultTolerationSeconds,
+            nodeEvictionRate: options.nodeEvictionRate,
+            secondaryNodeEvictionRate: options.secondaryNodeEvictionRate,
+            unhealthyZoneThreshold: options.unhealthyZoneThreshold,
+            largeClusterSizeThreshold: options.largeClusterSizeThreshold,
           })
-          if (result.requeueAfterMs !== undefined) {
-            later(result.requeueAfterMs, () => {
-              wholeClusterDirty = true
-              scheduleWholeCluster()
-            })
-          }
+          evictionLimiter = result.limiter
+          if (result.requeueAfterMs !== undefined) requeueWholeCluster(result.requeueAfterMs)
           await execute('nodelifecycle', result.actions, () => void (wholeClusterDirty = true))
+        })
+        reconcile('podgc', async () => {
+          const result = reconcilePodGc({ pods: pods.list(), nodes: nodes.list(), missingSince: missingNodes }, now(), {
+            quarantineMs: options.podGcQuarantineMs,
+            terminatedPodThreshold: options.terminatedPodGcThreshold,
+          })
+          missingNodes = result.missingSince
+          if (result.requeueAfterMs !== undefined) requeueWholeCluster(result.requeueAfterMs)
+          if (result.actions.length > 0) log.info({ deletes: result.actions.filter((a) => a.type === 'delete').length }, 'pod GC')
+          await execute('podgc', result.actions, () => void (wholeClusterDirty = true))
         })
         reconcile('gc', async () => {
           const graph = [

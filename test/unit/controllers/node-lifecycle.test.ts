@@ -22,6 +22,9 @@ const lease = (renew: number): Lease => ({
   metadata: { name: 'n1', namespace: 'kube-node-lease' },
   spec: { holderIdentity: 'n1', leaseDurationSeconds: 40, renewTime: at(renew) },
 })
+/** A second node that stays Ready: with every node down the controller would stop evicting (full disruption). */
+const healthy: Node = { ...node('True', T0), metadata: { name: 'n0', creationTimestamp: at(T0) } }
+const healthyLease: Lease = { ...lease(T0), metadata: { name: 'n0', namespace: 'kube-node-lease' }, spec: { holderIdentity: 'n0', renewTime: at(T0 + 3_600_000) } }
 const unreachable = (Exists: number | undefined): Toleration => ({ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', ...(Exists !== undefined ? { tolerationSeconds: Exists } : {}) })
 const NODE_PATH = '/api/v1/nodes/n1'
 const PODS = '/api/v1/namespaces/default/pods'
@@ -48,7 +51,7 @@ t.test('NodeLifecycle - timeline: lease renewed -> stale -> Unknown + taints -> 
     pod({ name: 'elsewhere', node: 'n2', ready: true }),
   ]
   const run = (now: number): Action[] => {
-    const r = reconcileNodeLifecycle({ nodes: [n], leases: [l], pods }, now, { gracePeriodMs: grace })
+    const r = reconcileNodeLifecycle({ nodes: [n, healthy], leases: [l, healthyLease], pods }, now, { gracePeriodMs: grace })
     for (const a of r.actions) {
       if (a.type === 'updateStatus' && a.path === `${NODE_PATH}/status`) n = a.object as Node
       if (a.type === 'patch') n = { ...n, spec: { ...n.spec, taints: ((a.body as { spec: { taints: Taint[] | null } }).spec.taints ?? undefined) as Taint[] } }
@@ -60,7 +63,7 @@ t.test('NodeLifecycle - timeline: lease renewed -> stale -> Unknown + taints -> 
 
   // 3 s: the kubelet renews its lease; nothing to do, look again when it would go stale.
   l = lease(T0 + 3000)
-  const fresh = reconcileNodeLifecycle({ nodes: [n], leases: [l], pods }, T0 + 3000, { gracePeriodMs: grace })
+  const fresh = reconcileNodeLifecycle({ nodes: [n, healthy], leases: [l, healthyLease], pods }, T0 + 3000, { gracePeriodMs: grace })
   t.same(fresh.actions, [])
   t.equal(fresh.requeueAfterMs, 5001)
 
@@ -85,7 +88,7 @@ t.test('NodeLifecycle - timeline: lease renewed -> stale -> Unknown + taints -> 
   t.equal((stale[2] as PatchAction).patchType, 'application/merge-patch+json')
 
   // 10 s: nothing new (idempotent), the next eviction is due at 14 s.
-  const idle = reconcileNodeLifecycle({ nodes: [n], leases: [l], pods }, T0 + 10_000, { gracePeriodMs: grace })
+  const idle = reconcileNodeLifecycle({ nodes: [n, healthy], leases: [l, healthyLease], pods }, T0 + 10_000, { gracePeriodMs: grace })
   t.same(idle.actions, [])
   t.equal(idle.requeueAfterMs, 4000)
 
@@ -107,7 +110,7 @@ t.test('NodeLifecycle - timeline: lease renewed -> stale -> Unknown + taints -> 
 t.test('NodeLifecycle - Ready=False gets not-ready taints; other taints are kept; without a default toleration pods go at once', async (t) => {
   const other: Taint = { key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }
   const n = node('False', T0, [other])
-  const r = reconcileNodeLifecycle({ nodes: [n], leases: [lease(T0)], pods: [pod({ name: 'p', node: 'n1', ready: false })] }, T0 + 1000, { defaultTolerationSeconds: null })
+  const r = reconcileNodeLifecycle({ nodes: [n, healthy], leases: [lease(T0), healthyLease], pods: [pod({ name: 'p', node: 'n1', ready: false })] }, T0 + 1000, { defaultTolerationSeconds: null })
   t.same(summary(r.actions), [
     `patch ${NODE_PATH} {"spec":{"taints":[{"key":"dedicated","value":"gpu","effect":"NoSchedule"},{"key":"node.kubernetes.io/not-ready","effect":"NoSchedule"},{"key":"node.kubernetes.io/not-ready","effect":"NoExecute","timeAdded":"${at(T0 + 1000)}"}]}}`,
     `delete ${PODS}/p`,
@@ -125,6 +128,6 @@ t.test('NodeLifecycle - a node that never posted status gets Ready Unknown (Node
 
 t.test('NodeLifecycle - pods already being deleted are not deleted again', async (t) => {
   const n = node('Unknown', T0, [{ key: 'node.kubernetes.io/unreachable', effect: 'NoSchedule' }, { key: 'node.kubernetes.io/unreachable', effect: 'NoExecute', timeAdded: at(T0) }])
-  const r = reconcileNodeLifecycle({ nodes: [n], leases: [], pods: [pod({ name: 'p', node: 'n1', ready: false, deleting: true })] }, T0 + 60_000)
+  const r = reconcileNodeLifecycle({ nodes: [n, healthy], leases: [healthyLease], pods: [pod({ name: 'p', node: 'n1', ready: false, deleting: true })] }, T0 + 60_000)
   t.same(r.actions, [])
 })
