@@ -1,15 +1,14 @@
 /**
  * The controller manager and scheduler against `actorkube up` with 3 masters. Worker nodes do not
- * exist yet, so a stand-in in this test plays their kubelets: it registers Node objects, renews
+ * exist yet, so a stand-in (test/helpers/kubelet-stand-in.ts) plays their kubelets: the test registers Node objects, it renews
  * their Leases in kube-node-lease, and marks pods bound to a live node Running and Ready. With it:
  * a Deployment of 10 replicas lands on the nodes its selector and anti-affinity allow, a rolling
  * update completes, a node whose heartbeats stop goes NotReady and its pods are recreated on
  * other nodes, and deleting a namespace removes its contents, then itself.
  */
 import t, { type Test } from 'tap'
-import { rfc3339Seconds } from '../../actors/apiserver/meta/object-meta.ts'
 import type { KubeObject } from '../../actors/apiserver/ports.ts'
-import { microTime } from '../../actors/leader/lease-election.ts'
+import { kubeletStandIn } from '../helpers/kubelet-stand-in.ts'
 import { upWithApi } from '../helpers/up-api.ts'
 import { waitFor } from '../helpers/wait.ts'
 
@@ -21,49 +20,6 @@ const DEPLOYMENTS = '/apis/apps/v1/namespaces/default/deployments'
 const spec = <T>(o: KubeObject) => o.spec as T
 const status = <T>(o: KubeObject) => (o.status ?? {}) as T
 
-/** Plays the kubelets of `nodes`: heartbeats, Running + Ready for pods bound to a live node, and removal of its pods being deleted. */
-function kubeletStandIn(nodes: string[]) {
-  const alive = new Set(nodes)
-  let stopped = false
-  const beat = async () => {
-    while (!stopped) {
-      await Promise.all(
-        [...alive].map(async (name) => {
-          const path = `/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${name}`
-          const lease = await api.get(path).catch(() => undefined)
-          const body = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace: 'kube-node-lease', ...(lease ? { resourceVersion: lease.metadata?.resourceVersion } : {}) }, spec: { holderIdentity: name, leaseDurationSeconds: 5, renewTime: microTime(Date.now()) } }
-          await (lease ? api.update(path, body) : api.create('/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases', body)).catch(() => undefined)
-        }),
-      )
-      const pods = await api.list('/api/v1/pods').catch(() => ({ items: [] as KubeObject[] }))
-      for (const pod of pods.items) {
-        const node = spec<{ nodeName?: string }>(pod).nodeName
-        if (!node || !alive.has(node)) continue
-        if (pod.metadata?.deletionTimestamp) {
-          // The kubelet has stopped the pod: it removes it for good.
-          await api.call('DELETE', `/api/v1/namespaces/${pod.metadata.namespace}/pods/${pod.metadata.name}`, { body: { gracePeriodSeconds: 0 } }).catch(() => undefined)
-          continue
-        }
-        const s = status<{ phase?: string }>(pod)
-        if (s.phase === 'Running') continue
-        const now = rfc3339Seconds(Date.now())
-        await api
-          .patch(`/api/v1/namespaces/${pod.metadata?.namespace}/pods/${pod.metadata?.name}/status`, { status: { phase: 'Running', podIP: '10.0.0.1', startTime: now, conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: now }, { type: 'ContainersReady', status: 'True', lastTransitionTime: now }] } }, 'application/strategic-merge-patch+json')
-          .catch(() => undefined)
-      }
-      await new Promise((r) => setTimeout(r, 300))
-    }
-  }
-  const done = beat()
-  return {
-    kill: (name: string) => alive.delete(name),
-    stop: async () => {
-      stopped = true
-      await done
-    },
-  }
-}
-
 const NODES = Array.from({ length: 12 }, (_, i) => `node-${i}`)
 for (const name of NODES) {
   await api.create('/api/v1/nodes', {
@@ -73,7 +29,7 @@ for (const name of NODES) {
     status: { capacity: { cpu: '4', memory: '8Gi', pods: '110' }, allocatable: { cpu: '4', memory: '8Gi', pods: '110' }, conditions: [{ type: 'Ready', status: 'True', lastHeartbeatTime: new Date().toISOString() }] },
   })
 }
-const kubelets = kubeletStandIn(NODES)
+const kubelets = kubeletStandIn(api, NODES)
 t.teardown(() => kubelets.stop())
 
 const web = (image: string) => ({

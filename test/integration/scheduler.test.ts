@@ -62,7 +62,7 @@ t.test('scheduler - pods go where they fit; an unschedulable one gets FailedSche
     return list.items.find((e: KubeObject) => e.reason === 'FailedScheduling')
   }, { timeoutMs: 15_000, what: 'a FailedScheduling event' })
   t.equal(failed.type, 'Warning')
-  t.equal(failed.message, '0/3 nodes are available: 1 node(s) had untolerated taint {dedicated: x}, 2 Insufficient cpu.', 'kube-scheduler\'s message')
+  t.equal(failed.message, '0/3 nodes are available: 1 node(s) had untolerated taint {dedicated: x}, 2 Insufficient cpu. preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod..', 'kube-scheduler\'s message')
   t.equal(await nodeOf('huge'), undefined, 'it stays pending')
   const huge = await api.get(`${PODS}/huge`)
   t.match((huge.status as { conditions?: unknown[] }).conditions, [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable' }])
