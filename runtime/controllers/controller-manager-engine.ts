@@ -109,7 +109,12 @@ export function controllerManagerEngineLogic(options: ControllerManagerOptions, 
       mark('endpoints', keyOf(s))
       wholeClusterDirty = true
     }, log)
-    const endpoints = new Informer<Endpoints>(api, '/api/v1/endpoints', (_t, e) => mark('endpoints', keyOf(e)), log)
+    // Endpoints of a Service this informer has not seen yet are left alone: they may be a
+    // selector-less Service's, written right after it, and its watch event can come first. Leftovers
+    // are still found: at start (before sync) and when a Service's deletion is seen.
+    const endpoints = new Informer<Endpoints>(api, '/api/v1/endpoints', (type, e) => {
+      if (type === 'DELETED' || !endpoints.synced || services.get(keyOf(e)) !== undefined) mark('endpoints', keyOf(e))
+    }, log)
     const namespaces = new Informer<Namespace>(api, '/api/v1/namespaces', (_t, n) => {
       if (n.metadata.deletionTimestamp) mark('namespace', keyOf(n))
     }, log)
