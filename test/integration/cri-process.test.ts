@@ -54,6 +54,15 @@ async function until(what: string, check: () => boolean | Promise<boolean>, time
   }
 }
 
+function gone(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return false
+  } catch {
+    return true
+  }
+}
+
 function httpGet(host: string, port: number, path: string, accept = '*/*'): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     get({ host, port, path, headers: { accept } }, (response) => {
@@ -118,14 +127,7 @@ t.test('process - stop: SIGTERM to the whole group, SIGKILL after the grace peri
   const took = Date.now() - started
   t.ok(took >= 900 && took < 5000, `SIGKILL came after the grace period (${took} ms)`)
   t.match(await stubborn.exit, { exitCode: 137, signal: 9, reason: 'Error' })
-  await until('the container\'s child is gone too', () => {
-    try {
-      process.kill(child, 0)
-      return false
-    } catch {
-      return true
-    }
-  })
+  await until('the container\'s child is gone too', () => gone(child))
 
   const plain = await run(runtime, s.id, { name: 'plain', image: 'busybox', command: ['sleep', '100'] })
   const t0 = Date.now()
@@ -252,11 +254,9 @@ t.test('process - removing the sandbox kills its containers and deletes its logs
 t.test('process - the pod runtime child drives real processes with cri.* commands', async (t) => {
   const { runtime } = processRuntime(t)
   const echo: Container = { name: 'echo', image: 'actorkube/echo', ports: [{ containerPort: 8080 }] }
-  const pod = podRuntimeHarness(runtime, testPod('adapter', [echo]))
-  t.teardown(() => pod.stop())
-  pod.send({ type: 'cri.runSandbox' })
-  const { podIP } = await pod.next('cri.sandboxReady')
-  pod.send({ type: 'cri.startContainer', container: echo, env: { EXTRA: '1' }, init: false, attempt: 0 })
+  const pod = podRuntimeHarness(t, runtime, testPod('adapter', [echo]))
+  const podIP = await pod.runSandbox()
+  pod.start(echo, 0, { EXTRA: '1' })
   const started = await pod.next('cri.containerStarted')
   t.match(started, { name: 'echo', containerID: /^process:\/\//, image: 'actorkube/echo:latest', startedAt: /^\d{4}-.*Z$/ })
   const probe = { httpGet: { path: '/', port: 8080 } }
@@ -269,11 +269,11 @@ t.test('process - the pod runtime child drives real processes with cri.* command
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
   t.match(JSON.parse((await httpGet(podIP, 8080, '/')).body), { pod: 'adapter', podIP })
-  pod.send({ type: 'cri.startContainer', container: { name: 'nope', image: 'nginx' }, env: {}, init: false, attempt: 0 })
+  pod.start({ name: 'nope', image: 'nginx' })
   t.match(await pod.next('cri.containerFailed'), { name: 'nope', reason: 'ErrImagePull' })
   pod.send({ type: 'cri.stopContainer', name: 'echo', graceSeconds: 5 })
   t.match(await pod.next('cri.containerExited'), { name: 'echo', containerID: started.containerID, exitCode: 0, reason: 'Completed' })
-  pod.send({ type: 'cri.startContainer', container: { name: 'crash', image: 'actorkube/sleep', args: ['0', '5'] }, env: {}, init: false, attempt: 0 })
+  pod.start({ name: 'crash', image: 'actorkube/sleep', args: ['0', '5'] })
   await pod.next('cri.containerStarted', (r) => r.name === 'crash')
   t.match(await pod.next('cri.containerExited'), { name: 'crash', exitCode: 5, reason: 'Error' })
   pod.send({ type: 'cri.removeSandbox' })
@@ -283,20 +283,12 @@ t.test('process - the pod runtime child drives real processes with cri.* command
 
 t.test('process - a stopped pod runtime child kills what it ran', async (t) => {
   const { runtime } = processRuntime(t)
-  const pod = podRuntimeHarness(runtime, testPod('orphan', []))
-  pod.send({ type: 'cri.runSandbox' })
-  await pod.next('cri.sandboxReady')
-  pod.send({ type: 'cri.startContainer', container: { name: 's', image: 'actorkube/sleep' }, env: {}, init: false, attempt: 0 })
+  const pod = podRuntimeHarness(t, runtime, testPod('orphan', []))
+  await pod.runSandbox()
+  pod.start({ name: 's', image: 'actorkube/sleep' })
   await pod.next('cri.containerStarted')
   const pid = runtime.listContainers()[0]!.pid!
   pod.stop()
-  await until('the process is gone', () => {
-    try {
-      process.kill(pid, 0)
-      return false
-    } catch {
-      return true
-    }
-  })
+  await until('the process is gone', () => gone(pid))
   await until('the sandbox is gone', () => runtime.stats().sandboxes === 0)
 })

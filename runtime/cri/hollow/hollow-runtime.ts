@@ -14,13 +14,13 @@ import {
   type ContainerExit,
   type ContainerInfo,
   type ContainerRuntime,
-  type ContainerStateName,
   type LogOptions,
   type LogStream,
   type RuntimeStats,
   type Sandbox,
   type SandboxConfig,
 } from '../container-runtime.ts'
+import { containerInfo, filterContainers, idGenerator, type ContainerRecord } from '../container-record.ts'
 import { parseImageRef } from '../image-ref.ts'
 import { IpPool } from '../ip-pool.ts'
 import { formatLogLine, selectLogLines, type LogLine } from '../log-select.ts'
@@ -40,23 +40,13 @@ interface HollowSandbox {
   readonly containers: Set<string>
 }
 
-interface HollowContainer {
-  readonly id: string
+interface HollowContainer extends ContainerRecord {
   readonly sandbox: HollowSandbox
-  readonly name: string
-  readonly attempt: number
-  readonly image: string
-  readonly imageID: string
-  readonly createdAt: number
   readonly exitAfterMs: number | undefined
   readonly exitCode: number
   readonly memoryBytes: number
   readonly oom: boolean
   readonly failProbes: readonly ProbeKind[]
-  state: ContainerStateName
-  startedAt?: number
-  finishedAt?: number
-  exit?: ContainerExit
   timer?: TimerHandle
 }
 
@@ -72,11 +62,9 @@ export class HollowRuntime implements ContainerRuntime {
   readonly #listeners = new Set<(container: ContainerInfo, exit: ContainerExit) => void>()
   /** Only containers someone follows the logs of have an entry. */
   readonly #followers = new Map<string, Set<() => void>>()
-  /** Ids only need to be unique within the host; a random prefix keeps two runtimes' apart in logs. */
-  readonly #idPrefix = Math.floor(Math.random() * 0x10000).toString(16).padStart(4, '0')
+  readonly #newId = idGenerator()
   /** Start latencies of created containers not started yet (kept off the record: most are 0). */
   #latency: Map<string, number> | undefined
-  #nextId = 0
   #running = 0
   #exited = 0
   #memoryBytes = 0
@@ -126,7 +114,7 @@ export class HollowRuntime implements ContainerRuntime {
     this.#containers.set(record.id, record)
     sandbox.containers.add(record.id)
     if (behaviour.startLatencyMs > 0) (this.#latency ??= new Map()).set(record.id, behaviour.startLatencyMs)
-    return info(record)
+    return containerInfo(record)
   }
 
   async startContainer(containerId: string): Promise<ContainerInfo> {
@@ -149,7 +137,7 @@ export class HollowRuntime implements ContainerRuntime {
       const exit = { exitCode: record.exitCode, reason: record.exitCode === 0 ? 'Completed' : 'Error' }
       record.timer = this.#clock.setTimeout(() => this.#exit(record, exit), record.exitAfterMs)
     }
-    return info(record)
+    return containerInfo(record)
   }
 
   /** Nothing to wait for: a hollow container stops at once, as a process without a SIGTERM handler would. */
@@ -163,15 +151,7 @@ export class HollowRuntime implements ContainerRuntime {
   }
 
   listContainers(filter: { readonly podUid?: string; readonly name?: string } = {}): ContainerInfo[] {
-    const out: ContainerInfo[] = []
-    for (const sandbox of this.#sandboxes.values()) {
-      if (filter.podUid !== undefined && sandbox.config.uid !== filter.podUid) continue
-      for (const id of sandbox.containers) {
-        const record = this.#containers.get(id)!
-        if (filter.name === undefined || record.name === filter.name) out.push(info(record))
-      }
-    }
-    return out
+    return filterContainers(this.#containers.values(), filter)
   }
 
   onExit(listener: (container: ContainerInfo, exit: ContainerExit) => void): () => void {
@@ -229,17 +209,12 @@ export class HollowRuntime implements ContainerRuntime {
     this.#running = this.#exited = this.#memoryBytes = 0
   }
 
-  #newId(): string {
-    return `${this.#idPrefix}${(this.#nextId++).toString(16).padStart(12, '0')}`
-  }
-
   #exit(record: HollowContainer, exit: Omit<ContainerExit, 'finishedAt'>): void {
     if (record.state !== 'running') return
     if (record.timer !== undefined) this.#clock.clearTimeout(record.timer)
     record.timer = undefined
     record.state = 'exited'
-    record.finishedAt = this.#clock.now()
-    record.exit = { ...exit, finishedAt: record.finishedAt }
+    record.exit = { ...exit, finishedAt: this.#clock.now() }
     this.#running--
     this.#exited++
     this.#memoryBytes -= record.memoryBytes
@@ -248,7 +223,7 @@ export class HollowRuntime implements ContainerRuntime {
       this.#followers.delete(record.id)
       for (const follower of followers) follower()
     }
-    const snapshot = info(record)
+    const snapshot = containerInfo(record)
     for (const listener of this.#listeners) listener(snapshot, record.exit)
   }
 
@@ -260,23 +235,6 @@ export class HollowRuntime implements ContainerRuntime {
     this.#latency?.delete(containerId)
     this.#containers.delete(containerId)
     record.sandbox.containers.delete(containerId)
-  }
-}
-
-function info(record: HollowContainer): ContainerInfo {
-  return {
-    id: record.id,
-    sandboxId: record.sandbox.id,
-    podUid: record.sandbox.config.uid,
-    name: record.name,
-    attempt: record.attempt,
-    image: record.image,
-    imageID: record.imageID,
-    state: record.state,
-    createdAt: record.createdAt,
-    ...(record.startedAt !== undefined && { startedAt: record.startedAt }),
-    ...(record.exit && { finishedAt: record.exit.finishedAt, exitCode: record.exit.exitCode, reason: record.exit.reason }),
-    ...(record.exit?.signal !== undefined && { signal: record.exit.signal }),
   }
 }
 

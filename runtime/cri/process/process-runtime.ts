@@ -17,13 +17,13 @@ import {
   type ContainerExit,
   type ContainerInfo,
   type ContainerRuntime,
-  type ContainerStateName,
   type LogOptions,
   type LogStream,
   type RuntimeStats,
   type Sandbox,
   type SandboxConfig,
 } from '../container-runtime.ts'
+import { containerInfo, filterContainers, idGenerator, type ContainerRecord } from '../container-record.ts'
 import { IpPool } from '../ip-pool.ts'
 import { formatLogLine, selectLogLines, type LogLine } from '../log-select.ts'
 import { containerEnv } from './container-env.ts'
@@ -53,13 +53,8 @@ interface ProcessSandbox {
   readonly containers: Set<string>
 }
 
-interface ProcessContainer {
-  readonly id: string
+interface ProcessContainer extends ContainerRecord {
   readonly sandbox: ProcessSandbox
-  readonly name: string
-  readonly attempt: number
-  readonly image: string
-  readonly imageID: string
   readonly file: string
   readonly args: readonly string[]
   readonly env: Readonly<Record<string, string>>
@@ -67,12 +62,8 @@ interface ProcessContainer {
   readonly ports: readonly ContainerPort[]
   readonly memoryLimit: number | undefined
   readonly logPath: string
-  readonly createdAt: number
-  state: ContainerStateName
   child?: ChildProcess
   log?: ContainerLog
-  startedAt?: number
-  exit?: ContainerExit
   exited?: Promise<void>
   oomKilled?: boolean
 }
@@ -90,8 +81,7 @@ export class ProcessRuntime implements ContainerRuntime {
   readonly #containers = new Map<string, ProcessContainer>()
   readonly #listeners = new Set<(container: ContainerInfo, exit: ContainerExit) => void>()
   #watchdog: ReturnType<typeof setInterval> | undefined
-  #nextId = 0
-  readonly #idPrefix = Math.floor(Math.random() * 0x10000).toString(16).padStart(4, '0')
+  readonly #newId = idGenerator()
 
   constructor(options: ProcessRuntimeOptions) {
     this.#dir = options.dir
@@ -147,7 +137,7 @@ export class ProcessRuntime implements ContainerRuntime {
     }
     this.#containers.set(record.id, record)
     sandbox.containers.add(record.id)
-    return info(record)
+    return containerInfo(record, record.child?.pid)
   }
 
   async startContainer(containerId: string): Promise<ContainerInfo> {
@@ -170,7 +160,7 @@ export class ProcessRuntime implements ContainerRuntime {
     record.startedAt = Date.now()
     record.exited = new Promise((resolve) => child.once('exit', (code, signal) => this.#onExit(record, code, signal).then(resolve)))
     if (record.memoryLimit !== undefined) this.#startWatchdog()
-    return info(record)
+    return containerInfo(record, record.child?.pid)
   }
 
   async stopContainer(containerId: string, graceSeconds: number): Promise<void> {
@@ -199,13 +189,7 @@ export class ProcessRuntime implements ContainerRuntime {
   }
 
   listContainers(filter: { readonly podUid?: string; readonly name?: string } = {}): ContainerInfo[] {
-    const out: ContainerInfo[] = []
-    for (const record of this.#containers.values()) {
-      if (filter.podUid !== undefined && record.sandbox.config.uid !== filter.podUid) continue
-      if (filter.name !== undefined && record.name !== filter.name) continue
-      out.push(info(record))
-    }
-    return out
+    return filterContainers(this.#containers.values(), filter, (record) => record.child?.pid)
   }
 
   onExit(listener: (container: ContainerInfo, exit: ContainerExit) => void): () => void {
@@ -285,10 +269,6 @@ export class ProcessRuntime implements ContainerRuntime {
     this.#listeners.clear()
   }
 
-  #newId(): string {
-    return `${this.#idPrefix}${(this.#nextId++).toString(16).padStart(12, '0')}`
-  }
-
   async #onExit(record: ProcessContainer, code: number | null, signal: NodeJS.Signals | null): Promise<void> {
     const child = record.child!
     // The container is its process group: when its leader goes, so does everything it started.
@@ -316,7 +296,7 @@ export class ProcessRuntime implements ContainerRuntime {
     record.state = 'exited'
     record.child = undefined
     if (![...this.#containers.values()].some((r) => r.state === 'running' && r.memoryLimit !== undefined)) this.#stopWatchdog()
-    const snapshot = info(record)
+    const snapshot = containerInfo(record)
     for (const listener of this.#listeners) listener(snapshot, exit)
   }
 
@@ -342,23 +322,5 @@ export class ProcessRuntime implements ContainerRuntime {
         killGroup(pid, 'SIGKILL')
       }
     }
-  }
-}
-
-function info(record: ProcessContainer): ContainerInfo {
-  return {
-    id: record.id,
-    sandboxId: record.sandbox.id,
-    podUid: record.sandbox.config.uid,
-    name: record.name,
-    attempt: record.attempt,
-    image: record.image,
-    imageID: record.imageID,
-    state: record.state,
-    ...(record.child?.pid !== undefined && { pid: record.child.pid }),
-    createdAt: record.createdAt,
-    ...(record.startedAt !== undefined && { startedAt: record.startedAt }),
-    ...(record.exit && { finishedAt: record.exit.finishedAt, exitCode: record.exit.exitCode, reason: record.exit.reason }),
-    ...(record.exit?.signal !== undefined && { signal: record.exit.signal }),
   }
 }

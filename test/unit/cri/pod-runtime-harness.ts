@@ -12,12 +12,17 @@ export function testPod(name: string, containers: Container[], annotations: Reco
 export interface Harness {
   readonly reports: CriReport[]
   send(command: CriCommand): void
+  /** cri.runSandbox, answered with the pod's address. */
+  runSandbox(): Promise<string>
+  /** cri.startContainer (not an init container). */
+  start(container: Container, attempt?: number, env?: Record<string, string>): void
   /** The first matching report after the one the previous next() returned (recorded already, or still to come). */
   next<T extends CriReport['type']>(type: T, match?: (report: Extract<CriReport, { type: T }>) => boolean): Promise<Extract<CriReport, { type: T }>>
   stop(): void
 }
 
-export function podRuntimeHarness(runtime: ContainerRuntime, pod: Pod): Harness {
+/** The child is stopped on `t`'s teardown. */
+export function podRuntimeHarness(t: { teardown(fn: () => unknown): void }, runtime: ContainerRuntime, pod: Pod): Harness {
   const reports: CriReport[] = []
   const waiters = new Set<(report: CriReport) => boolean>()
   const parent = setup({
@@ -38,10 +43,19 @@ export function podRuntimeHarness(runtime: ContainerRuntime, pod: Pod): Harness 
   })
   const actor = createActor(parent)
   actor.start()
+  t.teardown(() => actor.stop())
   let seen = 0
-  return {
+  const send = (command: CriCommand): void => {
+    actor.send({ type: 'test.command', command })
+  }
+  const harness: Harness = {
     reports,
-    send: (command) => actor.send({ type: 'test.command', command }),
+    send,
+    runSandbox: async () => {
+      send({ type: 'cri.runSandbox' })
+      return (await harness.next('cri.sandboxReady')).podIP
+    },
+    start: (container, attempt = 0, env = {}) => send({ type: 'cri.startContainer', container, env, init: false, attempt }),
     next: (type, match) => {
       type R = Extract<CriReport, { type: typeof type }>
       const fits = (report: CriReport): report is R => report.type === type && (match?.(report as R) ?? true)
@@ -63,4 +77,5 @@ export function podRuntimeHarness(runtime: ContainerRuntime, pod: Pod): Harness 
     },
     stop: () => actor.stop(),
   }
+  return harness
 }
