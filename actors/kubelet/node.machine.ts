@@ -6,9 +6,10 @@
  * A pod that finished terminating is remembered (by uid) until the API says it is gone, so that
  * a late watch event about it does not start it again.
  */
-import { enqueueActions, fromCallback, setup, type ActorRefFrom, type AnyActorRef } from 'xstate'
+import { enqueueActions, setup, type ActorRefFrom, type AnyActorRef } from 'xstate'
 import type { Pod } from '../kube/objects.ts'
 import type { PodCommand, PodReport } from '../pod/pod-protocol.ts'
+import { podMachine } from '../pod/pod.machine.ts'
 import { KUBELET_ENGINE, type EngineCommand, type NodeRegistered, type PodGone, type PodSeen } from './kubelet-protocol.ts'
 
 export interface NodeActorInput {
@@ -34,13 +35,13 @@ interface NodeContext {
   readonly finished: Readonly<Record<string, true>>
 }
 
+const REGISTER_RETRY_MS = 2000
+
 type NodeEvent = PodSeen | PodGone | NodeRegistered | PodReport
 
 /** A pod that has run to the end needs no actor unless it is being deleted (then only the delete). */
 const isTerminal = (pod: Pod) => pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed'
 
-/** Placeholder: the host provides the pod machine with its container runtime child. */
-const podPlaceholder = fromCallback<PodCommand, unknown>(() => {})
 
 export const nodeMachine = setup({
   types: {
@@ -48,7 +49,8 @@ export const nodeMachine = setup({
     events: {} as NodeEvent,
     input: {} as NodeActorInput,
   },
-  actors: { pod: podPlaceholder },
+  // The host provides it again with its container runtime child (runtime/kubelet/kubelet-services.ts).
+  actors: { pod: podMachine },
   delays: { renew: ({ context }) => context.input.leaseRenewIntervalMs },
   actions: {
     toEngine: enqueueActions(({ enqueue, system }, command: EngineCommand) => {
@@ -61,7 +63,10 @@ export const nodeMachine = setup({
   initial: 'registering',
   states: {
     registering: {
+      // Asked again until answered: the engine may not run yet when the node actor starts, and a
+      // restarted engine has forgotten the question.
       entry: { type: 'toEngine', params: ({ context }) => ({ type: 'kubelet.register', nodeName: context.input.nodeName }) },
+      after: { [REGISTER_RETRY_MS]: { target: 'registering', reenter: true } },
       on: { 'kubelet.registered': 'heartbeating' },
     },
     heartbeating: {
@@ -95,7 +100,7 @@ export const nodeMachine = setup({
             [uid]: {
               ...ref,
               gone: false,
-              ref: spawn('pod', { id: uid, input: { pod, nodeName: context.input.nodeName, hostIP: context.input.hostIP, backoff: context.input.backoff, now: context.input.now } }) as ActorRefFrom<typeof podPlaceholder>,
+              ref: spawn('pod', { id: uid, input: { pod, nodeName: context.input.nodeName, hostIP: context.input.hostIP, backoff: context.input.backoff, now: context.input.now } }),
             },
           }),
         })

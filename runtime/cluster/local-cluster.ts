@@ -10,10 +10,28 @@ import { stringify } from 'yaml'
 export interface ClusterShape {
   readonly cluster: string
   readonly masters: number
+  /** Worker hosts with one process-runtime node each (kubelet + kube-proxy). */
   readonly workers: number
+  /** Nodes of one extra host, `hollow-1`, with the hollow runtime (0: no such host). */
+  readonly hollowNodes?: number
 }
 
-export const DEFAULT_SHAPE: ClusterShape = { cluster: 'c1', masters: 3, workers: 2 }
+export const DEFAULT_SHAPE: ClusterShape = { cluster: 'c1', masters: 3, workers: 2, hollowNodes: 0 }
+
+/**
+ * Worker N's node: its address (NodePorts and the read-only endpoint listen there) and the
+ * loopback range its pods' addresses come from. All of 127.0.0.0/8 is loopback on Linux, so every
+ * pod can listen on its own address; ClusterIPs are served at 127.96.x.x (docs/kube-proxy.md).
+ */
+export const workerNodeIP = (index: number): string => `127.0.${index}.1`
+export const workerPodCidr = (index: number): string => `127.${index}.0.0/16`
+
+/**
+ * A hollow pool heartbeats as Kubernetes does (a 40 s lease renewed every 10 s) so that
+ * thousands of nodes do not write thousands of leases a second; the controller manager then
+ * waits Kubernetes' 40 s before calling a node NotReady.
+ */
+const HOLLOW_TIMINGS = { leaseDurationSeconds: 40, leaseRenewIntervalMs: 10_000, nodeGracePeriodMs: 40_000 } as const
 
 export interface HostPlan {
   readonly host: string
@@ -37,7 +55,8 @@ export const securityDir = (stateDir: string): string => join(stateDir, 'securit
 export function planHosts(shape: ClusterShape, nats: readonly string[], stateDir: string, apiPort = 6443): HostPlan[] {
   const plans: HostPlan[] = []
   const voters = storeVoters(shape)
-  const add = (role: 'master' | 'worker', index: number) => {
+  const hollow = (shape.hollowNodes ?? 0) > 0
+  const add = (role: 'master' | 'worker' | 'hollow', index: number) => {
     const host = `${role}-${index}`
     const actors: Record<string, unknown>[] = [
       { kind: 'member', id: host, options: { roles: [role] } },
@@ -48,23 +67,34 @@ export function planHosts(shape: ClusterShape, nats: readonly string[], stateDir
       const port = apiPort === 0 ? 0 : apiPort + index - 1
       actors.push({ kind: 'apiserver', id: host, options: { port, securityDir: securityDir(stateDir), storeReplicas: voters } })
       actors.push({ kind: 'scheduler', id: host, options: { apiservers: voters } })
-      actors.push({ kind: 'controllermanager', id: host, options: { apiservers: voters } })
+      actors.push({ kind: 'controllermanager', id: host, options: { apiservers: voters, ...(hollow ? { nodeGracePeriodMs: HOLLOW_TIMINGS.nodeGracePeriodMs } : {}) } })
+    }
+    const kubeletDir = join(stateDir, 'kubelet', host)
+    if (role === 'worker') {
+      const nodeIP = workerNodeIP(index)
+      actors.push({ kind: 'kubelet', id: host, options: { apiservers: voters, runtime: 'process', nodeIP, podCidr: workerPodCidr(index), dir: kubeletDir, labels: { 'topology.kubernetes.io/zone': `zone-${index}` } } })
+      actors.push({ kind: 'proxy', id: host, options: { apiservers: voters, nodeName: host, nodeIP } })
+    }
+    if (role === 'hollow') {
+      const { leaseDurationSeconds, leaseRenewIntervalMs } = HOLLOW_TIMINGS
+      actors.push({ kind: 'kubelet', id: host, options: { apiservers: voters, runtime: 'hollow', nodes: shape.hollowNodes, readOnlyPort: 0, dir: kubeletDir, leaseDurationSeconds, leaseRenewIntervalMs, labels: { 'node.actorkube.io/hollow': 'true' } } })
     }
     plans.push({
       host,
-      role,
+      role: role === 'master' ? 'master' : 'worker',
       config: {
         cluster: shape.cluster,
         host,
         nats: { servers: [...nats] },
         metricsPort: 0,
-        ...(role === 'master' ? { maxMessageBytes: MASTER_MAX_MESSAGE_BYTES } : {}),
+        ...(role !== 'worker' ? { maxMessageBytes: MASTER_MAX_MESSAGE_BYTES } : {}),
         actors,
       },
     })
   }
   for (let i = 1; i <= shape.masters; i++) add('master', i)
   for (let i = 1; i <= shape.workers; i++) add('worker', i)
+  if (hollow) add('hollow', 1)
   return plans
 }
 

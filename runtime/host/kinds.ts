@@ -17,6 +17,9 @@ import { controllerManagerEngineLogic } from '../controllers/controller-manager-
 import { proxyKind } from '../../actors/proxy/proxy.kind.ts'
 import { PROXY_ENGINE, type ProxyOptions } from '../../actors/proxy/proxy.machine.ts'
 import { proxyEngineLogic } from '../proxy/proxy-engine.ts'
+import { kubeletKind } from '../../actors/kubelet/kubelet.kind.ts'
+import type { KubeletOptions } from '../../actors/kubelet/kubelet-options.ts'
+import { kubeletServices } from '../kubelet/kubelet-services.ts'
 import type { Clock } from '../clock.ts'
 import type { Transport } from '../transport/transport.ts'
 import type { Logger } from '../log.ts'
@@ -33,6 +36,7 @@ export const actorKinds: Readonly<Record<string, ActorKind>> = {
   scheduler: schedulerKind as ActorKind,
   controllermanager: controllerManagerKind as ActorKind,
   proxy: proxyKind as ActorKind,
+  kubelet: kubeletKind as ActorKind,
 }
 
 /**
@@ -75,6 +79,7 @@ export const hostServices: Readonly<Record<string, ServiceFactory>> = {
     logic: { [ELECTOR]: leaseElectorLogic(id, options as LeaderOptions, deps), [ENGINE]: controllerManagerEngineLogic(options as ControllerManagerOptions, deps) },
     close: async () => {},
   }),
+  kubelet: (id, options, deps) => kubeletServices(id, options as KubeletOptions, deps),
   proxy: (id, options, deps) => ({
     logic: { [PROXY_ENGINE]: proxyEngineLogic(id, options as ProxyOptions, deps) },
     close: async () => {},

@@ -19,6 +19,8 @@ import type { Transport } from '../transport/transport.ts'
 import { NodeRegistrar } from './node-registrar.ts'
 import { PodStatusWriter } from './pod-status-writer.ts'
 
+const INFORMER_RETRY_MS = 1000
+
 export interface KubeletEngineDeps {
   readonly transport: Transport
   readonly cluster: string
@@ -49,6 +51,7 @@ export function kubeletEngineLogic(id: string, options: KubeletOptions, deps: Ku
     const statuses = new PodStatusWriter(api, deps.clock, log)
     const recorders = new Map<string, EventRecorder>()
     const registered = new Set<string>()
+    const registering = new Set<string>()
     const report = (event: EngineReport) => sendBack(event)
     let stopped = false
 
@@ -88,7 +91,16 @@ export function kubeletEngineLogic(id: string, options: KubeletOptions, deps: Ku
       log,
       names.length === 1 ? { fieldSelector: `metadata.name=${names[0]}` } : {},
     )
-    for (const informer of [pods, nodes]) informer.start().catch((error: unknown) => log.error({ err: String(error) }, 'kubelet informer failed to start'))
+    // The apiservers may still be starting (503): keep trying, as a kubelet does.
+    const start = (informer: Informer<Pod> | Informer<Node>, what: string) => {
+      informer.start().catch((error: unknown) => {
+        if (stopped) return
+        log.warn({ informer: what, err: String(error) }, 'kubelet informer could not start; retrying')
+        deps.clock.setTimeout(() => void (stopped || start(informer, what)), INFORMER_RETRY_MS)
+      })
+    }
+    start(pods, 'pods')
+    start(nodes, 'nodes')
 
     const recorderFor = (nodeName: string) => {
       let recorder = recorders.get(nodeName)
@@ -112,7 +124,11 @@ export function kubeletEngineLogic(id: string, options: KubeletOptions, deps: Ku
       if (stopped) return
       switch (command.type) {
         case 'kubelet.register':
+          if (registered.has(command.nodeName)) return report({ type: 'kubelet.registered', nodeName: command.nodeName })
+          if (registering.has(command.nodeName)) return
+          registering.add(command.nodeName)
           void registrar.register(command.nodeName).then(() => {
+            registering.delete(command.nodeName)
             if (stopped) return
             registered.add(command.nodeName)
             report({ type: 'kubelet.registered', nodeName: command.nodeName })

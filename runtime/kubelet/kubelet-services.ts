@@ -1,0 +1,65 @@
+/**
+ * What a host provides a kubelet actor: one container runtime for all its nodes (hollow or
+ * process), the pod machine wired to it, the engine (API I/O), the log service for `kubectl
+ * logs`, and the read-only endpoint. They outlive actor restarts; the runtime is closed (its
+ * containers killed) when the host stops.
+ */
+import { join, resolve } from 'node:path'
+import type { AnyActorLogic } from 'xstate'
+import { KUBELET_ENGINE } from '../../actors/kubelet/kubelet-protocol.ts'
+import { nodeNames, type KubeletOptions } from '../../actors/kubelet/kubelet-options.ts'
+import { nodeMachine } from '../../actors/kubelet/node.machine.ts'
+import { podMachine } from '../../actors/pod/pod.machine.ts'
+import { POD_RUNTIME } from '../../actors/pod/pod-protocol.ts'
+import type { ContainerRuntime } from '../cri/container-runtime.ts'
+import { HollowRuntime } from '../cri/hollow/hollow-runtime.ts'
+import { podRuntimeLogic } from '../cri/pod-runtime.ts'
+import { ProcessRuntime } from '../cri/process/process-runtime.ts'
+import type { Clock } from '../clock.ts'
+import type { Logger } from '../log.ts'
+import type { Transport } from '../transport/transport.ts'
+import { kubeletEngineLogic, type KubeletView } from './kubelet-engine.ts'
+import { KubeletLogService } from './log-service.ts'
+import { KubeletReadOnlyServer } from './read-only-server.ts'
+
+export interface KubeletServiceDeps {
+  readonly transport: Transport
+  readonly cluster: string
+  readonly clock: Clock
+  readonly log: Logger
+}
+
+export function kubeletServices(id: string, options: KubeletOptions, deps: KubeletServiceDeps): { logic: Record<string, AnyActorLogic>; close(): Promise<void> } {
+  const dir = resolve(options.dir || join('.actorkube', 'kubelet', id))
+  const runtime: ContainerRuntime =
+    options.runtime === 'hollow'
+      ? new HollowRuntime({ ...(options.podCidr ? { podCidr: options.podCidr } : {}) })
+      : new ProcessRuntime({ dir, ...(options.podCidr ? { podCidr: options.podCidr } : {}) })
+  let view: KubeletView | undefined
+  const logs = new KubeletLogService({ ...deps, runtime, pod: (namespace, name) => view?.pod(namespace, name) }, nodeNames(id, options))
+  let readOnly: KubeletReadOnlyServer | undefined
+  const readOnlyStarted =
+    options.readOnlyPort === null
+      ? Promise.resolve()
+      : KubeletReadOnlyServer.start(options.nodeIP, options.readOnlyPort, { nodes: nodeNames(id, options), pods: () => view?.pods(), stats: () => runtime.stats() }).then(
+          (server) => {
+            readOnly = server
+            deps.log.info({ address: options.nodeIP, port: server.port }, 'kubelet read-only endpoint listening')
+          },
+          (error: unknown) => deps.log.warn({ address: options.nodeIP, port: options.readOnlyPort, err: String(error) }, 'kubelet read-only endpoint not started'),
+        )
+  const engine = kubeletEngineLogic(id, options, deps, { onView: (v) => void (view = v), readOnlyPort: () => readOnly?.port })
+  return {
+    logic: {
+      [KUBELET_ENGINE]: engine,
+      // The pod machine is spawned by each node actor, so it is provided one level down.
+      node: nodeMachine.provide({ actors: { pod: podMachine.provide({ actors: { [POD_RUNTIME]: podRuntimeLogic(runtime) } }) } }),
+    },
+    async close() {
+      logs.close()
+      await readOnlyStarted
+      await readOnly?.close()
+      await runtime.close()
+    },
+  }
+}
