@@ -47,8 +47,8 @@ export function podRuntimeLogic(runtime: ContainerRuntime) {
   })
 }
 
-/** The state of one pod's containers on the runtime; exported for the tests. */
-export class PodContainers {
+/** The state of one pod's containers on the runtime. */
+class PodContainers {
   readonly #runtime: ContainerRuntime
   readonly #input: PodRuntimeInput
   readonly #report: (report: CriReport) => void
