@@ -143,6 +143,7 @@ export class TcpListeners {
       let connected = false
       upstream.setTimeout(CONNECT_TIMEOUT_MS, () => upstream.destroy(new Error('connect timeout')))
       upstream.once('connect', () => {
+        if (client.destroyed) return void upstream.destroy()
         connected = true
         upstream.setTimeout(0)
         this.#track(upstream)
