@@ -170,6 +170,8 @@ t.test('process - images: built-in, host command, or ErrImagePull; failures to r
   await t.rejects(runtime.createContainer(s.id, { container: { name: 'x', image: '' }, env: {}, attempt: 0 }), { name: 'CriError', reason: 'InvalidImageName' })
   const missing = await runtime.createContainer(s.id, { container: { name: 'y', image: 'busybox', command: ['no-such-program-here'] }, env: {}, attempt: 0 })
   await t.rejects(runtime.startContainer(missing.id), { name: 'CriError', reason: 'RunContainerError', message: /ENOENT/ })
+  const nul = await runtime.createContainer(s.id, { container: { name: 'n', image: 'busybox', command: ['echo', 'a\u0000b'] }, env: {}, attempt: 0 })
+  await t.rejects(runtime.startContainer(nul.id), { name: 'CriError', reason: 'RunContainerError' })
   const badDir = await runtime.createContainer(s.id, { container: { name: 'z', image: 'busybox', command: ['true'], workingDir: '/no/such/dir' }, env: {}, attempt: 0 })
   await t.rejects(runtime.startContainer(badDir.id), { name: 'CriError', reason: 'RunContainerError' })
 })

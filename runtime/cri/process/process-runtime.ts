@@ -144,7 +144,13 @@ export class ProcessRuntime implements ContainerRuntime {
     const record = this.#containers.get(containerId)
     if (!record) throw new CriError('RunContainerError', `container ${containerId} does not exist`)
     if (record.state !== 'created') throw new CriError('RunContainerError', `container ${containerId} is ${record.state}, not created`)
-    const child = spawn(record.file, record.args, { env: record.env, cwd: record.cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
+    let child: ChildProcess
+    try {
+      child = spawn(record.file, record.args, { env: record.env, cwd: record.cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
+    } catch (error) {
+      // Some bad arguments (a NUL byte in an argument or env value) throw instead of emitting 'error'.
+      throw new CriError('RunContainerError', `${record.file}: ${error instanceof Error ? error.message : String(error)}`)
+    }
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve)
       child.once('error', (error) => reject(new CriError('RunContainerError', `${record.file}: ${error.message}`)))
