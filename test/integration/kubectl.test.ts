@@ -11,14 +11,14 @@ import { request as httpsRequest } from 'node:https'
 import { join } from 'node:path'
 import t from 'tap'
 import { parse } from 'yaml'
+import { haveKubectl, kubectlFor, spawnKubectl } from '../helpers/kubectl.ts'
 import { collectLines, pidsWithArgument } from '../helpers/processes.ts'
 import { startUp } from '../helpers/up-process.ts'
 import { delay } from '../helpers/wait.ts'
 import { ApiClient } from '../../runtime/apiserver/api-client.ts'
 import { NatsTransport } from '../../runtime/transport/nats-transport.ts'
 
-const haveKubectl = await new Promise<boolean>((resolve) => execFile('kubectl', ['version', '--client'], (error) => resolve(!error)))
-if (!haveKubectl) {
+if (!(await haveKubectl())) {
   t.plan(0, 'kubectl is not on PATH')
   process.exit(0)
 }
@@ -28,20 +28,7 @@ const cacheDir = join(stateDir, 'kube-cache')
 await output.waitForLine((l) => l.startsWith('actorkube ready'), { timeoutMs: 90_000, what: '"actorkube ready"' })
 const kubeconfig = join(stateDir, 'kubeconfig')
 
-interface Run {
-  readonly code: number
-  readonly stdout: string
-  readonly stderr: string
-}
-
-function kubectl(args: readonly string[], options: { kubeconfig?: string; timeoutMs?: number } = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = execFile('kubectl', ['--kubeconfig', options.kubeconfig ?? kubeconfig, '--cache-dir', cacheDir, ...args], { timeout: options.timeoutMs ?? 30_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
-    )
-    child.stdin?.end()
-  })
-}
+const kubectl = kubectlFor(kubeconfig, cacheDir)
 
 async function manifest(name: string, text: string): Promise<string> {
   const path = join(stateDir, name)
@@ -125,7 +112,7 @@ t.test('kubectl - deployments: table columns and scale', async (t) => {
 })
 
 t.test('kubectl - get -w shows changes as they happen', async (t) => {
-  const watcher = spawn('kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', cacheDir, 'get', 'configmaps', '-w', '--output-watch-events'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const watcher = spawnKubectl(kubeconfig, cacheDir, ['get', 'configmaps', '-w', '--output-watch-events'])
   const lines = collectLines(watcher)
   t.teardown(() => void watcher.kill())
   await lines.waitForLine((l) => /^EVENT\s+NAME/.test(l), { timeoutMs: 15_000, what: 'the watch header' })

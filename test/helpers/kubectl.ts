@@ -1,0 +1,31 @@
+/**
+ * Real kubectl (v1.32) for integration tests: run against a cluster's kubeconfig with its own
+ * discovery cache directory and stdin closed (kubectl otherwise waits on it in some commands).
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process'
+
+export interface KubectlRun {
+  readonly code: number
+  readonly stdout: string
+  readonly stderr: string
+}
+
+export type Kubectl = (args: readonly string[], options?: { readonly kubeconfig?: string; readonly timeoutMs?: number }) => Promise<KubectlRun>
+
+export const haveKubectl = (): Promise<boolean> => new Promise((resolve) => execFile('kubectl', ['version', '--client'], (error) => resolve(!error)))
+
+export function kubectlFor(kubeconfig: string, cacheDir: string): Kubectl {
+  return (args, options = {}) =>
+    new Promise((resolve) => {
+      const child = execFile('kubectl', ['--kubeconfig', options.kubeconfig ?? kubeconfig, '--cache-dir', cacheDir, ...args], { timeout: options.timeoutMs ?? 30_000 }, (error, stdout, stderr) =>
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+      )
+      child.stdin?.end()
+    })
+}
+
+/** A long-running kubectl (`logs -f`, `get -w`); the caller kills it. */
+export function spawnKubectl(kubeconfig: string, cacheDir: string, args: readonly string[]): ChildProcess {
+  const child = spawn('kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', cacheDir, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  return child
+}

@@ -1,0 +1,239 @@
+/**
+ * Worker nodes end to end, as the README's walkthrough does it, with real kubectl and real
+ * processes: `actorkube up` (3 masters, 2 workers with the process runtime), a Deployment of 3
+ * echo pods behind a NodePort Service; requests through the NodePort reach every replica;
+ * `kubectl logs`; scale to 5 and back to 2; a deleted pod is replaced; a worker cut off
+ * (SIGSTOP) goes NotReady and its pods come back on the other worker; a worker host killed
+ * outright comes back and runs its pods again; the store leader's master is killed mid-run and
+ * the cluster keeps serving and converges.
+ */
+import { execFile } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { get } from 'node:http'
+import { join } from 'node:path'
+import t from 'tap'
+import { haveKubectl, kubectlFor, spawnKubectl } from '../helpers/kubectl.ts'
+import { collectLines, isAlive, pidsWithArgument } from '../helpers/processes.ts'
+import { REPO, startUp } from '../helpers/up-process.ts'
+import { waitFor } from '../helpers/wait.ts'
+
+if (!(await haveKubectl())) {
+  t.plan(0, 'kubectl is not on PATH')
+  process.exit(0)
+}
+t.setTimeout(600_000)
+
+const { stateDir, output } = await startUp(t, ['--masters', '3', '--workers', '2', '--api-port', '0', '--status-interval', '0'], { prefix: 'ak-workers-' })
+await output.waitForLine((l) => l.startsWith('actorkube ready'), { timeoutMs: 120_000, what: '"actorkube ready"' })
+const kubeconfig = join(stateDir, 'kubeconfig')
+const kubectl = kubectlFor(kubeconfig, join(stateDir, 'kube-cache'))
+
+interface PodRow {
+  readonly name: string
+  readonly ready: string
+  readonly status: string
+  readonly ip: string
+  readonly node: string
+}
+
+async function pods(context?: string): Promise<PodRow[]> {
+  const r = await kubectl(['get', 'pods', '-l', 'app=echo', '-o', 'wide', '--no-headers', ...(context ? ['--context', context] : [])])
+  if (r.code !== 0) return []
+  return r.stdout
+    .trim()
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => {
+      const [name, ready, status, , , ip, node] = l.trim().split(/\s+/)
+      return { name: name!, ready: ready!, status: status!, ip: ip!, node: node! }
+    })
+}
+
+/** Running, ready and not being deleted. */
+const serving = (rows: PodRow[]) => rows.filter((p) => p.status === 'Running' && p.ready === '1/1')
+
+function httpGet(host: string, port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = get({ host, port, path: '/', timeout: 3000, agent: false }, (res) => {
+      let body = ''
+      res.on('data', (c: Buffer) => (body += c.toString()))
+      res.on('end', () => resolve(body))
+    })
+    req.on('timeout', () => req.destroy(new Error('timeout')))
+    req.on('error', reject)
+  })
+}
+
+/** The pod names that answer through host:port in `tries` requests. */
+async function answering(host: string, port: number, tries: number): Promise<Set<string>> {
+  const names = new Set<string>()
+  for (let i = 0; i < tries; i++) {
+    const body = await httpGet(host, port).catch(() => '')
+    try {
+      names.add((JSON.parse(body) as { pod: string }).pod)
+    } catch {
+      // a refused or cut connection: counted as no answer
+    }
+  }
+  return names
+}
+
+const hostPid = (host: string) => pidsWithArgument(join(stateDir, 'hosts', `${host}.yaml`)).find(isAlive)
+
+t.test('workers - both nodes register Ready with their addresses', async (t) => {
+  const rows = await waitFor(async () => {
+    const r = await kubectl(['get', 'nodes', '-o', 'wide', '--no-headers'])
+    const lines = r.stdout.trim().split('\n').filter((l) => /\sReady\s/.test(l))
+    return lines.length === 2 ? lines : undefined
+  }, { timeoutMs: 30_000, what: 'two Ready nodes' })
+  t.match(rows.join('\n'), /worker-1\s+Ready\s+<none>\s+\S+\s+v1\.32\.0-actorkube\s+127\.0\.1\.1\s/)
+  t.match(rows.join('\n'), /worker-2\s+Ready\s+<none>\s+\S+\s+v1\.32\.0-actorkube\s+127\.0\.2\.1\s/)
+})
+
+t.test('workers - a Deployment of 3 echo pods runs on both workers and the NodePort reaches every replica', async (t) => {
+  const applied = await kubectl(['apply', '-f', join(REPO, 'examples', 'echo.yaml')])
+  t.equal(applied.code, 0, applied.stderr)
+  const running = await waitFor(async () => {
+    const rows = serving(await pods())
+    return rows.length === 3 ? rows : undefined
+  }, { timeoutMs: 60_000, what: '3 echo pods Running and Ready' })
+  t.same(new Set(running.map((p) => p.node)), new Set(['worker-1', 'worker-2']), 'the pods are spread over both workers')
+  for (const p of running) t.match(p.ip, p.node === 'worker-1' ? /^127\.1\.\d+\.\d+$/ : /^127\.2\.\d+\.\d+$/, `${p.name} has an address from its node's range`)
+
+  const svc = await kubectl(['get', 'svc', 'echo', '--no-headers'])
+  t.match(svc.stdout, /^echo\s+NodePort\s+10\.96\.\d+\.\d+\s+<none>\s+80:30080\/TCP\s/)
+  const endpoints = await waitFor(async () => {
+    const r = await kubectl(['get', 'endpoints', 'echo', '-o', 'jsonpath={.subsets[*].addresses[*].ip}'])
+    const ips = r.stdout.trim().split(/\s+/).filter(Boolean)
+    return ips.length === 3 ? ips : undefined
+  }, { timeoutMs: 30_000, what: '3 endpoints' })
+  t.same(new Set(endpoints), new Set(running.map((p) => p.ip)), 'the Endpoints are the pods')
+
+  const want = new Set(running.map((p) => p.name))
+  for (const [host, what] of [['127.0.0.1', 'localhost'], ['127.0.1.1', "worker-1's address"], ['127.0.2.1', "worker-2's address"]] as const) {
+    const seen = await waitFor(async () => {
+      const names = await answering(host, 30080, 9)
+      return [...want].every((n) => names.has(n)) ? names : undefined
+    }, { timeoutMs: 30_000, what: `every replica through ${host}:30080` })
+    t.same(seen, want, `requests through the NodePort at ${what} reach all 3 replicas`)
+  }
+})
+
+t.test('workers - kubectl logs shows what a pod wrote, --tail and -f', async (t) => {
+  const [pod] = serving(await pods())
+  t.ok(pod)
+  const logs = await kubectl(['logs', pod!.name])
+  t.equal(logs.code, 0, logs.stderr)
+  t.match(logs.stdout, /GET \/ from /, 'the echo server logged the requests it answered')
+  const tail = await kubectl(['logs', pod!.name, '--tail=1'])
+  t.equal(tail.stdout.trim().split('\n').length, 1, '--tail=1 gives one line')
+
+  const follower = spawnKubectl(kubeconfig, join(stateDir, 'kube-cache'), ['logs', '-f', '--tail=0', pod!.name])
+  t.teardown(() => void follower.kill('SIGKILL'))
+  const lines = collectLines(follower)
+  // Send requests straight to the pod so that the followed one surely gets them.
+  await waitFor(async () => {
+    await httpGet(pod!.ip, 8080).catch(() => '')
+    return lines.lines.some((l) => /GET \/ from /.test(l))
+  }, { timeoutMs: 20_000, intervalMs: 500, what: 'a new line through kubectl logs -f' })
+  t.pass('kubectl logs -f streams new lines as the pod writes them')
+  follower.kill('SIGTERM')
+
+  const bad = await kubectl(['logs', pod!.name, '-c', 'nope'])
+  t.equal(bad.code, 1)
+  t.match(bad.stderr, /container nope is not valid for pod/)
+})
+
+t.test('workers - scale to 5 and back to 2; a deleted pod is replaced', async (t) => {
+  t.equal((await kubectl(['scale', 'deployment', 'echo', '--replicas=5'])).code, 0)
+  await waitFor(async () => serving(await pods()).length === 5, { timeoutMs: 60_000, what: '5 pods serving' })
+  t.pass('5 replicas run')
+  t.equal((await kubectl(['scale', 'deployment', 'echo', '--replicas=2'])).code, 0)
+  const two = await waitFor(async () => {
+    const rows = await pods()
+    return rows.length === 2 && serving(rows).length === 2 ? rows : undefined
+  }, { timeoutMs: 90_000, what: 'exactly 2 pods left' })
+  t.equal(two.length, 2, 'the other 3 were stopped and removed')
+
+  const victim = two[0]!.name
+  const deleted = await kubectl(['delete', 'pod', victim, '--wait=true'], { timeoutMs: 60_000 })
+  t.equal(deleted.code, 0, deleted.stderr)
+  const after = await waitFor(async () => {
+    const rows = serving(await pods())
+    return rows.length === 2 && !rows.some((p) => p.name === victim) ? rows : undefined
+  }, { timeoutMs: 60_000, what: 'a replacement pod serving' })
+  t.notOk(after.some((p) => p.name === victim), 'the deleted pod is gone and another one replaced it')
+})
+
+t.test('workers - a worker cut off goes NotReady and its pods are recreated on the other worker', async (t) => {
+  t.equal((await kubectl(['scale', 'deployment', 'echo', '--replicas=4'])).code, 0)
+  const before = await waitFor(async () => {
+    const rows = serving(await pods())
+    return rows.length === 4 && rows.some((p) => p.node === 'worker-2') ? rows : undefined
+  }, { timeoutMs: 60_000, what: '4 pods serving, some on worker-2' })
+  const pid = hostPid('worker-2')
+  t.ok(pid, 'found worker-2')
+  process.kill(pid!, 'SIGSTOP')
+  try {
+    const cutAt = Date.now()
+    await waitFor(async () => /worker-2\s+NotReady/.test((await kubectl(['get', 'nodes', '--no-headers'])).stdout), { timeoutMs: 30_000, what: 'worker-2 NotReady' })
+    t.pass(`worker-2 is NotReady after ${Date.now() - cutAt} ms`)
+    const moved = await waitFor(async () => {
+      const rows = serving(await pods()).filter((p) => p.node === 'worker-1')
+      return rows.length === 4 ? rows : undefined
+    }, { timeoutMs: 60_000, what: '4 pods serving on worker-1' })
+    t.equal(moved.length, 4, `its pods run again on worker-1 ${Date.now() - cutAt} ms after the cut (grace 5 s + eviction 5 s)`)
+    t.ok(before.filter((p) => p.node === 'worker-2').every((p) => !moved.some((m) => m.name === p.name)), 'as new pods')
+  } finally {
+    process.kill(pid!, 'SIGCONT')
+  }
+  await waitFor(async () => /worker-2\s+Ready/.test((await kubectl(['get', 'nodes', '--no-headers'])).stdout), { timeoutMs: 30_000, what: 'worker-2 Ready again' })
+  await waitFor(async () => (await pods()).length === 4, { timeoutMs: 60_000, what: "worker-2's old pods removed once it is back" })
+  t.pass('back on the network, worker-2 is Ready and its evicted pods are gone')
+})
+
+t.test('workers - a worker host killed outright comes back and runs its pods again', async (t) => {
+  await kubectl(['rollout', 'restart', 'deployment', 'echo'])
+  const spread = await waitFor(async () => {
+    const rows = serving(await pods())
+    return rows.length === 4 && rows.some((p) => p.node === 'worker-2') && (await pods()).length === 4 ? rows : undefined
+  }, { timeoutMs: 120_000, what: 'the rollout to spread pods over both workers again' })
+  const onWorker2 = spread.filter((p) => p.node === 'worker-2')
+  const pid = hostPid('worker-2')
+  process.kill(pid!, 'SIGKILL')
+  await waitFor(() => hostPid('worker-2') !== undefined && hostPid('worker-2') !== pid, { timeoutMs: 30_000, what: 'up restarting worker-2' })
+  const served = await waitFor(async () => {
+    const names = await answering('127.0.0.1', 30080, 12)
+    return onWorker2.every((p) => names.has(p.name)) || (await pods()).filter((p) => p.node === 'worker-2' && p.status === 'Running').length === onWorker2.length ? names : undefined
+  }, { timeoutMs: 90_000, what: "worker-2's pods serving again" })
+  t.ok(served, "worker-2's pods run again under the restarted kubelet")
+  const rows = await pods()
+  t.notOk(rows.some((p) => p.status === 'CrashLoopBackOff' || p.status === 'Error'), 'no pod is crash-looping on addresses left behind')
+})
+
+t.test("workers - the store leader's master is killed mid-run; the cluster keeps serving and converges", async (t) => {
+  const info = JSON.parse(readFileSync(join(stateDir, 'cluster.json'), 'utf8')) as { store: string[] }
+  const leader = await new Promise<string>((resolve) =>
+    execFile(process.execPath, [join(REPO, 'bin', 'actorkube.js'), 'store', 'status', '--state-dir', stateDir], (_e, stdout) => {
+      const line = stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: string; role: string }).find((s) => s.role === 'leader')
+      resolve(line?.id ?? info.store[0]!)
+    }),
+  )
+  const victim = hostPid(leader)
+  t.ok(victim, `found the store leader's host ${leader}`)
+  process.kill(victim!, 'SIGKILL')
+  // `actorkube` is master-1's apiserver; the kubeconfig names the others' after them.
+  const survivor = info.store.find((s) => s !== leader)!
+  const context = survivor === 'master-1' ? 'actorkube' : `actorkube-${survivor}`
+  const scaled = await waitFor(async () => (await kubectl(['scale', 'deployment', 'echo', '--replicas=3', '--context', context])).code === 0, { timeoutMs: 60_000, what: 'scale through another master' })
+  t.ok(scaled, 'the API answers through the other masters')
+  await waitFor(async () => {
+    const rows = await pods(context)
+    return rows.length === 3 && serving(rows).length === 3
+  }, { timeoutMs: 90_000, what: '3 pods serving after the leader was killed' })
+  const names = await waitFor(async () => {
+    const seen = await answering('127.0.0.1', 30080, 9)
+    return seen.size === 3 ? seen : undefined
+  }, { timeoutMs: 30_000, what: 'all 3 answering through the NodePort' })
+  t.equal(names.size, 3, 'the cluster converged: 3 replicas serve through the NodePort')
+})
