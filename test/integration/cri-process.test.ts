@@ -253,6 +253,24 @@ t.test('process - removing the sandbox kills its containers and deletes its logs
   t.match(runtime.stats(), { sandboxes: 0, containers: { running: 0, exited: 0 } })
 })
 
+t.test('process - a runtime on the same dir kills the containers a dead one left running', async (t) => {
+  const { runtime: dead, dir } = processRuntime(t)
+  const s = await sandbox(dead, 'left')
+  const c = await run(dead, s.id, { name: 'c', image: 'busybox', command: ['sh', '-c', 'sleep 100 & wait'] })
+  const pid = c.info.pid!
+  t.ok(existsSync(join(dir, 'groups', String(pid))))
+  // Not closed, as if the host had been SIGKILLed.
+  const next = new ProcessRuntime({ dir, podCidr: '127.254.0.0/16' })
+  t.teardown(() => next.close())
+  t.equal(next.orphansKilled, 1)
+  t.match(await c.exit, { exitCode: 137 })
+  t.ok(gone(pid))
+  t.notOk(existsSync(join(dir, 'groups', String(pid))))
+  const third = new ProcessRuntime({ dir, podCidr: '127.253.0.0/16' })
+  t.teardown(() => third.close())
+  t.equal(third.orphansKilled, 0, 'nothing twice')
+})
+
 t.test('process - the pod runtime child drives real processes with cri.* commands', async (t) => {
   const { runtime } = processRuntime(t)
   const echo: Container = { name: 'echo', image: 'actorkube/echo', ports: [{ containerPort: 8080 }] }

@@ -30,6 +30,7 @@ import { containerEnv } from './container-env.ts'
 import { ContainerLog, LOG_ROTATION_DEFAULTS, type LogRotation } from './container-log.ts'
 import { resolveImage } from './images.ts'
 import { killGroup } from './kill-group.ts'
+import { forgetGroup, killOrphans, noteGroup } from './orphans.ts'
 import { readLogLines } from './log-files.ts'
 import { runProbe } from './probes.ts'
 import { processTreeRss } from './process-memory.ts'
@@ -89,6 +90,16 @@ export class ProcessRuntime implements ContainerRuntime {
     this.#rotation = { maxBytes: options.logRotation?.maxBytes ?? LOG_ROTATION_DEFAULTS.maxBytes, maxFiles: options.logRotation?.maxFiles ?? LOG_ROTATION_DEFAULTS.maxFiles }
     this.#memoryCheckMs = options.memoryCheckMs ?? 500
     if (!(this.#rotation.maxBytes > 0) || !(this.#rotation.maxFiles >= 1)) throw new RangeError(`bad log rotation ${JSON.stringify(options.logRotation)}`)
+    this.orphansKilled = killOrphans(this.#dir)
+    process.on('exit', this.#killAll)
+  }
+
+  /** Process groups a previous runtime on the same `dir` left running and this one killed. */
+  readonly orphansKilled: number
+
+  /** A host that exits without close() (process.exit) still takes its containers along. */
+  readonly #killAll = (): void => {
+    for (const record of this.#containers.values()) killGroup(record.child?.pid, 'SIGKILL')
   }
 
   async runPodSandbox(config: SandboxConfig): Promise<Sandbox> {
@@ -162,6 +173,7 @@ export class ProcessRuntime implements ContainerRuntime {
     child.stderr!.setEncoding('utf8').on('data', (chunk: string) => log.write('stderr', chunk))
     record.child = child
     record.log = log
+    if (child.pid !== undefined) noteGroup(this.#dir, child.pid)
     record.state = 'running'
     record.startedAt = Date.now()
     record.exited = new Promise((resolve) => child.once('exit', (code, signal) => this.#onExit(record, code, signal).then(resolve)))
@@ -263,6 +275,7 @@ export class ProcessRuntime implements ContainerRuntime {
   /** Kills every container (SIGKILL) and waits for them; logs stay on disk. */
   async close(): Promise<void> {
     this.#stopWatchdog()
+    process.off('exit', this.#killAll)
     const exits: Promise<void>[] = []
     for (const record of this.#containers.values()) {
       if (record.state !== 'running') continue
@@ -288,6 +301,7 @@ export class ProcessRuntime implements ContainerRuntime {
       })
     })
     record.log?.close()
+    if (child.pid !== undefined) forgetGroup(this.#dir, child.pid)
     const signalNumber = signal === null ? undefined : constants.signals[signal]
     const exitCode = code ?? 128 + (signalNumber ?? 0)
     const reason = record.oomKilled ? 'OOMKilled' : exitCode === 0 ? 'Completed' : 'Error'
