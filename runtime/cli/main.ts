@@ -21,17 +21,19 @@ program
   .option('--nats <url>', 'use this NATS server instead of starting one')
   .option('--masters <n>', 'master hosts', count('--masters', 1), DEFAULT_SHAPE.masters)
   .option('--workers <n>', 'worker hosts (one process-runtime node each)', count('--workers', 0), DEFAULT_SHAPE.workers)
+  .option('--demo', 'once ready, run the demo workload (examples/echo.yaml: 3 echo pods behind NodePort 30080)')
   .option('--hollow-nodes <n>', 'add a host with this many hollow nodes (simulated runtime)', count('--hollow-nodes', 0), 0)
   .option('--cluster <name>', 'cluster name (the second subject token)', DEFAULT_SHAPE.cluster)
   .addOption(new Option('--runtime <runtime>', 'runtime for host processes').choices(['node', 'deno']).default('node'))
   .option('--ready-timeout <ms>', 'give up if hosts are not up by then', count('--ready-timeout', 1), 60_000)
   .option('--status-interval <ms>', 'status line period; 0 disables it', count('--status-interval', 0), 5_000)
   .option('--api-port <port>', "master-1's apiserver HTTPS port (the other masters take the next ones); 0: free ports", count('--api-port', 0), 6443)
-  .action(async (o: { stateDir: string; nats?: string; masters: number; workers: number; hollowNodes: number; cluster: string; runtime: 'node' | 'deno'; readyTimeout: number; statusInterval: number; apiPort: number }) => {
+  .action(async (o: { stateDir: string; nats?: string; masters: number; workers: number; hollowNodes: number; demo?: boolean; cluster: string; runtime: 'node' | 'deno'; readyTimeout: number; statusInterval: number; apiPort: number }) => {
     await runUp({
       stateDir: o.stateDir,
       ...(o.nats ? { nats: o.nats } : {}),
       shape: { cluster: o.cluster, masters: o.masters, workers: o.workers, hollowNodes: o.hollowNodes },
+      demo: o.demo === true,
       runtime: o.runtime,
       readyTimeoutMs: o.readyTimeout,
       statusIntervalMs: o.statusInterval,

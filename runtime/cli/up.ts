@@ -15,6 +15,7 @@ import { subjectFor } from '../subjects.ts'
 import { NatsTransport } from '../transport/nats-transport.ts'
 import { Requester } from '../transport/requester.ts'
 import { StoreClient } from '../store/store-client.ts'
+import { applyDemo } from './demo-workload.ts'
 import { ensureApiSecurity } from '../apiserver/security/api-security.ts'
 import { writeKubeconfig } from '../apiserver/security/kubeconfig.ts'
 import { hostConfigYaml, planHosts, securityDir, storeVoters, type ClusterShape, type HostPlan } from '../cluster/local-cluster.ts'
@@ -28,6 +29,8 @@ export interface UpOptions {
   readonly statusIntervalMs: number
   /** master-1's apiserver port (the others take the next ones); 0: free ports. */
   readonly apiPort: number
+  /** Apply examples/echo.yaml once ready. */
+  readonly demo?: boolean
 }
 
 interface RunningHost {
@@ -155,7 +158,16 @@ export async function runUp(options: UpOptions): Promise<void> {
     `actorkube ready: cluster ${options.shape.cluster}, nats ${natsUrl}, store leader ${leader.id}, apiservers ${apis.join(' ')}, kubeconfig ${kubeconfigPath}, hosts ${hosts.map((h) => `${h.plan.host}(metrics :${h.metricsPort})`).join(' ')}, state ${stateDir}, logs ${logsDir}`,
   )
 
-  // The demo: ping every host's echo actor over NATS and report who answers, and how fast.
+  if (options.demo) {
+    try {
+      const done = await applyDemo(watcher, options.shape.cluster, voters)
+      say(`demo: ${done.join(', ')} (examples/echo.yaml); try: curl http://127.0.0.1:30080/`)
+    } catch (error) {
+      say(`demo: could not apply examples/echo.yaml: ${error instanceof Error ? error.message : String(error)}`)
+    }
+  }
+
+  // Liveness: ping every host's echo actor over NATS and report who answers, and how fast.
   const status = async () => {
     const results = await Promise.all(
       hosts.map(async (h) => {

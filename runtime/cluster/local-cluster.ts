@@ -23,6 +23,8 @@ export const DEFAULT_SHAPE: ClusterShape = { cluster: 'c1', masters: 3, workers:
  * loopback range its pods' addresses come from. All of 127.0.0.0/8 is loopback on Linux, so every
  * pod can listen on its own address; ClusterIPs are served at 127.96.x.x (docs/kube-proxy.md).
  */
+export const MAX_WORKERS = 95
+
 export const workerNodeIP = (index: number): string => `127.0.${index}.1`
 export const workerPodCidr = (index: number): string => `127.${index}.0.0/16`
 
@@ -53,6 +55,8 @@ export const securityDir = (stateDir: string): string => join(stateDir, 'securit
  * apiserver pick a free port (they log it).
  */
 export function planHosts(shape: ClusterShape, nats: readonly string[], stateDir: string, apiPort = 6443): HostPlan[] {
+  // Worker 96's pods would take 127.96.x.x, where kube-proxy serves ClusterIPs.
+  if (shape.workers > MAX_WORKERS) throw new RangeError(`at most ${MAX_WORKERS} worker hosts (each takes 127.<N>.0.0/16 for its pods); use --hollow-nodes for more nodes`)
   const plans: HostPlan[] = []
   const voters = storeVoters(shape)
   const hollow = (shape.hollowNodes ?? 0) > 0

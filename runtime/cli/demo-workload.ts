@@ -1,0 +1,41 @@
+/**
+ * `actorkube up --demo`: once the cluster is ready, applies examples/echo.yaml (a Deployment of
+ * three echo pods and a NodePort Service) through the API, as `kubectl apply` would create it,
+ * so that a newcomer's first command ends with something to curl.
+ */
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { parseAllDocuments } from 'yaml'
+import type { KubeObject } from '../../actors/apiserver/ports.ts'
+import { ApiClient, ApiError } from '../apiserver/api-client.ts'
+import type { Transport } from '../transport/transport.ts'
+
+export const DEMO_MANIFEST = fileURLToPath(new URL('../../examples/echo.yaml', import.meta.url))
+
+const COLLECTIONS: Readonly<Record<string, string>> = {
+  Deployment: '/apis/apps/v1/namespaces/default/deployments',
+  Service: '/api/v1/namespaces/default/services',
+}
+
+/** Creates what the manifest holds (what exists already is left as it is); returns what it did. */
+export async function applyDemo(transport: Transport, cluster: string, apiservers: readonly string[]): Promise<string[]> {
+  const api = new ApiClient({ transport, cluster, apiservers, timeoutMs: 5000 })
+  const done: string[] = []
+  try {
+    for (const doc of parseAllDocuments(readFileSync(DEMO_MANIFEST, 'utf8'))) {
+      const object = doc.toJS() as KubeObject
+      const path = COLLECTIONS[String(object.kind)]
+      if (!path) throw new Error(`the demo manifest holds a ${String(object.kind)}, which it cannot create`)
+      try {
+        await api.create(path, object)
+        done.push(`${String(object.kind).toLowerCase()}/${object.metadata?.name} created`)
+      } catch (error) {
+        if (!(error instanceof ApiError && error.status === 409)) throw error
+        done.push(`${String(object.kind).toLowerCase()}/${object.metadata?.name} unchanged`)
+      }
+    }
+  } finally {
+    await api.close()
+  }
+  return done
+}
