@@ -1,6 +1,6 @@
 /**
  * Preemption and pod GC against `actorkube up` with 3 masters, a stand-in playing the kubelets
- * (test/helpers/kubelet-stand-in.ts): two nodes full of low-priority pods, a high-priority pod
+ * (test/helpers/kubelet-stand-in.ts): two nodes full of pods of a low PriorityClass, a pod of a high one
  * arrives, one low-priority pod is preempted (deleted gracefully, with a Preempted event), the
  * preemptor is nominated to that node and bound there once the victim is gone; then a Node is
  * deleted and PodGC removes its pods after the quarantine.
@@ -27,18 +27,22 @@ for (const name of NODES) {
 const kubelets = kubeletStandIn(api, NODES)
 t.teardown(() => kubelets.stop())
 
-const pod = (name: string, cpu: string, priority: number) => ({
+for (const [name, value] of [['low', 1], ['vip', 1000]] as const) {
+  await api.create('/apis/scheduling.k8s.io/v1/priorityclasses', { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name }, value })
+}
+/** A pod of the PriorityClass its name starts with. */
+const pod = (name: string, cpu: string) => ({
   apiVersion: 'v1',
   kind: 'Pod',
   metadata: { name, labels: { app: name.split('-')[0]! } },
-  spec: { priority, containers: [{ name: 'c', image: 'echo', resources: { requests: { cpu } } }] },
+  spec: { priorityClassName: name.split('-')[0]!, containers: [{ name: 'c', image: 'echo', resources: { requests: { cpu } } }] },
 })
 const spec = (o: KubeObject) => (o.spec ?? {}) as { nodeName?: string }
 const status = (o: KubeObject) => (o.status ?? {}) as { nominatedNodeName?: string; conditions?: { type: string; reason?: string }[] }
 const live = async (selector: string) => (await api.list(PODS, { labelSelector: selector })).items.filter((p) => !p.metadata?.deletionTimestamp)
 
 t.test('preemption - a high-priority pod takes the place of a low-priority one', async (t) => {
-  for (let i = 0; i < 4; i++) await api.create(PODS, pod(`low-${i}`, '900m', 1))
+  for (let i = 0; i < 4; i++) await api.create(PODS, pod(`low-${i}`, '900m'))
   const placed = await waitFor(async () => {
     const lows = await live('app=low')
     return lows.length === 4 && lows.every((p) => spec(p).nodeName) ? lows.map((p) => spec(p).nodeName!) : undefined
@@ -47,13 +51,14 @@ t.test('preemption - a high-priority pod takes the place of a low-priority one',
 
   const started = Date.now()
   // 1000m: one 900m victim makes room (the other is reprieved).
-  await api.create(PODS, pod('vip-0', '1000m', 1000))
+  await api.create(PODS, pod('vip-0', '1000m'))
   const vip = await waitFor(async () => {
     const v = await api.get(`${PODS}/vip-0`)
     return spec(v).nodeName ? v : undefined
   }, { timeoutMs: 20_000, what: 'the preemptor bound' })
   t.comment(`preemptor bound ${Date.now() - started} ms after it was created`)
   const node = spec(vip).nodeName!
+  t.equal((vip.spec as { priority?: number }).priority, 1000, 'priority from its PriorityClass')
   t.equal(status(vip).nominatedNodeName, node, 'nominated to the node it was then bound to')
   const lows = await live('app=low')
   t.equal(lows.length, 3, 'exactly one victim')

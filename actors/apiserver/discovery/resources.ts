@@ -118,6 +118,7 @@ export const RESOURCES: readonly ResourceSpec[] = [
     subresources: [scale, status('ReplicaSet')],
   }),
   entry({ group: 'coordination.k8s.io', version: 'v1', name: 'leases', singularName: 'lease', kind: 'Lease', namespaced: true }),
+  entry({ group: 'scheduling.k8s.io', version: 'v1', name: 'priorityclasses', singularName: 'priorityclass', kind: 'PriorityClass', namespaced: false, shortNames: ['pc'] }),
 ]
 
 /** `v1` for the core group, `apps/v1` otherwise. */

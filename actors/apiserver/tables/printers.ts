@@ -496,6 +496,17 @@ const leasePrinter: Printer = {
   row: (lease, now) => ({ cells: [nameOf(lease), str(obj(lease['spec'])['holderIdentity']), ageOf(lease, now)] }),
 }
 
+const priorityClassPrinter: Printer = {
+  columns: [
+    NAME_COL,
+    col('Value', 'integer', 'value represents the integer value of this priority class.'),
+    col('Global-Default', 'boolean', 'globalDefault specifies whether this PriorityClass should be considered as the default priority.'),
+    AGE_COL,
+    col('PreemptionPolicy', 'string', 'preemptionPolicy is the Policy for preempting pods with lower priority.'),
+  ],
+  row: (pc, now) => ({ cells: [nameOf(pc), typeof pc['value'] === 'number' ? pc['value'] : 0, pc['globalDefault'] === true, ageOf(pc, now), str(pc['preemptionPolicy'])] }),
+}
+
 /** Kubernetes' default table (for kinds without a printer): Name and Created At. */
 export const defaultPrinter: Printer = {
   columns: [NAME_COL, col('Created At', 'date', 'CreationTimestamp is a timestamp representing the server time when this object was created.')],
@@ -514,6 +525,7 @@ export const PRINTERS: Readonly<Record<string, Printer>> = {
   'apps/deployments': deploymentPrinter,
   'apps/replicasets': replicaSetPrinter,
   'coordination.k8s.io/leases': leasePrinter,
+  'scheduling.k8s.io/priorityclasses': priorityClassPrinter,
 }
 
 export const printerFor = (group: string, resource: string): Printer => PRINTERS[`${group}/${resource}`] ?? defaultPrinter

@@ -46,6 +46,7 @@ const DEFAULTERS: Readonly<Record<string, (o: KubeObject) => KubeObject>> = {
     ),
   }),
   ReplicaSet: (o) => ({ ...o, spec: template(withDefaults(o.spec, { replicas: 1 })) }),
+  PriorityClass: (o) => ({ preemptionPolicy: 'PreemptLowerPriority', ...o }),
   Service: (o) => {
     const spec = withDefaults(o.spec, { type: 'ClusterIP', sessionAffinity: 'None' })
     if (Array.isArray(spec.ports)) spec.ports = spec.ports.map((p) => (isObj(p) ? { protocol: 'TCP', ...(p.port !== undefined ? { targetPort: p.port } : {}), ...p } : p))

@@ -3,7 +3,8 @@
  * requires and that the scheduler, controllers and kubelets rely on. Errors carry field paths,
  * so kubectl prints `The Pod "x" is invalid: spec.containers[0].image: Required value`.
  */
-import { FieldPath, invalid, notSupported, required, duplicate, type FieldError } from '../field-errors.ts'
+import { FieldPath, forbidden, invalid, notSupported, required, duplicate, type FieldError } from '../field-errors.ts'
+import { HIGHEST_USER_DEFINABLE_PRIORITY } from '../admission/priority.ts'
 import type { KubeObject } from '../ports.ts'
 
 type Obj = Record<string, unknown>
@@ -24,6 +25,7 @@ function podSpec(s: unknown, path: FieldPath): FieldError[] {
     else names.add(c.name)
     if (typeof c.image !== 'string' || c.image.trim() === '') errors.push(required(at.child('image')))
   })
+  if (s.preemptionPolicy !== undefined && !PREEMPTION_POLICIES.includes(String(s.preemptionPolicy))) errors.push(notSupported(path.child('preemptionPolicy'), s.preemptionPolicy, PREEMPTION_POLICIES))
   const policy = s.restartPolicy
   if (policy !== undefined && !['Always', 'OnFailure', 'Never'].includes(String(policy))) errors.push(notSupported(path.child('restartPolicy'), policy, ['Always', 'OnFailure', 'Never']))
   return errors
@@ -63,7 +65,24 @@ function service(o: KubeObject): FieldError[] {
   return errors
 }
 
+const PREEMPTION_POLICIES = ['Never', 'PreemptLowerPriority']
+
+/** ValidatePriorityClass; the built-in system- classes are not stored, so that prefix is refused outright. */
+function priorityClass(o: KubeObject): FieldError[] {
+  const pc = o as Obj
+  const errors: FieldError[] = []
+  const name = o.metadata?.name ?? ''
+  if (name.startsWith('system-')) errors.push(forbidden(FieldPath.root('metadata').child('name'), "priority class names with 'system-' prefix are reserved for system use only"))
+  const value = pc.value ?? 0
+  if (!Number.isInteger(value)) errors.push(invalid(FieldPath.root('value'), value, 'must be an integer'))
+  else if ((value as number) > HIGHEST_USER_DEFINABLE_PRIORITY) errors.push(forbidden(FieldPath.root('value'), `maximum allowed value of a user defined priority is ${HIGHEST_USER_DEFINABLE_PRIORITY}`))
+  if (pc.globalDefault !== undefined && typeof pc.globalDefault !== 'boolean') errors.push(invalid(FieldPath.root('globalDefault'), pc.globalDefault, 'must be a boolean'))
+  if (pc.preemptionPolicy !== undefined && !PREEMPTION_POLICIES.includes(String(pc.preemptionPolicy))) errors.push(notSupported(FieldPath.root('preemptionPolicy'), pc.preemptionPolicy, PREEMPTION_POLICIES))
+  return errors
+}
+
 const VALIDATORS: Readonly<Record<string, (o: KubeObject) => FieldError[]>> = {
+  PriorityClass: priorityClass,
   Pod: (o) => podSpec(o.spec, FieldPath.root('spec')),
   Deployment: replicated,
   ReplicaSet: replicated,

@@ -71,6 +71,7 @@ t.test('/apis as APIGroupDiscoveryList', async (t) => {
     [
       { name: 'apps', creationTimestamp: null },
       { name: 'coordination.k8s.io', creationTimestamp: null },
+      { name: 'scheduling.k8s.io', creationTimestamp: null },
     ],
   )
   const apps = doc.items[0]!.versions[0]!

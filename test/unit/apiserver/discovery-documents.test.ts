@@ -7,22 +7,23 @@ const FULL = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'u
 t.test('resource table', async (t) => {
   t.same(
     RESOURCES.map((r) => `${r.group}/${r.version}/${r.name}`),
-    ['/v1/configmaps', '/v1/endpoints', '/v1/events', '/v1/namespaces', '/v1/nodes', '/v1/pods', '/v1/services', 'apps/v1/deployments', 'apps/v1/replicasets', 'coordination.k8s.io/v1/leases'],
+    ['/v1/configmaps', '/v1/endpoints', '/v1/events', '/v1/namespaces', '/v1/nodes', '/v1/pods', '/v1/services', 'apps/v1/deployments', 'apps/v1/replicasets', 'coordination.k8s.io/v1/leases', 'scheduling.k8s.io/v1/priorityclasses'],
   )
   t.same(GROUP_VERSIONS, [
     { group: '', version: 'v1' },
     { group: 'apps', version: 'v1' },
     { group: 'coordination.k8s.io', version: 'v1' },
+    { group: 'scheduling.k8s.io', version: 'v1' },
   ])
   const short = Object.fromEntries(RESOURCES.map((r) => [r.name, r.shortNames.join(',')]))
-  t.same(short, { configmaps: 'cm', endpoints: 'ep', events: 'ev', namespaces: 'ns', nodes: 'no', pods: 'po', services: 'svc', deployments: 'deploy', replicasets: 'rs', leases: '' })
+  t.same(short, { configmaps: 'cm', endpoints: 'ep', events: 'ev', namespaces: 'ns', nodes: 'no', pods: 'po', services: 'svc', deployments: 'deploy', replicasets: 'rs', leases: '', priorityclasses: 'pc' })
   t.same(
     RESOURCES.filter((r) => r.categories.includes('all')).map((r) => r.name),
     ['pods', 'services', 'deployments', 'replicasets'],
   )
   t.same(
     RESOURCES.filter((r) => !r.namespaced).map((r) => r.name),
-    ['namespaces', 'nodes'],
+    ['namespaces', 'nodes', 'priorityclasses'],
   )
   t.equal(findResource('', 'v1', 'pods')?.listKind, 'PodList')
   t.equal(findResourceByKind('apps', 'v1', 'Deployment')?.name, 'deployments')
@@ -54,6 +55,11 @@ t.test('/api and /apis', async (t) => {
         name: 'coordination.k8s.io',
         versions: [{ groupVersion: 'coordination.k8s.io/v1', version: 'v1' }],
         preferredVersion: { groupVersion: 'coordination.k8s.io/v1', version: 'v1' },
+      },
+      {
+        name: 'scheduling.k8s.io',
+        versions: [{ groupVersion: 'scheduling.k8s.io/v1', version: 'v1' }],
+        preferredVersion: { groupVersion: 'scheduling.k8s.io/v1', version: 'v1' },
       },
     ],
   })

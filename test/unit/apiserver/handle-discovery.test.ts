@@ -20,7 +20,7 @@ const cases: Case[] = [
     status: 200,
     check: (b, t) => {
       t.equal(b.kind, 'APIGroupList')
-      t.same(b.groups.map((g: any) => g.name), ['apps', 'coordination.k8s.io'])
+      t.same(b.groups.map((g: any) => g.name), ['apps', 'coordination.k8s.io', 'scheduling.k8s.io'])
       t.same(b.groups[0].preferredVersion, { groupVersion: 'apps/v1', version: 'v1' })
     },
   },
@@ -64,7 +64,7 @@ const cases: Case[] = [
     name: '/openapi/v3 index',
     path: '/openapi/v3',
     status: 200,
-    check: (b, t) => t.same(Object.keys(b.paths), ['api/v1', 'apis/apps/v1', 'apis/coordination.k8s.io/v1']),
+    check: (b, t) => t.same(Object.keys(b.paths), ['api/v1', 'apis/apps/v1', 'apis/coordination.k8s.io/v1', 'apis/scheduling.k8s.io/v1']),
   },
   {
     name: '/openapi/v3/api/v1',
