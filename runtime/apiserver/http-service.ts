@@ -13,6 +13,7 @@ import { badRequest, internal, serviceUnavailable, type StatusError } from '../.
 import type { ApiPorts } from '../../actors/apiserver/ports.ts'
 import type { Clock } from '../clock.ts'
 import type { Logger } from '../log.ts'
+import { activeTraceparent } from '../telemetry.ts'
 import { StoreClient } from '../store/store-client.ts'
 import type { Transport } from '../transport/transport.ts'
 import { ApiHttpServer } from './http-server.ts'
@@ -38,18 +39,21 @@ function collectText(response: TextStreamResponse): Promise<string> {
   return new Promise((resolve) => {
     let text = ''
     let done = false
+    // `open` may end the stream before it returns (a log that was already complete).
+    let stop: (() => void) | undefined
     const finish = () => {
       if (done) return
       done = true
       clearTimeout(timer)
-      stop()
+      stop?.()
       resolve(text)
     }
     const timer = setTimeout(finish, TEXT_OVER_NATS_MS)
-    const stop = response.open((chunk) => {
+    stop = response.open((chunk) => {
       text += chunk
       if (text.length >= TEXT_OVER_NATS_BYTES) finish()
     }, finish)
+    if (done) stop()
   })
 }
 
@@ -112,7 +116,7 @@ export function apiHttpServiceLogic(options: ApiServerOptions, deps: HttpService
           return watches.cancel(call.watchId)
       }
       if (apiPorts === undefined) return fail(serviceUnavailable('the apiserver is starting'))
-      const request = call.type === 'api.watch' ? toApiRequest({ type: 'api.request', method: 'GET', path: call.path, query: { ...call.query, watch: 'true' } }) : toApiRequest(call)
+      const request = call.type === 'api.watch' ? toApiRequest({ type: 'api.request', method: 'GET', path: call.path, query: { ...call.query, watch: 'true' } }) : toApiRequest(call, activeTraceparent())
       handle(request, apiPorts).then(
         (response) => {
           if (call.type === 'api.watch') {
@@ -139,8 +143,10 @@ export function apiHttpServiceLogic(options: ApiServerOptions, deps: HttpService
 /** Actors on the cluster's NATS are the cluster: they act as a member of system:masters. */
 const CLUSTER_ACTOR = { name: 'system:actor', groups: ['system:masters'] } as const
 
-function toApiRequest(call: ApiCall): ApiRequest {
+/** `traceparent`: the host's handle span for the call (tracing on), which a created pod records. */
+function toApiRequest(call: ApiCall, traceparent?: string): ApiRequest {
   return {
+    ...(traceparent !== undefined ? { traceparent } : {}),
     method: call.method,
     path: call.path,
     query: call.query ?? {},

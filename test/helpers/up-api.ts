@@ -1,5 +1,5 @@
 /**
- * `actorkube up` with 3 masters and no workers, ready, and an ApiClient on its NATS: what the
+ * `actorkube up` (by default 3 masters and no workers), ready, and an ApiClient on its NATS: what the
  * tests of the control plane's actors (scheduler, controllers, watches over NATS) start from.
  */
 import { readFileSync } from 'node:fs'
@@ -15,8 +15,9 @@ export interface UpWithApi {
   readonly api: ApiClient
 }
 
-export async function upWithApi(owner: TeardownOwner, prefix: string, client: Partial<Pick<ApiClientOptions, 'timeoutMs' | 'watchKeepAliveMs'>> = {}): Promise<UpWithApi> {
-  const { stateDir, output } = await startUp(owner, ['--masters', '3', '--workers', '0', '--api-port', '0', '--status-interval', '0'], { prefix })
+/** `upArgs` replace the shape (default: `--masters 3 --workers 0`). */
+export async function upWithApi(owner: TeardownOwner, prefix: string, client: Partial<Pick<ApiClientOptions, 'timeoutMs' | 'watchKeepAliveMs'>> = {}, upArgs: readonly string[] = ['--masters', '3', '--workers', '0']): Promise<UpWithApi> {
+  const { stateDir, output } = await startUp(owner, [...upArgs, '--api-port', '0', '--status-interval', '0'], { prefix })
   await output.waitForLine((l) => l.startsWith('actorkube ready'), { timeoutMs: 90_000, what: '"actorkube ready"' })
   const info = JSON.parse(readFileSync(join(stateDir, 'cluster.json'), 'utf8')) as UpWithApi['info']
   const transport = await NatsTransport.connect({ servers: [info.nats], name: prefix })
