@@ -25,6 +25,7 @@ import { applyCreateDefaults, applyDefaults } from './validation/defaults.ts'
 import { admitCreate } from './admission/priority.ts'
 import { validateKind } from './validation/kinds.ts'
 import { allocationFor, releaseRemoved } from './services/service-writes.ts'
+import { TRACEPARENT_ANNOTATION } from '../kube/trace-annotation.ts'
 
 const APPLY_PATCH_CONTENT_TYPE = 'application/apply-patch+yaml'
 /** The annotation of the bookmark that ends a watch's initial events (Kubernetes' WatchList). */
@@ -239,7 +240,7 @@ async function create(request: ApiRequest, at: ResourcePath, ports: ApiPorts): P
   // Create strategies drop a client's status, except for Nodes: a kubelet registers its node with its capacity.
   const resetStatus = r.name !== 'nodes' && r.subresources.some((sub) => sub.name === 'status')
   const prepared = prepareForCreate(body.object, { now: ports.now(), uid: ports.uid, random: ports.random, resetStatus })
-  const object = applyCreateDefaults(r.kind, prepared)
+  const object = withTraceparent(applyCreateDefaults(r.kind, prepared), r, request.traceparent)
   const invalidStatus = validate(object, r)
   if (invalidStatus) return fail(invalidStatus)
   const name = object.metadata!.name!
@@ -255,6 +256,14 @@ async function create(request: ApiRequest, at: ResourcePath, ports: ApiPorts): P
     return fail(alreadyExists(r.name, name, r.group))
   }
   return render(request, r, created.object, ports, 201)
+}
+
+/** A new pod records the span it was created in, unless its client set the annotation already. */
+function withTraceparent(object: KubeObject, r: ResourceSpec, traceparent: string | undefined): KubeObject {
+  if (traceparent === undefined || r.name !== 'pods' || r.group !== '') return object
+  const annotations = object.metadata?.annotations
+  if (annotations?.[TRACEPARENT_ANNOTATION] !== undefined) return object
+  return { ...object, metadata: { ...object.metadata, annotations: { ...annotations, [TRACEPARENT_ANNOTATION]: traceparent } } }
 }
 
 async function update(request: ApiRequest, at: ResourcePath, ports: ApiPorts): Promise<ApiResponse> {

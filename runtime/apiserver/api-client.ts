@@ -10,6 +10,7 @@ import { systemClock } from '../clock.ts'
 import { decodeEvent, DecodeFailure, encodeEvent, type WireEvent } from '../codec.ts'
 import { randomClientId } from '../random.ts'
 import { subjectFor, token } from '../subjects.ts'
+import { endSpan, startClientSend, tracingOn } from '../telemetry.ts'
 import { NoRespondersError, Requester, RequestTimeoutError } from '../transport/requester.ts'
 import type { Transport } from '../transport/transport.ts'
 import { ApiWatches, type ApiWatch, type ApiWatchHandlers, type ApiWatchOptions } from './api-watch.ts'
@@ -89,13 +90,26 @@ export class ApiClient {
   async call(method: string, path: string, options: { query?: Record<string, string>; body?: unknown; contentType?: string } = {}): Promise<{ status: number; body: unknown }> {
     const event: ApiCall = { type: 'api.request', method, path, ...(options.query ? { query: options.query } : {}), ...(options.body !== undefined ? { body: options.body } : {}), ...(options.contentType ? { contentType: options.contentType } : {}) }
     const data = encodeEvent(event, 4 * 1024 * 1024)
+    // Inside a traced operation the call is a `send api.request` span the apiserver's handling joins.
+    const sent = tracingOn() ? startClientSend('apiserver', 'api.request', { 'http.request.method': method, 'url.path': path }) : undefined
+    try {
+      return await this.#callOn(data, sent?.headers)
+    } catch (error) {
+      endSpan(sent?.span, error)
+      throw error
+    } finally {
+      if (sent?.span.isRecording()) sent.span.end()
+    }
+  }
+
+  async #callOn(data: Uint8Array, headers: Record<string, string> | undefined): Promise<{ status: number; body: unknown }> {
     let lastError: unknown
     let unavailable: { status: number; body: unknown } | undefined
     // Round robin over the apiservers, those that failed lately last; a silent or starting one
     // (503: it handled nothing) passes the call on to the next.
     for (const id of this.#order()) {
       try {
-        const answer = await this.#ask(id, data)
+        const answer = await this.#ask(id, data, headers)
         if (answer.type !== 'api.response' || typeof answer.status !== 'number') throw new Error(`apiserver ${id} sent a malformed answer`)
         if (answer.status === 503) {
           unavailable = { status: answer.status, body: answer.body }
@@ -119,8 +133,8 @@ export class ApiClient {
   }
 
   /** One request to one apiserver and its decoded answer. */
-  async #ask(id: string, data: Uint8Array): Promise<WireEvent> {
-    const reply = await this.#requester.request(this.#subjectOf(id), data, { timeoutMs: this.#o.timeoutMs ?? 5000 })
+  async #ask(id: string, data: Uint8Array, headers?: Record<string, string>): Promise<WireEvent> {
+    const reply = await this.#requester.request(this.#subjectOf(id), data, { timeoutMs: this.#o.timeoutMs ?? 5000, ...(headers ? { headers } : {}) })
     const answer = decodeEvent(reply.data, MAX_ANSWER_BYTES)
     if (answer instanceof DecodeFailure) throw new Error(`apiserver ${id} sent a malformed answer`)
     return answer

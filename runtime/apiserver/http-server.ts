@@ -3,6 +3,7 @@
  * then the pure handler (actors/apiserver/handle.ts) and the response, including streamed
  * watches that end when the client goes away.
  */
+import { ROOT_CONTEXT, SpanKind } from '@opentelemetry/api'
 import { createServer, type Server } from 'node:https'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -13,6 +14,7 @@ import { routeResource } from '../../actors/apiserver/http/route.ts'
 import { internal, MAX_REQUEST_BODY_BYTES, tooLarge, unauthorized, type StatusError } from '../../actors/apiserver/meta/status.ts'
 import type { ApiPorts } from '../../actors/apiserver/ports.ts'
 import type { Logger } from '../log.ts'
+import { activeTraceparent, contextOfTraceparent, endSpan, startSpan, tracingOn, withSpan } from '../telemetry.ts'
 import type { TokenAuthenticator } from './security/tokens.ts'
 import { watchLines } from './watch-lines.ts'
 
@@ -68,7 +70,33 @@ export class ApiHttpServer {
     await new Promise<void>((resolve) => this.#server.close(() => resolve()))
   }
 
+  /**
+   * With tracing on, each request is a SERVER span named after its route
+   * (`POST /api/v1/namespaces/{namespace}/pods`), continuing a client's traceparent header; it
+   * ends once the answer (a stream's headers) is out.
+   */
   async #serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!tracingOn()) return this.#respond(req, res)
+    const method = req.method ?? 'GET'
+    const path = (req.url ?? '/').split('?', 1)[0]!
+    const route = routeTemplate(path)
+    const traceparent = req.headers.traceparent
+    const span = startSpan(
+      `${method} ${route}`,
+      { kind: SpanKind.SERVER, attributes: { 'http.request.method': method, 'http.route': route, 'url.path': path, 'url.scheme': 'https', 'server.address': this.#address } },
+      contextOfTraceparent(typeof traceparent === 'string' ? traceparent : undefined) ?? ROOT_CONTEXT,
+    )
+    try {
+      await withSpan(span, () => this.#respond(req, res))
+    } catch (error) {
+      endSpan(span, error)
+      throw error
+    }
+    span?.setAttribute('http.response.status_code', res.statusCode)
+    endSpan(span, res.statusCode >= 500 ? `HTTP ${res.statusCode}` : undefined)
+  }
+
+  async #respond(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'https://localhost')
     const identity = this.#o.tokens.authenticate(req.headers.authorization)
     if (identity === undefined) return send(res, statusResponse(unauthorized()))
@@ -93,6 +121,7 @@ export class ApiHttpServer {
       contentType: req.headers['content-type'] ?? '',
       body,
       user,
+      ...(tracingOn() ? { traceparent: activeTraceparent() } : {}),
     }
     const response = await handle(request, { ...this.#o.ports, serverAddress: this.#address })
     if (response.kind === 'text') return sendText(res, response)
@@ -145,6 +174,15 @@ function readBody(req: IncomingMessage): Promise<Uint8Array | undefined | 'too-l
     req.on('end', () => resolve(size === 0 ? undefined : Buffer.concat(chunks)))
     req.on('error', reject)
   })
+}
+
+/** A span name's path: the resource route with placeholders (`/api/v1/namespaces/{namespace}/pods/{name}`), few distinct values. */
+function routeTemplate(path: string): string {
+  const routed = routeResource(path)
+  if (!routed.ok) return routed.reason === 'unknown-resource' ? '{unknown}' : path
+  const { resource, namespace, name, subresource } = routed.path
+  const base = resource.group === '' ? `/api/${resource.version}` : `/apis/${resource.group}/${resource.version}`
+  return `${base}${namespace !== undefined ? '/namespaces/{namespace}' : ''}/${resource.name}${name !== undefined ? '/{name}' : ''}${subresource !== undefined ? `/${subresource}` : ''}`
 }
 
 /** What a request does, in authorization terms (Kubernetes' RequestInfo). */

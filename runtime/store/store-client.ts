@@ -20,6 +20,7 @@ import { replicaAddress, type ClientRequest, type ClientWrite, type StatusReply 
 import { systemClock, type Clock } from '../clock.ts'
 import { decodeEvent, DecodeFailure, EncodeError, encodeEvent, type WireEvent } from '../codec.ts'
 import { subjectFor, token } from '../subjects.ts'
+import { endSpan, startClientSend, tracingOn } from '../telemetry.ts'
 import { NoRespondersError, Requester, RequesterClosedError, RequestTimeoutError } from '../transport/requester.ts'
 import type { Transport } from '../transport/transport.ts'
 import { StoreWatches, type Watch, type WatchHandlers, type WatchLink, type WatchOnEvents, type WatchOptions } from './store-watch.ts'
@@ -255,6 +256,21 @@ export class StoreClient {
 
   /** One request, retried (see the file comment) until it is answered or its deadline passes. */
   async #call(request: ClientRequest, route: Route): Promise<WireEvent> {
+    if (!tracingOn()) return this.#retrying(request, route, undefined)
+    // Inside a traced operation (an apiserver request) the call is one `send <type>` span, retries included.
+    const command = request.type === 'store.write' ? request.command.type : request.type === 'store.read' ? request.request.type : undefined
+    const sent = startClientSend(this.#subject(route.start ?? this.#leader) ?? 'store', request.type, command ? { 'ak.store.command': command } : undefined)
+    try {
+      return await this.#retrying(request, route, sent?.headers)
+    } catch (error) {
+      endSpan(sent?.span, error)
+      throw error
+    } finally {
+      if (sent?.span.isRecording()) sent.span.end()
+    }
+  }
+
+  async #retrying(request: ClientRequest, route: Route, traceHeaders: Record<string, string> | undefined): Promise<WireEvent> {
     if (this.#closed) throw new StoreClientClosedError()
     const data = this.#encode(request)
     const deadlineMs = route.deadlineMs ?? this.#deadlineMs
@@ -269,7 +285,7 @@ export class StoreClient {
       if (left <= 0) throw new StoreUnavailableError(`${request.type}: no answer within ${deadlineMs} ms (last: ${why})`)
       let reply: WireEvent | DecodeFailure
       try {
-        const message = await this.#requester.request(this.#subject(target)!, data, { timeoutMs: Math.min(this.#requestTimeoutMs, left), headers: this.#headers() })
+        const message = await this.#requester.request(this.#subject(target)!, data, { timeoutMs: Math.min(this.#requestTimeoutMs, left), headers: this.#headers(traceHeaders) })
         reply = decodeEvent(message.data, this.#maxBytes)
       } catch (error) {
         if (error instanceof RequesterClosedError || this.#closed) throw new StoreClientClosedError()
@@ -343,8 +359,8 @@ export class StoreClient {
 
   // A fresh id per try: the host replays its cached reply to a repeated id, and a cached
   // "no leader" redirect replayed after the election would send the client in circles.
-  #headers(): Record<string, string> {
-    return { [MSG_ID_HEADER]: `${this.clientId}.${(this.#messageSeq++).toString(36)}` }
+  #headers(traceHeaders?: Record<string, string>): Record<string, string> {
+    return { ...traceHeaders, [MSG_ID_HEADER]: `${this.clientId}.${(this.#messageSeq++).toString(36)}` }
   }
 
   /** The replica's subject; undefined for an id that cannot be a subject token (a bad redirect). */

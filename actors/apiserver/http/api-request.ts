@@ -19,6 +19,11 @@ export interface ApiRequest {
   readonly contentType: string
   readonly body: Uint8Array | undefined
   readonly user: User
+  /**
+   * The W3C traceparent of the span the edge (HTTPS or NATS) handles this request in, when tracing
+   * is on: a created pod records it (trace.actorkube.io/traceparent) so its whole life joins the trace.
+   */
+  readonly traceparent?: string
 }
 
 export type ApiResponse =
