@@ -27,7 +27,7 @@ t.test('create: a cluster IP from 10.96.0.0/16 and node ports from 30000-32767, 
   const { status, body } = await create(ports, 'web', { type: 'NodePort', selector: { app: 'web' } })
   t.equal(status, 201)
   const ip = parseIPv4(body.spec.clusterIP ?? '') ?? 0
-  t.ok(ip > parseIPv4('10.96.0.1')! && ip < parseIPv4('10.96.255.255')!, body.spec.clusterIP)
+  t.ok(ip > parseIPv4('10.96.0.1')! && ip < parseIPv4('10.96.255.255')!, String(body.spec.clusterIP))
   t.same(body.spec.clusterIPs, [body.spec.clusterIP])
   const np = body.spec.ports[0]!.nodePort ?? 0
   t.ok(np >= 30000 && np <= 32767, String(np))

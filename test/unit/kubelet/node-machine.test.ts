@@ -9,12 +9,12 @@ import type { Pod } from '../../../actors/kube/objects.ts'
 import { KUBELET_ENGINE, type EngineCommand, type EngineReport } from '../../../actors/kubelet/kubelet-protocol.ts'
 import { nodeMachine } from '../../../actors/kubelet/node.machine.ts'
 import { podMachine } from '../../../actors/pod/pod.machine.ts'
-import type { CriCommand, CriReport } from '../../../actors/pod/pod-protocol.ts'
+import type { CriCommand, CriReport, PodRuntimeInput } from '../../../actors/pod/pod-protocol.ts'
 
 const T0 = Date.parse('2026-01-01T00:00:00Z')
 
 /** A runtime that does at once whatever it is told. */
-const instantRuntime = fromCallback<CriCommand>(({ receive, sendBack }) => {
+const instantRuntime = fromCallback<CriCommand, PodRuntimeInput>(({ receive, sendBack }) => {
   const at = () => new Date(T0).toISOString()
   receive((c) => {
     const reply = (e: CriReport) => queueMicrotask(() => sendBack(e))
