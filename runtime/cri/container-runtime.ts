@@ -19,6 +19,8 @@ export interface SandboxConfig {
   readonly labels: Readonly<Record<string, string>>
   /** The hollow runtime reads its simulated behaviour from annotations (see its README section). */
   readonly annotations: Readonly<Record<string, string>>
+  /** The address the pod had (a kubelet restarted): kept when it is free. */
+  readonly podIP?: string
 }
 
 export interface Sandbox {

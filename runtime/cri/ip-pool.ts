@@ -45,6 +45,30 @@ export class IpPool {
     return formatIp(this.#base + offset)
   }
 
+  /**
+   * `preferred` when it is in the range and free (a pod started again by a new kubelet keeps the
+   * address the API knows it by), else the next free one.
+   */
+  allocatePreferring(preferred: string | undefined): string {
+    if (preferred !== undefined && /^\d{1,3}(\.\d{1,3}){3}$/.test(preferred)) {
+      const offset = parseIp(preferred) - this.#base
+      if (offset >= 1 && offset <= this.#size - 2 && !this.#inUse.has(offset)) {
+        const released = this.#released.indexOf(offset)
+        if (released >= 0) this.#released.splice(released, 1)
+        else if (offset >= this.#next) {
+          // Offsets skipped on the way become free ones, lowest handed out first.
+          for (let o = offset - 1; o >= this.#next; o--) this.#released.push(o)
+          this.#next = offset + 1
+        } else {
+          return this.allocate()
+        }
+        this.#inUse.add(offset)
+        return formatIp(this.#base + offset)
+      }
+    }
+    return this.allocate()
+  }
+
   /** Gives an address back; unknown addresses are ignored. */
   release(ip: string): void {
     const offset = parseIp(ip) - this.#base

@@ -108,6 +108,7 @@ class PodContainers {
       hostIP,
       labels: meta.labels ?? {},
       annotations: meta.annotations ?? {},
+      ...(pod.status?.podIP ? { podIP: pod.status.podIP } : {}),
     }
     this.#sandbox = this.#runtime.runPodSandbox(config).then(
       (sandbox) => {

@@ -75,7 +75,7 @@ export class HollowRuntime implements ContainerRuntime {
   }
 
   async runPodSandbox(config: SandboxConfig): Promise<Sandbox> {
-    const sandbox: HollowSandbox = { id: this.#newId(), config, podIP: this.#ips.allocate(), containers: new Set() }
+    const sandbox: HollowSandbox = { id: this.#newId(), config, podIP: this.#ips.allocatePreferring(config.podIP), containers: new Set() }
     this.#sandboxes.set(sandbox.id, sandbox)
     return { id: sandbox.id, podIP: sandbox.podIP }
   }

@@ -106,7 +106,7 @@ export class ProcessRuntime implements ContainerRuntime {
     const id = this.#newId()
     const dir = join(this.#dir, 'pods', `${config.namespace}_${config.name}_${config.uid}`)
     mkdirSync(dir, { recursive: true })
-    const sandbox: ProcessSandbox = { id, config, podIP: this.#ips.allocate(), dir, containers: new Set() }
+    const sandbox: ProcessSandbox = { id, config, podIP: this.#ips.allocatePreferring(config.podIP), dir, containers: new Set() }
     this.#sandboxes.set(id, sandbox)
     return { id, podIP: sandbox.podIP }
   }

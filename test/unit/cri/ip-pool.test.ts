@@ -35,3 +35,16 @@ t.test('ip pool - exhaustion and bad CIDRs throw RangeError', async (t) => {
   t.throws(() => pool.allocate(), RangeError)
   for (const bad of ['10.0.0.0', '10.0.0.0/7', '10.0.0.0/31', '300.0.0.0/16', 'x/16']) t.throws(() => new IpPool(bad), RangeError, bad)
 })
+
+t.test('ip pool - a preferred address is kept when free; skipped ones stay available', async (t) => {
+  const pool = new IpPool('127.1.0.0/16')
+  t.equal(pool.allocatePreferring('127.1.0.5'), '127.1.0.5', 'a restarted pod keeps its address')
+  t.equal(pool.allocatePreferring('127.1.0.5'), '127.1.0.1', 'taken: the next free one instead')
+  t.equal(pool.allocatePreferring('10.0.0.1'), '127.1.0.2', 'out of range: the next free one')
+  t.equal(pool.allocatePreferring(undefined), '127.1.0.3')
+  t.equal(pool.allocate(), '127.1.0.4', 'addresses skipped on the way are handed out later')
+  t.equal(pool.allocate(), '127.1.0.6')
+  pool.release('127.1.0.4')
+  t.equal(pool.allocatePreferring('127.1.0.4'), '127.1.0.4', 'a released address can be preferred')
+  t.equal(pool.allocated, 6)
+})
