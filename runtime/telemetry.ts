@@ -155,6 +155,12 @@ export function withContext<T>(ctx: Context | undefined, fn: () => T): T {
   return context.with(ctx ?? ROOT_CONTEXT, fn)
 }
 
+/** Marks the active span failed (an operation that reports failure instead of throwing). */
+export function failActiveSpan(message: string): void {
+  if (activeTracer === undefined) return
+  trace.getActiveSpan()?.setStatus({ code: SpanStatusCode.ERROR, message })
+}
+
 /** Ends `span` with an error status when `error` is given. */
 export function endSpan(span: Span | undefined, error?: unknown): void {
   if (span === undefined) return

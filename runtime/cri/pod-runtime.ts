@@ -20,6 +20,8 @@ import type {
 } from '../../actors/pod/pod-protocol.ts'
 import { CriError, type ContainerExit, type ContainerInfo, type ContainerRuntime, type Sandbox } from './container-runtime.ts'
 import { routeExits, unrouteExits } from './exit-router.ts'
+import type { PodTraces } from '../kubelet/pod-traces.ts'
+import { endSpan, failActiveSpan, startSpan, withContext, withSpan } from '../telemetry.ts'
 
 /** Every runtime call made for this pod may be rejected once it is gone; that is not news. */
 const ignore = (): void => {}
@@ -39,9 +41,13 @@ interface Slot {
   chain: Promise<void>
 }
 
-export function podRuntimeLogic(runtime: ContainerRuntime) {
+/**
+ * `traces`: the host's pod traces; a traced pod's runtime calls are `cri runSandbox` and
+ * `cri startContainer <name>` spans under its `kubelet sync pod` span.
+ */
+export function podRuntimeLogic(runtime: ContainerRuntime, traces?: PodTraces) {
   return fromCallback<CriCommand, PodRuntimeInput>(({ input, sendBack, receive }) => {
-    const pod = new PodContainers(runtime, input, (report) => sendBack(report))
+    const pod = new PodContainers(runtime, input, (report) => sendBack(report), traces)
     receive((command) => pod.handle(command))
     return () => pod.stop()
   })
@@ -58,13 +64,29 @@ class PodContainers {
   /** Every container id routed to this pod. */
   readonly #routed = new Set<string>()
   #stopped = false
+  readonly #traces: PodTraces | undefined
 
-  constructor(runtime: ContainerRuntime, input: PodRuntimeInput, report: (report: CriReport) => void) {
+  constructor(runtime: ContainerRuntime, input: PodRuntimeInput, report: (report: CriReport) => void, traces?: PodTraces) {
     this.#runtime = runtime
     this.#input = input
+    this.#traces = traces
+    // A report is the pod actor's next turn, not part of the runtime call's span: it goes out of any trace.
     this.#report = (r) => {
-      if (!this.#stopped) report(r)
+      if (!this.#stopped) withContext(undefined, () => report(r))
     }
+  }
+
+  /** Runs `work` in a span under the pod's `kubelet sync pod` span, if the pod is traced. */
+  #traced<T>(name: string, work: () => Promise<T>, attributes: Record<string, string> = {}): Promise<T> {
+    const parent = this.#traces?.contextOf(this.#input.pod.metadata.uid ?? '')
+    if (parent === undefined) return work()
+    const span = startSpan(name, { attributes: { 'k8s.pod.name': this.#input.pod.metadata.name ?? '', 'ak.cri.runtime': this.#runtime.name, ...attributes } }, parent)
+    const done = withSpan(span, work)
+    done.then(
+      () => endSpan(span),
+      (error: unknown) => endSpan(span, error),
+    )
+    return done
   }
 
   handle(command: CriCommand): void {
@@ -72,7 +94,7 @@ class PodContainers {
       case 'cri.runSandbox':
         return this.#runSandbox()
       case 'cri.startContainer':
-        return this.#enqueue(command.container.name, () => this.#start(command), true)
+        return this.#enqueue(command.container.name, () => this.#traced(`cri startContainer ${command.container.name}`, () => this.#start(command), { 'k8s.container.name': command.container.name }), true)
       case 'cri.stopContainer':
         return this.#enqueue(command.name, () => this.#stop(command), false)
       case 'cri.probe':
@@ -110,7 +132,7 @@ class PodContainers {
       annotations: meta.annotations ?? {},
       ...(pod.status?.podIP ? { podIP: pod.status.podIP } : {}),
     }
-    this.#sandbox = this.#runtime.runPodSandbox(config).then(
+    this.#sandbox = this.#traced('cri runSandbox', () => this.#runtime.runPodSandbox(config)).then(
       (sandbox) => {
         if (this.#stopped) {
           this.#runtime.removePodSandbox(sandbox.id).catch(ignore)
@@ -148,7 +170,10 @@ class PodContainers {
 
   async #start(command: CriStartContainer): Promise<void> {
     const { name } = command.container
-    const failed = (reason: string, message: string): void => this.#report({ type: 'cri.containerFailed', name, reason, message })
+    const failed = (reason: string, message: string): void => {
+      failActiveSpan(`${reason}: ${message}`)
+      this.#report({ type: 'cri.containerFailed', name, reason, message })
+    }
     const sandbox = await this.#sandbox
     if (!sandbox || this.#stopped) return failed('CreateContainerError', 'the pod has no sandbox')
     const slot = this.#slot(name)

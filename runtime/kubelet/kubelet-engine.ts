@@ -18,6 +18,8 @@ import type { Logger } from '../log.ts'
 import type { Transport } from '../transport/transport.ts'
 import { NodeRegistrar } from './node-registrar.ts'
 import { PodStatusWriter } from './pod-status-writer.ts'
+import type { PodTraces } from './pod-traces.ts'
+import { tracingOn } from '../telemetry.ts'
 
 const INFORMER_RETRY_MS = 1000
 
@@ -39,6 +41,8 @@ export interface KubeletEngineHooks {
   /** Called with the engine's view once it runs, and with undefined when it stops. */
   onView(view: KubeletView | undefined): void
   readOnlyPort(): number | undefined
+  /** The host's pod traces (runtime/kubelet/pod-traces.ts), shared with the pods' runtimes. */
+  readonly traces?: PodTraces
 }
 
 export function kubeletEngineLogic(id: string, options: KubeletOptions, deps: KubeletEngineDeps, hooks: KubeletEngineHooks): AnyActorLogic {
@@ -48,7 +52,9 @@ export function kubeletEngineLogic(id: string, options: KubeletOptions, deps: Ku
     const ours = new Set(names)
     const api = new ApiClient({ transport: deps.transport, cluster: deps.cluster, apiservers: options.apiservers, clock: deps.clock, timeoutMs: 5000 })
     const registrar = new NodeRegistrar(api, deps.clock, log, options, hooks.readOnlyPort)
-    const statuses = new PodStatusWriter(api, deps.clock, log)
+    const traces = hooks.traces
+    // Traced pods' status writes go out in their `kubelet sync pod` span, the others' outside any trace.
+    const statuses = new PodStatusWriter(api, deps.clock, log, undefined, traces && tracingOn() ? (uid) => traces.contextOf(uid) : undefined)
     const recorders = new Map<string, EventRecorder>()
     const registered = new Set<string>()
     const registering = new Set<string>()
@@ -64,8 +70,13 @@ export function kubeletEngineLogic(id: string, options: KubeletOptions, deps: Ku
         const uid = pod.metadata.uid ?? ''
         if (type === 'DELETED') {
           statuses.forget(uid)
+          traces?.gone(uid)
           report({ type: 'kubelet.podGone', nodeName, uid })
           return
+        }
+        if (traces && tracingOn()) {
+          traces.seen(pod, nodeName)
+          traces.observed(pod)
         }
         statuses.observed(uid, pod.status)
         report({ type: 'kubelet.podSeen', nodeName, pod })
@@ -138,6 +149,7 @@ export function kubeletEngineLogic(id: string, options: KubeletOptions, deps: Ku
           registrar.renewLease(command.nodeName)
           return
         case 'kubelet.writeStatus':
+          traces?.reported(command.pod.uid, command.status)
           statuses.write(command.pod, command.status)
           return
         case 'kubelet.removePod':

@@ -20,6 +20,7 @@ import type { Logger } from '../log.ts'
 import type { Transport } from '../transport/transport.ts'
 import { kubeletEngineLogic, type KubeletView } from './kubelet-engine.ts'
 import { KubeletLogService } from './log-service.ts'
+import { PodTraces } from './pod-traces.ts'
 import { KubeletReadOnlyServer } from './read-only-server.ts'
 
 export interface KubeletServiceDeps {
@@ -48,14 +49,16 @@ export function kubeletServices(id: string, options: KubeletOptions, deps: Kubel
           },
           (error: unknown) => deps.log.warn({ address: options.nodeIP, port: options.readOnlyPort, err: String(error) }, 'kubelet read-only endpoint not started'),
         )
-  const engine = kubeletEngineLogic(id, options, deps, { onView: (v) => void (view = v), readOnlyPort: () => readOnly?.port })
+  const traces = new PodTraces(deps.clock)
+  const engine = kubeletEngineLogic(id, options, deps, { onView: (v) => void (view = v), readOnlyPort: () => readOnly?.port, traces })
   return {
     logic: {
       [KUBELET_ENGINE]: engine,
       // The pod machine is spawned by each node actor, so it is provided one level down.
-      node: nodeMachine.provide({ actors: { pod: podMachine.provide({ actors: { [POD_RUNTIME]: podRuntimeLogic(runtime) } }) } }),
+      node: nodeMachine.provide({ actors: { pod: podMachine.provide({ actors: { [POD_RUNTIME]: podRuntimeLogic(runtime, traces) } }) } }),
     },
     async close() {
+      traces.close()
       logs.close()
       await readOnlyStarted
       await readOnly?.close()

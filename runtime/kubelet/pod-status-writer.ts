@@ -5,6 +5,7 @@
  * than the one last written (the node lifecycle controller marked it not Ready during an outage)
  * the kubelet's own is written again.
  */
+import { context, ROOT_CONTEXT, type Context } from '@opentelemetry/api'
 import type { PodStatus } from '../../actors/kube/objects.ts'
 import type { PodRef } from '../../actors/kubelet/kubelet-protocol.ts'
 import { ApiError, type ApiClient } from '../apiserver/api-client.ts'
@@ -41,17 +42,20 @@ export class PodStatusWriter {
   readonly #clock: Clock
   readonly #log: Logger
   readonly #concurrency: number
+  readonly #contextOf: ((uid: string) => Context | undefined) | undefined
   readonly #entries = new Map<string, Entry>()
   /** Uids with a dirty status waiting for a free slot, in arrival order. */
   readonly #queue = new Set<string>()
   #writing = 0
   #closed = false
 
-  constructor(api: ApiClient, clock: Clock, log: Logger, concurrency = 64) {
+  /** `contextOf`: with tracing on, the trace context a pod's writes go out in (none: outside any trace). */
+  constructor(api: ApiClient, clock: Clock, log: Logger, concurrency = 64, contextOf?: (uid: string) => Context | undefined) {
     this.#api = api
     this.#clock = clock
     this.#log = log
     this.#concurrency = concurrency
+    this.#contextOf = contextOf
   }
 
   write(ref: PodRef, status: PodStatus): void {
@@ -109,7 +113,8 @@ export class PodStatusWriter {
     this.#writing++
     let retry = false
     try {
-      await this.#api.patch(`/api/v1/namespaces/${ref.namespace}/pods/${ref.name}/status`, { status }, 'application/merge-patch+json')
+      const patch = () => this.#api.patch(`/api/v1/namespaces/${ref.namespace}/pods/${ref.name}/status`, { status }, 'application/merge-patch+json')
+      await (this.#contextOf === undefined ? patch() : context.with(this.#contextOf(ref.uid) ?? ROOT_CONTEXT, patch))
       entry.written = statusDigest(status)
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) {

@@ -10,6 +10,7 @@
  *
  * A watch that ends (410: its version is gone) restarts the engine's view from a fresh list.
  */
+import { ROOT_CONTEXT, type Span } from '@opentelemetry/api'
 import { fromCallback, type AnyActorLogic } from 'xstate'
 import { rfc3339Seconds } from '../../actors/apiserver/meta/object-meta.ts'
 import type { KubeObject } from '../../actors/apiserver/ports.ts'
@@ -22,6 +23,8 @@ import type { ApiWatch, WatchEvent } from '../apiserver/api-watch.ts'
 import type { Clock, TimerHandle } from '../clock.ts'
 import { EventRecorder } from '../events/event-recorder.ts'
 import type { Logger } from '../log.ts'
+import { contextOfTraceparent, endSpan, startSpan, tracingOn, withContext, withSpan } from '../telemetry.ts'
+import { traceparentOf } from '../../actors/kube/trace-annotation.ts'
 import type { Transport } from '../transport/transport.ts'
 
 export interface SchedulerEngineDeps {
@@ -100,10 +103,11 @@ export function schedulerEngineLogic(hostId: string, options: LeaderOptions, dep
       pumpTimer = undefined
       let made = 0
       while (made < DECISIONS_PER_TURN && inFlight < MAX_IN_FLIGHT_BINDS) {
+        const cycleStart = tracingOn() ? performance.now() : 0
         const decision = scheduler.scheduleOne(now())
         if (decision === undefined) break
         made++
-        act(decision)
+        act(decision, cycleStart)
       }
       scheduler.tick(now())
       if (made === DECISIONS_PER_TURN) {
@@ -115,37 +119,67 @@ export function schedulerEngineLogic(hostId: string, options: LeaderOptions, dep
       if (wake !== undefined) pumpTimer = deps.clock.setTimeout(pump, Math.max(0, wake - now()))
     }
 
-    function act(decision: Decision): void {
+    /**
+     * With tracing on, a decision is a `schedule pod` span from its cycle's start until its bind (or
+     * status patch) is answered, the child of the span the pod was created in, so the bind and its
+     * store write join the pod's trace.
+     */
+    function traceDecision(decision: Decision, cycleStart: number): Span | undefined {
+      if (!tracingOn()) return undefined
+      const attributes = {
+        'k8s.pod.name': decision.pod.name,
+        'k8s.namespace.name': decision.pod.namespace,
+        'k8s.pod.uid': decision.pod.uid,
+        'ak.scheduler.result': decision.kind,
+        ...(decision.kind === 'bind' ? { 'k8s.node.name': decision.nodeName } : {}),
+      }
+      return startSpan('schedule pod', { startTime: cycleStart, attributes }, contextOfTraceparent(traceparentOf(decision.pod.pod)) ?? ROOT_CONTEXT)
+    }
+
+    function act(decision: Decision, cycleStart: number): void {
+      const span = traceDecision(decision, cycleStart)
+      if (span === undefined) return void decide(decision)
+      if (decision.kind !== 'bind') span.setAttribute('ak.scheduler.message', decision.message)
+      withSpan(span, () => decide(decision)).then(
+        () => endSpan(span),
+        (error: unknown) => endSpan(span, error),
+      )
+    }
+
+    function decide(decision: Decision): Promise<unknown> {
       const pod = decision.pod.pod
       const path = `/api/v1/namespaces/${decision.pod.namespace}/pods/${decision.pod.name}`
       if (decision.kind === 'bind') {
         inFlight++
         const binding = { apiVersion: 'v1', kind: 'Binding', metadata: { name: decision.pod.name, namespace: decision.pod.namespace, uid: decision.pod.uid }, target: { apiVersion: 'v1', kind: 'Node', name: decision.nodeName } }
-        api
-          .call('POST', `${path}/binding`, { body: binding })
-          .then(
-            (answer) => {
-              if (stopped) return
-              if (answer.status < 300) {
-                scheduler.bindSucceeded(decision, now())
-                events.record(pod as unknown as KubeObject, 'Normal', 'Scheduled', `Successfully assigned ${decision.pod.namespace}/${decision.pod.name} to ${decision.nodeName}`)
-                deps.onBound?.(pod, decision.nodeName)
-              } else {
-                // 409: bound meanwhile (or gone): the watch will tell; the assumption is undone.
+        const answered = api.call('POST', `${path}/binding`, { body: binding })
+        // Its handlers are attached outside the pod's trace: the pump they start is not this pod's.
+        withContext(undefined, () =>
+          answered
+            .then(
+              (answer) => {
+                if (stopped) return
+                if (answer.status < 300) {
+                  scheduler.bindSucceeded(decision, now())
+                  events.record(pod as unknown as KubeObject, 'Normal', 'Scheduled', `Successfully assigned ${decision.pod.namespace}/${decision.pod.name} to ${decision.nodeName}`)
+                  deps.onBound?.(pod, decision.nodeName)
+                } else {
+                  // 409: bound meanwhile (or gone): the watch will tell; the assumption is undone.
+                  scheduler.bindFailed(decision, now())
+                }
+              },
+              (error: unknown) => {
+                if (stopped) return
+                log.warn({ pod: decision.pod.key, err: String(error) }, 'bind failed')
                 scheduler.bindFailed(decision, now())
-              }
-            },
-            (error: unknown) => {
-              if (stopped) return
-              log.warn({ pod: decision.pod.key, err: String(error) }, 'bind failed')
-              scheduler.bindFailed(decision, now())
-            },
-          )
-          .finally(() => {
-            inFlight--
-            schedulePump()
-          })
-        return
+              },
+            )
+            .finally(() => {
+              inFlight--
+              schedulePump()
+            }),
+        )
+        return answered
       }
       const reason = decision.kind === 'unschedulable' ? 'Unschedulable' : 'SchedulerError'
       events.record(pod as unknown as KubeObject, 'Warning', 'FailedScheduling', decision.message)
@@ -153,7 +187,7 @@ export function schedulerEngineLogic(hostId: string, options: LeaderOptions, dep
       const preemption = decision.kind === 'unschedulable' ? decision.preemption : undefined
       const nomination = preemption === undefined ? {} : { nominatedNodeName: preemption.nominatedNodeName === '' ? null : preemption.nominatedNodeName }
       if (preemption !== undefined) preempt(decision.pod, preemption)
-      patchStatus(decision.pod, { conditions: [condition], ...nomination }, 'the pod condition')
+      return patchStatus(decision.pod, { conditions: [condition], ...nomination }, 'the pod condition')
     }
 
     function patchStatus(pod: PodInfo, status: Record<string, unknown>, what: string): Promise<void> {
