@@ -198,6 +198,8 @@ function selectedType(e: ObjectEvent, matches: (o: KubeObject) => boolean): Obje
 
 /** The body as an object of this resource's kind, with the path's namespace and name checked. */
 function bodyObject(request: ApiRequest, at: ResourcePath): { ok: true; object: KubeObject } | { ok: false; response: ApiResponse } {
+  // kubectl's generators (`kubectl create deployment`) send protobuf, which is not served.
+  if (request.contentType.split(';')[0]!.trim() === 'application/vnd.kubernetes.protobuf') return { ok: false, response: fail(unsupportedMediaType(['application/json', 'application/yaml'])) }
   const parsed = parseJsonObject(request.body)
   if (!parsed.ok) return { ok: false, response: fail(badRequest(parsed.message)) }
   const object = parsed.value as KubeObject
@@ -226,7 +228,10 @@ function validate(object: KubeObject, r: ResourceSpec): Status | undefined {
 /** Why nothing can be created in the request's namespace: it does not exist, or it is being deleted. */
 async function namespaceClosed(at: ResourcePath, name: string, ports: ApiPorts): Promise<Status | undefined> {
   if (!at.resource.namespaced || at.namespace === undefined) return undefined
-  const ns = await ports.objects.get(storeKey({ resource: 'namespaces' }, undefined, at.namespace))
+  // As Kubernetes' NamespaceLifecycle admission: the cached copy (an informer there), and a
+  // current read when the cache does not have the namespace (yet).
+  const key = storeKey({ resource: 'namespaces' }, undefined, at.namespace)
+  const ns = (await ports.objects.get(key, { anyVersion: true })) ?? (await ports.objects.get(key))
   if (ns === undefined) return notFound('namespaces', at.namespace)
   if (ns.metadata?.deletionTimestamp) return forbiddenBecause(at.resource.name, name, `unable to create new content in namespace ${at.namespace} because it is being terminated`, at.resource.group)
   return undefined
@@ -387,20 +392,31 @@ async function bind(request: ApiRequest, at: ResourcePath, ports: ApiPorts): Pro
     return fail(invalid('Binding', at.name!, [{ reason: 'FieldValueNotSupported', field: 'target.kind', message: `Unsupported value: ${JSON.stringify(binding.target.kind)}: supported values: "Node"` }]))
   }
   const key = keyOf(at, at.name!)
+  const uid = binding.metadata?.uid
   for (let attempt = 0; attempt < PATCH_ATTEMPTS; attempt++) {
-    const pod = await ports.objects.get(key)
+    // The first attempt starts from the apiserver's cached copy (the scheduler binds pods it has
+    // just seen): a stale copy fails the compare-and-swap below, and a refusal is only ever given
+    // from a current read.
+    let pod = attempt === 0 ? await ports.objects.get(key, { anyVersion: true }) : undefined
+    if (pod === undefined || bindRefusal(pod, uid, at.name!) !== undefined) pod = await ports.objects.get(key)
     if (pod === undefined) return fail(notFound('pods', at.name!))
-    const uid = binding.metadata?.uid
-    if (uid !== undefined && uid !== '' && uid !== pod.metadata?.uid) return fail(conflict('pods/binding', at.name!, '', `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${pod.metadata?.uid ?? ''}`))
-    if (pod.metadata?.deletionTimestamp) return fail(conflict('pods/binding', at.name!, '', `pod ${at.name!} is being deleted, cannot be assigned to a host`))
-    const assigned = (pod.spec as { nodeName?: string } | undefined)?.nodeName
-    if (assigned) return fail(conflict('pods/binding', at.name!, '', `pod ${at.name!} is already assigned to node ${JSON.stringify(assigned)}`))
+    const refused = bindRefusal(pod, uid, at.name!)
+    if (refused !== undefined) return fail(refused)
     const bound = withCondition({ ...pod, spec: { ...(pod.spec as object), nodeName: node } }, { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: rfc3339Seconds(ports.now()) })
     const updated = await ports.objects.update(key, bound, pod.metadata?.resourceVersion)
     if (updated.ok) return json(201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 })
     if (updated.reason === 'NotFound') return fail(notFound('pods', at.name!))
   }
   return fail(conflict('pods/binding', at.name!))
+}
+
+/** Why `pod` cannot be bound: another uid than the binding's, being deleted, or already on a node. */
+function bindRefusal(pod: KubeObject, uid: string | undefined, name: string): Status | undefined {
+  if (uid !== undefined && uid !== '' && uid !== pod.metadata?.uid) return conflict('pods/binding', name, '', `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${pod.metadata?.uid ?? ''}`)
+  if (pod.metadata?.deletionTimestamp) return conflict('pods/binding', name, '', `pod ${name} is being deleted, cannot be assigned to a host`)
+  const assigned = (pod.spec as { nodeName?: string } | undefined)?.nodeName
+  if (assigned) return conflict('pods/binding', name, '', `pod ${name} is already assigned to node ${JSON.stringify(assigned)}`)
+  return undefined
 }
 
 /** The pod with `condition` set (replacing one of the same type). */
