@@ -24,6 +24,8 @@ export interface ReceivedSpan {
   /** OTLP SpanKind: 4 = PRODUCER, 5 = CONSUMER. */
   readonly kind: number | undefined
   readonly attributes: Readonly<Record<string, unknown>>
+  /** The names of the span's events, in order. */
+  readonly events: readonly string[]
 }
 
 export interface OtlpReceiver {
@@ -47,6 +49,7 @@ interface OtlpSpan {
   readonly name: string
   readonly kind?: number
   readonly attributes?: readonly OtlpKeyValue[]
+  readonly events?: ReadonlyArray<{ readonly name: string }>
 }
 
 interface OtlpTracesRequest {
@@ -115,6 +118,7 @@ export async function startOtlpReceiver(owner: TeardownOwner): Promise<OtlpRecei
                 name: span.name,
                 kind: span.kind,
                 attributes: attributes(span.attributes),
+                events: (span.events ?? []).map((e) => e.name),
               })
             }
           }

@@ -43,9 +43,11 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
 }
 
 /** Starts `actorkube up --state-dir <temp> ...args`; the caller waits for the lines it needs. */
-export async function startUp(owner: TeardownOwner, args: readonly string[], options: { prefix?: string; stopTimeoutMs?: number } = {}): Promise<UpProcess> {
+export async function startUp(owner: TeardownOwner, args: readonly string[], options: { prefix?: string; stopTimeoutMs?: number; env?: Readonly<Record<string, string>> } = {}): Promise<UpProcess> {
   const stateDir = await tempDir(owner, options.prefix ?? 'ak-up-')
-  const child = spawn(process.execPath, [BIN, 'up', '--state-dir', stateDir, ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] })
+  // `up` passes its environment on to the hosts (OTEL_* variables, for one).
+  const env = options.env ? { ...process.env, ...options.env } : process.env
+  const child = spawn(process.execPath, [BIN, 'up', '--state-dir', stateDir, ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env })
   running.add(stateDir)
   const output = collectLines(child)
   const exited = exitOf(child)
