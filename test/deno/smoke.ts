@@ -5,6 +5,7 @@
 import { Simulation } from '../../runtime/sim/simulation.ts'
 import { Requester } from '../../runtime/transport/requester.ts'
 import { decodeEvent, encodeEvent, type WireEvent } from '../../runtime/codec.ts'
+import { podSmoke } from './pod-smoke.ts'
 
 async function run(seed: number): Promise<{ stats: WireEvent; view: WireEvent; trace: string }> {
   const sim = new Simulation(seed)
@@ -33,9 +34,10 @@ if (first.stats.received !== 1_000) failures.push(`echo b received ${String(firs
 const peers = Object.keys((first.view.peers ?? {}) as Record<string, unknown>).sort()
 if (peers.join(',') !== 'a,b') failures.push(`member view lists ${peers.join(',')}, expected a,b`)
 if (first.trace !== again.trace) failures.push('two runs of seed 42 produced different message traces')
+failures.push(...(await podSmoke()))
 const runtime = (globalThis as { Deno?: { version: { deno: string } } }).Deno ? 'deno' : 'node'
 if (failures.length > 0) {
   console.error(`deno smoke (${runtime}): FAILED\n- ${failures.join('\n- ')}`)
   process.exit(1)
 }
-console.log(`deno smoke (${runtime}): ok: 1000 pings delivered, membership a,b, seed 42 replays identically (${first.trace.split('\n').length} messages)`)
+console.log(`deno smoke (${runtime}): ok: 1000 pings delivered, membership a,b, seed 42 replays identically (${first.trace.split('\n').length} messages), a pod actor ran init + crash-looping container to Running`)
