@@ -22,7 +22,12 @@ export interface ObjectEvent {
 
 export interface ObjectsPort {
   create(key: string, object: KubeObject): Promise<WriteOutcome>
-  get(key: string): Promise<KubeObject | undefined>
+  /**
+   * The object at `key`. By default it is current (read from the store); `anyVersion` accepts a
+   * possibly older copy from the apiserver's cache, as Kubernetes' admission plugins read through
+   * informers: for checks a compare-and-swap or a later live read backs up.
+   */
+  get(key: string, options?: { readonly anyVersion?: boolean }): Promise<KubeObject | undefined>
   /**
    * Every object under `prefix` and the resourceVersion the list is consistent at. By default the
    * list is current (read from the store); `anyVersion` accepts a possibly older one from the

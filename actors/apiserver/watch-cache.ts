@@ -120,6 +120,11 @@ export class WatchCache {
     return { ok: true, cancel: () => void this.#watchers.delete(watcher) }
   }
 
+  /** The object at `key` as of {@link revision}, if any. */
+  get(key: string): KubeObject | undefined {
+    return this.#objects.get(key)
+  }
+
   /** The current objects under `prefix`, in key order, and the revision they are current at. */
   list(prefix: string): { items: KubeObject[]; revision: number } {
     const keys = [...this.#objects.keys()].filter((k) => k.startsWith(prefix)).sort()

@@ -45,8 +45,16 @@ export class CachedObjects implements ObjectsPort {
     return this.#objects.create(key, object)
   }
 
-  get(key: string): Promise<KubeObject | undefined> {
-    return this.#objects.get(key)
+  /** `anyVersion`: from the watch cache (started for the resource if need be), or the store if the cache cannot start. */
+  async get(key: string, options: { readonly anyVersion?: boolean } = {}): Promise<KubeObject | undefined> {
+    if (!options.anyVersion) return this.#objects.get(key)
+    let cache: WatchCache
+    try {
+      cache = await this.#cacheFor(key)
+    } catch {
+      return this.#objects.get(key)
+    }
+    return cache.get(key)
   }
 
   update(key: string, object: KubeObject, resourceVersion?: string): Promise<WriteOutcome> {

@@ -28,9 +28,12 @@ type Admitted = { readonly ok: true; readonly object: KubeObject } | { readonly 
 
 const DEFAULT_POLICY = 'PreemptLowerPriority'
 
-/** getDefaultPriorityClass: the globalDefault class; of several (a race), the lowest value. */
-async function defaultClass(objects: ObjectsPort): Promise<ClassView | undefined> {
-  const { items } = await objects.list(storePrefix(PRIORITY_CLASSES))
+/**
+ * getDefaultPriorityClass: the globalDefault class; of several (a race), the lowest value.
+ * `cached`: from the apiserver's cache, as Kubernetes' admission reads its PriorityClass lister.
+ */
+async function defaultClass(objects: ObjectsPort, cached = false): Promise<ClassView | undefined> {
+  const { items } = await objects.list(storePrefix(PRIORITY_CLASSES), { anyVersion: cached })
   const defaults = (items as ClassView[]).filter((c) => c.globalDefault === true)
   return defaults.sort((a, b) => (a.value ?? 0) - (b.value ?? 0))[0]
 }
@@ -38,7 +41,9 @@ async function defaultClass(objects: ObjectsPort): Promise<ClassView | undefined
 async function classNamed(objects: ObjectsPort, name: string): Promise<ClassView | undefined> {
   const builtIn = SYSTEM_PRIORITY_CLASSES[name]
   if (builtIn !== undefined) return { metadata: { name }, value: builtIn, preemptionPolicy: DEFAULT_POLICY }
-  return (await objects.get(storeKey(PRIORITY_CLASSES, undefined, name))) as ClassView | undefined
+  // The cached copy (Kubernetes' lister), and a current read for a class the cache does not have (yet).
+  const key = storeKey(PRIORITY_CLASSES, undefined, name)
+  return ((await objects.get(key, { anyVersion: true })) ?? (await objects.get(key))) as ClassView | undefined
 }
 
 /** A new Pod with its priority resolved, or why it is forbidden. */
@@ -47,7 +52,7 @@ export async function admitPodPriority(pod: KubeObject, objects: ObjectsPort): P
   let name = spec.priorityClassName ?? ''
   let priority = 0
   let policy = DEFAULT_POLICY
-  const cls = name === '' ? await defaultClass(objects) : await classNamed(objects, name)
+  const cls = name === '' ? await defaultClass(objects, true) : await classNamed(objects, name)
   if (name !== '' && cls === undefined) return { ok: false, detail: `no PriorityClass with name ${name} was found` }
   if (cls !== undefined) {
     name = cls.metadata?.name ?? name

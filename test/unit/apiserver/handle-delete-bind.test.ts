@@ -104,3 +104,47 @@ t.test('pods/binding - assigns the node and PodScheduled once; a second binding 
   t.match(noTarget.body.message, /target.name: Required value/)
   t.equal((await call(ports, 'GET', `${PODS}/web/binding`)).status, 405)
 })
+
+t.test('pods/binding - starts from the cached pod; a stale or missing copy falls back to a current read', async (t) => {
+  const ports = await cluster(handle)
+  const key = '/registry/core/pods/default/web'
+  const created = (await call(ports, 'POST', PODS, pod('web'))).body
+  const binding = (node: string) => ({ apiVersion: 'v1', kind: 'Binding', metadata: { name: 'web', uid: created.metadata.uid }, target: { kind: 'Node', name: node } })
+
+  ports.objects.calls.length = 0
+  t.equal((await call(ports, 'POST', `${PODS}/web/binding`, binding('node-1'))).status, 201)
+  t.same(ports.objects.calls.filter((c) => c.startsWith('get ')), [`get ${key} (any version)`], 'the happy path reads no current copy')
+
+  // The cache still has the unbound pod: the compare-and-swap fails, the current read refuses.
+  ports.objects.cached.set(key, created)
+  ports.objects.calls.length = 0
+  const again = await call(ports, 'POST', `${PODS}/web/binding`, binding('node-2'))
+  t.equal(again.status, 409)
+  t.equal(again.body.message, 'Operation cannot be fulfilled on pods/binding "web": pod web is already assigned to node "node-1"')
+  t.equal((await call(ports, 'GET', `${PODS}/web`)).body.spec.nodeName, 'node-1', 'the stale copy wrote nothing')
+
+  // A cache that has not seen the pod yet: read it from the store.
+  await call(ports, 'POST', PODS, pod('api'))
+  ports.objects.cached.set('/registry/core/pods/default/api', null)
+  t.equal((await call(ports, 'POST', `${PODS}/api/binding`, { metadata: { name: 'api' }, target: { kind: 'Node', name: 'node-3' } })).status, 201)
+  t.equal((await call(ports, 'GET', `${PODS}/api`)).body.spec.nodeName, 'node-3')
+
+  // A refusal seen only in the cache is checked against the store: another pod of that name is there now.
+  const old = { ...created, metadata: { ...created.metadata, uid: 'old-uid', deletionTimestamp: '2020-01-01T00:00:00Z' } }
+  await call(ports, 'POST', PODS, pod('db'))
+  ports.objects.cached.set('/registry/core/pods/default/db', { ...old, metadata: { ...old.metadata, name: 'db' } })
+  t.equal((await call(ports, 'POST', `${PODS}/db/binding`, { metadata: { name: 'db' }, target: { kind: 'Node', name: 'node-1' } })).status, 201)
+})
+
+t.test('create - namespace admission reads the cached namespace, and the store when the cache lacks it', async (t) => {
+  const ports = await cluster(handle)
+  const nsKey = '/registry/core/namespaces/default'
+  ports.objects.calls.length = 0
+  t.equal((await call(ports, 'POST', PODS, pod('a'))).status, 201)
+  t.same(ports.objects.calls.filter((c) => c.includes('namespaces')), [`get ${nsKey} (any version)`])
+  ports.objects.cached.set(nsKey, null)
+  ports.objects.calls.length = 0
+  t.equal((await call(ports, 'POST', PODS, pod('b'))).status, 201, 'a namespace the cache has not seen yet is read from the store')
+  t.same(ports.objects.calls.filter((c) => c.includes('namespaces')), [`get ${nsKey} (any version)`, `get ${nsKey}`])
+  t.equal((await call(ports, 'POST', '/api/v1/namespaces/nowhere/pods', pod('c'))).status, 404)
+})

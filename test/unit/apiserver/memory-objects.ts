@@ -115,8 +115,16 @@ export class MemoryObjects implements ObjectsPort {
     return { ok: true, object: this.#put(key, object) }
   }
 
-  async get(key: string): Promise<KubeObject | undefined> {
-    this.calls.push(`get ${key}`)
+  /**
+   * What an `anyVersion` get returns instead of the current object, as a lagging apiserver cache
+   * would: a stale copy, or null when the cache does not have the key yet.
+   */
+  readonly cached = new Map<string, KubeObject | null>()
+
+  async get(key: string, options: { readonly anyVersion?: boolean } = {}): Promise<KubeObject | undefined> {
+    this.calls.push(`get ${key}${options.anyVersion ? ' (any version)' : ''}`)
+    const stale = options.anyVersion ? this.cached.get(key) : undefined
+    if (stale !== undefined) return stale ?? undefined
     const e = this.#data.get(key)
     return e && decode(e.value, e.modRevision)
   }

@@ -107,3 +107,13 @@ t.test('watch cache - a bad capacity or a foreign prefix is refused', async (t) 
   const cache = new WatchCache(PODS, [], 0, 10)
   t.throws(() => cache.watch('/registry/core/nodes/', 0, () => {}, () => {}), RangeError)
 })
+
+t.test('watch cache - get answers one key from the current objects', async (t) => {
+  const cache = new WatchCache(PODS, [{ key: `${PODS}default/a`, object: obj('a', 3) }], 5, 100)
+  t.equal(cache.get(`${PODS}default/a`)?.metadata?.resourceVersion, '3')
+  cache.apply([put('a', 6), put('b', 7)])
+  t.equal(cache.get(`${PODS}default/a`)?.metadata?.resourceVersion, '6')
+  t.equal(cache.get(`${PODS}default/b`)?.metadata?.name, 'b')
+  cache.apply([del('a', 8)])
+  t.equal(cache.get(`${PODS}default/a`), undefined)
+})
