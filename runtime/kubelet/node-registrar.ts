@@ -13,6 +13,11 @@ import type { Logger } from '../log.ts'
 
 const LEASES = `/apis/coordination.k8s.io/v1/namespaces/${NODE_LEASE_NAMESPACE}/leases`
 const REGISTER_RETRY_MS = 1000
+/**
+ * Registrations out at once. A pool registers all its nodes when it starts: 5,000 creates at once
+ * all outlived their 5 s timeout and retried together, so almost none ever got through.
+ */
+export const REGISTER_CONCURRENCY = 32
 
 export class NodeRegistrar {
   readonly #api: ApiClient
@@ -24,6 +29,9 @@ export class NodeRegistrar {
   readonly #leases = new Map<string, string | undefined>()
   readonly #renewing = new Set<string>()
   readonly #patching = new Set<string>()
+  /** Registrations out now, and those waiting for one of the REGISTER_CONCURRENCY slots. */
+  #registering = 0
+  readonly #waiting: (() => void)[] = []
   #closed = false
 
   constructor(api: ApiClient, clock: Clock, log: Logger, options: KubeletOptions, readOnlyPort: () => number | undefined) {
@@ -38,7 +46,9 @@ export class NodeRegistrar {
   async register(name: string): Promise<void> {
     for (;;) {
       if (this.#closed) return
+      await this.#acquire()
       try {
+        if (this.#closed) return
         await this.#api.create('/api/v1/nodes', registrationNode({ name, options: this.#options, readOnlyPort: this.#readOnlyPort() }, this.#clock.now()) as unknown as KubeObject)
         this.#log.info({ node: name }, 'node registered')
         return
@@ -53,9 +63,26 @@ export class NodeRegistrar {
           }
         }
         this.#log.warn({ node: name, err: String(error) }, 'node registration failed; retrying')
-        await new Promise<void>((r) => this.#clock.setTimeout(() => r(), REGISTER_RETRY_MS))
+      } finally {
+        this.#release()
       }
+      await new Promise<void>((r) => this.#clock.setTimeout(() => r(), REGISTER_RETRY_MS))
     }
+  }
+
+  /** A registration slot; a released slot passes straight to the next waiter. */
+  async #acquire(): Promise<void> {
+    if (this.#registering < REGISTER_CONCURRENCY) {
+      this.#registering++
+      return
+    }
+    await new Promise<void>((resolve) => this.#waiting.push(resolve))
+  }
+
+  #release(): void {
+    const next = this.#waiting.shift()
+    if (next) next()
+    else this.#registering--
   }
 
   /** A node of ours that the API shows not Ready (its heartbeats stopped a while): Ready again. */
