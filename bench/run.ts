@@ -37,6 +37,10 @@ const SUITES: Readonly<Record<string, { description: string; load: () => Promise
     description: 'scheduler_perf-style scenarios through `actorkube up` (500/1,000/5,000 nodes): pods/s create->bound, latency p50/p99, vs kube-scheduler CI floors',
     load: async () => (await import('./scheduling/suite.ts')).schedulingSuite,
   },
+  startup: {
+    description: 'pod startup latency on hollow nodes (create -> Running/Ready at 20/100/500 pods/s, p50-p99 vs the 5 s SLO), RSS per node and per pod, the largest cluster reached',
+    load: async () => (await import('./startup/suite.ts')).startupSuite,
+  },
 }
 
 export const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url))

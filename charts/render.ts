@@ -4,7 +4,8 @@
  * to charts/<suite>.svg. Measurements become bars grouped by their `group` (one panel each) and
  * coloured by `series`; a ratio whose measurements sit in a panel is printed under it. The
  * scheduling suite gets line charts instead (charts/scheduling.ts: scheduling-throughput.svg,
- * scheduling-latency.svg).
+ * scheduling-latency.svg), and so does startup (charts/startup.ts: startup-latency.svg,
+ * startup-memory.svg).
  */
 import { readdir, readFile, writeFile } from 'node:fs/promises'
 import { basename, join } from 'node:path'
@@ -12,6 +13,7 @@ import { fileURLToPath } from 'node:url'
 import type { SuiteResult } from '../bench/lib/report.ts'
 import { renderBarChart, type BarChartSpec, type Panel } from './bar-chart.ts'
 import { renderScheduling } from './scheduling.ts'
+import { renderStartup } from './startup.ts'
 
 const RESULTS_DIR = fileURLToPath(new URL('../bench/results/', import.meta.url))
 const CHARTS_DIR = fileURLToPath(new URL('./', import.meta.url))
@@ -63,6 +65,11 @@ async function main(argv: readonly string[]): Promise<number> {
     if (result.suite === 'scheduling') {
       // Lines against node count and latency CDFs (vega-lite, charts/scheduling.ts), not bars.
       for (const out of await renderScheduling(result)) process.stdout.write(`wrote ${out}\n`)
+      continue
+    }
+    if (result.suite === 'startup') {
+      // Latency CDFs and memory against pods (vega-lite, charts/startup.ts).
+      for (const out of await renderStartup(result)) process.stdout.write(`wrote ${out}\n`)
       continue
     }
     const out = join(CHARTS_DIR, `${basename(file, '.json')}.svg`)

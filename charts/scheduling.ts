@@ -39,7 +39,8 @@ const incomplete = (p: SchedulingPoint): string | undefined =>
 const SCENARIO_ORDER = ['SchedulingBasic', 'NodeAffinity', 'PodAntiAffinity', 'TopologySpread', 'MixedChurn']
 const COLORS = ['#4c78a8', '#f58518', '#e45756', '#54a24b', '#b279a2']
 
-async function toSvg(spec: TopLevelSpec): Promise<string> {
+/** A vega-lite spec as a headless SVG (also used by charts/startup.ts). */
+export async function toSvg(spec: TopLevelSpec): Promise<string> {
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' })
   const svg = await view.toSVG()
   view.finalize()

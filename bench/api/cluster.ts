@@ -35,11 +35,15 @@ export interface ApiCluster {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
-export async function startApiCluster(dir: string, timeoutMs = 120_000): Promise<ApiCluster> {
+/**
+ * `args`: extra `actorkube up` arguments (e.g. `--hollow-nodes 1000`); `timeoutMs`: how long to
+ * wait for the ready line.
+ */
+export async function startApiCluster(dir: string, timeoutMs = 120_000, args: readonly string[] = []): Promise<ApiCluster> {
   const stateDir = join(dir, 'state')
   await mkdir(stateDir, { recursive: true })
   const log = createWriteStream(join(dir, 'up.log'), { flags: 'a' })
-  const up: ChildProcess = spawn(process.execPath, [BIN, 'up', '--state-dir', stateDir, '--workers', '0', '--api-port', '0', '--status-interval', '0'], {
+  const up: ChildProcess = spawn(process.execPath, [BIN, 'up', '--state-dir', stateDir, '--workers', '0', '--api-port', '0', '--status-interval', '0', ...args], {
     cwd: REPO,
     stdio: ['ignore', 'pipe', 'pipe'],
   })
@@ -115,7 +119,7 @@ export async function startApiCluster(dir: string, timeoutMs = 120_000): Promise
 }
 
 /** Processes whose command line contains `fragment` (Linux /proc). */
-function pidsWithArgument(fragment: string): number[] {
+export function pidsWithArgument(fragment: string): number[] {
   const pids: number[] = []
   let entries: string[]
   try {

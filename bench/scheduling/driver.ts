@@ -9,6 +9,7 @@ import { ApiClient } from '../../runtime/apiserver/api-client.ts'
 import type { ApiWatch, WatchEvent } from '../../runtime/apiserver/api-watch.ts'
 import { NatsTransport } from '../../runtime/transport/nats-transport.ts'
 import type { ApiCluster } from '../api/cluster.ts'
+import { createObject } from '../lib/create.ts'
 import { cpuMeter } from '../lib/proc-cpu.ts'
 import { NAMESPACE, nodeName, nodeObject, podName, podObject, zoneOf, type Case } from './scenarios.ts'
 
@@ -204,16 +205,11 @@ export async function runCase(cluster: ApiCluster, c: Case, o: DriverOptions): P
     await pool(c.pods, o.podConcurrency, async (i) => {
       const body = podObject(c.scenario, i, c.nodes)
       sentAt[i] = performance.now()
-      try {
-        const r = await api().call('POST', PODS, { body })
-        if (r.status >= 300 && r.status !== 409) {
-          createFailures++
-          if (createErrors.length < 5) createErrors.push(`${r.status} ${JSON.stringify(r.body).slice(0, 200)}`)
-          sentAt[i] = NaN
-        } else created++
-      } catch (error) {
+      const failure = await createObject(api(), PODS, body)
+      if (failure === undefined) created++
+      else {
         createFailures++
-        if (createErrors.length < 5) createErrors.push(String(error))
+        if (createErrors.length < 5) createErrors.push(failure)
         sentAt[i] = NaN
       }
       lastCreateAt = performance.now()

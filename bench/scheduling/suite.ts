@@ -8,7 +8,6 @@
  * CI floor. One extra SchedulingBasic case at the largest size profiles the scheduler leader's
  * host (V8 CPU profile of the pod phase) into bench/results/scheduling-profile.md.
  */
-import { execFileSync } from 'node:child_process'
 import { appendFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { availableParallelism, loadavg } from 'node:os'
 import { join } from 'node:path'
@@ -16,13 +15,14 @@ import { fileURLToPath } from 'node:url'
 import { summarizeProfile } from '../profile-summary.ts'
 import { startApiCluster, type ApiCluster } from '../api/cluster.ts'
 import { formatNumber, table } from '../lib/report.ts'
+import { leadershipLosses } from '../lib/leadership.ts'
+import { sourceState } from '../lib/source.ts'
 import { repetition, summarize } from '../lib/stats.ts'
 import type { Measurement, Ratio, Suite, SuiteContext, SuiteOutput } from '../lib/suite.ts'
 import { runCase, type CaseResult, type DriverOptions } from './driver.ts'
 import { caseId, FLOORS, FULL_CASES, GOAL, QUICK_CASES, SCENARIO_DESCRIPTIONS, type Case } from './scenarios.ts'
 
 const RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url))
-const REPO = fileURLToPath(new URL('../../', import.meta.url))
 const PRELOAD = fileURLToPath(new URL('./profile-preload.mjs', import.meta.url))
 
 export interface SchedulingMeasurement extends Measurement {
@@ -185,36 +185,11 @@ async function withCluster<T>(dir: string, ctx: SuiteContext, body: (cluster: Ap
   }
 }
 
-/** The commit measured and the product files that differed from it (the tree is shared with other work). */
-function sourceState(): { commit: string; uncommittedProductFiles: string[] } | undefined {
-  try {
-    const git = (...args: string[]) => execFileSync('git', args, { cwd: REPO, encoding: 'utf8' })
-    const dirty = git('status', '--porcelain', '--', 'actors', 'runtime', 'bin')
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => l.slice(3))
-    return { commit: git('rev-parse', 'HEAD').trim(), uncommittedProductFiles: dirty }
-  } catch {
-    return undefined
-  }
-}
-
 function restoreEnv(saved: Record<string, string | undefined>): void {
   for (const [k, v] of Object.entries(saved)) {
     if (v === undefined) delete process.env[k]
     else process.env[k] = v
   }
-}
-
-/** "lost leadership" log lines for the kube-scheduler Lease in every host's log. */
-async function leadershipLosses(logsDir: string): Promise<number> {
-  let n = 0
-  const files = await readdir(logsDir).catch(() => [] as string[])
-  for (const f of files.filter((f) => f.startsWith('master-'))) {
-    const text = await readFile(join(logsDir, f), 'utf8').catch(() => '')
-    for (const line of text.split('\n')) if (line.includes('"lease":"kube-scheduler"') && line.includes('lost leadership')) n++
-  }
-  return n
 }
 
 function toMeasurement(r: CaseResult, schedulerLeadershipLosses: number): SchedulingMeasurement {
