@@ -25,7 +25,10 @@ export const storeKind: ActorKind<StoreOptions> = {
       throw new TypeError("store.voters: expected a list of replica ids (letters, digits, '-' or '_')")
     }
     if (new Set(voters).size !== voters.length) throw new TypeError('store.voters: ids must be unique')
-    const electionTicks = positiveInteger(o.electionTicks, 'store.electionTicks', 8)
+    // 25 ticks of 20 ms: a 500-1000 ms election timeout. 8 (160-320 ms) was shorter than the event
+    // loop stalls of a loaded 2-core master, and followers kept unseating a healthy leader (every
+    // pending write redirected and retried). etcd's default is 1000 ms.
+    const electionTicks = positiveInteger(o.electionTicks, 'store.electionTicks', 25)
     const heartbeatTicks = positiveInteger(o.heartbeatTicks, 'store.heartbeatTicks', 2)
     if (heartbeatTicks >= electionTicks) throw new TypeError('store.heartbeatTicks: must be below store.electionTicks')
     return {
