@@ -37,7 +37,11 @@ export interface SchedulerEngineDeps {
 
 /** Decisions made per turn before yielding to the event loop (watch events, bind answers). */
 const DECISIONS_PER_TURN = 64
-const MAX_IN_FLIGHT_BINDS = 512
+/**
+ * Binds in flight at once. Enough to keep the store's batches full; more only queues writes in
+ * the store ahead of everyone else's, the Lease renewals included (512 cost the leadership under load).
+ */
+const MAX_IN_FLIGHT_BINDS = 64
 
 export function schedulerEngineLogic(hostId: string, options: LeaderOptions, deps: SchedulerEngineDeps): AnyActorLogic {
   return fromCallback(({ sendBack }) => {
