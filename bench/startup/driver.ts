@@ -166,10 +166,26 @@ function percentiles(values: number[]): Percentiles {
   return { p50: r1(percentile(values, 50)), p90: r1(percentile(values, 90)), p99: r1(percentile(values, 99)), max: r1(values.at(-1) ?? NaN), n: values.length }
 }
 
+/** An overloaded apiserver answers 500/503 now and then: try again for up to a minute. */
+async function retrying<T>(what: string, o: Pick<WaveOptions, 'progress' | 'label'>, attempt: () => Promise<T>): Promise<T> {
+  const deadline = performance.now() + 60_000
+  for (;;) {
+    try {
+      return await attempt()
+    } catch (error) {
+      if (performance.now() > deadline) throw error
+      o.progress(`  ${o.label}: ${what} failed (${error instanceof Error ? error.message : String(error)}); retrying`)
+      await sleep(2_000)
+    }
+  }
+}
+
 /** Creates `pods` pods at `rate`/s in a new namespace and follows each to Running and Ready. */
 export async function runWave(driver: Driver, o: WaveOptions): Promise<WaveResult> {
-  const ns = await driver.api().call('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: o.namespace } } })
-  if (ns.status >= 300 && ns.status !== 409) throw new Error(`create namespace ${o.namespace}: ${ns.status} ${JSON.stringify(ns.body)}`)
+  await retrying(`create namespace ${o.namespace}`, o, async () => {
+    const failure = await createObject(driver.api(), '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: o.namespace } })
+    if (failure !== undefined) throw new Error(failure)
+  })
   const n = o.pods
   const sentAt = new Float64Array(n).fill(NaN)
   const scheduledAt = new Float64Array(n).fill(NaN)
@@ -214,7 +230,9 @@ export async function runWave(driver: Driver, o: WaveOptions): Promise<WaveResul
   let watch: ApiWatch | undefined
   let reporter: ReturnType<typeof setInterval> | undefined
   try {
-    watch = await driver.watcher.watch(`/api/v1/namespaces/${o.namespace}/pods`, {}, { onEvents, onError: (e) => o.progress(`  ${o.label}: pod watch ended: ${e.message}`) })
+    watch = await retrying(`open the pod watch on ${o.namespace}`, o, () =>
+      driver.watcher.watch(`/api/v1/namespaces/${o.namespace}/pods`, {}, { onEvents, onError: (e) => o.progress(`  ${o.label}: pod watch ended: ${e.message}`) }),
+    )
     const meter = cpuMeter({ ...o.pids, bench: process.pid })
     const t0 = performance.now()
     let sent = 0

@@ -76,6 +76,8 @@ async function runStartup(ctx: SuiteContext): Promise<SuiteOutput> {
   const loadSamples: number[] = [round2(loadavg()[0]!)]
   const sampler = setInterval(() => loadSamples.push(round2(loadavg()[0]!)), 15_000)
   const scaleLog: string[] = []
+  /** Waves that failed outright (the driver could not start them): reported, not hidden. */
+  const failures: string[] = []
   const record = async (m: StartupMeasurement) => {
     measurements.push(m)
     await appendFile(join(ctx.workDir, 'cases.jsonl'), `${JSON.stringify(m)}\n`)
@@ -104,7 +106,11 @@ async function runStartup(ctx: SuiteContext): Promise<SuiteOutput> {
           const id = waveId(lat.nodes, w)
           const pods = w.rate * w.seconds
           ctx.progress(`${id}: ${pods} pods at ${w.rate}/s`)
-          const r = await timedWave(cluster, () => runWave(driver, { ...waveOptions(cluster, id), namespace: `startup-${w.rate}pps`, pods, rate: w.rate }))
+          const r = await timedWave(cluster, () => runWave(driver, { ...waveOptions(cluster, id), namespace: `startup-${w.rate}pps`, pods, rate: w.rate })).catch((error: unknown) => {
+            failures.push(`${id}: ${String(error)}`)
+            return undefined
+          })
+          if (!r) continue
           podsTotal += r.created
           await sleep(2_000)
           const m = toWaveMeasurement('latency', id, `${w.rate} pods/s on ${formatNumber(lat.nodes)} nodes`, lat.nodes, podsTotal, r, sampleMemory(cluster.pids()))
@@ -152,7 +158,11 @@ async function runStartup(ctx: SuiteContext): Promise<SuiteOutput> {
           }
           const id = scaleId(sc.nodes, target)
           ctx.progress(`${id}: ${pods} more pods at ${sc.rate}/s (${Math.round(left)} s of the budget left, MemAvailable ${formatNumber(available / MiB)} MiB)`)
-          const r = await timedWave(cluster, () => runWave(driver, { ...waveOptions(cluster, id), namespace: `scale-${k}`, pods, rate: sc.rate }))
+          const r = await timedWave(cluster, () => runWave(driver, { ...waveOptions(cluster, id), namespace: `scale-${k}`, pods, rate: sc.rate })).catch((error: unknown) => {
+            failures.push(`${id}: ${String(error)}`)
+            return undefined
+          })
+          if (!r) break
           podsTotal += r.created
           await sleep(2_000)
           const m = toWaveMeasurement('scale', id, `${formatNumber(sc.nodes)} nodes, ${formatNumber(target)} pods`, sc.nodes, podsTotal, r, sampleMemory(cluster.pids()))
@@ -174,7 +184,7 @@ async function runStartup(ctx: SuiteContext): Promise<SuiteOutput> {
 
   const derived = derive(measurements, plan)
   const ratios = goalRatios(measurements, plan, derived)
-  notes.push(...scaleLog.map((l) => `scale: ${l}`))
+  notes.push(...scaleLog.map((l) => `scale: ${l}`), ...failures.map((f) => `FAILED: ${f}`))
   for (const m of measurements) {
     if (m.kind === 'memory') {
       if (m.nodesReady < m.nodes) notes.push(`${m.label}: only ${m.nodesReady} of ${m.nodes} nodes Ready after ${plan.nodesReadyTimeoutMs / 1000} s`)
@@ -185,7 +195,7 @@ async function runStartup(ctx: SuiteContext): Promise<SuiteOutput> {
     if (d.schedulerLeadershipLosses > 0) notes.push(`${m.label}: the scheduler lost its leadership ${d.schedulerLeadershipLosses} times during the wave (its 2 s Lease was not renewed within 1.5 s; every loss stops scheduling until the next leader has relisted)`)
     if (d.createFailures > 0) notes.push(`${m.label}: ${d.createFailures} creates failed: ${d.createErrors.join('; ')}`)
     if (d.achievedCreateRate < 0.95 * d.targetRate) {
-      notes.push(`${m.label}: the path did not keep up with ${d.targetRate} creates/s: ${formatNumber(d.achievedCreateRate)}/s achieved, up to ${formatNumber(d.backlog.maxPods)} creates due but not sent (${MAX_IN_FLIGHT} in flight), the last sent ${d.backlog.lastSendLateSeconds} s late`)
+      notes.push(`${m.label}: the path did not keep up with ${d.targetRate} creates/s: ${formatNumber(d.achievedCreateRate)}/s achieved, up to ${int(d.backlog.maxPods)} creates due but not sent (${MAX_IN_FLIGHT} in flight), the last sent ${d.backlog.lastSendLateSeconds} s late`)
     }
   }
   if (derived.largest) notes.push(`largest cluster with every pod Running: ${formatNumber(derived.largest.nodesReady)} nodes Ready (of ${formatNumber(derived.largest.nodes)}), ${formatNumber(derived.largest.pods)} pods, cluster RSS ${formatNumber(derived.largest.totalBytes / MiB)} MiB`)
@@ -213,6 +223,7 @@ async function runStartup(ctx: SuiteContext): Promise<SuiteOutput> {
       minAvailableBytes: MIN_AVAILABLE_BYTES,
       derived,
       loadAverageSamples: loadSamples,
+      failures,
     },
     measurements,
     ratios,
