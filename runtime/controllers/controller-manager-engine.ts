@@ -7,8 +7,9 @@
  * through the API (runtime/controllers/action-runner.ts).
  *
  * One reconcile per object at a time; a change while it runs marks it again. Controllers whose
- * input is the whole cluster (node lifecycle, garbage collection, pod GC) run at most every
- * `WHOLE_CLUSTER_INTERVAL_MS` when something changed, and when their step asks to be requeued.
+ * input is the whole cluster run when their step asks to be requeued and when something changed:
+ * node lifecycle at most every `WHOLE_CLUSTER_INTERVAL_MS`, pod GC every `POD_GC_INTERVAL_MS`,
+ * the garbage collector only after ownership changed, at most every `GC_INTERVAL_MS`.
  */
 import { fromCallback, type AnyActorLogic } from 'xstate'
 import type { Action } from '../../actors/controllers/actions.ts'
@@ -38,6 +39,13 @@ export interface EngineDeps {
 }
 
 const WHOLE_CLUSTER_INTERVAL_MS = 500
+/**
+ * PodGC and the garbage collector read every object; at 100,000 pods a pass every 500 ms would
+ * keep a core busy. PodGC runs every 5 s (Kubernetes: 20 s); the garbage collector only after
+ * an object appeared, went or changed owners, at most every second.
+ */
+const POD_GC_INTERVAL_MS = 5000
+const GC_INTERVAL_MS = 1000
 const NAMESPACE_RECHECK_MS = 500
 
 type Work = 'replicaset' | 'deployment' | 'endpoints' | 'namespace'
@@ -57,6 +65,13 @@ export function controllerManagerEngineLogic(options: ControllerManagerOptions, 
     let wholeClusterDirty = true
     let wholeClusterTimer: TimerHandle | undefined
     let lastWholeCluster = 0
+    let lastPodGc = 0
+    let lastGc = 0
+    /** Something appeared, went, changed owners or started being deleted since the garbage collector last looked. */
+    let graphDirty = true
+    type GraphMeta = { metadata: { ownerReferences?: unknown; deletionTimestamp?: unknown; finalizers?: unknown } }
+    const graphKey = (o: GraphMeta | undefined) => JSON.stringify([o?.metadata.ownerReferences, o?.metadata.deletionTimestamp, o?.metadata.finalizers])
+    const ownersChanged = (type: Change, object: GraphMeta, previous: GraphMeta | undefined) => type !== 'MODIFIED' || graphKey(object) !== graphKey(previous)
     let pumpQueued = false
     const timers = new Set<TimerHandle>()
 
@@ -86,33 +101,38 @@ export function controllerManagerEngineLogic(options: ControllerManagerOptions, 
         for (const rs of replicaSets.inNamespace(ns)) mark('replicaset', keyOf(rs))
       }
       for (const svc of services.inNamespace(ns)) mark('endpoints', keyOf(svc))
+      if (ownersChanged(type, pod, previous)) graphDirty = true
       wholeClusterDirty = true
     }
-    const onReplicaSet = (type: Change, rs: ReplicaSet) => {
+    const onReplicaSet = (type: Change, rs: ReplicaSet, previous: ReplicaSet | undefined) => {
       const key = keyOf(rs)
       if (type === 'DELETED') expectations = forget(expectations, key)
       mark('replicaset', key)
       const ref = rs.metadata.ownerReferences?.find((r) => r.controller && r.kind === 'Deployment')
       if (ref) mark('deployment', `${rs.metadata.namespace}/${ref.name}`)
+      if (ownersChanged(type, rs, previous)) graphDirty = true
       wholeClusterDirty = true
     }
 
     const pods = new Informer<Pod>(api, '/api/v1/pods', onPod, log)
     const replicaSets = new Informer<ReplicaSet>(api, '/apis/apps/v1/replicasets', onReplicaSet, log)
-    const deployments = new Informer<Deployment>(api, '/apis/apps/v1/deployments', (_t, d) => {
+    const deployments = new Informer<Deployment>(api, '/apis/apps/v1/deployments', (type, d, previous) => {
       mark('deployment', keyOf(d))
+      if (ownersChanged(type, d, previous)) graphDirty = true
       wholeClusterDirty = true
     }, log)
     const nodes = new Informer<Node>(api, '/api/v1/nodes', () => void (wholeClusterDirty = true), log)
     const leases = new Informer<Lease>(api, '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases', () => void (wholeClusterDirty = true), log)
-    const services = new Informer<Service>(api, '/api/v1/services', (_t, s) => {
+    const services = new Informer<Service>(api, '/api/v1/services', (type, s, previous) => {
       mark('endpoints', keyOf(s))
+      if (ownersChanged(type, s, previous)) graphDirty = true
       wholeClusterDirty = true
     }, log)
     // Endpoints of a Service this informer has not seen yet are left alone: they may be a
     // selector-less Service's, written right after it, and its watch event can come first. Leftovers
     // are still found: at start (before sync) and when a Service's deletion is seen.
-    const endpoints = new Informer<Endpoints>(api, '/api/v1/endpoints', (type, e) => {
+    const endpoints = new Informer<Endpoints>(api, '/api/v1/endpoints', (type, e, previous) => {
+      if (ownersChanged(type, e, previous)) graphDirty = true
       if (type === 'DELETED' || !endpoints.synced || services.get(keyOf(e)) !== undefined) mark('endpoints', keyOf(e))
     }, log)
     const namespaces = new Informer<Namespace>(api, '/api/v1/namespaces', (_t, n) => {
@@ -222,7 +242,9 @@ export function controllerManagerEngineLogic(options: ControllerManagerOptions, 
           if (result.requeueAfterMs !== undefined) requeueWholeCluster(result.requeueAfterMs)
           await execute('nodelifecycle', result.actions, () => void (wholeClusterDirty = true))
         })
-        reconcile('podgc', async () => {
+        const dueIn = (last: number, interval: number) => last + interval - now()
+        if (dueIn(lastPodGc, POD_GC_INTERVAL_MS) > 0) requeueWholeCluster(dueIn(lastPodGc, POD_GC_INTERVAL_MS))
+        else if (reconcile('podgc', async () => {
           const result = reconcilePodGc({ pods: pods.list(), nodes: nodes.list(), missingSince: missingNodes }, now(), {
             quarantineMs: options.podGcQuarantineMs,
             terminatedPodThreshold: options.terminatedPodGcThreshold,
@@ -231,8 +253,9 @@ export function controllerManagerEngineLogic(options: ControllerManagerOptions, 
           if (result.requeueAfterMs !== undefined) requeueWholeCluster(result.requeueAfterMs)
           if (result.actions.length > 0) log.info({ deletes: result.actions.filter((a) => a.type === 'delete').length }, 'pod GC')
           await execute('podgc', result.actions, () => void (wholeClusterDirty = true))
-        })
-        reconcile('gc', async () => {
+        })) lastPodGc = now()
+        if (graphDirty && dueIn(lastGc, GC_INTERVAL_MS) > 0) requeueWholeCluster(dueIn(lastGc, GC_INTERVAL_MS))
+        else if (graphDirty && reconcile('gc', async () => {
           const graph = [
             ...pods.list().map((o) => withType(o, 'v1', 'Pod')),
             ...replicaSets.list().map((o) => withType(o, 'apps/v1', 'ReplicaSet')),
@@ -241,8 +264,14 @@ export function controllerManagerEngineLogic(options: ControllerManagerOptions, 
             ...endpoints.list().map((o) => withType(o, 'v1', 'Endpoints')),
           ]
           const result = reconcileGarbageCollector({ objects: graph, listedKinds: ['Pod', 'ReplicaSet.apps', 'Deployment.apps', 'Service', 'Endpoints'] })
-          await execute('gc', result.actions, () => void (wholeClusterDirty = true))
-        })
+          await execute('gc', result.actions, () => {
+            wholeClusterDirty = true
+            graphDirty = true
+          })
+        })) {
+          lastGc = now()
+          graphDirty = false
+        }
       }, wait)
     }
 
