@@ -29,11 +29,15 @@ export const workerNodeIP = (index: number): string => `127.0.${index}.1`
 export const workerPodCidr = (index: number): string => `127.${index}.0.0/16`
 
 /**
- * A hollow pool heartbeats as Kubernetes does (a 40 s lease renewed every 10 s) so that
- * thousands of nodes do not write thousands of leases a second; the controller manager then
- * waits Kubernetes' 40 s before calling a node NotReady.
+ * A hollow pool heartbeats as Kubernetes does (a 40 s lease renewed every 10 s), and the
+ * controller manager then waits Kubernetes' 40 s before calling a node NotReady. Past 1,000 nodes
+ * the renewal interval grows with the pool (10 ms a node: 5,000 nodes renew every 50 s), so that
+ * heartbeats stay at 100 lease writes a second or fewer; the lease and the grace stay 4 intervals.
  */
-const HOLLOW_TIMINGS = { leaseDurationSeconds: 40, leaseRenewIntervalMs: 10_000, nodeGracePeriodMs: 40_000 } as const
+export function hollowTimings(nodes: number): { leaseRenewIntervalMs: number; leaseDurationSeconds: number; nodeGracePeriodMs: number } {
+  const leaseRenewIntervalMs = Math.max(10_000, nodes * 10)
+  return { leaseRenewIntervalMs, leaseDurationSeconds: (4 * leaseRenewIntervalMs) / 1000, nodeGracePeriodMs: 4 * leaseRenewIntervalMs }
+}
 
 export interface HostPlan {
   readonly host: string
@@ -71,7 +75,7 @@ export function planHosts(shape: ClusterShape, nats: readonly string[], stateDir
       const port = apiPort === 0 ? 0 : apiPort + index - 1
       actors.push({ kind: 'apiserver', id: host, options: { port, securityDir: securityDir(stateDir), storeReplicas: voters } })
       actors.push({ kind: 'scheduler', id: host, options: { apiservers: voters } })
-      actors.push({ kind: 'controllermanager', id: host, options: { apiservers: voters, ...(hollow ? { nodeGracePeriodMs: HOLLOW_TIMINGS.nodeGracePeriodMs } : {}) } })
+      actors.push({ kind: 'controllermanager', id: host, options: { apiservers: voters, ...(hollow ? { nodeGracePeriodMs: hollowTimings(shape.hollowNodes ?? 0).nodeGracePeriodMs } : {}) } })
     }
     const kubeletDir = join(stateDir, 'kubelet', host)
     if (role === 'worker') {
@@ -80,7 +84,7 @@ export function planHosts(shape: ClusterShape, nats: readonly string[], stateDir
       actors.push({ kind: 'proxy', id: host, options: { apiservers: voters, nodeName: host, nodeIP } })
     }
     if (role === 'hollow') {
-      const { leaseDurationSeconds, leaseRenewIntervalMs } = HOLLOW_TIMINGS
+      const { leaseDurationSeconds, leaseRenewIntervalMs } = hollowTimings(shape.hollowNodes ?? 0)
       actors.push({ kind: 'kubelet', id: host, options: { apiservers: voters, runtime: 'hollow', nodes: shape.hollowNodes, readOnlyPort: 0, dir: kubeletDir, leaseDurationSeconds, leaseRenewIntervalMs, labels: { 'node.actorkube.io/hollow': 'true' } } })
     }
     plans.push({
