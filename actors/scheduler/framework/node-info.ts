@@ -51,6 +51,15 @@ export class NodeInfo {
   readonly nonZeroRequested: ResourceCounts = { milliCpu: 0, memory: 0 }
   /** Bumped by the cache on every change; snapshots copy only newer NodeInfos. */
   generation = 0
+  /**
+   * What is left for one more pod, kept up to date with the totals: allocatable minus requested
+   * cpu and memory, and allocatable pods minus the pods here. NodeResourcesFit's filter, which
+   * runs on hundreds of nodes per pod, reads these fields of the NodeInfo itself instead of
+   * three more objects per node.
+   */
+  freeMilliCpu = 0
+  freeMemory = 0
+  freePods = 0
 
   constructor(node?: Node, name = node?.metadata.name ?? '') {
     this.node = node
@@ -59,6 +68,7 @@ export class NodeInfo {
     this.taints = node?.spec?.taints ?? NO_TAINTS
     this.unschedulable = node?.spec?.unschedulable === true
     this.allocatable = node === undefined ? { milliCpu: 0, memory: 0, pods: 0 } : nodeAllocatable(node)
+    this.refreshFree()
   }
 
   /** A NodeInfo for tests and benchmarks: the node and the pods on it. */
@@ -75,6 +85,7 @@ export class NodeInfo {
     this.taints = node.spec?.taints ?? NO_TAINTS
     this.unschedulable = node.spec?.unschedulable === true
     this.allocatable = nodeAllocatable(node)
+    this.refreshFree()
   }
 
   addPod(p: PodInfo): void {
@@ -101,6 +112,13 @@ export class NodeInfo {
     this.requested.memory += sign * p.requests.memory
     this.nonZeroRequested.milliCpu += sign * p.nonZeroRequests.milliCpu
     this.nonZeroRequested.memory += sign * p.nonZeroRequests.memory
+    this.refreshFree()
+  }
+
+  private refreshFree(): void {
+    this.freeMilliCpu = this.allocatable.milliCpu - this.requested.milliCpu
+    this.freeMemory = this.allocatable.memory - this.requested.memory
+    this.freePods = this.allocatable.pods - this.pods.length
   }
 
   /** A copy whose pod lists and totals can change without touching this one (PodInfos are shared: they are immutable). */
@@ -119,6 +137,7 @@ export class NodeInfo {
     c.nonZeroRequested.milliCpu = this.nonZeroRequested.milliCpu
     c.nonZeroRequested.memory = this.nonZeroRequested.memory
     c.generation = this.generation
+    c.refreshFree()
     return c
   }
 }

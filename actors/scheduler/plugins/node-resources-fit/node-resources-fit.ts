@@ -33,10 +33,11 @@ export function insufficientResources(pod: PodInfo, node: NodeInfo): string[] {
 
 /** Whether the pod fits on the node by resources (insufficientResources is empty), without allocating. */
 export function fits(pod: PodInfo, node: NodeInfo): boolean {
-  if (node.pods.length + 1 > node.allocatable.pods) return false
+  // node.pods.length + 1 > allocatable.pods, req > allocatable - requested: the NodeInfo keeps the differences.
+  if (node.freePods < 1) return false
   const req = pod.requests
-  if (req.milliCpu > 0 && req.milliCpu > node.allocatable.milliCpu - node.requested.milliCpu) return false
-  return !(req.memory > 0 && req.memory > node.allocatable.memory - node.requested.memory)
+  if (req.milliCpu > 0 && req.milliCpu > node.freeMilliCpu) return false
+  return !(req.memory > 0 && req.memory > node.freeMemory)
 }
 
 /** One Status per combination of reasons, shared by every node rejected for it. */
