@@ -15,6 +15,40 @@ export interface EventSource {
   readonly host?: string
 }
 
+/**
+ * A token bucket for the Events one recorder writes (the kubelet's `--event-qps 50 --event-burst
+ * 100`); past it Events are dropped, as client-go's spam filter drops them. Shared by the
+ * recorders of all nodes of a host, so a hollow pool cannot flood the store with Events.
+ */
+export class EventRateLimit {
+  readonly #qps: number
+  readonly #burst: number
+  readonly #clock: Clock
+  #tokens: number
+  #at: number
+  dropped = 0
+
+  constructor(clock: Clock, qps: number, burst: number) {
+    this.#clock = clock
+    this.#qps = qps
+    this.#burst = burst
+    this.#tokens = burst
+    this.#at = clock.now()
+  }
+
+  take(): boolean {
+    const now = this.#clock.now()
+    this.#tokens = Math.min(this.#burst, this.#tokens + ((now - this.#at) / 1000) * this.#qps)
+    this.#at = now
+    if (this.#tokens < 1) {
+      this.dropped++
+      return false
+    }
+    this.#tokens--
+    return true
+  }
+}
+
 interface Recorded {
   readonly name: string
   readonly namespace: string
@@ -31,13 +65,17 @@ export class EventRecorder {
   readonly #seen = new Map<string, Recorded>()
   #sequence = 0
 
-  constructor(api: ApiClient, clock: Clock, source: EventSource) {
+  readonly #limit: EventRateLimit | undefined
+
+  constructor(api: ApiClient, clock: Clock, source: EventSource, limit?: EventRateLimit) {
     this.#api = api
     this.#clock = clock
     this.#source = source
+    this.#limit = limit
   }
 
   record(object: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): void {
+    if (this.#limit && !this.#limit.take()) return
     const meta = object.metadata ?? {}
     const namespace = meta.namespace ?? 'default'
     const key = `${namespace}/${object.kind}/${meta.name}/${reason}/${message}`

@@ -13,7 +13,7 @@ import type { EngineCommand, EngineReport, PodRef } from '../../actors/kubelet/k
 import { ApiClient, ApiError } from '../apiserver/api-client.ts'
 import type { Clock } from '../clock.ts'
 import { Informer } from '../controllers/informer.ts'
-import { EventRecorder } from '../events/event-recorder.ts'
+import { EventRateLimit, EventRecorder } from '../events/event-recorder.ts'
 import type { Logger } from '../log.ts'
 import type { Transport } from '../transport/transport.ts'
 import { NodeRegistrar } from './node-registrar.ts'
@@ -22,6 +22,9 @@ import type { PodTraces } from './pod-traces.ts'
 import { tracingOn } from '../telemetry.ts'
 
 const INFORMER_RETRY_MS = 1000
+/** Kubernetes' kubelet defaults (--event-qps, --event-burst), here for all nodes of a host. */
+const EVENT_QPS = 50
+const EVENT_BURST = 100
 
 export interface KubeletEngineDeps {
   readonly transport: Transport
@@ -56,6 +59,7 @@ export function kubeletEngineLogic(id: string, options: KubeletOptions, deps: Ku
     // Traced pods' status writes go out in their `kubelet sync pod` span, the others' outside any trace.
     const statuses = new PodStatusWriter(api, deps.clock, log, undefined, traces && tracingOn() ? (uid) => traces.contextOf(uid) : undefined)
     const recorders = new Map<string, EventRecorder>()
+    const eventLimit = new EventRateLimit(deps.clock, EVENT_QPS, EVENT_BURST)
     const registered = new Set<string>()
     const registering = new Set<string>()
     const report = (event: EngineReport) => sendBack(event)
@@ -115,7 +119,7 @@ export function kubeletEngineLogic(id: string, options: KubeletOptions, deps: Ku
 
     const recorderFor = (nodeName: string) => {
       let recorder = recorders.get(nodeName)
-      if (!recorder) recorders.set(nodeName, (recorder = new EventRecorder(api, deps.clock, { component: 'kubelet', host: nodeName })))
+      if (!recorder) recorders.set(nodeName, (recorder = new EventRecorder(api, deps.clock, { component: 'kubelet', host: nodeName }, eventLimit)))
       return recorder
     }
     const podObject = (ref: PodRef) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: ref.name, namespace: ref.namespace, uid: ref.uid } })
