@@ -274,9 +274,15 @@ function withTraceparent(object: KubeObject, r: ResourceSpec, traceparent: strin
 async function update(request: ApiRequest, at: ResourcePath, ports: ApiPorts): Promise<ApiResponse> {
   const body = bodyObject(request, at)
   if (!body.ok) return body.response
-  const current = await ports.objects.get(keyOf(at, at.name!))
+  const key = keyOf(at, at.name!)
+  const asked = askedVersion(body.object)
+  // A cached copy at the version the client names is the current object if the write's
+  // compare-and-swap on that version succeeds, and a Conflict is the answer if it fails: no
+  // current read needed (Lease renewals, status updates). Otherwise read the store.
+  const cached = asked === undefined ? undefined : await ports.objects.get(key, { anyVersion: true })
+  const current = cached !== undefined && cached.metadata?.resourceVersion === asked ? cached : await ports.objects.get(key)
   if (current === undefined) return fail(notFound(at.resource.name, at.name!, at.resource.group))
-  return write(request, at, ports, current, body.object, askedVersion(body.object))
+  return write(request, at, ports, current, body.object, asked)
 }
 
 /** Stores `next` over `current` (status subresource: only status changes); Conflict if `resourceVersion` is stale. */

@@ -148,3 +148,27 @@ t.test('create - namespace admission reads the cached namespace, and the store w
   t.same(ports.objects.calls.filter((c) => c.includes('namespaces')), [`get ${nsKey} (any version)`, `get ${nsKey}`])
   t.equal((await call(ports, 'POST', '/api/v1/namespaces/nowhere/pods', pod('c'))).status, 404)
 })
+
+t.test('update - a cached copy at the version the client names spares the current read; any other is read from the store', async (t) => {
+  const ports = await cluster(handle)
+  const key = '/registry/core/pods/default/web'
+  const created = (await call(ports, 'POST', PODS, pod('web'))).body
+  ports.objects.calls.length = 0
+  const labelled = { ...created, metadata: { ...created.metadata, labels: { a: '1' } } }
+  const first = await call(ports, 'PUT', `${PODS}/web`, labelled)
+  t.equal(first.status, 200)
+  t.same(ports.objects.calls.filter((c) => c.startsWith('get ')), [`get ${key} (any version)`])
+
+  // The cache lags behind the client: read the store, and the update goes through.
+  ports.objects.cached.set(key, created)
+  ports.objects.calls.length = 0
+  const second = await call(ports, 'PUT', `${PODS}/web`, { ...first.body, metadata: { ...first.body.metadata, labels: { a: '2' } } })
+  t.equal(second.status, 200)
+  t.same(ports.objects.calls.filter((c) => c.startsWith('get ')), [`get ${key} (any version)`, `get ${key}`])
+
+  // The client's version is stale and the cache has that stale copy: the compare-and-swap refuses it.
+  ports.objects.cached.set(key, first.body)
+  const stale = await call(ports, 'PUT', `${PODS}/web`, { ...first.body, metadata: { ...first.body.metadata, labels: { a: '3' } } })
+  t.equal(stale.status, 409)
+  t.same((await call(ports, 'GET', `${PODS}/web`)).body.metadata.labels, { a: '2' })
+})
