@@ -61,12 +61,13 @@ function podTrace(traceId: string, uid: string) {
   const spans = receiver.spans().filter((s) => s.traceId === traceId)
   const sync = named(spans, 'kubelet sync pod', WORKER)[0]
   const wanted =
-    named(spans, 'schedule pod', MASTER).length === 1 &&
+    // Under load a cycle may be retried (a bind refused by a deposed leader): one must have bound.
+    named(spans, 'schedule pod', MASTER).some((s) => s.attributes['ak.scheduler.result'] === 'bind') &&
     named(spans, 'handle store.write', MASTER).length > 0 &&
     sync !== undefined &&
     sync.attributes['k8s.pod.uid'] === uid &&
-    named(spans, 'cri runSandbox', WORKER).length === 1 &&
-    named(spans, 'cri startContainer main', WORKER).length === 1 &&
+    named(spans, 'cri runSandbox', WORKER).length >= 1 &&
+    named(spans, 'cri startContainer main', WORKER).length >= 1 &&
     spans.some((s) => s.name === 'send api.request' && String(s.attributes['url.path']).endsWith('/status') && s.parentSpanId === sync.spanId)
   return wanted ? spans : undefined
 }
@@ -98,7 +99,8 @@ t.test('pod trace - a pod created over NATS is one trace: apiserver, store, sche
   t.match(pod.metadata?.annotations?.[TRACEPARENT_ANNOTATION], /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/, 'the pod records the span it was created in')
   const uid = pod.metadata?.uid ?? ''
 
-  await waitFor(() => podTrace(traceId, uid), { timeoutMs: 15_000, what: `every component's spans in trace ${traceId}` })
+  // Hosts export in batches every few seconds; a busy machine makes that slower.
+  await waitFor(() => podTrace(traceId, uid), { timeoutMs: 45_000, what: `every component's spans in trace ${traceId}` })
   const spans = await settled(traceId)
   t.comment(`${spans.length} spans in the pod's trace, ${Math.round(performance.now() - started)} ms from create to all exported`)
 
@@ -123,7 +125,7 @@ t.test('pod trace - a pod created over NATS is one trace: apiserver, store, sche
     'and a store replica handles it in the same trace',
   )
 
-  const schedule = named(spans, 'schedule pod', MASTER)[0]!
+  const schedule = named(spans, 'schedule pod', MASTER).find((s) => s.attributes['ak.scheduler.result'] === 'bind')!
   t.equal(parentOf(schedule), root, "the scheduler's span continues the pod's annotation")
   t.match(schedule.attributes, { 'k8s.pod.name': 'traced', 'k8s.node.name': 'worker-1', 'ak.scheduler.result': 'bind' })
   const bind = spans.find((s) => s.name === 'send api.request' && s.parentSpanId === schedule.spanId && String(s.attributes['url.path']).endsWith('/binding'))
@@ -164,7 +166,7 @@ t.test('pod trace - over HTTPS the request span is the root', async (t) => {
   const core = kc.makeApiClient(CoreV1Api)
   await core.createNamespacedPod({ namespace: 'default', body: sleepPod('traced-https') as never })
   const { pod, traceId, spanId } = await running('traced-https')
-  await waitFor(() => podTrace(traceId, pod.metadata?.uid ?? ''), { timeoutMs: 15_000, what: `every component's spans in trace ${traceId}` })
+  await waitFor(() => podTrace(traceId, pod.metadata?.uid ?? ''), { timeoutMs: 45_000, what: `every component's spans in trace ${traceId}` })
   const spans = await settled(traceId)
   const root = spans.find((s) => s.spanId === spanId)
   t.equal(root?.name, 'POST /api/v1/namespaces/{namespace}/pods', 'the pod records the HTTPS request span, named by route')

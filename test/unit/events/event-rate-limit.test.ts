@@ -2,9 +2,12 @@ import t from 'tap'
 import type { Clock } from '../../../runtime/clock.ts'
 import { EventRateLimit } from '../../../runtime/events/event-recorder.ts'
 
-function manualClock(): Clock & { advance(ms: number): void } {
+type ManualClock = Clock & { advance(ms: number): void }
+
+function manualClock(): ManualClock {
   let now = 0
-  return { now: () => now, setTimeout: () => 0, clearTimeout: () => {}, advance: (ms) => void (now += ms) } as unknown as Clock & { advance(ms: number): void }
+  const clock = { now: () => now, setTimeout: () => 0, clearTimeout: () => {}, advance: (ms: number) => void (now += ms) }
+  return clock as unknown as ManualClock
 }
 
 t.test('event rate limit - a burst, then qps; what is over is dropped and counted', async (t) => {
