@@ -75,7 +75,7 @@ t.test('config - errors carry the source and the path of the field', async (t) =
     ['host with a dot', { host: 'a.b', actors: [] }, 'host: invalid host "a.b"'],
     ['cluster wildcard', { host: 'h', cluster: '*', actors: [] }, 'cluster: invalid cluster "*"'],
     ['actor not a mapping', { host: 'h', actors: ['echo'] }, 'actors[0]: expected a mapping'],
-    ['unknown kind', { host: 'h', actors: [{ kind: 'pod', id: 'p' }] }, 'actors[0].kind: unknown actor kind "pod" (known: echo, member, store, apiserver, scheduler, controllermanager)'],
+    ['unknown kind', { host: 'h', actors: [{ kind: 'pod', id: 'p' }] }, 'actors[0].kind: unknown actor kind "pod" (known: echo, member, store, apiserver, scheduler, controllermanager, proxy, kubelet)'],
     ['missing id', { host: 'h', actors: [{ kind: 'echo' }] }, 'actors[0].id: expected a non-empty string'],
     ['id with space', { host: 'h', actors: [{ kind: 'echo', id: 'e 1' }] }, 'actors[0].id: invalid actors[0].id "e 1"'],
     ['duplicate id', { host: 'h', actors: [{ kind: 'echo', id: 'e1' }, { kind: 'echo', id: 'e1' }] }, 'actors[1].id: echo "e1" appears twice'],
