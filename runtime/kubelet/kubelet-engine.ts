@@ -61,7 +61,6 @@ export function kubeletEngineLogic(id: string, options: KubeletOptions, deps: Ku
     const recorders = new Map<string, EventRecorder>()
     const eventLimit = new EventRateLimit(deps.clock, EVENT_QPS, EVENT_BURST)
     const registered = new Set<string>()
-    const registering = new Set<string>()
     const report = (event: EngineReport) => sendBack(event)
     let stopped = false
 
@@ -140,10 +139,7 @@ export function kubeletEngineLogic(id: string, options: KubeletOptions, deps: Ku
       switch (command.type) {
         case 'kubelet.register':
           if (registered.has(command.nodeName)) return report({ type: 'kubelet.registered', nodeName: command.nodeName })
-          if (registering.has(command.nodeName)) return
-          registering.add(command.nodeName)
           void registrar.register(command.nodeName).then(() => {
-            registering.delete(command.nodeName)
             if (stopped) return
             registered.add(command.nodeName)
             report({ type: 'kubelet.registered', nodeName: command.nodeName })

@@ -15,34 +15,25 @@ import type { ContainerRuntime } from '../cri/container-runtime.ts'
 import { HollowRuntime } from '../cri/hollow/hollow-runtime.ts'
 import { podRuntimeLogic } from '../cri/pod-runtime.ts'
 import { ProcessRuntime } from '../cri/process/process-runtime.ts'
-import type { Clock } from '../clock.ts'
-import type { Logger } from '../log.ts'
-import type { Transport } from '../transport/transport.ts'
-import { kubeletEngineLogic, type KubeletView } from './kubelet-engine.ts'
+import { kubeletEngineLogic, type KubeletEngineDeps, type KubeletView } from './kubelet-engine.ts'
 import { KubeletLogService } from './log-service.ts'
 import { PodTraces } from './pod-traces.ts'
 import { KubeletReadOnlyServer } from './read-only-server.ts'
 
-export interface KubeletServiceDeps {
-  readonly transport: Transport
-  readonly cluster: string
-  readonly clock: Clock
-  readonly log: Logger
-}
-
-export function kubeletServices(id: string, options: KubeletOptions, deps: KubeletServiceDeps): { logic: Record<string, AnyActorLogic>; close(): Promise<void> } {
+export function kubeletServices(id: string, options: KubeletOptions, deps: KubeletEngineDeps): { logic: Record<string, AnyActorLogic>; close(): Promise<void> } {
   const dir = resolve(options.dir || join('.actorkube', 'kubelet', id))
   const runtime: ContainerRuntime =
     options.runtime === 'hollow'
       ? new HollowRuntime({ ...(options.podCidr ? { podCidr: options.podCidr } : {}) })
       : new ProcessRuntime({ dir, ...(options.podCidr ? { podCidr: options.podCidr } : {}) })
+  const nodes = nodeNames(id, options)
   let view: KubeletView | undefined
-  const logs = new KubeletLogService({ ...deps, runtime, pod: (namespace, name) => view?.pod(namespace, name) }, nodeNames(id, options))
+  const logs = new KubeletLogService({ ...deps, runtime, pod: (namespace, name) => view?.pod(namespace, name) }, nodes)
   let readOnly: KubeletReadOnlyServer | undefined
   const readOnlyStarted =
     options.readOnlyPort === null
       ? Promise.resolve()
-      : KubeletReadOnlyServer.start(options.nodeIP, options.readOnlyPort, { nodes: nodeNames(id, options), pods: () => view?.pods(), stats: () => runtime.stats() }).then(
+      : KubeletReadOnlyServer.start(options.nodeIP, options.readOnlyPort, { nodes, pods: () => view?.pods(), stats: () => runtime.stats() }).then(
           (server) => {
             readOnly = server
             deps.log.info({ address: options.nodeIP, port: server.port }, 'kubelet read-only endpoint listening')

@@ -6,21 +6,17 @@
  */
 import type { Pod } from '../../actors/kube/objects.ts'
 import { LOG_LAPSE_MS, LOGS_VERB, type LogCommand, type LogStreamMessage, type PodLogRequest } from '../../actors/kubelet/log-protocol.ts'
-import type { Clock, TimerHandle } from '../clock.ts'
+import type { TimerHandle } from '../clock.ts'
 import { decodeEvent, DecodeFailure, encodeEvent } from '../codec.ts'
 import type { ContainerInfo, ContainerRuntime, LogStream } from '../cri/container-runtime.ts'
-import type { Logger } from '../log.ts'
 import { subjectFor } from '../subjects.ts'
-import type { Subscription, Transport } from '../transport/transport.ts'
+import type { Subscription } from '../transport/transport.ts'
+import type { KubeletEngineDeps } from './kubelet-engine.ts'
 
 /** Well under NATS's 1 MiB payload. */
 const MAX_CHUNK_CHARS = 256 * 1024
 
-export interface LogServiceDeps {
-  readonly transport: Transport
-  readonly cluster: string
-  readonly clock: Clock
-  readonly log: Logger
+export interface LogServiceDeps extends KubeletEngineDeps {
   readonly runtime: ContainerRuntime
   /** The pod as this kubelet knows it (from its informer), if it runs here. */
   readonly pod: (namespace: string, name: string) => Pod | undefined

@@ -29,6 +29,7 @@ export class NodeRegistrar {
   readonly #leases = new Map<string, string | undefined>()
   readonly #renewing = new Set<string>()
   readonly #patching = new Set<string>()
+  readonly #inFlight = new Map<string, Promise<void>>()
   /** Registrations out now, and those waiting for one of the REGISTER_CONCURRENCY slots. */
   #registering = 0
   readonly #waiting: (() => void)[] = []
@@ -42,8 +43,20 @@ export class NodeRegistrar {
     this.#readOnlyPort = readOnlyPort
   }
 
-  /** Resolves once the Node exists (created, or found and made Ready again); retries until then. */
-  async register(name: string): Promise<void> {
+  /**
+   * Resolves once the Node exists (created, or found and made Ready again); retries until then.
+   * Asked again while one is out, it answers with that one.
+   */
+  register(name: string): Promise<void> {
+    let registration = this.#inFlight.get(name)
+    if (!registration) {
+      registration = this.#register(name).finally(() => this.#inFlight.delete(name))
+      this.#inFlight.set(name, registration)
+    }
+    return registration
+  }
+
+  async #register(name: string): Promise<void> {
     for (;;) {
       if (this.#closed) return
       await this.#acquire()

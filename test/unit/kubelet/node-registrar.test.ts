@@ -34,3 +34,30 @@ t.test('node registrar - a pool registers its nodes at most REGISTER_CONCURRENCY
   t.same([...created].sort(), [...names].sort(), 'every node registered once')
   registrar.close()
 })
+
+t.test('node registrar - asked again while a registration is out, it answers with that one', async (t) => {
+  let creates = 0
+  let finish: (() => void) | undefined
+  const api = {
+    create: async (_path: string, node: KubeObject) => {
+      creates++
+      await new Promise<void>((resolve) => (finish = resolve))
+      return node
+    },
+  } as unknown as ApiClient
+  const registrar = new NodeRegistrar(api, systemClock, silentLogger, parseKubeletOptions({ apiservers: ['m'] }), () => undefined)
+  const first = registrar.register('worker-1')
+  const again = registrar.register('worker-1')
+  t.equal(again, first, 'the same registration')
+  await new Promise((resolve) => setImmediate(resolve))
+  finish!()
+  await Promise.all([first, again])
+  t.equal(creates, 1, 'one create for both')
+  const later = registrar.register('worker-1')
+  t.not(later, first, 'once done, a new question makes a new registration')
+  await new Promise((resolve) => setImmediate(resolve))
+  finish!()
+  await later
+  t.equal(creates, 2)
+  registrar.close()
+})
