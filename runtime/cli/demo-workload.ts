@@ -6,15 +6,23 @@
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { parseAllDocuments } from 'yaml'
+import { apiPathOf, findResourceByKind } from '../../actors/apiserver/discovery/resources.ts'
 import type { KubeObject } from '../../actors/apiserver/ports.ts'
 import { ApiClient, ApiError } from '../apiserver/api-client.ts'
 import type { Transport } from '../transport/transport.ts'
 
 export const DEMO_MANIFEST = fileURLToPath(new URL('../../examples/echo.yaml', import.meta.url))
 
-const COLLECTIONS: Readonly<Record<string, string>> = {
-  Deployment: '/apis/apps/v1/namespaces/default/deployments',
-  Service: '/api/v1/namespaces/default/services',
+/** Where an object of the manifest is created: its resource's collection, as discovery serves it. */
+function collectionOf(object: KubeObject): string | undefined {
+  const apiVersion = String(object.apiVersion ?? '')
+  const slash = apiVersion.indexOf('/')
+  const group = slash < 0 ? '' : apiVersion.slice(0, slash)
+  const version = apiVersion.slice(slash + 1)
+  const resource = findResourceByKind(group, version, String(object.kind))
+  if (!resource) return undefined
+  const namespace = resource.namespaced ? `/namespaces/${object.metadata?.namespace ?? 'default'}` : ''
+  return `${apiPathOf(group, version)}${namespace}/${resource.name}`
 }
 
 /** Creates what the manifest holds (what exists already is left as it is); returns what it did. */
@@ -24,8 +32,8 @@ export async function applyDemo(transport: Transport, cluster: string, apiserver
   try {
     for (const doc of parseAllDocuments(readFileSync(DEMO_MANIFEST, 'utf8'))) {
       const object = doc.toJS() as KubeObject
-      const path = COLLECTIONS[String(object.kind)]
-      if (!path) throw new Error(`the demo manifest holds a ${String(object.kind)}, which it cannot create`)
+      const path = collectionOf(object)
+      if (!path) throw new Error(`the demo manifest holds a ${String(object.apiVersion)} ${String(object.kind)}, which the API does not serve`)
       try {
         await api.create(path, object)
         done.push(`${String(object.kind).toLowerCase()}/${object.metadata?.name} created`)
