@@ -12,9 +12,13 @@
  *   disrupted: then nothing is evicted and the NoExecute taints come off every node
  *   (Kubernetes' "master disruption mode").
  *
- * Pure: the buckets are state the caller threads through, time comes in as `now` (ms).
+ * Pure: the buckets (actors/kit/token-bucket.ts) are state the caller threads through.
  */
 import type { Node } from '../kube/objects.ts'
+import type { Bucket } from '../kit/token-bucket.ts'
+
+// The zones' buckets (burst 1) are the kit's token buckets.
+export { tryAccept, type Bucket } from '../kit/token-bucket.ts'
 
 export const ZONE_LABEL = 'topology.kubernetes.io/zone'
 export const REGION_LABEL = 'topology.kubernetes.io/region'
@@ -33,12 +37,6 @@ export interface EvictionRates {
 }
 
 export const EVICTION_DEFAULTS = { nodeEvictionRate: 1, secondaryNodeEvictionRate: 0.01, unhealthyZoneThreshold: 0.55, largeClusterSizeThreshold: 50 } as const
-
-/** A token bucket of burst 1: `tokens` in [0, 1] as of `at` (ms). */
-export interface Bucket {
-  readonly tokens: number
-  readonly at: number
-}
 
 /** The buckets by zone key; a zone without one starts full. */
 export type LimiterState = ReadonlyMap<string, Bucket>
@@ -65,26 +63,6 @@ export function zoneRate(state: ZoneState, zoneSize: number, rates: EvictionRate
   const normal = rates.nodeEvictionRate ?? EVICTION_DEFAULTS.nodeEvictionRate
   if (state !== 'PartialDisruption') return normal
   return zoneSize <= (rates.largeClusterSizeThreshold ?? EVICTION_DEFAULTS.largeClusterSizeThreshold) ? 0 : (rates.secondaryNodeEvictionRate ?? EVICTION_DEFAULTS.secondaryNodeEvictionRate)
-}
-
-/** The bucket refilled at `rate` tokens/s up to 1. */
-export function refill(bucket: Bucket | undefined, rate: number, now: number): Bucket {
-  if (bucket === undefined) return { tokens: 1, at: now }
-  if (now <= bucket.at) return bucket
-  return { tokens: Math.min(1, bucket.tokens + ((now - bucket.at) / 1000) * rate), at: now }
-}
-
-/**
- * TryAccept: a token if there is one. Otherwise how long until there is (undefined when the rate
- * is 0: only a change of zone state can help).
- */
-export function tryAccept(bucket: Bucket | undefined, rate: number, now: number): { ok: true; bucket: Bucket } | { ok: false; bucket: Bucket; waitMs: number | undefined } {
-  const b = refill(bucket, rate, now)
-  // Rate 0 is Kubernetes' never-limiter, whatever the bucket holds.
-  if (rate <= 0) return { ok: false, bucket: b, waitMs: undefined }
-  // A hair under 1 counts as full: float steps must not delay a token by a millisecond.
-  if (b.tokens >= 1 - 1e-9) return { ok: true, bucket: { tokens: b.tokens - 1, at: now } }
-  return { ok: false, bucket: b, waitMs: rate > 0 ? Math.ceil(((1 - b.tokens) / rate) * 1000) : undefined }
 }
 
 /** Checks the rates as a config parser would: RangeError with the offending value. */

@@ -9,6 +9,7 @@ import type { KubeObject } from '../../actors/apiserver/ports.ts'
 import { rfc3339Seconds } from '../../actors/apiserver/meta/object-meta.ts'
 import type { ApiClient } from '../apiserver/api-client.ts'
 import type { Clock } from '../clock.ts'
+import { tryAccept, type Bucket } from '../../actors/kit/token-bucket.ts'
 
 export interface EventSource {
   readonly component: string
@@ -24,28 +25,20 @@ export class EventRateLimit {
   readonly #qps: number
   readonly #burst: number
   readonly #clock: Clock
-  #tokens: number
-  #at: number
+  #bucket: Bucket | undefined
   dropped = 0
 
   constructor(clock: Clock, qps: number, burst: number) {
     this.#clock = clock
     this.#qps = qps
     this.#burst = burst
-    this.#tokens = burst
-    this.#at = clock.now()
   }
 
   take(): boolean {
-    const now = this.#clock.now()
-    this.#tokens = Math.min(this.#burst, this.#tokens + ((now - this.#at) / 1000) * this.#qps)
-    this.#at = now
-    if (this.#tokens < 1) {
-      this.dropped++
-      return false
-    }
-    this.#tokens--
-    return true
+    const taken = tryAccept(this.#bucket, this.#qps, this.#clock.now(), this.#burst)
+    this.#bucket = taken.bucket
+    if (!taken.ok) this.dropped++
+    return taken.ok
   }
 }
 
