@@ -12,3 +12,11 @@ export function positiveNumber(value: unknown, field: string, fallback: number):
   }
   return value
 }
+
+/** The apiserver (master) actor ids a component talks to: a non-empty list of subject tokens. */
+export function apiserverIds(value: unknown, kind: string): string[] {
+  if (!Array.isArray(value) || value.length === 0 || !value.every((a) => typeof a === 'string' && /^[A-Za-z0-9_-]+$/.test(a))) {
+    throw new TypeError(`${kind}.apiservers: expected the apiserver (master) ids`)
+  }
+  return value as string[]
+}

@@ -4,7 +4,7 @@
  * labels and taints, and how fast they heartbeat.
  */
 import type { Taint } from '../kube/objects.ts'
-import { optionsObject, positiveNumber } from '../kit/options.ts'
+import { apiserverIds, optionsObject, positiveNumber } from '../kit/options.ts'
 
 export type RuntimeName = 'process' | 'hollow'
 
@@ -62,10 +62,7 @@ const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.
 
 export function parseKubeletOptions(raw: unknown): KubeletOptions {
   const o = optionsObject(raw, 'kubelet')
-  const apiservers = o.apiservers
-  if (!Array.isArray(apiservers) || apiservers.length === 0 || !apiservers.every((a) => typeof a === 'string' && /^[A-Za-z0-9_-]+$/.test(a))) {
-    throw new TypeError('kubelet.apiservers: expected the apiserver (master) ids')
-  }
+  const apiservers = apiserverIds(o.apiservers, 'kubelet')
   const runtime = o.runtime ?? KUBELET_DEFAULTS.runtime
   if (runtime !== 'process' && runtime !== 'hollow') throw new TypeError(`kubelet.runtime: expected process or hollow, got ${JSON.stringify(runtime)}`)
   const nodes = o.nodes ?? KUBELET_DEFAULTS.nodes
@@ -81,7 +78,7 @@ export function parseKubeletOptions(raw: unknown): KubeletOptions {
   const dir = o.dir ?? ''
   if (typeof dir !== 'string') throw new TypeError('kubelet.dir: expected a directory path')
   return {
-    apiservers: apiservers as string[],
+    apiservers,
     runtime,
     nodes,
     capacity: parseCapacity(o.capacity),

@@ -1,5 +1,5 @@
 import type { ActorKind } from '../kit/actor-kind.ts'
-import { optionsObject } from '../kit/options.ts'
+import { apiserverIds, optionsObject } from '../kit/options.ts'
 import { parseIPv4 } from '../apiserver/services/ranges.ts'
 import { proxyMachine, type ProxyOptions } from './proxy.machine.ts'
 
@@ -10,14 +10,11 @@ export const proxyKind: ActorKind<ProxyOptions> = {
   accepts: new Set<string>(),
   parseOptions(raw) {
     const o = optionsObject(raw, 'proxy')
-    const apiservers = o.apiservers
-    if (!Array.isArray(apiservers) || apiservers.length === 0 || !apiservers.every((a) => typeof a === 'string' && /^[A-Za-z0-9_-]+$/.test(a))) {
-      throw new TypeError('proxy.apiservers: expected the apiserver (master) ids')
-    }
+    const apiservers = apiserverIds(o.apiservers, 'proxy')
     const nodeName = o.nodeName
     if (typeof nodeName !== 'string' || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(nodeName)) throw new TypeError(`proxy.nodeName: expected a node name, got ${JSON.stringify(nodeName)}`)
     const nodeIP = o.nodeIP
     if (typeof nodeIP !== 'string' || parseIPv4(nodeIP) === undefined) throw new TypeError(`proxy.nodeIP: expected an IPv4 address, got ${JSON.stringify(nodeIP)}`)
-    return { apiservers: apiservers as string[], nodeName, nodeIP }
+    return { apiservers, nodeName, nodeIP }
   },
 }
