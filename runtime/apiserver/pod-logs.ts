@@ -37,7 +37,9 @@ export function podLogsPort(deps: PodLogsDeps): NonNullable<ApiPorts['podLogs']>
       let ended = false
       let settled = false
 
+      // Once: the kubelet's end, a failure, the open timeout and the client going away may all call it.
       const finish = () => {
+        if (ended) return
         ended = true
         subscription.unsubscribe()
         deps.clock.clearTimeout(keepAlive)
