@@ -93,6 +93,12 @@ export interface StoreClientOptions {
 export interface CallOptions {
   /** Overrides the client's deadlineMs for this call. */
   readonly deadlineMs?: number
+  /**
+   * A write the cluster's liveness depends on (lease renewals of leader election, node
+   * heartbeats): the leader proposes it ahead of the bulk writes waiting for the next batch.
+   * Ignored by reads.
+   */
+  readonly priority?: boolean
 }
 export interface ReadOptions extends CallOptions {
   /** Any replica may answer from its own state (possibly stale); otherwise the leader confirms. */
@@ -188,12 +194,12 @@ export class StoreClient {
   }
 
   /** `id` 0 or absent: the store picks one. */
-  leaseGrant(ttlMs: number, id?: number): Promise<LeaseGrantResult> {
-    return this.#write({ type: 'leaseGrant', ttlMs, ...(id ? { id } : {}) }, 'leaseGrant', {})
+  leaseGrant(ttlMs: number, id?: number, options: CallOptions = {}): Promise<LeaseGrantResult> {
+    return this.#write({ type: 'leaseGrant', ttlMs, ...(id ? { id } : {}) }, 'leaseGrant', options)
   }
 
-  leaseKeepAlive(id: number): Promise<LeaseKeepAliveResult> {
-    return this.#write({ type: 'leaseKeepAlive', id }, 'leaseKeepAlive', {})
+  leaseKeepAlive(id: number, options: CallOptions = {}): Promise<LeaseKeepAliveResult> {
+    return this.#write({ type: 'leaseKeepAlive', id }, 'leaseKeepAlive', options)
   }
 
   leaseRevoke(id: number): Promise<LeaseRevokeResult> {
@@ -250,7 +256,7 @@ export class StoreClient {
   }
 
   async #write<T extends WriteType>(command: ClientWrite, type: T, options: CallOptions): Promise<ResultOf<T>> {
-    const request = { type: 'store.write' as const, requestId: `${this.clientId}-${(this.#writeSeq++).toString(36)}`, command }
+    const request = { type: 'store.write' as const, requestId: `${this.clientId}-${(this.#writeSeq++).toString(36)}`, command, ...(options.priority ? { priority: true } : {}) }
     return expectResult(await this.#call(request, deadline(options)), type)
   }
 

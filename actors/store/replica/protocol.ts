@@ -47,7 +47,8 @@ export type ClientWrite =
 
 // ---- client -> replica (requests) ----
 
-export interface WriteRequest { readonly type: 'store.write'; readonly requestId: string; readonly command: ClientWrite }
+/** `priority`: the leader proposes it before the writes already waiting (lease renewals, heartbeats). */
+export interface WriteRequest { readonly type: 'store.write'; readonly requestId: string; readonly command: ClientWrite; readonly priority?: boolean }
 /** A read; linearizable (ReadIndex at the leader) unless `serializable`, then any replica answers. */
 export interface ReadRequest { readonly type: 'store.read'; readonly request: RangeRequest; readonly serializable?: boolean }
 /**

@@ -152,7 +152,7 @@ function handle(context: StoreContext, event: Incoming, out: Out): void {
     case 'store.write':
       if (!event.replyTo) return
       if (!isString(event.requestId) || !isObject(event.command)) return bad('store.write needs a requestId and a command')
-      return run(replica.write(event.requestId, event.command as unknown as ClientWrite, event.replyTo, now))
+      return run(replica.write(event.requestId, event.command as unknown as ClientWrite, event.replyTo, now, event.priority === true))
     case 'store.read':
       if (!event.replyTo) return
       if (!isObject(event.request)) return bad('store.read needs a request')

@@ -77,6 +77,8 @@ export class Replica {
 
   #pendingWrites = new Map<string, string[]>()
   #buffered: Proposal[] = []
+  /** Priority writes waiting for the next flush; they go into the log before `#buffered`. */
+  #prioritized: Proposal[] = []
   /** Proposal batch id -> its request ids, until the leader appends or rejects it. */
   #batches = new Map<string, readonly string[]>()
   #pendingReads = new Map<string, { replyTo: string; request: RangeRequest }>()
@@ -122,7 +124,7 @@ export class Replica {
 
   /** Writes waiting to be put in the log: the actor flushes them once nothing it wrote is still syncing. */
   get hasBuffered(): boolean {
-    return this.#buffered.length > 0
+    return this.#buffered.length > 0 || this.#prioritized.length > 0
   }
 
   get pendingCount(): number {
@@ -142,26 +144,22 @@ export class Replica {
     return this.#drain()
   }
 
-  write(requestId: string, command: ClientWrite, replyTo: string, now: number): Effects {
+  /** `priority`: proposed ahead of the writes already buffered, in an entry of its own (see `flush`). */
+  write(requestId: string, command: ClientWrite, replyTo: string, now: number, priority = false): Effects {
     this.#now = now
-    this.#acceptWrite(requestId, command, replyTo)
+    this.#acceptWrite(requestId, command, replyTo, priority)
     return this.#drain()
   }
 
-  /** Puts the buffered writes into the log as one entry per `maxBatchBytes`. */
+  /**
+   * Puts the buffered writes into the log as one entry per `maxBatchBytes`, priority writes first
+   * in entries of their own: a lease renewal is never applied after (nor stuck behind the bytes of)
+   * a bulk batch that arrived before it.
+   */
   flush(now: number): Effects {
     this.#now = now
-    while (this.#buffered.length > 0) {
-      let bytes = 0
-      let n = 0
-      while (n < this.#buffered.length && (n === 0 || bytes < this.options.maxBatchBytes)) bytes += proposalBytes(this.#buffered[n++]!)
-      const batch = this.#buffered.splice(0, n)
-      this.#batchSizes.push(batch.length)
-      const id = `b${++this.#seq}`
-      this.#batches.set(id, batch.map((p) => p.requestId))
-      this.#step({ type: 'propose', id, data: encodeProposals(batch) })
-      this.#batches.delete(id)
-    }
+    this.#proposeAll(this.#prioritized)
+    this.#proposeAll(this.#buffered)
     return this.#drain()
   }
 
@@ -252,7 +250,7 @@ export class Replica {
     return this.#drain()
   }
 
-  #acceptWrite(requestId: string, command: ClientWrite, replyTo: string): void {
+  #acceptWrite(requestId: string, command: ClientWrite, replyTo: string, priority: boolean): void {
     const done = this.applied.get(requestId)
     if (done !== undefined) return void this.#replies.push({ replyTo, event: { type: 'store.result', result: done } })
     if (!this.isLeader) return void this.#replies.push({ replyTo, event: this.#redirect('not-leader') })
@@ -266,11 +264,26 @@ export class Replica {
       return void this.#replies.push({ replyTo, event: { type: 'store.refused', error, message } })
     }
     this.#pendingWrites.set(requestId, [replyTo])
-    this.#enqueue({ requestId, command: valid.command })
+    this.#enqueue({ requestId, command: valid.command }, priority)
   }
 
-  #enqueue(proposal: Proposal): void {
-    this.#buffered.push(proposal)
+  #enqueue(proposal: Proposal, priority = false): void {
+    ;(priority ? this.#prioritized : this.#buffered).push(proposal)
+  }
+
+  /** Empties `queue` into the log, one entry per `maxBatchBytes`. */
+  #proposeAll(queue: Proposal[]): void {
+    while (queue.length > 0) {
+      let bytes = 0
+      let n = 0
+      while (n < queue.length && (n === 0 || bytes < this.options.maxBatchBytes)) bytes += proposalBytes(queue[n++]!)
+      const batch = queue.splice(0, n)
+      this.#batchSizes.push(batch.length)
+      const id = `b${++this.#seq}`
+      this.#batches.set(id, batch.map((p) => p.requestId))
+      this.#step({ type: 'propose', id, data: encodeProposals(batch) })
+      this.#batches.delete(id)
+    }
   }
 
   #step(m: Message): void {
@@ -342,6 +355,7 @@ export class Replica {
       for (const read of this.#pendingReads.values()) this.#replies.push({ replyTo: read.replyTo, event: redirect })
       this.#pendingReads.clear()
       this.#buffered = []
+      this.#prioritized = []
       this.#internal.clear()
     }
     this.#wasLeader = leader

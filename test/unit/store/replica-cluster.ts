@@ -131,12 +131,12 @@ export class Cluster {
     throw new Error('no leader elected')
   }
 
-  write(id: string, requestId: string, command: ClientWrite, replyTo: string): Effects {
-    return this.handle(id, this.r(id).write(requestId, command, replyTo, this.now))
+  write(id: string, requestId: string, command: ClientWrite, replyTo: string, priority = false): Effects {
+    return this.handle(id, this.r(id).write(requestId, command, replyTo, this.now, priority))
   }
 
-  put(id: string, requestId: string, key: string, value: string, replyTo = `reply.${requestId}`): Effects {
-    return this.write(id, requestId, { type: 'put', key, value: bytes(value) }, replyTo)
+  put(id: string, requestId: string, key: string, value: string, replyTo = `reply.${requestId}`, priority = false): Effects {
+    return this.write(id, requestId, { type: 'put', key, value: bytes(value) }, replyTo, priority)
   }
 
   repliesTo(replyTo: string): ReplicaReply[] {
