@@ -7,9 +7,13 @@
  * the answer are buffered). Every (re-)opening uses a fresh watchId, so pushes still in flight
  * from an abandoned incarnation are told apart and dropped, and numbering restarts at 1.
  *
- * Resume: on a seq gap, a `lost` push, a keepalive naming the watch missing, or a keepalive that
- * times out, the watch is opened again at the (possibly new) leader from the last revision it
- * delivered. Not from the one after: a large revision (a txn) may be split over pushes, so the
+ * Resume: on a seq gap, a `lost` push, a keepalive naming the watch missing, a keepalive that
+ * times out, or a push the replica reports sent (in a keepalive's `lastSeqs`) that has still not
+ * arrived by the next keepalive (the last push before a quiet spell has no successor to reveal its
+ * loss), the watch is opened again at the (possibly new) leader from the last revision it
+ * delivered. A push counts only for the incarnation it names: one of an abandoned incarnation
+ * carries another numbering, and taking it would make the new incarnation's own push of that
+ * number look like a duplicate. Not from the one after: a large revision (a txn) may be split over pushes, so the
  * last one may be incomplete; events up to the last (revision, sub) delivered are dropped.
  */
 import type { ClientRequest, WatchEventsPush } from '../../actors/store/replica/protocol.ts'
@@ -168,8 +172,14 @@ export class StoreWatches {
     }
     if (reply.type !== 'store.watchAlive' || !Array.isArray(reply.missing)) return
     const missing = new Set<unknown>(reply.missing)
+    const lastSeqs = Array.isArray(reply.lastSeqs) ? (reply.lastSeqs as unknown[]) : []
     // A stream re-opened meanwhile has a new id: only the incarnation asked about is re-opened.
-    for (let i = 0; i < streams.length; i++) if (missing.has(ids[i]) && streams[i]!.watchId === ids[i]) streams[i]!.reopen()
+    for (let i = 0; i < streams.length; i++) {
+      const stream = streams[i]!
+      if (stream.watchId !== ids[i]) continue
+      if (missing.has(ids[i])) stream.reopen()
+      else if (typeof lastSeqs[i] === 'number') stream.pushedUpTo(lastSeqs[i] as number)
+    }
   }
 }
 
@@ -183,6 +193,8 @@ class WatchStream implements Watch {
   replica = ''
   established = false
   #nextSeq = 1
+  /** A push the replica said it sent and that had not arrived then: still missing at the next keepalive, it was lost. */
+  #awaitedSeq = 0
   #buffer: WatchEventsPush[] = []
   /** Replicas found pushing this incarnation's id besides the one that answered. */
   #strays = new Set<string>()
@@ -219,6 +231,7 @@ class WatchStream implements Watch {
         this.watchId = this.#hub.register(this)
         this.established = false
         this.#nextSeq = 1
+        this.#awaitedSeq = 0
         this.#strays = new Set()
         this.#buffer = []
         this.#overflowed = false
@@ -285,8 +298,23 @@ class WatchStream implements Watch {
     })
   }
 
+  /**
+   * The replica has sent pushes up to `lastSeq` (as of a keepalive). One may still be in flight, so
+   * a push is taken for lost only when it is still missing at the keepalive after.
+   */
+  pushedUpTo(lastSeq: number): void {
+    if (!this.established) return
+    if (this.#awaitedSeq >= this.#nextSeq) {
+      this.#hub.link.log(`watch ${this.watchId}: push ${this.#nextSeq} of ${this.#awaitedSeq} never arrived; resuming`)
+      this.#abandon()
+      return
+    }
+    this.#awaitedSeq = lastSeq >= this.#nextSeq ? lastSeq : 0
+  }
+
   receive(push: WatchEventsPush): void {
-    if (this.#stopped) return
+    // Pushes of an abandoned incarnation (still being replayed from its buffer) are not ours.
+    if (this.#stopped || push.watchId !== this.watchId) return
     if (!this.established) {
       if (this.#buffer.length < MAX_BUFFERED_PUSHES) this.#buffer.push(push)
       else this.#overflowed = true
@@ -295,14 +323,18 @@ class WatchStream implements Watch {
     if (!this.#fromOurReplica(push)) return
     if (push.seq < this.#nextSeq) return // a duplicate
     if (push.seq > this.#nextSeq) {
-      // A push went missing: the replica is still serving the old id, so release it.
-      void this.#cancelAt(this.replica, this.watchId)
-      this.reopen()
+      this.#abandon()
       return
     }
     this.#nextSeq++
     this.#deliver(push.events, push.revision)
     if (push.lost !== undefined) this.reopen()
+  }
+
+  /** A push went missing: the replica is still serving this incarnation, so release it, then resume. */
+  #abandon(): void {
+    void this.#cancelAt(this.replica, this.watchId)
+    this.reopen()
   }
 
   async cancel(): Promise<void> {

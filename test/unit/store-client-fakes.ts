@@ -81,8 +81,10 @@ export class FakeReplica {
     switch (request.type) {
       case 'store.status':
         return respond({ type: 'store.statusReply', id: this.id, role: c.leader === this.id ? 'leader' : 'follower', term: 1, leader: c.leader, commit: 0, applied: 0, lastIndex: 0, snapshotIndex: 0, revision: c.revision, compactRevision: c.compactRevision, watchers: this.watches.size })
-      case 'store.watchKeepAlive':
-        return respond({ type: 'store.watchAlive', missing: (request.watchIds as string[]).filter((id) => !this.watches.has(id)) })
+      case 'store.watchKeepAlive': {
+        const ids = request.watchIds as string[]
+        return respond({ type: 'store.watchAlive', missing: ids.filter((id) => !this.watches.has(id)), lastSeqs: ids.map((id) => this.watches.get(id)?.seq ?? 0) })
+      }
       case 'store.watchCancel':
         this.watches.delete(request.watchId as string)
         return respond({ type: 'store.result', result: { ok: true, type: 'watchCancel', revision: c.revision } })

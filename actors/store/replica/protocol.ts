@@ -88,7 +88,8 @@ export interface RefusedReply {
   readonly message: string
 }
 export interface WatchingReply { readonly type: 'store.watching'; readonly watchId: string; readonly revision: number }
-export interface WatchAliveReply { readonly type: 'store.watchAlive'; readonly missing: readonly string[] }
+/** `lastSeqs[i]`: the last push sent to `watchIds[i]` of the keepalive (0: none, or missing). */
+export interface WatchAliveReply { readonly type: 'store.watchAlive'; readonly missing: readonly string[]; readonly lastSeqs?: readonly number[] }
 export interface StatusReply {
   readonly type: 'store.statusReply'
   readonly id: string

@@ -193,8 +193,8 @@ export class Replica {
 
   watchKeepAlive(clientId: string, watchIds: readonly string[], replyTo: string | undefined, now: number): Effects {
     this.#now = now
-    const missing = this.watches.keepAlive(clientId, watchIds, now)
-    if (replyTo) this.#replies.push({ replyTo, event: { type: 'store.watchAlive', missing } })
+    const { missing, lastSeqs } = this.watches.keepAlive(clientId, watchIds, now)
+    if (replyTo) this.#replies.push({ replyTo, event: { type: 'store.watchAlive', missing, lastSeqs } })
     return this.#drain()
   }
 

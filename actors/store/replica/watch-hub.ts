@@ -74,15 +74,25 @@ export class WatchHub {
     this.#watchers.delete(watchId)
   }
 
-  /** Renews the client's watches; returns the ids this replica does not hold. */
-  keepAlive(clientId: string, watchIds: readonly string[], now: number): string[] {
+  /**
+   * Renews the client's watches. Returns the ids this replica does not hold, and for each id asked
+   * about the number of the last push sent to it (0 if none or missing), so a client can tell that
+   * the last push before a quiet spell was lost.
+   */
+  keepAlive(clientId: string, watchIds: readonly string[], now: number): { missing: string[]; lastSeqs: number[] } {
     const missing: string[] = []
+    const lastSeqs: number[] = []
     for (const id of watchIds) {
       const w = this.#watchers.get(id)
-      if (w === undefined || w.clientId !== clientId) missing.push(id)
-      else w.aliveAt = now
+      if (w === undefined || w.clientId !== clientId) {
+        missing.push(id)
+        lastSeqs.push(0)
+      } else {
+        w.aliveAt = now
+        lastSeqs.push(w.seq)
+      }
     }
-    return missing
+    return { missing, lastSeqs }
   }
 
   /** Hands applied changes to the watches they concern (flushed by {@link drain}). */

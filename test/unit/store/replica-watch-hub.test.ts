@@ -96,12 +96,23 @@ t.test('watch hub - keepAlive renews the client\'s own watches and names the oth
   const hub = new WatchHub('s1')
   hub.open({ watchId: 'mine', clientId: 'c1', key: '/a', now: 0, revision: 1, backlog: [] })
   hub.open({ watchId: 'theirs', clientId: 'c2', key: '/a', now: 0, revision: 1, backlog: [] })
-  t.same(hub.keepAlive('c1', ['mine', 'theirs', 'gone'], 100), ['theirs', 'gone'])
-  t.same(hub.keepAlive('c1', [], 100), [])
+  t.same(hub.keepAlive('c1', ['mine', 'theirs', 'gone'], 100).missing, ['theirs', 'gone'])
+  t.same(hub.keepAlive('c1', [], 100), { missing: [], lastSeqs: [] })
   // Only "mine" was renewed at 100: lapsing everything older than 50 drops "theirs" alone.
   const lapsed = hub.lapse(50, 7)
   t.same(lapsed.map((p) => p.event.watchId), ['theirs'])
   t.ok(hub.has('mine'))
+})
+
+t.test('watch hub - keepAlive reports the last push sent to each watch, so a lost last push shows', async (t) => {
+  const hub = new WatchHub('s1')
+  hub.open({ watchId: 'busy', clientId: 'c1', key: '/a', now: 0, revision: 1, backlog: [put('/a', 1)] })
+  hub.open({ watchId: 'quiet', clientId: 'c1', key: '/b', now: 0, revision: 1, backlog: [] })
+  t.same(hub.keepAlive('c1', ['busy', 'quiet'], 1), { missing: [], lastSeqs: [0, 0] }, 'nothing sent yet')
+  hub.drain(1)
+  hub.offer([put('/a', 2)])
+  hub.drain(2)
+  t.same(hub.keepAlive('c1', ['quiet', 'busy', 'gone'], 2), { missing: ['gone'], lastSeqs: [0, 2, 0] }, 'in the order asked')
 })
 
 t.test('watch hub - lapse drops unrenewed watches with a lost: lapsed push', async (t) => {
@@ -114,7 +125,7 @@ t.test('watch hub - lapse drops unrenewed watches with a lost: lapsed push', asy
   t.same(pushes, [{ to: watchAddress('c1'), event: { type: 'store.events', watchId: 'old', seq: 2, events: [], revision: 5, lost: 'lapsed', replica: 's1' } }])
   t.notOk(hub.has('old'))
   t.ok(hub.has('new'))
-  t.same(hub.keepAlive('c1', ['old'], 40), ['old'], 'a lapsed watch is reported missing')
+  t.same(hub.keepAlive('c1', ['old'], 40), { missing: ['old'], lastSeqs: [0] }, 'a lapsed watch is reported missing')
 })
 
 t.test('watch hub - loseAll ends every watch with lost: snapshot', async (t) => {
