@@ -1,12 +1,14 @@
 /**
  * Seeded random command streams against a naive reference (a full copy of the key space per
- * revision), and two stores fed the same stream must end byte-identical. A failing seed replays.
+ * revision), and two stores fed the same stream must end byte-identical. Fixed seeds;
+ * MVCC_MODEL_SEED=<seed>[,<seed>...] runs others (`npm run soak -- --only mvcc-model` explores).
  */
 import t, { type Test } from 'tap'
 import { Packr } from 'msgpackr'
 import { seededRandom } from '../../../runtime/random.ts'
 import { MvccStore } from '../../../actors/store/mvcc/store.ts'
 import { bytes, text } from './mvcc-helpers.ts'
+import { seedComment, seedsFrom } from '../../helpers/seeds.ts'
 
 const packr = new Packr({ useRecords: false, moreTypes: false, mapsAsObjects: true })
 
@@ -157,8 +159,11 @@ function compareReads(random: () => number, store: MvccStore, ref: Reference, t:
   return same
 }
 
-for (const seed of [1, 2, 3, 4, 5]) {
+const SEED_ENV = 'MVCC_MODEL_SEED'
+
+for (const seed of seedsFrom(SEED_ENV, [1, 2, 3, 4, 5])) {
   t.test(`mvcc model - seed ${seed}: 3000 random commands match the reference`, async (t) => {
+    t.comment(seedComment(SEED_ENV, seed, import.meta.url))
     const random = seededRandom(seed)
     const store = new MvccStore()
     const twin = new MvccStore()

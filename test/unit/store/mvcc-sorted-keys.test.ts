@@ -1,9 +1,18 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { seededRandom } from '../../../runtime/random.ts'
 import { SortedKeys } from '../../../actors/store/mvcc/sorted-keys.ts'
+import { seedComment, seedsFrom } from '../../helpers/seeds.ts'
 
-t.test('mvcc sorted keys - random inserts across many chunk splits stay sorted', async (t) => {
-  const random = seededRandom(11)
+// Fixed seed; SORTED_KEYS_SEED=<seed>[,<seed>...] runs others.
+const SEED_ENV = 'SORTED_KEYS_SEED'
+
+for (const seed of seedsFrom(SEED_ENV, [11])) {
+  t.test(`mvcc sorted keys - random inserts across many chunk splits stay sorted (seed ${seed})`, (t) => randomInsertsStaySorted(t, seed))
+}
+
+async function randomInsertsStaySorted(t: Test, seed: number): Promise<void> {
+  t.comment(seedComment(SEED_ENV, seed, import.meta.url))
+  const random = seededRandom(seed)
   const keys = new SortedKeys()
   const reference = new Set<string>()
   while (reference.size < 20_000) {
@@ -29,4 +38,4 @@ t.test('mvcc sorted keys - random inserts across many chunk splits stay sorted',
   t.strictSame([...keys.from('')].length, sorted.length, 'before the start')
   t.strictSame([...SortedKeys.fromSorted(sorted).all()], sorted, 'fromSorted')
   t.strictSame([...new SortedKeys().from('a')], [], 'empty')
-})
+}

@@ -1,7 +1,8 @@
 /** Raft §5.4 safety: the figure 8 commit rule, leader completeness, state machine safety. */
-import t from 'tap'
+import t, { type Test } from 'tap'
 import type { PeerMessage } from '../../../actors/store/raft/messages.ts'
 import { bytes, describe, Network, Rng } from '../../../actors/store/raft/rafttest/network.ts'
+import { seedComment, seedsFrom } from '../../helpers/seeds.ts'
 
 const five = ['s1', 's2', 's3', 's4', 's5']
 // Elections driven by hand: no PreVote round, no lease to wait out.
@@ -66,9 +67,15 @@ t.test('raft safety - §5.4.2 figure 8 (e): committing an entry of the current t
   t.equal(net.committed.get(2), `2:${oldTerm}:command:A`, 'and entry 2 with it')
 })
 
+const SEED_ENV = 'RAFT_SAFETY_SEED'
+
 /** A chaotic run that checks, at every new leader, that it holds every entry committed so far. */
-t.test('raft safety - §5.4 leader completeness and state machine safety under partitions and crashes', async (t) => {
-  const seed = 11
+for (const seed of seedsFrom(SEED_ENV, [11])) {
+  t.test(`raft safety - §5.4 leader completeness and state machine safety under partitions and crashes (seed ${seed})`, (t) => leaderCompletenessUnderChaos(t, seed))
+}
+
+async function leaderCompletenessUnderChaos(t: Test, seed: number): Promise<void> {
+  t.comment(seedComment(SEED_ENV, seed, import.meta.url))
   const rng = new Rng(seed)
   const net = new Network(five, { seed })
   const seenLeaders = new Set<string>()
@@ -105,4 +112,4 @@ t.test('raft safety - §5.4 leader completeness and state machine safety under p
   const longest = Math.max(...five.map((id) => net.replica(id).applied.length))
   for (const id of five) t.equal(net.replica(id).applied.length, longest, `${id} applied everything`)
   t.ok(five.every((id) => net.replica(id).applied.join() === net.replica('s1').applied.join()), 'identical state machines')
-})
+}
