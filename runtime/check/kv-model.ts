@@ -10,23 +10,41 @@
  * (A history where transactions chain all keys together becomes one search: fine for small
  * histories, slow for large ones.)
  *
- * Revisions: outputs may carry the revision a write committed at and the mod revision a read
- * saw. The model checks them when present (a key's mod revision only grows; a read's mod
- * revision is that of the write it observed). A write whose outcome is unknown leaves the
- * key's mod revision unknown until a later read reveals it; a revision-guarded transaction
- * against an unknown revision with an unknown outcome may have gone either way, which is why
- * this model is nondeterministic (see nondeterministic.ts).
+ * Revisions: the store has one global revision counter, and the model carries it (kv-state.ts):
+ * a lower bound on the store's revision and each key's mod revision, an interval until known.
+ * Outputs may carry the revision a write committed at, the mod revision a read saw and the
+ * header revision of a response; a step is legal only if they fit: a write commits above the
+ * store's revision, a read sees the key's mod revision, guards are evaluated against the
+ * model's mod revisions, headers never go backwards. A write whose outcome is unknown takes
+ * the next revision up from the bound, pinned later if a read or a guard reveals it. A
+ * revision-guarded transaction against an unknown revision with an unknown outcome may have
+ * gone either way, which is why this model is nondeterministic (see nondeterministic.ts).
  *
  * Mapping from the store's API (actors/store/mvcc): range of one key → get (value decoded to a
  * string, modRevision = kvs[0]?.modRevision ?? 0); put → put (revision = result.revision);
  * deleteRange of one key → delete (deleted = result.deleted > 0); a txn whose compares are
  * `value =` / `modRevision =` on single keys and whose success branch puts/deletes single keys
- * → cas/txn (revision = result.revision when it succeeded). Not modelled: failure branches with
+ * → cas/txn (revision = result.revision when it succeeded); any response's revision → header.
+ * Not modelled: failure branches with
  * writes, reads inside txns, other compare targets/operators, ranges, leases, compaction.
  */
-import { hashString } from './bitset.ts'
+import {
+  commitWrites,
+  describeKvState,
+  draftOf,
+  EMPTY_STATE,
+  freeze,
+  lookup,
+  modRevisionIs,
+  observeModRevision,
+  observeStoreRevision,
+  type Draft,
+  type KvState,
+} from './kv-state.ts'
 import type { Model, Operation } from './model.ts'
 import { determinize, type NondeterministicModel } from './nondeterministic.ts'
+
+export type { KvState } from './kv-state.ts'
 
 /** A guard: the key holds this value (null: absent), or was last written at this revision (0: absent). */
 export type Expect = { value: string | null } | { modRevision: number }
@@ -52,83 +70,38 @@ export interface KvOutput {
   deleted?: boolean
   /** cas / txn: whether the guard held. */
   succeeded?: boolean
+  /** Any operation: the store's revision in the response header, i.e. right after the operation. */
+  header?: number
 }
 
 export type KvOperation = Operation<KvInput, KvOutput>
 
-interface KeyState {
-  readonly value: string | null
-  /** null: written by an operation whose revision nobody has observed yet. */
-  readonly rev: number | null
+/** One step's outcome: the state after it, or undefined when its outputs rule it out. */
+function stepOnce(state: KvState, change: (draft: Draft) => boolean): KvState | undefined {
+  const draft = draftOf(state)
+  return change(draft) ? freeze(draft) : undefined
 }
 
-/** An immutable snapshot with a canonical string form, used for equality and hashing. */
-export interface KvState {
-  readonly keys: ReadonlyMap<string, KeyState>
-  readonly id: string
-  /** hashString(id), computed once: the search hashes every state it reaches. */
-  readonly hash: number
-}
-
-const ABSENT: KeyState = { value: null, rev: 0 }
-
-function makeState(keys: Map<string, KeyState>): KvState {
-  const sorted = [...keys.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-  const id = JSON.stringify(sorted.map(([k, s]) => [k, s.value, s.rev]))
-  return { keys: new Map(sorted), id, hash: hashString(id) }
-}
-
-const EMPTY = makeState(new Map())
-
-function lookup(state: KvState, key: string): KeyState {
-  return state.keys.get(key) ?? ABSENT
-}
-
-/** Applies writes at `revision` (null: unknown); undefined if a known revision goes backwards. */
-function applyWrites(
-  state: KvState,
-  writes: readonly { key: string; value: string | null }[],
-  revision: number | null,
-  refine: readonly { key: string; rev: number }[] = [],
-): KvState | undefined {
-  const keys = new Map(state.keys)
-  for (const { key, rev } of refine) keys.set(key, { value: lookup(state, key).value, rev })
-  for (const { key, value } of writes) {
-    // Against the state before this write: a transaction may write one key twice at one revision.
-    const current = lookup(state, key)
-    if (revision !== null && current.rev !== null && revision <= current.rev) return undefined
-    if (value === null) keys.delete(key)
-    else keys.set(key, { value, rev: revision })
-  }
-  return makeState(keys)
-}
-
-/** true / false, or undefined when it depends on a revision nobody observed. */
-function holds(state: KvState, key: string, expect: Expect): boolean | undefined {
-  const current = lookup(state, key)
-  if ('value' in expect) return current.value === expect.value
-  return current.rev === null ? undefined : current.rev === expect.modRevision
+/** A completed operation's header revision, if recorded, is the store's revision right after it. */
+function observeHeader(draft: Draft, output: KvOutput | undefined): boolean {
+  return output?.header === undefined || observeStoreRevision(draft, output.header)
 }
 
 function step(state: KvState, input: KvInput, output: KvOutput | undefined): KvState[] {
+  const successors = (next: KvState | undefined): KvState[] => (next === undefined ? [] : [next])
   switch (input.op) {
     case 'get': {
       if (output === undefined || output.value === undefined) return [state]
-      const current = lookup(state, input.key)
-      if (current.value !== output.value) return []
-      if (output.modRevision === undefined || current.rev === output.modRevision) return [state]
-      if (current.rev !== null) return []
-      // The read reveals the revision of an unacknowledged write.
-      return [applyWrites(state, [], null, [{ key: input.key, rev: output.modRevision }])!]
+      if (lookup(state, input.key).value !== output.value) return []
+      const modRevision = output.modRevision
+      return successors(stepOnce(state, (d) => (modRevision === undefined || observeModRevision(d, input.key, modRevision)) && observeHeader(d, output)))
     }
-    case 'put': {
-      const next = applyWrites(state, [input], output?.revision ?? null)
-      return next === undefined ? [] : [next]
-    }
+    case 'put':
+      return successors(stepOnce(state, (d) => commitWrites(d, [input], output?.revision) && observeHeader(d, output)))
     case 'delete': {
       const existed = lookup(state, input.key).value !== null
       if (output?.deleted !== undefined && output.deleted !== existed) return []
-      return [applyWrites(state, [{ key: input.key, value: null }], null)!]
+      return successors(stepOnce(state, (d) => commitWrites(d, [{ key: input.key, value: null }], undefined) && observeHeader(d, output)))
     }
     case 'cas':
       return stepTxn(state, [{ key: input.key, expect: input.expect }], [{ key: input.key, value: input.value }], output)
@@ -137,25 +110,43 @@ function step(state: KvState, input: KvInput, output: KvOutput | undefined): KvS
   }
 }
 
+/** Whether the guard holds: undefined when it is on a mod revision the state allows but does not know. */
+function holds(state: KvState | Draft, key: string, expect: Expect): boolean | undefined {
+  const current = lookup(state, key)
+  return 'value' in expect ? current.value === expect.value : modRevisionIs(current, expect.modRevision)
+}
+
+/**
+ * The guards are evaluated one after another against the model, so a success pins every
+ * revision it compared against before the next guard is looked at: two guards on one key
+ * cannot both hold for different revisions, and a write guarded on revision R commits above R.
+ */
+function guardsHold(draft: Draft, compares: readonly { key: string; expect: Expect }[]): boolean {
+  for (const { key, expect } of compares) {
+    const result = holds(draft, key, expect)
+    if (result === false) return false
+    if (result === undefined && 'modRevision' in expect && !observeModRevision(draft, key, expect.modRevision)) return false
+  }
+  return true
+}
+
 function stepTxn(
   state: KvState,
   compares: readonly { key: string; expect: Expect }[],
   writes: readonly { key: string; value: string | null }[],
   output: KvOutput | undefined,
 ): KvState[] {
-  const results = compares.map((c) => holds(state, c.key, c.expect))
-  const canSucceed = results.every((r) => r !== false)
-  const canFail = results.some((r) => r !== true)
   const next: KvState[] = []
-  if (canSucceed && output?.succeeded !== false) {
-    // Success proves every unknown revision it compared against.
-    const refine = compares.flatMap((c, i) =>
-      results[i] === undefined && 'modRevision' in c.expect ? [{ key: c.key, rev: c.expect.modRevision }] : [],
-    )
-    const after = applyWrites(state, writes, output?.succeeded === true ? (output.revision ?? null) : null, refine)
+  if (output?.succeeded !== false) {
+    const revision = output?.succeeded === true ? output.revision : undefined
+    const after = stepOnce(state, (d) => guardsHold(d, compares) && commitWrites(d, writes, revision) && observeHeader(d, output))
     if (after !== undefined) next.push(after)
   }
-  if (canFail && output?.succeeded !== true) next.push(state)
+  // A failure is possible when some guard may not hold (what it says about an unknown revision, "not R", is not kept).
+  if (output?.succeeded !== true && compares.some((c) => holds(state, c.key, c.expect) !== true)) {
+    const after = stepOnce(state, (d) => observeHeader(d, output))
+    if (after !== undefined) next.push(after)
+  }
   return next
 }
 
@@ -214,6 +205,11 @@ function show(v: string | null): string {
 }
 
 export function describeKvOperation(input: KvInput, output: KvOutput | undefined): string {
+  const header = output?.header === undefined ? '' : ` (header ${output.header})`
+  return describeCall(input, output) + header
+}
+
+function describeCall(input: KvInput, output: KvOutput | undefined): string {
   const rev = output?.revision === undefined ? '' : ` @${output.revision}`
   const outcome = output?.succeeded === undefined ? ' -> ?' : output.succeeded ? ` -> ok${rev}` : ' -> failed'
   switch (input.op) {
@@ -234,13 +230,8 @@ export function describeKvOperation(input: KvInput, output: KvOutput | undefined
   }
 }
 
-function describeKvState(state: KvState): string {
-  const parts = [...state.keys.entries()].map(([k, s]) => `${k}=${show(s.value)}@${s.rev ?? '?'}`)
-  return `{${parts.join(', ')}}`
-}
-
 export const kvNondeterministicModel: NondeterministicModel<KvState, KvInput, KvOutput> = {
-  init: () => [EMPTY],
+  init: () => [EMPTY_STATE],
   step,
   equal: (a, b) => a.id === b.id,
   hash: (s) => s.hash,
