@@ -7,9 +7,10 @@ import { ROOT_CONTEXT, SpanKind } from '@opentelemetry/api'
 import { createServer, type Server } from 'node:https'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { authorize, forbiddenStatus, type Policy, type RequestAttributes } from '../../actors/apiserver/authz/policy.ts'
+import { authorize, forbiddenStatus, type Policy } from '../../actors/apiserver/authz/policy.ts'
 import { handle } from '../../actors/apiserver/handle.ts'
 import type { ApiRequest, ApiResponse, TextStreamResponse } from '../../actors/apiserver/http/api-request.ts'
+import { requestAttributes } from '../../actors/apiserver/http/request-attributes.ts'
 import { routeResource } from '../../actors/apiserver/http/route.ts'
 import { internal, MAX_REQUEST_BODY_BYTES, tooLarge, unauthorized, type StatusError } from '../../actors/apiserver/meta/status.ts'
 import type { ApiPorts } from '../../actors/apiserver/ports.ts'
@@ -103,7 +104,7 @@ export class ApiHttpServer {
     const query = Object.fromEntries(url.searchParams)
     const user = { name: identity.user, groups: identity.groups }
     const who = { user: identity.user, groups: identity.groups }
-    const attributes = attributesOf(req.method ?? 'GET', url.pathname, query)
+    const attributes = requestAttributes(req.method ?? 'GET', url.pathname, query)
     const decision = authorize(this.#o.policy, who, attributes)
     if (!decision.allowed) return send(res, { kind: 'json', status: 403, body: forbiddenStatus(who, attributes, decision.reason) })
     const body = await readBody(req)
@@ -183,28 +184,4 @@ function routeTemplate(path: string): string {
   const { resource, namespace, name, subresource } = routed.path
   const base = resource.group === '' ? `/api/${resource.version}` : `/apis/${resource.group}/${resource.version}`
   return `${base}${namespace !== undefined ? '/namespaces/{namespace}' : ''}/${resource.name}${name !== undefined ? '/{name}' : ''}${subresource !== undefined ? `/${subresource}` : ''}`
-}
-
-/** What a request does, in authorization terms (Kubernetes' RequestInfo). */
-function attributesOf(method: string, path: string, query: Record<string, string>): RequestAttributes {
-  const routed = routeResource(path)
-  if (!routed.ok) return { verb: method.toLowerCase(), path }
-  const { resource, namespace, name, subresource } = routed.path
-  const watching = query.watch === 'true' || query.watch === '1'
-  const verb =
-    method === 'GET' ? (name === undefined ? (watching ? 'watch' : 'list') : 'get')
-    : method === 'POST' ? 'create'
-    : method === 'PUT' ? 'update'
-    : method === 'PATCH' ? 'patch'
-    : method === 'DELETE' ? (name === undefined ? 'deletecollection' : 'delete')
-    : method.toLowerCase()
-  return {
-    verb,
-    apiGroup: resource.group,
-    apiVersion: resource.version,
-    resource: resource.name,
-    ...(subresource ? { subresource } : {}),
-    ...(namespace ? { namespace } : {}),
-    ...(name ? { name } : {}),
-  }
 }

@@ -24,6 +24,7 @@ export type StatusReason =
   | 'UnsupportedMediaType'
   | 'NotAcceptable'
   | 'ServiceUnavailable'
+  | 'TooManyRequests'
 
 export interface StatusCause {
   readonly reason?: string
@@ -201,6 +202,13 @@ export const internal = (message: string): StatusError =>
 
 /** 503 (errors.NewServiceUnavailable): the server cannot serve yet. */
 export const serviceUnavailable = (message: string): StatusError => failure(503, 'ServiceUnavailable', message)
+
+/** What kube-apiserver's flow control answers a request it will not queue (or queued too long). */
+export const TOO_MANY_REQUESTS_MESSAGE = 'Too many requests, please try again later.'
+
+/** 429 (errors.NewTooManyRequests): try again after `retryAfterSeconds` (also the HTTP Retry-After header). */
+export const tooManyRequests = (retryAfterSeconds: number, message = TOO_MANY_REQUESTS_MESSAGE): StatusError =>
+  failure(429, 'TooManyRequests', message, { retryAfterSeconds })
 
 /** 415 (negotiation.NewUnsupportedMediaTypeError). */
 export const unsupportedMediaType = (accepted: readonly string[]): StatusError =>
