@@ -44,6 +44,8 @@ export interface ApiWatchKeepAlive {
 export interface ApiWatchAlive {
   readonly type: 'api.watchAlive'
   readonly missing: readonly string[]
+  /** `lastSeqs[i]`: the last push sent to `watchIds[i]` (0: none, or missing). */
+  readonly lastSeqs?: readonly number[]
 }
 
 export interface ApiWatchCancel {

@@ -176,7 +176,13 @@ export class ApiWatches {
     }
     if (reply.type !== 'api.watchAlive' || !Array.isArray(reply.missing)) return
     const missing = new Set<unknown>(reply.missing)
-    for (let i = 0; i < streams.length; i++) if (missing.has(ids[i]) && streams[i]!.watchId === ids[i]) streams[i]!.reopen(this.indexOf(apiserver))
+    const lastSeqs = Array.isArray(reply.lastSeqs) ? (reply.lastSeqs as unknown[]) : []
+    for (let i = 0; i < streams.length; i++) {
+      const stream = streams[i]!
+      if (stream.watchId !== ids[i]) continue
+      if (missing.has(ids[i])) stream.reopen(this.indexOf(apiserver))
+      else if (typeof lastSeqs[i] === 'number') stream.pushedUpTo(lastSeqs[i] as number)
+    }
   }
 
   indexOf(apiserver: string): number {
@@ -197,6 +203,8 @@ class ApiWatchStream implements ApiWatch {
   apiserver = ''
   established = false
   #nextSeq = 1
+  /** A push the apiserver said it sent and that had not arrived then: still missing at the next keepalive, it was lost. */
+  #awaitedSeq = 0
   #buffer: ApiWatchEvents[] = []
   #overflowed = false
   #resourceVersion: string
@@ -260,6 +268,7 @@ class ApiWatchStream implements ApiWatch {
     const watchId = this.#hub.register(this)
     this.watchId = watchId
     this.#nextSeq = 1
+    this.#awaitedSeq = 0
     this.#buffer = []
     this.#overflowed = false
     const query: Record<string, string> = {}
@@ -297,6 +306,20 @@ class ApiWatchStream implements ApiWatch {
     if (this.#overflowed) this.reopen(this.#hub.indexOf(apiserver))
     else for (const push of buffered) this.receive(push)
     return 'opened'
+  }
+
+  /**
+   * The apiserver has sent pushes up to `lastSeq` (as of a keepalive). One may still be in flight,
+   * so a push is taken for lost only when it is still missing at the keepalive after.
+   */
+  pushedUpTo(lastSeq: number): void {
+    if (!this.established) return
+    if (this.#awaitedSeq >= this.#nextSeq) {
+      this.#hub.link.log(`watch ${this.watchId}: push ${this.#nextSeq} of ${this.#awaitedSeq} never arrived; resuming from ${this.#resourceVersion}`)
+      this.reopen(this.#hub.indexOf(this.apiserver))
+      return
+    }
+    this.#awaitedSeq = lastSeq >= this.#nextSeq ? lastSeq : 0
   }
 
   receive(push: ApiWatchEvents): void {

@@ -111,7 +111,7 @@ export function apiHttpServiceLogic(options: ApiServerOptions, deps: HttpService
       }
       switch (call.type) {
         case 'api.watchKeepAlive':
-          return reply({ type: 'api.watchAlive', missing: watches.keepAlive(call.watchIds) })
+          return reply({ type: 'api.watchAlive', ...watches.keepAlive(call.watchIds) })
         case 'api.watchCancel':
           return watches.cancel(call.watchId)
       }

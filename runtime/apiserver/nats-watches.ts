@@ -74,16 +74,21 @@ export class NatsWatches {
     return { status: 200, body: { watchId: call.watchId, resourceVersion: response.resourceVersion } satisfies WatchOpened }
   }
 
-  /** Renews the named watches; returns those not served here. */
-  keepAlive(watchIds: readonly string[]): string[] {
+  /**
+   * Renews the named watches. Returns those not served here, and for each id the number of the
+   * last push sent (0: none, or not served), so a client sees a lost last push before a quiet spell.
+   */
+  keepAlive(watchIds: readonly string[]): { missing: string[]; lastSeqs: number[] } {
     const now = this.#o.clock.now()
     const missing: string[] = []
+    const lastSeqs: number[] = []
     for (const id of watchIds) {
       const served = this.#served.get(id)
       if (served) served.lastSeen = now
       else missing.push(id)
+      lastSeqs.push(served?.seq ?? 0)
     }
-    return missing
+    return { missing, lastSeqs }
   }
 
   cancel(watchId: string): void {
