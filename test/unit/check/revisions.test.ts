@@ -35,3 +35,29 @@ t.test('revisions - two writes at one revision', async (t) => {
   t.equal(report.violations[0]!.kind, 'duplicate-revision')
   t.match(report.violations[0]!.message, /two writes committed at revision 4/)
 })
+
+t.test('revisions - a lost reply\'s revision, revealed by a read, must follow what completed before its call', async (t) => {
+  const lost: KvOperation = { clientId: 1, call: 2, return: undefined, input: { op: 'put', key: 'b', value: 'only-once' } }
+  const read = (modRevision: number): KvOperation => ({ clientId: 2, call: 3, return: 4, input: { op: 'get', key: 'b' }, output: { value: 'only-once', modRevision } })
+  const report = checkRevisions([put(0, 0, 1, 'a', 10), lost, read(5)])
+  t.equal(report.violations[0]?.kind, 'revision-order')
+  t.match(report.violations[0]?.message, /client 0 \[0, 1\] put @10 completed before client 1 \[2, \?\] put @5 \(revealed by a read\)/)
+  t.ok(checkRevisions([put(0, 0, 1, 'a', 10), lost, read(11)]).ok, 'revealed at 11: fine')
+  t.equal(checkRevisions([put(0, 0, 1, 'a', 11), lost, read(11)]).violations[0]?.kind, 'duplicate-revision')
+  // A value written twice reveals nothing: the read may have seen either write.
+  const again: KvOperation = { ...lost, clientId: 3, call: 0 }
+  t.ok(checkRevisions([put(0, 0, 1, 'a', 10), lost, again, read(5)]).ok)
+})
+
+t.test('revisions - what a completed read saw bounds later writes and headers on every key', async (t) => {
+  const read = (key: string, modRevision: number, header?: number): KvOperation => ({
+    clientId: 5, call: 0, return: 1, input: { op: 'get', key }, output: header === undefined ? { value: `${key}${modRevision}`, modRevision } : { value: `${key}${modRevision}`, modRevision, header },
+  })
+  t.equal(checkRevisions([read('a', 8), put(1, 2, 3, 'b', 8)]).violations[0]?.kind, 'revision-order', 'a write after a read of revision 8 commits above 8')
+  t.ok(checkRevisions([read('a', 8), put(1, 2, 3, 'b', 9)]).ok)
+  const later = (header: number): KvOperation => ({ clientId: 6, call: 2, return: 3, input: { op: 'get', key: 'c' }, output: { value: null, modRevision: 0, header } })
+  const report = checkRevisions([read('a', 3, 8), later(7)])
+  t.equal(report.violations[0]?.kind, 'header-order')
+  t.match(report.violations[0]?.message, /header revision went backwards: client 5 \[0, 1\] get @8 completed before client 6 \[2, 3\] get @7/)
+  t.ok(checkRevisions([read('a', 3, 8), later(8)]).ok, 'an equal header: nothing was written in between')
+})
