@@ -24,6 +24,17 @@ export function kubectlFor(kubeconfig: string, cacheDir: string): Kubectl {
     })
 }
 
+/**
+ * `kubectl <args> -o json`, parsed: tests read values from structured output, never from table
+ * columns (a RESTARTS cell such as `1 (10s ago)` shifts every column after it). Throws with
+ * kubectl's stderr when it fails, so a waitFor quotes it on timeout.
+ */
+export async function kubectlJson<T>(kubectl: Kubectl, args: readonly string[]): Promise<T> {
+  const r = await kubectl([...args, '-o', 'json'])
+  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited with ${r.code}: ${r.stderr.trim()}`)
+  return JSON.parse(r.stdout) as T
+}
+
 /** A long-running kubectl (`logs -f`, `get -w`); the caller kills it. */
 export function spawnKubectl(kubeconfig: string, cacheDir: string, args: readonly string[]): ChildProcess {
   const child = spawn('kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', cacheDir, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })

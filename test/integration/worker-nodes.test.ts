@@ -12,7 +12,8 @@ import { readFileSync } from 'node:fs'
 import { get } from 'node:http'
 import { join } from 'node:path'
 import t from 'tap'
-import { haveKubectl, kubectlFor, spawnKubectl } from '../helpers/kubectl.ts'
+import type { Node, Pod, Service } from '../../actors/kube/objects.ts'
+import { haveKubectl, kubectlFor, kubectlJson, spawnKubectl } from '../helpers/kubectl.ts'
 import { collectLines, isAlive, pidsWithArgument } from '../helpers/processes.ts'
 import { REPO, startUp } from '../helpers/up-process.ts'
 import { waitFor } from '../helpers/wait.ts'
@@ -30,27 +31,49 @@ const kubectl = kubectlFor(kubeconfig, join(stateDir, 'kube-cache'))
 
 interface PodRow {
   readonly name: string
-  readonly ready: string
-  readonly status: string
+  readonly phase: string
+  /** Every container reports ready. */
+  readonly ready: boolean
+  /** Has a deletionTimestamp (kubectl shows Terminating). */
+  readonly deleting: boolean
   readonly ip: string
   readonly node: string
+  readonly restarts: number
+  /** Some container waits in CrashLoopBackOff or ended with Error. */
+  readonly crashing: boolean
+  /** What each restarted container's last run ended with, for failure messages. */
+  readonly lastStates: readonly string[]
+}
+
+function podRow(pod: Pod): PodRow {
+  const statuses = pod.status?.containerStatuses ?? []
+  return {
+    name: pod.metadata.name ?? '',
+    phase: pod.status?.phase ?? '',
+    ready: statuses.length > 0 && statuses.every((c) => c.ready === true),
+    deleting: pod.metadata.deletionTimestamp !== undefined,
+    ip: pod.status?.podIP ?? '',
+    node: pod.spec.nodeName ?? '',
+    restarts: statuses.reduce((sum, c) => sum + (c.restartCount ?? 0), 0),
+    crashing: statuses.some((c) => c.state?.waiting?.reason === 'CrashLoopBackOff' || c.state?.terminated?.reason === 'Error'),
+    lastStates: statuses.filter((c) => c.lastState?.terminated).map((c) => `${c.name}: ${JSON.stringify(c.lastState!.terminated)}`),
+  }
 }
 
 async function pods(context?: string): Promise<PodRow[]> {
-  const r = await kubectl(['get', 'pods', '-l', 'app=echo', '-o', 'wide', '--no-headers', ...(context ? ['--context', context] : [])])
-  if (r.code !== 0) return []
-  return r.stdout
-    .trim()
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => {
-      const [name, ready, status, , , ip, node] = l.trim().split(/\s+/)
-      return { name: name!, ready: ready!, status: status!, ip: ip!, node: node! }
-    })
+  const list = await kubectlJson<{ items: Pod[] }>(kubectl, ['get', 'pods', '-l', 'app=echo', ...(context ? ['--context', context] : [])])
+  return list.items.map(podRow)
 }
 
 /** Running, ready and not being deleted. */
-const serving = (rows: PodRow[]) => rows.filter((p) => p.status === 'Running' && p.ready === '1/1')
+const serving = (rows: PodRow[]) => rows.filter((p) => p.phase === 'Running' && p.ready && !p.deleting)
+
+const nodeReady = (node: Node) => node.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True'
+
+async function readyNodes(): Promise<Map<string, Node>> {
+  const list = await kubectlJson<{ items: Node[] }>(kubectl, ['get', 'nodes'])
+  return new Map(list.items.filter(nodeReady).map((n) => [n.metadata.name ?? '', n]))
+}
 
 function httpGet(host: string, port: number): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -81,13 +104,15 @@ async function answering(host: string, port: number, tries: number): Promise<Set
 const hostPid = (host: string) => pidsWithArgument(join(stateDir, 'hosts', `${host}.yaml`)).find(isAlive)
 
 t.test('workers - both nodes register Ready with their addresses', async (t) => {
-  const rows = await waitFor(async () => {
-    const r = await kubectl(['get', 'nodes', '-o', 'wide', '--no-headers'])
-    const lines = r.stdout.trim().split('\n').filter((l) => /\sReady\s/.test(l))
-    return lines.length === 2 ? lines : undefined
+  const ready = await waitFor(async () => {
+    const nodes = await readyNodes()
+    return nodes.size === 2 ? nodes : undefined
   }, { timeoutMs: 30_000, what: 'two Ready nodes' })
-  t.match(rows.join('\n'), /worker-1\s+Ready\s+<none>\s+\S+\s+v1\.32\.0-actorkube\s+127\.0\.1\.1\s/)
-  t.match(rows.join('\n'), /worker-2\s+Ready\s+<none>\s+\S+\s+v1\.32\.0-actorkube\s+127\.0\.2\.1\s/)
+  for (const [name, address] of [['worker-1', '127.0.1.1'], ['worker-2', '127.0.2.1']] as const) {
+    const node = ready.get(name)
+    t.match(node?.status?.addresses, [{ type: 'InternalIP', address }], `${name} reports its InternalIP`)
+    t.equal(node?.status?.nodeInfo?.['kubeletVersion'], 'v1.32.0-actorkube', `${name} reports the kubelet version`)
+  }
 })
 
 t.test('workers - a Deployment of 3 echo pods runs on both workers and the NodePort reaches every replica', async (t) => {
@@ -100,8 +125,10 @@ t.test('workers - a Deployment of 3 echo pods runs on both workers and the NodeP
   t.same(new Set(running.map((p) => p.node)), new Set(['worker-1', 'worker-2']), 'the pods are spread over both workers')
   for (const p of running) t.match(p.ip, p.node === 'worker-1' ? /^127\.1\.\d+\.\d+$/ : /^127\.2\.\d+\.\d+$/, `${p.name} has an address from its node's range`)
 
-  const svc = await kubectl(['get', 'svc', 'echo', '--no-headers'])
-  t.match(svc.stdout, /^echo\s+NodePort\s+10\.96\.\d+\.\d+\s+<none>\s+80:30080\/TCP\s/)
+  const svc = await kubectlJson<Service>(kubectl, ['get', 'svc', 'echo'])
+  t.equal(svc.spec.type, 'NodePort')
+  t.match(svc.spec.clusterIP, /^10\.96\.\d+\.\d+$/)
+  t.match(svc.spec.ports, [{ port: 80, nodePort: 30080, protocol: 'TCP' }])
   const endpoints = await waitFor(async () => {
     const r = await kubectl(['get', 'endpoints', 'echo', '-o', 'jsonpath={.subsets[*].addresses[*].ip}'])
     const ips = r.stdout.trim().split(/\s+/).filter(Boolean)
@@ -176,7 +203,7 @@ t.test('workers - a worker cut off goes NotReady and its pods are recreated on t
   process.kill(pid!, 'SIGSTOP')
   try {
     const cutAt = Date.now()
-    await waitFor(async () => /worker-2\s+NotReady/.test((await kubectl(['get', 'nodes', '--no-headers'])).stdout), { timeoutMs: 30_000, what: 'worker-2 NotReady' })
+    await waitFor(async () => !(await readyNodes()).has('worker-2'), { timeoutMs: 30_000, what: 'worker-2 NotReady' })
     t.pass(`worker-2 is NotReady after ${Date.now() - cutAt} ms`)
     const moved = await waitFor(async () => {
       const rows = serving(await pods()).filter((p) => p.node === 'worker-1')
@@ -187,7 +214,7 @@ t.test('workers - a worker cut off goes NotReady and its pods are recreated on t
   } finally {
     process.kill(pid!, 'SIGCONT')
   }
-  await waitFor(async () => /worker-2\s+Ready/.test((await kubectl(['get', 'nodes', '--no-headers'])).stdout), { timeoutMs: 30_000, what: 'worker-2 Ready again' })
+  await waitFor(async () => (await readyNodes()).has('worker-2'), { timeoutMs: 30_000, what: 'worker-2 Ready again' })
   await waitFor(async () => (await pods()).length === 4, { timeoutMs: 60_000, what: "worker-2's old pods removed once it is back" })
   t.pass('back on the network, worker-2 is Ready and its evicted pods are gone')
 })
@@ -204,11 +231,11 @@ t.test('workers - a worker host killed outright comes back and runs its pods aga
   await waitFor(() => hostPid('worker-2') !== undefined && hostPid('worker-2') !== pid, { timeoutMs: 30_000, what: 'up restarting worker-2' })
   const served = await waitFor(async () => {
     const names = await answering('127.0.0.1', 30080, 12)
-    return onWorker2.every((p) => names.has(p.name)) || (await pods()).filter((p) => p.node === 'worker-2' && p.status === 'Running').length === onWorker2.length ? names : undefined
+    return onWorker2.every((p) => names.has(p.name)) || (await pods()).filter((p) => p.node === 'worker-2' && p.phase === 'Running' && !p.deleting).length === onWorker2.length ? names : undefined
   }, { timeoutMs: 90_000, what: "worker-2's pods serving again" })
   t.ok(served, "worker-2's pods run again under the restarted kubelet")
   const rows = await pods()
-  t.notOk(rows.some((p) => p.status === 'CrashLoopBackOff' || p.status === 'Error'), 'no pod is crash-looping on addresses left behind')
+  t.same(rows.filter((p) => p.crashing).map((p) => p.name), [], 'no pod is crash-looping on addresses left behind')
 })
 
 t.test("workers - the store leader's master is killed mid-run; the cluster keeps serving and converges", async (t) => {
