@@ -10,6 +10,7 @@ import { decodeEvent, DecodeFailure, encodeEvent, type WireEvent } from '../../r
 import { Simulation } from '../../runtime/sim/simulation.ts'
 import { subjectFor } from '../../runtime/subjects.ts'
 import { Requester } from '../../runtime/transport/requester.ts'
+import { flush } from '../helpers/flush.ts'
 
 const HOSTS = ['h1', 'h2', 'h3'] as const
 const echo = (host: string) => ({ component: 'echo', instance: `e-${host}` })
@@ -20,8 +21,6 @@ interface Run {
   readonly digest: string
   readonly answers: WireEvent[]
 }
-
-const flush = () => new Promise<void>((resolve) => setImmediate(resolve))
 
 async function scenario(seed: number, options: { faults: boolean } = { faults: true }): Promise<Run> {
   const sim = new Simulation(seed, { minLatencyMs: 0.2, maxLatencyMs: 3 })

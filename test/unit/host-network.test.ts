@@ -13,6 +13,7 @@ import { chaosSubject, subjectFor } from '../../runtime/subjects.ts'
 import { disabledTracing } from '../../runtime/telemetry.ts'
 import { Requester } from '../../runtime/transport/requester.ts'
 import type { Headers } from '../../runtime/transport/transport.ts'
+import { flush } from '../helpers/flush.ts'
 
 const E1 = subjectFor('c1', { component: 'echo', instance: 'e1' })
 const M1 = subjectFor('c1', { component: 'member', instance: 'm1' })
@@ -134,7 +135,7 @@ t.test('host-network - pause buffers inbound messages; resume delivers them in o
   const settled: number[] = []
   replies.forEach((p, i) => p.then(() => settled.push(i)))
   w.sim.runFor(500)
-  await new Promise((resolve) => setImmediate(resolve))
+  await flush()
   t.strictSame(settled, [], 'no reply while paused')
   t.equal(w.repliesFromHost().length, 0)
   t.match(await w.ask(M1, encodeEvent({ type: 'member.view' })), { type: 'member.view' }, 'other actors on the host keep running')
@@ -298,7 +299,7 @@ function probeWorld() {
   const run = async (ms: number) => {
     for (let i = 0; i < ms; i++) {
       w.sim.runFor(1)
-      await new Promise((resolve) => setImmediate(resolve))
+      await flush()
     }
   }
   const outcomes = () => actor.getSnapshot().context.outcomes

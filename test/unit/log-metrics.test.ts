@@ -2,6 +2,7 @@ import t from 'tap'
 import { Writable } from 'node:stream'
 import { createLogger, ExponentialLogSampler } from '../../runtime/log.ts'
 import { PrometheusHostMetrics } from '../../runtime/metrics.ts'
+import { flush } from '../helpers/flush.ts'
 
 t.test('log - the sampler logs the 1st, 2nd, 4th, 8th... occurrence of each key', async (t) => {
   const sampler = new ExponentialLogSampler()
@@ -26,7 +27,7 @@ t.test('log - createLogger writes JSON lines with the base fields and level', as
   const log = createLogger({ base: { host: 'h1' }, level: 'warn', destination })
   log.info('hidden')
   log.warn({ actor: 'echo/e1' }, 'shown')
-  await new Promise((resolve) => setImmediate(resolve))
+  await flush()
   t.equal(lines.length, 1)
   t.match(JSON.parse(lines[0]!), { host: 'h1', actor: 'echo/e1', msg: 'shown', level: 40 })
 })

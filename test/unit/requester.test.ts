@@ -5,6 +5,7 @@ import { MemoryNetwork } from '../../runtime/sim/memory-network.ts'
 import { VirtualClock } from '../../runtime/sim/virtual-clock.ts'
 import { NoRespondersError, Requester, RequesterClosedError, RequestTimeoutError } from '../../runtime/transport/requester.ts'
 import type { InboundMessage } from '../../runtime/transport/transport.ts'
+import { flush } from '../helpers/flush.ts'
 
 function setup() {
   const clock = new VirtualClock()
@@ -23,8 +24,6 @@ function outcome<T>(promise: Promise<T>): { readonly value?: T; readonly error?:
   )
   return state
 }
-
-const microtasks = () => new Promise<void>((resolve) => setImmediate(resolve))
 
 t.test('requester - a reply resolves the request with the reply message', async (t) => {
   const { clock, server, requester } = setup()
@@ -66,10 +65,10 @@ t.test('requester - no reply rejects with RequestTimeoutError at the timeout, in
   server.subscribe('svc.slow', () => {})
   const result = outcome(requester.request('svc.slow', encodeEvent({ type: 'ping' }), { timeoutMs: 250 }))
   clock.advance(249)
-  await microtasks()
+  await flush()
   t.equal(result.settled, false, 'still waiting 1 ms before the timeout')
   clock.advance(1)
-  await microtasks()
+  await flush()
   t.ok(result.error instanceof RequestTimeoutError)
   t.match((result.error as Error).message, 'no reply on svc.slow within 250 ms')
   t.equal((result.error as Error).name, 'RequestTimeoutError')
@@ -86,7 +85,7 @@ t.test('requester - a reply after the timeout is ignored', async (t) => {
   clock.advance(30)
   server.publish(late!.reply!, encodeEvent({ type: 'pong' }))
   clock.advance(10)
-  await microtasks()
+  await flush()
   t.ok(result.error instanceof RequestTimeoutError, 'still the timeout')
 })
 
@@ -106,7 +105,7 @@ t.test('requester - a request to a subject nobody serves fails fast with NoRespo
   const { clock, requester } = setup()
   const result = outcome(requester.request('svc.nobody', encodeEvent({ type: 'ping' }), { timeoutMs: 5_000 }))
   clock.advance(5)
-  await microtasks()
+  await flush()
   t.ok(result.error instanceof NoRespondersError, 'not a timeout')
   t.equal((result.error as Error).name, 'NoRespondersError')
   t.equal(requester.outstanding, 0)
@@ -119,12 +118,12 @@ t.test('requester - close rejects every pending request with RequesterClosedErro
   const b = outcome(requester.request('svc', encodeEvent({ type: 'ping' }), { timeoutMs: 100 }))
   clock.advance(5)
   requester.close()
-  await microtasks()
+  await flush()
   t.ok(a.error instanceof RequesterClosedError)
   t.ok(b.error instanceof RequesterClosedError)
   t.equal(requester.outstanding, 0)
   clock.advance(200)
-  await microtasks()
+  await flush()
   t.ok(a.error instanceof RequesterClosedError, 'the timeout does not fire afterwards')
 })
 
@@ -132,7 +131,7 @@ t.test('requester - a publish that throws rejects the request and clears its tim
   const { clock, client, requester } = setup()
   await client.close()
   const result = outcome(requester.request('svc', encodeEvent({ type: 'ping' }), { timeoutMs: 100 }))
-  await microtasks()
+  await flush()
   t.match((result.error as Error).message, /transport client is closed/)
   t.equal(requester.outstanding, 0)
   clock.advance(200)

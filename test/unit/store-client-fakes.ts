@@ -12,6 +12,7 @@ import { VirtualClock } from '../../runtime/sim/virtual-clock.ts'
 import { StoreClient, type StoreClientOptions } from '../../runtime/store/store-client.ts'
 import { subjectFor } from '../../runtime/subjects.ts'
 import type { InboundMessage } from '../../runtime/transport/transport.ts'
+import { flush } from '../helpers/flush.ts'
 
 export const CLUSTER = 'c1'
 const MAX = 4 * 1024 * 1024
@@ -179,14 +180,12 @@ function matches(watch: FakeWatch, key: string): boolean {
   return watch.prefix ? key.startsWith(watch.key) : key === watch.key
 }
 
-const macrotask = () => new Promise<void>((resolve) => setImmediate(resolve))
-
 /** Advances virtual time by `ms`, 1 ms at a time, letting promise continuations run in between. */
 export async function settle(clock: VirtualClock, ms: number): Promise<void> {
-  await macrotask()
+  await flush()
   for (let i = 0; i < ms; i++) {
     clock.advance(1)
-    await macrotask()
+    await flush()
   }
 }
 

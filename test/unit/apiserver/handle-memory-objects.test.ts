@@ -1,7 +1,8 @@
 /** The in-memory ObjectsPort used by the handle-*.test.ts files behaves as runtime/apiserver/object-store.ts does. */
 import t from 'tap'
 import type { ObjectEvent } from '../../../actors/apiserver/ports.ts'
-import { MemoryObjects, settle } from './memory-objects.ts'
+import { flush } from '../../helpers/flush.ts'
+import { MemoryObjects } from './memory-objects.ts'
 
 const obj = (name: string, extra: Record<string, unknown> = {}) => ({ kind: 'ConfigMap', metadata: { name, resourceVersion: '999' }, ...extra })
 
@@ -48,23 +49,23 @@ t.test('watch replays history after a revision, then live events, in order; canc
   const w = await m.watch('/r/', '1', (batch) => {
     for (const e of batch) seen.push(`${e.type} ${e.object.metadata?.name} ${e.object.metadata?.resourceVersion}`)
   })
-  await settle()
+  await flush()
   t.same(seen, ['MODIFIED a 3'])
   await m.delete('/r/a') // 4
   await m.create('/r/a', obj('a')) // 5: version restarts
   await m.create('/s/y', obj('y')) // 6: other prefix
-  await settle()
+  await flush()
   t.same(seen, ['MODIFIED a 3', 'DELETED a 4', 'ADDED a 5'])
   await w.cancel()
   await m.create('/r/b', obj('b'))
-  await settle()
+  await flush()
   t.equal(seen.length, 3, 'no events after cancel')
   t.equal(m.watcherCount, 0)
   const all: string[] = []
   const w2 = await m.watch('/r/', '0', (batch) => {
     for (const e of batch) all.push(`${e.type} ${e.object.metadata?.resourceVersion}`)
   })
-  await settle()
+  await flush()
   t.same(all, ['ADDED 1', 'MODIFIED 3', 'DELETED 4', 'ADDED 5', 'ADDED 7'])
   await w2.cancel()
 })
@@ -76,6 +77,6 @@ t.test('a watch from a compacted revision fails', async (t) => {
   m.compact(2)
   const errors: string[] = []
   await m.watch('/r/', '1', () => t.fail('no events'), (e) => errors.push(e.message))
-  await settle()
+  await flush()
   t.same(errors, ['too old resource version: 1 (3)'])
 })

@@ -1,7 +1,8 @@
 /** handle(): the scale subresource and watch streams. */
 import t from 'tap'
 import { handle } from '../../../actors/apiserver/handle.ts'
-import { bodyOf, cluster, deployment, openStream, pod, PODS, request, settle, TABLE_ACCEPT, type TestPorts } from './memory-objects.ts'
+import { flush } from '../../helpers/flush.ts'
+import { bodyOf, cluster, deployment, openStream, pod, PODS, request, TABLE_ACCEPT, type TestPorts } from './memory-objects.ts'
 
 const DEPLOYS = '/apis/apps/v1/namespaces/default/deployments'
 
@@ -110,22 +111,22 @@ t.test('watch', async (t) => {
     if (r.kind === 'stream') t.equal(r.contentType, 'application/json')
     const s = openStream(r)
     t.same(summary(s.events), [`ADDED a ${a.metadata.resourceVersion}`, `ADDED b ${b.metadata.resourceVersion}`], 'replayed synchronously on open')
-    await settle()
+    await flush()
     t.equal(s.events.length, 2, 'the replayed objects are not delivered twice')
     const c = await mkPod(ports, 'c')
     const patched = bodyOf(await handle(request('PATCH', `${PODS}/a`, { contentType: 'application/merge-patch+json', body: { metadata: { labels: { x: 'y' } } } }), ports)).body
     const deleted = bodyOf(await handle(request('DELETE', `${PODS}/b`), ports)).body
-    await settle()
+    await flush()
     t.same(summary(s.events).slice(2), [`ADDED c ${c.metadata.resourceVersion}`, `MODIFIED a ${patched.metadata.resourceVersion}`, `DELETED b ${String(Number(patched.metadata.resourceVersion) + 1)}`])
     t.same(s.events[3].object.metadata.labels, { x: 'y' })
     t.equal(s.events[4].object.metadata.uid, deleted.metadata.uid)
     t.equal(s.raw.length, s.events.length, 'one JSON object per line')
     t.notOk(s.ended())
     s.stop()
-    await settle()
+    await flush()
     t.equal(ports.objects.watcherCount, 0, 'stop cancels the store watch')
     await mkPod(ports, 'd')
-    await settle()
+    await flush()
     t.equal(s.events.length, 5, 'nothing after stop')
   })
   await t.test('watch=1 also watches; resourceVersion=0 behaves as absent', async (t) => {
@@ -142,10 +143,10 @@ t.test('watch', async (t) => {
     const up = bodyOf(await handle(request('PATCH', `${PODS}/a`, { contentType: 'application/merge-patch+json', body: { metadata: { labels: { v: '2' } } } }), ports)).body
     const s = openStream(await handle(request('GET', `${PODS}?watch=true&resourceVersion=${a.metadata.resourceVersion}`), ports))
     t.same(s.events, [], 'nothing replayed synchronously')
-    await settle()
+    await flush()
     t.same(summary(s.events), [`ADDED b ${b.metadata.resourceVersion}`, `MODIFIED a ${up.metadata.resourceVersion}`])
     const c = await mkPod(ports, 'c')
-    await settle()
+    await flush()
     t.same(summary(s.events).slice(2), [`ADDED c ${c.metadata.resourceVersion}`])
     s.stop()
   })
@@ -155,7 +156,7 @@ t.test('watch', async (t) => {
     const list = bodyOf(await handle(request('GET', PODS), ports)).body
     const b = await mkPod(ports, 'b')
     const s = openStream(await handle(request('GET', `${PODS}?watch=true&resourceVersion=${list.metadata.resourceVersion}`), ports))
-    await settle()
+    await flush()
     t.same(summary(s.events), [`ADDED b ${b.metadata.resourceVersion}`])
     s.stop()
   })
@@ -171,7 +172,7 @@ t.test('watch', async (t) => {
     await mkPod(ports, 'b')
     ports.objects.compact(ports.objects.revision)
     const s = openStream(await handle(request('GET', `${PODS}?watch=true&resourceVersion=1`), ports))
-    await settle()
+    await flush()
     t.equal(s.events.length, 1)
     t.match(s.events[0], { type: 'ERROR', object: { kind: 'Status', status: 'Failure', code: 410, reason: 'Expired' } })
     t.match(s.events[0].object.message, /too old resource version/)
@@ -182,10 +183,10 @@ t.test('watch', async (t) => {
     const ports = await cluster(handle)
     const s = openStream(await handle(request('GET', `${PODS}?watch=true`), ports))
     s.stop()
-    await settle()
+    await flush()
     t.equal(ports.objects.watcherCount, 0)
     await mkPod(ports, 'a')
-    await settle()
+    await flush()
     t.same(s.events, [])
   })
   await t.test('Table watch events are one-row Tables', async (t) => {
@@ -194,7 +195,7 @@ t.test('watch', async (t) => {
     const s = openStream(await handle(request('GET', `${PODS}?watch=true`, { accept: TABLE_ACCEPT }), ports))
     await mkPod(ports, 'b')
     await handle(request('DELETE', `${PODS}/a`), ports)
-    await settle()
+    await flush()
     t.same(s.events.map((e) => e.type), ['ADDED', 'ADDED', 'DELETED'])
     for (const e of s.events) {
       t.match(e.object, { kind: 'Table', apiVersion: 'meta.k8s.io/v1' })
@@ -216,7 +217,7 @@ t.test('watch', async (t) => {
     await mkPod(ports, 'd', { app: 'db' })
     await handle(request('DELETE', `${PODS}/b`), ports)
     await handle(request('DELETE', `${PODS}/a`), ports)
-    await settle()
+    await flush()
     t.same(s.events.map((e) => `${e.type} ${e.object.metadata.name}`), ['ADDED a', 'ADDED c', 'DELETED a'])
     s.stop()
   })
@@ -225,7 +226,7 @@ t.test('watch', async (t) => {
     const s = openStream(await handle(request('GET', `${PODS}?watch=true&fieldSelector=metadata.name%3Db`), ports))
     await mkPod(ports, 'a')
     await mkPod(ports, 'b')
-    await settle()
+    await flush()
     t.same(s.events.map((e) => `${e.type} ${e.object.metadata.name}`), ['ADDED b'])
     s.stop()
   })
@@ -242,7 +243,7 @@ t.test('watch', async (t) => {
     const s = openStream(await handle(request('GET', `${PODS}?watch=true&labelSelector=app%3Dweb`), ports))
     await handle(request('PATCH', `${PODS}/a`, { contentType: 'application/merge-patch+json', body: { metadata: { labels: { app: 'db' } } } }), ports)
     await handle(request('PATCH', `${PODS}/b`, { contentType: 'application/merge-patch+json', body: { metadata: { labels: { app: 'web' } } } }), ports)
-    await settle()
+    await flush()
     t.same(s.events.map((e) => `${e.type} ${e.object.metadata.name}`), ['ADDED a', 'DELETED a', 'ADDED b'])
     s.stop()
   })
@@ -252,7 +253,7 @@ t.test('watch', async (t) => {
     const mine = openStream(await handle(request('GET', `${PODS}?watch=true`), ports))
     await mkPod(ports, 'x', {}, 'other')
     await mkPod(ports, 'y')
-    await settle()
+    await flush()
     t.same(all.events.map((e) => `${e.object.metadata.namespace}/${e.object.metadata.name}`), ['other/x', 'default/y'])
     t.same(mine.events.map((e) => `${e.object.metadata.namespace}/${e.object.metadata.name}`), ['default/y'])
     all.stop()

@@ -234,9 +234,6 @@ export function bodyOf(response: ApiResponse): { status: number; body: any } {
   throw new Error(`expected a json response, got a stream`)
 }
 
-/** Lets queued microtasks and timers run (watch delivery is asynchronous). */
-export const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 5))
-
 /** Opens a stream response and collects its lines (parsed) until `stop()`. */
 export function openStream(response: ApiResponse): { events: any[]; raw: string[]; ended: () => boolean; stop: () => void } {
   if (response.kind !== 'stream') throw new Error(`expected a stream response, got ${response.kind} ${response.status}: ${JSON.stringify((response as { body?: unknown }).body)}`)

@@ -4,6 +4,7 @@ import { routedExits } from '../../../runtime/cri/exit-router.ts'
 import { HollowRuntime } from '../../../runtime/cri/hollow/hollow-runtime.ts'
 import { VirtualClock } from '../../../runtime/sim/virtual-clock.ts'
 import { podRuntimeHarness, testPod } from './pod-runtime-harness.ts'
+import { flush } from '../../helpers/flush.ts'
 
 const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/
 const app = { name: 'app', image: 'actorkube/echo' }
@@ -82,7 +83,7 @@ t.test('pod runtime - a stop waits for the start of the same container; the exit
   await pod.runSandbox()
   pod.start(app)
   pod.send({ type: 'cri.stopContainer', name: 'app', graceSeconds: 30 })
-  await new Promise((resolve) => setImmediate(resolve))
+  await flush()
   clock.runUntil(clock.now() + 100)
   const exited = await pod.next('cri.containerExited')
   t.match(exited, { exitCode: 143, signal: 15 })
@@ -105,7 +106,7 @@ t.test('pod runtime - many pods share one onExit subscription; a stopped pod act
   for (const pod of pods) pod.stop()
   t.equal(routedExits(runtime), 0)
   t.equal(runtime.subscriptions, 0)
-  await new Promise((resolve) => setImmediate(resolve))
+  await flush()
   t.equal(runtime.stats().sandboxes, 0, 'sandboxes of stopped pod actors are removed')
   t.equal(pods[1]!.reports.length, 2, 'nothing is reported after stop')
 })

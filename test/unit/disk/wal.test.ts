@@ -5,6 +5,7 @@ import { encodeFrame } from '../../../runtime/disk/frame.ts'
 import { LogContinuityError } from '../../../runtime/disk/log-rebuild.ts'
 import { recover, WalCorruptionError } from '../../../runtime/disk/recovery.ts'
 import { Wal, WalClosedError, type SyncSample } from '../../../runtime/disk/wal.ts'
+import { flush } from '../../helpers/flush.ts'
 import { countingIo, entries, entry, tempDir } from './helpers.ts'
 
 t.test('round trip: hard state and entries survive close and reopen', async (t) => {
@@ -82,31 +83,36 @@ t.test('group commit: concurrent appends share fsyncs; each resolves only after 
 
 t.test('a promise never resolves while its fsync is held back', async (t) => {
   const dir = await tempDir(t)
-  let release: () => void = () => {}
-  let held = 0
+  /** Releases of the fsyncs in progress, in the order they began. */
+  const held: (() => void)[] = []
+  let syncBegan: () => void = () => {}
+  const nextSync = () => new Promise<void>((resolve) => (syncBegan = resolve))
   const io = countingIo({
-    beforeSync: () => {
-      held++
-      return new Promise<void>((r) => (release = r))
-    },
+    beforeSync: () =>
+      new Promise<void>((release) => {
+        held.push(release)
+        syncBegan()
+      }),
   })
   const { wal } = await Wal.open(dir, { io })
   let firstDone = false
   let secondDone = false
+  let began = nextSync()
   const first = wal.append({ entries: [entry(1)] }).then(() => (firstDone = true))
-  await new Promise((r) => setTimeout(r, 20))
-  t.equal(held, 1, 'the first batch is in its fsync')
+  await began
+  t.equal(held.length, 1, 'the first batch is in its fsync')
   // Submitted during the first fsync: both go in the second batch.
   const second = wal.append({ entries: [entry(2)] }).then(() => (secondDone = true))
   const third = wal.append({ entries: [entry(3)] })
-  await new Promise((r) => setTimeout(r, 20))
+  await flush()
   t.notOk(firstDone, 'not resolved before its fsync')
-  release()
+  began = nextSync()
+  held[0]!()
   await first
-  await new Promise((r) => setTimeout(r, 20))
-  t.equal(held, 2, 'the second batch waits in its own fsync')
+  await began
+  t.equal(held.length, 2, 'the second batch waits in its own fsync')
   t.notOk(secondDone)
-  release()
+  held[1]!()
   await Promise.all([second, third])
   t.equal(io.syncs, 2, 'two fsyncs for three appends')
   await wal.close()

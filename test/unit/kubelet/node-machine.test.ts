@@ -10,6 +10,7 @@ import { KUBELET_ENGINE, type EngineCommand, type EngineReport } from '../../../
 import { nodeMachine } from '../../../actors/kubelet/node.machine.ts'
 import { podMachine } from '../../../actors/pod/pod.machine.ts'
 import type { CriCommand, CriReport, PodRuntimeInput } from '../../../actors/pod/pod-protocol.ts'
+import { flush } from '../../helpers/flush.ts'
 
 const T0 = Date.parse('2026-01-01T00:00:00Z')
 
@@ -49,18 +50,16 @@ function harness() {
   const actor = createActor(parent, { clock })
   actor.start()
   const node = () => actor.getSnapshot().children['node'] as AnyActorRef
-  const settle = () => new Promise((r) => setTimeout(r, 5))
   return {
     clock,
     commands,
     send: async (e: EngineReport) => {
       node().send(e)
-      await settle()
-      await settle()
+      await flush()
     },
     advance: async (ms: number) => {
       clock.increment(ms)
-      await settle()
+      await flush()
     },
     ofType: <K extends EngineCommand['type']>(type: K) => commands.filter((c): c is Extract<EngineCommand, { type: K }> => c.type === type),
     pods: () => Object.keys((node().getSnapshot() as { context: { pods: Record<string, unknown> } }).context.pods),

@@ -5,6 +5,7 @@ import type { ApiClient } from '../../../runtime/apiserver/api-client.ts'
 import { systemClock } from '../../../runtime/clock.ts'
 import { NodeRegistrar, REGISTER_CONCURRENCY } from '../../../runtime/kubelet/node-registrar.ts'
 import { silentLogger } from '../../../runtime/log.ts'
+import { flush } from '../../helpers/flush.ts'
 
 t.test('node registrar - a pool registers its nodes at most REGISTER_CONCURRENCY at a time', async (t) => {
   let out = 0
@@ -25,7 +26,7 @@ t.test('node registrar - a pool registers its nodes at most REGISTER_CONCURRENCY
   const names = Array.from({ length: 100 }, (_, i) => `hollow-1-${i}`)
   const all = Promise.all(names.map((n) => registrar.register(n)))
   while (created.length < names.length) {
-    await new Promise((resolve) => setImmediate(resolve))
+    await flush()
     t.ok(out <= REGISTER_CONCURRENCY)
     pending.splice(0).forEach((resolve) => resolve())
   }
@@ -49,13 +50,13 @@ t.test('node registrar - asked again while a registration is out, it answers wit
   const first = registrar.register('worker-1')
   const again = registrar.register('worker-1')
   t.equal(again, first, 'the same registration')
-  await new Promise((resolve) => setImmediate(resolve))
+  await flush()
   finish!()
   await Promise.all([first, again])
   t.equal(creates, 1, 'one create for both')
   const later = registrar.register('worker-1')
   t.not(later, first, 'once done, a new question makes a new registration')
-  await new Promise((resolve) => setImmediate(resolve))
+  await flush()
   finish!()
   await later
   t.equal(creates, 2)

@@ -2,9 +2,10 @@
 import t, { type Test } from 'tap'
 import type { Backend, Listener } from '../../../actors/proxy/desired.ts'
 import { backendKey } from '../../../actors/proxy/desired.ts'
-import { systemClock } from '../../../runtime/clock.ts'
+import { systemClock, type Clock } from '../../../runtime/clock.ts'
 import { createLogger } from '../../../runtime/log.ts'
 import { TcpListeners } from '../../../runtime/proxy/tcp-listeners.ts'
+import { VirtualClock } from '../../../runtime/sim/virtual-clock.ts'
 import { converse, freePort, randomOctet, startBackends, whoAnswers } from '../../helpers/tcp-backends.ts'
 import { waitFor } from '../../helpers/wait.ts'
 
@@ -13,10 +14,10 @@ const FRONT = `127.${X}.1.1`
 const log = createLogger({ base: {}, level: 'silent' })
 
 /** Listeners whose choose() round-robins over `backends()`. */
-function listenersOver(t: Test, backends: () => readonly Backend[], retryMs = 100) {
+function listenersOver(t: Test, backends: () => readonly Backend[], retryMs = 100, clock: Clock = systemClock) {
   let next = 0
   const l = new TcpListeners({
-    clock: systemClock,
+    clock,
     log,
     retryMs,
     choose: (_target, _client, exclude) => {
@@ -59,13 +60,18 @@ t.test('a busy address is retried until its holder goes', async (t) => {
   const b = await startBackends(t, [`127.${X}.0.5`])
   const port = await freePort(FRONT)
   const first = listenersOver(t, () => [{ ip: b.ips[0]!, port: b.port }])
-  const second = listenersOver(t, () => [{ ip: b.ips[0]!, port: b.port }])
+  // The second one's retries run on virtual time: the test decides when each happens.
+  const clock = new VirtualClock()
+  const second = listenersOver(t, () => [{ ip: b.ips[0]!, port: b.port }], 100, clock)
   first.apply([listener(port)])
   await waitFor(() => first.bound === 1)
   second.apply([listener(port)])
-  await new Promise((r) => setTimeout(r, 300))
+  await waitFor(() => clock.pending === 1, { what: 'the second listener to find the address busy and schedule a retry' })
+  clock.advance(100)
+  await waitFor(() => clock.pending === 1, { what: 'the retry to find the address still busy' })
   t.equal(second.bound, 0, 'the second one waits')
   await first.close()
+  clock.advance(100)
   await waitFor(() => second.bound === 1, { what: 'the second listener to take over' })
   t.equal(await whoAnswers(FRONT, port), b.ips[0])
 })
