@@ -22,10 +22,13 @@ export function seedsFrom(envVar: string, defaults: readonly number[], env: Node
   return seeds
 }
 
-/** The one-line command that replays `seed` of the test file at `fileUrl` (a test passes `import.meta.url`). */
-export function replayCommand(envVar: string, seed: number | '<seed>', fileUrl: string): string {
-  const file = fileUrl.startsWith('file:') ? relative(repoRoot, fileURLToPath(fileUrl)) : fileUrl
-  return `${envVar}=${seed} npx tap ${file}`
+/**
+ * The one-line command that replays `seeds` (a seed, a comma-separated list or a placeholder) of the
+ * test file at `file` (a test passes `import.meta.url`; a path from the repository root also does).
+ */
+export function replayCommand(envVar: string, seeds: number | string, file: string): string {
+  const path = file.startsWith('file:') ? relative(repoRoot, fileURLToPath(file)) : file
+  return `${envVar}=${seeds} npx tap ${path}`
 }
 
 /** What a test prints before running a seed: the seed and how to replay it. */

