@@ -30,6 +30,8 @@ export interface HostMetrics {
    */
   gauge(name: string, help: string, labels: Readonly<Record<string, string>>, value: number): void
   observe(name: string, help: string, labels: Readonly<Record<string, string>>, value: number, buckets: readonly number[]): void
+  /** Adds `by` to a component's counter (`..._total`), created on first use; labels as for gauge. */
+  count(name: string, help: string, labels: Readonly<Record<string, string>>, by: number): void
 }
 
 export const noMetrics: HostMetrics = {
@@ -41,6 +43,7 @@ export const noMetrics: HostMetrics = {
   setActorsRunning: () => {},
   gauge: () => {},
   observe: () => {},
+  count: () => {},
 }
 
 export class PrometheusHostMetrics implements HostMetrics {
@@ -125,6 +128,7 @@ export class PrometheusHostMetrics implements HostMetrics {
 
   readonly #gauges = new Map<string, Gauge>()
   readonly #histograms = new Map<string, Histogram>()
+  readonly #counters = new Map<string, Counter>()
 
   gauge(name: string, help: string, labels: Readonly<Record<string, string>>, value: number): void {
     cached(this.#gauges, name, () => new Gauge({ name, help, labelNames: Object.keys(labels), registers: [this.registry] })).set(labels, value)
@@ -132,6 +136,10 @@ export class PrometheusHostMetrics implements HostMetrics {
 
   observe(name: string, help: string, labels: Readonly<Record<string, string>>, value: number, buckets: readonly number[]): void {
     cached(this.#histograms, name, () => new Histogram({ name, help, labelNames: Object.keys(labels), buckets: [...buckets], registers: [this.registry] })).observe(labels, value)
+  }
+
+  count(name: string, help: string, labels: Readonly<Record<string, string>>, by: number): void {
+    cached(this.#counters, name, () => new Counter({ name, help, labelNames: Object.keys(labels), registers: [this.registry] })).inc(labels, by)
   }
 }
 

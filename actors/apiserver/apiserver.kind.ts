@@ -1,5 +1,6 @@
 import type { ActorKind } from '../kit/actor-kind.ts'
-import { optionsObject } from '../kit/options.ts'
+import { optionsObject, positiveNumber } from '../kit/options.ts'
+import { flowControlConfig } from './flowcontrol/config.ts'
 import { APISERVER_ACCEPTS, apiserverMachine, type ApiServerOptions } from './apiserver.machine.ts'
 
 export const apiserverKind: ActorKind<ApiServerOptions> = {
@@ -17,6 +18,19 @@ export const apiserverKind: ActorKind<ApiServerOptions> = {
     }
     const bindAddress = o.bindAddress ?? '127.0.0.1'
     if (typeof bindAddress !== 'string') throw new TypeError('apiserver.bindAddress: expected an address')
-    return { port: port as number, bindAddress, securityDir: o.securityDir, storeReplicas: replicas as string[] }
+    const flowControl = parseFlowControl(o.flowControl)
+    return { port: port as number, bindAddress, securityDir: o.securityDir, storeReplicas: replicas as string[], ...(flowControl ? { flowControl } : {}) }
   },
+}
+
+/** `flowControl: { totalConcurrency?, queueWaitMs? }`, checked as the apiserver will use it (positive integers). */
+function parseFlowControl(raw: unknown): ApiServerOptions['flowControl'] {
+  if (raw === undefined) return undefined
+  const o = optionsObject(raw, 'apiserver.flowControl')
+  const unknown = Object.keys(o).filter((k) => k !== 'totalConcurrency' && k !== 'queueWaitMs')
+  if (unknown.length > 0) throw new TypeError(`apiserver.flowControl: unknown option ${unknown.join(', ')} (expected totalConcurrency, queueWaitMs)`)
+  const parsed: { totalConcurrency?: number; queueWaitMs?: number } = {}
+  for (const key of ['totalConcurrency', 'queueWaitMs'] as const) if (o[key] !== undefined) parsed[key] = positiveNumber(o[key], `apiserver.flowControl.${key}`, 1)
+  flowControlConfig(parsed)
+  return parsed
 }

@@ -24,6 +24,8 @@ export interface ApiServerOptions {
   readonly securityDir: string
   /** The store replicas' ids. */
   readonly storeReplicas: readonly string[]
+  /** API Priority and Fairness: seats across the priority levels, and how long a request may queue (defaults: flowcontrol/config.ts). */
+  readonly flowControl?: { readonly totalConcurrency?: number; readonly queueWaitMs?: number }
 }
 
 export const HTTP = 'http'

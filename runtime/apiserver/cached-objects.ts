@@ -33,12 +33,15 @@ export class CachedObjects implements ObjectsPort {
   readonly #caches = new Map<string, Promise<WatchCache>>()
   readonly #feeds = new Set<{ cancel(): Promise<void> }>()
   #closed = false
+  /** The same objects, writes as store priority proposals (flow control's leader-election and node-heartbeat levels). */
+  readonly prioritized: ObjectsPort
 
   constructor(store: StoreClient, options: CachedObjectsOptions = {}) {
     this.#store = store
     this.#objects = new ObjectStore(store)
     this.#capacity = options.capacity ?? DEFAULT_WATCH_CACHE_CAPACITY
     this.#log = options.log
+    this.prioritized = prioritizedWrites(this, new ObjectStore(store, { priority: true }))
   }
 
   create(key: string, object: KubeObject): Promise<WriteOutcome> {
@@ -131,5 +134,17 @@ export class CachedObjects implements ObjectsPort {
     )
     this.#feeds.add(feed)
     return cache
+  }
+}
+
+/** `objects` with its writes (create, update, delete) going to `writes` instead. */
+function prioritizedWrites(objects: ObjectsPort, writes: ObjectStore): ObjectsPort {
+  return {
+    create: (key, object) => writes.create(key, object),
+    update: (key, object, resourceVersion) => writes.update(key, object, resourceVersion),
+    delete: (key, resourceVersion) => writes.delete(key, resourceVersion),
+    get: (key, options) => objects.get(key, options),
+    list: (prefix, options) => objects.list(prefix, options),
+    watch: (prefix, resourceVersion, onEvents, onError) => objects.watch(prefix, resourceVersion, onEvents, onError),
   }
 }

@@ -15,6 +15,7 @@ import { routeResource } from '../../actors/apiserver/http/route.ts'
 import { internal, MAX_REQUEST_BODY_BYTES, tooLarge, unauthorized, type StatusError } from '../../actors/apiserver/meta/status.ts'
 import type { ApiPorts } from '../../actors/apiserver/ports.ts'
 import type { Logger } from '../log.ts'
+import type { FlowGate } from './flow-gate.ts'
 import { activeTraceparent, contextOfTraceparent, endSpan, startSpan, tracingOn, withSpan } from '../telemetry.ts'
 import type { TokenAuthenticator } from './security/tokens.ts'
 import { watchLines } from './watch-lines.ts'
@@ -28,6 +29,8 @@ export interface ApiHttpServerOptions {
   readonly tokens: TokenAuthenticator
   readonly policy: Policy
   readonly ports: Omit<ApiPorts, 'serverAddress'>
+  /** Flow control (API Priority and Fairness) in front of the handlers; none: every request runs at once. */
+  readonly flow?: FlowGate
   readonly log: Logger
 }
 
@@ -124,7 +127,8 @@ export class ApiHttpServer {
       user,
       ...(tracingOn() ? { traceparent: activeTraceparent() } : {}),
     }
-    const response = await handle(request, { ...this.#o.ports, serverAddress: this.#address })
+    const ports = { ...this.#o.ports, serverAddress: this.#address }
+    const response = await (this.#o.flow ? this.#o.flow.handle(request, ports) : handle(request, ports))
     if (response.kind === 'text') return sendText(res, response)
     if (response.kind !== 'stream') return send(res, response)
     res.writeHead(response.status, { 'content-type': response.contentType, 'transfer-encoding': 'chunked' })
@@ -152,8 +156,15 @@ function sendText(res: ServerResponse, response: TextStreamResponse): void {
 function send(res: ServerResponse, response: Exclude<ApiResponse, { kind: 'stream' } | TextStreamResponse>): void {
   const text = response.kind === 'json' ? JSON.stringify(response.body) : response.body
   const type = response.kind === 'json' ? (response.contentType ?? 'application/json') : response.contentType
-  res.writeHead(response.status, { 'content-type': type, 'content-length': Buffer.byteLength(text) })
+  res.writeHead(response.status, { 'content-type': type, 'content-length': Buffer.byteLength(text), ...retryAfterHeader(response) })
   res.end(text)
+}
+
+/** A 429's Retry-After header, from its Status' details.retryAfterSeconds. */
+function retryAfterHeader(response: { readonly status: number; readonly body: unknown }): { 'retry-after'?: string } {
+  if (response.status !== 429) return {}
+  const seconds = (response.body as { details?: { retryAfterSeconds?: unknown } } | undefined)?.details?.retryAfterSeconds
+  return typeof seconds === 'number' ? { 'retry-after': String(seconds) } : {}
 }
 
 /** The body, or 'too-large' past {@link MAX_REQUEST_BODY_BYTES} (reading stops there). */

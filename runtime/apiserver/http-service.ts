@@ -8,16 +8,19 @@ import { fromCallback, type AnyActorLogic } from 'xstate'
 import type { ApiAnswer, ApiCall, ApiHandle, ApiServerOptions, HttpOutcome } from '../../actors/apiserver/apiserver.machine.ts'
 import { malformedWatchMessage, type ApiWatchAlive } from '../../actors/apiserver/watch-protocol.ts'
 import { handle } from '../../actors/apiserver/handle.ts'
+import { CLUSTER_ACTORS_GROUP, flowControlConfig } from '../../actors/apiserver/flowcontrol/config.ts'
 import type { ApiRequest, TextStreamResponse } from '../../actors/apiserver/http/api-request.ts'
 import { badRequest, internal, serviceUnavailable, type StatusError } from '../../actors/apiserver/meta/status.ts'
 import type { ApiPorts } from '../../actors/apiserver/ports.ts'
 import type { Clock } from '../clock.ts'
 import type { Logger } from '../log.ts'
+import { noMetrics, type HostMetrics } from '../metrics.ts'
 import { activeTraceparent } from '../telemetry.ts'
 import { StoreClient } from '../store/store-client.ts'
 import type { Transport } from '../transport/transport.ts'
 import { ApiHttpServer } from './http-server.ts'
 import { CachedObjects } from './cached-objects.ts'
+import { FlowGate } from './flow-gate.ts'
 import { NatsWatches } from './nats-watches.ts'
 import { podLogsPort } from './pod-logs.ts'
 import { ensureApiSecurity } from './security/api-security.ts'
@@ -29,6 +32,8 @@ export interface HttpServiceDeps {
   readonly transport: Transport
   readonly clock: Clock
   readonly log: Logger
+  /** Where flow control's apiserver_flowcontrol_* metrics go. */
+  readonly metrics?: HostMetrics
 }
 
 /** Over NATS a text stream (pods/log) is answered whole; a following one ends after this long. */
@@ -64,6 +69,7 @@ export function apiHttpServiceLogic(options: ApiServerOptions, deps: HttpService
     let apiPorts: ApiPorts | undefined
     const store = new StoreClient({ transport: deps.transport, clock: deps.clock, cluster: deps.cluster, replicas: [...options.storeReplicas] })
     const objects = new CachedObjects(store, { log: deps.log })
+    const gate = new FlowGate(flowControlConfig(options.flowControl), { clock: deps.clock, metrics: deps.metrics ?? noMetrics, priorityObjects: objects.prioritized })
     const watches = new NatsWatches({ transport: deps.transport, cluster: deps.cluster, clock: deps.clock, log: deps.log })
     const report = (outcome: HttpOutcome) => {
       if (open) sendBack(outcome)
@@ -86,6 +92,7 @@ export function apiHttpServiceLogic(options: ApiServerOptions, deps: HttpService
         tokens: security.authenticator,
         policy: security.policy,
         ports,
+        flow: gate,
         log: deps.log,
       })
       if (!open) return void started.close()
@@ -117,7 +124,7 @@ export function apiHttpServiceLogic(options: ApiServerOptions, deps: HttpService
       }
       if (apiPorts === undefined) return fail(serviceUnavailable('the apiserver is starting'))
       const request = call.type === 'api.watch' ? toApiRequest({ type: 'api.request', method: 'GET', path: call.path, query: { ...call.query, watch: 'true' } }) : toApiRequest(call, activeTraceparent())
-      handle(request, apiPorts).then(
+      gate.handle(request, apiPorts).then(
         (response) => {
           if (call.type === 'api.watch') {
             const opened = watches.open(call, response)
@@ -133,6 +140,7 @@ export function apiHttpServiceLogic(options: ApiServerOptions, deps: HttpService
     })
     return () => {
       open = false
+      gate.close()
       watches.close()
       void server?.close()
       void objects.close().then(() => store.close())
@@ -140,8 +148,12 @@ export function apiHttpServiceLogic(options: ApiServerOptions, deps: HttpService
   })
 }
 
-/** Actors on the cluster's NATS are the cluster: they act as a member of system:masters. */
-const CLUSTER_ACTOR = { name: 'system:actor', groups: ['system:masters'] } as const
+/**
+ * Actors on the cluster's NATS are the cluster: their calls are not authorized (the NATS account
+ * is the trust boundary). They are not system:masters, whose requests flow control exempts: an
+ * actor's bulk writes must queue behind Lease renewals like anyone's.
+ */
+const CLUSTER_ACTOR = { name: 'system:actor', groups: [CLUSTER_ACTORS_GROUP, 'system:authenticated'] } as const
 
 /** `traceparent`: the host's handle span for the call (tracing on), which a created pod records. */
 function toApiRequest(call: ApiCall, traceparent?: string): ApiRequest {

@@ -10,7 +10,7 @@ import type { Compare } from '../../actors/store/mvcc/commands.ts'
 import type { TxnResult } from '../../actors/store/mvcc/results.ts'
 import type { KeyValue, WatchEvent } from '../../actors/store/mvcc/types.ts'
 import { prefixEnd } from '../../actors/store/mvcc/key-range.ts'
-import type { StoreClient } from '../store/store-client.ts'
+import type { CallOptions, StoreClient } from '../store/store-client.ts'
 import type { Watch } from '../store/store-watch.ts'
 
 export type { KubeObject, ObjectEvent, WriteOutcome }
@@ -32,11 +32,21 @@ export function decode(value: Uint8Array, modRevision: number): KubeObject {
   return { ...object, metadata: { ...object.metadata, resourceVersion: String(modRevision) } }
 }
 
+export interface ObjectStoreOptions {
+  /**
+   * Writes are store priority proposals, ahead of the batch of bulk writes (what flow control
+   * classifies as leader election or node heartbeat: a late Lease renewal costs a leader).
+   */
+  readonly priority?: boolean
+}
+
 export class ObjectStore implements ObjectsPort {
   readonly #store: StoreClient
+  readonly #writes: CallOptions
 
-  constructor(store: StoreClient) {
+  constructor(store: StoreClient, options: ObjectStoreOptions = {}) {
     this.#store = store
+    this.#writes = options.priority ? { priority: true } : {}
   }
 
   /** Stores a new object at `key`; AlreadyExists if the key holds one. */
@@ -45,7 +55,7 @@ export class ObjectStore implements ObjectsPort {
       compare: [{ key, target: 'exists', op: '=', value: false }],
       success: [{ type: 'put', key, value: encode(object) }],
       failure: [],
-    })
+    }, this.#writes)
     if (!r.succeeded) return { ok: false, reason: 'AlreadyExists' }
     return { ok: true, object: withVersion(object, r.revision) }
   }
@@ -88,7 +98,7 @@ export class ObjectStore implements ObjectsPort {
       compare: [precondition(key, resourceVersion)],
       success: [{ type: 'put', key, value: encode(object) }],
       failure: [{ type: 'range', key }],
-    })
+    }, this.#writes)
     if (r.succeeded) return { ok: true, object: withVersion(object, r.revision) }
     return { ok: false, reason: whyNot(r) }
   }
@@ -99,7 +109,7 @@ export class ObjectStore implements ObjectsPort {
       compare: [precondition(key, resourceVersion)],
       success: [{ type: 'deleteRange', key, prevKv: true }],
       failure: [{ type: 'range', key }],
-    })
+    }, this.#writes)
     if (r.succeeded) {
       const deleted = r.responses[0]
       const prev = deleted?.type === 'deleteRange' ? deleted.prevKvs?.[0] : undefined
