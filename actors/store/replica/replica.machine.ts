@@ -90,9 +90,13 @@ function outbox(): Outbox & { sendTo(to: Child, command: NetCommand | DiskComman
 
 type Out = ReturnType<typeof outbox>
 
-/** Turns one input's effects into disk and network commands, honouring the gate. */
+/**
+ * Turns one input's effects into disk and network commands, honouring the gate. Heartbeats and
+ * PreVotes go out at once, ahead of any write still syncing (see priority-lane.ts).
+ */
 function carryOut(context: StoreContext, effects: Effects, out: Out): void {
   if (effects.saveSnapshot) out.sendTo(DISK, { type: 'disk.saveSnapshot', snapshot: effects.saveSnapshot })
+  sendPeers(effects.urgent, out)
   admit(context, effects, out)
   flushIfIdle(context, out)
 }
@@ -112,8 +116,15 @@ function flushIfIdle(context: StoreContext, out: Out): void {
 }
 
 function emit(effects: Effects, out: Out): void {
+  sendPeers(effects.messages, out)
+  for (const r of effects.replies) out.sendTo(NETWORK, respond(r.replyTo, r.event))
+  for (const p of effects.pushes) out.sendTo(NETWORK, send(p.to, p.event))
+}
+
+/** Peer messages, one `sendMany` per peer; snapshots in chunks. */
+function sendPeers(messages: readonly PeerMessage[], out: Out): void {
   const byPeer = new Map<string, WireEvent[]>()
-  for (const m of effects.messages) {
+  for (const m of messages) {
     if (m.type === 'snap') {
       for (const chunk of chunkSnap(m)) out.sendTo(NETWORK, send(replicaAddress(m.to), chunk))
       continue
@@ -123,8 +134,6 @@ function emit(effects: Effects, out: Out): void {
     list.push({ type: 'raft.msg', m })
   }
   for (const [to, events] of byPeer) out.sendTo(NETWORK, events.length === 1 ? send(replicaAddress(to), events[0]!) : sendMany(replicaAddress(to), events))
-  for (const r of effects.replies) out.sendTo(NETWORK, respond(r.replyTo, r.event))
-  for (const p of effects.pushes) out.sendTo(NETWORK, send(p.to, p.event))
 }
 
 function refuse(event: Incoming, reply: ReplicaReply, out: Out): void {

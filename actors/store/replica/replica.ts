@@ -19,6 +19,7 @@ import type { Entry, HardState, Snapshot } from '../raft/types.ts'
 import { AppliedRequests, type StoredResult } from './applied-requests.ts'
 import { decodeProposals, encodeProposals, packPlain, unpackPlain, type Proposal } from './proposals.ts'
 import { isEmptyPersist, mergePersist, mustSync, type Persist } from './persist.ts'
+import { travelsAhead } from './priority-lane.ts'
 import type { ClientWrite, RedirectReply, ReplicaReply, ReplicaStats, StatusReply, WatchRequest } from './protocol.ts'
 import { WatchHub, type Push } from './watch-hub.ts'
 
@@ -53,6 +54,8 @@ export interface Reply {
 export interface Effects {
   readonly persist: Persist | undefined
   readonly sync: boolean
+  /** Heartbeats and PreVotes that wait for no disk write (see priority-lane.ts): send them now. */
+  readonly urgent: readonly PeerMessage[]
   readonly messages: readonly PeerMessage[]
   readonly replies: readonly Reply[]
   readonly pushes: readonly Push[]
@@ -94,6 +97,7 @@ export class Replica {
 
   #persist: Persist | undefined
   #sync = false
+  #urgent: PeerMessage[] = []
   #messages: PeerMessage[] = []
   #replies: Reply[] = []
   #pushes: Push[] = []
@@ -291,12 +295,14 @@ export class Replica {
   }
 
   #collect(out: Output): void {
+    // A step that moved the term or the vote sends nothing ahead of that write.
+    const movedTermOrVote = out.persist.hardState !== undefined && mustSync({ hardState: out.persist.hardState }, this.#synced)
     if (!isEmptyPersist(out.persist)) {
       this.#persist = this.#persist ? mergePersist(this.#persist, out.persist) : out.persist
       if (mustSync(out.persist, this.#synced)) this.#sync = true
       if (out.persist.hardState) this.#synced = { term: out.persist.hardState.term, vote: out.persist.hardState.vote }
     }
-    for (const m of out.send) this.#messages.push(m)
+    for (const m of out.send) (!movedTermOrVote && travelsAhead(m) ? this.#urgent : this.#messages).push(m)
     if (out.applySnapshot) this.#restoreFrom(out.applySnapshot)
     for (const entry of out.apply) this.#applyEntry(entry)
     for (const rs of out.readStates) {
@@ -423,6 +429,7 @@ export class Replica {
     const effects: Effects = {
       persist: this.#persist,
       sync: this.#sync,
+      urgent: this.#urgent,
       messages: this.#messages,
       replies: this.#replies,
       pushes: this.#pushes,
@@ -430,6 +437,7 @@ export class Replica {
     }
     this.#persist = undefined
     this.#sync = false
+    this.#urgent = []
     this.#messages = []
     this.#replies = []
     this.#pushes = []

@@ -79,7 +79,7 @@ export class Cluster {
   handle(id: string, effects: Effects): Effects {
     for (const r of effects.replies) this.replies.push({ from: id, replyTo: r.replyTo, event: r.event })
     for (const p of effects.pushes) this.pushes.push({ from: id, clientId: p.to.instance, event: p.event })
-    for (const m of effects.messages) {
+    for (const m of [...effects.urgent, ...effects.messages]) {
       // The core's own messages must pass the wire check its peers apply.
       if (asPeerMessage(m) === undefined) throw new Error(`${id} sent a message its peers would drop: ${JSON.stringify(m)}`)
       this.sent.push(m)

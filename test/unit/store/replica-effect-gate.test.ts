@@ -9,6 +9,7 @@ function fx(label: string, persist: Persist | undefined, sync: boolean): Effects
   return {
     persist,
     sync,
+    urgent: [],
     messages: [],
     replies: [{ replyTo: label, event: { type: 'store.watchAlive', missing: [] } }],
     pushes: [],

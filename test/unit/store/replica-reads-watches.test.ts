@@ -19,7 +19,7 @@ t.test('replica reads - a linearizable read on the leader waits for a heartbeat 
   c.deliver()
   const effects = c.handle(id, leader.read(get('/k'), false, 'read-1', c.now))
   t.same(effects.replies, [], 'not answered before a quorum confirms the leadership')
-  const beats = effects.messages.filter((m) => m.type === 'heartbeat')
+  const beats = effects.urgent.filter((m) => m.type === 'heartbeat')
   t.equal(beats.length, 2, 'a heartbeat round to both followers')
   t.equal(leader.pendingCount, 1)
   c.deliver()
