@@ -1,4 +1,4 @@
-/** `actorkube store ...`: talk to the cluster store of a running cluster (status, get, put, del, watch, transfer). */
+/** `actorkube store ...`: talk to the cluster store of a running cluster (status, get, put, del, watch). */
 import { Command, InvalidArgumentError } from 'commander'
 import type { KeyValue, WatchEvent } from '../../actors/store/mvcc/types.ts'
 import { systemClock } from '../clock.ts'

@@ -17,7 +17,7 @@ export interface SandboxConfig {
   readonly nodeName: string
   readonly hostIP: string
   readonly labels: Readonly<Record<string, string>>
-  /** The hollow runtime reads its simulated behaviour from annotations (see its README section). */
+  /** The hollow runtime reads its simulated behaviour from annotations (see docs/runtimes.md). */
   readonly annotations: Readonly<Record<string, string>>
   /** The address the pod had (a kubelet restarted): kept when it is free. */
   readonly podIP?: string
