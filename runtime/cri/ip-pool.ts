@@ -34,23 +34,42 @@ export class IpPool {
     return this.#inUse.size
   }
 
-  /** The next free address; throws when the range is exhausted. */
-  allocate(): string {
-    let offset = this.#released.pop()
-    if (offset === undefined) {
-      if (this.#next > this.#size - 2) throw new RangeError(`pod CIDR ${this.cidr} has no free address (${this.capacity} in use)`)
-      offset = this.#next++
+  /**
+   * The next free address that `usable` accepts; throws when the range is exhausted. Addresses
+   * `usable` turns down (something else on the machine holds them) stay free and are tried first
+   * next time.
+   */
+  allocate(usable: (ip: string) => boolean = () => true): string {
+    const skipped: number[] = []
+    try {
+      for (;;) {
+        const offset = this.#takeOffset()
+        const ip = formatIp(this.#base + offset)
+        if (usable(ip)) {
+          this.#inUse.add(offset)
+          return ip
+        }
+        skipped.push(offset)
+      }
+    } finally {
+      // #released is a stack: pushed back highest first, the lowest is offered first again.
+      for (const offset of skipped.reverse()) this.#released.push(offset)
     }
-    this.#inUse.add(offset)
-    return formatIp(this.#base + offset)
+  }
+
+  #takeOffset(): number {
+    const offset = this.#released.pop()
+    if (offset !== undefined) return offset
+    if (this.#next > this.#size - 2) throw new RangeError(`pod CIDR ${this.cidr} has no free address (${this.capacity} in use)`)
+    return this.#next++
   }
 
   /**
    * `preferred` when it is in the range and free (a pod started again by a new kubelet keeps the
-   * address the API knows it by), else the next free one.
+   * address the API knows it by) and `usable`, else the next free one `usable` accepts.
    */
-  allocatePreferring(preferred: string | undefined): string {
-    if (preferred !== undefined && /^\d{1,3}(\.\d{1,3}){3}$/.test(preferred)) {
+  allocatePreferring(preferred: string | undefined, usable: (ip: string) => boolean = () => true): string {
+    if (preferred !== undefined && /^\d{1,3}(\.\d{1,3}){3}$/.test(preferred) && usable(preferred)) {
       const offset = parseIp(preferred) - this.#base
       if (offset >= 1 && offset <= this.#size - 2 && !this.#inUse.has(offset)) {
         const released = this.#released.indexOf(offset)
@@ -60,13 +79,13 @@ export class IpPool {
           for (let o = offset - 1; o >= this.#next; o--) this.#released.push(o)
           this.#next = offset + 1
         } else {
-          return this.allocate()
+          return this.allocate(usable)
         }
         this.#inUse.add(offset)
         return formatIp(this.#base + offset)
       }
     }
-    return this.allocate()
+    return this.allocate(usable)
   }
 
   /** Gives an address back; unknown addresses are ignored. */

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
-import { get } from 'node:http'
+import { createServer, get } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Container } from '../../actors/kube/objects.ts'
@@ -95,6 +95,20 @@ t.test('process - the echo image answers at its own pod address with its pod nam
   await runtime.stopContainer(ca.info.id, 10)
   t.match(await ca.exit, { exitCode: 0, reason: 'Completed' }, 'SIGTERM handled gracefully')
   t.match(await logs(runtime, ca.info.id), /SIGTERM/)
+})
+
+t.test("process - a pod is not given an address something else on the machine listens on (another cluster's pod)", async (t) => {
+  const net = nextNet++ % 250
+  const { runtime } = processRuntime(t, { podCidr: `127.${net}.0.0/16` })
+  // Another actorkube cluster on this machine hands out the same range: its first echo pod holds .0.1:8080.
+  const other = createServer()
+  await new Promise<void>((resolve) => other.listen(8080, `127.${net}.0.1`, resolve))
+  t.teardown(() => new Promise<void>((resolve) => other.close(() => resolve())))
+  const s = await sandbox(runtime, 'echo-beside')
+  t.equal(s.podIP, `127.${net}.0.2`, 'the held address is passed over')
+  const c = await run(runtime, s.id, { name: 'echo', image: 'actorkube/echo', ports: [{ containerPort: 8080 }] })
+  await until('listening', () => listening(runtime, c.info.id))
+  t.match(JSON.parse((await httpGet(s.podIP, 8080, '/')).body), { pod: 'echo-beside', podIP: s.podIP }, 'its echo binds 8080 and answers instead of dying with EADDRINUSE')
 })
 
 t.test('process - the sleep image exits with args[1] or $EXIT_CODE', async (t) => {

@@ -2,7 +2,8 @@
  * A container runtime of real child processes. Each pod gets its own loopback address from
  * `podCidr` (on Linux all of 127.0.0.0/8 is loopback, so nothing needs configuring) and its
  * containers bind their ports there, so two pods may both listen on 8080. Each container is the
- * leader of its own process group, so stopping it reaches its children too. Memory limits are
+ * leader of its own process group, so stopping it reaches its children too. An address something
+ * else on the machine listens on (another cluster's pod) is passed over. Memory limits are
  * enforced by a watchdog reading /proc; CPU limits are not enforced. See docs/runtimes.md.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -30,6 +31,7 @@ import { containerEnv } from './container-env.ts'
 import { ContainerLog, LOG_ROTATION_DEFAULTS, type LogRotation } from './container-log.ts'
 import { resolveImage } from './images.ts'
 import { killGroup } from './kill-group.ts'
+import { listeningAddresses } from './listening-addresses.ts'
 import { forgetGroup, killOrphans, noteGroup } from './orphans.ts'
 import { readLogLines } from './log-files.ts'
 import { runProbe } from './probes.ts'
@@ -106,7 +108,10 @@ export class ProcessRuntime implements ContainerRuntime {
     const id = this.#newId()
     const dir = join(this.#dir, 'pods', `${config.namespace}_${config.name}_${config.uid}`)
     mkdirSync(dir, { recursive: true })
-    const sandbox: ProcessSandbox = { id, config, podIP: this.#ips.allocatePreferring(config.podIP), dir, containers: new Set() }
+    // The pool knows only this runtime's pods; the machine may have other clusters' on the same range.
+    const taken = listeningAddresses()
+    const podIP = this.#ips.allocatePreferring(config.podIP, (ip) => !taken.has(ip))
+    const sandbox: ProcessSandbox = { id, config, podIP, dir, containers: new Set() }
     this.#sandboxes.set(id, sandbox)
     return { id, podIP: sandbox.podIP }
   }

@@ -48,3 +48,29 @@ t.test('ip pool - a preferred address is kept when free; skipped ones stay avail
   t.equal(pool.allocatePreferring('127.1.0.4'), '127.1.0.4', 'a released address can be preferred')
   t.equal(pool.allocated, 6)
 })
+
+t.test('ip pool - an address the check turns down is passed over and offered again later', async (t) => {
+  const pool = new IpPool('127.1.0.0/16')
+  const taken = new Set(['127.1.0.1', '127.1.0.2'])
+  const usable = (ip: string) => !taken.has(ip)
+  t.equal(pool.allocate(usable), '127.1.0.3', 'the first two are held by someone else')
+  t.equal(pool.allocated, 1, 'the passed-over ones are not counted as ours')
+  taken.delete('127.1.0.1')
+  t.equal(pool.allocate(usable), '127.1.0.1', 'freed on the machine: handed out, lowest first')
+  t.equal(pool.allocate(usable), '127.1.0.4')
+  taken.delete('127.1.0.2')
+  t.equal(pool.allocate(usable), '127.1.0.2')
+})
+
+t.test('ip pool - a preferred address someone else holds gives way to the next usable one', async (t) => {
+  const pool = new IpPool('127.2.0.0/16')
+  t.equal(pool.allocatePreferring('127.2.0.7', (ip) => ip !== '127.2.0.7'), '127.2.0.1')
+  t.equal(pool.allocatePreferring('127.2.0.7'), '127.2.0.7', 'taken by nobody: the preferred one')
+})
+
+t.test('ip pool - a range whose every free address is turned down throws and keeps them free', async (t) => {
+  const pool = new IpPool('127.3.0.0/30')
+  t.throws(() => pool.allocate(() => false), { name: 'RangeError', message: 'pod CIDR 127.3.0.0/30 has no free address (2 in use)' })
+  t.equal(pool.allocated, 0)
+  t.equal(pool.allocate(), '127.3.0.1', 'still free once usable')
+})
