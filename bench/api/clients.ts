@@ -12,7 +12,13 @@ import type { ApiCluster } from './cluster.ts'
 export interface ApiAnswer {
   readonly status: number
   readonly body: unknown
+  /** The Retry-After header (seconds) of a 429. */
+  readonly retryAfterSeconds?: number
 }
+
+/** As client-go (and ApiClient over NATS): a 429 is sent again after its Retry-After, at most this often. */
+const MAX_RETRIES_ON_429 = 10
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 export interface Api {
   readonly name: 'https' | 'nats'
@@ -52,7 +58,8 @@ export function httpsApi(cluster: ApiCluster, connectionsPerServer: number): Api
           } catch {
             // not JSON: keep the text
           }
-          resolve({ status: res.statusCode ?? 0, body })
+          const retryAfter = Number(res.headers['retry-after'])
+          resolve({ status: res.statusCode ?? 0, body, ...(Number.isFinite(retryAfter) ? { retryAfterSeconds: retryAfter } : {}) })
         })
         res.on('error', reject)
       })
@@ -62,15 +69,23 @@ export function httpsApi(cluster: ApiCluster, connectionsPerServer: number): Api
   return {
     name: 'https',
     async call(method, path, body) {
-      const i = next++ % agents.length
       const payload = body === undefined ? undefined : JSON.stringify(body)
-      try {
-        return await once(i, method, path, payload)
-      } catch (error) {
-        // A kept-alive socket the server closed meanwhile (keepAliveTimeout): retry once on a new one.
-        if ((error as NodeJS.ErrnoException).code === 'ECONNRESET') return await once(i, method, path, payload)
-        throw error
+      const attempt = async () => {
+        const i = next++ % agents.length
+        try {
+          return await once(i, method, path, payload)
+        } catch (error) {
+          // A kept-alive socket the server closed meanwhile (keepAliveTimeout): retry once on a new one.
+          if ((error as NodeJS.ErrnoException).code === 'ECONNRESET') return await once(i, method, path, payload)
+          throw error
+        }
       }
+      let answer = await attempt()
+      for (let retry = 0; answer.status === 429 && retry < MAX_RETRIES_ON_429; retry++) {
+        await sleep((answer.retryAfterSeconds ?? 1) * 1000)
+        answer = await attempt()
+      }
+      return answer
     },
     async close() {
       for (const a of agents) a.destroy()

@@ -37,6 +37,8 @@ export function podObject(namespace: string, i: number): KubeObject {
 export interface Driver {
   readonly watcher: ApiClient
   api(): ApiClient
+  /** Calls answered 429 (flow control) that the clients waited out and sent again, so far. */
+  throttled(): number
   close(): Promise<void>
 }
 
@@ -48,6 +50,7 @@ export async function connectDriver(cluster: ApiCluster, connections: number): P
   return {
     watcher: clients[0]!,
     api: () => callers[turn++ % callers.length]!,
+    throttled: () => clients.reduce((sum, c) => sum + c.throttled, 0),
     close: async () => {
       await Promise.all(clients.map((c) => c.close().catch(() => {})))
       await Promise.all(transports.map((t) => t.close().catch(() => {})))
@@ -128,6 +131,8 @@ export interface WaveResult {
   readonly created: number
   readonly createFailures: number
   readonly createErrors: readonly string[]
+  /** Calls answered 429 TooManyRequests (apiserver flow control) and sent again after their Retry-After. */
+  readonly throttled: number
   readonly scheduled: number
   readonly running: number
   readonly ready: number
@@ -166,7 +171,7 @@ function percentiles(values: number[]): Percentiles {
   return { p50: r1(percentile(values, 50)), p90: r1(percentile(values, 90)), p99: r1(percentile(values, 99)), max: r1(values.at(-1) ?? NaN), n: values.length }
 }
 
-/** An overloaded apiserver answers 500/503 now and then: try again for up to a minute. */
+/** An overloaded apiserver answers 500/503 now and then (a 429 ApiClient waits out itself): try again for up to a minute. */
 async function retrying<T>(what: string, o: Pick<WaveOptions, 'progress' | 'label'>, attempt: () => Promise<T>): Promise<T> {
   const deadline = performance.now() + 60_000
   for (;;) {
@@ -234,6 +239,7 @@ export async function runWave(driver: Driver, o: WaveOptions): Promise<WaveResul
       driver.watcher.watch(`/api/v1/namespaces/${o.namespace}/pods`, {}, { onEvents, onError: (e) => o.progress(`  ${o.label}: pod watch ended: ${e.message}`) }),
     )
     const meter = cpuMeter({ ...o.pids, bench: process.pid })
+    const throttledBefore = driver.throttled()
     const t0 = performance.now()
     let sent = 0
     let created = 0
@@ -335,6 +341,7 @@ export async function runWave(driver: Driver, o: WaveOptions): Promise<WaveResul
       created,
       createFailures,
       createErrors,
+      throttled: driver.throttled() - throttledBefore,
       scheduled,
       running,
       ready,

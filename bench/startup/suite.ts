@@ -34,6 +34,8 @@ export interface WaveMeasurement extends Measurement {
   readonly details: Omit<WaveResult, 'latencyMs' | 'runningCdfMs' | 'cpuSeconds'> & {
     /** "lost leadership" log lines for the kube-scheduler Lease during the wave (each loss stops scheduling until the next leader has relisted). */
     readonly schedulerLeadershipLosses: number
+    /** The same for the kube-controller-manager Lease. */
+    readonly controllerManagerLeadershipLosses: number
   }
 }
 
@@ -193,6 +195,8 @@ async function runStartup(ctx: SuiteContext): Promise<SuiteOutput> {
     const d = m.details
     if (d.running < d.created || d.ready < d.created) notes.push(`${m.label}: ${d.running} of ${d.created} pods Running, ${d.ready} Ready, ${d.scheduled} scheduled${d.timeoutReason ? ` (gave up: ${d.timeoutReason})` : ''}`)
     if (d.schedulerLeadershipLosses > 0) notes.push(`${m.label}: the scheduler lost its leadership ${d.schedulerLeadershipLosses} times during the wave (its 2 s Lease was not renewed within 1.5 s; every loss stops scheduling until the next leader has relisted)`)
+    if (d.controllerManagerLeadershipLosses > 0) notes.push(`${m.label}: the controller manager lost its leadership ${d.controllerManagerLeadershipLosses} times during the wave`)
+    if (d.throttled > 0) notes.push(`${m.label}: the apiservers' flow control answered ${int(d.throttled)} calls 429 TooManyRequests; the driver sent them again after their Retry-After`)
     if (d.createFailures > 0) notes.push(`${m.label}: ${d.createFailures} creates failed: ${d.createErrors.join('; ')}`)
     if (d.achievedCreateRate < 0.95 * d.targetRate) {
       notes.push(`${m.label}: the path did not keep up with ${d.targetRate} creates/s: ${formatNumber(d.achievedCreateRate)}/s achieved, up to ${int(d.backlog.maxPods)} creates due but not sent (${MAX_IN_FLIGHT} in flight), the last sent ${d.backlog.lastSendLateSeconds} s late`)
@@ -276,15 +280,22 @@ async function nodesAndBaseline(cluster: ApiCluster, driver: Driver, nodes: numb
   }
 }
 
-/** A wave and the scheduler leadership losses the hosts logged meanwhile. */
-async function timedWave(cluster: ApiCluster, wave: () => Promise<WaveResult>): Promise<WaveResult & { schedulerLeadershipLosses: number }> {
-  const logs = join(cluster.stateDir, 'logs')
-  const before = await leadershipLosses(logs)
-  const r = await wave()
-  return { ...r, schedulerLeadershipLosses: (await leadershipLosses(logs)) - before }
+interface LeadershipLosses {
+  readonly schedulerLeadershipLosses: number
+  readonly controllerManagerLeadershipLosses: number
 }
 
-function toWaveMeasurement(kind: 'latency' | 'scale', id: string, label: string, nodes: number, podsTotal: number, r: WaveResult & { schedulerLeadershipLosses: number }, memory: MemorySample): WaveMeasurement {
+/** A wave and the scheduler's and controller manager's leadership losses the hosts logged meanwhile. */
+async function timedWave(cluster: ApiCluster, wave: () => Promise<WaveResult>): Promise<WaveResult & LeadershipLosses> {
+  const logs = join(cluster.stateDir, 'logs')
+  const losses = () => Promise.all([leadershipLosses(logs, 'kube-scheduler'), leadershipLosses(logs, 'kube-controller-manager')])
+  const [scheduler, controllerManager] = await losses()
+  const r = await wave()
+  const [schedulerAfter, controllerManagerAfter] = await losses()
+  return { ...r, schedulerLeadershipLosses: schedulerAfter - scheduler, controllerManagerLeadershipLosses: controllerManagerAfter - controllerManager }
+}
+
+function toWaveMeasurement(kind: 'latency' | 'scale', id: string, label: string, nodes: number, podsTotal: number, r: WaveResult & LeadershipLosses, memory: MemorySample): WaveMeasurement {
   const base = summarize(
     { id, label, group: kind, series: `${nodes} nodes`, unit: 'pods Running/s' },
     [],
@@ -300,7 +311,7 @@ function waveLine(m: WaveMeasurement): string {
   return (
     `${m.id}: created ${d.created}/${d.pods} at ${formatNumber(d.achievedCreateRate)}/s (asked ${d.targetRate}/s, max backlog ${d.backlog.maxPods}); Running ${d.running}, Ready ${d.ready}; ` +
     `create->Running p50 ${l.createToRunning.p50} p90 ${l.createToRunning.p90} p99 ${l.createToRunning.p99} max ${l.createToRunning.max} ms; hollow-1 ${formatNumber(m.memory.hollowBytes / MiB)} MiB` +
-    `; scheduler leadership lost ${d.schedulerLeadershipLosses} times${d.timedOut ? `; TIMED OUT (${d.timeoutReason})` : ''}`
+    `; leadership lost: scheduler ${d.schedulerLeadershipLosses}, controller manager ${d.controllerManagerLeadershipLosses} times; ${d.throttled} calls throttled (429)${d.timedOut ? `; TIMED OUT (${d.timeoutReason})` : ''}`
   )
 }
 
@@ -416,7 +427,7 @@ const int = (n: number) => Math.round(n).toLocaleString('en-US')
 export function wavesTable(all: readonly StartupMeasurement[]): string {
   const waves = all.filter((m): m is WaveMeasurement => m.kind !== 'memory')
   return table(
-    ['case', 'asked/s', 'created/s', 'max backlog', 'created', 'Running', 'Ready', 'create->Running p50 / p90 / p99 / max ms', '->scheduled p50 / p99', 'scheduled->Running p50 / p99', 'leader losses', 'hollow MiB', 'status'],
+    ['case', 'asked/s', 'created/s', 'max backlog', 'created', 'Running', 'Ready', 'create->Running p50 / p90 / p99 / max ms', '->scheduled p50 / p99', 'scheduled->Running p50 / p99', 'leader losses sched / cm', '429s', 'hollow MiB', 'status'],
     waves.map((m) => {
       const d = m.details
       const l = m.latencyMs
@@ -431,12 +442,13 @@ export function wavesTable(all: readonly StartupMeasurement[]): string {
         `${ms(l.createToRunning.p50)} / ${ms(l.createToRunning.p90)} / ${ms(l.createToRunning.p99)} / ${ms(l.createToRunning.max)}`,
         `${ms(l.createToScheduled.p50)} / ${ms(l.createToScheduled.p99)}`,
         `${ms(l.scheduledToRunning.p50)} / ${ms(l.scheduledToRunning.p99)}`,
-        String(d.schedulerLeadershipLosses),
+        `${d.schedulerLeadershipLosses} / ${d.controllerManagerLeadershipLosses}`,
+        int(d.throttled),
         formatNumber(m.memory.hollowBytes / MiB),
         d.timedOut ? `TIMED OUT: ${d.timeoutReason}` : 'ok',
       ]
     }),
-    [false, true, true, true, true, true, true, true, true, true, true, true, false],
+    [false, true, true, true, true, true, true, true, true, true, true, true, true, false],
   )
 }
 

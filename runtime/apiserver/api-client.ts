@@ -26,6 +26,8 @@ export interface ApiClientOptions {
   readonly watchKeepAliveMs?: number
   /** Names this client's watch subject; random by default. */
   readonly clientId?: string
+  /** How often a call answered 429 (flow control) is sent again after its Retry-After; client-go's default is 10. */
+  readonly maxRetriesOn429?: number
 }
 
 /** A metav1.Status failure from the API. */
@@ -47,6 +49,9 @@ export class ApiError extends Error {
 const MAX_ANSWER_BYTES = 16 * 1024 * 1024
 /** An apiserver that failed to answer is tried last for this long. */
 const SUSPECT_MS = 5000
+const MAX_RETRIES_ON_429 = 10
+/** A Retry-After is honoured up to this long (a wild value must not park a caller). */
+const MAX_RETRY_AFTER_MS = 30_000
 
 export class ApiClient {
   readonly #o: ApiClientOptions
@@ -56,6 +61,7 @@ export class ApiClient {
   /** When each apiserver last failed to answer. */
   readonly #suspects = new Map<string, number>()
   #next = 0
+  #throttled = 0
 
   constructor(options: ApiClientOptions) {
     if (options.apiservers.length === 0) throw new RangeError('ApiClient: no apiservers')
@@ -86,19 +92,42 @@ export class ApiClient {
     return this.#watches.open(path, options, handlers)
   }
 
-  /** One call; resolves to the status and JSON body (errors included), rejects only when no apiserver answers. */
+  /**
+   * One call; resolves to the status and JSON body (errors included), rejects only when no apiserver
+   * answers. A 429 (flow control) is waited out and sent again first (maxRetriesOn429).
+   */
   async call(method: string, path: string, options: { query?: Record<string, string>; body?: unknown; contentType?: string } = {}): Promise<{ status: number; body: unknown }> {
     const event: ApiCall = { type: 'api.request', method, path, ...(options.query ? { query: options.query } : {}), ...(options.body !== undefined ? { body: options.body } : {}), ...(options.contentType ? { contentType: options.contentType } : {}) }
     const data = encodeEvent(event, 4 * 1024 * 1024)
     // Inside a traced operation the call is a `send api.request` span the apiserver's handling joins.
     const sent = tracingOn() ? startClientSend('apiserver', 'api.request', { 'http.request.method': method, 'url.path': path }) : undefined
     try {
-      return await this.#callOn(data, sent?.headers)
+      return await this.#callRetryingOn429(data, sent?.headers)
     } catch (error) {
       endSpan(sent?.span, error)
       throw error
     } finally {
       if (sent?.span.isRecording()) sent.span.end()
+    }
+  }
+
+  /** Calls answered 429 that this client waited out and sent again. */
+  get throttled(): number {
+    return this.#throttled
+  }
+
+  /**
+   * An overloaded apiserver answers 429 TooManyRequests with a Retry-After (flow control): wait it
+   * out and send the call again, as client-go does, up to maxRetriesOn429 times; the last 429 is
+   * the answer.
+   */
+  async #callRetryingOn429(data: Uint8Array, headers: Record<string, string> | undefined): Promise<{ status: number; body: unknown }> {
+    const retries = this.#o.maxRetriesOn429 ?? MAX_RETRIES_ON_429
+    for (let attempt = 0; ; attempt++) {
+      const answer = await this.#callOn(data, headers)
+      if (answer.status !== 429 || attempt >= retries) return answer
+      this.#throttled++
+      await new Promise<void>((resolve) => this.#clock.setTimeout(resolve, retryAfterMs(answer.body)))
     }
   }
 
@@ -191,4 +220,10 @@ export class ApiClient {
     await this.#watches.close()
     this.#requester.close()
   }
+}
+
+/** A 429 Status's details.retryAfterSeconds in ms (1 s when absent, as kube-apiserver sends). */
+export function retryAfterMs(body: unknown): number {
+  const seconds = (body as { details?: { retryAfterSeconds?: unknown } } | undefined)?.details?.retryAfterSeconds
+  return typeof seconds === 'number' && Number.isFinite(seconds) && seconds >= 0 ? Math.min(seconds * 1000, MAX_RETRY_AFTER_MS) : 1000
 }
