@@ -232,7 +232,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const failed = results.reduce((sum, r) => sum + r.failures.length, 0)
   const lines = [`soak: seeds ${seedBase}..${seedBase + n - 1} in ${((performance.now() - t0) / 1000).toFixed(0)} s`]
   for (const r of results) {
-    lines.push(`  ${r.name.padEnd(20)} ${String(r.seedsRun).padStart(5)} seeds run, ${r.failures.length} failed (${r.seconds.toFixed(0)} s)`)
+    lines.push(`  ${r.name.padEnd(20)} ${String(r.seedsRun).padStart(5)} seed${r.seedsRun === 1 ? '' : 's'} run, ${r.failures.length} failed (${r.seconds.toFixed(0)} s)`)
     for (const f of [...r.failures].sort((a, b) => a.seed - b.seed)) lines.push(`    seed ${f.seed}${f.note ? ` (${f.note})` : ''}: ${f.replay}    log: ${f.log}`)
   }
   lines.push(failed === 0 ? 'soak: every seed passed' : `soak: ${failed} failing seed${failed === 1 ? '' : 's'}`)
