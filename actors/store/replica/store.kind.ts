@@ -25,16 +25,19 @@ export const storeKind: ActorKind<StoreOptions> = {
       throw new TypeError("store.voters: expected a list of replica ids (letters, digits, '-' or '_')")
     }
     if (new Set(voters).size !== voters.length) throw new TypeError('store.voters: ids must be unique')
-    // 25 ticks of 20 ms: a 500-1000 ms election timeout. 8 (160-320 ms) was shorter than the event
-    // loop stalls of a loaded 2-core master, and followers kept unseating a healthy leader (every
-    // pending write redirected and retried). etcd's default is 1000 ms.
-    const electionTicks = positiveInteger(o.electionTicks, 'store.electionTicks', 25)
-    const heartbeatTicks = positiveInteger(o.heartbeatTicks, 'store.heartbeatTicks', 2)
+    // 15 ticks of 10 ms: a 150-300 ms election timeout, heartbeats every 30 ms. It was 500-1000 ms
+    // while a busy leader's heartbeats waited behind the fsync of its last batch (the effect gate)
+    // and followers kept unseating it; heartbeats and PreVotes now travel ahead of the gate
+    // (priority-lane.ts), and PreVote plus CheckQuorum keep one lagging follower from deposing a
+    // leader the others still hear. Ticks are events, not wall time: a stalled follower counts
+    // fewer of them, so its own stalls lengthen its timeout instead of shortening it.
+    const electionTicks = positiveInteger(o.electionTicks, 'store.electionTicks', 15)
+    const heartbeatTicks = positiveInteger(o.heartbeatTicks, 'store.heartbeatTicks', 3)
     if (heartbeatTicks >= electionTicks) throw new TypeError('store.heartbeatTicks: must be below store.electionTicks')
     return {
       dataDir: o.dataDir,
       voters: voters as string[],
-      tickMs: positiveNumber(o.tickMs, 'store.tickMs', 20),
+      tickMs: positiveNumber(o.tickMs, 'store.tickMs', 10),
       raft: { electionTimeout: electionTicks, heartbeatTimeout: heartbeatTicks, maxBytesPerMsg: 512 * 1024 },
       snapshotEvery: positiveInteger(o.snapshotEvery, 'store.snapshotEvery', 10_000),
       retainRevisions: positiveInteger(o.retainRevisions, 'store.retainRevisions', 50_000),
