@@ -131,5 +131,6 @@ t.test('controllers - deleting a namespace removes its contents, then the namesp
   await api.create('/api/v1/namespaces/scratch/pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'x' }] } })
   await api.delete('/api/v1/namespaces/scratch')
   await waitFor(async () => ((await api.get('/api/v1/namespaces/scratch').catch((e: { status?: number }) => e)) as { status?: number }).status === 404 || undefined, { timeoutMs: 30_000, what: 'the namespace gone' })
-  t.pass('namespace finalized and removed')
+  t.same((await api.list('/api/v1/namespaces/scratch/configmaps')).items, [], 'its ConfigMap went with it')
+  t.same((await api.list('/api/v1/namespaces/scratch/pods')).items, [], 'and its Pod')
 })

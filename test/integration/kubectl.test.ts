@@ -117,10 +117,11 @@ t.test('kubectl - get -w shows changes as they happen', async (t) => {
   t.teardown(() => void watcher.kill())
   await lines.waitForLine((l) => /^EVENT\s+NAME/.test(l), { timeoutMs: 15_000, what: 'the watch header' })
   await kubectl(['create', 'configmap', 'live', '--from-literal=x=1', '--dry-run=client', '-o', 'yaml']).then(async (r) => kubectl(['apply', '-f', await manifest('live.yaml', r.stdout)]))
-  await lines.waitForLine((l) => /^ADDED\s+live\s/.test(l), { timeoutMs: 15_000, what: 'ADDED live' })
+  const added = await lines.waitForLine((l) => /^ADDED\s+live\s/.test(l), { timeoutMs: 15_000, what: 'ADDED live' })
+  t.match(lines.lines[added], /^ADDED\s+live\s+1\s+\d+s$/, 'the ADDED row renders the ConfigMap with its one data key')
   await kubectl(['delete', 'configmap', 'live'])
-  await lines.waitForLine((l) => /^DELETED\s+live\s/.test(l), { timeoutMs: 15_000, what: 'DELETED live' })
-  t.pass('ADDED and DELETED arrived while watching')
+  const deleted = await lines.waitForLine((l) => /^DELETED\s+live\s/.test(l), { timeoutMs: 15_000, what: 'DELETED live' })
+  t.same(lines.lines.slice(added + 1, deleted).filter((l) => /\slive\s/.test(l)), [], 'nothing else about live in between')
 })
 
 t.test('kubectl - a wrong token is refused', async (t) => {

@@ -73,8 +73,8 @@ t.test('up - a host killed with SIGKILL is restarted and status returns to 2/2',
 
   // Status rounds that began before the new host was ready may still say 1/2; a later one says 2/2.
   const afterRestart = output.lines.length
-  await output.waitForLine(isFullStatus, { from: afterRestart, timeoutMs: 15_000, what: 'status back at 2/2' })
-  t.pass('status is back at 2/2 hosts answering')
+  const back = await output.waitForLine(isFullStatus, { from: afterRestart, timeoutMs: 15_000, what: 'status back at 2/2' })
+  t.match(output.lines[back], /^status: 2\/2 hosts answering, echo round trip median \d+\.\d+ ms, store leader master-1 at revision \d+$/, 'both answer again, and the store kept its leader')
   t.notOk(output.lines.slice(mark).some((l) => l.startsWith('host master-1 exited')), 'master-1 was left alone')
 })
 
