@@ -37,7 +37,7 @@ export class FlowGate {
   /** Queued requests: told true when they get a seat, false when they time out. */
   readonly #waiting = new Map<number, (started: boolean) => void>()
   /** What the metrics' counters have been told so far, by flow schema. */
-  readonly #reported = new Map<string, { dispatched: number; rejected: Record<RejectReason, number> }>()
+  readonly #reported = new Map<string, { dispatched: number; enqueued: number; rejected: Record<RejectReason, number> }>()
   #nextId = 1
   #expiry: { readonly at: number; readonly timer: TimerHandle } | undefined
   #metricsTimer: TimerHandle | undefined
@@ -115,12 +115,13 @@ export class FlowGate {
       const labels = { priority_level: c.priorityLevel, flow_schema: c.flowSchema }
       metrics.gauge('apiserver_flowcontrol_current_executing_requests', 'Requests executing (holding a seat), by priority level and flow schema', labels, c.executing)
       metrics.gauge('apiserver_flowcontrol_current_inqueue_requests', 'Requests waiting in the fair queues, by priority level and flow schema', labels, c.waiting)
-      const before = this.#reported.get(c.flowSchema) ?? { dispatched: 0, rejected: { 'queue-full': 0, 'concurrency-limit': 0, 'time-out': 0 } }
+      const before = this.#reported.get(c.flowSchema) ?? { dispatched: 0, enqueued: 0, rejected: { 'queue-full': 0, 'concurrency-limit': 0, 'time-out': 0 } }
       metrics.count('apiserver_flowcontrol_dispatched_requests_total', 'Requests that got a seat, by priority level and flow schema', labels, c.dispatched - before.dispatched)
+      metrics.count('apiserver_flowcontrol_enqueued_requests_total', 'Requests that had to wait in a fair queue for a seat, by priority level and flow schema', labels, c.enqueued - before.enqueued)
       for (const reason of REASONS) {
         metrics.count('apiserver_flowcontrol_rejected_requests_total', 'Requests answered 429, by priority level, flow schema and reason', { ...labels, reason }, c.rejected[reason] - before.rejected[reason])
       }
-      this.#reported.set(c.flowSchema, { dispatched: c.dispatched, rejected: { ...c.rejected } })
+      this.#reported.set(c.flowSchema, { dispatched: c.dispatched, enqueued: c.enqueued, rejected: { ...c.rejected } })
     }
     if (!this.#closed) this.#metricsTimer = this.#deps.clock.setTimeout(() => this.#reportMetrics(), METRICS_INTERVAL_MS)
   }

@@ -40,6 +40,8 @@ export interface SchemaCounts {
   readonly priorityLevel: string
   executing: number
   waiting: number
+  /** Requests that ever waited in a queue (dispatched later, or rejected on time-out). */
+  enqueued: number
   dispatched: number
   readonly rejected: Record<RejectReason, number>
 }
@@ -80,7 +82,9 @@ export class FlowControl {
     }
     if (level.queues === undefined) return this.#reject(seat, 'concurrency-limit')
     if (!level.queues.enqueue(classified.flow, { item: seat, deadline: now + this.config.queueWaitMs })) return this.#reject(seat, 'queue-full')
-    this.#countsOf(seat.flowSchema, seat.priorityLevel).waiting++
+    const counts = this.#countsOf(seat.flowSchema, seat.priorityLevel)
+    counts.waiting++
+    counts.enqueued++
     return { kind: 'queued', seat }
   }
 
@@ -155,7 +159,7 @@ export class FlowControl {
   #countsOf(flowSchema: string, priorityLevel: string): SchemaCounts {
     let counts = this.#counts.get(flowSchema)
     if (counts === undefined) {
-      counts = { flowSchema, priorityLevel, executing: 0, waiting: 0, dispatched: 0, rejected: { 'queue-full': 0, 'concurrency-limit': 0, 'time-out': 0 } }
+      counts = { flowSchema, priorityLevel, executing: 0, waiting: 0, enqueued: 0, dispatched: 0, rejected: { 'queue-full': 0, 'concurrency-limit': 0, 'time-out': 0 } }
       this.#counts.set(flowSchema, counts)
     }
     return counts
