@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { holdLoopbackAddresses } from './loopback-lock.ts'
 import { tempDir, type TeardownOwner } from './nats.ts'
 import { collectLines, exitOf, pidsWithArgument, type LineLog } from './processes.ts'
 import { withTimeout } from './wait.ts'
@@ -43,7 +44,10 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
 }
 
 /** Starts `actorkube up --state-dir <temp> ...args`; the caller waits for the lines it needs. */
-export async function startUp(owner: TeardownOwner, args: readonly string[], options: { prefix?: string; stopTimeoutMs?: number; env?: Readonly<Record<string, string>> } = {}): Promise<UpProcess> {
+export async function startUp(owner: TeardownOwner & { comment?(message: string): void }, args: readonly string[], options: { prefix?: string; stopTimeoutMs?: number; env?: Readonly<Record<string, string>> } = {}): Promise<UpProcess> {
+  // Worker hosts serve machine-wide loopback addresses: one such cluster at a time (loopback-lock.ts).
+  const workers = args.indexOf('--workers')
+  if (workers < 0 || Number(args[workers + 1]) > 0) await holdLoopbackAddresses(owner)
   const stateDir = await tempDir(owner, options.prefix ?? 'ak-up-')
   // `up` passes its environment on to the hosts (OTEL_* variables, for one).
   const env = options.env ? { ...process.env, ...options.env } : process.env

@@ -13,12 +13,15 @@ import t from 'tap'
 import type { KubeObject } from '../../actors/apiserver/ports.ts'
 import { localAddressOf } from '../../actors/proxy/addresses.ts'
 import { startHosts, type LogRecord } from '../helpers/hosts.ts'
+import { holdLoopbackAddresses } from '../helpers/loopback-lock.ts'
 import { tempDir } from '../helpers/nats.ts'
 import { converse, randomOctet, startBackends, whoAnswers } from '../helpers/tcp-backends.ts'
 import { upWithApi } from '../helpers/up-api.ts'
 import { waitFor } from '../helpers/wait.ts'
 
-t.setTimeout(240_000)
+t.setTimeout(600_000)
+// Its proxies serve ClusterIPs at 127.96.b.c and NodePorts on 127.0.0.1, as a cluster with workers does.
+await holdLoopbackAddresses(t)
 const { api, stateDir, info } = await upWithApi(t, 'ak-proxy-', { timeoutMs: 5000 })
 const X = randomOctet()
 const ips = [2, 3, 4].map((n) => `127.${X}.0.${n}`)

@@ -20,6 +20,8 @@ const OTLP_SERVER = 2
 const MASTER = /^actorkube-master-[123]$/
 const WORKER = 'actorkube-worker-1'
 
+// Room to wait for another file's cluster with workers (test/helpers/loopback-lock.ts).
+t.setTimeout(600_000)
 const receiver = await startOtlpReceiver(t)
 const { stateDir, output } = await startUp(t, ['--masters', '3', '--workers', '1', '--api-port', '0', '--status-interval', '0'], {
   prefix: 'ak-pod-trace-',

@@ -13,6 +13,8 @@ import { BIN, REPO, startUp } from '../helpers/up-process.ts'
 import { waitFor, withTimeout } from '../helpers/wait.ts'
 
 const run = promisify(execFile)
+// Room to wait for another file's cluster with workers (test/helpers/loopback-lock.ts).
+t.setTimeout(600_000)
 const { stateDir, child: up, output, exited: upExit } = await startUp(t, ['--masters', '1', '--workers', '1', '--status-interval', '500', '--api-port', '0'], { stopTimeoutMs: 15_000 })
 
 const hostPid = (host: string): number | undefined => pidsWithArgument(join(stateDir, 'hosts', `${host}.yaml`)).find(isAlive)
