@@ -74,7 +74,7 @@ async function runOp(client: StoreClient, recorder: HistoryRecorder<KvInput, KvO
     input = { op: 'get', key }
     run = async () => {
       const r = await client.get(key)
-      const out = { value: r.kv ? decode(r.kv.value)! : null, modRevision: r.kv?.modRevision ?? 0 }
+      const out = { value: r.kv ? decode(r.kv.value)! : null, modRevision: r.kv?.modRevision ?? 0, header: r.revision }
       seen.set(key, out)
       return out
     }
@@ -91,7 +91,7 @@ async function runOp(client: StoreClient, recorder: HistoryRecorder<KvInput, KvO
     run = async () => {
       const r = await client.delete(key)
       seen.set(key, { value: null, modRevision: 0 })
-      return { deleted: r.deleted > 0 }
+      return { deleted: r.deleted > 0, header: r.revision }
     }
   } else if (roll < 0.93) {
     // Single-key CAS, guarded on the mod revision (0: absent) or the value last seen; half the
@@ -113,7 +113,7 @@ async function runOp(client: StoreClient, recorder: HistoryRecorder<KvInput, KvO
         stats.casSucceeded++
         seen.set(key, value === null ? { value: null, modRevision: 0 } : { value, modRevision: r.revision })
       } else stats.casFailed++
-      return value === null || !r.succeeded ? { succeeded: r.succeeded } : { succeeded: true, revision: r.revision }
+      return value === null || !r.succeeded ? { succeeded: r.succeeded, header: r.revision } : { succeeded: true, revision: r.revision }
     }
   } else {
     // A two-key transaction on a fixed pair: both mod revisions as last seen -> write both.
@@ -131,7 +131,7 @@ async function runOp(client: StoreClient, recorder: HistoryRecorder<KvInput, KvO
         stats.casSucceeded++
         for (const w of writes) seen.set(w.key, { value: w.value, modRevision: r.revision })
       } else stats.casFailed++
-      return r.succeeded ? { succeeded: true, revision: r.revision } : { succeeded: false }
+      return r.succeeded ? { succeeded: true, revision: r.revision } : { succeeded: false, header: r.revision }
     }
   }
   const pending = recorder.invoke(who, input)
@@ -154,7 +154,7 @@ async function runRead(client: StoreClient, recorder: HistoryRecorder<KvInput, K
   const pending = recorder.invoke(who, { op: 'get', key })
   try {
     const r = await client.get(key)
-    const out = { value: r.kv ? decode(r.kv.value)! : null, modRevision: r.kv?.modRevision ?? 0 }
+    const out = { value: r.kv ? decode(r.kv.value)! : null, modRevision: r.kv?.modRevision ?? 0, header: r.revision }
     seen.set(key, out)
     pending.ok(out)
     stats.ok++
