@@ -32,6 +32,8 @@ const TESTS: Readonly<Record<string, SeededTest>> = {
   'mvcc-model': { file: 'test/unit/store/mvcc-model.test.ts', envVar: 'MVCC_MODEL_SEED', batch: 10, secondsPerSeed: 10 },
   'pod-index': { file: 'test/unit/scheduler/pod-index.test.ts', envVar: 'POD_INDEX_SEED', batch: 10, secondsPerSeed: 10 },
   'sorted-keys': { file: 'test/unit/store/mvcc-sorted-keys.test.ts', envVar: 'SORTED_KEYS_SEED', batch: 10, secondsPerSeed: 10 },
+  'check-generative': { file: 'test/unit/check/kv-generative.test.ts', envVar: 'CHECK_GEN_SEED', batch: 10, secondsPerSeed: 10 },
+  'flow-control': { file: 'test/unit/apiserver/flowcontrol-flow-control.test.ts', envVar: 'FLOWCONTROL_SEED', batch: 10, secondsPerSeed: 5 },
 }
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
