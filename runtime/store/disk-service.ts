@@ -4,11 +4,17 @@
  * replica reopens its storage only after the previous incarnation's is closed.
  *
  * Ordering: WAL appends are issued in the order the replica asked for them, straight away, so
- * that group commit can merge them (runtime/disk/wal.ts). Recovery and snapshot installs and
- * saves are barriers: appends that come after one wait until it is done.
+ * that group commit can merge them (runtime/disk/wal.ts). Recovery and snapshot installs are
+ * barriers: appends that come after one wait until it is done. A snapshot the replica took of
+ * its own applied state is not: it covers entries already durable in the WAL, its file is written
+ * beside the WAL (temp file, fsync, rename) and compaction then drops only segments it covers and
+ * never the one being appended to, so appends go on meanwhile. As a barrier, every replica's
+ * tens-of-megabytes snapshot (all take it at the same index) stalled commits cluster-wide for
+ * over a second, and leaders lost their Leases.
  */
 import { fromCallback, type AnyActorLogic } from 'xstate'
 import type { DiskCommand, DiskOutcome, DiskPersist } from '../../actors/store/replica/protocol.ts'
+import type { DiskIo } from '../disk/io.ts'
 import { ReplicaStorage } from '../disk/replica-storage.ts'
 import type { SyncSample } from '../disk/wal.ts'
 import type { Logger } from '../log.ts'
@@ -17,6 +23,8 @@ export interface DiskServiceOptions {
   readonly dir: string
   readonly log: Logger
   readonly onSync?: (sample: SyncSample) => void
+  /** The fsync seam (tests hold an fsync back); node's by default. */
+  readonly io?: DiskIo
 }
 
 export class DiskService {
@@ -76,7 +84,7 @@ export class DiskService {
             this.#schedule(async () => {
               await previous
               storage?.close().catch(() => {})
-              const opened = await ReplicaStorage.open(this.#o.dir, this.#o.onSync ? { onSync: this.#o.onSync } : {})
+              const opened = await ReplicaStorage.open(this.#o.dir, { ...(this.#o.onSync ? { onSync: this.#o.onSync } : {}), ...(this.#o.io ? { io: this.#o.io } : {}) })
               storage = opened.storage
               const { state } = opened
               if (state.tailRepair) this.#o.log.warn({ dir: this.#o.dir, repair: state.tailRepair }, 'store WAL: cut a torn tail')
@@ -95,7 +103,7 @@ export class DiskService {
             this.#schedule(() => persist(command), command.snapshot !== undefined).then(() => reply({ type: 'disk.persisted', seq: command.seq }), fail)
             return
           case 'disk.saveSnapshot':
-            this.#schedule(() => storage!.saveSnapshot(command.snapshot), true).catch(fail)
+            this.#schedule(() => storage!.saveSnapshot(command.snapshot), false).catch(fail)
             return
         }
       })
