@@ -1,5 +1,5 @@
 /**
- * Worker nodes end to end, as the README's walkthrough does it, with real kubectl and real
+ * Worker nodes end to end, as docs/worker-nodes.md's walkthrough does it, with real kubectl and real
  * processes: `actorkube up` (3 masters, 2 workers with the process runtime), a Deployment of 3
  * echo pods behind a NodePort Service; requests through the NodePort reach every replica;
  * `kubectl logs`; scale to 5 and back to 2; a deleted pod is replaced; a worker cut off
