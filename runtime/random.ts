@@ -31,11 +31,18 @@ export function hostRandom(seed?: number): Random {
   return seed === undefined ? Math.random : seededRandom(seed)
 }
 
-/** A fresh id that is a NATS subject token: `prefix` and 18 base-36 digits from the system's CSPRNG. */
-export function randomClientId(prefix: string): string {
+/**
+ * A fresh id that is a NATS subject token: `prefix` and 18 base-36 digits, from `random` when the
+ * host injects one (simulation: the run replays) and from the system's CSPRNG otherwise.
+ */
+export function randomClientId(prefix: string, random?: Random): string {
+  let id = prefix
+  if (random !== undefined) {
+    for (let i = 0; i < 18; i++) id += Math.floor(random() * 36).toString(36)
+    return id
+  }
   const bytes = new Uint8Array(9)
   globalThis.crypto.getRandomValues(bytes)
-  let id = prefix
   for (const b of bytes) id += b.toString(36).padStart(2, '0')
   return id
 }

@@ -98,7 +98,7 @@ export class Host {
     const children = config.actors.map((spec) => {
       const kind = actorKinds[spec.kind]!
       const key = actorKey(kind.component, spec.id)
-      const services = hostServices[spec.kind]?.(spec.id, spec.options, { log: log.child({ actor: key }), metrics, cluster: config.cluster, transport: this.faults, clock })
+      const services = hostServices[spec.kind]?.(spec.id, spec.options, { log: log.child({ actor: key }), metrics, cluster: config.cluster, transport: this.faults, clock, random })
       if (services) this.#services.push(services)
       const logic = kind.logic.provide({ actors: { network: this.network.logicFor(kind, key, spec.id, spec.options), ...services?.logic } })
       const input: ActorInput = { id: spec.id, host: config.host, options: spec.options, env }

@@ -20,9 +20,7 @@ import { proxyEngineLogic } from '../proxy/proxy-engine.ts'
 import { kubeletKind } from '../../actors/kubelet/kubelet.kind.ts'
 import type { KubeletOptions } from '../../actors/kubelet/kubelet-options.ts'
 import { kubeletServices } from '../kubelet/kubelet-services.ts'
-import type { Clock } from '../clock.ts'
-import type { Transport } from '../transport/transport.ts'
-import type { Logger } from '../log.ts'
+import type { EngineDeps } from '../engine.ts'
 import type { HostMetrics } from '../metrics.ts'
 import { DiskService } from '../store/disk-service.ts'
 import { observeSync, storeMetricsLogic } from '../store/store-metrics.ts'
@@ -49,13 +47,9 @@ export interface HostServices {
   close(): Promise<void>
 }
 
-export interface ServiceDeps {
-  readonly log: Logger
+/** An engine's deps (runtime/engine.ts) plus where the host's metrics go. */
+export interface ServiceDeps extends EngineDeps {
   readonly metrics: HostMetrics
-  readonly cluster: string
-  /** The host's transport (with its fault injection). */
-  readonly transport: Transport
-  readonly clock: Clock
 }
 
 type ServiceFactory = (id: string, options: unknown, deps: ServiceDeps) => HostServices

@@ -1,0 +1,123 @@
+/**
+ * The one helper every `engine` child is built on (scheduler, controller manager, kubelet,
+ * kube-proxy, lease elector). An engine is the thin I/O adapter of a pure step in actors/: it
+ * owns an API client, timers and a few subscriptions, and everything it holds must go when its
+ * parent stops it (a leader that lost its lease must stop acting at once). The helper makes
+ * that uniform: timers set through the context are cleared on stop, reports after stop are
+ * dropped, a failure becomes `engine.failed` for the parent, and the API client closes after the
+ * body's own cleanup.
+ */
+import { fromCallback, type AnyActorLogic, type EventObject } from 'xstate'
+import { ApiClient } from './apiserver/api-client.ts'
+import type { Clock, TimerHandle } from './clock.ts'
+import type { Logger } from './log.ts'
+import { randomClientId, type Random } from './random.ts'
+import type { Transport } from './transport/transport.ts'
+
+/** What a host gives every engine and host service: the only ways to reach the world, time and chance. */
+export interface EngineDeps {
+  readonly transport: Transport
+  readonly cluster: string
+  readonly clock: Clock
+  readonly random: Random
+  readonly log: Logger
+}
+
+export interface EngineApiOptions {
+  /** The apiserver actors' ids (the master hosts). */
+  readonly apiservers: readonly string[]
+  readonly timeoutMs?: number
+  /** Names the client's watch subject; drawn from `deps.random` by default. */
+  readonly clientId?: string
+}
+
+export interface EngineContext<TReport extends EventObject> {
+  readonly api: ApiClient
+  readonly clock: Clock
+  readonly random: Random
+  readonly log: Logger
+  /** True once the parent stopped the engine: late answers must then be ignored. */
+  readonly stopped: boolean
+  /** Tells the parent, unless the engine stopped. */
+  report(event: TReport): void
+  /** Reports `engine.failed` with the error's message (the parent restarts or gives up). */
+  fail(error: unknown): void
+  /** A timer that is cleared when the engine stops and never fires after. */
+  setTimer(fn: () => void, ms: number): TimerHandle
+  clearTimer(handle: TimerHandle): void
+}
+
+export type EngineFailed = { readonly type: 'engine.failed'; readonly message: string }
+
+export interface EngineBody<TReport extends EventObject, TCommand extends EventObject> {
+  /** Called when the parent sends the engine a command. */
+  readonly receive?: (command: TCommand) => void
+  /** The body's own cleanup; the API client is closed after it settles. */
+  readonly stop?: () => void | Promise<unknown>
+}
+
+/**
+ * Builds an engine child. `start` runs once per invocation (so a restarted actor gets a fresh
+ * engine with fresh state) and returns how to feed it commands and how to stop it.
+ */
+export function engine<TReport extends EventObject, TCommand extends EventObject = EventObject>(
+  name: string,
+  deps: EngineDeps,
+  apiOptions: EngineApiOptions,
+  start: (context: EngineContext<TReport>) => EngineBody<TReport, TCommand> | void,
+): AnyActorLogic {
+  return fromCallback<TCommand>(({ sendBack, receive }) => {
+    const timers = new Set<TimerHandle>()
+    let stopped = false
+    const api = new ApiClient({
+      transport: deps.transport,
+      cluster: deps.cluster,
+      apiservers: apiOptions.apiservers,
+      clock: deps.clock,
+      timeoutMs: apiOptions.timeoutMs ?? 5000,
+      clientId: apiOptions.clientId ?? randomClientId('a', deps.random),
+    })
+    const log = deps.log.child({ engine: name })
+    const context: EngineContext<TReport> = {
+      api,
+      clock: deps.clock,
+      random: deps.random,
+      log,
+      get stopped() {
+        return stopped
+      },
+      report: (event) => {
+        if (!stopped) sendBack(event)
+      },
+      fail: (error) => {
+        if (stopped) return
+        const message = `${name} engine: ${error instanceof Error ? error.message : String(error)}`
+        sendBack({ type: 'engine.failed', message } satisfies EngineFailed)
+      },
+      setTimer: (fn, ms) => {
+        const handle = deps.clock.setTimeout(() => {
+          timers.delete(handle)
+          if (!stopped) fn()
+        }, ms)
+        timers.add(handle)
+        return handle
+      },
+      clearTimer: (handle) => {
+        timers.delete(handle)
+        deps.clock.clearTimeout(handle)
+      },
+    }
+    const body = start(context) ?? {}
+    if (body.receive) receive(body.receive)
+    return () => {
+      stopped = true
+      for (const handle of timers) deps.clock.clearTimeout(handle)
+      timers.clear()
+      void Promise.resolve()
+        .then(() => body.stop?.())
+        .catch((error: unknown) => log.debug({ err: String(error) }, 'engine cleanup failed'))
+        .finally(() => api.close())
+    }
+  })
+}
+
