@@ -7,10 +7,9 @@
  * every earlier byte). A bad record in an older segment means acknowledged data was lost,
  * and silently dropping the rest of the log would break Raft's promises: that is an error.
  */
-import { open, readFile } from 'node:fs/promises'
-
 import type { Entry, HardState } from '../../actors/store/raft/types.ts'
 import { scanFrames, type FrameProblem } from './frame.ts'
+import type { DiskIo } from './io.ts'
 import { LogContinuityError, LogRebuild } from './log-rebuild.ts'
 import { listSegments } from './segments.ts'
 import { decodeRecord, RecordDecodeError } from './wal-record.ts'
@@ -45,14 +44,14 @@ export interface Recovered {
   readonly tailRepair: TailRepair | undefined
 }
 
-export async function recover(dir: string): Promise<Recovered> {
-  const files = await listSegments(dir)
+export async function recover(dir: string, io: DiskIo): Promise<Recovered> {
+  const files = await listSegments(dir, io)
   const rebuild = new LogRebuild()
   const segments: RecoveredSegment[] = []
   let tailRepair: TailRepair | undefined
   for (const [i, file] of files.entries()) {
     const isLast = i === files.length - 1
-    const bytes = await readFile(file.path)
+    const bytes = await io.readFile(file.path)
     const scan = scanFrames(bytes)
     let goodEnd = scan.goodEnd
     let problem = scan.problem
@@ -75,20 +74,10 @@ export async function recover(dir: string): Promise<Recovered> {
       if (!isLast) {
         throw new WalCorruptionError(`${file.path}: ${problem.kind} record at offset ${problem.offset} (${problem.detail}) in a segment that is not the last`)
       }
-      await truncateDurably(file.path, goodEnd)
+      await io.truncate(file.path, goodEnd)
       tailRepair = { path: file.path, problem, droppedBytes: bytes.length - goodEnd }
     }
     segments.push({ seq: file.seq, path: file.path, bytes: goodEnd, maxIndex })
   }
   return { hardState: rebuild.hardState, entries: rebuild.entries, nextIndex: rebuild.rule.next, segments, tailRepair }
-}
-
-async function truncateDurably(path: string, length: number): Promise<void> {
-  const handle = await open(path, 'r+')
-  try {
-    await handle.truncate(length)
-    await handle.sync()
-  } finally {
-    await handle.close()
-  }
 }

@@ -3,8 +3,9 @@
  * only ever appends to the highest-numbered segment; older ones are immutable until
  * compaction deletes them.
  */
-import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
+
+import type { DiskIo } from './io.ts'
 
 const SEGMENT_NAME = /^wal-(\d{16})\.log$/
 
@@ -18,9 +19,9 @@ export function segmentPath(dir: string, seq: number): string {
 }
 
 /** The directory's segments, oldest first. Other files are ignored. */
-export async function listSegments(dir: string): Promise<SegmentFile[]> {
+export async function listSegments(dir: string, io: DiskIo): Promise<SegmentFile[]> {
   const segments: SegmentFile[] = []
-  for (const name of await readdir(dir)) {
+  for (const name of await io.readdir(dir)) {
     const match = SEGMENT_NAME.exec(name)
     if (match) segments.push({ seq: Number(match[1]), path: join(dir, name) })
   }

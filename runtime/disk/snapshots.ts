@@ -5,7 +5,6 @@
  * ignored and removed. The latest N are kept because the newest could still turn out
  * damaged on disk; loading falls back to an older valid one.
  */
-import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Packr } from 'msgpackr'
 
@@ -51,20 +50,19 @@ export class SnapshotStore {
   }
 
   async #save(snapshot: Snapshot): Promise<void> {
-    await mkdir(this.dir, { recursive: true })
+    await this.#io.mkdirp(this.dir)
     const path = this.#path(snapshot.meta.index)
     const temp = path + TEMP_SUFFIX
     const { index, term, voters } = snapshot.meta
     const frame = encodeFrame(packr.pack({ index, term, voters: [...voters], data: snapshot.data }))
-    const handle = await open(temp, 'w')
+    const file = await this.#io.create(temp)
     try {
-      let done = 0
-      while (done < frame.length) done += (await handle.write(frame, done, frame.length - done)).bytesWritten
-      await handle.sync()
+      await file.write(frame)
+      await file.sync()
     } finally {
-      await handle.close()
+      await file.close()
     }
-    await rename(temp, path)
+    await this.#io.rename(temp, path)
     await this.#io.syncDir(this.dir)
     await this.#prune()
   }
@@ -78,7 +76,7 @@ export class SnapshotStore {
   async loadLatest(): Promise<LoadedSnapshot> {
     const skipped: { path: string; reason: string }[] = []
     for (const { path } of (await this.#list()).reverse()) {
-      const result = await readSnapshot(path)
+      const result = await readSnapshot(path, this.#io)
       if (typeof result === 'string') skipped.push({ path, reason: result })
       else return { snapshot: result, skipped }
     }
@@ -89,7 +87,7 @@ export class SnapshotStore {
   async #list(): Promise<{ index: number; path: string }[]> {
     let names: string[]
     try {
-      names = await readdir(this.dir)
+      names = await this.#io.readdir(this.dir)
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return []
       throw error
@@ -106,10 +104,10 @@ export class SnapshotStore {
     const all = await this.#list()
     const stale = all.slice(0, Math.max(0, all.length - this.#keep)).map((s) => s.path)
     // Temp files are from a save that crashed: never part of a snapshot.
-    for (const name of await readdir(this.dir)) {
+    for (const name of await this.#io.readdir(this.dir)) {
       if (name.startsWith('snap-') && name.endsWith(TEMP_SUFFIX)) stale.push(join(this.dir, name))
     }
-    for (const path of stale) await unlink(path).catch(() => {})
+    for (const path of stale) await this.#io.unlink(path).catch(() => {})
     if (stale.length > 0) await this.#io.syncDir(this.dir)
   }
 
@@ -119,8 +117,8 @@ export class SnapshotStore {
 }
 
 /** The snapshot in `path`, or why it cannot be used. */
-async function readSnapshot(path: string): Promise<Snapshot | string> {
-  const bytes = await readFile(path)
+async function readSnapshot(path: string, io: DiskIo): Promise<Snapshot | string> {
+  const bytes = await io.readFile(path)
   const scan = scanFrames(bytes)
   const frame = scan.frames[0]
   if (scan.problem !== undefined) return `${scan.problem.kind} at offset ${scan.problem.offset}: ${scan.problem.detail}`

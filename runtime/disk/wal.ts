@@ -8,8 +8,6 @@
  * batch under a single fsync. Each append's promise resolves only after the fsync that
  * covers its records, so "resolved" means "durable".
  */
-import { mkdir, unlink } from 'node:fs/promises'
-
 import type { Entry, HardState } from '../../actors/store/raft/types.ts'
 import { encodeFrame } from './frame.ts'
 import { nodeIo, type AppendFile, type DiskIo } from './io.ts'
@@ -102,8 +100,8 @@ export class Wal {
    */
   static async open(dir: string, options: WalOptions = {}): Promise<{ wal: Wal; recovered: Recovered }> {
     const io = options.io ?? nodeIo
-    await mkdir(dir, { recursive: true })
-    const recovered = await recover(dir)
+    await io.mkdirp(dir)
+    const recovered = await recover(dir, io)
     const segments: LiveSegment[] = recovered.segments.map((s) => ({ seq: s.seq, path: s.path, maxIndex: s.maxIndex }))
     let last = segments.at(-1)
     if (last === undefined) {
@@ -158,7 +156,7 @@ export class Wal {
       while (this.#pending.length > 0 && this.#failure === undefined) {
         // Let the callers just resolved run their continuations and append again first: without
         // this the next batch leaves before they can join it, and batches alternate half-full.
-        await new Promise<void>((resolve) => setImmediate(resolve))
+        await this.#io.nextTurn()
         const batch = this.#pending
         this.#pending = []
         const maxIndex = this.#maxIndexQueued
@@ -227,7 +225,7 @@ export class Wal {
     while (this.#segments.length > 1) {
       const oldest = this.#segments[0]
       if (oldest === undefined || oldest.maxIndex > snapshotIndex) break
-      await unlink(oldest.path)
+      await this.#io.unlink(oldest.path)
       this.#segments.shift()
       deleted++
     }

@@ -27,6 +27,7 @@ export function entries(from: number, to: number, term = 1): Entry[] {
 /** Wraps the real io, counting file fsyncs and letting a test hold each one until released. */
 export function countingIo(options: { beforeSync?: () => Promise<void>; afterSync?: () => void } = {}): DiskIo & { syncs: number } {
   const io = {
+    ...nodeIo,
     syncs: 0,
     async openAppend(path: string) {
       const file = await nodeIo.openAppend(path)
@@ -41,7 +42,6 @@ export function countingIo(options: { beforeSync?: () => Promise<void>; afterSyn
         close: () => file.close(),
       }
     },
-    syncDir: (path: string) => nodeIo.syncDir(path),
   }
   return io
 }

@@ -2,6 +2,7 @@ import { appendFile, readdir, readFile, stat, truncate, writeFile } from 'node:f
 import t from 'tap'
 
 import { encodeFrame } from '../../../runtime/disk/frame.ts'
+import { nodeIo } from '../../../runtime/disk/io.ts'
 import { LogContinuityError } from '../../../runtime/disk/log-rebuild.ts'
 import { recover, WalCorruptionError } from '../../../runtime/disk/recovery.ts'
 import { Wal, WalClosedError, type SyncSample } from '../../../runtime/disk/wal.ts'
@@ -228,7 +229,7 @@ t.test('compaction deletes only segments wholly below the snapshot and keeps the
   t.ok(deleted >= 1)
   t.equal(wal.segmentPaths.length, before - deleted)
   t.equal((await readdir(dir)).length, wal.segmentPaths.length)
-  const mid = await recover(dir)
+  const mid = await recover(dir, nodeIo)
   t.ok((mid.entries[0]?.index ?? 99) <= 26, 'entries above the snapshot are all kept')
   t.same(mid.entries.at(-1), entry(40, 7))
   const left = wal.segmentPaths.length
