@@ -1,0 +1,42 @@
+/**
+ * What the controller manager's pure steps read of the cluster: one cache per watched kind, as
+ * the runtime's informers keep them (runtime/controllers/informer.ts fits this shape). Reads
+ * only; a step never changes a cache.
+ */
+import type { Deployment, Endpoints, Lease, Namespace, Node, Pod, ReplicaSet, Service } from '../kube/objects.ts'
+
+export interface ObjectCache<T> {
+  /** By `namespace/name` (`name` for cluster-scoped objects). */
+  get(key: string): T | undefined
+  list(): readonly T[]
+  inNamespace(namespace: string): readonly T[]
+  /** True once the initial list is in. */
+  readonly synced: boolean
+}
+
+export interface ControllerCaches {
+  readonly pods: ObjectCache<Pod>
+  readonly replicaSets: ObjectCache<ReplicaSet>
+  readonly deployments: ObjectCache<Deployment>
+  readonly nodes: ObjectCache<Node>
+  /** Leases of `kube-node-lease`. */
+  readonly leases: ObjectCache<Lease>
+  readonly services: ObjectCache<Service>
+  readonly endpoints: ObjectCache<Endpoints>
+  readonly namespaces: ObjectCache<Namespace>
+}
+
+export type ChangeType = 'ADDED' | 'MODIFIED' | 'DELETED'
+
+type ChangeOf<R extends keyof ControllerCaches, T> = { readonly cache: R; readonly type: ChangeType; readonly object: T; readonly previous: T | undefined }
+
+/** One informer event: the object as it is now (as it was, for DELETED) and before. */
+export type ObservedChange =
+  | ChangeOf<'pods', Pod>
+  | ChangeOf<'replicaSets', ReplicaSet>
+  | ChangeOf<'deployments', Deployment>
+  | ChangeOf<'nodes', Node>
+  | ChangeOf<'leases', Lease>
+  | ChangeOf<'services', Service>
+  | ChangeOf<'endpoints', Endpoints>
+  | ChangeOf<'namespaces', Namespace>

@@ -1,0 +1,83 @@
+/**
+ * What one informer change marks for reconcile (the event handlers of kube's controllers): a
+ * pod marks its replica set and that one's deployment (an orphan: every replica set of its
+ * namespace, which may adopt it) and the services of its namespace; a replica set marks itself
+ * and its deployment; and so on. It also says whether node lifecycle and the garbage collector
+ * should look again, and which replica set expectations the change settles. Pure: reads the
+ * caches (already holding the change), returns marks.
+ */
+import type { ObjectMeta } from '../kube/objects.ts'
+import { controllerOf, keyOf } from './_util.ts'
+import type { ControllerCaches, ChangeType, ObservedChange } from './caches.ts'
+import { ownerKeyOf } from './replicaset.ts'
+import { objectItem } from './work-item.ts'
+
+export interface ChangeMarks {
+  /** Work items to reconcile (work-item.ts). */
+  readonly items: readonly string[]
+  /** Node lifecycle should look again: its input, or the pods it may evict, changed. */
+  readonly wholeCluster: boolean
+  /** Something appeared, went, changed owners or started being deleted: the garbage collector should look again. */
+  readonly graph: boolean
+  /** A pod of this replica set appeared: one expected create was seen. */
+  readonly createObservedFor?: string
+  /** This replica set is gone: its expectations go too. */
+  readonly forgetExpectationsOf?: string
+}
+
+export function changeMarks(change: ObservedChange, caches: ControllerCaches): ChangeMarks {
+  const graph = ownershipChanged(change.type, change.object.metadata, change.previous?.metadata)
+  switch (change.cache) {
+    case 'pods': {
+      const pod = change.object
+      const ns = pod.metadata.namespace ?? 'default'
+      const owner = ownerKeyOf(pod) ?? (change.previous ? ownerKeyOf(change.previous) : undefined)
+      const items: string[] = []
+      if (owner !== undefined) {
+        items.push(objectItem('replicaset', owner))
+        const rs = caches.replicaSets.get(owner)
+        const deployment = rs && deploymentOf(rs.metadata)
+        if (deployment !== undefined) items.push(objectItem('deployment', deployment))
+      } else if (change.type === 'ADDED') {
+        for (const rs of caches.replicaSets.inNamespace(ns)) items.push(objectItem('replicaset', keyOf(rs.metadata)))
+      }
+      for (const svc of caches.services.inNamespace(ns)) items.push(objectItem('endpoints', keyOf(svc.metadata)))
+      return { items, wholeCluster: true, graph, ...(owner !== undefined && change.type === 'ADDED' ? { createObservedFor: owner } : {}) }
+    }
+    case 'replicaSets': {
+      const key = keyOf(change.object.metadata)
+      const deployment = deploymentOf(change.object.metadata)
+      const items = [objectItem('replicaset', key), ...(deployment !== undefined ? [objectItem('deployment', deployment)] : [])]
+      return { items, wholeCluster: true, graph, ...(change.type === 'DELETED' ? { forgetExpectationsOf: key } : {}) }
+    }
+    case 'deployments':
+      return { items: [objectItem('deployment', keyOf(change.object.metadata))], wholeCluster: true, graph }
+    case 'nodes':
+    case 'leases':
+      return { items: [], wholeCluster: true, graph: false }
+    case 'services':
+      return { items: [objectItem('endpoints', keyOf(change.object.metadata))], wholeCluster: true, graph }
+    case 'endpoints': {
+      // Endpoints of a Service not seen yet are left alone: they may be a selector-less
+      // Service's, written right after it, and its watch event can come first. Leftovers are
+      // still found: before the endpoints cache synced, and when a Service's deletion is seen.
+      const key = keyOf(change.object.metadata)
+      const look = change.type === 'DELETED' || !caches.endpoints.synced || caches.services.get(key) !== undefined
+      return { items: look ? [objectItem('endpoints', key)] : [], wholeCluster: false, graph }
+    }
+    case 'namespaces':
+      return { items: change.object.metadata.deletionTimestamp ? [objectItem('namespace', keyOf(change.object.metadata))] : [], wholeCluster: false, graph: false }
+  }
+}
+
+/** The `namespace/name` of the Deployment controlling an object, if one does. */
+function deploymentOf(meta: ObjectMeta): string | undefined {
+  const ref = controllerOf(meta)
+  return ref?.kind === 'Deployment' ? `${meta.namespace ?? 'default'}/${ref.name}` : undefined
+}
+
+const graphKey = (meta: ObjectMeta | undefined): string => JSON.stringify([meta?.ownerReferences, meta?.deletionTimestamp, meta?.finalizers])
+
+function ownershipChanged(type: ChangeType, meta: ObjectMeta, previous: ObjectMeta | undefined): boolean {
+  return type !== 'MODIFIED' || graphKey(meta) !== graphKey(previous)
+}

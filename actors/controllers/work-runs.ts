@@ -1,0 +1,132 @@
+/**
+ * One run of each controller as the manager starts it: its input gathered from the caches,
+ * the state it threads from pass to pass (replica set expectations, eviction buckets, PodGC's
+ * missing nodes) passed in and handed back, its requeue request, and what to do next. Pure.
+ */
+import type { Action } from './actions.ts'
+import { isDeleting } from './_util.ts'
+import type { ControllerCaches } from './caches.ts'
+import type { ControllerManagerOptions } from './controller-manager.kind.ts'
+import { reconcileDeployment } from './deployment.ts'
+import { reconcileEndpoints } from './endpoints.ts'
+import type { LimiterState } from './eviction-limiter.ts'
+import type { Expectations } from './expectations.ts'
+import { reconcileGarbageCollector, type GraphObject } from './garbage-collector.ts'
+import { namespacedPaths, reconcileNamespace, type NamespaceContents } from './namespace.ts'
+import { reconcileNodeLifecycle } from './node-lifecycle.ts'
+import { reconcilePodGc } from './pod-gc.ts'
+import { reconcileReplicaSet } from './replicaset.ts'
+import type { ParsedItem } from './work-item.ts'
+
+/** The options the controllers read (the leader election's are the adapter's). */
+export type ManagerOptions = Pick<
+  ControllerManagerOptions,
+  | 'nodeGracePeriodMs'
+  | 'defaultTolerationSeconds'
+  | 'nodeEvictionRate'
+  | 'secondaryNodeEvictionRate'
+  | 'unhealthyZoneThreshold'
+  | 'largeClusterSizeThreshold'
+  | 'podGcQuarantineMs'
+  | 'terminatedPodGcThreshold'
+>
+
+/** What controllers carry from one pass to the next. */
+export interface Threaded {
+  readonly expectations: Expectations
+  readonly evictionLimiter?: LimiterState
+  readonly missingNodes?: ReadonlyMap<string, number>
+}
+
+/** What a run does next: carry out actions, or list (a namespace's contents) and continue. */
+export type Plan = { readonly type: 'act'; readonly actions: readonly Action[] } | { readonly type: 'list'; readonly paths: readonly string[] }
+
+export interface WorkResult {
+  /** Absent: nothing to do (the object is gone). */
+  readonly plan?: Plan
+  readonly requeueAfterMs?: number
+  readonly threaded?: Partial<Threaded>
+}
+
+/** A namespace waiting for its contents to go is listed again this much later. */
+export const NAMESPACE_RECHECK_MS = 500
+
+const LISTED_KINDS = ['Pod', 'ReplicaSet.apps', 'Deployment.apps', 'Service', 'Endpoints']
+
+const act = (actions: readonly Action[]): Plan => ({ type: 'act', actions })
+const requeue = (ms: number | undefined) => (ms !== undefined ? { requeueAfterMs: ms } : {})
+
+export function runWork(threaded: Threaded, item: ParsedItem, caches: ControllerCaches, now: number, options: ManagerOptions): WorkResult {
+  switch (item.work) {
+    case 'replicaset': {
+      const rs = caches.replicaSets.get(item.key)
+      if (rs === undefined) return {}
+      const result = reconcileReplicaSet({ replicaSet: rs, pods: caches.pods.inNamespace(rs.metadata.namespace ?? 'default'), expectations: threaded.expectations }, now)
+      return { plan: act(result.actions), threaded: { expectations: result.expectations }, ...requeue(result.requeueAfterMs) }
+    }
+    case 'deployment': {
+      const d = caches.deployments.get(item.key)
+      if (d === undefined) return {}
+      const ns = d.metadata.namespace ?? 'default'
+      const result = reconcileDeployment({ deployment: d, replicaSets: caches.replicaSets.inNamespace(ns), pods: caches.pods.inNamespace(ns) }, now)
+      return { plan: act(result.actions), ...requeue(result.requeueAfterMs) }
+    }
+    case 'endpoints': {
+      // Runs when the Service is gone too: its Endpoints go with it.
+      const ns = item.key.split('/')[0]!
+      const svc = caches.services.get(item.key)
+      const existing = caches.endpoints.get(item.key)
+      const result = reconcileEndpoints({ services: svc ? [svc] : [], pods: caches.pods.inNamespace(ns), endpoints: existing ? [existing] : [] })
+      return { plan: act(result.actions) }
+    }
+    case 'namespace': {
+      const ns = caches.namespaces.get(item.key)
+      if (ns === undefined || !isDeleting(ns.metadata)) return {}
+      return { plan: { type: 'list', paths: namespacedPaths(item.key) } }
+    }
+    case 'nodelifecycle': {
+      const pods = caches.pods.list().filter((p) => p.spec.nodeName)
+      const result = reconcileNodeLifecycle({ nodes: caches.nodes.list(), leases: caches.leases.list(), pods, limiter: threaded.evictionLimiter }, now, {
+        gracePeriodMs: options.nodeGracePeriodMs,
+        defaultTolerationSeconds: options.defaultTolerationSeconds,
+        nodeEvictionRate: options.nodeEvictionRate,
+        secondaryNodeEvictionRate: options.secondaryNodeEvictionRate,
+        unhealthyZoneThreshold: options.unhealthyZoneThreshold,
+        largeClusterSizeThreshold: options.largeClusterSizeThreshold,
+      })
+      return { plan: act(result.actions), threaded: { evictionLimiter: result.limiter }, ...requeue(result.requeueAfterMs) }
+    }
+    case 'podgc': {
+      const result = reconcilePodGc({ pods: caches.pods.list(), nodes: caches.nodes.list(), missingSince: threaded.missingNodes }, now, {
+        quarantineMs: options.podGcQuarantineMs,
+        terminatedPodThreshold: options.terminatedPodGcThreshold,
+      })
+      return { plan: act(result.actions), threaded: { missingNodes: result.missingSince }, ...requeue(result.requeueAfterMs) }
+    }
+    case 'gc':
+      // The graph must be complete (the caches synced) or live owners look gone: the manager starts nothing before.
+      return { plan: act(reconcileGarbageCollector({ objects: ownershipGraph(caches), listedKinds: LISTED_KINDS }).actions) }
+  }
+}
+
+/** A namespace's run, once its contents are listed: deletes them, then finalizes; looks again while they go. */
+export function runNamespace(key: string, contents: readonly NamespaceContents[], caches: ControllerCaches): WorkResult {
+  const ns = caches.namespaces.get(key)
+  if (ns === undefined || !isDeleting(ns.metadata)) return {}
+  const result = reconcileNamespace({ namespace: ns, contents })
+  return { plan: act(result.actions), ...requeue(result.waiting ? NAMESPACE_RECHECK_MS : undefined) }
+}
+
+function ownershipGraph(caches: ControllerCaches): GraphObject[] {
+  return [
+    ...caches.pods.list().map((o) => withType(o, 'v1', 'Pod')),
+    ...caches.replicaSets.list().map((o) => withType(o, 'apps/v1', 'ReplicaSet')),
+    ...caches.deployments.list().map((o) => withType(o, 'apps/v1', 'Deployment')),
+    ...caches.services.list().map((o) => withType(o, 'v1', 'Service')),
+    ...caches.endpoints.list().map((o) => withType(o, 'v1', 'Endpoints')),
+  ]
+}
+
+function withType(o: { readonly apiVersion?: string; readonly kind?: string; readonly metadata: GraphObject['metadata'] }, apiVersion: string, kind: string): GraphObject {
+  return { ...o, apiVersion: o.apiVersion ?? apiVersion, kind: o.kind ?? kind }
+}
