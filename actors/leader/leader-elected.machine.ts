@@ -1,6 +1,7 @@
 /**
  * A leader-elected actor: one runs on every master, one of them leads. The host provides an
- * `elector` child (runtime/leader/lease-elector.ts) that campaigns for a Lease and reports
+ * `elector` child (the pure actors/leader/lease-elector-step.ts, carried out by
+ * runtime/leader/lease-elector.ts) that campaigns for a Lease and reports
  * `leader.elected` / `leader.lost`, and an `engine` child that does the actual work (scheduling,
  * reconciling). The engine runs only in `leading`: losing the lease stops it at once, and a new
  * engine starts from scratch (fresh watches and caches) on the next election.

@@ -1,8 +1,8 @@
 /**
  * Leader election through a coordination.k8s.io/v1 Lease, as client-go's leaderelection does it,
- * as pure steps: the runtime reads the Lease, asks {@link electionStep} what to write, writes it
- * with the read resourceVersion as a precondition (so two candidates never both win), and tells
- * the result back.
+ * as pure rules: the elector (lease-elector-step.ts) reads the Lease, asks {@link electionStep}
+ * what to write, and writes it with the read resourceVersion as a precondition (so two
+ * candidates never both win).
  *
  * Expiry is judged by the candidate's own clock: a lease held by someone else counts as expired
  * `leaseDurationSeconds` after this candidate last saw the record change, never by the holder's

@@ -1,0 +1,177 @@
+/**
+ * The lease elector as one pure step, in the manner of etcd's raft Step: `electorStep(state,
+ * input, now)` returns the next state and the effects to carry out, and the runtime
+ * (runtime/leader/lease-elector.ts) only carries them out and feeds back what came of them.
+ *
+ * One attempt at a time: a tick reads the Lease (a leader whose last write was its own renews with
+ * one PUT, no read first), the election rules of lease-election.ts decide what to write, the write
+ * carries the read resourceVersion as a precondition (so two candidates never both win), and the
+ * next tick is armed `retryPeriodMs` after the attempt ends. A leader also has a deadline: when no
+ * renewal it started in the last `renewDeadlineMs` has succeeded it reports `lost`, whether or not
+ * a request is still in flight, so a leader cut off from the API stops acting before its lease can
+ * expire for anyone else. On stop it releases the lease (no holder), so a successor need not wait
+ * the duration out; a write still in flight is waited for first, so the release carries its
+ * version.
+ */
+import type { KubeObject } from '../apiserver/ports.ts'
+import { electionStep, mustStepDown, observe, releasedRecord, validateElectionConfig, type ElectionConfig, type LeaseRecord, type Observation } from './lease-election.ts'
+
+export const LEASE_NAMESPACE = 'kube-system'
+
+export type ElectorRole = 'candidate' | 'leading' | 'stopping' | 'stopped'
+
+export interface ElectorState {
+  readonly config: ElectionConfig
+  readonly leaseName: string
+  readonly role: ElectorRole
+  /** The request in flight and when its attempt began (a renewal counts from then). */
+  readonly attempt: { readonly phase: 'reading' | 'writing'; readonly startedAt: number } | undefined
+  /** The Lease as last read or written; undefined when there is none (or none seen yet). */
+  readonly lease: KubeObject | undefined
+  readonly observation: Observation | undefined
+  /** The last write was ours and succeeded: a leader then renews with one PUT, no read first. */
+  readonly wroteLast: boolean
+  /** When the attempt behind the last successful renewal began. */
+  readonly lastRenew: number
+}
+
+export type ElectorInput =
+  | { readonly type: 'tick' }
+  | { readonly type: 'deadline' }
+  | { readonly type: 'read.found'; readonly lease: KubeObject }
+  | { readonly type: 'read.notFound' }
+  | { readonly type: 'read.failed' }
+  | { readonly type: 'write.succeeded'; readonly lease: KubeObject }
+  /** 409: another candidate wrote first; the next read shows who. */
+  | { readonly type: 'write.conflicted' }
+  | { readonly type: 'write.failed' }
+  | { readonly type: 'stop' }
+
+export type ElectorEffect =
+  | { readonly type: 'read' }
+  | { readonly type: 'create'; readonly lease: KubeObject }
+  | { readonly type: 'update'; readonly lease: KubeObject }
+  /** Fire-and-forget: the elector has stopped and takes no answer. */
+  | { readonly type: 'release'; readonly lease: KubeObject }
+  /** (Re)arms the one tick timer, or the one deadline timer, to fire at `at`. */
+  | { readonly type: 'armTick'; readonly at: number }
+  | { readonly type: 'armDeadline'; readonly at: number }
+  | { readonly type: 'elected'; readonly identity: string; readonly transitions: number }
+  | { readonly type: 'lost'; readonly why: string }
+
+export interface ElectorStep {
+  readonly state: ElectorState
+  readonly effects: readonly ElectorEffect[]
+}
+
+/** The first step: a candidate that reads the Lease at once. */
+export function startElector(config: ElectionConfig, leaseName: string, now: number): ElectorStep {
+  const state: ElectorState = { config: validateElectionConfig(config), leaseName, role: 'candidate', attempt: undefined, lease: undefined, observation: undefined, wroteLast: false, lastRenew: 0 }
+  return begin(state, now)
+}
+
+export function electorStep(state: ElectorState, input: ElectorInput, now: number): ElectorStep {
+  if (state.role === 'stopped') return { state, effects: [] }
+  switch (input.type) {
+    case 'tick':
+      return state.attempt !== undefined || state.role === 'stopping' ? { state, effects: [] } : begin(state, now)
+    case 'deadline':
+      return deadline(state, now)
+    case 'read.found':
+      return readAnswered(state, input.lease, now)
+    case 'read.notFound':
+      return readAnswered(state, undefined, now)
+    case 'read.failed':
+      return finish(state, now, [])
+    case 'write.succeeded':
+      return written(state, input.lease, now)
+    case 'write.conflicted':
+    case 'write.failed':
+      return writeRefused(state, now)
+    case 'stop':
+      return stop(state, now)
+  }
+}
+
+/** A new attempt: renew straight away after our own write, read the Lease otherwise. */
+function begin(state: ElectorState, now: number): ElectorStep {
+  if (state.role === 'leading' && state.wroteLast && state.lease !== undefined) return decide(state, now, now)
+  return { state: { ...state, attempt: { phase: 'reading', startedAt: now } }, effects: [{ type: 'read' }] }
+}
+
+function readAnswered(state: ElectorState, lease: KubeObject | undefined, now: number): ElectorStep {
+  if (state.attempt?.phase !== 'reading') return { state, effects: [] }
+  const observation = lease === undefined ? undefined : observe(state.observation, recordOf(lease), versionOf(lease), now)
+  return decide({ ...state, lease, observation, wroteLast: false }, state.attempt.startedAt, now)
+}
+
+/** What the election rules say to write, given the Lease as the state holds it. */
+function decide(state: ElectorState, startedAt: number, now: number): ElectorStep {
+  const step = electionStep(state.lease === undefined ? undefined : state.observation, now, state.config)
+  if (step.kind === 'wait') {
+    const { state: next, effects } = lose(state, `${step.holder} holds the lease`)
+    return finish(next, now, effects)
+  }
+  const metadata = { ...(state.lease?.metadata ?? { name: state.leaseName, namespace: LEASE_NAMESPACE }), ...(step.kind === 'update' ? { resourceVersion: step.resourceVersion } : {}) }
+  const lease: KubeObject = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata, spec: step.record }
+  return { state: { ...state, attempt: { phase: 'writing', startedAt }, wroteLast: false }, effects: [{ type: step.kind, lease }] }
+}
+
+/**
+ * Our write landed. It counts as a renewal from when its attempt began; one that took the whole
+ * renew deadline is too late to lead on (the others may be about to see the lease expire).
+ */
+function written(state: ElectorState, lease: KubeObject, now: number): ElectorStep {
+  if (state.attempt?.phase !== 'writing') return { state, effects: [] }
+  const startedAt = state.attempt.startedAt
+  const held: ElectorState = { ...state, lease, observation: observe(state.observation, recordOf(lease), versionOf(lease), now), wroteLast: true }
+  if (state.role === 'stopping') return stop({ ...held, attempt: undefined }, now)
+  if (mustStepDown(startedAt, now, state.config)) {
+    const { state: next, effects } = lose(held, `a renewal took ${now - startedAt} ms`)
+    return finish(next, now, effects)
+  }
+  const renewed: ElectorState = { ...held, role: 'leading', lastRenew: startedAt }
+  const effects: ElectorEffect[] = []
+  if (state.role !== 'leading') effects.push({ type: 'elected', identity: state.config.identity, transitions: recordOf(lease).leaseTransitions ?? 0 })
+  effects.push({ type: 'armDeadline', at: startedAt + state.config.renewDeadlineMs })
+  return finish(renewed, now, effects)
+}
+
+function writeRefused(state: ElectorState, now: number): ElectorStep {
+  if (state.attempt?.phase !== 'writing') return { state, effects: [] }
+  const next: ElectorState = { ...state, attempt: undefined, wroteLast: false }
+  return state.role === 'stopping' ? stop(next, now) : finish(next, now, [])
+}
+
+function deadline(state: ElectorState, now: number): ElectorStep {
+  if (state.role !== 'leading') return { state, effects: [] }
+  // A deadline that fired early (a renewal moved it) is armed again for the renewal's deadline.
+  if (!mustStepDown(state.lastRenew, now, state.config)) return { state, effects: [{ type: 'armDeadline', at: state.lastRenew + state.config.renewDeadlineMs }] }
+  return lose(state, `no renewal for ${state.config.renewDeadlineMs} ms`)
+}
+
+/** Stop leading (a no-op for a candidate); the attempt in flight, if any, goes on. */
+function lose(state: ElectorState, why: string): ElectorStep {
+  if (state.role !== 'leading') return { state, effects: [] }
+  return { state: { ...state, role: 'candidate' }, effects: [{ type: 'lost', why }] }
+}
+
+/** The attempt is over: the next one starts a retry period from now. */
+function finish(state: ElectorState, now: number, effects: readonly ElectorEffect[]): ElectorStep {
+  return { state: { ...state, attempt: undefined }, effects: [...effects, { type: 'armTick', at: now + state.config.retryPeriodMs }] }
+}
+
+/**
+ * Release the lease if the last we know of it names us: a write in flight is waited for (it
+ * changes the version the release must carry); a stale version only makes the release conflict.
+ */
+function stop(state: ElectorState, now: number): ElectorStep {
+  if (state.attempt?.phase === 'writing') return { state: { ...state, role: 'stopping' }, effects: [] }
+  const stopped: ElectorState = { ...state, role: 'stopped', attempt: undefined }
+  const lease = state.lease
+  if (lease === undefined || recordOf(lease).holderIdentity !== state.config.identity) return { state: stopped, effects: [] }
+  return { state: stopped, effects: [{ type: 'release', lease: { ...lease, spec: releasedRecord(recordOf(lease), now) } }] }
+}
+
+const recordOf = (lease: KubeObject): LeaseRecord => (lease.spec ?? {}) as LeaseRecord
+const versionOf = (lease: KubeObject): string => lease.metadata?.resourceVersion ?? ''
