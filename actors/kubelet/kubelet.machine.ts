@@ -1,8 +1,8 @@
 /**
  * The kubelet actor a worker host runs: one node actor per node it carries (one for a process
  * worker, thousands for a hollow pool) and an `engine` child, provided by the host
- * (runtime/kubelet/kubelet-engine.ts), that does their API I/O. The engine's reports about a node
- * are routed to that node's actor.
+ * (runtime/kubelet/kubelet-engine.ts, its decisions in ./engine-step.ts), that does their API
+ * I/O. The engine's reports about a node are routed to that node's actor.
  */
 import { enqueueActions, fromCallback, setup, type AnyActorRef } from 'xstate'
 import type { ActorInput } from '../kit/actor-kind.ts'

@@ -15,12 +15,13 @@ import type { ContainerRuntime } from '../cri/container-runtime.ts'
 import { HollowRuntime } from '../cri/hollow/hollow-runtime.ts'
 import { podRuntimeLogic } from '../cri/pod-runtime.ts'
 import { ProcessRuntime } from '../cri/process/process-runtime.ts'
-import { kubeletEngineLogic, type KubeletEngineDeps, type KubeletView } from './kubelet-engine.ts'
+import type { EngineDeps } from '../engine.ts'
+import { kubeletEngineLogic, type KubeletView } from './kubelet-engine.ts'
 import { KubeletLogService } from './log-service.ts'
 import { PodTraces } from './pod-traces.ts'
 import { KubeletReadOnlyServer } from './read-only-server.ts'
 
-export function kubeletServices(id: string, options: KubeletOptions, deps: KubeletEngineDeps): { logic: Record<string, AnyActorLogic>; close(): Promise<void> } {
+export function kubeletServices(id: string, options: KubeletOptions, deps: EngineDeps): { logic: Record<string, AnyActorLogic>; close(): Promise<void> } {
   const dir = resolve(options.dir || join('.actorkube', 'kubelet', id))
   const runtime: ContainerRuntime =
     options.runtime === 'hollow'

@@ -9,14 +9,14 @@ import { LOG_LAPSE_MS, LOGS_VERB, type LogCommand, type LogStreamMessage, type P
 import type { TimerHandle } from '../clock.ts'
 import { decodeEvent, DecodeFailure, encodeEvent } from '../codec.ts'
 import type { ContainerInfo, ContainerRuntime, LogStream } from '../cri/container-runtime.ts'
+import type { EngineDeps } from '../engine.ts'
 import { subjectFor } from '../subjects.ts'
 import type { Subscription } from '../transport/transport.ts'
-import type { KubeletEngineDeps } from './kubelet-engine.ts'
 
 /** Well under NATS's 1 MiB payload. */
 const MAX_CHUNK_CHARS = 256 * 1024
 
-export interface LogServiceDeps extends KubeletEngineDeps {
+export interface LogServiceDeps extends EngineDeps {
   readonly runtime: ContainerRuntime
   /** The pod as this kubelet knows it (from its informer), if it runs here. */
   readonly pod: (namespace: string, name: string) => Pod | undefined

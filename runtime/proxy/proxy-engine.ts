@@ -5,45 +5,31 @@
  * chosen per connection from the current targets by the pure balancer (actors/proxy/balancer.ts),
  * whose round-robin and affinity state lives here, per Service port.
  */
-import { fromCallback, type AnyActorLogic } from 'xstate'
+import type { AnyActorLogic } from 'xstate'
 import { INITIAL, pick, type TargetState } from '../../actors/proxy/balancer.ts'
 import { desiredProxy, type DesiredProxy } from '../../actors/proxy/desired.ts'
 import type { ProxyEngineEvent, ProxyOptions } from '../../actors/proxy/proxy.machine.ts'
 import type { Endpoints, Service } from '../../actors/kube/objects.ts'
-import { ApiClient } from '../apiserver/api-client.ts'
-import type { Clock } from '../clock.ts'
 import { Informer } from '../controllers/informer.ts'
-import type { Logger } from '../log.ts'
-import type { Transport } from '../transport/transport.ts'
+import { engine, type EngineDeps } from '../engine.ts'
 import { TcpListeners } from './tcp-listeners.ts'
 
-export interface ProxyEngineDeps {
-  readonly transport: Transport
-  readonly cluster: string
-  readonly clock: Clock
-  readonly log: Logger
-}
-
-export function proxyEngineLogic(id: string, options: ProxyOptions, deps: ProxyEngineDeps): AnyActorLogic {
-  return fromCallback(({ sendBack }) => {
-    const log = deps.log.child({ engine: 'proxy', node: options.nodeName })
-    const api = new ApiClient({ transport: deps.transport, cluster: deps.cluster, apiservers: options.apiservers, clock: deps.clock, timeoutMs: 5000, clientId: `proxy-${id}` })
+export function proxyEngineLogic(id: string, options: ProxyOptions, deps: EngineDeps): AnyActorLogic {
+  const nodeDeps = { ...deps, log: deps.log.child({ node: options.nodeName }) }
+  return engine<ProxyEngineEvent>('proxy', nodeDeps, { apiservers: options.apiservers, clientId: `proxy-${id}` }, (ctx) => {
     let desired: DesiredProxy = { listeners: [], targets: new Map() }
     const balancers = new Map<string, TargetState>()
-    let stopped = false
     let queued = false
 
-    const report = () => {
-      if (!stopped) sendBack({ type: 'proxy.synced', listeners: listeners.wanted, bound: listeners.bound } satisfies ProxyEngineEvent)
-    }
+    const report = () => ctx.report({ type: 'proxy.synced', listeners: listeners.wanted, bound: listeners.bound })
     const listeners = new TcpListeners({
-      clock: deps.clock,
-      log,
+      clock: ctx.clock,
+      log: ctx.log,
       onChange: report,
       choose: (targetId, clientIP, exclude) => {
         const target = desired.targets.get(targetId)
         if (target === undefined) return undefined
-        const out = pick(balancers.get(targetId) ?? INITIAL, target, clientIP, deps.clock.now(), exclude)
+        const out = pick(balancers.get(targetId) ?? INITIAL, target, clientIP, ctx.clock.now(), exclude)
         balancers.set(targetId, out.state)
         return out.backend
       },
@@ -51,7 +37,7 @@ export function proxyEngineLogic(id: string, options: ProxyOptions, deps: ProxyE
 
     const sync = () => {
       queued = false
-      if (stopped || !services.synced || !endpoints.synced) return
+      if (ctx.stopped || !services.synced || !endpoints.synced) return
       desired = desiredProxy(services.list(), endpoints.list(), options)
       for (const key of balancers.keys()) if (!desired.targets.has(key)) balancers.delete(key)
       listeners.apply(desired.listeners)
@@ -61,19 +47,14 @@ export function proxyEngineLogic(id: string, options: ProxyOptions, deps: ProxyE
     const schedule = () => {
       if (queued) return
       queued = true
-      deps.clock.setTimeout(sync, 0)
+      ctx.setTimer(sync, 0)
     }
-    const services = new Informer<Service>(api, '/api/v1/services', schedule, log)
-    const endpoints = new Informer<Endpoints>(api, '/api/v1/endpoints', schedule, log)
-    Promise.all([services.start(), endpoints.start()]).then(schedule, (error: unknown) => {
-      if (!stopped) sendBack({ type: 'engine.failed', message: error instanceof Error ? error.message : String(error) } satisfies ProxyEngineEvent)
-    })
+    const services = new Informer<Service>(ctx.api, '/api/v1/services', schedule, ctx.log)
+    const endpoints = new Informer<Endpoints>(ctx.api, '/api/v1/endpoints', schedule, ctx.log)
+    Promise.all([services.start(), endpoints.start()]).then(schedule, ctx.fail)
 
-    return () => {
-      stopped = true
-      void Promise.all([listeners.close(), services.stop(), endpoints.stop()])
-        .catch(() => undefined)
-        .then(() => api.close())
+    return {
+      stop: () => Promise.all([listeners.close(), services.stop(), endpoints.stop()]),
     }
   })
 }

@@ -1,0 +1,223 @@
+/**
+ * The scheduler engine's orchestration as a pure step, in etcd-raft's style: the runtime feeds
+ * every input (watch events, bind answers, a due pump, a watch that ended) to `step`, which
+ * mutates the state it is given and returns the effects to carry out, in order. No I/O, no timers,
+ * no clock: time comes in as `now`, randomness only through `SchedulerOptions.random`.
+ *
+ *   - Watch events feed the pure Scheduler (scheduler.ts) and ask for a pump soon (`pumpSoon`:
+ *     one pump for all the events that arrive before it runs).
+ *   - A pump runs up to DECISIONS_PER_TURN cycles while fewer than MAX_IN_FLIGHT_BINDS binds are in
+ *     flight, then arms the one wakeup timer (`nextPump`).
+ *   - Binds are pipelined: each `bind` effect has an id, and its answer confirms the assumed pod
+ *     or undoes the assumption (`bindFailed`: a 409, another error, or no answer at all).
+ *   - A pod no node fits gets PodScheduled=False and a FailedScheduling event; if preemption found
+ *     room, the same status patch nominates it, its victims are deleted (DisruptionTarget first,
+ *     then a delete with a uid precondition) and lower-priority pods nominated there lose their
+ *     nomination.
+ *   - A watch that ended starts a new generation: a fresh Scheduler from a fresh list. Events and
+ *     bind answers of an older generation are ignored (their binds still count as in flight: they
+ *     still load the store).
+ */
+import { rfc3339Seconds } from '../apiserver/meta/object-meta.ts'
+import type { Condition, Node, Pod } from '../kube/objects.ts'
+import type { PodInfo } from './framework/pod-info.ts'
+import { Scheduler, type Decision, type Preemption, type SchedulerOptions, type WatchEventType } from './scheduler.ts'
+
+/** Decisions made per turn before yielding to pending I/O (watch events, bind answers). */
+export const DECISIONS_PER_TURN = 64
+/**
+ * Binds in flight at once. Enough to keep the store's batches full; more only queues writes in
+ * the store ahead of everyone else's, the Lease renewals included (512 cost the leadership under load).
+ */
+export const MAX_IN_FLIGHT_BINDS = 64
+
+export type BindDecision = Extract<Decision, { kind: 'bind' }>
+
+export interface SchedulerEngineOptions {
+  /** Every generation's Scheduler is built from these (its `random` is the host's). */
+  readonly scheduler: SchedulerOptions
+  /** Times each cycle's start for tracing only (the runtime's high-resolution clock); never drives a decision. */
+  readonly measure?: () => number
+}
+
+export interface SchedulerEngineState {
+  readonly options: SchedulerEngineOptions
+  scheduler: Scheduler
+  /** Counts relists; inputs tagged with an older generation are about a view that is gone. */
+  generation: number
+  /** This generation's binds waiting for their answer, by bind id. */
+  readonly binds: Map<number, BindDecision>
+  /** Binds of every generation still unanswered. */
+  inFlightBinds: number
+  nextBindId: number
+  /** A `pumpSoon` was emitted and its `pump` has not come yet. */
+  pumpQueued: boolean
+}
+
+export interface WatchedObject<T> {
+  readonly type: WatchEventType
+  readonly object: T
+}
+
+export type SchedulerEngineInput =
+  /** Start over from a fresh list (the engine's start). */
+  | { readonly type: 'relist' }
+  /** A watch of `generation` ended for good (410 Gone and the like). */
+  | { readonly type: 'watch.ended'; readonly generation: number; readonly message: string }
+  | { readonly type: 'nodes'; readonly generation: number; readonly events: readonly WatchedObject<Node>[] }
+  | { readonly type: 'pods'; readonly generation: number; readonly events: readonly WatchedObject<Pod>[] }
+  /** The pump asked for (`pumpSoon`) or the wakeup timer fired. */
+  | { readonly type: 'pump' }
+  | { readonly type: 'bind.answered'; readonly id: number; readonly status: number }
+  /** The binding call got no answer (no apiserver answered). */
+  | { readonly type: 'bind.failed'; readonly id: number }
+
+/** What a decision's span records (runtime: a `schedule pod` span until the effect is answered). */
+export interface CycleTrace {
+  readonly result: Decision['kind']
+  readonly message?: string
+  /** `options.measure()` at the cycle's start, when measured. */
+  readonly startedAt?: number
+}
+
+export interface PodStatusPatch {
+  readonly conditions?: readonly (Condition & { readonly lastProbeTime?: null })[]
+  /** null clears the nomination. */
+  readonly nominatedNodeName?: string | null
+}
+
+export type SchedulerEffect =
+  /** Cancel the watches, then open Nodes' and then Pods' (nodes first, so pods find nodes), tagging their inputs with `generation`. */
+  | { readonly type: 'relist'; readonly generation: number; readonly why?: string }
+  /** Feed `pump` once the current input's synchronous work is done (a microtask). */
+  | { readonly type: 'pumpSoon' }
+  /** The one wakeup timer: feed `pump` at `at` (replacing the armed one); undefined: disarm it. */
+  | { readonly type: 'wakeup'; readonly at: number | undefined }
+  /** POST pods/<name>/binding, then feed `bind.answered` or `bind.failed` with `id`. */
+  | { readonly type: 'bind'; readonly id: number; readonly pod: PodInfo; readonly nodeName: string; readonly trace: CycleTrace }
+  /** Strategic-merge-patch the pod's status; best effort (a pod gone meanwhile is no error). */
+  | { readonly type: 'patchStatus'; readonly pod: PodInfo; readonly status: PodStatusPatch; readonly what: string; readonly trace?: CycleTrace }
+  | { readonly type: 'recordEvent'; readonly pod: Pod; readonly eventType: 'Normal' | 'Warning'; readonly reason: string; readonly message: string }
+  /**
+   * Patch the victim's status with `condition`, then delete it with a uid precondition; once
+   * deleted (or already gone), record a Normal `Preempted` event with `message`.
+   */
+  | { readonly type: 'preemptVictim'; readonly victim: PodInfo; readonly nodeName: string; readonly condition: Condition; readonly message: string }
+
+export function newSchedulerEngineState(options: SchedulerEngineOptions): SchedulerEngineState {
+  return { options, scheduler: new Scheduler(options.scheduler), generation: 0, binds: new Map(), inFlightBinds: 0, nextBindId: 1, pumpQueued: false }
+}
+
+/** Applies one input to `state` (mutated) and returns the effects to carry out, in order. */
+export function step(state: SchedulerEngineState, input: SchedulerEngineInput, now: number): SchedulerEffect[] {
+  switch (input.type) {
+    case 'relist':
+      return relist(state)
+    case 'watch.ended':
+      return input.generation === state.generation ? relist(state, input.message) : []
+    case 'nodes':
+      if (input.generation !== state.generation) return []
+      for (const e of input.events) state.scheduler.onNode(e.type, e.object, now)
+      return pumpSoon(state)
+    case 'pods':
+      if (input.generation !== state.generation) return []
+      for (const e of input.events) state.scheduler.onPod(e.type, e.object, now)
+      return pumpSoon(state)
+    case 'pump':
+      return pump(state, now)
+    case 'bind.answered':
+    case 'bind.failed':
+      return bindAnswered(state, input.id, input.type === 'bind.answered' ? input.status : undefined, now)
+  }
+}
+
+function relist(state: SchedulerEngineState, why?: string): SchedulerEffect[] {
+  state.generation++
+  state.scheduler = new Scheduler(state.options.scheduler)
+  state.binds.clear()
+  return [{ type: 'wakeup', at: undefined }, { type: 'relist', generation: state.generation, ...(why === undefined ? {} : { why }) }]
+}
+
+function pumpSoon(state: SchedulerEngineState): SchedulerEffect[] {
+  if (state.pumpQueued) return []
+  state.pumpQueued = true
+  return [{ type: 'pumpSoon' }]
+}
+
+function pump(state: SchedulerEngineState, now: number): SchedulerEffect[] {
+  state.pumpQueued = false
+  const effects: SchedulerEffect[] = []
+  let made = 0
+  while (made < DECISIONS_PER_TURN && state.inFlightBinds < MAX_IN_FLIGHT_BINDS) {
+    const startedAt = state.options.measure?.()
+    const decision = state.scheduler.scheduleOne(now)
+    if (decision === undefined) break
+    made++
+    effects.push(...decisionEffects(state, decision, now, startedAt))
+  }
+  state.scheduler.tick(now)
+  effects.push({ type: 'wakeup', at: nextPump(state, made, now) })
+  return effects
+}
+
+/**
+ * With every bind slot taken, the next bind answer pumps (a timer at `now` would spin while the
+ * queue has pods and never let virtual time move); at the turn's limit more may be due: go on once
+ * pending I/O had its turn; else when the Scheduler next has something due.
+ */
+function nextPump(state: SchedulerEngineState, made: number, now: number): number | undefined {
+  if (state.inFlightBinds >= MAX_IN_FLIGHT_BINDS) return undefined
+  return made === DECISIONS_PER_TURN ? now : state.scheduler.nextWakeup(now)
+}
+
+function bindAnswered(state: SchedulerEngineState, id: number, status: number | undefined, now: number): SchedulerEffect[] {
+  state.inFlightBinds--
+  const decision = state.binds.get(id)
+  const effects: SchedulerEffect[] = []
+  if (decision !== undefined) {
+    state.binds.delete(id)
+    if (status !== undefined && status < 300) {
+      state.scheduler.bindSucceeded(decision, now)
+      const message = `Successfully assigned ${decision.pod.namespace}/${decision.pod.name} to ${decision.nodeName}`
+      effects.push({ type: 'recordEvent', pod: decision.pod.pod, eventType: 'Normal', reason: 'Scheduled', message })
+    } else {
+      // 409: bound meanwhile (or gone): the watch will tell; the assumption is undone.
+      state.scheduler.bindFailed(decision, now)
+    }
+  }
+  // A freed slot may let the pump go on.
+  return [...effects, ...pumpSoon(state)]
+}
+
+function decisionEffects(state: SchedulerEngineState, decision: Decision, now: number, startedAt: number | undefined): SchedulerEffect[] {
+  const measured = startedAt === undefined ? {} : { startedAt }
+  if (decision.kind === 'bind') {
+    const id = state.nextBindId++
+    state.binds.set(id, decision)
+    state.inFlightBinds++
+    return [{ type: 'bind', id, pod: decision.pod, nodeName: decision.nodeName, trace: { result: 'bind', ...measured } }]
+  }
+  const reason = decision.kind === 'unschedulable' ? 'Unschedulable' : 'SchedulerError'
+  const condition = { type: 'PodScheduled', status: 'False', reason, message: decision.message, lastProbeTime: null, lastTransitionTime: rfc3339Seconds(now) } as const
+  const preemption = decision.kind === 'unschedulable' ? decision.preemption : undefined
+  const nomination = preemption === undefined ? {} : { nominatedNodeName: preemption.nominatedNodeName === '' ? null : preemption.nominatedNodeName }
+  return [
+    { type: 'recordEvent', pod: decision.pod.pod, eventType: 'Warning', reason: 'FailedScheduling', message: decision.message },
+    ...(preemption === undefined ? [] : preemptionEffects(state, decision.pod, preemption, now)),
+    { type: 'patchStatus', pod: decision.pod, status: { conditions: [condition], ...nomination }, what: 'the pod condition', trace: { result: decision.kind, message: decision.message, ...measured } },
+  ]
+}
+
+/** kube-scheduler's prepareCandidate: the victims go (gracefully), lower-priority pods nominated there lose their nomination. */
+function preemptionEffects(state: SchedulerEngineState, preemptor: PodInfo, p: Preemption, now: number): SchedulerEffect[] {
+  if (p.nominatedNodeName === '') return []
+  const effects: SchedulerEffect[] = []
+  const message = `${state.scheduler.framework.schedulerName}: preempting to accommodate a higher priority pod`
+  const condition: Condition = { type: 'DisruptionTarget', status: 'True', reason: 'PreemptionByScheduler', message, lastTransitionTime: rfc3339Seconds(now) }
+  for (const victim of p.victims) {
+    if (victim.terminating) continue
+    effects.push({ type: 'preemptVictim', victim, nodeName: p.nominatedNodeName, condition, message: `Preempted by pod ${preemptor.uid} on node ${p.nominatedNodeName}` })
+  }
+  for (const other of p.lowerNominatedPods) effects.push({ type: 'patchStatus', pod: other, status: { nominatedNodeName: null }, what: 'the cleared nomination' })
+  return effects
+}
