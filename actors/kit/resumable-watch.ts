@@ -170,9 +170,8 @@ export class ResumableWatch<E, P, A, M extends WatchPush<E> = WatchPush<E>> {
       this.#phase = 'failed'
       return [{ type: 'fail', error: input.error }]
     }
+    // Still opening: the adapter attempts again (a fresh incarnation, so pushes of this one are dropped).
     if (input.position !== undefined) this.#position = input.position
-    // Still opening: the adapter attempts again; pushes of the failed attempt are not ours.
-    this.#watchId = ''
     return []
   }
 
@@ -242,8 +241,11 @@ export class ResumableWatch<E, P, A, M extends WatchPush<E> = WatchPush<E>> {
   }
 }
 
-/** Reads a keepalive answer (`missing` ids, `lastSeqs[i]` for `watchIds[i]`) from the wire into one input per id. */
-export function keepAliveInputs(watchIds: readonly string[], reply: { readonly missing?: unknown; readonly lastSeqs?: unknown }): { readonly type: 'keepAlive'; readonly watchId: string; readonly missing: boolean; readonly pushedUpTo?: number }[] {
+/** A keepalive answer as it comes off the wire: `missing` ids, and `lastSeqs[i]` the last push sent to the i-th id asked about. */
+export type KeepAliveAnswer = { readonly [field: string]: unknown }
+
+/** Reads a keepalive answer into one input per id asked about (none when it is malformed). */
+export function keepAliveInputs(watchIds: readonly string[], reply: KeepAliveAnswer): { readonly type: 'keepAlive'; readonly watchId: string; readonly missing: boolean; readonly pushedUpTo?: number }[] {
   if (!Array.isArray(reply.missing)) return []
   const missing = new Set<unknown>(reply.missing)
   const lastSeqs: unknown[] = Array.isArray(reply.lastSeqs) ? reply.lastSeqs : []

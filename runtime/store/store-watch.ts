@@ -3,27 +3,23 @@
  * (revision, sub) order, however often the replica serving it loses pushes, drops it or fails.
  *
  * A watch is opened with `store.watch` at the leader; the replica answers `store.watching` and
- * pushes `store.events` numbered 1, 2, 3... to the client's watch subject (pushes that overtake
- * the answer are buffered). Every (re-)opening uses a fresh watchId, so pushes still in flight
- * from an abandoned incarnation are told apart and dropped, and numbering restarts at 1.
- *
- * Resume: on a seq gap, a `lost` push, a keepalive naming the watch missing, a keepalive that
- * times out, or a push the replica reports sent (in a keepalive's `lastSeqs`) that has still not
- * arrived by the next keepalive (the last push before a quiet spell has no successor to reveal its
- * loss), the watch is opened again at the (possibly new) leader from the last revision it
- * delivered. A push counts only for the incarnation it names: one of an abandoned incarnation
- * carries another numbering, and taking it would make the new incarnation's own push of that
- * number look like a duplicate. Not from the one after: a large revision (a txn) may be split over pushes, so the
+ * pushes `store.events` numbered 1, 2, 3... to the client's watch subject. Every (re-)opening is a
+ * new incarnation with a fresh watchId. When and why a watch resumes is the statechart's
+ * (actors/kit/resumable-watch.ts: a seq gap, a `lost` push, a keepalive naming the watch missing
+ * or revealing a lost last push, a keepalive that times out); this adapter carries it out over
+ * the store client's calls. A watch resumes at the (possibly new) leader from the last revision
+ * it delivered, not from the one after: a large revision (a txn) may be split over pushes, so the
  * last one may be incomplete; events up to the last (revision, sub) delivered are dropped.
  */
+import { ResumableWatch, type WatchCursor, type WatchEffect, type WatchPush } from '../../actors/kit/resumable-watch.ts'
 import type { ClientRequest, WatchEventsPush } from '../../actors/store/replica/protocol.ts'
 import type { ErrorResult } from '../../actors/store/mvcc/results.ts'
 import type { WatchEvent } from '../../actors/store/mvcc/types.ts'
 import { watchAddress } from '../../actors/store/replica/protocol.ts'
-import type { Clock, TimerHandle } from '../clock.ts'
-import { decodeEvent, DecodeFailure, type WireEvent } from '../codec.ts'
-import { subjectFor } from '../subjects.ts'
-import type { InboundMessage, Subscription, Transport } from '../transport/transport.ts'
+import { ClientWatches, type ClientWatch, type ClientWatchInput } from '../client-watches.ts'
+import type { Clock } from '../clock.ts'
+import type { WireEvent } from '../codec.ts'
+import type { Transport } from '../transport/transport.ts'
 import { StoreError } from './store-client.ts'
 
 export interface WatchOptions {
@@ -67,314 +63,195 @@ export interface WatchLink {
 
 /** A whole revision was delivered (or is before the watch's start): resume after it. */
 const COMPLETE = Number.POSITIVE_INFINITY
-/** Pushes held while waiting for `store.watching`; beyond that the watch is re-opened instead. */
-const MAX_BUFFERED_PUSHES = 1024
+
+/** The last (revision, sub) delivered; sub COMPLETE when all of the revision counts as delivered. */
+export interface StorePosition {
+  readonly revision: number
+  readonly sub: number
+  /** fromRevision 0: the start revision is only known from `store.watching`. */
+  readonly fromNow: boolean
+}
+
+type StorePush = WatchEventsPush & WatchPush<WatchEvent>
+
+/** Positions by (revision, sub): pushes are in that order, so the already-delivered events form a prefix. */
+export const storeCursor: WatchCursor<WatchEvent, StorePosition, number> = {
+  started: (position, revision) => (position.fromNow ? { revision, sub: COMPLETE, fromNow: false } : position),
+  take(position, events) {
+    let first = 0
+    while (first < events.length && !isNew(position, events[first]!)) first++
+    if (first === events.length) return { fresh: [], position }
+    const last = events[events.length - 1]!
+    return { fresh: first === 0 ? events : events.slice(first), position: { revision: last.revision, sub: last.sub, fromNow: false } }
+  },
+}
+
+const isNew = (p: StorePosition, e: WatchEvent): boolean => e.revision > p.revision || (e.revision === p.revision && e.sub > p.sub)
+
+/** Where an opening asks the replica to start: inside the last revision unless it was complete. */
+const resumeRevision = (p: StorePosition): number => (p.fromNow ? 0 : p.sub === COMPLETE ? p.revision + 1 : p.revision)
 
 /** All watches of one client: one subscription, one keepalive timer, pushes routed by watchId. */
 export class StoreWatches {
   readonly link: WatchLink
-  readonly #byId = new Map<string, WatchStream>()
-  readonly #streams = new Set<WatchStream>()
-  #subscription: Subscription | undefined
-  #timer: TimerHandle | undefined
-  #watchCount = 0
-  #closed = false
+  readonly hub: ClientWatches<StorePush, WatchStream>
 
   constructor(link: WatchLink) {
     this.link = link
+    this.hub = new ClientWatches({
+      ...link,
+      pushAddress: watchAddress(link.clientId),
+      push: (event) => (isPush(event) ? { ...event, ...(event.replica !== undefined ? { sender: event.replica } : {}) } : undefined),
+      keepAlive: async (replica, watchIds) => {
+        const reply = await link.callOnce(replica, { type: 'store.watchKeepAlive', clientId: link.clientId, watchIds })
+        return reply.type === 'store.watchAlive' ? reply : undefined
+      },
+    })
   }
 
   async open(options: WatchOptions, onEvents: WatchOnEvents, handlers: WatchHandlers): Promise<Watch> {
-    this.#subscription ??= this.link.transport.subscribe(subjectFor(this.link.cluster, watchAddress(this.link.clientId)), (m) => this.#onPush(m))
     const stream = new WatchStream(this, options, onEvents, handlers)
-    this.#streams.add(stream)
-    this.#armKeepAlive()
-    try {
-      await stream.open(true)
-    } catch (error) {
-      this.#streams.delete(stream)
-      throw error
-    }
+    this.hub.add(stream)
+    await stream.open(true)
     return stream
   }
 
-  /** A fresh watchId for `stream`, registered before the request goes out so early pushes find it. */
-  register(stream: WatchStream): string {
-    const id = `${this.link.clientId}.w${(this.#watchCount++).toString(36)}`
-    this.#byId.set(id, stream)
-    return id
-  }
-
-  unregister(watchId: string): void {
-    this.#byId.delete(watchId)
-  }
-
-  ended(stream: WatchStream): void {
-    this.#streams.delete(stream)
-    this.#byId.delete(stream.watchId)
-  }
-
-  get closed(): boolean {
-    return this.#closed
-  }
-
-  async close(): Promise<void> {
-    this.#closed = true
-    if (this.#timer !== undefined) this.link.clock.clearTimeout(this.#timer)
-    this.#timer = undefined
-    await Promise.all([...this.#streams].map((s) => s.cancel()))
-    this.#subscription?.unsubscribe()
-  }
-
-  #onPush(message: InboundMessage): void {
-    const event = decodeEvent(message.data, this.link.maxBytes)
-    if (event instanceof DecodeFailure || !isPush(event)) {
-      this.link.log(`dropped a malformed watch push on ${message.subject}`)
-      return
-    }
-    // Unknown ids are pushes to an abandoned incarnation or a cancelled watch.
-    this.#byId.get(event.watchId)?.receive(event)
-  }
-
-  #armKeepAlive(): void {
-    if (this.#timer !== undefined || this.#closed) return
-    this.#timer = this.link.clock.setTimeout(() => {
-      this.#timer = undefined
-      if (this.#streams.size === 0) return
-      this.#keepAliveAll()
-      this.#armKeepAlive()
-    }, this.link.keepAliveMs)
-  }
-
-  /** One keepalive per replica, naming every established watch it serves. */
-  #keepAliveAll(): void {
-    const byReplica = new Map<string, WatchStream[]>()
-    for (const stream of this.#streams) {
-      if (!stream.established) continue
-      const list = byReplica.get(stream.replica)
-      if (list) list.push(stream)
-      else byReplica.set(stream.replica, [stream])
-    }
-    for (const [replica, streams] of byReplica) void this.#keepAlive(replica, streams)
-  }
-
-  async #keepAlive(replica: string, streams: WatchStream[]): Promise<void> {
-    const ids = streams.map((s) => s.watchId)
-    let reply: WireEvent
-    try {
-      reply = await this.link.callOnce(replica, { type: 'store.watchKeepAlive', clientId: this.link.clientId, watchIds: ids })
-    } catch (error) {
-      if (this.#closed) return
-      this.link.log(`watch keepalive to ${replica} failed: ${error instanceof Error ? error.message : String(error)}`)
-      const next = this.link.after(replica)
-      for (let i = 0; i < streams.length; i++) if (streams[i]!.watchId === ids[i]) streams[i]!.reopen(next)
-      return
-    }
-    if (reply.type !== 'store.watchAlive' || !Array.isArray(reply.missing)) return
-    const missing = new Set<unknown>(reply.missing)
-    const lastSeqs = Array.isArray(reply.lastSeqs) ? (reply.lastSeqs as unknown[]) : []
-    // A stream re-opened meanwhile has a new id: only the incarnation asked about is re-opened.
-    for (let i = 0; i < streams.length; i++) {
-      const stream = streams[i]!
-      if (stream.watchId !== ids[i]) continue
-      if (missing.has(ids[i])) stream.reopen()
-      else if (typeof lastSeqs[i] === 'number') stream.pushedUpTo(lastSeqs[i] as number)
-    }
+  close(): Promise<void> {
+    return this.hub.close()
   }
 }
 
-class WatchStream implements Watch {
-  readonly #hub: StoreWatches
+class WatchStream implements Watch, ClientWatch<StorePush> {
+  readonly #watches: StoreWatches
   readonly #options: WatchOptions
   readonly #onEvents: WatchOnEvents
   readonly #handlers: WatchHandlers
-  watchId = ''
-  /** The replica serving the current incarnation. */
-  replica = ''
-  established = false
-  #nextSeq = 1
-  /** A push the replica said it sent and that had not arrived then: still missing at the next keepalive, it was lost. */
-  #awaitedSeq = 0
-  #buffer: WatchEventsPush[] = []
-  /** Replicas found pushing this incarnation's id besides the one that answered. */
-  #strays = new Set<string>()
-  #overflowed = false
-  /** Last delivered (revision, sub); sub COMPLETE when all of lastRevision counts as delivered. */
-  #lastRevision: number
-  #lastSub = COMPLETE
-  /** fromRevision 0: the start revision is only known from `store.watching`. */
-  #fromNow: boolean
-  #opening = false
-  #stopped = false
+  readonly #core: ResumableWatch<WatchEvent, StorePosition, number, StorePush>
 
-  constructor(hub: StoreWatches, options: WatchOptions, onEvents: WatchOnEvents, handlers: WatchHandlers) {
-    this.#hub = hub
+  constructor(watches: StoreWatches, options: WatchOptions, onEvents: WatchOnEvents, handlers: WatchHandlers) {
+    this.#watches = watches
     this.#options = options
     this.#onEvents = onEvents
     this.#handlers = handlers
     const from = options.fromRevision ?? 0
-    this.#fromNow = from <= 0
-    this.#lastRevision = this.#fromNow ? 0 : from - 1
+    this.#core = new ResumableWatch(storeCursor, from <= 0 ? { revision: 0, sub: COMPLETE, fromNow: true } : { revision: from - 1, sub: COMPLETE, fromNow: false })
   }
 
   get lastRevision(): number {
-    return this.#lastRevision
+    return this.#core.position.revision
   }
 
-  /** Opens a new incarnation, retrying until established, stopped, or refused for good. */
-  async open(initial: boolean, start?: string): Promise<void> {
-    const link = this.#hub.link
-    this.#opening = true
-    try {
-      for (;;) {
-        if (this.#stopped) return
-        this.watchId = this.#hub.register(this)
-        this.established = false
-        this.#nextSeq = 1
-        this.#awaitedSeq = 0
-        this.#strays = new Set()
-        this.#buffer = []
-        this.#overflowed = false
-        const from = this.#resumeRevision()
-        const answered = { replica: '' }
-        let reply: WireEvent
-        try {
-          reply = await link.call(this.#request(from), { ...(start !== undefined ? { start } : {}), answered })
-        } catch (error) {
-          this.#hub.unregister(this.watchId)
-          if (initial || this.#hub.closed || this.#stopped) throw error
-          // A watch outlives outages: keep trying (each call already waited out its deadline).
-          link.log(`re-opening watch on ${this.#options.key} failed, retrying: ${error instanceof Error ? error.message : String(error)}`)
-          start = undefined
-          continue
-        }
-        if (this.#stopped) {
-          this.#hub.unregister(this.watchId)
-          if (reply.type === 'store.watching') void this.#cancelAt(answered.replica, this.watchId)
-          return
-        }
-        if (reply.type === 'store.watching' && typeof reply.revision === 'number') {
-          this.replica = answered.replica
-          if (this.#fromNow) {
-            this.#fromNow = false
-            this.#lastRevision = reply.revision
-            this.#lastSub = COMPLETE
-          }
-          this.established = true
-          this.#opening = false
-          const buffered = this.#buffer.filter((p) => this.#fromOurReplica(p)).sort((a, b) => a.seq - b.seq)
-          this.#buffer = []
-          if (this.#overflowed) this.reopen()
-          else for (const push of buffered) this.receive(push)
-          return
-        }
-        this.#hub.unregister(this.watchId)
-        const result = reply.type === 'store.result' ? (reply.result as ErrorResult | undefined) : undefined
-        // Resuming inside a revision that compaction just passed: the rest of it is gone anyway.
-        if (result?.error === 'compacted' && this.#lastSub !== COMPLETE && result.compactRevision === from + 1) {
-          this.#lastSub = COMPLETE
-          continue
-        }
-        const error = result?.ok === false ? StoreError.fromResult(result) : new StoreError('bad-reply', `store.watch answered with ${reply.type}`)
-        if (initial) throw error
-        this.#end()
-        this.#handlers.onError?.(error)
-        return
-      }
-    } finally {
-      this.#opening = false
-    }
+  get watchId(): string {
+    return this.#core.watchId
   }
 
-  /** Abandons the current incarnation and opens another, trying `start` first if given. */
-  reopen(start?: string): void {
-    if (this.#opening || this.#stopped) return
-    this.#hub.unregister(this.watchId)
-    this.established = false
-    this.open(false, start).catch((error: unknown) => {
-      if (this.#stopped || this.#hub.closed) return
-      this.#end()
-      this.#handlers.onError?.(error instanceof StoreError ? error : new StoreError('unavailable', String(error)))
-    })
+  get server(): string {
+    return this.#core.server
+  }
+
+  get streaming(): boolean {
+    return this.#core.streaming
+  }
+
+  step(input: ClientWatchInput<StorePush>): void {
+    this.#run(this.#core.step(input))
   }
 
   /**
-   * The replica has sent pushes up to `lastSeq` (as of a keepalive). One may still be in flight, so
-   * a push is taken for lost only when it is still missing at the keepalive after.
+   * Opens a new incarnation, retrying until established, cancelled, or refused for good. The first
+   * opening rejects on any failure; a re-opening outlives outages and reports a refusal to onError.
    */
-  pushedUpTo(lastSeq: number): void {
-    if (!this.established) return
-    if (this.#awaitedSeq >= this.#nextSeq) {
-      this.#hub.link.log(`watch ${this.watchId}: push ${this.#nextSeq} of ${this.#awaitedSeq} never arrived; resuming`)
-      this.#abandon()
-      return
+  async open(initial: boolean, start?: string): Promise<void> {
+    const link = this.#watches.link
+    for (;;) {
+      if (this.#core.ended) return
+      const watchId = this.#watches.hub.nextId(this)
+      this.#core.step({ type: 'attempt', watchId })
+      const from = resumeRevision(this.#core.position)
+      const answered = { replica: '' }
+      let reply: WireEvent
+      try {
+        reply = await link.call(this.#request(watchId, from), { ...(start !== undefined ? { start } : {}), answered })
+      } catch (error) {
+        const failure = error instanceof StoreError ? error : new StoreError('unavailable', error instanceof Error ? error.message : String(error))
+        if (initial || this.#watches.hub.closed || this.#core.ended) return this.#refused(watchId, failure, initial ? error : undefined)
+        // Each call already waited out its deadline: try again at once.
+        link.log(`re-opening watch on ${this.#options.key} failed, retrying: ${failure.message}`)
+        this.#core.step({ type: 'openFailed', watchId, error: failure, final: false })
+        start = undefined
+        continue
+      }
+      if (reply.type === 'store.watching' && typeof reply.revision === 'number') {
+        this.#run(this.#core.step({ type: 'opened', watchId, server: answered.replica, answer: reply.revision }))
+        return
+      }
+      const result = reply.type === 'store.result' ? (reply.result as ErrorResult | undefined) : undefined
+      const position = this.#core.position
+      // Resuming inside a revision that compaction just passed: the rest of it is gone anyway.
+      if (result?.error === 'compacted' && position.sub !== COMPLETE && result.compactRevision === from + 1) {
+        this.#core.step({ type: 'openFailed', watchId, error: StoreError.fromResult(result), final: false, position: { ...position, sub: COMPLETE } })
+        continue
+      }
+      const error = result?.ok === false ? StoreError.fromResult(result) : new StoreError('bad-reply', `store.watch answered with ${reply.type}`)
+      return this.#refused(watchId, error, initial ? error : undefined)
     }
-    this.#awaitedSeq = lastSeq >= this.#nextSeq ? lastSeq : 0
   }
 
-  receive(push: WatchEventsPush): void {
-    // Pushes of an abandoned incarnation (still being replayed from its buffer) are not ours.
-    if (this.#stopped || push.watchId !== this.watchId) return
-    if (!this.established) {
-      if (this.#buffer.length < MAX_BUFFERED_PUSHES) this.#buffer.push(push)
-      else this.#overflowed = true
-      return
-    }
-    if (!this.#fromOurReplica(push)) return
-    if (push.seq < this.#nextSeq) return // a duplicate
-    if (push.seq > this.#nextSeq) {
-      this.#abandon()
-      return
-    }
-    this.#nextSeq++
-    this.#deliver(push.events, push.revision)
-    if (push.lost !== undefined) this.reopen()
+  /** The opening failed for good: the first one rejects with `thrown`, a re-opening tells onError. */
+  #refused(watchId: string, error: StoreError, thrown: unknown): void {
+    const effects = this.#core.step({ type: 'openFailed', watchId, error, final: true })
+    this.#watches.hub.ended(this)
+    if (thrown !== undefined) throw thrown
+    this.#run(effects)
   }
 
-  /** A push went missing: the replica is still serving this incarnation, so release it, then resume. */
-  #abandon(): void {
-    void this.#cancelAt(this.replica, this.watchId)
-    this.reopen()
+  #run(effects: readonly WatchEffect<WatchEvent, StorePush>[]): void {
+    for (const effect of effects) {
+      switch (effect.type) {
+        case 'deliver':
+          this.#deliver(effect.events, effect.push.revision)
+          break
+        case 'cancel':
+          void this.#cancelAt(effect.server, effect.watchId)
+          break
+        case 'reopen':
+          this.#watches.link.log(`watch ${this.watchId}: ${effect.reason}; resuming after revision ${this.lastRevision}`)
+          this.#reopen(effect.elsewhere ? this.#watches.link.after(effect.server) : undefined)
+          break
+        case 'fail':
+          this.#watches.hub.ended(this)
+          this.#handlers.onError?.(effect.error as StoreError)
+          break
+      }
+    }
+  }
+
+  #reopen(start: string | undefined): void {
+    this.open(false, start).catch((error: unknown) => {
+      this.#watches.link.log(`re-opening watch on ${this.#options.key} threw: ${error instanceof Error ? error.message : String(error)}`)
+    })
   }
 
   async cancel(): Promise<void> {
-    if (this.#stopped) return
-    const { replica, watchId, established } = this
-    this.#end()
-    if (established) await this.#cancelAt(replica, watchId)
+    const effects = this.#core.step({ type: 'cancel' })
+    this.#watches.hub.ended(this)
+    await Promise.all(effects.map((e) => (e.type === 'cancel' ? this.#cancelAt(e.server, e.watchId) : undefined)))
   }
 
   #deliver(events: readonly WatchEvent[], revision: number): void {
-    // Pushes are in (revision, sub) order, so the already-delivered ones form a prefix.
-    let first = 0
-    while (first < events.length && !this.#isNew(events[first]!)) first++
-    if (first === events.length) return
-    const fresh = first === 0 ? events : events.slice(first)
-    const last = fresh[fresh.length - 1]!
-    this.#lastRevision = last.revision
-    this.#lastSub = last.sub
     try {
-      this.#onEvents(fresh, revision)
+      this.#onEvents(events, revision)
     } catch (error) {
-      this.#hub.link.log(`watch callback threw: ${error instanceof Error ? error.message : String(error)}`)
+      this.#watches.link.log(`watch callback threw: ${error instanceof Error ? error.message : String(error)}`)
     }
   }
 
-  #isNew(event: WatchEvent): boolean {
-    return event.revision > this.#lastRevision || (event.revision === this.#lastRevision && event.sub > this.#lastSub)
-  }
-
-  #resumeRevision(): number {
-    if (this.#fromNow) return 0
-    return this.#lastSub === COMPLETE ? this.#lastRevision + 1 : this.#lastRevision
-  }
-
-  #request(fromRevision: number): ClientRequest {
+  #request(watchId: string, fromRevision: number): ClientRequest {
     const o = this.#options
     return {
       type: 'store.watch',
-      clientId: this.#hub.link.clientId,
-      watchId: this.watchId,
+      clientId: this.#watches.link.clientId,
+      watchId,
       key: o.key,
       ...(o.rangeEnd !== undefined ? { rangeEnd: o.rangeEnd } : {}),
       ...(o.prefix ? { prefix: true } : {}),
@@ -382,29 +259,9 @@ class WatchStream implements Watch {
     }
   }
 
-  #end(): void {
-    this.#stopped = true
-    this.established = false
-    this.#buffer = []
-    this.#hub.ended(this)
-  }
-
-  /**
-   * A `store.watch` retried at another replica may have opened the watch at both: follow the one
-   * that answered, and stop the other's stream.
-   */
-  #fromOurReplica(push: WatchEventsPush): boolean {
-    if (push.replica === undefined || push.replica === this.replica) return true
-    if (!this.#strays.has(push.replica)) {
-      this.#strays.add(push.replica)
-      void this.#cancelAt(push.replica, this.watchId)
-    }
-    return false
-  }
-
   async #cancelAt(replica: string, watchId: string): Promise<void> {
     try {
-      await this.#hub.link.callOnce(replica, { type: 'store.watchCancel', watchId })
+      await this.#watches.link.callOnce(replica, { type: 'store.watchCancel', watchId })
     } catch {
       // Best effort: an uncancelled watch lapses without keepalives.
     }
