@@ -46,3 +46,12 @@ export function randomClientId(prefix: string, random?: Random): string {
   for (const b of bytes) id += b.toString(36).padStart(2, '0')
   return id
 }
+
+/** A version-4 UUID (object uids, stream ids): from `random` when the host injects one, else the CSPRNG. */
+export function randomUuid(random?: Random): string {
+  if (random === undefined) return globalThis.crypto.randomUUID()
+  let hex = ''
+  for (let i = 0; i < 32; i++) hex += Math.floor(random() * 16).toString(16)
+  const variant = ((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16)
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`
+}

@@ -11,7 +11,10 @@ export const apiserverKind: ActorKind<ApiServerOptions> = {
     const o = optionsObject(raw, 'apiserver')
     const port = o.port ?? 6443
     if (!Number.isInteger(port) || (port as number) < 0 || (port as number) > 65535) throw new TypeError('apiserver.port: expected a port number (0 picks a free one)')
-    if (typeof o.securityDir !== 'string' || o.securityDir === '') throw new TypeError('apiserver.securityDir: expected a directory path')
+    const https = o.https ?? true
+    if (typeof https !== 'boolean') throw new TypeError('apiserver.https: expected true or false (false serves the NATS side only)')
+    const securityDir = o.securityDir ?? (https ? undefined : '')
+    if (typeof securityDir !== 'string' || (https && securityDir === '')) throw new TypeError('apiserver.securityDir: expected a directory path')
     const replicas = o.storeReplicas
     if (!Array.isArray(replicas) || replicas.length === 0 || !replicas.every((r) => typeof r === 'string' && /^[A-Za-z0-9_-]+$/.test(r))) {
       throw new TypeError('apiserver.storeReplicas: expected the store replica ids')
@@ -19,7 +22,7 @@ export const apiserverKind: ActorKind<ApiServerOptions> = {
     const bindAddress = o.bindAddress ?? '127.0.0.1'
     if (typeof bindAddress !== 'string') throw new TypeError('apiserver.bindAddress: expected an address')
     const flowControl = parseFlowControl(o.flowControl)
-    return { port: port as number, bindAddress, securityDir: o.securityDir, storeReplicas: replicas as string[], ...(flowControl ? { flowControl } : {}) }
+    return { https, port: port as number, bindAddress, securityDir, storeReplicas: replicas as string[], ...(flowControl ? { flowControl } : {}) }
   },
 }
 

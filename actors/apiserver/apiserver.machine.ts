@@ -16,11 +16,13 @@ import { placeholderNetwork } from '../kit/placeholder-network.ts'
 import type { ApiWatchAlive, ApiWatchCancel, ApiWatchKeepAlive, ApiWatchOpen } from './watch-protocol.ts'
 
 export interface ApiServerOptions {
+  /** False: serve the NATS side only, with no HTTPS listener and no security files (the simulation). */
+  readonly https: boolean
   /** HTTPS port; 0 picks a free one. */
   readonly port: number
   /** Listen address. */
   readonly bindAddress: string
-  /** Where the CA, serving certificate, token file and policy live (shared by the masters of a machine). */
+  /** Where the CA, serving certificate, token file and policy live (shared by the masters of a machine); unused without HTTPS. */
   readonly securityDir: string
   /** The store replicas' ids. */
   readonly storeReplicas: readonly string[]

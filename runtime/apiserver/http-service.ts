@@ -3,7 +3,6 @@
  * by the cluster store through a StoreClient on the host's own (fault-injectable) transport.
  * On start it makes sure the built-in namespaces exist, as kube-apiserver does.
  */
-import { randomUUID } from 'node:crypto'
 import { fromCallback, type AnyActorLogic } from 'xstate'
 import type { ApiAnswer, ApiCall, ApiHandle, ApiServerOptions, HttpOutcome } from '../../actors/apiserver/apiserver.machine.ts'
 import { malformedWatchMessage, type ApiWatchAlive } from '../../actors/apiserver/watch-protocol.ts'
@@ -14,6 +13,7 @@ import { badRequest, internal, serviceUnavailable, type StatusError } from '../.
 import type { ApiPorts } from '../../actors/apiserver/ports.ts'
 import type { Clock } from '../clock.ts'
 import type { Logger } from '../log.ts'
+import { randomClientId, randomUuid, type Random } from '../random.ts'
 import { noMetrics, type HostMetrics } from '../metrics.ts'
 import { activeTraceparent } from '../telemetry.ts'
 import { StoreClient } from '../store/store-client.ts'
@@ -31,6 +31,7 @@ export interface HttpServiceDeps {
   readonly cluster: string
   readonly transport: Transport
   readonly clock: Clock
+  readonly random: Random
   readonly log: Logger
   /** Where flow control's apiserver_flowcontrol_* metrics go. */
   readonly metrics?: HostMetrics
@@ -40,7 +41,7 @@ export interface HttpServiceDeps {
 const TEXT_OVER_NATS_MS = 10_000
 const TEXT_OVER_NATS_BYTES = 1024 * 1024
 
-function collectText(response: TextStreamResponse): Promise<string> {
+function collectText(response: TextStreamResponse, clock: Clock): Promise<string> {
   return new Promise((resolve) => {
     let text = ''
     let done = false
@@ -49,11 +50,11 @@ function collectText(response: TextStreamResponse): Promise<string> {
     const finish = () => {
       if (done) return
       done = true
-      clearTimeout(timer)
+      clock.clearTimeout(timer)
       stop?.()
       resolve(text)
     }
-    const timer = setTimeout(finish, TEXT_OVER_NATS_MS)
+    const timer = clock.setTimeout(finish, TEXT_OVER_NATS_MS)
     stop = response.open((chunk) => {
       text += chunk
       if (text.length >= TEXT_OVER_NATS_BYTES) finish()
@@ -67,7 +68,7 @@ export function apiHttpServiceLogic(options: ApiServerOptions, deps: HttpService
     let open = true
     let server: ApiHttpServer | undefined
     let apiPorts: ApiPorts | undefined
-    const store = new StoreClient({ transport: deps.transport, clock: deps.clock, cluster: deps.cluster, replicas: [...options.storeReplicas] })
+    const store = new StoreClient({ transport: deps.transport, clock: deps.clock, cluster: deps.cluster, replicas: [...options.storeReplicas], clientId: randomClientId('c', deps.random) })
     const objects = new CachedObjects(store, { log: deps.log })
     const gate = new FlowGate(flowControlConfig(options.flowControl), { clock: deps.clock, metrics: deps.metrics ?? noMetrics, priorityObjects: objects.prioritized })
     const watches = new NatsWatches({ transport: deps.transport, cluster: deps.cluster, clock: deps.clock, log: deps.log })
@@ -75,16 +76,21 @@ export function apiHttpServiceLogic(options: ApiServerOptions, deps: HttpService
       if (open) sendBack(outcome)
     }
     const start = async () => {
-      const security = await ensureApiSecurity(options.securityDir)
       const ports: Omit<ApiPorts, 'serverAddress'> = {
         objects,
         now: () => deps.clock.now(),
-        random: Math.random,
-        uid: randomUUID,
+        random: deps.random,
+        uid: () => randomUuid(deps.random),
         podLogs: podLogsPort(deps),
       }
       await bootstrap({ ...ports, serverAddress: '' })
       apiPorts = { ...ports, serverAddress: `${options.bindAddress}:${options.port}` }
+      if (!options.https) {
+        // NATS side only: the actor serves as soon as the API does.
+        if (open) report({ type: 'http.listening', port: 0 })
+        return
+      }
+      const security = await ensureApiSecurity(options.securityDir)
       const started = await ApiHttpServer.start({
         port: options.port,
         host: options.bindAddress,
@@ -132,7 +138,7 @@ export function apiHttpServiceLogic(options: ApiServerOptions, deps: HttpService
           }
           if (response.kind === 'json') answer(response.status, response.body)
           else if (response.kind === 'raw') answer(response.status, JSON.parse(response.body))
-          else if (response.kind === 'text') collectText(response).then((text) => answer(response.status, text), (error: unknown) => fail(internal(String(error))))
+          else if (response.kind === 'text') collectText(response, deps.clock).then((text) => answer(response.status, text), (error: unknown) => fail(internal(String(error))))
           else fail(badRequest('a watch over NATS is an api.watch message (actors/apiserver/watch-protocol.ts)'))
         },
         (error: unknown) => fail(internal(String(error))),

@@ -3,7 +3,6 @@
  * (actors/kubelet/log-protocol.ts) and turns its stream into a text response. While the response
  * is open it keeps the kubelet's stream alive; closing it (the client went away) cancels it.
  */
-import { randomUUID } from 'node:crypto'
 import type { ApiResponse } from '../../actors/apiserver/http/api-request.ts'
 import { serviceUnavailable } from '../../actors/apiserver/meta/status.ts'
 import type { ApiPorts } from '../../actors/apiserver/ports.ts'
@@ -11,6 +10,7 @@ import { LOG_KEEPALIVE_MS, LOGS_VERB, type LogCommand, type LogStreamMessage } f
 import type { Clock, TimerHandle } from '../clock.ts'
 import { decodeEvent, DecodeFailure, encodeEvent } from '../codec.ts'
 import type { Logger } from '../log.ts'
+import { randomUuid, type Random } from '../random.ts'
 import { subjectFor } from '../subjects.ts'
 import type { Transport } from '../transport/transport.ts'
 
@@ -21,13 +21,14 @@ export interface PodLogsDeps {
   readonly transport: Transport
   readonly cluster: string
   readonly clock: Clock
+  readonly random: Random
   readonly log: Logger
 }
 
 export function podLogsPort(deps: PodLogsDeps): NonNullable<ApiPorts['podLogs']> {
   return (nodeName, request) =>
     new Promise<ApiResponse>((resolve) => {
-      const streamId = randomUUID()
+      const streamId = randomUuid(deps.random)
       const streamTo = deps.transport.newInbox()
       const kubelet = subjectFor(deps.cluster, { component: 'kubelet', instance: nodeName, verb: LOGS_VERB })
       const tell = (command: LogCommand) => deps.transport.publish(kubelet, encodeEvent(command))

@@ -12,8 +12,10 @@ export interface ClusterShape {
   readonly masters: number
   /** Worker hosts with one process-runtime node each (kubelet + kube-proxy). */
   readonly workers: number
-  /** Nodes of one extra host, `hollow-1`, with the hollow runtime (0: no such host). */
+  /** Nodes of each hollow host (`hollow-1`, ...), with the hollow runtime (0: no such host). */
   readonly hollowNodes?: number
+  /** How many hollow hosts carry `hollowNodes` nodes each (default 1; the simulation runs one host a node). */
+  readonly hollowHosts?: number
 }
 
 export const DEFAULT_SHAPE: ClusterShape = { cluster: 'c1', masters: 3, workers: 2, hollowNodes: 0 }
@@ -64,6 +66,8 @@ export function planHosts(shape: ClusterShape, nats: readonly string[], stateDir
   const plans: HostPlan[] = []
   const voters = storeVoters(shape)
   const hollow = (shape.hollowNodes ?? 0) > 0
+  const hollowHosts = hollow ? (shape.hollowHosts ?? 1) : 0
+  const hollowTotal = (shape.hollowNodes ?? 0) * hollowHosts
   const add = (role: 'master' | 'worker' | 'hollow', index: number) => {
     const host = `${role}-${index}`
     const actors: Record<string, unknown>[] = [
@@ -75,7 +79,7 @@ export function planHosts(shape: ClusterShape, nats: readonly string[], stateDir
       const port = apiPort === 0 ? 0 : apiPort + index - 1
       actors.push({ kind: 'apiserver', id: host, options: { port, securityDir: securityDir(stateDir), storeReplicas: voters } })
       actors.push({ kind: 'scheduler', id: host, options: { apiservers: voters } })
-      actors.push({ kind: 'controllermanager', id: host, options: { apiservers: voters, ...(hollow ? { nodeGracePeriodMs: hollowTimings(shape.hollowNodes ?? 0).nodeGracePeriodMs } : {}) } })
+      actors.push({ kind: 'controllermanager', id: host, options: { apiservers: voters, ...(hollow ? { nodeGracePeriodMs: hollowTimings(hollowTotal).nodeGracePeriodMs } : {}) } })
     }
     const kubeletDir = join(stateDir, 'kubelet', host)
     if (role === 'worker') {
@@ -84,7 +88,7 @@ export function planHosts(shape: ClusterShape, nats: readonly string[], stateDir
       actors.push({ kind: 'proxy', id: host, options: { apiservers: voters, nodeName: host, nodeIP } })
     }
     if (role === 'hollow') {
-      const { leaseDurationSeconds, leaseRenewIntervalMs } = hollowTimings(shape.hollowNodes ?? 0)
+      const { leaseDurationSeconds, leaseRenewIntervalMs } = hollowTimings(hollowTotal)
       actors.push({ kind: 'kubelet', id: host, options: { apiservers: voters, runtime: 'hollow', nodes: shape.hollowNodes, readOnlyPort: 0, dir: kubeletDir, leaseDurationSeconds, leaseRenewIntervalMs, labels: { 'node.actorkube.io/hollow': 'true' } } })
     }
     plans.push({
@@ -102,7 +106,7 @@ export function planHosts(shape: ClusterShape, nats: readonly string[], stateDir
   }
   for (let i = 1; i <= shape.masters; i++) add('master', i)
   for (let i = 1; i <= shape.workers; i++) add('worker', i)
-  if (hollow) add('hollow', 1)
+  for (let i = 1; i <= hollowHosts; i++) add('hollow', i)
   return plans
 }
 

@@ -2,6 +2,7 @@
  * What both runtimes keep per container, and its ContainerInfo view: listeners and callers get
  * snapshots, never the mutable record.
  */
+import type { Random } from '../random.ts'
 import type { ContainerExit, ContainerInfo, ContainerStateName, SandboxConfig } from './container-runtime.ts'
 
 export interface ContainerRecord {
@@ -39,8 +40,8 @@ export function containerInfo(record: ContainerRecord, pid?: number): ContainerI
  * Sandbox and container ids: unique within the host, short (150,000 pods keep them), with a
  * random prefix so two runtimes' ids stay apart in logs.
  */
-export function idGenerator(): () => string {
-  const prefix = Math.floor(Math.random() * 0x10000).toString(16).padStart(4, '0')
+export function idGenerator(random: Random): () => string {
+  const prefix = Math.floor(random() * 0x10000).toString(16).padStart(4, '0')
   let next = 0
   return () => `${prefix}${(next++).toString(16).padStart(12, '0')}`
 }

@@ -4,6 +4,7 @@ import { supervisorMachine, type SupervisorEmitted } from '../../actors/kit/supe
 import { ChaosController } from '../chaos/chaos-controller.ts'
 import { FaultyTransport } from '../chaos/faulty-transport.ts'
 import type { Clock } from '../clock.ts'
+import type { DiskIo } from '../disk/io.ts'
 import type { Logger } from '../log.ts'
 import type { HostMetrics } from '../metrics.ts'
 import type { Random } from '../random.ts'
@@ -24,6 +25,8 @@ export interface HostDeps {
   readonly tracing: Tracing
   /** When batched inbound events are flushed; simulation passes a zero-delay virtual timer. */
   readonly defer?: (flush: () => void) => void
+  /** The store's file operations; the real file system by default, the simulation's MemoryDisk there. */
+  readonly io?: DiskIo
 }
 
 /** Names an actor within a host: ids are unique per component, not across components. */
@@ -98,7 +101,7 @@ export class Host {
     const children = config.actors.map((spec) => {
       const kind = actorKinds[spec.kind]!
       const key = actorKey(kind.component, spec.id)
-      const services = hostServices[spec.kind]?.(spec.id, spec.options, { log: log.child({ actor: key }), metrics, cluster: config.cluster, transport: this.faults, clock, random })
+      const services = hostServices[spec.kind]?.(spec.id, spec.options, { log: log.child({ actor: key }), metrics, cluster: config.cluster, transport: this.faults, clock, random, ...(deps.io ? { io: deps.io } : {}) })
       if (services) this.#services.push(services)
       const logic = kind.logic.provide({ actors: { network: this.network.logicFor(kind, key, spec.id, spec.options), ...services?.logic } })
       const input: ActorInput = { id: spec.id, host: config.host, options: spec.options, env }
@@ -137,6 +140,18 @@ export class Host {
     await Promise.all(this.#services.map((s) => s.close()))
     await this.faults.flush()
     this.#deps.log.info('host stopped')
+  }
+
+  /**
+   * A crash (kill -9): every actor stops at once, with no hand-over and no flush. The caller cuts
+   * the host off the network first, so what the dying actors send goes nowhere.
+   */
+  async kill(): Promise<void> {
+    this.#chaos.close()
+    this.#root.stop()
+    this.#requester.close()
+    this.#deps.metrics.setActorsRunning(0)
+    await Promise.all(this.#services.map((s) => s.close()))
   }
 
   /** Tells actors whose kind asks for it that the host is stopping, and gives them their grace period. */

@@ -20,6 +20,7 @@ import { proxyEngineLogic } from '../proxy/proxy-engine.ts'
 import { kubeletKind } from '../../actors/kubelet/kubelet.kind.ts'
 import type { KubeletOptions } from '../../actors/kubelet/kubelet-options.ts'
 import { kubeletServices } from '../kubelet/kubelet-services.ts'
+import type { DiskIo } from '../disk/io.ts'
 import type { EngineDeps } from '../engine.ts'
 import type { HostMetrics } from '../metrics.ts'
 import { DiskService } from '../store/disk-service.ts'
@@ -50,13 +51,15 @@ export interface HostServices {
 /** An engine's deps (runtime/engine.ts) plus where the host's metrics go. */
 export interface ServiceDeps extends EngineDeps {
   readonly metrics: HostMetrics
+  /** The store's file operations (the simulation's MemoryDisk); node's file system when absent. */
+  readonly io?: DiskIo
 }
 
 type ServiceFactory = (id: string, options: unknown, deps: ServiceDeps) => HostServices
 
 export const hostServices: Readonly<Record<string, ServiceFactory>> = {
-  store: (id, options, { log, metrics }) => {
-    const disk = new DiskService({ dir: (options as StoreOptions).dataDir, log, onSync: observeSync(id, metrics) })
+  store: (id, options, { log, metrics, io }) => {
+    const disk = new DiskService({ dir: (options as StoreOptions).dataDir, log, onSync: observeSync(id, metrics), ...(io ? { io } : {}) })
     // The logic is built once: restarts invoke it again and wait for the previous close.
     const logic = disk.logic()
     return { logic: { [DISK]: logic, [METRICS]: storeMetricsLogic(id, metrics) }, close: () => disk.closed() }

@@ -25,8 +25,8 @@ export function kubeletServices(id: string, options: KubeletOptions, deps: Engin
   const dir = resolve(options.dir || join('.actorkube', 'kubelet', id))
   const runtime: ContainerRuntime =
     options.runtime === 'hollow'
-      ? new HollowRuntime({ ...(options.podCidr ? { podCidr: options.podCidr } : {}) })
-      : new ProcessRuntime({ dir, ...(options.podCidr ? { podCidr: options.podCidr } : {}) })
+      ? new HollowRuntime({ clock: deps.clock, random: deps.random, ...(options.podCidr ? { podCidr: options.podCidr } : {}) })
+      : new ProcessRuntime({ dir, random: deps.random, ...(options.podCidr ? { podCidr: options.podCidr } : {}) })
   const nodes = nodeNames(id, options)
   let view: KubeletView | undefined
   const logs = new KubeletLogService({ ...deps, runtime, pod: (namespace, name) => view?.pod(namespace, name) }, nodes)

@@ -69,6 +69,13 @@ export class MemoryNetwork {
     if (index >= 0) this.#subscriptions.splice(index, 1)
   }
 
+  /** @internal a closed connection's subscriptions go (a dead host's would slow every publish). */
+  removeOwner(owner: MemoryTransport): void {
+    for (const subscription of this.#subscriptions) if (subscription.owner === owner) subscription.active = false
+    const kept = this.#subscriptions.filter((s) => s.owner !== owner)
+    this.#subscriptions.splice(0, this.#subscriptions.length, ...kept)
+  }
+
   /** @internal */
   route(from: MemoryTransport, message: InboundMessage): void {
     const matching = this.#subscriptions.filter((s) => s.owner.open && subjectMatches(s.pattern, message.subject))
@@ -136,6 +143,7 @@ export class MemoryTransport implements Transport {
 
   async close(): Promise<void> {
     this.#open = false
+    this.#network.removeOwner(this)
   }
 
   newInbox(): string {

@@ -41,6 +41,11 @@ export class VirtualClock implements Clock {
     return this.#heap.length
   }
 
+  /** When the next live task is due; undefined when nothing is queued. */
+  nextDue(): number | undefined {
+    return this.#peekLive()?.due
+  }
+
   /** Runs the next task, moving time to it; false when nothing is queued. */
   step(): boolean {
     for (;;) {

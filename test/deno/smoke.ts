@@ -15,7 +15,7 @@ async function run(seed: number): Promise<{ stats: WireEvent; view: WireEvent; t
   // Replies settle promises, so let the microtask queue run after virtual time moves.
   const ask = async (subject: string, event: WireEvent, runMs: number): Promise<WireEvent> => {
     const reply = requester.request(subject, encodeEvent(event), { timeoutMs: 1_000 })
-    sim.runFor(runMs)
+    await sim.runFor(runMs)
     const decoded = decodeEvent((await reply).data)
     if (!('type' in decoded)) throw new Error(`undecodable reply to ${event.type}`)
     return decoded as WireEvent

@@ -59,7 +59,7 @@ async function scenario(seed: number, options: { faults: boolean } = { faults: t
   ask('h3', { type: 'echo.pingpong', to: echo('h1'), count: 40, timeoutMs: 50, report: echo('h2') })
   // 3 virtual seconds in 1 ms steps, letting promise chains (requests made by actors) move between steps.
   for (let ms = 1; ms <= 3_000; ms++) {
-    sim.runFor(1)
+    await sim.runFor(1)
     if (ms % 500 === 0) {
       ask('h2', { type: 'echo.stats' })
       ask('h1', { type: 'member.view' }, 'member', 'h1')

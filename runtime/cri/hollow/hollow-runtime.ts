@@ -8,6 +8,7 @@
 import type { Probe } from '../../../actors/kube/objects.ts'
 import type { ProbeKind } from '../../../actors/pod/pod-protocol.ts'
 import { systemClock, type Clock, type TimerHandle } from '../../clock.ts'
+import { hostRandom, type Random } from '../../random.ts'
 import {
   CriError,
   type ContainerConfig,
@@ -31,6 +32,8 @@ export interface HollowRuntimeOptions {
   readonly podCidr?: string
   /** Start latencies and scheduled exits run on it; a simulation passes its virtual clock. */
   readonly clock?: Clock
+  /** Draws the id prefix; a simulation passes its seeded stream. */
+  readonly random?: Random
 }
 
 interface HollowSandbox {
@@ -62,7 +65,7 @@ export class HollowRuntime implements ContainerRuntime {
   readonly #listeners = new Set<(container: ContainerInfo, exit: ContainerExit) => void>()
   /** Only containers someone follows the logs of have an entry. */
   readonly #followers = new Map<string, Set<() => void>>()
-  readonly #newId = idGenerator()
+  readonly #newId: () => string
   /** Start latencies of created containers not started yet (kept off the record: most are 0). */
   #latency: Map<string, number> | undefined
   #running = 0
@@ -71,6 +74,7 @@ export class HollowRuntime implements ContainerRuntime {
 
   constructor(options: HollowRuntimeOptions = {}) {
     this.#clock = options.clock ?? systemClock
+    this.#newId = idGenerator(options.random ?? hostRandom())
     this.#ips = new IpPool(options.podCidr ?? '10.128.0.0/9')
   }
 

@@ -26,6 +26,7 @@ import {
 } from '../container-runtime.ts'
 import { containerInfo, filterContainers, idGenerator, type ContainerRecord } from '../container-record.ts'
 import { IpPool } from '../ip-pool.ts'
+import { hostRandom, type Random } from '../../random.ts'
 import { formatLogLine, selectLogLines, type LogLine } from '../log-select.ts'
 import { containerEnv } from './container-env.ts'
 import { ContainerLog, LOG_ROTATION_DEFAULTS, type LogRotation } from './container-log.ts'
@@ -42,6 +43,8 @@ export interface ProcessRuntimeOptions {
   readonly dir: string
   /** Pod addresses; default 127.1.0.0/16. */
   readonly podCidr?: string
+  /** Draws the id prefix; the host's random by default. */
+  readonly random?: Random
   /** Log rotation; default 10 MiB a file, 5 files. */
   readonly logRotation?: LogRotation
   /** How often the memory watchdog reads the RSS of containers with a memory limit; default 500 ms. */
@@ -84,10 +87,11 @@ export class ProcessRuntime implements ContainerRuntime {
   readonly #containers = new Map<string, ProcessContainer>()
   readonly #listeners = new Set<(container: ContainerInfo, exit: ContainerExit) => void>()
   #watchdog: ReturnType<typeof setInterval> | undefined
-  readonly #newId = idGenerator()
+  readonly #newId: () => string
 
   constructor(options: ProcessRuntimeOptions) {
     this.#dir = options.dir
+    this.#newId = idGenerator(options.random ?? hostRandom())
     this.#ips = new IpPool(options.podCidr ?? '127.1.0.0/16')
     this.#rotation = { maxBytes: options.logRotation?.maxBytes ?? LOG_ROTATION_DEFAULTS.maxBytes, maxFiles: options.logRotation?.maxFiles ?? LOG_ROTATION_DEFAULTS.maxFiles }
     this.#memoryCheckMs = options.memoryCheckMs ?? 500

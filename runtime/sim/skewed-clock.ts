@@ -1,0 +1,28 @@
+/**
+ * One host's view of virtual time: the simulation's clock plus an offset that a fault may change
+ * (clock skew between hosts). Timers are relative, so they run on the shared clock unchanged;
+ * only what the host reads as "now" (lease expiry, timestamps) is off.
+ */
+import type { Clock, TimerHandle } from '../clock.ts'
+
+export class SkewedClock implements Clock {
+  readonly #base: Clock
+  /** Milliseconds this host's clock runs ahead (negative: behind) of the simulation's. */
+  offsetMs = 0
+
+  constructor(base: Clock) {
+    this.#base = base
+  }
+
+  now(): number {
+    return this.#base.now() + this.offsetMs
+  }
+
+  setTimeout(fn: () => void, ms: number): TimerHandle {
+    return this.#base.setTimeout(fn, ms)
+  }
+
+  clearTimeout(handle: TimerHandle): void {
+    this.#base.clearTimeout(handle)
+  }
+}
