@@ -1,10 +1,12 @@
-/** Shared bits for the disk tests: temp dirs, entries, and an fs layer that counts fsyncs. */
+/** Shared bits for the disk tests: temp dirs, entries, an fs layer that counts fsyncs, and running a virtual clock. */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 import type { Entry } from '../../../actors/store/raft/types.ts'
 import { nodeIo, type DiskIo } from '../../../runtime/disk/io.ts'
+import type { VirtualClock } from '../../../runtime/sim/virtual-clock.ts'
+import { flush } from '../../helpers/flush.ts'
 
 export async function tempDir(t: { teardown(fn: () => unknown): void }): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'actorkube-disk-'))
@@ -44,4 +46,22 @@ export function countingIo(options: { beforeSync?: () => Promise<void>; afterSyn
     },
   }
   return io
+}
+
+/**
+ * Runs `clock` one task at a time, letting queued work run between tasks, until `promise`
+ * settles; throws if the clock runs dry first (the promise would never settle).
+ */
+export async function settle<T>(clock: VirtualClock, promise: Promise<T>): Promise<T> {
+  let settled = false
+  promise.then(
+    () => (settled = true),
+    () => (settled = true),
+  )
+  await flush()
+  while (!settled) {
+    if (!clock.step()) throw new Error('the virtual clock ran out of tasks before the promise settled')
+    await flush()
+  }
+  return promise
 }
