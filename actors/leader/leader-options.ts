@@ -1,17 +1,24 @@
 /** Options of a leader-elected kind (scheduler, controller manager) from a host config. */
 import { apiserverIds, optionsObject, positiveNumber } from '../kit/options.ts'
 import { LEADER_DEFAULTS, type LeaderOptions } from './leader-elected.machine.ts'
+import { validateElectionConfig } from './lease-election.ts'
 
 export function parseLeaderOptions(raw: unknown, kind: string, defaultLease: string): LeaderOptions {
   const o = optionsObject(raw, kind)
   const apiservers = apiserverIds(o.apiservers, kind)
   const leaseName = o.leaseName ?? defaultLease
   if (typeof leaseName !== 'string' || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(leaseName)) throw new TypeError(`${kind}.leaseName: expected a DNS label`)
-  return {
-    apiservers,
-    leaseName,
+  const timing = {
     leaseDurationMs: positiveNumber(o.leaseDurationMs, `${kind}.leaseDurationMs`, LEADER_DEFAULTS.leaseDurationMs),
     renewDeadlineMs: positiveNumber(o.renewDeadlineMs, `${kind}.renewDeadlineMs`, LEADER_DEFAULTS.renewDeadlineMs),
     retryPeriodMs: positiveNumber(o.retryPeriodMs, `${kind}.retryPeriodMs`, LEADER_DEFAULTS.retryPeriodMs),
   }
+  // Timings that could not fence (a leader acting after its lease expired for the others) are
+  // refused with the config, not on every restart of the actor.
+  try {
+    validateElectionConfig({ identity: kind, ...timing })
+  } catch (error) {
+    throw new RangeError(`${kind}: ${(error as Error).message}`)
+  }
+  return { apiservers, leaseName, ...timing }
 }

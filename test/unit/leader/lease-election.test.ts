@@ -1,5 +1,6 @@
 import t from 'tap'
 import { electionStep, microTime, mustStepDown, observe, releasedRecord, validateElectionConfig, type ElectionConfig } from '../../../actors/leader/lease-election.ts'
+import { parseLeaderOptions } from '../../../actors/leader/leader-options.ts'
 
 const config: ElectionConfig = { identity: 'a', leaseDurationMs: 1000, renewDeadlineMs: 800, retryPeriodMs: 200 }
 const T0 = Date.parse('2026-01-01T00:00:00Z')
@@ -46,4 +47,11 @@ t.test('lease election - configs that could not fence are refused', async (t) =>
   t.throws(() => validateElectionConfig({ ...config, renewDeadlineMs: 100 }), /must exceed retryPeriodMs/)
   t.throws(() => validateElectionConfig({ ...config, identity: '' }), /identity/)
   t.same(validateElectionConfig(config), config)
+})
+
+t.test('leader options - timings that could not fence are refused with the config, naming the kind', async (t) => {
+  const base = { apiservers: ['m1'] }
+  t.match(parseLeaderOptions(base, 'scheduler', 'kube-scheduler'), { leaseName: 'kube-scheduler', leaseDurationMs: 2000, renewDeadlineMs: 1500, retryPeriodMs: 200 })
+  t.throws(() => parseLeaderOptions({ ...base, leaseDurationMs: 1000, renewDeadlineMs: 1500 }, 'scheduler', 'kube-scheduler'), { name: 'RangeError', message: /^scheduler: leader election: the lease duration \(1 s\) must exceed renewDeadlineMs \(1500\)/ })
+  t.throws(() => parseLeaderOptions({ ...base, retryPeriodMs: 1500 }, 'controllermanager', 'kube-controller-manager'), /^controllermanager: .*must exceed retryPeriodMs/)
 })
