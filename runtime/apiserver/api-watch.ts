@@ -2,18 +2,20 @@
  * Watches over NATS for the ApiClient (protocol: actors/apiserver/watch-protocol.ts). A watch
  * delivers every change to its objects once and in order, however its apiserver fails: when the
  * apiserver goes silent (a keepalive times out), forgets the watch, or a push goes missing, the
- * watch is opened again at the next apiserver from the last resourceVersion delivered. An ERROR
- * event (410 Gone: the version is too old) ends the watch through `onError`; the caller relists,
- * as a Kubernetes informer does.
+ * watch is opened again from the last resourceVersion delivered. When and why is the statechart's
+ * (actors/kit/resumable-watch.ts); this adapter carries it out over NATS requests. An ERROR event
+ * (410 Gone: the version is too old) ends the watch through `onError`; the caller relists, as a
+ * Kubernetes informer does.
  */
 import type { WatchStreamEvent } from '../../actors/apiserver/http/api-request.ts'
 import { apiWatchAddress, isWatchEventsPush, type ApiWatchEvents, type ApiWatchOpen, type WatchOpened } from '../../actors/apiserver/watch-protocol.ts'
 import type { KubeObject } from '../../actors/apiserver/ports.ts'
 import { INITIAL_EVENTS_END } from '../../actors/apiserver/resource-handlers.ts'
-import type { Clock, TimerHandle } from '../clock.ts'
-import { decodeEvent, DecodeFailure, type WireEvent } from '../codec.ts'
-import { subjectFor } from '../subjects.ts'
-import type { InboundMessage, Subscription, Transport } from '../transport/transport.ts'
+import { ResumableWatch, type WatchCursor, type WatchEffect } from '../../actors/kit/resumable-watch.ts'
+import { ClientWatches, type ClientWatch, type ClientWatchInput } from '../client-watches.ts'
+import type { Clock } from '../clock.ts'
+import type { WireEvent } from '../codec.ts'
+import type { Transport } from '../transport/transport.ts'
 
 export interface ApiWatchOptions {
   /** Changes after this version; absent or "": the current objects first (as ADDED), then changes. "0": the same, from the apiserver's cache. */
@@ -77,309 +79,226 @@ export interface ApiWatchLink {
   log(message: string): void
 }
 
-const MAX_BUFFERED_PUSHES = 1024
 const RETRY_MS = [50, 100, 200, 500, 1000, 2000] as const
+
+/**
+ * The last resourceVersion delivered, and whether the initial objects (sendInitialEvents) have
+ * all arrived: cut off in the middle of them, a watch starts over (they come again as ADDED).
+ */
+export interface ApiPosition {
+  readonly resourceVersion: string
+  readonly sendInitialEvents: boolean
+  readonly initialDone: boolean
+}
+
+/** The version an opening asks for ("": now, with the initial objects if asked for). */
+const resumeFrom = (p: ApiPosition): string => (p.sendInitialEvents && !p.initialDone ? '' : p.resourceVersion)
+
+export const apiCursor: WatchCursor<WatchStreamEvent, ApiPosition, string> = {
+  started: (p, resourceVersion) => (resumeFrom(p) === '' || p.resourceVersion === '0' ? { ...p, resourceVersion } : p),
+  take(p, events) {
+    let position = p
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i]!
+      if (e.type === 'ERROR') {
+        const status = (e.object as { code?: number } | undefined)?.code ?? 500
+        const end = status === 410 ? ({ type: 'failed', error: new WatchEndedError(410, e.object) } as const) : ({ type: 'resume', reason: `the apiserver ended it with ${status}`, elsewhere: true } as const)
+        return { fresh: events.slice(0, i), position, end }
+      }
+      position = advance(position, e.object)
+      if (e.type === 'BOOKMARK' && isInitialEnd(e.object)) position = { ...position, initialDone: true }
+    }
+    return { fresh: events, position }
+  },
+}
+
+/** Kubernetes versions are opaque strings; ours are numbers, and the initial objects come in any order. */
+function advance(p: ApiPosition, object: unknown): ApiPosition {
+  const rv = (object as KubeObject | undefined)?.metadata?.resourceVersion
+  if (typeof rv !== 'string' || !/^\d+$/.test(rv)) return p
+  return p.resourceVersion === '' || Number(rv) > Number(p.resourceVersion) ? { ...p, resourceVersion: rv } : p
+}
+
+const isInitialEnd = (object: unknown): boolean => (object as KubeObject | undefined)?.metadata?.annotations?.[INITIAL_EVENTS_END] === 'true'
 
 /** All watches of one ApiClient: one subscription for pushes, one keepalive timer. */
 export class ApiWatches {
   readonly link: ApiWatchLink
-  readonly #byId = new Map<string, ApiWatchStream>()
-  readonly #streams = new Set<ApiWatchStream>()
-  #subscription: Subscription | undefined
-  #timer: TimerHandle | undefined
-  #count = 0
+  readonly hub: ClientWatches<ApiWatchEvents, ApiWatchStream>
   #next = 0
-  closed = false
 
   constructor(link: ApiWatchLink) {
     this.link = link
+    this.hub = new ClientWatches({
+      ...link,
+      pushAddress: apiWatchAddress(link.clientId),
+      push: (event) => (isWatchEventsPush(event) ? event : undefined),
+      keepAlive: async (apiserver, watchIds) => {
+        const reply = await link.request(apiserver, { type: 'api.watchKeepAlive', watchIds })
+        return reply.type === 'api.watchAlive' ? reply : undefined
+      },
+    })
   }
 
   async open(path: string, options: ApiWatchOptions, handlers: ApiWatchHandlers): Promise<ApiWatch> {
-    this.#subscription ??= this.link.transport.subscribe(subjectFor(this.link.cluster, apiWatchAddress(this.link.clientId)), (m) => this.#onPush(m))
     const stream = new ApiWatchStream(this, path, options, handlers)
-    this.#streams.add(stream)
-    this.#arm()
+    this.hub.add(stream)
     try {
       await stream.openFirst(this.#next++)
     } catch (error) {
-      this.ended(stream)
+      this.hub.ended(stream)
       throw error
     }
     return stream
   }
 
-  register(stream: ApiWatchStream): string {
-    const id = `${this.link.clientId}.w${(this.#count++).toString(36)}`
-    this.#byId.set(id, stream)
-    return id
-  }
-
-  unregister(watchId: string): void {
-    this.#byId.delete(watchId)
-  }
-
-  ended(stream: ApiWatchStream): void {
-    this.#streams.delete(stream)
-    this.#byId.delete(stream.watchId)
-  }
-
-  async close(): Promise<void> {
-    this.closed = true
-    if (this.#timer !== undefined) this.link.clock.clearTimeout(this.#timer)
-    this.#timer = undefined
-    await Promise.all([...this.#streams].map((s) => s.cancel()))
-    this.#subscription?.unsubscribe()
-  }
-
-  #onPush(message: InboundMessage): void {
-    const event = decodeEvent(message.data, this.link.maxBytes)
-    if (event instanceof DecodeFailure || !isWatchEventsPush(event)) {
-      this.link.log(`dropped a malformed watch push on ${message.subject}`)
-      return
-    }
-    // Unknown ids: pushes of an abandoned incarnation or a cancelled watch.
-    this.#byId.get(event.watchId)?.receive(event)
-  }
-
-  #arm(): void {
-    if (this.#timer !== undefined || this.closed) return
-    this.#timer = this.link.clock.setTimeout(() => {
-      this.#timer = undefined
-      if (this.#streams.size === 0) return
-      this.#keepAliveAll()
-      this.#arm()
-    }, this.link.keepAliveMs)
-  }
-
-  #keepAliveAll(): void {
-    const byApiserver = new Map<string, ApiWatchStream[]>()
-    for (const s of this.#streams) {
-      if (!s.established) continue
-      const list = byApiserver.get(s.apiserver) ?? []
-      list.push(s)
-      byApiserver.set(s.apiserver, list)
-    }
-    for (const [apiserver, streams] of byApiserver) void this.#keepAlive(apiserver, streams)
-  }
-
-  async #keepAlive(apiserver: string, streams: ApiWatchStream[]): Promise<void> {
-    const ids = streams.map((s) => s.watchId)
-    let reply: WireEvent
-    try {
-      reply = await this.link.request(apiserver, { type: 'api.watchKeepAlive', watchIds: ids })
-    } catch (error) {
-      if (this.closed) return
-      this.link.log(`watch keepalive to ${apiserver} failed: ${error instanceof Error ? error.message : String(error)}`)
-      for (let i = 0; i < streams.length; i++) if (streams[i]!.watchId === ids[i]) streams[i]!.reopen(this.after(apiserver))
-      return
-    }
-    if (reply.type !== 'api.watchAlive' || !Array.isArray(reply.missing)) return
-    const missing = new Set<unknown>(reply.missing)
-    const lastSeqs = Array.isArray(reply.lastSeqs) ? (reply.lastSeqs as unknown[]) : []
-    for (let i = 0; i < streams.length; i++) {
-      const stream = streams[i]!
-      if (stream.watchId !== ids[i]) continue
-      if (missing.has(ids[i])) stream.reopen(this.indexOf(apiserver))
-      else if (typeof lastSeqs[i] === 'number') stream.pushedUpTo(lastSeqs[i] as number)
-    }
+  close(): Promise<void> {
+    return this.hub.close()
   }
 
   indexOf(apiserver: string): number {
     return Math.max(0, this.link.apiservers.indexOf(apiserver))
   }
-
-  after(apiserver: string): number {
-    return this.indexOf(apiserver) + 1
-  }
 }
 
-class ApiWatchStream implements ApiWatch {
-  readonly #hub: ApiWatches
+class ApiWatchStream implements ApiWatch, ClientWatch<ApiWatchEvents> {
+  readonly #watches: ApiWatches
   readonly #path: string
   readonly #options: ApiWatchOptions
   readonly #handlers: ApiWatchHandlers
-  watchId = ''
-  apiserver = ''
-  established = false
-  #nextSeq = 1
-  /** A push the apiserver said it sent and that had not arrived then: still missing at the next keepalive, it was lost. */
-  #awaitedSeq = 0
-  #buffer: ApiWatchEvents[] = []
-  #overflowed = false
-  #resourceVersion: string
-  #opening = false
-  #stopped = false
-  /** The initial events (sendInitialEvents) have all arrived. */
-  #initialDone = false
+  readonly #core: ResumableWatch<WatchStreamEvent, ApiPosition, string, ApiWatchEvents>
 
-  constructor(hub: ApiWatches, path: string, options: ApiWatchOptions, handlers: ApiWatchHandlers) {
-    this.#hub = hub
+  constructor(watches: ApiWatches, path: string, options: ApiWatchOptions, handlers: ApiWatchHandlers) {
+    this.#watches = watches
     this.#path = path
     this.#options = options
     this.#handlers = handlers
-    this.#resourceVersion = options.resourceVersion ?? ''
+    this.#core = new ResumableWatch(apiCursor, { resourceVersion: options.resourceVersion ?? '', sendInitialEvents: options.sendInitialEvents === true, initialDone: false })
   }
 
   get resourceVersion(): string {
-    return this.#resourceVersion
+    return this.#core.position.resourceVersion
+  }
+
+  get apiserver(): string {
+    return this.#core.server
+  }
+
+  get server(): string {
+    return this.#core.server
+  }
+
+  get watchId(): string {
+    return this.#core.watchId
+  }
+
+  get streaming(): boolean {
+    return this.#core.streaming
+  }
+
+  step(input: ClientWatchInput<ApiWatchEvents>): void {
+    this.#run(this.#core.step(input))
   }
 
   /** The first opening: tries each apiserver once; a refusal (4xx) or nobody answering rejects. */
   async openFirst(start: number): Promise<void> {
-    const servers = this.#hub.link.apiservers
-    let lastError: unknown
+    const servers = this.#watches.link.apiservers
+    let lastError = new Error('no apiserver answered the watch')
     for (let tried = 0; tried < servers.length; tried++) {
       const outcome = await this.#try(servers[(start + tried) % servers.length]!)
       if (outcome === 'opened') return
-      if (outcome instanceof WatchEndedError) throw outcome
       lastError = outcome
+      if (outcome instanceof WatchEndedError) break
+      this.#core.step({ type: 'openFailed', watchId: this.watchId, error: outcome, final: false })
     }
-    throw lastError instanceof Error ? lastError : new Error('no apiserver answered the watch')
+    this.#core.step({ type: 'openFailed', watchId: this.watchId, error: lastError, final: true })
+    throw lastError
   }
 
   /** Opens again from the last version delivered, at apiserver index `start` and on, until it works or the watch ends. */
-  reopen(start: number): void {
-    if (this.#stopped || this.#opening) return
-    const old = this.watchId
-    const oldServer = this.apiserver
-    this.#hub.unregister(old)
-    if (this.established) this.#hub.link.send(oldServer, { type: 'api.watchCancel', watchId: old })
-    this.established = false
-    // Cut off in the middle of the initial objects: start over (they come again as ADDED).
-    if (this.#options.sendInitialEvents && !this.#initialDone) this.#resourceVersion = ''
-    this.#opening = true
-    void (async () => {
-      const servers = this.#hub.link.apiservers
-      for (let attempt = 0; !this.#stopped && !this.#hub.closed; attempt++) {
-        const outcome = await this.#try(servers[(start + attempt) % servers.length]!)
-        if (outcome === 'opened') break
-        if (outcome instanceof WatchEndedError) {
-          this.#end(outcome)
-          break
-        }
-        await new Promise<void>((resolve) => this.#hub.link.clock.setTimeout(() => resolve(), RETRY_MS[Math.min(attempt, RETRY_MS.length - 1)]!))
-      }
-      this.#opening = false
-    })()
+  async #reopen(start: number): Promise<void> {
+    const servers = this.#watches.link.apiservers
+    for (let attempt = 0; !this.#core.ended && !this.#watches.hub.closed; attempt++) {
+      const outcome = await this.#try(servers[(start + attempt) % servers.length]!)
+      if (outcome === 'opened') return
+      const final = outcome instanceof WatchEndedError
+      this.#run(this.#core.step({ type: 'openFailed', watchId: this.watchId, error: outcome, final }))
+      if (final) return
+      await new Promise<void>((resolve) => this.#watches.link.clock.setTimeout(() => resolve(), RETRY_MS[Math.min(attempt, RETRY_MS.length - 1)]!))
+    }
   }
 
+  /** One attempt at `apiserver`: 5xx (say, an apiserver still starting) is worth another try elsewhere; 4xx is final. */
   async #try(apiserver: string): Promise<'opened' | WatchEndedError | Error> {
-    const watchId = this.#hub.register(this)
-    this.watchId = watchId
-    this.#nextSeq = 1
-    this.#awaitedSeq = 0
-    this.#buffer = []
-    this.#overflowed = false
+    const link = this.#watches.link
+    const watchId = this.#watches.hub.nextId(this)
+    this.#core.step({ type: 'attempt', watchId })
     const query: Record<string, string> = {}
-    if (this.#resourceVersion !== '') query.resourceVersion = this.#resourceVersion
+    const from = resumeFrom(this.#core.position)
+    if (from !== '') query.resourceVersion = from
     if (this.#options.labelSelector) query.labelSelector = this.#options.labelSelector
     if (this.#options.fieldSelector) query.fieldSelector = this.#options.fieldSelector
-    if (this.#options.sendInitialEvents && this.#resourceVersion === '') {
+    if (this.#options.sendInitialEvents && from === '') {
       query.sendInitialEvents = 'true'
       query.allowWatchBookmarks = 'true'
     }
     let reply: WireEvent
     try {
-      reply = await this.#hub.link.request(apiserver, { type: 'api.watch', clientId: this.#hub.link.clientId, watchId, path: this.#path, query })
+      reply = await link.request(apiserver, { type: 'api.watch', clientId: link.clientId, watchId, path: this.#path, query })
     } catch (error) {
-      this.#hub.unregister(watchId)
       return error instanceof Error ? error : new Error(String(error))
-    }
-    if (this.#stopped) {
-      this.#hub.unregister(watchId)
-      this.#hub.link.send(apiserver, { type: 'api.watchCancel', watchId })
-      return 'opened'
     }
     const status = typeof reply.status === 'number' ? reply.status : 0
     if (reply.type !== 'api.response' || status !== 200) {
-      this.#hub.unregister(watchId)
-      // 5xx (say, an apiserver still starting) is worth another try elsewhere; 4xx is final.
       return status >= 400 && status < 500 ? new WatchEndedError(status, reply.body) : new Error(`apiserver ${apiserver} answered the watch with ${status}`)
     }
     const opened = reply.body as WatchOpened
-    this.apiserver = apiserver
-    this.established = true
-    if (this.#resourceVersion === '' || this.#resourceVersion === '0') this.#resourceVersion = String(opened.resourceVersion)
-    const buffered = this.#buffer
-    this.#buffer = []
-    if (this.#overflowed) this.reopen(this.#hub.indexOf(apiserver))
-    else for (const push of buffered) this.receive(push)
+    this.#run(this.#core.step({ type: 'opened', watchId, server: apiserver, answer: String(opened.resourceVersion) }))
     return 'opened'
   }
 
-  /**
-   * The apiserver has sent pushes up to `lastSeq` (as of a keepalive). One may still be in flight,
-   * so a push is taken for lost only when it is still missing at the keepalive after.
-   */
-  pushedUpTo(lastSeq: number): void {
-    if (!this.established) return
-    if (this.#awaitedSeq >= this.#nextSeq) {
-      this.#hub.link.log(`watch ${this.watchId}: push ${this.#nextSeq} of ${this.#awaitedSeq} never arrived; resuming from ${this.#resourceVersion}`)
-      this.reopen(this.#hub.indexOf(this.apiserver))
-      return
+  #run(effects: readonly WatchEffect<WatchStreamEvent, ApiWatchEvents>[]): void {
+    const link = this.#watches.link
+    for (const effect of effects) {
+      switch (effect.type) {
+        case 'deliver':
+          this.#deliver(effect.events)
+          break
+        case 'cancel':
+          link.send(effect.server, { type: 'api.watchCancel', watchId: effect.watchId })
+          break
+        case 'reopen': {
+          link.log(`watch ${this.watchId}: ${effect.reason}; resuming from ${resumeFrom(this.#core.position) || 'now'}`)
+          const at = this.#watches.indexOf(effect.server)
+          void this.#reopen(effect.elsewhere ? at + 1 : at)
+          break
+        }
+        case 'fail':
+          this.#watches.hub.ended(this)
+          this.#handlers.onError?.(effect.error as WatchEndedError)
+          break
+      }
     }
-    this.#awaitedSeq = lastSeq >= this.#nextSeq ? lastSeq : 0
   }
 
-  receive(push: ApiWatchEvents): void {
-    if (this.#stopped || push.watchId !== this.watchId) return
-    if (!this.established) {
-      if (this.#buffer.length >= MAX_BUFFERED_PUSHES) this.#overflowed = true
-      else this.#buffer.push(push)
-      return
-    }
-    if (push.seq !== this.#nextSeq) {
-      this.#hub.link.log(`watch ${push.watchId}: push ${push.seq} arrived, expected ${this.#nextSeq}; resuming from ${this.#resourceVersion}`)
-      this.reopen(this.#hub.indexOf(this.apiserver))
-      return
-    }
-    this.#nextSeq++
-    const delivered: WatchEvent[] = []
-    for (const e of push.events) {
-      if (e.type === 'ERROR') {
-        if (delivered.length > 0) this.#deliver(delivered)
-        const status = (e.object as { code?: number } | undefined)?.code ?? 500
-        if (status === 410) this.#end(new WatchEndedError(410, e.object))
-        else this.reopen(this.#hub.after(this.apiserver))
-        return
-      }
-      if (e.type === 'BOOKMARK') {
-        if (delivered.length > 0) this.#deliver(delivered.splice(0))
-        this.#advance(e.object)
-        if ((e.object as KubeObject | undefined)?.metadata?.annotations?.[INITIAL_EVENTS_END] === 'true') {
-          this.#initialDone = true
-          this.#handlers.onSynced?.()
-        }
+  /** ADDED / MODIFIED / DELETED in batches; a bookmark ending the initial objects calls onSynced in between. */
+  #deliver(events: readonly WatchStreamEvent[]): void {
+    let batch: WatchEvent[] = []
+    for (const e of events) {
+      if (e.type !== 'BOOKMARK') {
+        batch.push(e as WatchEvent)
         continue
       }
-      delivered.push(e as WatchEvent)
+      if (batch.length > 0) this.#handlers.onEvents(batch)
+      batch = []
+      if (isInitialEnd(e.object)) this.#handlers.onSynced?.()
     }
-    if (delivered.length > 0) this.#deliver(delivered)
-  }
-
-  #deliver(events: WatchEvent[]): void {
-    for (const e of events) this.#advance(e.object)
-    this.#handlers.onEvents(events)
-  }
-
-  #advance(object: unknown): void {
-    const rv = (object as KubeObject | undefined)?.metadata?.resourceVersion
-    if (typeof rv === 'string' && /^\d+$/.test(rv) && (this.#resourceVersion === '' || Number(rv) > Number(this.#resourceVersion))) this.#resourceVersion = rv
-  }
-
-  #end(error: WatchEndedError): void {
-    if (this.#stopped) return
-    this.#stopped = true
-    this.#hub.ended(this)
-    this.#handlers.onError?.(error)
+    if (batch.length > 0) this.#handlers.onEvents(batch)
   }
 
   async cancel(): Promise<void> {
-    if (this.#stopped) return
-    this.#stopped = true
-    this.#hub.ended(this)
-    if (this.established) this.#hub.link.send(this.apiserver, { type: 'api.watchCancel', watchId: this.watchId })
+    this.#run(this.#core.step({ type: 'cancel' }))
+    this.#watches.hub.ended(this)
   }
 }
 
