@@ -28,8 +28,11 @@ export interface SimulationOptions extends MemoryNetworkOptions {
 }
 
 export interface SimHostOptions {
-  /** The host's disk (a MemoryDisk): it survives a kill, minus what was not synced. */
-  readonly io?: DiskIo
+  /**
+   * The host's disk as one process incarnation sees it (MemoryDisk.incarnation): called at every
+   * start, so a killed incarnation's leftover calls cannot touch what its successor recovers.
+   */
+  readonly io?: () => DiskIo
 }
 
 export class SimulationTimeout extends Error {
@@ -185,7 +188,7 @@ export class Simulation {
       tracing: disabledTracing,
       // A batch closes at the end of the virtual instant its first message arrived in.
       defer: (flush) => this.clock.setTimeout(flush, 0),
-      ...(entry.options.io ? { io: entry.options.io } : {}),
+      ...(entry.options.io ? { io: entry.options.io() } : {}),
     })
     entry.host = host
     this.hosts.set(name, host)
