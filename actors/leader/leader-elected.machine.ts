@@ -21,7 +21,8 @@ export interface LeaderOptions {
   readonly retryPeriodMs: number
 }
 
-export type ElectorEvent = { readonly type: 'leader.elected'; readonly identity: string } | { readonly type: 'leader.lost' }
+/** `term` numbers the terms of leadership on the Lease (its leaseTransitions): the fencing token. */
+export type ElectorEvent = { readonly type: 'leader.elected'; readonly identity: string; readonly term: number } | { readonly type: 'leader.lost' }
 
 /** The engine failed for good: the actor crashes and its supervisor starts it again. */
 export interface EngineFailed {
@@ -43,14 +44,14 @@ export const LEADER_DEFAULTS = { leaseDurationMs: 2000, renewDeadlineMs: 1500, r
 export function leaderElectedMachine(name: string) {
   return setup({
     types: {
-      context: {} as { readonly id: string; identity: string | undefined; terms: number },
+      context: {} as { readonly id: string; identity: string | undefined; term: number | undefined; terms: number },
       events: {} as ElectorEvent | EngineFailed,
       input: {} as ActorInput<LeaderOptions>,
     },
     actors: { network: placeholderNetwork, elector: fromCallback(() => {}), engine: fromCallback(() => {}) },
   }).createMachine({
     id: name,
-    context: ({ input }) => ({ id: input.id, identity: undefined, terms: 0 }),
+    context: ({ input }) => ({ id: input.id, identity: undefined, term: undefined, terms: 0 }),
     invoke: [
       { id: NETWORK, src: 'network' },
       { id: ELECTOR, src: 'elector' },
@@ -61,13 +62,13 @@ export function leaderElectedMachine(name: string) {
         on: {
           'leader.elected': {
             target: 'leading',
-            actions: assign({ identity: ({ event }) => event.identity, terms: ({ context }) => context.terms + 1 }),
+            actions: assign({ identity: ({ event }) => event.identity, term: ({ event }) => event.term, terms: ({ context }) => context.terms + 1 }),
           },
         },
       },
       leading: {
         invoke: { id: ENGINE, src: 'engine' },
-        on: { 'leader.lost': { target: 'standby', actions: assign({ identity: undefined }) } },
+        on: { 'leader.lost': { target: 'standby', actions: assign({ identity: undefined, term: undefined }) } },
       },
     },
     on: {

@@ -63,8 +63,13 @@ export function observe(previous: Observation | undefined, record: LeaseRecord, 
   return { record, resourceVersion, observedAt: now }
 }
 
-/** What to write after reading the lease (`observation` undefined: there is no Lease yet). */
-export function electionStep(observation: Observation | undefined, now: number, config: ElectionConfig): ElectionStep {
+/**
+ * What to write after reading the lease (`observation` undefined: there is no Lease yet). Only a
+ * `leading` candidate renews its term; one that finds the lease in its own name after it stopped
+ * leading (its renewals came too late) starts a new term, so `leaseTransitions` numbers each term
+ * of leadership once (the fencing token, see docs/control-plane.md).
+ */
+export function electionStep(observation: Observation | undefined, now: number, config: ElectionConfig, leading: boolean): ElectionStep {
   const me = config.identity
   const renewTime = microTime(now)
   const leaseDurationSeconds = leaseSeconds(config)
@@ -75,7 +80,7 @@ export function electionStep(observation: Observation | undefined, now: number, 
   const holder = old.holderIdentity ?? ''
   const heldFor = (old.leaseDurationSeconds ?? leaseDurationSeconds) * 1000
   if (holder !== '' && holder !== me && observation.observedAt + heldFor > now) return { kind: 'wait', holder }
-  const mine = holder === me
+  const mine = holder === me && leading
   const record: LeaseRecord = {
     holderIdentity: me,
     leaseDurationSeconds,

@@ -56,7 +56,8 @@ export type ElectorEffect =
   /** (Re)arms the one tick timer, or the one deadline timer, to fire at `at`. */
   | { readonly type: 'armTick'; readonly at: number }
   | { readonly type: 'armDeadline'; readonly at: number }
-  | { readonly type: 'elected'; readonly identity: string; readonly transitions: number }
+  /** `term`: the Lease's leaseTransitions, which number the terms of leadership. */
+  | { readonly type: 'elected'; readonly identity: string; readonly term: number }
   | { readonly type: 'lost'; readonly why: string }
 
 export interface ElectorStep {
@@ -107,7 +108,7 @@ function readAnswered(state: ElectorState, lease: KubeObject | undefined, now: n
 
 /** What the election rules say to write, given the Lease as the state holds it. */
 function decide(state: ElectorState, startedAt: number, now: number): ElectorStep {
-  const step = electionStep(state.lease === undefined ? undefined : state.observation, now, state.config)
+  const step = electionStep(state.lease === undefined ? undefined : state.observation, now, state.config, state.role === 'leading')
   if (step.kind === 'wait') {
     const { state: next, effects } = lose(state, `${step.holder} holds the lease`)
     return finish(next, now, effects)
@@ -132,7 +133,7 @@ function written(state: ElectorState, lease: KubeObject, now: number): ElectorSt
   }
   const renewed: ElectorState = { ...held, role: 'leading', lastRenew: startedAt }
   const effects: ElectorEffect[] = []
-  if (state.role !== 'leading') effects.push({ type: 'elected', identity: state.config.identity, transitions: recordOf(lease).leaseTransitions ?? 0 })
+  if (state.role !== 'leading') effects.push({ type: 'elected', identity: state.config.identity, term: recordOf(lease).leaseTransitions ?? 0 })
   effects.push({ type: 'armDeadline', at: startedAt + state.config.renewDeadlineMs })
   return finish(renewed, now, effects)
 }

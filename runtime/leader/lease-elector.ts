@@ -83,8 +83,8 @@ class ElectorRunner {
         this.#deadline = this.#rearm(this.#deadline, effect.at, { type: 'deadline' })
         return
       case 'elected':
-        this.#log.info({ transitions: effect.transitions }, 'became leader')
-        return this.#context.report({ type: 'leader.elected', identity: effect.identity })
+        this.#log.info({ term: effect.term }, 'became leader')
+        return this.#context.report({ type: 'leader.elected', identity: effect.identity, term: effect.term })
       case 'lost':
         this.#log.warn({ why: effect.why }, 'lost leadership')
         return this.#context.report({ type: 'leader.lost' })

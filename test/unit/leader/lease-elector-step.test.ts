@@ -51,7 +51,7 @@ t.test('lease elector - no Lease: read, create one held by me, report elected an
   t.match(create, { type: 'create', lease: { metadata: { name: 'kube-scheduler', namespace: 'kube-system' }, spec: { holderIdentity: 'me', leaseDurationSeconds: 1, leaseTransitions: 0 } } })
   t.same(rest, [])
   t.same(e.at(5, { type: 'write.succeeded', lease: stored(create, '1') }), [
-    { type: 'elected', identity: 'me', transitions: 0 },
+    { type: 'elected', identity: 'me', term: 0 },
     { type: 'armDeadline', at: T0 + 800 },
     { type: 'armTick', at: T0 + 205 },
   ])
@@ -82,7 +82,11 @@ t.test('lease elector - no renewal for renewDeadlineMs: lost, though the renewal
   t.same(e.at(1100, { type: 'write.succeeded', lease: lease('2', { holderIdentity: 'me', leaseDurationSeconds: 1, leaseTransitions: 0 }) }), [{ type: 'armTick', at: T0 + 1300 }])
   t.equal(e.state.role, 'candidate')
   t.same(e.at(1300, { type: 'tick' }), [{ type: 'read' }], 'a candidate reads before it writes')
-  t.same(e.at(1400, { type: 'deadline' }), [], 'a stale deadline does nothing to a candidate')
+  t.same(e.at(1301, { type: 'deadline' }), [], 'a stale deadline does nothing to a candidate')
+  // The Lease still names it: leading again is a new term, so the deposed term's token is dead.
+  const [retake] = e.at(1302, { type: 'read.found', lease: lease('2', { holderIdentity: 'me', leaseDurationSeconds: 1, leaseTransitions: 0 }) })
+  t.match(retake, { type: 'update', lease: { spec: { holderIdentity: 'me', leaseTransitions: 1 } } })
+  t.match(e.at(1305, { type: 'write.succeeded', lease: stored(retake, '3') }), [{ type: 'elected', identity: 'me', term: 1 }])
 })
 
 t.test('lease elector - a renewal that fails (no answer) leaves the leader leading until the deadline', async (t) => {
@@ -124,7 +128,7 @@ t.test('lease elector - another holder stops renewing: its lease expires a durat
   e.at(1000, { type: 'tick' })
   const [take] = e.at(1000, { type: 'read.found', lease: stale })
   t.match(take, { type: 'update', lease: { metadata: { resourceVersion: '10' }, spec: { holderIdentity: 'me', leaseTransitions: 5, acquireTime: '2026-01-01T00:00:01.000000Z' } } })
-  t.same(e.at(1003, { type: 'write.succeeded', lease: stored(take, '11') }).slice(0, 1), [{ type: 'elected', identity: 'me', transitions: 5 }])
+  t.same(e.at(1003, { type: 'write.succeeded', lease: stored(take, '11') }).slice(0, 1), [{ type: 'elected', identity: 'me', term: 5 }])
 })
 
 t.test('lease elector - stop releases the lease at its last version; then nothing more happens', async (t) => {

@@ -78,7 +78,7 @@ t.test(`lease elector adapter - one leads; stopping it releases the lease and th
   await settle(w.clock, 2000)
   t.ok(a.leading(), 'the first candidate leads')
   t.notOk(b.leading(), 'the second waits')
-  t.match(a.reports, [{ event: { type: 'leader.elected', identity: /^m1_[0-9a-z]{18}$/ } }])
+  t.match(a.reports, [{ event: { type: 'leader.elected', identity: /^m1_[0-9a-z]{18}$/, term: 0 } }])
   t.equal(a.reports.length, 1, 'renewals do not re-elect nor lose')
   t.equal((w.lease()?.spec as { holderIdentity?: string }).holderIdentity, (a.reports[0]!.event as { identity: string }).identity)
   a.actor.stop()
@@ -87,6 +87,7 @@ t.test(`lease elector adapter - one leads; stopping it releases the lease and th
   t.equal((w.lease()?.spec as { holderIdentity?: string }).holderIdentity, '', 'released')
   await settle(w.clock, 300)
   t.ok(b.leading(), 'the other leads')
+  t.match(b.reports, [{ event: { type: 'leader.elected', identity: /^m2_/, term: 1 } }], 'in the next term')
   const tookOver = b.reports[0]!.at - stoppedAt
   t.ok(tookOver <= 200 + 20, `took over ${tookOver} ms after the stop, within a retry period (not the 1 s lease)`)
   b.actor.stop()
