@@ -7,6 +7,7 @@
 import { badRequest } from '../../actors/apiserver/meta/status.ts'
 import type { ApiResponse, WatchStreamEvent } from '../../actors/apiserver/http/api-request.ts'
 import { apiWatchAddress, type ApiWatchEvents, type ApiWatchOpen, type WatchOpened } from '../../actors/apiserver/watch-protocol.ts'
+import { ServedWatches, type ServedWatch } from '../../actors/kit/served-watches.ts'
 import type { Clock, TimerHandle } from '../clock.ts'
 import { encodeEvent, EncodeError } from '../codec.ts'
 import type { Logger } from '../log.ts'
@@ -24,10 +25,8 @@ export interface NatsWatchesOptions {
   readonly maxMessageBytes?: number
 }
 
-interface Served {
+interface Served extends ServedWatch {
   readonly subject: string
-  seq: number
-  lastSeen: number
   stop: () => void
 }
 
@@ -35,7 +34,7 @@ export const DEFAULT_WATCH_LAPSE_MS = 10_000
 
 export class NatsWatches {
   readonly #o: NatsWatchesOptions
-  readonly #served = new Map<string, Served>()
+  readonly #served = new ServedWatches<Served>()
   #timer: TimerHandle | undefined
   #closed = false
 
@@ -57,8 +56,8 @@ export class NatsWatches {
     if (response.kind === 'text') return { status: 400, body: badRequest('only watches can be opened with api.watch').status }
     const subject = subjectFor(this.#o.cluster, apiWatchAddress(call.clientId))
     this.#served.get(call.watchId)?.stop()
-    const served: Served = { subject, seq: 0, lastSeen: this.#o.clock.now(), stop: () => {} }
-    this.#served.set(call.watchId, served)
+    const served: Served = { id: call.watchId, subject, seq: 0, aliveAt: this.#o.clock.now(), stop: () => {} }
+    this.#served.add(served)
     // The answer goes out before the first push (the handler emits the initial objects at once),
     // so the client knows the watch before its events arrive in the usual case.
     queueMicrotask(() => {
@@ -74,34 +73,19 @@ export class NatsWatches {
     return { status: 200, body: { watchId: call.watchId, resourceVersion: response.resourceVersion } satisfies WatchOpened }
   }
 
-  /**
-   * Renews the named watches. Returns those not served here, and for each id the number of the
-   * last push sent (0: none, or not served), so a client sees a lost last push before a quiet spell.
-   */
+  /** Renews the named watches: see {@link ServedWatches.keepAlive}. */
   keepAlive(watchIds: readonly string[]): { missing: string[]; lastSeqs: number[] } {
-    const now = this.#o.clock.now()
-    const missing: string[] = []
-    const lastSeqs: number[] = []
-    for (const id of watchIds) {
-      const served = this.#served.get(id)
-      if (served) served.lastSeen = now
-      else missing.push(id)
-      lastSeqs.push(served?.seq ?? 0)
-    }
-    return { missing, lastSeqs }
+    return this.#served.keepAlive(watchIds, this.#o.clock.now())
   }
 
   cancel(watchId: string): void {
-    const served = this.#served.get(watchId)
-    if (served === undefined) return
-    this.#served.delete(watchId)
-    served.stop()
+    this.#served.delete(watchId)?.stop()
   }
 
   close(): void {
     this.#closed = true
     if (this.#timer !== undefined) this.#o.clock.clearTimeout(this.#timer)
-    for (const id of [...this.#served.keys()]) this.cancel(id)
+    for (const served of this.#served.clear()) served.stop()
   }
 
   #push(watchId: string, served: Served, events: readonly WatchStreamEvent[]): void {
@@ -140,12 +124,9 @@ export class NatsWatches {
     const lapseMs = this.#o.lapseMs ?? DEFAULT_WATCH_LAPSE_MS
     this.#timer = this.#o.clock.setTimeout(() => {
       this.#timer = undefined
-      const now = this.#o.clock.now()
-      for (const [id, served] of this.#served) {
-        if (now - served.lastSeen > lapseMs) {
-          this.#o.log.debug({ watchId: id }, 'watch lapsed: no keepalive')
-          this.cancel(id)
-        }
+      for (const served of this.#served.lapse(this.#o.clock.now() - lapseMs)) {
+        this.#o.log.debug({ watchId: served.id }, 'watch lapsed: no keepalive')
+        served.stop()
       }
       if (this.#served.size > 0) this.#arm()
     }, lapseMs / 2)

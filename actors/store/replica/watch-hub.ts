@@ -5,6 +5,7 @@
  * does not leave work behind.
  */
 import type { Address } from '../../kit/address.ts'
+import { ServedWatches, type ServedWatch } from '../../kit/served-watches.ts'
 import { rangeContains, toKeyRange, type KeyRange } from '../mvcc/key-range.ts'
 import type { WatchEvent } from '../mvcc/types.ts'
 import { watchAddress, type WatchEventsPush } from './protocol.ts'
@@ -12,15 +13,13 @@ import { watchAddress, type WatchEventsPush } from './protocol.ts'
 /** Events per push: a catch-up of a long history goes out in several pushes, each a bounded message. */
 export const EVENTS_PER_PUSH = 512
 
-interface Watcher {
-  readonly id: string
-  readonly clientId: string
+interface Watcher extends ServedWatch {
+  /** The client that opened it. */
+  readonly owner: string
   readonly to: Address
   readonly range: KeyRange
   /** The store's revision when it opened: what `store.watching` reports, on every retry too. */
   readonly openedAt: number
-  seq: number
-  aliveAt: number
   pending: WatchEvent[]
 }
 
@@ -30,7 +29,7 @@ export interface Push {
 }
 
 export class WatchHub {
-  readonly #watchers = new Map<string, Watcher>()
+  readonly #watchers = new ServedWatches<Watcher>()
   readonly #replica: string
 
   /** `replica`: this replica's id, stamped on every push. */
@@ -43,7 +42,7 @@ export class WatchHub {
   }
 
   has(watchId: string): boolean {
-    return this.#watchers.has(watchId)
+    return this.#watchers.get(watchId) !== undefined
   }
 
   /**
@@ -53,13 +52,13 @@ export class WatchHub {
    */
   open(o: { watchId: string; clientId: string; key: string; rangeEnd?: string; prefix?: boolean; now: number; revision: number; backlog: readonly WatchEvent[] }): number {
     const existing = this.#watchers.get(o.watchId)
-    if (existing !== undefined && existing.clientId === o.clientId) {
+    if (existing !== undefined && existing.owner === o.clientId) {
       existing.aliveAt = o.now
       return existing.openedAt
     }
-    this.#watchers.set(o.watchId, {
+    this.#watchers.add({
       id: o.watchId,
-      clientId: o.clientId,
+      owner: o.clientId,
       to: watchAddress(o.clientId),
       range: toKeyRange(o.key, o.rangeEnd, o.prefix),
       openedAt: o.revision,
@@ -74,25 +73,9 @@ export class WatchHub {
     this.#watchers.delete(watchId)
   }
 
-  /**
-   * Renews the client's watches. Returns the ids this replica does not hold, and for each id asked
-   * about the number of the last push sent to it (0 if none or missing), so a client can tell that
-   * the last push before a quiet spell was lost.
-   */
+  /** Renews the client's watches: see {@link ServedWatches.keepAlive}. */
   keepAlive(clientId: string, watchIds: readonly string[], now: number): { missing: string[]; lastSeqs: number[] } {
-    const missing: string[] = []
-    const lastSeqs: number[] = []
-    for (const id of watchIds) {
-      const w = this.#watchers.get(id)
-      if (w === undefined || w.clientId !== clientId) {
-        missing.push(id)
-        lastSeqs.push(0)
-      } else {
-        w.aliveAt = now
-        lastSeqs.push(w.seq)
-      }
-    }
-    return { missing, lastSeqs }
+    return this.#watchers.keepAlive(watchIds, now, clientId)
   }
 
   /** Hands applied changes to the watches they concern (flushed by {@link drain}). */
@@ -118,20 +101,12 @@ export class WatchHub {
 
   /** Ends every watch (this replica's history jumped, e.g. to a snapshot): clients re-open them. */
   loseAll(reason: 'snapshot', revision: number): Push[] {
-    const pushes = [...this.#watchers.values()].map((w) => this.#push(w, [], revision, reason))
-    this.#watchers.clear()
-    return pushes
+    return this.#watchers.clear().map((w) => this.#push(w, [], revision, reason))
   }
 
   /** Drops watches not renewed since `before`; tells their clients in case they are only slow. */
   lapse(before: number, revision: number): Push[] {
-    const pushes: Push[] = []
-    for (const w of this.#watchers.values()) {
-      if (w.aliveAt >= before) continue
-      this.#watchers.delete(w.id)
-      pushes.push(this.#push(w, [], revision, 'lapsed'))
-    }
-    return pushes
+    return this.#watchers.lapse(before).map((w) => this.#push(w, [], revision, 'lapsed'))
   }
 
   /** The watch's next push (numbered, naming this replica); `lost` ends the watch. */
