@@ -7,8 +7,9 @@
  */
 import { HistoryRecorder } from '../../check/history.ts'
 import type { KvInput, KvOperation, KvOutput } from '../../check/kv-model.ts'
-import { seededRandom, type Random } from '../../random.ts'
+import { randomClientId, seededRandom, type Random } from '../../random.ts'
 import { StoreClient } from '../../store/store-client.ts'
+import { FINAL_READER } from './acknowledged-writes.ts'
 import { pause, type ProbeDeps } from './types.ts'
 
 export const STORE_PROBE_PREFIX = '/sim-probe/'
@@ -45,7 +46,7 @@ export class StoreProbe {
       clock: deps.clock,
       cluster: deps.cluster,
       replicas: deps.storeReplicas,
-      clientId: `simprobe${Math.floor(deps.random() * 1e9).toString(36)}`,
+      clientId: randomClientId('simstore', deps.random),
       requestTimeoutMs: 500,
       deadlineMs: 3000,
     })
@@ -67,8 +68,8 @@ export class StoreProbe {
   }
 
   /** One last acknowledged read of every key, joined to the history (the final state to check against). */
-  async readAll(who = 'final'): Promise<void> {
-    for (const key of this.keys) await this.#run(who, { op: 'get', key }).catch(() => undefined)
+  async readAll(): Promise<void> {
+    for (const key of this.keys) await this.#run(FINAL_READER, { op: 'get', key }).catch(() => undefined)
   }
 
   async close(): Promise<void> {
