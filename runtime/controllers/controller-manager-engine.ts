@@ -28,20 +28,20 @@ export function controllerManagerEngineLogic(options: ControllerManagerOptions, 
     let pumpQueued = false
     let wake: { readonly at: number; readonly handle: TimerHandle } | undefined
 
-    const informer = <C extends ObservedChange['cache'], T extends Named>(cache: C, path: string) =>
+    const informer = <T extends Named>(cache: ObservedChange['cache'], path: string) =>
       new Informer<T>(api, path, (type, object, previous) => {
         state = observeChange(state, { cache, type, object, previous } as ObservedChange, caches, now())
         schedulePump()
       }, log)
     const caches: ControllerCaches = {
-      pods: informer<'pods', Pod>('pods', '/api/v1/pods'),
-      replicaSets: informer<'replicaSets', ReplicaSet>('replicaSets', '/apis/apps/v1/replicasets'),
-      deployments: informer<'deployments', Deployment>('deployments', '/apis/apps/v1/deployments'),
-      nodes: informer<'nodes', Node>('nodes', '/api/v1/nodes'),
-      leases: informer<'leases', Lease>('leases', '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases'),
-      services: informer<'services', Service>('services', '/api/v1/services'),
-      endpoints: informer<'endpoints', Endpoints>('endpoints', '/api/v1/endpoints'),
-      namespaces: informer<'namespaces', Namespace>('namespaces', '/api/v1/namespaces'),
+      pods: informer<Pod>('pods', '/api/v1/pods'),
+      replicaSets: informer<ReplicaSet>('replicaSets', '/apis/apps/v1/replicasets'),
+      deployments: informer<Deployment>('deployments', '/apis/apps/v1/deployments'),
+      nodes: informer<Node>('nodes', '/api/v1/nodes'),
+      leases: informer<Lease>('leases', '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases'),
+      services: informer<Service>('services', '/api/v1/services'),
+      endpoints: informer<Endpoints>('endpoints', '/api/v1/endpoints'),
+      namespaces: informer<Namespace>('namespaces', '/api/v1/namespaces'),
     }
     const informers = Object.values(caches) as Informer<Named>[]
 
@@ -77,6 +77,7 @@ export function controllerManagerEngineLogic(options: ControllerManagerOptions, 
       try {
         outcome = await carryOut(item, await startAndList(item))
       } catch (error) {
+        if (ctx.stopped) return
         log.warn({ item, err: String(error) }, 'reconcile failed')
         outcome = { notDone: [], failedStatus: 0 }
       }
