@@ -204,7 +204,7 @@ class ApiWatchStream implements ApiWatch, ClientWatch<ApiWatchEvents> {
   async openFirst(start: number): Promise<void> {
     const servers = this.#watches.link.apiservers
     let lastError = new Error('no apiserver answered the watch')
-    for (let tried = 0; tried < servers.length; tried++) {
+    for (let tried = 0; tried < servers.length && !this.#core.ended; tried++) {
       const outcome = await this.#try(servers[(start + tried) % servers.length]!)
       if (outcome === 'opened') return
       lastError = outcome
@@ -262,7 +262,8 @@ class ApiWatchStream implements ApiWatch, ClientWatch<ApiWatchEvents> {
     for (const effect of effects) {
       switch (effect.type) {
         case 'deliver':
-          this.#deliver(effect.events)
+          // A callback may cancel the watch: nothing is delivered after that.
+          if (this.#core.phase !== 'cancelled') this.#deliver(effect.events)
           break
         case 'cancel':
           link.send(effect.server, { type: 'api.watchCancel', watchId: effect.watchId })

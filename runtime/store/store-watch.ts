@@ -209,7 +209,8 @@ class WatchStream implements Watch, ClientWatch<StorePush> {
     for (const effect of effects) {
       switch (effect.type) {
         case 'deliver':
-          this.#deliver(effect.events, effect.push.revision)
+          // A callback may cancel the watch: nothing is delivered after that.
+          if (this.#core.phase !== 'cancelled') this.#deliver(effect.events, effect.push.revision)
           break
         case 'cancel':
           void this.#cancelAt(effect.server, effect.watchId)

@@ -66,6 +66,38 @@ t.test('store watch - pushes that overtake store.watching are buffered, in seq o
   t.same(w.keys(), ['/p/a@1.0', '/p/b@2.0'])
 })
 
+t.test('store watch - a callback that cancels the watch gets nothing more, not even pushes held for the re-opening', async (t) => {
+  const cluster = new FakeCluster(['r1'])
+  const r1 = cluster.replica('r1')
+  const client = cluster.client()
+  const seen: number[] = []
+  let watch: Watch | undefined
+  const opened = outcome(client.watch({ key: '/p', prefix: true }, (events) => {
+    seen.push(...events.map((e) => e.revision))
+    if (seen.includes(2)) void watch?.cancel()
+  }))
+  await settle(cluster.clock, 5)
+  watch = opened.value as Watch
+  cluster.putAll(['/p/a'])
+  await settle(cluster.clock, 5)
+  // The re-opened incarnation's two pushes overtake its answer, so both are replayed in one go.
+  r1.intercept = (request, respond) => {
+    if (request.type !== 'store.watch') return false
+    const watchId = request.watchId as string
+    r1.watches.set(watchId, { clientId: 'cl', key: '/p', prefix: true, seq: 0 })
+    r1.push(watchId, cluster.log.slice(1, 2))
+    r1.push(watchId, cluster.log.slice(2, 3))
+    respond({ type: 'store.watching', watchId, revision: 3 })
+    return true
+  }
+  r1.dropPushes = 1
+  cluster.putAll(['/p/b']) // lost
+  cluster.putAll(['/p/c']) // the gap shows
+  await settle(cluster.clock, 10)
+  t.same(seen, [1, 2], 'cancelled in the callback of revision 2: revision 3, already held, is not delivered')
+  t.equal(r1.watches.size, 0, 'released at the replica')
+})
+
 t.test('store watch - a seq gap re-opens the watch without gaps or duplicates', async (t) => {
   const cluster = new FakeCluster(['r1', 'r2'])
   const r1 = cluster.replica('r1')
