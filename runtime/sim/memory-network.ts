@@ -37,6 +37,10 @@ export class MemoryNetwork {
   readonly #minLatency: number
   readonly #maxLatency: number
   readonly #subscriptions: MemorySubscription[] = []
+  /** Subscriptions without wildcards by subject, and the wildcard ones: routing looks up instead of matching all. */
+  readonly #literal = new Map<string, MemorySubscription[]>()
+  /** Wildcard subscriptions by the literal tokens before their first wildcard. */
+  readonly #wildcard = new Map<string, MemorySubscription[]>()
   /** Last scheduled delivery time per (connection, subscription): the FIFO guarantee. */
   readonly #lastDue = new Map<string, number>()
   #nextId = 0
@@ -59,26 +63,60 @@ export class MemoryNetwork {
   addSubscription(owner: MemoryTransport, pattern: string, handler: MessageHandler, queue?: string): MemorySubscription {
     const subscription: MemorySubscription = { id: this.#nextId++, pattern, queue, handler, owner, active: true }
     this.#subscriptions.push(subscription)
+    const [index, key] = this.#indexOf(pattern)
+    const same = index.get(key)
+    if (same) same.push(subscription)
+    else index.set(key, [subscription])
     return subscription
   }
 
   /** @internal */
   removeSubscription(subscription: MemorySubscription): void {
     subscription.active = false
-    const index = this.#subscriptions.indexOf(subscription)
-    if (index >= 0) this.#subscriptions.splice(index, 1)
+    remove(this.#subscriptions, subscription)
+    const [index, key] = this.#indexOf(subscription.pattern)
+    const same = index.get(key)
+    if (!same) return
+    remove(same, subscription)
+    if (same.length === 0) index.delete(key)
+  }
+
+  #indexOf(pattern: string): [Map<string, MemorySubscription[]>, string] {
+    const tokens = pattern.split('.')
+    const wild = tokens.findIndex((t) => t === '*' || t === '>')
+    return wild < 0 ? [this.#literal, pattern] : [this.#wildcard, tokens.slice(0, wild).join('.')]
   }
 
   /** @internal a closed connection's subscriptions go (a dead host's would slow every publish). */
   removeOwner(owner: MemoryTransport): void {
-    for (const subscription of this.#subscriptions) if (subscription.owner === owner) subscription.active = false
-    const kept = this.#subscriptions.filter((s) => s.owner !== owner)
-    this.#subscriptions.splice(0, this.#subscriptions.length, ...kept)
+    for (const subscription of this.#subscriptions.filter((s) => s.owner === owner)) this.removeSubscription(subscription)
+  }
+
+  /** Open subscriptions matching `subject`, in the order they were made (deliveries are scheduled in it). */
+  #matching(subject: string): MemorySubscription[] {
+    const found: MemorySubscription[] = []
+    for (const s of this.#literal.get(subject) ?? []) if (s.owner.open) found.push(s)
+    let wild = false
+    if (this.#wildcard.size > 0) {
+      // Every literal prefix of the subject, the empty one included, may key wildcard subscriptions.
+      let end = subject.length
+      for (;;) {
+        for (const s of this.#wildcard.get(subject.slice(0, end)) ?? []) {
+          if (s.owner.open && subjectMatches(s.pattern, subject)) {
+            found.push(s)
+            wild = true
+          }
+        }
+        if (end === 0) break
+        end = Math.max(0, subject.lastIndexOf('.', end - 1))
+      }
+    }
+    return wild ? found.sort((a, b) => a.id - b.id) : found
   }
 
   /** @internal */
   route(from: MemoryTransport, message: InboundMessage): void {
-    const matching = this.#subscriptions.filter((s) => s.owner.open && subjectMatches(s.pattern, message.subject))
+    const matching = this.#matching(message.subject)
     const targets: MemorySubscription[] = []
     const groups = new Map<string, MemorySubscription[]>()
     for (const subscription of matching) {
@@ -98,9 +136,7 @@ export class MemoryNetwork {
   }
 
   #deliverTo(from: MemoryTransport, subject: string, message: InboundMessage): void {
-    for (const subscription of this.#subscriptions) {
-      if (subscription.owner.open && subjectMatches(subscription.pattern, subject)) this.#schedule(from, subscription, message)
-    }
+    for (const subscription of this.#matching(subject)) this.#schedule(from, subscription, message)
   }
 
   #schedule(from: MemoryTransport, target: MemorySubscription, message: InboundMessage): void {
@@ -112,6 +148,11 @@ export class MemoryNetwork {
       if (target.active && target.owner.open) target.handler(message)
     }, due - this.clock.now())
   }
+}
+
+function remove<T>(list: T[], item: T): void {
+  const index = list.indexOf(item)
+  if (index >= 0) list.splice(index, 1)
 }
 
 export class MemoryTransport implements Transport {
