@@ -4,9 +4,10 @@
  * what happened (an opening attempt, the open answer, a push, a keepalive answer, a cancel) and
  * carries out what comes back (deliver, cancel an incarnation at its server, re-open, fail).
  *
- *   opening ──opened──▶ streaming ──gap (seq, keepalive, lost, overflow)──▶ gap
- *      │                                                                   │ attempt
- *      │ openFailed (final)          failed ◀──openFailed (final)── reopening ──opened──▶ streaming
+ *   opening ──opened──▶ streaming ──gap (seq, keepalive, lost push, overflow)──▶ gap
+ *   gap ──attempt──▶ reopening ──opened──▶ streaming
+ *   opening, reopening ──openFailed (final)──▶ failed;  streaming ──an ending event (410)──▶ failed
+ *   any ──cancel──▶ cancelled
  *
  * Each opening attempt is an incarnation with a fresh watchId; its server numbers pushes 1, 2, 3...
  * A push counts only for the incarnation it names: one of an abandoned incarnation carries another
@@ -156,12 +157,8 @@ export class ResumableWatch<E, P, A, M extends WatchPush<E> = WatchPush<E>> {
     const buffered = this.#buffer.sort((a, b) => a.seq - b.seq)
     this.#buffer = []
     if (this.#overflowed) return this.#gap(`more than ${MAX_BUFFERED_PUSHES} pushes overtook the open answer`, true, false)
-    const effects: WatchEffect<E, M>[] = []
-    for (const push of buffered) {
-      if (this.#phase !== 'streaming' || push.watchId !== this.#watchId) break
-      effects.push(...this.#push(push))
-    }
-    return effects
+    // After a gap among them, the rest count for nothing (#push takes pushes while streaming only).
+    return buffered.flatMap((push) => this.#push(push))
   }
 
   #openFailed(input: { readonly watchId: string; readonly error: Error; readonly final: boolean; readonly position?: P }): WatchEffect<E, M>[] {
