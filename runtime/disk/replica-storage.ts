@@ -59,6 +59,15 @@ export class ReplicaStorage {
       await wal.close()
       throw new StorageGapError(`the log starts at ${first.index} but the snapshot only covers up to ${snapshotIndex}`)
     }
+    // A crash between an installed snapshot's save and the truncation after it leaves a log that
+    // ends below the snapshot: finish the install, or the entry after the snapshot would not
+    // follow the log and the WAL would refuse it.
+    if (first === undefined && recovered.nextIndex !== undefined && recovered.nextIndex !== snapshotIndex + 1) {
+      await wal.append({ truncateFrom: snapshotIndex + 1 }).catch(async (error: unknown) => {
+        await wal.close().catch(() => {})
+        throw error
+      })
+    }
     const state: ReplicaState = {
       hardState: recovered.hardState,
       snapshot: loaded.snapshot,

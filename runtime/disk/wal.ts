@@ -48,6 +48,7 @@ export class WalClosedError extends Error {
 interface Pending {
   readonly bytes: Uint8Array
   readonly records: number
+  readonly hardState: HardState | undefined
   readonly resolve: () => void
   readonly reject: (error: unknown) => void
 }
@@ -70,8 +71,13 @@ export class Wal {
   readonly #segments: LiveSegment[]
   #file: AppendFile
   #fileBytes: number
-  /** The latest hard state submitted: written at the head of each new segment. */
-  #hardState: HardState | undefined
+  /**
+   * The latest hard state written and fsynced: repeated at the head of each new segment, so that
+   * deleting older segments never loses it. Not the latest submitted: that one belongs after its
+   * own batch's records, and written ahead of them a torn write could keep it without them (a
+   * commit index past the last entry, which the Raft core refuses to restart from).
+   */
+  #writtenHardState: HardState | undefined
   #pending: Pending[] = []
   /** Highest entry index queued but not yet attributed to a segment. */
   #maxIndexQueued = 0
@@ -88,7 +94,7 @@ export class Wal {
     this.#maxSegmentBytes = options.maxSegmentBytes ?? DEFAULT_MAX_SEGMENT_BYTES
     this.#onSync = options.onSync
     this.#rule = new IndexRule(recovered.nextIndex)
-    this.#hardState = recovered.hardState
+    this.#writtenHardState = recovered.hardState
     this.#segments = segments
     this.#file = file
     this.#fileBytes = fileBytes
@@ -141,10 +147,9 @@ export class Wal {
     if (records.length === 0) return Promise.resolve()
     const frames = records.map((r) => encodeFrame(encodeRecord(r)))
     this.#rule.next = rule.next
-    if (batch.hardState !== undefined) this.#hardState = batch.hardState
     const last = batch.entries?.at(-1)
     return new Promise<void>((resolve, reject) => {
-      this.#pending.push({ bytes: concat(frames), records: records.length, resolve, reject })
+      this.#pending.push({ bytes: concat(frames), records: records.length, hardState: batch.hardState, resolve, reject })
       // Attributed at submission: the batch is written to the current segment or the next one.
       if (last !== undefined) this.#maxIndexQueued = Math.max(this.#maxIndexQueued, last.index)
       this.#flushing ??= this.#flushLoop()
@@ -161,7 +166,7 @@ export class Wal {
         this.#pending = []
         const maxIndex = this.#maxIndexQueued
         this.#maxIndexQueued = 0
-        const headerHardState = this.#hardState
+        const headerHardState = this.#writtenHardState
         try {
           let prefix: Uint8Array | undefined
           if (this.#fileBytes >= this.#maxSegmentBytes) {
@@ -176,6 +181,7 @@ export class Wal {
           await this.#file.write(bytes)
           await this.#file.sync()
           this.#fileBytes += bytes.length
+          for (const p of batch) this.#writtenHardState = p.hardState ?? this.#writtenHardState
           this.#onSync?.({
             seconds: (performance.now() - started) / 1000,
             appends: batch.length,
