@@ -24,8 +24,11 @@ export interface ElectorState {
   readonly config: ElectionConfig
   readonly leaseName: string
   readonly role: ElectorRole
-  /** The request in flight and when its attempt began (a renewal counts from then). */
-  readonly attempt: { readonly phase: 'reading' | 'writing'; readonly startedAt: number } | undefined
+  /**
+   * The request in flight, when its attempt began (a renewal counts from then), and whether it
+   * renews a term (written while leading) rather than starting one.
+   */
+  readonly attempt: { readonly phase: 'reading' | 'writing'; readonly startedAt: number; readonly renewing: boolean } | undefined
   /** The Lease as last read or written; undefined when there is none (or none seen yet). */
   readonly lease: KubeObject | undefined
   readonly observation: Observation | undefined
@@ -97,7 +100,7 @@ export function electorStep(state: ElectorState, input: ElectorInput, now: numbe
 /** A new attempt: renew straight away after our own write, read the Lease otherwise. */
 function begin(state: ElectorState, now: number): ElectorStep {
   if (state.role === 'leading' && state.wroteLast && state.lease !== undefined) return decide(state, now, now)
-  return { state: { ...state, attempt: { phase: 'reading', startedAt: now } }, effects: [{ type: 'read' }] }
+  return { state: { ...state, attempt: { phase: 'reading', startedAt: now, renewing: false } }, effects: [{ type: 'read' }] }
 }
 
 function readAnswered(state: ElectorState, lease: KubeObject | undefined, now: number): ElectorStep {
@@ -115,12 +118,14 @@ function decide(state: ElectorState, startedAt: number, now: number): ElectorSte
   }
   const metadata = { ...(state.lease?.metadata ?? { name: state.leaseName, namespace: LEASE_NAMESPACE }), ...(step.kind === 'update' ? { resourceVersion: step.resourceVersion } : {}) }
   const lease: KubeObject = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata, spec: step.record }
-  return { state: { ...state, attempt: { phase: 'writing', startedAt }, wroteLast: false }, effects: [{ type: step.kind, lease }] }
+  return { state: { ...state, attempt: { phase: 'writing', startedAt, renewing: state.role === 'leading' }, wroteLast: false }, effects: [{ type: step.kind, lease }] }
 }
 
 /**
  * Our write landed. It counts as a renewal from when its attempt began; one that took the whole
- * renew deadline is too late to lead on (the others may be about to see the lease expire).
+ * renew deadline is too late to lead on (the others may be about to see the lease expire), and
+ * a renewal of a term we were deposed from in the meantime does not revive it: the next attempt
+ * takes the lease back under a new term.
  */
 function written(state: ElectorState, lease: KubeObject, now: number): ElectorStep {
   if (state.attempt?.phase !== 'writing') return { state, effects: [] }
@@ -131,6 +136,7 @@ function written(state: ElectorState, lease: KubeObject, now: number): ElectorSt
     const { state: next, effects } = lose(held, `a renewal took ${now - startedAt} ms`)
     return finish(next, now, effects)
   }
+  if (state.attempt.renewing && state.role !== 'leading') return finish(held, now, [])
   const renewed: ElectorState = { ...held, role: 'leading', lastRenew: startedAt }
   const effects: ElectorEffect[] = []
   if (state.role !== 'leading') effects.push({ type: 'elected', identity: state.config.identity, term: recordOf(lease).leaseTransitions ?? 0 })

@@ -89,6 +89,20 @@ t.test('lease elector - no renewal for renewDeadlineMs: lost, though the renewal
   t.match(e.at(1305, { type: 'write.succeeded', lease: stored(retake, '3') }), [{ type: 'elected', identity: 'me', term: 1 }])
 })
 
+t.test('lease elector - a renewal that lands in time but after the deposition does not revive the term', async (t) => {
+  const e = leader()
+  const [renewal] = e.at(205, { type: 'tick' })
+  t.match(renewal, { type: 'update', lease: { spec: { leaseTransitions: 0 } } }, 'a renewal of term 0')
+  t.same(e.at(800, { type: 'deadline' }), [{ type: 'lost', why: 'no renewal for 800 ms' }], 'the acquisition is 800 ms old')
+  // The renewal began 695 ms ago (in time), but its term was deposed: no `elected` for term 0 again.
+  t.same(e.at(900, { type: 'write.succeeded', lease: stored(renewal, '2') }), [{ type: 'armTick', at: T0 + 1100 }])
+  t.equal(e.state.role, 'candidate')
+  t.same(e.at(1100, { type: 'tick' }), [{ type: 'read' }])
+  const [retake] = e.at(1101, { type: 'read.found', lease: lease('2', { holderIdentity: 'me', leaseDurationSeconds: 1, leaseTransitions: 0 }) })
+  t.match(retake, { type: 'update', lease: { spec: { holderIdentity: 'me', leaseTransitions: 1 } } })
+  t.match(e.at(1105, { type: 'write.succeeded', lease: stored(retake, '3') }), [{ type: 'elected', term: 1 }])
+})
+
 t.test('lease elector - a renewal that fails (no answer) leaves the leader leading until the deadline', async (t) => {
   const e = leader()
   e.at(205, { type: 'tick' })
