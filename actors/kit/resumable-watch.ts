@@ -42,6 +42,8 @@ export interface WatchCursor<E, P, A> {
   started(position: P, answer: A): P
   /** The events of a push not delivered yet, the position after them, and an end if one of them ends the stream. */
   take(position: P, events: readonly E[]): { readonly fresh: readonly E[]; readonly position: P; readonly end?: WatchEnd }
+  /** Where a re-opening after a gap starts (absent: where the stream stands). */
+  resumed?(position: P): P
 }
 
 export type WatchInput<E, P, A, M extends WatchPush<E>> =
@@ -224,6 +226,7 @@ export class ResumableWatch<E, P, A, M extends WatchPush<E> = WatchPush<E>> {
   #gap(reason: string, release: boolean, elsewhere: boolean): WatchEffect<E, M>[] {
     this.#phase = 'gap'
     this.#buffer = []
+    if (this.#cursor.resumed) this.#position = this.#cursor.resumed(this.#position)
     const effects: WatchEffect<E, M>[] = release ? [{ type: 'cancel', server: this.#server, watchId: this.#watchId }] : []
     effects.push({ type: 'reopen', reason, server: this.#server, elsewhere })
     return effects

@@ -81,21 +81,15 @@ export interface ApiWatchLink {
 
 const RETRY_MS = [50, 100, 200, 500, 1000, 2000] as const
 
-/**
- * The last resourceVersion delivered, and whether the initial objects (sendInitialEvents) have
- * all arrived: cut off in the middle of them, a watch starts over (they come again as ADDED).
- */
+/** The last resourceVersion delivered ("": none yet, the current objects first), and whether the initial objects (sendInitialEvents) have all arrived. */
 export interface ApiPosition {
   readonly resourceVersion: string
   readonly sendInitialEvents: boolean
   readonly initialDone: boolean
 }
 
-/** The version an opening asks for ("": now, with the initial objects if asked for). */
-const resumeFrom = (p: ApiPosition): string => (p.sendInitialEvents && !p.initialDone ? '' : p.resourceVersion)
-
 export const apiCursor: WatchCursor<WatchStreamEvent, ApiPosition, string> = {
-  started: (p, resourceVersion) => (resumeFrom(p) === '' || p.resourceVersion === '0' ? { ...p, resourceVersion } : p),
+  started: (p, resourceVersion) => (p.resourceVersion === '' || p.resourceVersion === '0' ? { ...p, resourceVersion } : p),
   take(p, events) {
     let position = p
     for (let i = 0; i < events.length; i++) {
@@ -110,6 +104,8 @@ export const apiCursor: WatchCursor<WatchStreamEvent, ApiPosition, string> = {
     }
     return { fresh: events, position }
   },
+  // Cut off in the middle of the initial objects: start over (they come again as ADDED).
+  resumed: (p) => (p.sendInitialEvents && !p.initialDone ? { ...p, resourceVersion: '' } : p),
 }
 
 /** Kubernetes versions are opaque strings; ours are numbers, and the initial objects come in any order. */
@@ -234,7 +230,7 @@ class ApiWatchStream implements ApiWatch, ClientWatch<ApiWatchEvents> {
     const watchId = this.#watches.hub.nextId(this)
     this.#core.step({ type: 'attempt', watchId })
     const query: Record<string, string> = {}
-    const from = resumeFrom(this.#core.position)
+    const from = this.#core.position.resourceVersion
     if (from !== '') query.resourceVersion = from
     if (this.#options.labelSelector) query.labelSelector = this.#options.labelSelector
     if (this.#options.fieldSelector) query.fieldSelector = this.#options.fieldSelector
@@ -269,7 +265,7 @@ class ApiWatchStream implements ApiWatch, ClientWatch<ApiWatchEvents> {
           link.send(effect.server, { type: 'api.watchCancel', watchId: effect.watchId })
           break
         case 'reopen': {
-          link.log(`watch ${this.watchId}: ${effect.reason}; resuming from ${resumeFrom(this.#core.position) || 'now'}`)
+          link.log(`watch ${this.watchId}: ${effect.reason}; resuming from ${this.resourceVersion || 'now'}`)
           const at = this.#watches.indexOf(effect.server)
           void this.#reopen(effect.elsewhere ? at + 1 : at)
           break

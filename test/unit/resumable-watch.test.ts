@@ -118,6 +118,18 @@ t.test('resumable watch - a seq gap releases the incarnation and resumes from th
   t.same(delivered(w.step(push('w1', 1, [12, 13]))), [12, 13])
 })
 
+t.test('resumable watch - a cursor may move the resume point at a gap (the initial objects start over)', async (t) => {
+  const w = new ResumableWatch({ ...revisions, resumed: () => -1 }, -1)
+  w.step({ type: 'attempt', watchId: 'w0' })
+  w.step({ type: 'opened', watchId: 'w0', server: 's1', answer: 10 })
+  w.step(push('w0', 1, [11]))
+  w.step({ type: 'keepAlive', watchId: 'w0', missing: true })
+  t.equal(w.position, -1)
+  w.step({ type: 'attempt', watchId: 'w1' })
+  w.step({ type: 'opened', watchId: 'w1', server: 's1', answer: 20 })
+  t.equal(w.position, 20, 'from where the new incarnation started')
+})
+
 t.test('resumable watch - a lost last push is revealed by the keepalive after the one that reported it', async (t) => {
   const w = streaming()
   w.step(push('w0', 1, [11]))
