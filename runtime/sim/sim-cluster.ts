@@ -50,6 +50,7 @@ export class SimCluster {
   readonly disks = new Map<string, MemoryDisk>()
   /** A stream of its own for the driver's choices (faults, workload), apart from the hosts'. */
   readonly random: Random
+  #partition: readonly (readonly string[])[] | undefined
 
   constructor(options: SimClusterOptions) {
     const nodes = options.nodes ?? DEFAULT_SIM_NODES
@@ -90,8 +91,21 @@ export class SimCluster {
     return dying
   }
 
-  restart(host: string): Promise<unknown> {
-    return this.sim.restartHost(host)
+  async restart(host: string): Promise<void> {
+    const started = await this.sim.restartHost(host)
+    // The network's faults are not the process's: a host that comes back into a partition is in it.
+    if (this.#partition) started.faults.partition(this.#partition)
+  }
+
+  /** Splits the network into `groups` (on every host, as a partition is applied on ingress). */
+  partition(groups: readonly (readonly string[])[]): void {
+    this.#partition = groups
+    for (const host of this.sim.hosts.values()) host.faults.partition(groups)
+  }
+
+  heal(): void {
+    this.#partition = undefined
+    for (const host of this.sim.hosts.values()) host.faults.heal()
   }
 
   #streamSeed(name: string): number {
