@@ -86,3 +86,24 @@ t.test('api watch - a push in flight at a keepalive is not taken for lost', asyn
   t.equal(api.opens.length, 1, 'never re-opened')
   await api.watches.close()
 })
+
+t.test('api watch - cut off among the initial objects, the watch starts over; a watch from a version asks for it', async (t) => {
+  const api = scriptedApiserver()
+  const delivered: string[] = []
+  const opened = api.watches.open('/api/v1/pods', { sendInitialEvents: true }, { onEvents: (events) => delivered.push(...events.map((e) => e.object.metadata!.resourceVersion!)) })
+  await settle(api.clock, 2)
+  const watch = await opened
+  t.same(api.opens[0], { sendInitialEvents: 'true', allowWatchBookmarks: 'true' })
+  t.equal(watch.resourceVersion, '5', 'the version the watch started at')
+  api.push(3)
+  api.push(4, true) // lost before the initial objects' end
+  await settle(api.clock, 2 * KEEPALIVE_MS + 100)
+  t.same(api.opens[1], { sendInitialEvents: 'true', allowWatchBookmarks: 'true' }, 'the initial objects again, not a resume from a version among them')
+  t.same(delivered, ['3'])
+  await api.watches.close()
+
+  const fromVersion = scriptedApiserver()
+  await Promise.all([fromVersion.watches.open('/api/v1/pods', { resourceVersion: '0', sendInitialEvents: true }, { onEvents: () => {} }), settle(fromVersion.clock, 2)])
+  t.same(fromVersion.opens[0], { resourceVersion: '0' }, 'a version given is asked for as it is')
+  await fromVersion.watches.close()
+})
