@@ -86,7 +86,7 @@ export function electorStep(state: ElectorState, input: ElectorInput, now: numbe
     case 'read.notFound':
       return readAnswered(state, undefined, now)
     case 'read.failed':
-      return finish(state, now, [])
+      return state.attempt?.phase === 'reading' ? finish(state, now, []) : { state, effects: [] }
     case 'write.succeeded':
       return written(state, input.lease, now)
     case 'write.conflicted':
