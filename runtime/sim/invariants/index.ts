@@ -1,39 +1,58 @@
 /**
  * The whole-cluster simulation's invariant probes. `start()` (cluster up, before the faults) opens
  * the recording probes: a store workload, an API write workload, watches on pods, deployments,
- * nodes and the leader Leases, a store watch. `check()` (faults over) stops the workloads, reads
- * the final state and runs every pure check, one result per invariant. Both make API and store
- * calls: the driver must keep virtual time moving while their promises are pending. Everything
- * runs on the injected clock and random, so a seed's verdicts replay exactly.
+ * nodes and the kube-system Leases, a store watch on the workload's prefix. `check()` (faults
+ * over) waits for the Deployments to converge, stops the workloads, reads the final state and
+ * runs every pure check, one result per invariant. Both make API and store calls: the driver must
+ * keep virtual time moving while their promises are pending. Everything runs on the injected clock
+ * and random, so a seed's verdicts replay exactly.
  */
+import { storePrefix } from '../../../actors/apiserver/meta/keys.ts'
+import { LEADER_DEFAULTS } from '../../../actors/leader/leader-elected.machine.ts'
+import type { LeaseRecord } from '../../../actors/leader/lease-election.ts'
 import { ApiClient } from '../../apiserver/api-client.ts'
+import { LEASES } from '../../leader/lease-elector.ts'
 import { randomClientId } from '../../random.ts'
 import { StoreClient } from '../../store/store-client.ts'
-import { checkAcknowledgedWrites } from './acknowledged-writes.ts'
-import { ApiWatchRecorder, listCollection } from './api-watch-recorder.ts'
+import { ACKNOWLEDGED_WRITES, checkAcknowledgedWrites } from './acknowledged-writes.ts'
+import { ApiWatchRecorder, listCollection, type CollectionRecord } from './api-watch-recorder.ts'
 import { API_PROBE_PATH, ApiWriteProbe } from './api-write-probe.ts'
-import { checkStoreLinearizable } from './store-linearizable.ts'
+import { awaitConvergence, checkConvergence, CONVERGENCE, DEPLOYMENTS } from './convergence.ts'
+import { checkLeaderActing, LEADER_ACTING, type LeaseHistory } from './leader-acting.ts'
+import { leaderActions, type LeaderComponent } from './leader-actions.ts'
+import { checkPodBindings, POD_BINDINGS } from './pod-bindings.ts'
+import { checkStoreLinearizable, STORE_LINEARIZABLE } from './store-linearizable.ts'
 import { STORE_PROBE_PREFIX, StoreProbe } from './store-probe.ts'
 import { StoreWatchRecorder } from './store-watch-recorder.ts'
 import type { InvariantResult, ProbeDeps } from './types.ts'
 import { apiStreamObservation, storeStreamObservation, type ObservationTiming } from './watch-probe.ts'
-import { checkWatchStreams } from './watch-streams.ts'
+import { checkWatchStreams, WATCH_STREAMS } from './watch-streams.ts'
 
 export type { InvariantResult, ProbeDeps } from './types.ts'
 
 export interface CheckOptions {
-  /** How long (virtual ms) Deployments get to become ready after the faults. */
+  /** How long (virtual ms) Deployments get to become ready after the faults (default 60 s). */
   readonly convergeWithinMs?: number
 }
 
 /** The API collections watched, with the store prefix their objects live under (for the replay). */
-const WATCHED = [
-  { path: '/api/v1/pods', storePrefix: '/registry/core/pods/' },
-  { path: '/apis/apps/v1/deployments', storePrefix: '/registry/apps/deployments/' },
-] as const
+const WATCHED = {
+  pods: { path: '/api/v1/pods', storePrefix: storePrefix({ resource: 'pods' }) },
+  deployments: { path: DEPLOYMENTS, storePrefix: storePrefix({ group: 'apps', resource: 'deployments' }) },
+  nodes: { path: '/api/v1/nodes', storePrefix: storePrefix({ resource: 'nodes' }) },
+  leases: { path: LEASES, storePrefix: storePrefix({ group: 'coordination.k8s.io', resource: 'leases' }, 'kube-system') },
+} as const
+type Watched = keyof typeof WATCHED
+
+/** The leader-elected components and their Leases (actors/scheduler, actors/controllers *.kind.ts). */
+const LEADER_LEASES: readonly { readonly component: LeaderComponent; readonly lease: string }[] = [
+  { component: 'scheduler', lease: 'kube-scheduler' },
+  { component: 'controller-manager', lease: 'kube-controller-manager' },
+]
 
 /** How long a stream gets to catch up with a fresh list at check time. */
 const CATCH_UP_MS = 10_000
+const DEFAULT_CONVERGE_WITHIN_MS = 60_000
 
 export class InvariantProbes {
   readonly #deps: ProbeDeps
@@ -41,9 +60,9 @@ export class InvariantProbes {
   readonly #storeClient: StoreClient
   readonly #store: StoreProbe
   readonly #apiWrites: ApiWriteProbe
-  readonly #watches: readonly { readonly recorder: ApiWatchRecorder; readonly storePrefix: string }[]
+  readonly #watches: Readonly<Record<Watched, ApiWatchRecorder>>
   readonly #storeWatch: StoreWatchRecorder
-  #started = false
+  #startedAt: number | undefined
   #stopped = false
 
   constructor(deps: ProbeDeps) {
@@ -54,48 +73,96 @@ export class InvariantProbes {
     this.#storeClient = new StoreClient({ transport: deps.transport, clock: deps.clock, cluster: deps.cluster, replicas: deps.storeReplicas, clientId: randomClientId('simwatch', deps.random) })
     this.#store = new StoreProbe(deps)
     this.#apiWrites = new ApiWriteProbe(this.#api, deps)
-    this.#watches = WATCHED.map((w) => ({ recorder: new ApiWatchRecorder(this.#api, w.path, deps.clock), storePrefix: w.storePrefix }))
+    const recorder = (name: Watched) => new ApiWatchRecorder(this.#api, WATCHED[name].path, deps.clock)
+    this.#watches = { pods: recorder('pods'), deployments: recorder('deployments'), nodes: recorder('nodes'), leases: recorder('leases') }
     this.#storeWatch = new StoreWatchRecorder(this.#storeClient, STORE_PROBE_PREFIX, deps.clock)
   }
 
   async start(): Promise<void> {
-    if (this.#started) throw new Error('InvariantProbes: already started')
-    this.#started = true
-    for (const w of this.#watches) await w.recorder.start()
+    if (this.#startedAt !== undefined) throw new Error('InvariantProbes: already started')
+    this.#startedAt = this.#deps.clock.now()
+    for (const recorder of Object.values(this.#watches)) await recorder.start()
     await this.#storeWatch.start()
     this.#store.start()
     this.#apiWrites.start()
   }
 
-  /** Stops the workloads and closes every watch and client (check() first, if at all). */
+  /** Stops the workloads and closes every watch and client (after check(), if that is wanted). */
   async stop(): Promise<void> {
     if (this.#stopped) return
     this.#stopped = true
     await this.#stopWorkloads()
-    for (const w of this.#watches) await w.recorder.stop()
+    for (const recorder of Object.values(this.#watches)) await recorder.stop()
     await this.#storeWatch.stop()
     await this.#store.close()
     await this.#storeClient.close()
     await this.#api.close()
   }
 
-  async check(_options: CheckOptions = {}): Promise<InvariantResult[]> {
-    if (!this.#started || this.#stopped) throw new Error('InvariantProbes: check() needs a started, not yet stopped probe')
+  async check(options: CheckOptions = {}): Promise<InvariantResult[]> {
+    if (this.#startedAt === undefined || this.#stopped) throw new Error('InvariantProbes: check() needs a started, not yet stopped probe')
+    const clock = this.#deps.clock
+    // Convergence is timed from the faults' end, while the workloads wind down beside it.
+    const converging = awaitConvergence(this.#api, clock, clock.now(), options.convergeWithinMs ?? DEFAULT_CONVERGE_WITHIN_MS)
     await this.#stopWorkloads()
     await this.#store.readAll()
+    const convergence = await guarded(CONVERGENCE, async () => checkConvergence(await converging))
     const history = this.#store.history()
-    const timing: ObservationTiming = { clock: this.#deps.clock, timeoutMs: CATCH_UP_MS }
-    const streams = [
-      ...(await Promise.all(this.#watches.map((w) => apiStreamObservation(w.recorder, this.#api, this.#storeClient, w.storePrefix, timing)))),
-      await storeStreamObservation(this.#storeWatch, this.#storeClient, timing),
+    return [
+      await guarded(STORE_LINEARIZABLE, async () => checkStoreLinearizable(history)),
+      await guarded(WATCH_STREAMS, () => this.#checkStreams()),
+      await guarded(ACKNOWLEDGED_WRITES, async () => {
+        const configMaps = await listCollection(this.#api, API_PROBE_PATH)
+        const uids = new Map([...configMaps.objects.values()].map((o) => [o.metadata?.name ?? '', o.metadata?.uid ?? '']))
+        return checkAcknowledgedWrites(history, this.#apiWrites.writes, uids)
+      }),
+      await guarded(LEADER_ACTING, async () => this.#checkLeaders()),
+      await guarded(POD_BINDINGS, async () => checkPodBindings(this.#watches.pods.record(), this.#watches.nodes.record())),
+      convergence,
     ]
-    const configMaps = await listCollection(this.#api, API_PROBE_PATH)
-    const uids = new Map([...configMaps.objects.values()].map((o) => [o.metadata?.name ?? '', o.metadata?.uid ?? '']))
-    return [checkStoreLinearizable(history), checkWatchStreams(streams), checkAcknowledgedWrites(history, this.#apiWrites.writes, uids)]
+  }
+
+  async #checkStreams(): Promise<InvariantResult> {
+    const timing: ObservationTiming = { clock: this.#deps.clock, timeoutMs: CATCH_UP_MS }
+    const streams = []
+    for (const name of Object.keys(WATCHED) as Watched[]) streams.push(await apiStreamObservation(this.#watches[name], this.#api, this.#storeClient, WATCHED[name].storePrefix, timing))
+    streams.push(await storeStreamObservation(this.#storeWatch, this.#storeClient, timing))
+    return checkWatchStreams(streams)
+  }
+
+  #checkLeaders(): InvariantResult {
+    const until = this.#deps.clock.now()
+    const leases = this.#watches.leases.record()
+    const histories: LeaseHistory[] = LEADER_LEASES.map(({ component, lease }) => ({
+      component,
+      lease,
+      records: leaseRecords(leases, lease),
+      renewDeadlineMs: this.#deps.renewDeadlineMs ?? LEADER_DEFAULTS.renewDeadlineMs,
+      hosts: [...this.#deps.apiservers, ...(this.#deps.leaderHosts ?? [])],
+    }))
+    const actions = this.#deps.trace === undefined ? [] : leaderActions(this.#deps.trace, this.#deps.cluster)
+    const result = checkLeaderActing(histories, actions, { from: this.#startedAt!, until })
+    return this.#deps.trace === undefined && result.held ? { ...result, detail: `${result.detail} (no trace given: only the terms were checked)` } : result
   }
 
   async #stopWorkloads(): Promise<void> {
     await this.#store.stop()
     await this.#apiWrites.stop()
+  }
+}
+
+/** The records one Lease held while watched, in order: the listed one, then every write. */
+function leaseRecords(record: CollectionRecord, name: string): LeaseRecord[] {
+  const listed = [...record.listed.values()].filter((o) => o.metadata?.name === name)
+  const written = record.events.filter((e) => e.type !== 'DELETED' && e.object.metadata?.name === name).map((e) => e.object)
+  return [...listed, ...written].map((o) => (o.spec ?? {}) as LeaseRecord)
+}
+
+/** A check that threw (an API call that never answered, say) is reported as not holding, with why. */
+async function guarded(name: string, check: () => Promise<InvariantResult>): Promise<InvariantResult> {
+  try {
+    return await check()
+  } catch (error) {
+    return { name, held: false, detail: `could not be checked: ${error instanceof Error ? error.message : String(error)}` }
   }
 }

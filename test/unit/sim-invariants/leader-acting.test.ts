@@ -1,0 +1,71 @@
+import t from 'tap'
+import { microTime, type LeaseRecord } from '../../../actors/leader/lease-election.ts'
+import { encodeEvent } from '../../../runtime/codec.ts'
+import { checkLeaderActing, holderTerms, type LeaseHistory } from '../../../runtime/sim/invariants/leader-acting.ts'
+import { attribute, leaderActions, type LeaderAction } from '../../../runtime/sim/invariants/leader-actions.ts'
+
+const A = 'm1_aaaaaaaaaaaaaaaaaa'
+const B = 'm2_bbbbbbbbbbbbbbbbbb'
+const record = (holder: string, acquired: number, renewed: number): LeaseRecord => ({ holderIdentity: holder, leaseDurationSeconds: 2, acquireTime: microTime(acquired), renewTime: microTime(renewed) })
+/** m1 leads from 1000 (renewing every 200 ms until 2000), m2 takes over at 4000 once the lease expired. */
+const handover: LeaseHistory = {
+  component: 'scheduler',
+  lease: 'kube-scheduler',
+  renewDeadlineMs: 1500,
+  records: [record(A, 1000, 1000), record(A, 1000, 1200), record(A, 1000, 1400), record(A, 1000, 2000), record(B, 4000, 4000), record(B, 4000, 4200)],
+}
+const act = (host: string, at: number, component: LeaderAction['component'] = 'scheduler'): LeaderAction => ({ component, at, host, what: 'POST /api/v1/namespaces/default/pods/p/binding' })
+const window = { from: 0, until: 10_000 }
+
+t.test('leader-acting - terms run from acquisition to the last renewal plus the renew deadline', async (t) => {
+  t.strictSame(holderTerms(handover.records, 1500).map((x) => [x.host, x.from, x.to]), [['m1', 1000, 3500], ['m2', 4000, 5700]])
+})
+
+t.test('leader-acting - a renewal after the holder stepped down opens a new term, the gap is not covered', async (t) => {
+  const records = [record(A, 1000, 1000), record(A, 1000, 3000)]
+  t.strictSame(holderTerms(records, 1500).map((x) => [x.from, x.to]), [[1000, 2500], [3000, 4500]])
+  const result = checkLeaderActing([{ ...handover, records }], [act('m1', 2700)], window)
+  t.equal(result.held, false, 'm1 acted at 2700, between stepping down (2500) and leading again (3000)')
+})
+
+t.test('leader-acting - writes within their host terms hold', async (t) => {
+  const result = checkLeaderActing([handover], [act('m1', 1000), act('m1', 3500), act('m2', 4100), act('client', 3800)], window)
+  t.equal(result.held, true, result.detail ?? '')
+  t.match(result.detail, /^3 leader writes/, 'the client, which never held the lease, is not judged')
+})
+
+t.test('leader-acting - a deposed leader still writing is a violation, placed at the write', async (t) => {
+  const result = checkLeaderActing([handover], [act('m1', 3600), act('m2', 4100)], window)
+  t.equal(result.held, false)
+  t.equal(result.at, 3600)
+  t.match(result.detail, /m1 sent POST .* at 3600 outside its terms \(m1 \[1000, 3500\], m2 \[4000, 5700\]\)/)
+})
+
+t.test('leader-acting - a listed host that never held the lease may not act', async (t) => {
+  t.equal(checkLeaderActing([{ ...handover, hosts: ['m3'] }], [act('m3', 1100)], window).held, false)
+  t.equal(checkLeaderActing([{ ...handover, hosts: ['m3'] }], [act('m3', 1100, 'controller-manager')], window).held, true, 'another component is judged against its own lease')
+})
+
+t.test('leader-acting - two holders at once is a violation', async (t) => {
+  const records = [record(A, 1000, 1000), record(A, 1000, 1800), record(B, 2000, 2000)]
+  const result = checkLeaderActing([{ ...handover, records }], [], window)
+  t.equal(result.held, false)
+  t.equal(result.at, 2000)
+  t.match(result.detail, /led at the same time/)
+})
+
+t.test('leader-actions - bindings are the scheduler, apps writes and pod creates the controller manager', async (t) => {
+  t.equal(attribute('POST', '/api/v1/namespaces/default/pods/p/binding'), 'scheduler')
+  t.equal(attribute('PUT', '/apis/apps/v1/namespaces/default/replicasets/r/status'), 'controller-manager')
+  t.equal(attribute('POST', '/api/v1/namespaces/default/pods'), 'controller-manager')
+  t.equal(attribute('GET', '/apis/apps/v1/deployments'), undefined, 'reads are not acting')
+  t.equal(attribute('DELETE', '/api/v1/namespaces/default/pods/p'), undefined, 'kubelets, the scheduler and the controller manager all delete pods')
+  const trace = [
+    { at: 5, from: 'm1', subject: 'ak.c1.apiserver.m2.in', data: encodeEvent({ type: 'api.request', method: 'POST', path: '/api/v1/namespaces/ns/pods/p/binding', body: {} }) },
+    { at: 6, from: 'm2', subject: 'ak.c1.apiserver.m2.in', data: encodeEvent({ type: 'api.watchKeepAlive', watchIds: [] }) },
+    { at: 7, from: 'm1', subject: 'ak.c1.store.r1.in', data: encodeEvent({ type: 'api.request', method: 'POST', path: '/apis/apps/v1/namespaces/ns/deployments' }) },
+    { at: 8, from: 'm3', subject: 'ak.c2.apiserver.m2.in', data: encodeEvent({ type: 'api.request', method: 'POST', path: '/apis/apps/v1/namespaces/ns/deployments' }) },
+    { at: 9, from: 'm3', subject: 'ak.c1.apiserver.m1.in', data: new Uint8Array([0xc1]) },
+  ]
+  t.strictSame(leaderActions(trace, 'c1'), [{ component: 'scheduler', at: 5, host: 'm1', what: 'POST /api/v1/namespaces/ns/pods/p/binding' }])
+})
