@@ -34,6 +34,8 @@ const TESTS: Readonly<Record<string, SeededTest>> = {
   'sorted-keys': { file: 'test/unit/store/mvcc-sorted-keys.test.ts', envVar: 'SORTED_KEYS_SEED', batch: 10, secondsPerSeed: 10 },
   'check-generative': { file: 'test/unit/check/kv-generative.test.ts', envVar: 'CHECK_GEN_SEED', batch: 10, secondsPerSeed: 10 },
   'flow-control': { file: 'test/unit/apiserver/flowcontrol-flow-control.test.ts', envVar: 'FLOWCONTROL_SEED', batch: 10, secondsPerSeed: 5 },
+  // The whole cluster in one process on virtual time (npm run sim runs the same seeds in-process).
+  sim: { file: 'test/sim/seeds.test.ts', envVar: 'SIM_SEED', batch: 10, secondsPerSeed: 30 },
   'lease-elector-chaos': { file: 'test/unit/leader/lease-elector-chaos.test.ts', envVar: 'LEASE_ELECTOR_CHAOS_SEED', batch: 25, secondsPerSeed: 5 },
 }
 
