@@ -23,7 +23,7 @@ export interface DiskServiceOptions {
   readonly dir: string
   readonly log: Logger
   readonly onSync?: (sample: SyncSample) => void
-  /** The fsync seam (tests hold an fsync back); node's by default. */
+  /** The file operations: the simulation's MemoryDisk, or tests holding an fsync back; node's by default. */
   readonly io?: DiskIo
 }
 

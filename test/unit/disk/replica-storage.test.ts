@@ -4,6 +4,7 @@ import t from 'tap'
 
 import type { Snapshot } from '../../../actors/store/raft/types.ts'
 import { ReplicaStorage, StorageGapError } from '../../../runtime/disk/replica-storage.ts'
+import { SnapshotStore } from '../../../runtime/disk/snapshots.ts'
 import { entries, entry, tempDir } from './helpers.ts'
 
 function snapshot(index: number, term = 1): Snapshot {
@@ -62,6 +63,23 @@ t.test('installSnapshot replaces the log; the log restarts above it', async (t) 
   t.same(state.snapshot, snapshot(100, 4))
   t.same(state.entries, [entry(101, 4)])
   await again.close()
+})
+
+t.test('a crash inside installSnapshot, after the snapshot and before the truncation: the log continues after the snapshot', async (t) => {
+  const dir = await tempDir(t)
+  const { storage } = await ReplicaStorage.open(dir)
+  await storage.append({ entries: entries(1, 10) })
+  await storage.close()
+  // installSnapshot's first step alone, as if the process died right after it.
+  await new SnapshotStore(join(dir, 'snapshots')).save(snapshot(100, 4))
+  const { storage: again, state } = await ReplicaStorage.open(dir)
+  t.same(state.snapshot, snapshot(100, 4))
+  t.same(state.entries, [])
+  await again.append({ entries: [entry(101, 4)] })
+  await again.close()
+  const { storage: third, state: after } = await ReplicaStorage.open(dir)
+  t.same(after.entries, [entry(101, 4)])
+  await third.close()
 })
 
 t.test('a log that does not continue from any readable snapshot is an error', async (t) => {

@@ -1,7 +1,7 @@
 import { appendFile, readdir, readFile, stat, truncate, writeFile } from 'node:fs/promises'
 import t from 'tap'
 
-import { encodeFrame } from '../../../runtime/disk/frame.ts'
+import { encodeFrame, scanFrames } from '../../../runtime/disk/frame.ts'
 import { nodeIo } from '../../../runtime/disk/io.ts'
 import { LogContinuityError } from '../../../runtime/disk/log-rebuild.ts'
 import { recover, WalCorruptionError } from '../../../runtime/disk/recovery.ts'
@@ -243,4 +243,26 @@ t.test('compaction deletes only segments wholly below the snapshot and keeps the
   t.ok(first > 25, `log starts at ${first}`)
   t.same(reopened.recovered.entries, entries(first, 41, 7))
   await reopened.wal.close()
+})
+
+t.test('a new segment starts with the hard state already written, not the one of the batch that follows it', async (t) => {
+  // Written ahead of its own batch's entries, a torn write could keep the newer hard state without
+  // them: a commit index past the last entry, which the Raft core refuses to restart from.
+  const dir = await tempDir(t)
+  const { wal } = await Wal.open(dir, { maxSegmentBytes: 200 })
+  let last = 0
+  while (wal.segmentPaths.length === 1) {
+    last++
+    await wal.append({ entries: [entry(last)], hardState: { term: 1, vote: 'a', commit: last } })
+  }
+  await wal.close()
+  // The crash tore the rotating write right after the new segment's header.
+  const rotated = wal.segmentPaths[1] ?? ''
+  const frames = scanFrames(await readFile(rotated)).frames
+  t.equal(frames.length, 3, 'header, entry, hard state')
+  await truncate(rotated, frames[1]?.offset ?? 0)
+  const { wal: reopened, recovered } = await Wal.open(dir)
+  t.equal(recovered.entries.at(-1)?.index, last - 1, 'the torn batch\'s entry is gone')
+  t.same(recovered.hardState, { term: 1, vote: 'a', commit: last - 1 }, 'and so is its hard state')
+  await reopened.close()
 })
