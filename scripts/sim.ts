@@ -8,6 +8,7 @@
 import { randomInt } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { integerFlag } from './cli-flags.ts'
 import { failureReport, summaryLine } from '../runtime/sim/report.ts'
 import { runSeed } from '../runtime/sim/sim-run.ts'
 import { DEFAULT_SIM_NODES } from '../runtime/sim/sim-cluster.ts'
@@ -46,12 +47,7 @@ export function parseOptions(argv: readonly string[]): Options | 'help' {
     strict: true,
   })
   if (values.help) return 'help'
-  const integer = (flag: string, raw: string | undefined, fallback: number, min: number): number => {
-    if (raw === undefined) return fallback
-    const n = Number(raw)
-    if (raw.trim() === '' || !Number.isSafeInteger(n) || n < min) throw new RangeError(`--${flag}: expected an integer >= ${min}, got ${JSON.stringify(raw)}`)
-    return n
-  }
+  const integer = integerFlag
   if (values.seed !== undefined && values.seeds !== undefined) throw new RangeError('--seed and --seeds: give one of them')
   let seeds: number[]
   if (values.seed !== undefined) seeds = [integer('seed', values.seed, 0, 0)]

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { integerFlag } from './cli-flags.ts'
 import { replayCommand } from '../test/helpers/seeds.ts'
 
 interface SeededTest {
@@ -96,12 +97,7 @@ export function parseOptions(argv: readonly string[]): Options | 'help' {
     strict: true,
   })
   if (values.help) return 'help'
-  const integer = (flag: string, raw: string | undefined, fallback: number, min: number): number => {
-    if (raw === undefined) return fallback
-    const n = Number(raw)
-    if (raw.trim() === '' || !Number.isSafeInteger(n) || n < min) throw new RangeError(`--${flag}: expected an integer >= ${min}, got ${JSON.stringify(raw)}`)
-    return n
-  }
+  const integer = integerFlag
   const seeds = integer('seeds', values.seeds, 10, 1)
   const only = values.only === undefined ? Object.keys(TESTS) : values.only.split(',').map((s) => s.trim())
   const unknown = only.filter((name) => !(name in TESTS))

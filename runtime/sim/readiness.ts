@@ -5,10 +5,7 @@
 import type { ApiClient } from '../apiserver/api-client.ts'
 import type { KubeObject } from '../../actors/apiserver/ports.ts'
 import type { Clock } from '../clock.ts'
-
-export function pause(clock: Clock, ms: number): Promise<void> {
-  return new Promise((resolve) => void clock.setTimeout(resolve, ms))
-}
+import { pause } from './invariants/types.ts'
 
 /** Resolves once `check` answers true, asking every `intervalMs` of `clock`'s time. */
 export async function pollUntil(clock: Clock, check: () => Promise<boolean>, intervalMs = 250): Promise<void> {

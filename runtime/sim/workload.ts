@@ -8,7 +8,7 @@
 import type { ApiClient } from '../apiserver/api-client.ts'
 import type { KubeObject } from '../../actors/apiserver/ports.ts'
 import type { Random } from '../random.ts'
-import { pause } from './readiness.ts'
+import { pause } from './invariants/types.ts'
 import type { SimCluster } from './sim-cluster.ts'
 
 export interface WorkloadStats {
