@@ -8,6 +8,7 @@
  * and random, so a seed's verdicts replay exactly.
  */
 import { storePrefix } from '../../../actors/apiserver/meta/keys.ts'
+import type { KubeObject } from '../../../actors/apiserver/ports.ts'
 import { LEADER_DEFAULTS } from '../../../actors/leader/leader-elected.machine.ts'
 import type { LeaseRecord } from '../../../actors/leader/lease-election.ts'
 import { ApiClient } from '../../apiserver/api-client.ts'
@@ -18,8 +19,8 @@ import { ACKNOWLEDGED_WRITES, checkAcknowledgedWrites } from './acknowledged-wri
 import { ApiWatchRecorder, listCollection, type CollectionRecord } from './api-watch-recorder.ts'
 import { API_PROBE_PATH, ApiWriteProbe } from './api-write-probe.ts'
 import { awaitConvergence, checkConvergence, CONVERGENCE, DEPLOYMENTS } from './convergence.ts'
-import { checkLeaderActing, LEADER_ACTING, type LeaseHistory } from './leader-acting.ts'
-import { leaderActions, type LeaderComponent } from './leader-actions.ts'
+import { checkLeaderActing, LEADER_ACTING, type LeaseHistory, type TimedRecord } from './leader-acting.ts'
+import { leaderActions, leaseWriteKey, leaseWriteTimes, type LeaderComponent } from './leader-actions.ts'
 import { checkPodBindings, POD_BINDINGS } from './pod-bindings.ts'
 import { checkStoreLinearizable, STORE_LINEARIZABLE } from './store-linearizable.ts'
 import { STORE_PROBE_PREFIX, StoreProbe } from './store-probe.ts'
@@ -133,10 +134,11 @@ export class InvariantProbes {
   #checkLeaders(): InvariantResult {
     const until = this.#deps.clock.now()
     const leases = this.#watches.leases.record()
+    const sent = this.#deps.trace === undefined ? new Map<string, number>() : leaseWriteTimes(this.#deps.trace, this.#deps.cluster, LEASES)
     const histories: LeaseHistory[] = LEADER_LEASES.map(({ component, lease }) => ({
       component,
       lease,
-      records: leaseRecords(leases, lease),
+      records: leaseRecords(leases, lease, this.#startedAt!).map(({ record, at }) => ({ record, at: sent.get(leaseWriteKey(record.holderIdentity, record.renewTime)) ?? at })),
       renewDeadlineMs: this.#deps.renewDeadlineMs ?? LEADER_DEFAULTS.renewDeadlineMs,
       hosts: [...this.#deps.apiservers, ...(this.#deps.leaderHosts ?? [])],
     }))
@@ -151,11 +153,12 @@ export class InvariantProbes {
   }
 }
 
-/** The records one Lease held while watched, in order: the listed one, then every write. */
-function leaseRecords(record: CollectionRecord, name: string): LeaseRecord[] {
-  const listed = [...record.listed.values()].filter((o) => o.metadata?.name === name)
-  const written = record.events.filter((e) => e.type !== 'DELETED' && e.object.metadata?.name === name).map((e) => e.object)
-  return [...listed, ...written].map((o) => (o.spec ?? {}) as LeaseRecord)
+/** The records one Lease held while watched, in order (the listed one, then every write), each when the probe saw it. */
+function leaseRecords(record: CollectionRecord, name: string, listedAt: number): TimedRecord[] {
+  const spec = (o: KubeObject) => (o.spec ?? {}) as LeaseRecord
+  const listed = [...record.listed.values()].filter((o) => o.metadata?.name === name).map((o) => ({ record: spec(o), at: listedAt }))
+  const written = record.events.filter((e) => e.type !== 'DELETED' && e.object.metadata?.name === name).map((e) => ({ record: spec(e.object), at: e.at }))
+  return [...listed, ...written]
 }
 
 /** A check that threw (an API call that never answered, say) is reported as not holding, with why. */

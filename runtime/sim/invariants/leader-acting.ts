@@ -1,13 +1,16 @@
 /**
  * Invariant 4: at most one scheduler and one controller manager act at a time, and only while
- * holding their Lease. A holder's term runs from its acquireTime to its last renewTime plus the
- * renew deadline, after which its elector has stepped down (lease-election.ts: the deadline
- * counts from before the renewal's record was made, so this bound is safe); a renewal coming
- * later than that starts a new term. Terms of different identities must not overlap, and every
- * attributed write of a host must fall within one of its own terms. Identities are
- * `<actor id>_<random>` (runtime/leader/lease-elector.ts) and leader actors are named after their
- * host (as runtime/cluster/local-cluster.ts names them), so the prefix is the host whose trace
- * messages are its writes. All times are virtual ms: the one clock.
+ * holding their Lease. Times are the simulation's own (virtual ms), never the hosts' clocks: a
+ * Lease's acquireTime and renewTime are written on the holder's clock, which a fault may skew.
+ * Each record the Lease held is placed at the instant its write was sent (from the message trace;
+ * without one, when the probe's watch saw it). A holder's term runs from the write that made it
+ * holder to its last renewal plus the renew deadline, by which its elector has stepped down
+ * (lease-election.ts: the deadline counts from before the renewal was sent), or to its release; a
+ * renewal later than that starts a new term. Terms of different identities must not overlap, and every attributed
+ * write of a host must fall within one of its own terms. Identities are `<actor id>_<random>`
+ * (runtime/leader/lease-elector.ts) and leader actors are named after their host (as
+ * runtime/cluster/local-cluster.ts names them), so the prefix is the host whose trace messages are
+ * its writes.
  */
 import type { LeaseRecord } from '../../../actors/leader/lease-election.ts'
 import type { LeaderAction, LeaderComponent } from './leader-actions.ts'
@@ -22,11 +25,17 @@ export interface Term {
   readonly to: number
 }
 
+/** A record the Lease held, at the virtual instant its write was sent. */
+export interface TimedRecord {
+  readonly record: LeaseRecord
+  readonly at: number
+}
+
 export interface LeaseHistory {
   readonly component: LeaderComponent
   readonly lease: string
   /** Every record the Lease held while watched, in order (the listed one first). */
-  readonly records: readonly LeaseRecord[]
+  readonly records: readonly TimedRecord[]
   readonly renewDeadlineMs: number
   /** Hosts that may run this component (besides those seen holding it): their writes are judged too. */
   readonly hosts?: readonly string[]
@@ -49,31 +58,23 @@ export function hostOfIdentity(identity: string): string {
   return cut > 0 ? identity.slice(0, cut) : identity
 }
 
-const millis = (time: string | undefined): number | undefined => {
-  const ms = time === undefined ? NaN : Date.parse(time)
-  return Number.isFinite(ms) ? ms : undefined
-}
-
-export function holderTerms(records: readonly LeaseRecord[], renewDeadlineMs: number): Term[] {
+export function holderTerms(records: readonly TimedRecord[], renewDeadlineMs: number): Term[] {
   const terms: Term[] = []
   let open: { identity: string; from: number; last: number } | undefined
-  const close = () => {
-    if (open !== undefined) terms.push({ identity: open.identity, host: hostOfIdentity(open.identity), from: open.from, to: open.last + renewDeadlineMs })
+  const close = (releasedAt = Infinity) => {
+    if (open !== undefined) terms.push({ identity: open.identity, host: hostOfIdentity(open.identity), from: open.from, to: Math.min(open.last + renewDeadlineMs, releasedAt) })
     open = undefined
   }
-  for (const record of records) {
+  for (const { record, at } of records) {
     const identity = record.holderIdentity ?? ''
-    const renewed = millis(record.renewTime)
-    if (identity === '' || renewed === undefined) {
-      close()
+    // No holder: the holder released the Lease as it stopped (its engine stopped first), so its term ends there.
+    if (identity === '') {
+      close(at)
       continue
     }
-    if (open !== undefined && (open.identity !== identity || renewed > open.last + renewDeadlineMs)) close()
-    if (open === undefined) {
-      const acquired = millis(record.acquireTime) ?? renewed
-      // A renewal after the holder had stepped down makes it leader again from that write on.
-      open = { identity, from: terms.at(-1)?.identity === identity && acquired <= terms.at(-1)!.to ? renewed : acquired, last: renewed }
-    } else open.last = Math.max(open.last, renewed)
+    if (open !== undefined && (open.identity !== identity || at > open.last + renewDeadlineMs)) close()
+    if (open === undefined) open = { identity, from: at, last: at }
+    else open.last = Math.max(open.last, at)
   }
   close()
   return terms

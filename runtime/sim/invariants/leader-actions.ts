@@ -4,7 +4,8 @@
  * scheduler alone POSTs pods/<name>/binding. The controller manager alone writes apps/v1 objects
  * and creates pods, among the hosts that can hold its Lease (a workload client creating
  * Deployments is not such a host). Writes others share (pod deletes, Events, Leases, pod status)
- * are not attributed. Pure: trace in, actions out.
+ * are not attributed. The trace also tells when each Lease write was sent (`leaseWriteTimes`), in
+ * the simulation's time rather than the writer's. Pure: trace in, actions and times out.
  */
 import { decodeEvent, DecodeFailure } from '../../codec.ts'
 import { parseSubject } from '../../subjects.ts'
@@ -34,17 +35,46 @@ export function attribute(method: string, path: string): LeaderComponent | undef
   return undefined
 }
 
-export function leaderActions(trace: readonly TracedMessage[], cluster: string): LeaderAction[] {
-  const actions: LeaderAction[] = []
+interface ApiRequest {
+  readonly at: number
+  readonly from: string
+  readonly method: string
+  readonly path: string
+  readonly body: unknown
+}
+
+/** The API requests in the trace sent to this cluster's apiservers, decoded. */
+function* apiRequests(trace: readonly TracedMessage[], cluster: string): Generator<ApiRequest> {
   for (const message of trace) {
     const parsed = parseSubject(message.subject)
     if (parsed === undefined || parsed.cluster !== cluster || parsed.address.component !== 'apiserver') continue
     const event = decodeEvent(message.data)
     if (event instanceof DecodeFailure || event.type !== 'api.request') continue
-    const { method, path } = event as { method?: unknown; path?: unknown }
-    if (typeof method !== 'string' || typeof path !== 'string') continue
-    const component = attribute(method, path)
-    if (component !== undefined) actions.push({ component, at: message.at, host: message.from, what: `${method} ${path}` })
+    const { method, path, body } = event as { method?: unknown; path?: unknown; body?: unknown }
+    if (typeof method === 'string' && typeof path === 'string') yield { at: message.at, from: message.from, method, path, body }
+  }
+}
+
+export function leaderActions(trace: readonly TracedMessage[], cluster: string): LeaderAction[] {
+  const actions: LeaderAction[] = []
+  for (const request of apiRequests(trace, cluster)) {
+    const component = attribute(request.method, request.path)
+    if (component !== undefined) actions.push({ component, at: request.at, host: request.from, what: `${request.method} ${request.path}` })
   }
   return actions
+}
+
+/** Identifies one Lease write: its holder and its renewTime (a fresh timestamp on every write). */
+export const leaseWriteKey = (holderIdentity: string | undefined, renewTime: string | undefined): string => `${holderIdentity ?? ''}\u0000${renewTime ?? ''}`
+
+/** When each Lease record under `leasesPath` was first sent (a retry to another apiserver resends the same body). */
+export function leaseWriteTimes(trace: readonly TracedMessage[], cluster: string, leasesPath: string): Map<string, number> {
+  const times = new Map<string, number>()
+  for (const request of apiRequests(trace, cluster)) {
+    if ((request.method !== 'PUT' && request.method !== 'POST') || !request.path.startsWith(leasesPath)) continue
+    const spec = (request.body as { spec?: { holderIdentity?: string; renewTime?: string } } | undefined)?.spec
+    const key = leaseWriteKey(spec?.holderIdentity, spec?.renewTime)
+    if (!times.has(key)) times.set(key, request.at)
+  }
+  return times
 }

@@ -1,12 +1,14 @@
 import t from 'tap'
 import { microTime, type LeaseRecord } from '../../../actors/leader/lease-election.ts'
 import { encodeEvent } from '../../../runtime/codec.ts'
-import { checkLeaderActing, holderTerms, type LeaseHistory } from '../../../runtime/sim/invariants/leader-acting.ts'
-import { attribute, leaderActions, type LeaderAction } from '../../../runtime/sim/invariants/leader-actions.ts'
+import { checkLeaderActing, holderTerms, type LeaseHistory, type TimedRecord } from '../../../runtime/sim/invariants/leader-acting.ts'
+import { attribute, leaderActions, leaseWriteKey, leaseWriteTimes, type LeaderAction } from '../../../runtime/sim/invariants/leader-actions.ts'
 
 const A = 'm1_aaaaaaaaaaaaaaaaaa'
 const B = 'm2_bbbbbbbbbbbbbbbbbb'
-const record = (holder: string, acquired: number, renewed: number): LeaseRecord => ({ holderIdentity: holder, leaseDurationSeconds: 2, acquireTime: microTime(acquired), renewTime: microTime(renewed) })
+const spec = (holder: string, acquired: number, renewed: number): LeaseRecord => ({ holderIdentity: holder, leaseDurationSeconds: 2, acquireTime: microTime(acquired), renewTime: microTime(renewed) })
+/** A record sent at `renewed` (virtual ms); its own timestamps are on the holder's clock, here 7 s off, and never read. */
+const record = (holder: string, acquired: number, renewed: number): TimedRecord => ({ record: spec(holder, acquired + 7000, renewed + 7000), at: renewed })
 /** m1 leads from 1000 (renewing every 200 ms until 2000), m2 takes over at 4000 once the lease expired. */
 const handover: LeaseHistory = {
   component: 'scheduler',
@@ -19,6 +21,12 @@ const window = { from: 0, until: 10_000 }
 
 t.test('leader-acting - terms run from acquisition to the last renewal plus the renew deadline', async (t) => {
   t.strictSame(holderTerms(handover.records, 1500).map((x) => [x.host, x.from, x.to]), [['m1', 1000, 3500], ['m2', 4000, 5700]])
+})
+
+t.test('leader-acting - a released lease (no holder) ends the term at once', async (t) => {
+  const records = [record(A, 1000, 1000), record(A, 1000, 1200), { record: { holderIdentity: '' }, at: 1300 }, record(B, 1400, 1400)]
+  t.strictSame(holderTerms(records, 1500).map((x) => [x.host, x.from, x.to]), [['m1', 1000, 1300], ['m2', 1400, 2900]])
+  t.equal(checkLeaderActing([{ ...handover, records }], [act('m1', 1350)], window).held, false, 'm1 acting after its release')
 })
 
 t.test('leader-acting - a renewal after the holder stepped down opens a new term, the gap is not covered', async (t) => {
@@ -68,4 +76,16 @@ t.test('leader-actions - bindings are the scheduler, apps writes and pod creates
     { at: 9, from: 'm3', subject: 'ak.c1.apiserver.m1.in', data: new Uint8Array([0xc1]) },
   ]
   t.strictSame(leaderActions(trace, 'c1'), [{ component: 'scheduler', at: 5, host: 'm1', what: 'POST /api/v1/namespaces/ns/pods/p/binding' }])
+})
+
+t.test('leader-actions - a Lease write is placed when it was first sent, retries to another apiserver aside', async (t) => {
+  const leases = '/apis/coordination.k8s.io/v1/namespaces/kube-system/leases'
+  const body = { metadata: { name: 'kube-scheduler' }, spec: spec(A, 1000, 9000) }
+  const trace = [
+    { at: 20, from: 'm1', subject: 'ak.c1.apiserver.m1.in', data: encodeEvent({ type: 'api.request', method: 'PUT', path: `${leases}/kube-scheduler`, body }) },
+    { at: 520, from: 'm1', subject: 'ak.c1.apiserver.m2.in', data: encodeEvent({ type: 'api.request', method: 'PUT', path: `${leases}/kube-scheduler`, body }) },
+    { at: 600, from: 'm1', subject: 'ak.c1.apiserver.m2.in', data: encodeEvent({ type: 'api.request', method: 'GET', path: `${leases}/kube-scheduler` }) },
+  ]
+  const times = leaseWriteTimes(trace, 'c1', leases)
+  t.strictSame([...times], [[leaseWriteKey(A, microTime(9000)), 20]])
 })
