@@ -5,9 +5,11 @@
  * parent stops it (a leader that lost its lease must stop acting at once). The helper makes
  * that uniform: timers set through the context are cleared on stop, reports after stop are
  * dropped, a failure becomes `engine.failed` for the parent, and the API client closes after the
- * body's own cleanup.
+ * body's own cleanup. A leader's engine is invoked with its fencing token, which its API client
+ * puts on every write (actors/apiserver/fence.ts): a write landing after the term is refused.
  */
 import { fromCallback, type AnyActorLogic, type EventObject } from 'xstate'
+import type { Fence } from '../actors/apiserver/fence.ts'
 import { ApiClient } from './apiserver/api-client.ts'
 import type { Clock, TimerHandle } from './clock.ts'
 import type { Logger } from './log.ts'
@@ -29,6 +31,11 @@ export interface EngineApiOptions {
   readonly timeoutMs?: number
   /** Names the client's watch subject; drawn from `deps.random` by default. */
   readonly clientId?: string
+}
+
+/** What a parent may invoke an engine with: a leader's token (actors/leader/leader-elected.machine.ts). */
+export interface EngineInput {
+  readonly fence?: Fence
 }
 
 export interface EngineContext<TReport extends EventObject> {
@@ -66,10 +73,12 @@ export function engine<TReport extends EventObject, TCommand extends EventObject
   apiOptions: EngineApiOptions,
   start: (context: EngineContext<TReport>) => EngineBody<TReport, TCommand> | void,
 ): AnyActorLogic {
-  return fromCallback<TCommand>(({ sendBack, receive }) => {
+  return fromCallback<TCommand, EngineInput | undefined>(({ sendBack, receive, input }) => {
     const timers = new Set<TimerHandle>()
     let stopped = false
+    const fence = input?.fence
     const api = new ApiClient({
+      ...(fence !== undefined ? { fence } : {}),
       transport: deps.transport,
       cluster: deps.cluster,
       apiservers: apiOptions.apiservers,

@@ -13,6 +13,7 @@ import { assign, enqueueActions, fromCallback, setup } from 'xstate'
 import type { ActorInput } from '../kit/actor-kind.ts'
 import { NETWORK, respond, type Inbound } from '../kit/network.ts'
 import { placeholderNetwork } from '../kit/placeholder-network.ts'
+import type { Fence } from './fence.ts'
 import type { ApiWatchAlive, ApiWatchCancel, ApiWatchKeepAlive, ApiWatchOpen } from './watch-protocol.ts'
 
 export interface ApiServerOptions {
@@ -41,6 +42,8 @@ export interface ApiCall {
   /** A JSON body as plain data; `contentType` says how to read it for PATCH. */
   readonly body?: unknown
   readonly contentType?: string
+  /** A leader's fencing token on a write (fence.ts); the apiserver checks its shape. */
+  readonly fence?: Fence
 }
 
 /** The answer: the HTTP status and the JSON body the HTTPS endpoint would have sent. */
@@ -96,7 +99,7 @@ export const apiserverMachine = setup({
     'api.request': {
       actions: enqueueActions(({ event, enqueue }) => {
         if (event.replyTo === undefined) return
-        const call: ApiCall = { type: 'api.request', method: event.method, path: event.path, ...(event.query ? { query: event.query } : {}), ...(event.body !== undefined ? { body: event.body } : {}), ...(event.contentType ? { contentType: event.contentType } : {}) }
+        const call: ApiCall = { type: 'api.request', method: event.method, path: event.path, ...(event.query ? { query: event.query } : {}), ...(event.body !== undefined ? { body: event.body } : {}), ...(event.contentType ? { contentType: event.contentType } : {}), ...(event.fence !== undefined ? { fence: event.fence } : {}) }
         enqueue.sendTo(HTTP, { type: 'api.handle', replyTo: event.replyTo, call } satisfies ApiHandle)
       }),
     },

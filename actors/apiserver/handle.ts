@@ -5,6 +5,7 @@
  * preconditions, metav1.Status errors, watch streams that start from a list's version.
  */
 import { discoveryDocument } from './discovery/discovery.ts'
+import { fencedObjects, FenceRefused, fenceRefusedStatus } from './fence.ts'
 import { openApiRoute } from './discovery/openapi.ts'
 import { json, type ApiRequest, type ApiResponse } from './http/api-request.ts'
 import { routeResource } from './http/route.ts'
@@ -25,10 +26,13 @@ export async function handle(request: ApiRequest, ports: ApiPorts): Promise<ApiR
     const doc = discoveryDocument(path, { serverAddress: ports.serverAddress })
     return doc === undefined ? fail(notFound404(path)) : json(200, doc)
   }
+  // A leader's request writes only while its lease term lasts: the first write after it ends stops it.
+  const fenced = request.fence === undefined ? ports : { ...ports, objects: fencedObjects(ports.objects, request.fence) }
   try {
-    return await handleResource(request, routed.path, ports)
+    return await handleResource(request, routed.path, fenced)
   } catch (error) {
     if (error instanceof SyntaxError) return fail(badRequest(error.message))
+    if (error instanceof FenceRefused) return fail(fenceRefusedStatus(error))
     throw error
   }
 }

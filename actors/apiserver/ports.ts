@@ -6,6 +6,7 @@
 import type { KubeObject } from './tables/types.ts'
 import type { ApiResponse } from './http/api-request.ts'
 import type { PodLogOptions } from '../kubelet/log-protocol.ts'
+import type { Fence } from './fence.ts'
 
 export type { KubeObject }
 
@@ -20,8 +21,14 @@ export interface ObjectEvent {
   readonly previous?: KubeObject
 }
 
+/** How a write is guarded beyond its key's own compare-and-swap. */
+export interface WriteOptions {
+  /** Only while this leader's lease term lasts (fence.ts); a term that is over throws FenceRefused. */
+  readonly fence?: Fence
+}
+
 export interface ObjectsPort {
-  create(key: string, object: KubeObject): Promise<WriteOutcome>
+  create(key: string, object: KubeObject, options?: WriteOptions): Promise<WriteOutcome>
   /**
    * The object at `key`. By default it is current (read from the store); `anyVersion` accepts a
    * possibly older copy from the apiserver's cache, as Kubernetes' admission plugins read through
@@ -34,8 +41,8 @@ export interface ObjectsPort {
    * apiserver's cache (Kubernetes' resourceVersion=0).
    */
   list(prefix: string, options?: { readonly anyVersion?: boolean }): Promise<{ items: KubeObject[]; resourceVersion: string }>
-  update(key: string, object: KubeObject, resourceVersion?: string): Promise<WriteOutcome>
-  delete(key: string, resourceVersion?: string): Promise<WriteOutcome>
+  update(key: string, object: KubeObject, resourceVersion?: string, options?: WriteOptions): Promise<WriteOutcome>
+  delete(key: string, resourceVersion?: string, options?: WriteOptions): Promise<WriteOutcome>
   /** Changes under `prefix` after `resourceVersion`, in order, in batches; `onError` ends the watch (410 Gone). */
   watch(prefix: string, resourceVersion: string, onEvents: (events: readonly ObjectEvent[]) => void, onError?: (error: Error) => void): Promise<{ cancel(): Promise<void> }>
 }

@@ -4,9 +4,12 @@
  * runtime/leader/lease-elector.ts) that campaigns for a Lease and reports
  * `leader.elected` / `leader.lost`, and an `engine` child that does the actual work (scheduling,
  * reconciling). The engine runs only in `leading`: losing the lease stops it at once, and a new
- * engine starts from scratch (fresh watches and caches) on the next election.
+ * engine starts from scratch (fresh watches and caches) on the next election. The engine is
+ * invoked with its term's fencing token, which its writes carry: one that lands after the term
+ * ended is refused by the apiserver (actors/apiserver/fence.ts).
  */
 import { assign, fromCallback, setup } from 'xstate'
+import type { Fence } from '../apiserver/fence.ts'
 import type { ActorInput } from '../kit/actor-kind.ts'
 import { NETWORK } from '../kit/network.ts'
 import { placeholderNetwork } from '../kit/placeholder-network.ts'
@@ -30,6 +33,11 @@ export interface EngineFailed {
   readonly message: string
 }
 
+/** What the engine is invoked with. */
+export interface LeaderEngineInput {
+  readonly fence: Fence | undefined
+}
+
 export const ELECTOR = 'elector'
 export const ENGINE = 'engine'
 
@@ -44,14 +52,15 @@ export const LEADER_DEFAULTS = { leaseDurationMs: 2000, renewDeadlineMs: 1500, r
 export function leaderElectedMachine(name: string) {
   return setup({
     types: {
-      context: {} as { readonly id: string; identity: string | undefined; term: number | undefined; terms: number },
+      /** `fence`: the term being led (none in standby); `terms`: how many this actor has led. */
+      context: {} as { readonly id: string; readonly leaseName: string; fence: Fence | undefined; terms: number },
       events: {} as ElectorEvent | EngineFailed,
       input: {} as ActorInput<LeaderOptions>,
     },
     actors: { network: placeholderNetwork, elector: fromCallback(() => {}), engine: fromCallback(() => {}) },
   }).createMachine({
     id: name,
-    context: ({ input }) => ({ id: input.id, identity: undefined, term: undefined, terms: 0 }),
+    context: ({ input }) => ({ id: input.id, leaseName: input.options.leaseName, fence: undefined, terms: 0 }),
     invoke: [
       { id: NETWORK, src: 'network' },
       { id: ELECTOR, src: 'elector' },
@@ -62,13 +71,13 @@ export function leaderElectedMachine(name: string) {
         on: {
           'leader.elected': {
             target: 'leading',
-            actions: assign({ identity: ({ event }) => event.identity, term: ({ event }) => event.term, terms: ({ context }) => context.terms + 1 }),
+            actions: assign({ fence: ({ context, event }) => ({ lease: context.leaseName, holder: event.identity, term: event.term }), terms: ({ context }) => context.terms + 1 }),
           },
         },
       },
       leading: {
-        invoke: { id: ENGINE, src: 'engine' },
-        on: { 'leader.lost': { target: 'standby', actions: assign({ identity: undefined, term: undefined }) } },
+        invoke: { id: ENGINE, src: 'engine', input: ({ context }): LeaderEngineInput => ({ fence: context.fence }) },
+        on: { 'leader.lost': { target: 'standby', actions: assign({ fence: undefined }) } },
       },
     },
     on: {

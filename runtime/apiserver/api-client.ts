@@ -4,6 +4,7 @@
  * go to any apiserver; a silent one is skipped for the next.
  */
 import type { ApiCall } from '../../actors/apiserver/apiserver.machine.ts'
+import type { Fence } from '../../actors/apiserver/fence.ts'
 import type { KubeObject } from '../../actors/apiserver/ports.ts'
 import type { Clock } from '../clock.ts'
 import { systemClock } from '../clock.ts'
@@ -28,6 +29,8 @@ export interface ApiClientOptions {
   readonly clientId?: string
   /** How often a call answered 429 (flow control) is sent again after its Retry-After; client-go's default is 10. */
   readonly maxRetriesOn429?: number
+  /** A leader's fencing token, sent on every call but a GET: the apiserver refuses it (409) once the term is over. */
+  readonly fence?: Fence
 }
 
 /** A metav1.Status failure from the API. */
@@ -97,7 +100,8 @@ export class ApiClient {
    * answers. A 429 (flow control) is waited out and sent again first (maxRetriesOn429).
    */
   async call(method: string, path: string, options: { query?: Record<string, string>; body?: unknown; contentType?: string } = {}): Promise<{ status: number; body: unknown }> {
-    const event: ApiCall = { type: 'api.request', method, path, ...(options.query ? { query: options.query } : {}), ...(options.body !== undefined ? { body: options.body } : {}), ...(options.contentType ? { contentType: options.contentType } : {}) }
+    const fence = method !== 'GET' ? this.#o.fence : undefined
+    const event: ApiCall = { type: 'api.request', method, path, ...(options.query ? { query: options.query } : {}), ...(options.body !== undefined ? { body: options.body } : {}), ...(options.contentType ? { contentType: options.contentType } : {}), ...(fence ? { fence } : {}) }
     const data = encodeEvent(event, 4 * 1024 * 1024)
     // Inside a traced operation the call is a `send api.request` span the apiserver's handling joins.
     const sent = tracingOn() ? startClientSend('apiserver', 'api.request', { 'http.request.method': method, 'url.path': path }) : undefined

@@ -11,7 +11,7 @@
  * Kubernetes' 410) and the next watch starts a fresh cache.
  */
 import { resourcePrefixOf } from '../../actors/apiserver/meta/keys.ts'
-import type { KubeObject, ObjectEvent, ObjectsPort, WriteOutcome } from '../../actors/apiserver/ports.ts'
+import type { KubeObject, ObjectEvent, ObjectsPort, WriteOptions, WriteOutcome } from '../../actors/apiserver/ports.ts'
 import { WatchCache, type StoreChange } from '../../actors/apiserver/watch-cache.ts'
 import type { Logger } from '../log.ts'
 import type { StoreClient } from '../store/store-client.ts'
@@ -44,8 +44,8 @@ export class CachedObjects implements ObjectsPort {
     this.prioritized = prioritizedWrites(this, new ObjectStore(store, { priority: true }))
   }
 
-  create(key: string, object: KubeObject): Promise<WriteOutcome> {
-    return this.#objects.create(key, object)
+  create(key: string, object: KubeObject, options?: WriteOptions): Promise<WriteOutcome> {
+    return this.#objects.create(key, object, options)
   }
 
   /** `anyVersion`: from the watch cache (started for the resource if need be), or the store if the cache cannot start. */
@@ -60,12 +60,12 @@ export class CachedObjects implements ObjectsPort {
     return cache.get(key)
   }
 
-  update(key: string, object: KubeObject, resourceVersion?: string): Promise<WriteOutcome> {
-    return this.#objects.update(key, object, resourceVersion)
+  update(key: string, object: KubeObject, resourceVersion?: string, options?: WriteOptions): Promise<WriteOutcome> {
+    return this.#objects.update(key, object, resourceVersion, options)
   }
 
-  delete(key: string, resourceVersion?: string): Promise<WriteOutcome> {
-    return this.#objects.delete(key, resourceVersion)
+  delete(key: string, resourceVersion?: string, options?: WriteOptions): Promise<WriteOutcome> {
+    return this.#objects.delete(key, resourceVersion, options)
   }
 
   async list(prefix: string, options: { readonly anyVersion?: boolean } = {}): Promise<{ items: KubeObject[]; resourceVersion: string }> {
@@ -140,9 +140,9 @@ export class CachedObjects implements ObjectsPort {
 /** `objects` with its writes (create, update, delete) going to `writes` instead. */
 function prioritizedWrites(objects: ObjectsPort, writes: ObjectStore): ObjectsPort {
   return {
-    create: (key, object) => writes.create(key, object),
-    update: (key, object, resourceVersion) => writes.update(key, object, resourceVersion),
-    delete: (key, resourceVersion) => writes.delete(key, resourceVersion),
+    create: (key, object, options) => writes.create(key, object, options),
+    update: (key, object, resourceVersion, options) => writes.update(key, object, resourceVersion, options),
+    delete: (key, resourceVersion, options) => writes.delete(key, resourceVersion, options),
     get: (key, options) => objects.get(key, options),
     list: (prefix, options) => objects.list(prefix, options),
     watch: (prefix, resourceVersion, onEvents, onError) => objects.watch(prefix, resourceVersion, onEvents, onError),

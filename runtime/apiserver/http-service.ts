@@ -7,6 +7,7 @@ import { fromCallback, type AnyActorLogic } from 'xstate'
 import type { ApiAnswer, ApiCall, ApiHandle, ApiServerOptions, HttpOutcome } from '../../actors/apiserver/apiserver.machine.ts'
 import { malformedWatchMessage, type ApiWatchAlive } from '../../actors/apiserver/watch-protocol.ts'
 import { handle } from '../../actors/apiserver/handle.ts'
+import { parseFence, type Fence } from '../../actors/apiserver/fence.ts'
 import { CLUSTER_ACTORS_GROUP, flowControlConfig } from '../../actors/apiserver/flowcontrol/config.ts'
 import type { ApiRequest, TextStreamResponse } from '../../actors/apiserver/http/api-request.ts'
 import { badRequest, internal, serviceUnavailable, type StatusError } from '../../actors/apiserver/meta/status.ts'
@@ -129,7 +130,9 @@ export function apiHttpServiceLogic(options: ApiServerOptions, deps: HttpService
           return watches.cancel(call.watchId)
       }
       if (apiPorts === undefined) return fail(serviceUnavailable('the apiserver is starting'))
-      const request = call.type === 'api.watch' ? toApiRequest({ type: 'api.request', method: 'GET', path: call.path, query: { ...call.query, watch: 'true' } }) : toApiRequest(call, activeTraceparent())
+      const fence = call.type === 'api.request' && call.fence !== undefined ? parseFence(call.fence) : undefined
+      if (fence !== undefined && !fence.ok) return fail(badRequest(fence.message))
+      const request = call.type === 'api.watch' ? toApiRequest({ type: 'api.request', method: 'GET', path: call.path, query: { ...call.query, watch: 'true' } }) : toApiRequest(call, activeTraceparent(), fence?.fence)
       gate.handle(request, apiPorts).then(
         (response) => {
           if (call.type === 'api.watch') {
@@ -161,10 +164,11 @@ export function apiHttpServiceLogic(options: ApiServerOptions, deps: HttpService
  */
 const CLUSTER_ACTOR = { name: 'system:actor', groups: [CLUSTER_ACTORS_GROUP, 'system:authenticated'] } as const
 
-/** `traceparent`: the host's handle span for the call (tracing on), which a created pod records. */
-function toApiRequest(call: ApiCall, traceparent?: string): ApiRequest {
+/** `traceparent`: the host's handle span for the call (tracing on), which a created pod records; `fence`: the call's, checked. */
+function toApiRequest(call: ApiCall, traceparent?: string, fence?: Fence): ApiRequest {
   return {
     ...(traceparent !== undefined ? { traceparent } : {}),
+    ...(fence !== undefined ? { fence } : {}),
     method: call.method,
     path: call.path,
     query: call.query ?? {},

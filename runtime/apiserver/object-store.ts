@@ -3,14 +3,16 @@
  * and the store. Objects are JSON under `/registry/...` keys; `metadata.resourceVersion` is the
  * key's modRevision, filled in on the way out and never stored. Creates and updates are
  * compare-and-swap transactions, so concurrent writers get AlreadyExists or Conflict instead of
- * overwriting each other (Kubernetes' optimistic concurrency).
+ * overwriting each other (Kubernetes' optimistic concurrency). A write of a kube-system Lease
+ * keeps its term record, and a fenced write checks one, in the same transaction (fence.ts).
  */
-import type { KubeObject, ObjectEvent, ObjectsPort, WriteOutcome } from '../../actors/apiserver/ports.ts'
-import type { Compare } from '../../actors/store/mvcc/commands.ts'
+import { fenceCompare, fenceHolds, fenceRead, FenceRefused, termRecordDelete, termRecordPut } from '../../actors/apiserver/fence.ts'
+import type { KubeObject, ObjectEvent, ObjectsPort, WriteOptions, WriteOutcome } from '../../actors/apiserver/ports.ts'
+import type { Compare, TxnOp } from '../../actors/store/mvcc/commands.ts'
 import type { TxnResult } from '../../actors/store/mvcc/results.ts'
 import type { KeyValue, WatchEvent } from '../../actors/store/mvcc/types.ts'
 import { prefixEnd } from '../../actors/store/mvcc/key-range.ts'
-import type { CallOptions, StoreClient } from '../store/store-client.ts'
+import type { CallOptions, StoreClient, TxnSpec } from '../store/store-client.ts'
 import type { Watch } from '../store/store-watch.ts'
 
 export type { KubeObject, ObjectEvent, WriteOutcome }
@@ -50,12 +52,15 @@ export class ObjectStore implements ObjectsPort {
   }
 
   /** Stores a new object at `key`; AlreadyExists if the key holds one. */
-  async create(key: string, object: KubeObject): Promise<WriteOutcome> {
-    const r = await this.#store.txn({
-      compare: [{ key, target: 'exists', op: '=', value: false }],
-      success: [{ type: 'put', key, value: encode(object) }],
-      failure: [],
-    }, this.#writes)
+  async create(key: string, object: KubeObject, options: WriteOptions = {}): Promise<WriteOutcome> {
+    const r = await this.#txn(
+      {
+        compare: [{ key, target: 'exists', op: '=', value: false }],
+        success: withDefined({ type: 'put', key, value: encode(object) }, termRecordPut(key, object)),
+        failure: [],
+      },
+      options,
+    )
     if (!r.succeeded) return { ok: false, reason: 'AlreadyExists' }
     return { ok: true, object: withVersion(object, r.revision) }
   }
@@ -93,23 +98,29 @@ export class ObjectStore implements ObjectsPort {
    * Replaces the object at `key` if it still has `resourceVersion` (any version when absent):
    * Conflict if it changed meanwhile, NotFound if it is gone.
    */
-  async update(key: string, object: KubeObject, resourceVersion?: string): Promise<WriteOutcome> {
-    const r = await this.#store.txn({
-      compare: [precondition(key, resourceVersion)],
-      success: [{ type: 'put', key, value: encode(object) }],
-      failure: [{ type: 'range', key }],
-    }, this.#writes)
+  async update(key: string, object: KubeObject, resourceVersion?: string, options: WriteOptions = {}): Promise<WriteOutcome> {
+    const r = await this.#txn(
+      {
+        compare: [precondition(key, resourceVersion)],
+        success: withDefined({ type: 'put', key, value: encode(object) }, termRecordPut(key, object)),
+        failure: [{ type: 'range', key }],
+      },
+      options,
+    )
     if (r.succeeded) return { ok: true, object: withVersion(object, r.revision) }
     return { ok: false, reason: whyNot(r) }
   }
 
   /** Deletes the object at `key` (only at `resourceVersion` when given); returns what was deleted. */
-  async delete(key: string, resourceVersion?: string): Promise<WriteOutcome> {
-    const r = await this.#store.txn({
-      compare: [precondition(key, resourceVersion)],
-      success: [{ type: 'deleteRange', key, prevKv: true }],
-      failure: [{ type: 'range', key }],
-    }, this.#writes)
+  async delete(key: string, resourceVersion?: string, options: WriteOptions = {}): Promise<WriteOutcome> {
+    const r = await this.#txn(
+      {
+        compare: [precondition(key, resourceVersion)],
+        success: withDefined({ type: 'deleteRange', key, prevKv: true }, termRecordDelete(key)),
+        failure: [{ type: 'range', key }],
+      },
+      options,
+    )
     if (r.succeeded) {
       const deleted = r.responses[0]
       const prev = deleted?.type === 'deleteRange' ? deleted.prevKvs?.[0] : undefined
@@ -120,6 +131,18 @@ export class ObjectStore implements ObjectsPort {
   }
 
   /**
+   * Runs a write's txn; fenced, it also compares the lease's term record (and reads it when the
+   * txn fails: a term that is over throws FenceRefused, before any other reason is looked at).
+   */
+  async #txn(txn: TxnSpec, { fence }: WriteOptions): Promise<TxnResult> {
+    if (fence === undefined) return this.#store.txn(txn, this.#writes)
+    const r = await this.#store.txn({ compare: [...txn.compare, fenceCompare(fence)], success: txn.success, failure: [...txn.failure, fenceRead(fence)] }, this.#writes)
+    const record = r.responses.at(-1)
+    if (!r.succeeded && !(record?.type === 'range' && fenceHolds(fence, record.kvs))) throw new FenceRefused(fence)
+    return r
+  }
+
+  /**
    * Changes under `prefix` after `resourceVersion` (as from a list), in order, as Kubernetes watch
    * events. A compacted version fails the watch (the API answers 410 Gone).
    */
@@ -127,6 +150,11 @@ export class ObjectStore implements ObjectsPort {
     const from = Number(resourceVersion) + 1
     return this.#store.watch({ key: prefix, prefix: true, fromRevision: from }, (events) => onEvents(events.map(toObjectEvent)), onError ? { onError } : {})
   }
+}
+
+/** The txn ops `first`, then `extra` when there is one. */
+function withDefined(first: TxnOp, extra: TxnOp | undefined): TxnOp[] {
+  return extra === undefined ? [first] : [first, extra]
 }
 
 /** The key still at `resourceVersion`, or (none given) still there at all. */

@@ -4,6 +4,7 @@
  * {@link ApiResponse} back. Handlers are plain async functions over injected ports, so they test
  * without sockets.
  */
+import type { Fence } from '../fence.ts'
 
 export interface User {
   readonly name: string
@@ -24,6 +25,8 @@ export interface ApiRequest {
    * is on: a created pod records it (trace.actorkube.io/traceparent) so its whole life joins the trace.
    */
   readonly traceparent?: string
+  /** A leader's fencing token (NATS only): every write of the request holds only in its lease term (fence.ts). */
+  readonly fence?: Fence
 }
 
 export type ApiResponse =
