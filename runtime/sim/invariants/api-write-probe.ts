@@ -25,6 +25,7 @@ export interface ApiWrite {
 
 export interface ApiWriteProbeOptions {
   readonly maxWrites?: number
+  /** The longest pause (virtual ms) between writes: the default spreads them over about half a minute. */
   readonly maxGapMs?: number
 }
 
@@ -39,7 +40,7 @@ export class ApiWriteProbe {
   constructor(api: ApiClient, deps: ProbeDeps, options: ApiWriteProbeOptions = {}) {
     this.#api = api
     this.#deps = deps
-    this.#options = { maxWrites: 80, maxGapMs: 150, ...options }
+    this.#options = { maxWrites: 80, maxGapMs: 800, ...options }
   }
 
   start(): void {

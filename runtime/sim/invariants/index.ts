@@ -143,7 +143,7 @@ export class InvariantProbes {
       hosts: [...this.#deps.apiservers, ...(this.#deps.leaderHosts ?? [])],
     }))
     const actions = this.#deps.trace === undefined ? [] : leaderActions(this.#deps.trace, this.#deps.cluster)
-    const result = checkLeaderActing(histories, actions, { from: this.#startedAt!, until })
+    const result = checkLeaderActing(histories, actions, { from: this.#startedAt!, until, traced: this.#deps.trace !== undefined })
     return this.#deps.trace === undefined && result.held ? { ...result, detail: `${result.detail} (no trace given: only the terms were checked)` } : result
   }
 

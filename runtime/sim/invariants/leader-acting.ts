@@ -6,8 +6,9 @@
  * without one, when the probe's watch saw it). A holder's term runs from the write that made it
  * holder to its last renewal plus the renew deadline, by which its elector has stepped down
  * (lease-election.ts: the deadline counts from before the renewal was sent), or to its release; a
- * renewal later than that starts a new term. Terms of different identities must not overlap, and every attributed
- * write of a host must fall within one of its own terms. Identities are `<actor id>_<random>`
+ * renewal later than that starts a new term. Two holders must not both write while their terms
+ * overlap (a candidate whose clock jumped ahead may take over early), and every attributed write
+ * of a host must fall within one of its own terms. Identities are `<actor id>_<random>`
  * (runtime/leader/lease-elector.ts) and leader actors are named after their host (as
  * runtime/cluster/local-cluster.ts names them), so the prefix is the host whose trace messages are
  * its writes.
@@ -46,6 +47,8 @@ export interface ActingWindow {
   readonly from: number
   /** ...to here (its records were taken). */
   readonly until: number
+  /** False when there is no message trace: the actions are unknown, so any overlap of terms counts. */
+  readonly traced?: boolean
 }
 
 interface Violation {
@@ -83,32 +86,51 @@ export function holderTerms(records: readonly TimedRecord[], renewDeadlineMs: nu
 export function checkLeaderActing(leases: readonly LeaseHistory[], actions: readonly LeaderAction[], window: ActingWindow): InvariantResult {
   const violations: Violation[] = []
   let judged = 0
+  let idleOverlaps = 0
   for (const lease of leases) {
     const terms = holderTerms(lease.records, lease.renewDeadlineMs)
-    violations.push(...overlaps(lease, terms))
+    const mine = actions.filter((a) => a.component === lease.component && a.at >= window.from && a.at <= window.until)
+    const overlap = overlaps(lease, terms, window.traced === false ? undefined : mine)
+    violations.push(...overlap.violations)
+    idleOverlaps += overlap.idle
     const hosts = new Set([...terms.map((t) => t.host), ...(lease.hosts ?? [])])
-    for (const action of actions) {
-      if (action.component !== lease.component || !hosts.has(action.host) || action.at < window.from || action.at > window.until) continue
+    for (const action of mine) {
+      if (!hosts.has(action.host)) continue
       judged++
       if (terms.some((t) => t.host === action.host && t.from <= action.at && action.at <= t.to)) continue
       violations.push({ at: action.at, message: `${lease.lease}: ${action.host} sent ${action.what} at ${action.at} outside its terms (${describeTerms(terms)})` })
     }
   }
   violations.sort((a, b) => (a.at ?? 0) - (b.at ?? 0))
-  return resultOf(LEADER_ACTING, violations, `${judged} leader writes, each within its host's lease term; terms never overlap`)
+  const idle = idleOverlaps > 0 ? `; ${idleOverlaps} overlapping terms, but not both holders wrote in the overlap` : '; terms never overlap'
+  return resultOf(LEADER_ACTING, violations, `${judged} leader writes, each within its host's lease term${idle}`)
 }
 
-function overlaps(lease: LeaseHistory, terms: readonly Term[]): Violation[] {
+/**
+ * Terms of two identities that overlap. With the actions known, an overlap is a violation only if
+ * both holders wrote within it (two acting at once); without them, the overlap alone is.
+ */
+function overlaps(lease: LeaseHistory, terms: readonly Term[], actions: readonly LeaderAction[] | undefined): { violations: Violation[]; idle: number } {
   const violations: Violation[] = []
+  let idle = 0
   for (let i = 0; i < terms.length; i++) {
     for (let j = i + 1; j < terms.length; j++) {
       const [a, b] = [terms[i]!, terms[j]!]
-      if (a.identity !== b.identity && a.from <= b.to && b.from <= a.to) {
-        violations.push({ at: Math.max(a.from, b.from), message: `${lease.lease}: ${a.identity} [${a.from}, ${a.to}] and ${b.identity} [${b.from}, ${b.to}] led at the same time` })
+      const from = Math.max(a.from, b.from)
+      const to = Math.min(a.to, b.to)
+      if (a.identity === b.identity || from > to) continue
+      const both = `${a.identity} [${a.from}, ${a.to}] and ${b.identity} [${b.from}, ${b.to}]`
+      if (actions === undefined) {
+        violations.push({ at: from, message: `${lease.lease}: ${both} led at the same time` })
+        continue
       }
+      const firstBy = (host: string) => actions.find((x) => x.host === host && x.at >= from && x.at <= to)
+      const [byA, byB] = [firstBy(a.host), firstBy(b.host)]
+      if (byA === undefined || byB === undefined) idle++
+      else violations.push({ at: Math.max(byA.at, byB.at), message: `${lease.lease}: ${both} both acted in [${from}, ${to}]: ${a.host} ${byA.what} at ${byA.at}, ${b.host} ${byB.what} at ${byB.at}` })
     }
   }
-  return violations
+  return { violations, idle }
 }
 
 function describeTerms(terms: readonly Term[]): string {

@@ -18,7 +18,7 @@ export interface StoreProbeOptions {
   readonly workers?: number
   readonly keys?: number
   readonly maxOperations?: number
-  /** Each worker waits up to this long (virtual ms) between its operations. */
+  /** Each worker waits up to this long (virtual ms) between its operations: the default spreads the bounded history over about half a minute, a fault window's length. */
   readonly maxGapMs?: number
 }
 
@@ -38,7 +38,7 @@ export class StoreProbe {
 
   constructor(deps: ProbeDeps, options: StoreProbeOptions = {}) {
     this.#deps = deps
-    this.#options = { workers: 3, keys: 6, maxOperations: 240, maxGapMs: 40, ...options }
+    this.#options = { workers: 3, keys: 6, maxOperations: 240, maxGapMs: 700, ...options }
     this.keys = Array.from({ length: this.#options.keys }, (_, i) => `${STORE_PROBE_PREFIX}k${i}`)
     this.#recorder = new HistoryRecorder(() => deps.clock.now())
     this.client = new StoreClient({

@@ -54,12 +54,18 @@ t.test('leader-acting - a listed host that never held the lease may not act', as
   t.equal(checkLeaderActing([{ ...handover, hosts: ['m3'] }], [act('m3', 1100, 'controller-manager')], window).held, true, 'another component is judged against its own lease')
 })
 
-t.test('leader-acting - two holders at once is a violation', async (t) => {
+t.test('leader-acting - two holders writing while their terms overlap is a violation; overlapping but one idle is not', async (t) => {
   const records = [record(A, 1000, 1000), record(A, 1000, 1800), record(B, 2000, 2000)]
-  const result = checkLeaderActing([{ ...handover, records }], [], window)
-  t.equal(result.held, false)
-  t.equal(result.at, 2000)
-  t.match(result.detail, /led at the same time/)
+  const both = checkLeaderActing([{ ...handover, records }], [act('m1', 2100), act('m2', 2200)], window)
+  t.equal(both.held, false)
+  t.equal(both.at, 2200)
+  t.match(both.detail, /both acted in \[2000, 3300\]: m1 POST .* at 2100, m2 POST .* at 2200/)
+  const idle = checkLeaderActing([{ ...handover, records }], [act('m1', 1900), act('m2', 2200)], window)
+  t.equal(idle.held, true, idle.detail ?? '')
+  t.match(idle.detail, /1 overlapping terms, but not both holders wrote/)
+  const untraced = checkLeaderActing([{ ...handover, records }], [], { ...window, traced: false })
+  t.equal(untraced.held, false, 'without a trace the overlap alone is a violation')
+  t.match(untraced.detail, /led at the same time/)
 })
 
 t.test('leader-actions - bindings are the scheduler, apps writes and pod creates the controller manager', async (t) => {
