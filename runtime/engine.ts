@@ -86,7 +86,7 @@ export function engine<TReport extends EventObject, TCommand extends EventObject
       timeoutMs: apiOptions.timeoutMs ?? 5000,
       clientId: apiOptions.clientId ?? randomClientId('a', deps.random),
     })
-    const log = deps.log.child({ engine: name })
+    const log = deps.log.child({ engine: name, ...(fence !== undefined ? { term: fence.term } : {}) })
     const context: EngineContext<TReport> = {
       api,
       clock: deps.clock,
