@@ -53,6 +53,10 @@ export class LogRebuild {
         this.rule.entry(record.entry.index)
         this.#entries.push(record.entry)
         return
+      case 'restart':
+        this.rule.truncate(record.next)
+        this.#entries = []
+        return
       case 'truncate': {
         this.rule.truncate(record.from)
         const first = this.#entries[0]

@@ -45,8 +45,10 @@ export class ReplicaStorage {
 
   /**
    * Opens or creates the storage in `dir`. Throws WalCorruptionError for a damaged older WAL
-   * segment and StorageGapError when the log does not continue from the snapshot (entries
-   * were compacted away that no readable snapshot covers).
+   * segment and StorageGapError when the log does not continue from the snapshot: entries were
+   * compacted away, or replaced by an installed snapshot, that no readable snapshot covers
+   * (typically the newest snapshot is damaged). Starting anyway would forget entries this
+   * replica acknowledged, and a Raft voter that forgets them can elect a leader without them.
    */
   static async open(dir: string, options: ReplicaStorageOptions = {}): Promise<{ storage: ReplicaStorage; state: ReplicaState }> {
     const snapshots = new SnapshotStore(join(dir, 'snapshots'), { keep: options.keepSnapshots ?? 2, ...(options.io ? { io: options.io } : {}) })
@@ -54,16 +56,17 @@ export class ReplicaStorage {
     const { wal, recovered } = await Wal.open(join(dir, 'wal'), options)
     const snapshotIndex = loaded.snapshot?.meta.index ?? 0
     const entries = recovered.entries.filter((e) => e.index > snapshotIndex)
-    const first = entries[0]
-    if (first !== undefined && first.index !== snapshotIndex + 1) {
+    const gap = logGap(snapshotIndex, entries[0]?.index, recovered.nextIndex)
+    if (gap !== undefined) {
       await wal.close()
-      throw new StorageGapError(`the log starts at ${first.index} but the snapshot only covers up to ${snapshotIndex}`)
+      const skipped = loaded.skipped.map((s) => `${s.path} (${s.reason})`).join(', ')
+      throw new StorageGapError(`${gap}${skipped ? `; unreadable newer snapshots: ${skipped}` : ''}. Refusing to start without entries this replica may have acknowledged (docs/store.md, "Recovery")`)
     }
-    // A crash between an installed snapshot's save and the truncation after it leaves a log that
+    // A crash between an installed snapshot's save and the restart after it leaves a log that
     // ends below the snapshot: finish the install, or the entry after the snapshot would not
     // follow the log and the WAL would refuse it.
-    if (first === undefined && recovered.nextIndex !== undefined && recovered.nextIndex !== snapshotIndex + 1) {
-      await wal.append({ truncateFrom: snapshotIndex + 1 }).catch(async (error: unknown) => {
+    if (entries.length === 0 && recovered.nextIndex !== undefined && recovered.nextIndex < snapshotIndex + 1) {
+      await wal.append({ restartAt: snapshotIndex + 1 }).catch(async (error: unknown) => {
         await wal.close().catch(() => {})
         throw error
       })
@@ -96,11 +99,13 @@ export class ReplicaStorage {
   /**
    * A snapshot received from the leader that replaces the whole log: the snapshot is made
    * durable first, then the log restarts above it. (In the other order a crash in between
-   * would leave a log that starts above a snapshot that does not exist.)
+   * would leave a log that starts above a snapshot that does not exist.) Restart, not
+   * truncate: entries below the snapshot may differ from the leader's, and if this snapshot is
+   * later unreadable they must not reappear on top of an older one.
    */
   async installSnapshot(snapshot: Snapshot): Promise<void> {
     await this.#snapshots.save(snapshot)
-    await this.#wal.append({ truncateFrom: snapshot.meta.index + 1 })
+    await this.#wal.append({ restartAt: snapshot.meta.index + 1 })
     const oldest = (await this.#snapshots.indexes())[0]
     if (oldest !== undefined) await this.#wal.compact(oldest)
   }
@@ -108,4 +113,16 @@ export class ReplicaStorage {
   close(): Promise<void> {
     return this.#wal.close()
   }
+}
+
+/**
+ * Why a log whose first entry above the snapshot is `first` (undefined: none) and whose next
+ * index is `next` does not continue from a snapshot at `snapshotIndex`; undefined when it does.
+ * With no entries above the snapshot, a next index past snapshotIndex + 1 means a truncation or
+ * restart moved the log beyond entries that only an unreadable snapshot held.
+ */
+function logGap(snapshotIndex: number, first: number | undefined, next: number | undefined): string | undefined {
+  if (first !== undefined) return first === snapshotIndex + 1 ? undefined : `the log starts at ${first} but the snapshot only covers up to ${snapshotIndex}`
+  if (next !== undefined && next > snapshotIndex + 1) return `the log restarts at ${next} but the snapshot only covers up to ${snapshotIndex}: entries ${snapshotIndex + 1}..${next - 1} are missing`
+  return undefined
 }

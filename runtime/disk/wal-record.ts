@@ -12,6 +12,12 @@ export type WalRecord =
   | { readonly type: 'entry'; readonly entry: Entry }
   /** Entries at `from` and above are gone; the next entry written has index `from`. */
   | { readonly type: 'truncate'; readonly from: number }
+  /**
+   * Every entry is gone, whatever its index (a snapshot from the leader replaced the whole log);
+   * the next entry written has index `next`. A truncation would keep the entries below `next`,
+   * and those may be ones the leader never had.
+   */
+  | { readonly type: 'restart'; readonly next: number }
 
 const packr = new Packr({ useRecords: false, moreTypes: false, mapsAsObjects: true })
 
@@ -28,6 +34,8 @@ export function encodeRecord(record: WalRecord): Uint8Array {
     }
     case 'truncate':
       return packr.pack({ t: 't', from: record.from })
+    case 'restart':
+      return packr.pack({ t: 'r', next: record.next })
   }
 }
 
@@ -62,6 +70,9 @@ export function decodeRecord(body: Uint8Array): WalRecord {
     }
     case 't':
       if (isCount(v['from'])) return { type: 'truncate', from: v['from'] }
+      break
+    case 'r':
+      if (isCount(v['next'])) return { type: 'restart', next: v['next'] }
       break
   }
   throw new RecordDecodeError(`malformed record of type ${JSON.stringify(v['t'])}`)

@@ -16,8 +16,10 @@ import { recover, type Recovered } from './recovery.ts'
 import { segmentPath } from './segments.ts'
 import { encodeRecord, type WalRecord } from './wal-record.ts'
 
-/** What one append makes durable, written in this order: truncation, entries, hard state. */
+/** What one append makes durable, written in this order: restart, truncation, entries, hard state. */
 export interface WalBatch {
+  /** Drop every entry; the next one has this index (the log restarts above an installed snapshot). */
+  readonly restartAt?: number
   /** Drop entries at this index and above (Raft overwriting a conflicting suffix). */
   readonly truncateFrom?: number
   readonly entries?: readonly Entry[]
@@ -132,6 +134,10 @@ export class Wal {
     // Check against a copy so that a rejected batch leaves no trace.
     const rule = new IndexRule(this.#rule.next)
     try {
+      if (batch.restartAt !== undefined) {
+        rule.truncate(batch.restartAt)
+        records.push({ type: 'restart', next: batch.restartAt })
+      }
       if (batch.truncateFrom !== undefined) {
         rule.truncate(batch.truncateFrom)
         records.push({ type: 'truncate', from: batch.truncateFrom })

@@ -92,3 +92,56 @@ t.test('a log that does not continue from any readable snapshot is an error', as
   await writeFile(only, new Uint8Array([1, 2, 3]))
   await t.rejects(ReplicaStorage.open(dir), StorageGapError)
 })
+
+/** Damages a snapshot file the way a bad sector would: its last byte flipped (flipping it again repairs it). */
+async function flipSnapshotByte(dir: string, index: number): Promise<void> {
+  const path = join(dir, 'snapshots', `snap-${String(index).padStart(16, '0')}.snap`)
+  const bytes = await readFile(path)
+  bytes[bytes.length - 1]! ^= 0xff
+  await writeFile(path, bytes)
+}
+
+t.test('an installed snapshot damaged with nothing appended after it: the entries it replaced are not silently missing', async (t) => {
+  const dir = await tempDir(t)
+  const { storage } = await ReplicaStorage.open(dir, { keepSnapshots: 2 })
+  await storage.append({ entries: entries(1, 60), hardState: { term: 1, vote: 'a', commit: 60 } })
+  await storage.saveSnapshot(snapshot(50))
+  // Entries 51..60 were acknowledged to the leader; the install replaces them.
+  await storage.installSnapshot(snapshot(100, 2))
+  await storage.close()
+  await flipSnapshotByte(dir, 100)
+  // Falling back to snapshot 50 would restart with nothing after 50: entries 51..60 gone.
+  await t.rejects(ReplicaStorage.open(dir), StorageGapError)
+  // Refusing leaves the directory as it was: repairing the snapshot brings everything back.
+  await flipSnapshotByte(dir, 100)
+  const { storage: again, state } = await ReplicaStorage.open(dir)
+  t.same(state.snapshot, snapshot(100, 2))
+  t.same(state.entries, [])
+  await again.close()
+})
+
+t.test('an installed snapshot damaged with entries after it: refused, not a hole between the snapshots', async (t) => {
+  const dir = await tempDir(t)
+  const { storage } = await ReplicaStorage.open(dir, { keepSnapshots: 2 })
+  await storage.append({ entries: entries(1, 60) })
+  await storage.saveSnapshot(snapshot(50))
+  await storage.installSnapshot(snapshot(100, 2))
+  await storage.append({ entries: [entry(101, 2)], hardState: { term: 2, vote: 'a', commit: 101 } })
+  await storage.close()
+  await flipSnapshotByte(dir, 100)
+  await t.rejects(ReplicaStorage.open(dir), StorageGapError)
+})
+
+t.test('an install over a longer, diverging log, then damaged: the diverging entries below it do not come back as the log', async (t) => {
+  const dir = await tempDir(t)
+  const { storage } = await ReplicaStorage.open(dir, { keepSnapshots: 2 })
+  // Term 1 entries up to 120; the leader's log differs from 61 on, and it sends a snapshot at 100.
+  await storage.append({ entries: entries(1, 120, 1) })
+  await storage.saveSnapshot(snapshot(50))
+  await storage.installSnapshot(snapshot(100, 3))
+  await storage.append({ hardState: { term: 3, vote: 'b', commit: 100 } })
+  await storage.close()
+  await flipSnapshotByte(dir, 100)
+  // Snapshot 50 plus the old 51..100 would be a log the leader never had, committed up to 100.
+  await t.rejects(ReplicaStorage.open(dir), StorageGapError)
+})
