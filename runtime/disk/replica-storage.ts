@@ -26,7 +26,7 @@ export interface ReplicaState {
   readonly entries: readonly Entry[]
   /** Set when a torn or corrupt WAL tail was cut off (expected after a crash). */
   readonly tailRepair: TailRepair | undefined
-  /** Newer snapshot files that were unreadable and skipped. */
+  /** Newer snapshot files that were unreadable and skipped, now renamed to `<name>.damaged`. */
   readonly skippedSnapshots: readonly { readonly path: string; readonly reason: string }[]
 }
 
@@ -62,14 +62,12 @@ export class ReplicaStorage {
       const skipped = loaded.skipped.map((s) => `${s.path} (${s.reason})`).join(', ')
       throw new StorageGapError(`${gap}${skipped ? `; unreadable newer snapshots: ${skipped}` : ''}. Refusing to start without entries this replica may have acknowledged (docs/store.md, "Recovery")`)
     }
+    await closeOnFailure(wal, snapshots.setAside(loaded.skipped.map((s) => s.path)))
     // A crash between an installed snapshot's save and the restart after it leaves a log that
     // ends below the snapshot: finish the install, or the entry after the snapshot would not
     // follow the log and the WAL would refuse it.
     if (entries.length === 0 && recovered.nextIndex !== undefined && recovered.nextIndex < snapshotIndex + 1) {
-      await wal.append({ restartAt: snapshotIndex + 1 }).catch(async (error: unknown) => {
-        await wal.close().catch(() => {})
-        throw error
-      })
+      await closeOnFailure(wal, wal.append({ restartAt: snapshotIndex + 1 }))
     }
     const state: ReplicaState = {
       hardState: recovered.hardState,
@@ -125,4 +123,14 @@ function logGap(snapshotIndex: number, first: number | undefined, next: number |
   if (first !== undefined) return first === snapshotIndex + 1 ? undefined : `the log starts at ${first} but the snapshot only covers up to ${snapshotIndex}`
   if (next !== undefined && next > snapshotIndex + 1) return `the log restarts at ${next} but the snapshot only covers up to ${snapshotIndex}: entries ${snapshotIndex + 1}..${next - 1} are missing`
   return undefined
+}
+
+/** Awaits `work`; if it fails, closes the WAL that open() will not hand out, and rethrows. */
+async function closeOnFailure(wal: Wal, work: Promise<void>): Promise<void> {
+  try {
+    await work
+  } catch (error) {
+    await wal.close().catch(() => {})
+    throw error
+  }
 }

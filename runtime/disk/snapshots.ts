@@ -14,6 +14,7 @@ import { nodeIo, type DiskIo } from './io.ts'
 
 const SNAPSHOT_NAME = /^snap-(\d{16})\.snap$/
 const TEMP_SUFFIX = '.tmp'
+const DAMAGED_SUFFIX = '.damaged'
 
 const packr = new Packr({ useRecords: false, moreTypes: false, mapsAsObjects: true })
 
@@ -81,6 +82,17 @@ export class SnapshotStore {
       else return { snapshot: result, skipped }
     }
     return { snapshot: undefined, skipped }
+  }
+
+  /**
+   * Renames unreadable snapshot files to `<name>.damaged`, kept for inspection. Left in place
+   * they would count among the `keep` newest, and compaction, which goes up to the oldest kept,
+   * would drop the log above the older readable snapshot that recovery fell back to.
+   */
+  async setAside(paths: readonly string[]): Promise<void> {
+    if (paths.length === 0) return
+    for (const path of paths) await this.#io.rename(path, path + DAMAGED_SUFFIX)
+    await this.#io.syncDir(this.dir)
   }
 
   /** Snapshot files, oldest first. Leftover temp files are not snapshots. */

@@ -145,3 +145,27 @@ t.test('an install over a longer, diverging log, then damaged: the diverging ent
   // Snapshot 50 plus the old 51..100 would be a log the leader never had, committed up to 100.
   await t.rejects(ReplicaStorage.open(dir), StorageGapError)
 })
+
+t.test('a damaged snapshot recovery fell back past is set aside: it does not count among the kept ones, so compaction keeps the log above the older one', async (t) => {
+  const dir = await tempDir(t)
+  const { storage } = await ReplicaStorage.open(dir, { maxSegmentBytes: 300, keepSnapshots: 2 })
+  for (let i = 1; i <= 90; i++) await storage.append({ entries: [entry(i)] })
+  await storage.saveSnapshot(snapshot(20))
+  await storage.saveSnapshot(snapshot(50))
+  await storage.close()
+  await flipSnapshotByte(dir, 50)
+  const fallback = await ReplicaStorage.open(dir, { maxSegmentBytes: 300, keepSnapshots: 2 })
+  t.same(fallback.state.snapshot, snapshot(20))
+  t.same(
+    (await readdir(join(dir, 'snapshots'))).sort(),
+    ['snap-0000000000000020.snap', 'snap-0000000000000050.snap.damaged'],
+  )
+  // Had the damaged 50 stayed, this save would keep 50 and 80 and compact the log up to 50.
+  await fallback.storage.saveSnapshot(snapshot(80))
+  await fallback.storage.close()
+  await flipSnapshotByte(dir, 80)
+  const again = await ReplicaStorage.open(dir)
+  t.same(again.state.snapshot, snapshot(20))
+  t.same(again.state.entries, entries(21, 90))
+  await again.storage.close()
+})
