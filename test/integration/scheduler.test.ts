@@ -71,8 +71,12 @@ t.test('scheduler - pods go where they fit; an unschedulable one gets FailedSche
   t.equal(failed.type, 'Warning')
   t.equal(failed.message, '0/3 nodes are available: 1 node(s) had untolerated taint {dedicated: x}, 2 Insufficient cpu. preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod..', 'kube-scheduler\'s message')
   t.equal(await nodeOf('huge'), undefined, 'it stays pending')
-  const huge = await api.get(`${PODS}/huge`)
-  t.match((huge.status as { conditions?: unknown[] }).conditions, [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable' }])
+  // The event and the status patch are two independent writes: seeing one says nothing of the other.
+  const condition = await waitFor(async () => {
+    const huge = await api.get(`${PODS}/huge`)
+    return (huge.status as { conditions?: { type: string }[] }).conditions?.find((c) => c.type === 'PodScheduled')
+  }, { timeoutMs: 15_000, what: 'the PodScheduled condition of the unschedulable pod' })
+  t.match(condition, { type: 'PodScheduled', status: 'False', reason: 'Unschedulable' })
   const scheduled = await api.list('/api/v1/namespaces/default/events', { fieldSelector: 'reason=Scheduled' })
   t.ok(scheduled.items.some((e: KubeObject) => e.message === `Successfully assigned default/zoned to node-b`), 'Scheduled events')
 })
