@@ -60,6 +60,23 @@ t.test('truncation records overwrite a conflicting suffix and can move the log f
   await reopened.wal.close()
 })
 
+t.test('a restart record drops every entry, also those below it that a truncation would keep', async (t) => {
+  const dir = await tempDir(t)
+  const { wal } = await Wal.open(dir)
+  await wal.append({ entries: entries(1, 20, 1) })
+  await wal.append({ restartAt: 11 })
+  await wal.close()
+  let reopened = await Wal.open(dir)
+  t.same(reopened.recovered.entries, [])
+  t.equal(reopened.recovered.nextIndex, 11)
+  await t.rejects(reopened.wal.append({ entries: [entry(12, 2)] }), { name: 'LogContinuityError' })
+  await reopened.wal.append({ entries: [entry(11, 2)] })
+  await reopened.wal.close()
+  reopened = await Wal.open(dir)
+  t.same(reopened.recovered.entries, [entry(11, 2)])
+  await reopened.wal.close()
+})
+
 t.test('group commit: concurrent appends share fsyncs; each resolves only after its fsync', async (t) => {
   const dir = await tempDir(t)
   const samples: SyncSample[] = []
