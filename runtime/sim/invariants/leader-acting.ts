@@ -98,7 +98,8 @@ export function checkLeaderActing(leases: readonly LeaseHistory[], actions: read
       if (!hosts.has(action.host)) continue
       judged++
       if (terms.some((t) => t.host === action.host && t.from <= action.at && action.at <= t.to)) continue
-      violations.push({ at: action.at, message: `${lease.lease}: ${action.host} sent ${action.what} at ${action.at} outside its terms (${describeTerms(terms)})` })
+      const resend = action.firstSentAt !== undefined ? ` (a resend of the request first sent at ${action.firstSentAt})` : ''
+      violations.push({ at: action.at, message: `${lease.lease}: ${action.host} sent ${action.what} at ${action.at}${resend} outside its terms (${describeTerms(terms)})` })
     }
   }
   violations.sort((a, b) => (a.at ?? 0) - (b.at ?? 0))

@@ -20,6 +20,8 @@ export interface LeaderAction {
   readonly host: string
   /** Method and path, for the report. */
   readonly what: string
+  /** When this very request (same host, same bytes) was first sent, if this is a client's resend of it. */
+  readonly firstSentAt?: number
 }
 
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
@@ -38,6 +40,7 @@ export function attribute(method: string, path: string): LeaderComponent | undef
 interface ApiRequest {
   readonly at: number
   readonly from: string
+  readonly data: Uint8Array
   readonly method: string
   readonly path: string
   readonly body: unknown
@@ -51,15 +54,21 @@ function* apiRequests(trace: readonly TracedMessage[], cluster: string): Generat
     const event = decodeEvent(message.data)
     if (event instanceof DecodeFailure || event.type !== 'api.request') continue
     const { method, path, body } = event as { method?: unknown; path?: unknown; body?: unknown }
-    if (typeof method === 'string' && typeof path === 'string') yield { at: message.at, from: message.from, method, path, body }
+    if (typeof method === 'string' && typeof path === 'string') yield { at: message.at, from: message.from, data: message.data, method, path, body }
   }
 }
 
 export function leaderActions(trace: readonly TracedMessage[], cluster: string): LeaderAction[] {
   const actions: LeaderAction[] = []
+  const firstSent = new Map<string, number>()
   for (const request of apiRequests(trace, cluster)) {
     const component = attribute(request.method, request.path)
-    if (component !== undefined) actions.push({ component, at: request.at, host: request.from, what: `${request.method} ${request.path}` })
+    if (component === undefined) continue
+    // An ApiClient sends the same bytes again to the next apiserver when one does not answer.
+    const identical = `${request.from}\u0000${bytesKey(request.data)}`
+    const first = firstSent.get(identical)
+    if (first === undefined) firstSent.set(identical, request.at)
+    actions.push({ component, at: request.at, host: request.from, what: `${request.method} ${request.path}`, ...(first !== undefined ? { firstSentAt: first } : {}) })
   }
   return actions
 }
@@ -77,4 +86,11 @@ export function leaseWriteTimes(trace: readonly TracedMessage[], cluster: string
     if (!times.has(key)) times.set(key, request.at)
   }
   return times
+}
+
+/** The bytes as a string (one char each), to find identical messages. */
+function bytesKey(data: Uint8Array): string {
+  let key = ''
+  for (let i = 0; i < data.length; i += 4096) key += String.fromCharCode(...data.subarray(i, i + 4096))
+  return key
 }

@@ -2,8 +2,9 @@
  * The store probe: a few workers on one StoreClient of the probe's own issue gets, puts, deletes
  * and value-guarded compare-and-swaps on the probe's own keys, each recorded in a HistoryRecorder
  * on the injected clock (calls that fail count as unknown outcomes). The history feeds invariant 1
- * (linearizable) and invariant 3 (no acknowledged write lost). It stops by itself after
- * `maxOperations`, so the exponential search behind the check stays small.
+ * (linearizable) and invariant 3 (no acknowledged write lost). Half the workers call with a short
+ * deadline, so that faults leave unknown outcomes (writes that may apply after the caller gave up)
+ * in the history. It stops by itself after `maxOperations`, so the search behind the check stays small.
  */
 import { HistoryRecorder } from '../../check/history.ts'
 import type { KvInput, KvOperation, KvOutput } from '../../check/kv-model.ts'
@@ -27,7 +28,8 @@ const untext = new TextDecoder()
 const pick = <T>(random: Random, items: readonly T[]): T => items[Math.floor(random() * items.length)]!
 
 export class StoreProbe {
-  readonly client: StoreClient
+  /** A patient client (the final reads use it) and an impatient one. */
+  readonly #clients: readonly [StoreClient, StoreClient]
   readonly keys: readonly string[]
   readonly #recorder: HistoryRecorder<KvInput, KvOutput>
   readonly #deps: ProbeDeps
@@ -41,20 +43,14 @@ export class StoreProbe {
     this.#options = { workers: 3, keys: 6, maxOperations: 240, maxGapMs: 700, ...options }
     this.keys = Array.from({ length: this.#options.keys }, (_, i) => `${STORE_PROBE_PREFIX}k${i}`)
     this.#recorder = new HistoryRecorder(() => deps.clock.now())
-    this.client = new StoreClient({
-      transport: deps.transport,
-      clock: deps.clock,
-      cluster: deps.cluster,
-      replicas: deps.storeReplicas,
-      clientId: randomClientId('simstore', deps.random),
-      requestTimeoutMs: 500,
-      deadlineMs: 3000,
-    })
+    const client = (prefix: string, requestTimeoutMs: number, deadlineMs: number) =>
+      new StoreClient({ transport: deps.transport, clock: deps.clock, cluster: deps.cluster, replicas: deps.storeReplicas, clientId: randomClientId(prefix, deps.random), requestTimeoutMs, deadlineMs })
+    this.#clients = [client('simstore', 500, 3000), client('simhasty', 250, 600)]
   }
 
   start(): void {
     this.#running = true
-    for (let w = 0; w < this.#options.workers; w++) this.#workers.push(this.#work(`w${w}`))
+    for (let w = 0; w < this.#options.workers; w++) this.#workers.push(this.#work(`w${w}`, this.#clients[w % 2]!))
   }
 
   /** Stops issuing and waits for the calls in flight (each ends by its deadline). */
@@ -69,20 +65,20 @@ export class StoreProbe {
 
   /** One last acknowledged read of every key, joined to the history (the final state to check against). */
   async readAll(): Promise<void> {
-    for (const key of this.keys) await this.#run(FINAL_READER, { op: 'get', key }).catch(() => undefined)
+    for (const key of this.keys) await this.#run(this.#clients[0], FINAL_READER, { op: 'get', key }).catch(() => undefined)
   }
 
   async close(): Promise<void> {
-    await this.client.close()
+    for (const client of this.#clients) await client.close()
   }
 
-  async #work(who: string): Promise<void> {
+  async #work(who: string, client: StoreClient): Promise<void> {
     // Each worker its own stream, drawn once from the probe's: choices do not depend on timing.
     const random = seededRandom(Math.floor(this.#deps.random() * 2 ** 31))
     let serial = 0
     while (this.#running && this.#issued < this.#options.maxOperations) {
       this.#issued++
-      await this.#run(who, this.#nextInput(random, `${who}.${(serial++).toString(36)}`)).catch(() => undefined)
+      await this.#run(client, who, this.#nextInput(random, `${who}.${(serial++).toString(36)}`)).catch(() => undefined)
       await pause(this.#deps.clock, Math.floor(random() * this.#options.maxGapMs))
     }
   }
@@ -104,34 +100,33 @@ export class StoreProbe {
   }
 
   /** Runs one recorded operation; a failed call is an unknown outcome and rethrows. */
-  #run(who: string, input: KvInput): Promise<KvOutput> {
-    return this.#recorder.record(who, input, () => this.#call(input))
+  #run(client: StoreClient, who: string, input: KvInput): Promise<KvOutput> {
+    return this.#recorder.record(who, input, () => call(client, input))
   }
+}
 
-  async #call(input: KvInput): Promise<KvOutput> {
-    const client = this.client
-    switch (input.op) {
-      case 'get': {
-        const r = await client.get(input.key)
-        return { value: r.kv ? untext.decode(r.kv.value) : null, modRevision: r.kv?.modRevision ?? 0, header: r.revision }
-      }
-      case 'put':
-        return { revision: (await client.put(input.key, text.encode(input.value))).revision }
-      case 'delete': {
-        const r = await client.delete(input.key)
-        return { deleted: r.deleted > 0, header: r.revision }
-      }
-      case 'cas': {
-        const expected = 'value' in input.expect ? input.expect.value : null
-        const compare = expected === null
-          ? { key: input.key, target: 'modRevision' as const, op: '=' as const, value: 0 }
-          : { key: input.key, target: 'value' as const, op: '=' as const, value: text.encode(expected) }
-        const success = input.value === null ? [{ type: 'deleteRange' as const, key: input.key }] : [{ type: 'put' as const, key: input.key, value: text.encode(input.value) }]
-        const r = await client.txn({ compare: [compare], success, failure: [] })
-        return r.succeeded && input.value !== null ? { succeeded: true, revision: r.revision } : { succeeded: r.succeeded, header: r.revision }
-      }
-      case 'txn':
-        throw new TypeError('the store probe issues no multi-key transactions')
+async function call(client: StoreClient, input: KvInput): Promise<KvOutput> {
+  switch (input.op) {
+    case 'get': {
+      const r = await client.get(input.key)
+      return { value: r.kv ? untext.decode(r.kv.value) : null, modRevision: r.kv?.modRevision ?? 0, header: r.revision }
     }
+    case 'put':
+      return { revision: (await client.put(input.key, text.encode(input.value))).revision }
+    case 'delete': {
+      const r = await client.delete(input.key)
+      return { deleted: r.deleted > 0, header: r.revision }
+    }
+    case 'cas': {
+      const expected = 'value' in input.expect ? input.expect.value : null
+      const compare = expected === null
+        ? { key: input.key, target: 'modRevision' as const, op: '=' as const, value: 0 }
+        : { key: input.key, target: 'value' as const, op: '=' as const, value: text.encode(expected) }
+      const success = input.value === null ? [{ type: 'deleteRange' as const, key: input.key }] : [{ type: 'put' as const, key: input.key, value: text.encode(input.value) }]
+      const r = await client.txn({ compare: [compare], success, failure: [] })
+      return r.succeeded && input.value !== null ? { succeeded: true, revision: r.revision } : { succeeded: r.succeeded, header: r.revision }
+    }
+    case 'txn':
+      throw new TypeError('the store probe issues no multi-key transactions')
   }
 }

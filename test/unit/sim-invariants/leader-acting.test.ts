@@ -95,3 +95,16 @@ t.test('leader-actions - a Lease write is placed when it was first sent, retries
   const times = leaseWriteTimes(trace, 'c1', leases)
   t.strictSame([...times], [[leaseWriteKey(A, microTime(9000)), 20]])
 })
+
+t.test('leader-actions - the same request sent again (an ApiClient retry elsewhere) is marked with its first send', async (t) => {
+  const request = encodeEvent({ type: 'api.request', method: 'PUT', path: '/apis/apps/v1/namespaces/ns/replicasets/r', body: { metadata: { resourceVersion: '7' } } })
+  const other = encodeEvent({ type: 'api.request', method: 'PUT', path: '/apis/apps/v1/namespaces/ns/replicasets/r', body: { metadata: { resourceVersion: '8' } } })
+  const trace = [
+    { at: 100, from: 'm1', subject: 'ak.c1.apiserver.m1.in', data: request },
+    { at: 5100, from: 'm1', subject: 'ak.c1.apiserver.m2.in', data: request },
+    { at: 5200, from: 'm1', subject: 'ak.c1.apiserver.m2.in', data: other },
+  ]
+  t.strictSame(leaderActions(trace, 'c1').map((a) => [a.at, a.firstSentAt]), [[100, undefined], [5100, 100], [5200, undefined]])
+  const late = checkLeaderActing([{ ...handover, component: 'controller-manager' }], leaderActions(trace, 'c1').map((a) => ({ ...a, at: a.at - 1000 })), window)
+  t.match(late.detail, /m1 sent PUT \S+ at 4100 \(a resend of the request first sent at 100\) outside its terms/)
+})
