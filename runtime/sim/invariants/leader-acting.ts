@@ -6,9 +6,10 @@
  * without one, when the probe's watch saw it). A holder's term runs from the write that made it
  * holder to its last renewal plus the renew deadline, by which its elector has stepped down
  * (lease-election.ts: the deadline counts from before the renewal was sent), or to its release; a
- * renewal later than that starts a new term. Two holders must not both write while their terms
- * overlap (a candidate whose clock jumped ahead may take over early), and every attributed write
- * of a host must fall within one of its own terms. Identities are `<actor id>_<random>`
+ * renewal later than that (or a new leaseTransitions) starts a new term. Two holders must not both
+ * write while their terms overlap (a candidate whose clock jumped ahead may take over early); a
+ * fenced write must fall within the term its token names, an unfenced attributed write within a
+ * term of its host. Identities are `<actor id>_<random>`
  * (runtime/leader/lease-elector.ts) and leader actors are named after their host (as
  * runtime/cluster/local-cluster.ts names them), so the prefix is the host whose trace messages are
  * its writes.
@@ -22,6 +23,8 @@ export const LEADER_ACTING = 'leader-acting'
 export interface Term {
   readonly identity: string
   readonly host: string
+  /** The Lease's leaseTransitions while held: the term number fencing tokens carry. */
+  readonly term: number
   readonly from: number
   readonly to: number
 }
@@ -63,25 +66,33 @@ export function hostOfIdentity(identity: string): string {
 
 export function holderTerms(records: readonly TimedRecord[], renewDeadlineMs: number): Term[] {
   const terms: Term[] = []
-  let open: { identity: string; from: number; last: number } | undefined
+  let open: { identity: string; term: number; from: number; last: number } | undefined
   const close = (releasedAt = Infinity) => {
-    if (open !== undefined) terms.push({ identity: open.identity, host: hostOfIdentity(open.identity), from: open.from, to: Math.min(open.last + renewDeadlineMs, releasedAt) })
+    if (open !== undefined) terms.push({ identity: open.identity, host: hostOfIdentity(open.identity), term: open.term, from: open.from, to: Math.min(open.last + renewDeadlineMs, releasedAt) })
     open = undefined
   }
   for (const { record, at } of records) {
     const identity = record.holderIdentity ?? ''
+    const term = record.leaseTransitions ?? 0
     // No holder: the holder released the Lease as it stopped (its engine stopped first), so its term ends there.
     if (identity === '') {
       close(at)
       continue
     }
-    if (open !== undefined && (open.identity !== identity || at > open.last + renewDeadlineMs)) close()
-    if (open === undefined) open = { identity, from: at, last: at }
+    if (open !== undefined && (open.identity !== identity || open.term !== term || at > open.last + renewDeadlineMs)) close()
+    if (open === undefined) open = { identity, term, from: at, last: at }
     else open.last = Math.max(open.last, at)
   }
   close()
   return terms
 }
+
+/** Whether the action belongs to this Lease: by its fencing token, or (unfenced) by its component. */
+const belongsTo = (action: LeaderAction, lease: LeaseHistory): boolean => (action.fence !== undefined ? action.fence.lease === lease.lease : action.component === lease.component)
+
+/** Whether the term covers the action: the token's holder and term, or (unfenced) any term of its host. */
+const covers = (term: Term, action: LeaderAction): boolean =>
+  term.from <= action.at && action.at <= term.to && (action.fence !== undefined ? action.fence.holder === term.identity && action.fence.term === term.term : action.host === term.host)
 
 export function checkLeaderActing(leases: readonly LeaseHistory[], actions: readonly LeaderAction[], window: ActingWindow): InvariantResult {
   const violations: Violation[] = []
@@ -89,22 +100,24 @@ export function checkLeaderActing(leases: readonly LeaseHistory[], actions: read
   let idleOverlaps = 0
   for (const lease of leases) {
     const terms = holderTerms(lease.records, lease.renewDeadlineMs)
-    const mine = actions.filter((a) => a.component === lease.component && a.at >= window.from && a.at <= window.until)
+    const mine = actions.filter((a) => belongsTo(a, lease) && a.at >= window.from && a.at <= window.until)
     const overlap = overlaps(lease, terms, window.traced === false ? undefined : mine)
     violations.push(...overlap.violations)
     idleOverlaps += overlap.idle
     const hosts = new Set([...terms.map((t) => t.host), ...(lease.hosts ?? [])])
     for (const action of mine) {
-      if (!hosts.has(action.host)) continue
+      // An unfenced write is judged only from a host that may lead; a fenced one always.
+      if (action.fence === undefined && !hosts.has(action.host)) continue
       judged++
-      if (terms.some((t) => t.host === action.host && t.from <= action.at && action.at <= t.to)) continue
+      if (terms.some((t) => covers(t, action))) continue
       const resend = action.firstSentAt !== undefined ? ` (a resend of the request first sent at ${action.firstSentAt})` : ''
-      violations.push({ at: action.at, message: `${lease.lease}: ${action.host} sent ${action.what} at ${action.at}${resend} outside its terms (${describeTerms(terms)})` })
+      const token = action.fence !== undefined ? ` for term ${action.fence.term} of ${action.fence.holder}` : ''
+      violations.push({ at: action.at, message: `${lease.lease}: ${action.host} sent ${action.what}${token} at ${action.at}${resend} outside its terms (${describeTerms(terms)})` })
     }
   }
   violations.sort((a, b) => (a.at ?? 0) - (b.at ?? 0))
   const idle = idleOverlaps > 0 ? `; ${idleOverlaps} overlapping terms, but not both holders wrote in the overlap` : '; terms never overlap'
-  return resultOf(LEADER_ACTING, violations, `${judged} leader writes, each within its host's lease term${idle}`)
+  return resultOf(LEADER_ACTING, violations, `${judged} leader writes, each within its lease term${idle}`)
 }
 
 /**
@@ -125,8 +138,8 @@ function overlaps(lease: LeaseHistory, terms: readonly Term[], actions: readonly
         violations.push({ at: from, message: `${lease.lease}: ${both} led at the same time` })
         continue
       }
-      const firstBy = (host: string) => actions.find((x) => x.host === host && x.at >= from && x.at <= to)
-      const [byA, byB] = [firstBy(a.host), firstBy(b.host)]
+      const firstBy = (term: Term) => actions.find((x) => covers(term, x) && x.at >= from && x.at <= to)
+      const [byA, byB] = [firstBy(a), firstBy(b)]
       if (byA === undefined || byB === undefined) idle++
       else violations.push({ at: Math.max(byA.at, byB.at), message: `${lease.lease}: ${both} both acted in [${from}, ${to}]: ${a.host} ${byA.what} at ${byA.at}, ${b.host} ${byB.what} at ${byB.at}` })
     }
@@ -136,5 +149,5 @@ function overlaps(lease: LeaseHistory, terms: readonly Term[], actions: readonly
 
 function describeTerms(terms: readonly Term[]): string {
   if (terms.length === 0) return 'none seen'
-  return terms.map((t) => `${t.host} [${t.from}, ${t.to}]`).join(', ')
+  return terms.map((t) => `${t.host} term ${t.term} [${t.from}, ${t.to}]`).join(', ')
 }

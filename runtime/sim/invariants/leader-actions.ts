@@ -1,12 +1,14 @@
 /**
  * Who acted as scheduler or controller manager, read from the simulation's message trace: the API
- * requests each host sent to an apiserver, attributed by what only that component writes. The
- * scheduler alone POSTs pods/<name>/binding. The controller manager alone writes apps/v1 objects
- * and creates pods, among the hosts that can hold its Lease (a workload client creating
- * Deployments is not such a host). Writes others share (pod deletes, Events, Leases, pod status)
- * are not attributed. The trace also tells when each Lease write was sent (`leaseWriteTimes`), in
+ * writes each host sent to an apiserver. A leader's engine puts its fencing token (Lease, holder,
+ * term: actors/apiserver/fence.ts) on every write, which names the actor exactly. A write without
+ * one is attributed by what only one component writes: the scheduler alone POSTs
+ * pods/<name>/binding; the controller manager alone writes apps/v1 objects and creates pods, among
+ * the hosts that can hold its Lease (a workload client creating Deployments is not such a host).
+ * Unfenced writes others share (pod deletes, Events, Leases, pod status) are not attributed. The trace also tells when each Lease write was sent (`leaseWriteTimes`), in
  * the simulation's time rather than the writer's. Pure: trace in, actions and times out.
  */
+import type { Fence } from '../../../actors/apiserver/fence.ts'
 import { decodeEvent, DecodeFailure } from '../../codec.ts'
 import { parseSubject } from '../../subjects.ts'
 import type { TracedMessage } from '../simulation.ts'
@@ -14,7 +16,10 @@ import type { TracedMessage } from '../simulation.ts'
 export type LeaderComponent = 'scheduler' | 'controller-manager'
 
 export interface LeaderAction {
-  readonly component: LeaderComponent
+  /** The fencing token the write carried: the Lease, holder and term it was sent for. */
+  readonly fence?: Fence
+  /** For an unfenced write, the component that alone writes its path. */
+  readonly component?: LeaderComponent
   /** Virtual ms it was sent. */
   readonly at: number
   readonly host: string
@@ -28,6 +33,7 @@ const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 const BINDING = /^\/api\/v1\/namespaces\/[^/]+\/pods\/[^/]+\/binding$/
 const POD_CREATE = /^\/api\/v1\/namespaces\/[^/]+\/pods$/
 const APPS = /^\/apis\/apps\/v1\//
+const LEASES_PREFIX = '/apis/coordination.k8s.io/'
 
 /** The component a write to `path` comes from, if only one writes it. */
 export function attribute(method: string, path: string): LeaderComponent | undefined {
@@ -44,6 +50,12 @@ interface ApiRequest {
   readonly method: string
   readonly path: string
   readonly body: unknown
+  readonly fence: Fence | undefined
+}
+
+function fenceOf(value: unknown): Fence | undefined {
+  const f = value as Partial<Fence> | undefined
+  return typeof f?.lease === 'string' && typeof f.holder === 'string' && typeof f.term === 'number' ? { lease: f.lease, holder: f.holder, term: f.term } : undefined
 }
 
 /** The API requests in the trace sent to this cluster's apiservers, decoded. */
@@ -53,8 +65,8 @@ function* apiRequests(trace: readonly TracedMessage[], cluster: string): Generat
     if (parsed === undefined || parsed.cluster !== cluster || parsed.address.component !== 'apiserver') continue
     const event = decodeEvent(message.data)
     if (event instanceof DecodeFailure || event.type !== 'api.request') continue
-    const { method, path, body } = event as { method?: unknown; path?: unknown; body?: unknown }
-    if (typeof method === 'string' && typeof path === 'string') yield { at: message.at, from: message.from, data: message.data, method, path, body }
+    const { method, path, body, fence } = event as { method?: unknown; path?: unknown; body?: unknown; fence?: unknown }
+    if (typeof method === 'string' && typeof path === 'string') yield { at: message.at, from: message.from, data: message.data, method, path, body, fence: fenceOf(fence) }
   }
 }
 
@@ -63,12 +75,14 @@ export function leaderActions(trace: readonly TracedMessage[], cluster: string):
   const firstSent = new Map<string, number>()
   for (const request of apiRequests(trace, cluster)) {
     const component = attribute(request.method, request.path)
-    if (component === undefined) continue
+    // Lease writes are the election itself, judged by the terms they make.
+    if ((request.fence === undefined && component === undefined) || request.path.startsWith(LEASES_PREFIX)) continue
     // An ApiClient sends the same bytes again to the next apiserver when one does not answer.
     const identical = `${request.from}\u0000${bytesKey(request.data)}`
     const first = firstSent.get(identical)
     if (first === undefined) firstSent.set(identical, request.at)
-    actions.push({ component, at: request.at, host: request.from, what: `${request.method} ${request.path}`, ...(first !== undefined ? { firstSentAt: first } : {}) })
+    const who = request.fence !== undefined ? { fence: request.fence } : { component }
+    actions.push({ ...who, at: request.at, host: request.from, what: `${request.method} ${request.path}`, ...(first !== undefined ? { firstSentAt: first } : {}) })
   }
   return actions
 }

@@ -46,7 +46,18 @@ t.test('leader-acting - a deposed leader still writing is a violation, placed at
   const result = checkLeaderActing([handover], [act('m1', 3600), act('m2', 4100)], window)
   t.equal(result.held, false)
   t.equal(result.at, 3600)
-  t.match(result.detail, /m1 sent POST .* at 3600 outside its terms \(m1 \[1000, 3500\], m2 \[4000, 5700\]\)/)
+  t.match(result.detail, /m1 sent POST .* at 3600 outside its terms \(m1 term 0 \[1000, 3500\], m2 term 0 \[4000, 5700\]\)/)
+})
+
+t.test('leader-acting - a fenced write is judged by its token: the holder and term it names must cover it', async (t) => {
+  const fenced = (holder: string, term: number, at: number, lease = 'kube-scheduler'): LeaderAction => ({ fence: { lease, holder, term }, at, host: 'anywhere', what: 'PATCH /api/v1/namespaces/default/pods/p/status' })
+  const records = [record(A, 1000, 1000), { record: { ...spec(A, 1000, 1200), leaseTransitions: 1 }, at: 1200 }]
+  t.strictSame(holderTerms(records, 1500).map((x) => [x.term, x.from, x.to]), [[0, 1000, 2500], [1, 1200, 2700]], 'a new leaseTransitions is a new term')
+  t.equal(checkLeaderActing([handover], [fenced(A, 0, 1100), fenced(B, 0, 4100), fenced(A, 0, 1100, 'kube-controller-manager')], window).held, true, 'in term, whatever the host; another Lease\'s token is not judged here')
+  const wrongTerm = checkLeaderActing([handover], [fenced(A, 3, 1100)], window)
+  t.equal(wrongTerm.held, false)
+  t.match(wrongTerm.detail, /anywhere sent PATCH \S+ for term 3 of m1_a+ at 1100 outside its terms/)
+  t.equal(checkLeaderActing([handover], [fenced(B, 0, 3000)], window).held, false, 'm2 before its term began')
 })
 
 t.test('leader-acting - a listed host that never held the lease may not act', async (t) => {
@@ -107,4 +118,14 @@ t.test('leader-actions - the same request sent again (an ApiClient retry elsewhe
   t.strictSame(leaderActions(trace, 'c1').map((a) => [a.at, a.firstSentAt]), [[100, undefined], [5100, 100], [5200, undefined]])
   const late = checkLeaderActing([{ ...handover, component: 'controller-manager' }], leaderActions(trace, 'c1').map((a) => ({ ...a, at: a.at - 1000 })), window)
   t.match(late.detail, /m1 sent PUT \S+ at 4100 \(a resend of the request first sent at 100\) outside its terms/)
+})
+
+t.test('leader-actions - a write carrying a fencing token is attributed by it; Lease writes are not actions', async (t) => {
+  const fence = { lease: 'kube-controller-manager', holder: A, term: 2 }
+  const trace = [
+    { at: 1, from: 'm1', subject: 'ak.c1.apiserver.m1.in', data: encodeEvent({ type: 'api.request', method: 'DELETE', path: '/api/v1/namespaces/ns/pods/p', fence }) },
+    { at: 2, from: 'm1', subject: 'ak.c1.apiserver.m1.in', data: encodeEvent({ type: 'api.request', method: 'PUT', path: '/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/kube-controller-manager', fence }) },
+    { at: 3, from: 'm1', subject: 'ak.c1.apiserver.m1.in', data: encodeEvent({ type: 'api.request', method: 'DELETE', path: '/api/v1/namespaces/ns/pods/q', fence: { lease: 'x' } }) },
+  ]
+  t.strictSame(leaderActions(trace, 'c1'), [{ fence, at: 1, host: 'm1', what: 'DELETE /api/v1/namespaces/ns/pods/p' }], 'a malformed token is no token (and the path alone attributes nothing)')
 })
