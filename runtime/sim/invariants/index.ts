@@ -51,8 +51,8 @@ const LEADER_LEASES: readonly { readonly component: LeaderComponent; readonly le
   { component: 'controller-manager', lease: 'kube-controller-manager' },
 ]
 
-/** How long a stream gets to catch up with a fresh list at check time. */
-const CATCH_UP_MS = 10_000
+/** How long all streams together get to catch up with fresh lists (and replays to run) at check time. */
+const STREAMS_BUDGET_MS = 15_000
 const DEFAULT_CONVERGE_WITHIN_MS = 60_000
 
 export class InvariantProbes {
@@ -124,10 +124,13 @@ export class InvariantProbes {
   }
 
   async #checkStreams(): Promise<InvariantResult> {
-    const timing: ObservationTiming = { clock: this.#deps.clock, timeoutMs: CATCH_UP_MS }
+    const clock = this.#deps.clock
+    const deadline = clock.now() + STREAMS_BUDGET_MS
+    // One budget for all: a cluster that never answers must not keep the check waiting per stream.
+    const timing = (): ObservationTiming => ({ clock, timeoutMs: Math.max(500, deadline - clock.now()) })
     const streams = []
-    for (const name of Object.keys(WATCHED) as Watched[]) streams.push(await apiStreamObservation(this.#watches[name], this.#api, this.#storeClient, WATCHED[name].storePrefix, timing))
-    streams.push(await storeStreamObservation(this.#storeWatch, this.#storeClient, timing))
+    for (const name of Object.keys(WATCHED) as Watched[]) streams.push(await apiStreamObservation(this.#watches[name], this.#api, this.#storeClient, WATCHED[name].storePrefix, timing()))
+    streams.push(await storeStreamObservation(this.#storeWatch, this.#storeClient, timing()))
     return checkWatchStreams(streams)
   }
 
