@@ -59,7 +59,9 @@ function streamViolations(stream: StreamObservation): Violation[] {
   const through = Math.min(lastEvent, stream.committedThrough ?? lastEvent)
   const report = checkWatchStream(stream.events, committed, { fromRevision: stream.fromRevision, throughRevision: through })
   if (!report.ok) {
-    const indexes = [...report.outOfOrder, ...report.duplicates, ...report.unknown].map((e) => e.index)
+    // A gap shows at the first event delivered past it.
+    const pastGaps = report.gaps.map((gap) => stream.events.findIndex((e) => e.revision > gap)).filter((i) => i >= 0)
+    const indexes = [...report.outOfOrder, ...report.duplicates, ...report.unknown].map((e) => e.index).concat(pastGaps)
     const at = indexes.length > 0 ? stream.events[Math.min(...indexes)]?.at : undefined
     violations.push({ ...(at !== undefined ? { at } : {}), message: `${stream.name}: ${describeWatchReport(report)}` })
   }

@@ -23,9 +23,10 @@ t.test('watch-streams - stateAt applies events up to the revision only', async (
 })
 
 t.test('watch-streams - a gap inside the stream is a violation', async (t) => {
-  const result = checkWatchStreams([{ ...good, events: [put(11, 'a'), del(14, 'a')], final: undefined }])
+  const result = checkWatchStreams([{ ...good, events: [put(11, 'a'), del(14, 'a', 50)], final: undefined }])
   t.equal(result.held, false)
   t.match(result.detail, /never delivered: 12/)
+  t.equal(result.at, 50, 'placed at the first event past the gap')
 })
 
 t.test('watch-streams - a revision committed after the last event is not a gap (the final list judges the tail)', async (t) => {
