@@ -483,8 +483,10 @@ function scaleDeployment(ctx: Ctx, newRS: ReplicaSet | undefined): void {
   }
   if (!isRolling(d) || actives.length === 0) return
   const allowed = replicasOf(d) > 0 ? replicasOf(d) + maxSurge(d) : 0
+  // Nothing to add still goes through scale(): the replica sets' desired-replicas annotations
+  // must follow spec.replicas, or every later sync is a scaling event and the rollout never goes
+  // on (simulation seed 2100: scaled from 4 to 3 mid-rollout with exactly 3 + maxSurge pods).
   const toAdd = allowed - sum(actives, rsReplicas)
-  if (toAdd === 0) return
   // Largest first; newer first on ties when growing, older first when shrinking.
   const ordered = [...actives].sort((a, b) => rsReplicas(b) - rsReplicas(a) || (toAdd > 0 ? byCreation(b, a) : byCreation(a, b)))
   const sizes = new Map<string, number>()

@@ -363,3 +363,27 @@ t.test('Deployment - a taken name with another template is a hash collision: col
   t.same(r.actions.map((a) => a.type), ['updateStatus'])
   t.equal(((r.actions[0] as UpdateStatusAction).object as Deployment & { status: DeploymentStatusWithCollisions }).status.collisionCount, 1)
 })
+
+t.test('Deployment - scaled mid-rollout to exactly the pods it has: the annotations follow and the rollout goes on (sim seed 2100)', async (t) => {
+  // 4 replicas mid-rollout (old 3, new 1, sized for 4), then scaled to 3: 3 + maxSurge 1 = 4 pods
+  // allowed, 4 there, nothing to add. The replica sets' desired-replicas must still become 3, or
+  // every later sync sees a scaling event, scales nothing and never rolls on.
+  const w = new World(deployment({ replicas: 4 }))
+  w.reconcile()
+  w.podsReady()
+  w.reconcile()
+  w.d = { ...w.d, metadata: { ...w.d.metadata, generation: 2 }, spec: { ...w.d.spec, template: template({ app: 'web' }, 'nginx:2') } }
+  const newName = `web-${computeHash(template({ app: 'web' }, 'nginx:2'))}`
+  w.reconcile()
+  w.podsCreated()
+  t.equal(w.sizes().split(' ').map((s) => s.split('=')[1]).join(','), '3,1', 'mid-rollout: old 3, new 1')
+  w.d = { ...w.d, metadata: { ...w.d.metadata, generation: 3 }, spec: { ...w.d.spec, replicas: 3 } }
+  for (let i = 0; i < 8; i++) {
+    w.now += 1000
+    w.reconcile()
+    w.podsReady()
+  }
+  t.equal(w.rss.find((rs) => rs.metadata.name === newName)?.spec.replicas, 3, 'the new replica set reaches 3')
+  t.equal(w.rss.filter((rs) => rs.metadata.name !== newName).reduce((n, rs) => n + (rs.spec.replicas ?? 0), 0), 0, 'the old one reaches 0')
+  t.ok(w.rss.every((rs) => rs.metadata.annotations?.['deployment.kubernetes.io/desired-replicas'] === '3'), 'every replica set is sized for 3')
+})
