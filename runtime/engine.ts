@@ -4,9 +4,12 @@
  * owns an API client, timers and a few subscriptions, and everything it holds must go when its
  * parent stops it (a leader that lost its lease must stop acting at once). The helper makes
  * that uniform: timers set through the context are cleared on stop, reports after stop are
- * dropped, a failure becomes `engine.failed` for the parent, and the API client closes after the
- * body's own cleanup. A leader's engine is invoked with its fencing token, which its API client
- * puts on every write (actors/apiserver/fence.ts): a write landing after the term is refused.
+ * dropped, a failure becomes `engine.failed` for the parent, and the API client closes at once:
+ * nothing new is sent, a call in flight is neither resent nor awaited (it rejects with
+ * ApiClientClosedError), then the body's own cleanup runs. Only an engine whose cleanup itself
+ * must write (the lease elector's release) keeps its client until that cleanup settles. A
+ * leader's engine is invoked with its fencing token, which its API client puts on every write
+ * (actors/apiserver/fence.ts): a write landing after the term is refused.
  */
 import { fromCallback, type AnyActorLogic, type EventObject } from 'xstate'
 import type { Fence } from '../actors/apiserver/fence.ts'
@@ -31,6 +34,12 @@ export interface EngineApiOptions {
   readonly timeoutMs?: number
   /** Names the client's watch subject; drawn from `deps.random` by default. */
   readonly clientId?: string
+  /**
+   * 'afterCleanup': the body's stop writes through the client (the lease elector's release), so it
+   * closes only once that cleanup settled. Never for a fenced engine: a deposed leader stops
+   * writing at once. Default 'atStop'.
+   */
+  readonly closeApi?: 'atStop' | 'afterCleanup'
 }
 
 /** What a parent may invoke an engine with: a leader's token (actors/leader/leader-elected.machine.ts). */
@@ -59,8 +68,15 @@ export type EngineFailed = { readonly type: 'engine.failed'; readonly message: s
 export interface EngineBody<TReport extends EventObject, TCommand extends EventObject> {
   /** Called when the parent sends the engine a command. */
   readonly receive?: (command: TCommand) => void
-  /** The body's own cleanup; the API client is closed after it settles. */
+  /** The body's own cleanup; it runs after the API client closed (unless closeApi is 'afterCleanup'). */
   readonly stop?: () => void | Promise<unknown>
+}
+
+/** A leader's writes must end with its term, so its client cannot outlive the stop. */
+function closeApiMode(name: string, options: EngineApiOptions, fence: Fence | undefined): 'atStop' | 'afterCleanup' {
+  const mode = options.closeApi ?? 'atStop'
+  if (mode === 'afterCleanup' && fence !== undefined) throw new Error(`${name} engine: a fenced engine's API client must close at stop, not after cleanup`)
+  return mode
 }
 
 /**
@@ -77,6 +93,7 @@ export function engine<TReport extends EventObject, TCommand extends EventObject
     const timers = new Set<TimerHandle>()
     let stopped = false
     const fence = input?.fence
+    const closeApi = closeApiMode(name, apiOptions, fence)
     const api = new ApiClient({
       ...(fence !== undefined ? { fence } : {}),
       transport: deps.transport,
@@ -122,10 +139,12 @@ export function engine<TReport extends EventObject, TCommand extends EventObject
       stopped = true
       for (const handle of timers) deps.clock.clearTimeout(handle)
       timers.clear()
+      const closing = (): Promise<void> => api.close().catch((error: unknown) => log.debug({ err: String(error) }, 'API client close failed'))
+      const closed = closeApi === 'atStop' ? closing() : undefined
       void Promise.resolve()
         .then(() => body.stop?.())
         .catch((error: unknown) => log.debug({ err: String(error) }, 'engine cleanup failed'))
-        .finally(() => api.close())
+        .finally(() => closed ?? closing())
     }
   })
 }

@@ -12,7 +12,7 @@ import { decodeEvent, DecodeFailure, encodeEvent, type WireEvent } from '../code
 import { randomClientId } from '../random.ts'
 import { subjectFor, token } from '../subjects.ts'
 import { endSpan, startClientSend, tracingOn } from '../telemetry.ts'
-import { NoRespondersError, Requester, RequestTimeoutError } from '../transport/requester.ts'
+import { NoRespondersError, Requester, RequesterClosedError, RequestTimeoutError } from '../transport/requester.ts'
 import type { Transport } from '../transport/transport.ts'
 import { ApiWatches, type ApiWatch, type ApiWatchHandlers, type ApiWatchOptions } from './api-watch.ts'
 
@@ -49,6 +49,19 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * A call on a closed client: nothing more of it was sent (not to another apiserver, not after a
+ * 429), and an answer still on its way is not awaited. Whether a send before the close landed is
+ * unknown.
+ */
+export class ApiClientClosedError extends Error {
+  override readonly name = 'ApiClientClosedError'
+
+  constructor(method: string, path: string) {
+    super(`${method} ${path}: the API client is closed (its owner stopped), so the call was not sent or its answer not awaited`)
+  }
+}
+
 const MAX_ANSWER_BYTES = 16 * 1024 * 1024
 /** An apiserver that failed to answer is tried last for this long. */
 const SUSPECT_MS = 5000
@@ -65,6 +78,7 @@ export class ApiClient {
   readonly #suspects = new Map<string, number>()
   #next = 0
   #throttled = 0
+  #closed = false
 
   constructor(options: ApiClientOptions) {
     if (options.apiservers.length === 0) throw new RangeError('ApiClient: no apiservers')
@@ -100,6 +114,7 @@ export class ApiClient {
    * answers. A 429 (flow control) is waited out and sent again first (maxRetriesOn429).
    */
   async call(method: string, path: string, options: { query?: Record<string, string>; body?: unknown; contentType?: string } = {}): Promise<{ status: number; body: unknown }> {
+    if (this.#closed) throw new ApiClientClosedError(method, path)
     const fence = method !== 'GET' ? this.#o.fence : undefined
     const event: ApiCall = { type: 'api.request', method, path, ...(options.query ? { query: options.query } : {}), ...(options.body !== undefined ? { body: options.body } : {}), ...(options.contentType ? { contentType: options.contentType } : {}), ...(fence ? { fence } : {}) }
     const data = encodeEvent(event, 4 * 1024 * 1024)
@@ -107,7 +122,8 @@ export class ApiClient {
     const sent = tracingOn() ? startClientSend('apiserver', 'api.request', { 'http.request.method': method, 'url.path': path }) : undefined
     try {
       return await this.#callRetryingOn429(data, sent?.headers)
-    } catch (error) {
+    } catch (caught) {
+      const error = this.#closed && caught instanceof RequesterClosedError ? new ApiClientClosedError(method, path) : caught
       endSpan(sent?.span, error)
       throw error
     } finally {
@@ -132,6 +148,7 @@ export class ApiClient {
       if (answer.status !== 429 || attempt >= retries) return answer
       this.#throttled++
       await new Promise<void>((resolve) => this.#clock.setTimeout(resolve, retryAfterMs(answer.body)))
+      if (this.#closed) throw new RequesterClosedError('closed while waiting out a 429')
     }
   }
 
@@ -220,9 +237,14 @@ export class ApiClient {
     return this.#ok('DELETE', path)
   }
 
+  /**
+   * Stops at once: calls in flight reject with ApiClientClosedError and are not sent again, later
+   * calls reject without sending; then the watches are cancelled.
+   */
   async close(): Promise<void> {
-    await this.#watches.close()
+    this.#closed = true
     this.#requester.close()
+    await this.#watches.close()
   }
 }
 

@@ -2,7 +2,8 @@
  * The `elector` child of a leader-elected actor (scheduler, controller manager): carries out the
  * effects of the pure lease elector (actors/leader/lease-elector-step.ts) against the API over
  * NATS, feeds their outcomes back, and tells its parent `leader.elected` / `leader.lost`. Timers
- * and the API client come from `engine()`, so nothing of it outlives its stop but the release.
+ * and the API client come from `engine()`, so nothing of it outlives its stop but the release
+ * (its client closes after it: closeApi 'afterCleanup'; the elector carries no fencing token).
  */
 import type { AnyActorLogic } from 'xstate'
 import type { KubeObject } from '../../actors/apiserver/ports.ts'
@@ -20,7 +21,7 @@ export function leaseElectorLogic(hostId: string, options: LeaderOptions, deps: 
   // elsewhere after a short timeout conflicts with the write that did land), and a dead
   // apiserver still leaves time for a second try before the deadline.
   const timeoutMs = Math.max(100, Math.floor(options.renewDeadlineMs / 2))
-  return engine<ElectorEvent>('lease-elector', deps, { apiservers: options.apiservers, timeoutMs }, (context) => {
+  return engine<ElectorEvent>('lease-elector', deps, { apiservers: options.apiservers, timeoutMs, closeApi: 'afterCleanup' }, (context) => {
     // A fresh identity per incarnation: a restarted actor is a new candidate, never mistaken for its old self.
     const identity = randomClientId(`${hostId}_`, context.random)
     const { leaseDurationMs, renewDeadlineMs, retryPeriodMs } = options

@@ -32,6 +32,7 @@ export class Requester {
   readonly #pending = new Map<string, Pending>()
   readonly #subscription: Subscription
   #seq = 0
+  #closed = false
 
   constructor(transport: Transport, clock: Clock) {
     this.#transport = transport
@@ -43,6 +44,8 @@ export class Requester {
   }
 
   request(subject: string, data: Uint8Array, options: { timeoutMs: number; headers?: Headers }): Promise<InboundMessage> {
+    // A closed requester sends nothing: its owner stopped, and a request it could never answer must not go out.
+    if (this.#closed) return Promise.reject(new RequesterClosedError(`requester closed: nothing sent on ${subject}`))
     const token = (this.#seq++).toString(36)
     const reply = `${this.#prefix}.${token}`
     return new Promise<InboundMessage>((resolve, reject) => {
@@ -66,6 +69,7 @@ export class Requester {
   }
 
   close(): void {
+    this.#closed = true
     this.#subscription.unsubscribe()
     for (const [token, pending] of this.#pending) {
       this.#clock.clearTimeout(pending.timer)

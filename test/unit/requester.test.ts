@@ -127,6 +127,18 @@ t.test('requester - close rejects every pending request with RequesterClosedErro
   t.ok(a.error instanceof RequesterClosedError, 'the timeout does not fire afterwards')
 })
 
+t.test('requester - a request after close is refused without being sent', async (t) => {
+  const { clock, server, requester } = setup()
+  const seen: InboundMessage[] = []
+  server.subscribe('svc', (message) => void seen.push(message))
+  requester.close()
+  const late = outcome(requester.request('svc', encodeEvent({ type: 'ping' }), { timeoutMs: 100 }))
+  clock.advance(200)
+  await flush()
+  t.ok(late.error instanceof RequesterClosedError)
+  t.equal(seen.length, 0, 'nothing reached the server')
+})
+
 t.test('requester - a publish that throws rejects the request and clears its timer', async (t) => {
   const { clock, client, requester } = setup()
   await client.close()
