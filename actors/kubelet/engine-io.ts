@@ -55,10 +55,11 @@ export interface NodeRead {
   readonly node: Node | undefined
 }
 
-/** A Ready-again patch came back (written or not: either way it is no longer out). */
+/** A Ready-again patch came back, written (`ok`) or not: either way it is no longer out. */
 export interface ReadyPatched {
   readonly type: 'readyPatched'
   readonly nodeName: string
+  readonly ok: boolean
 }
 
 /** A lease write came back: its new resourceVersion, stale (409/404: read it again) or failed. */
@@ -88,6 +89,7 @@ export type TimerInput =
   | { readonly type: 'informerRetry'; readonly informer: InformerName }
   | { readonly type: 'statusRetry'; readonly uid: string }
   | { readonly type: 'registerRetry'; readonly nodeName: string }
+  | { readonly type: 'readyRetry'; readonly nodeName: string }
   | { readonly type: 'podDeleteRetry'; readonly pod: PodRef }
 
 export type EngineInput =

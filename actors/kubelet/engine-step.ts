@@ -8,7 +8,7 @@
  */
 import type { EngineEffect, EngineInput, InformerName } from './engine-io.ts'
 import { leaseRead, leaseWritten, nodeLeases, renewLease, type NodeLeases } from './node-leases.ts'
-import { nodeChanged, nodeCreated, nodeRead, nodeRegistrations, readyPatched, register, registerRetry, type NodeRegistrations } from './node-registrations.ts'
+import { nodeChanged, nodeCreated, nodeRead, nodeRegistrations, readyPatched, readyRetry, register, registerRetry, type NodeRegistrations } from './node-registrations.ts'
 import { forgetStatus, observeStatus, retryStatus, statusWrites, statusWritten, writeStatus, type StatusWrites } from './status-writes.ts'
 
 /** An informer that could not start (the apiservers may still be starting: 503) is started again after this. */
@@ -68,7 +68,9 @@ export function stepEngine(s: EngineState, input: EngineInput, now: number): Eng
     case 'nodeRead':
       return nodeRead(s.registrations, input.nodeName, input.node, now)
     case 'readyPatched':
-      return readyPatched(s.registrations, input.nodeName)
+      return readyPatched(s.registrations, input.nodeName, input.ok)
+    case 'readyRetry':
+      return readyRetry(s.registrations, input.nodeName, now)
     case 'registerRetry':
       return registerRetry(s.registrations, input.nodeName)
     case 'kubelet.renewLease':

@@ -8,7 +8,7 @@
  */
 import type { Node } from '../kube/objects.ts'
 import type { Change, EngineEffect } from './engine-io.ts'
-import { readyAgainPatch } from './node-object.ts'
+import { nodeConditions, readyAgainPatch } from './node-object.ts'
 
 export const REGISTER_RETRY_MS = 1000
 /**
@@ -61,10 +61,23 @@ export function nodeRead(s: NodeRegistrations, nodeName: string, node: Node | un
   return [{ type: 'patchReady', nodeName, patch }]
 }
 
-/** A Ready-again patch came back (a failed one is not retried: the next change of the Node tries again). */
-export function readyPatched(s: NodeRegistrations, nodeName: string): EngineEffect[] {
+/**
+ * A Ready-again patch came back. A failed one is tried again after {@link REGISTER_RETRY_MS}: the
+ * Node will not change again by itself (the controller manager marked it once), so waiting for
+ * its next change left it NotReady for good (simulation seed 2116: the patch sent during a
+ * partition timed out and the node stayed NotReady while its kubelet renewed its Lease).
+ */
+export function readyPatched(s: NodeRegistrations, nodeName: string, ok: boolean): EngineEffect[] {
   s.patching.delete(nodeName)
-  return s.pending.get(nodeName) === 'patching' ? done(s, nodeName) : []
+  const retry: EngineEffect[] = ok ? [] : [{ type: 'after', ms: REGISTER_RETRY_MS, input: { type: 'readyRetry', nodeName } }]
+  return s.pending.get(nodeName) === 'patching' ? [...retry, ...done(s, nodeName)] : retry
+}
+
+/** A failed Ready-again patch is due again: sent with the conditions as of now, unless one is out. */
+export function readyRetry(s: NodeRegistrations, nodeName: string, now: number): EngineEffect[] {
+  if (!s.registered.has(nodeName) || s.patching.has(nodeName)) return []
+  s.patching.add(nodeName)
+  return [{ type: 'patchReady', nodeName, patch: { status: { conditions: nodeConditions(now) } } }]
 }
 
 export function registerRetry(s: NodeRegistrations, nodeName: string): EngineEffect[] {

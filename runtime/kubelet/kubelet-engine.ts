@@ -183,10 +183,11 @@ class KubeletApi {
     try {
       await this.#api.patch(`/api/v1/nodes/${nodeName}/status`, patch, 'application/merge-patch+json')
       this.#ctx.log.info({ node: nodeName }, 'node Ready again')
+      return { type: 'readyPatched', nodeName, ok: true }
     } catch (error) {
-      this.#ctx.log.warn({ node: nodeName, err: String(error) }, 'could not mark the node Ready')
+      this.#ctx.log.warn({ node: nodeName, err: String(error) }, 'could not mark the node Ready; trying again')
+      return { type: 'readyPatched', nodeName, ok: false }
     }
-    return { type: 'readyPatched', nodeName }
   }
 
   async #writeLease(nodeName: string, resourceVersion: string | undefined): Promise<EngineInput> {
