@@ -8,10 +8,10 @@ import type { MemoryTransport } from './memory-network.ts'
 
 export class HostLink implements Transport {
   readonly #inner: MemoryTransport
-  readonly #onPublish: (subject: string, data: Uint8Array) => void
+  readonly #onPublish: (subject: string, data: Uint8Array, reply: string | undefined) => void
   #cut = false
 
-  constructor(inner: MemoryTransport, onPublish: (subject: string, data: Uint8Array) => void) {
+  constructor(inner: MemoryTransport, onPublish: (subject: string, data: Uint8Array, reply: string | undefined) => void) {
     this.#inner = inner
     this.#onPublish = onPublish
   }
@@ -26,7 +26,7 @@ export class HostLink implements Transport {
 
   publish(subject: string, data: Uint8Array, options?: PublishOptions): void {
     if (this.#cut) return
-    this.#onPublish(subject, data)
+    this.#onPublish(subject, data, options?.reply)
     this.#inner.publish(subject, data, options)
   }
 

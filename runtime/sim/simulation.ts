@@ -16,6 +16,8 @@ export interface TracedMessage {
   readonly from: string
   readonly subject: string
   readonly data: Uint8Array
+  /** A request's reply subject: its answer is the traced message published there. */
+  readonly reply?: string
 }
 
 /** Which messages {@link Simulation.trace} keeps (the digest always covers all of them). */
@@ -128,7 +130,7 @@ export class Simulation {
     const transport = this.network.connect(name)
     const publish = transport.publish.bind(transport)
     transport.publish = (subject, data, options) => {
-      this.#record(transport.name, subject, data)
+      this.#record(transport.name, subject, data, options?.reply)
       publish(subject, data, options)
     }
     return transport
@@ -202,10 +204,10 @@ export class Simulation {
   }
 
   #link(name: string): HostLink {
-    return new HostLink(this.network.connect(name), (subject, data) => this.#record(name, subject, data))
+    return new HostLink(this.network.connect(name), (subject, data, reply) => this.#record(name, subject, data, reply))
   }
 
-  #record(from: string, subject: string, data: Uint8Array): void {
+  #record(from: string, subject: string, data: Uint8Array, reply: string | undefined): void {
     const at = this.clock.now()
     this.#messages++
     this.#digest.update(`${at}\u0000${from}\u0000${subject}\u0000${data.length}\u0000`)
@@ -213,7 +215,7 @@ export class Simulation {
     const keep = this.#keep
     if (keep === 'none') return
     if (keep !== 'all' && (at < keep.fromMs || at > keep.toMs)) return
-    this.trace.push({ at, from, subject, data })
+    this.trace.push({ at, from, subject, data, ...(reply !== undefined ? { reply } : {}) })
   }
 
   /** Each host gets its own stream derived from the seed, so adding a host does not shift others. */

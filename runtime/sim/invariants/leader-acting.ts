@@ -9,7 +9,9 @@
  * renewal later than that (or a new leaseTransitions) starts a new term. Two holders must not both
  * write while their terms overlap (a candidate whose clock jumped ahead may take over early); a
  * fenced write must fall within the term its token names, an unfenced attributed write within a
- * term of its host. Identities are `<actor id>_<random>`
+ * term of its host, unless the apiserver refused it (the fence's 409 for an ended term: fencing
+ * doing its job, counted in the detail); one accepted (2xx) or never answered is a deposed leader
+ * acting. A fence-refused write does not count as acting in an overlap either. Identities are `<actor id>_<random>`
  * (runtime/leader/lease-elector.ts) and leader actors are named after their host (as
  * runtime/cluster/local-cluster.ts names them), so the prefix is the host whose trace messages are
  * its writes.
@@ -98,10 +100,12 @@ export function checkLeaderActing(leases: readonly LeaseHistory[], actions: read
   const violations: Violation[] = []
   let judged = 0
   let idleOverlaps = 0
+  const late = { fenced: 0, refused: 0 }
   for (const lease of leases) {
     const terms = holderTerms(lease.records, lease.renewDeadlineMs)
     const mine = actions.filter((a) => belongsTo(a, lease) && a.at >= window.from && a.at <= window.until)
-    const overlap = overlaps(lease, terms, window.traced === false ? undefined : mine)
+    // A write the fence refused changed nothing: it is fencing at work, not a leader acting.
+    const overlap = overlaps(lease, terms, window.traced === false ? undefined : mine.filter((a) => a.answer?.fenceRefused !== true))
     violations.push(...overlap.violations)
     idleOverlaps += overlap.idle
     const hosts = new Set([...terms.map((t) => t.host), ...(lease.hosts ?? [])])
@@ -110,15 +114,38 @@ export function checkLeaderActing(leases: readonly LeaseHistory[], actions: read
       if (action.fence === undefined && !hosts.has(action.host)) continue
       judged++
       if (terms.some((t) => covers(t, action))) continue
-      const resend = action.firstSentAt !== undefined ? ` (a resend of the request first sent at ${action.firstSentAt})` : ''
-      const token = action.fence !== undefined ? ` for term ${action.fence.term} of ${action.fence.holder}` : ''
-      violations.push({ at: action.at, message: `${lease.lease}: ${action.host} sent ${action.what}${token} at ${action.at}${resend} outside its terms (${describeTerms(terms)})` })
+      const outcome = lateOutcome(action)
+      if (outcome !== undefined) {
+        late[outcome]++
+        continue
+      }
+      violations.push({ at: action.at, message: `${lease.lease}: ${action.host} sent ${describeAction(action)} outside its terms (${describeTerms(terms)}), ${describeAnswer(action)}` })
     }
   }
   violations.sort((a, b) => (a.at ?? 0) - (b.at ?? 0))
   const idle = idleOverlaps > 0 ? `; ${idleOverlaps} overlapping terms, but not both holders wrote in the overlap` : '; terms never overlap'
-  return resultOf(LEADER_ACTING, violations, `${judged} leader writes, each within its lease term${idle}`)
+  const refused = late.fenced + late.refused > 0 ? ` (${late.fenced} sent after their term refused by the fence, ${late.refused} otherwise refused)` : ''
+  return resultOf(LEADER_ACTING, violations, `${judged} leader writes, each within its lease term or refused${refused}${idle}`)
 }
+
+/**
+ * A write sent outside its term that changed nothing: refused by the fence (409 naming the Lease),
+ * or answered with another failure. One answered 2xx landed, and one without an answer may have:
+ * both are a deposed leader acting (undefined).
+ */
+function lateOutcome(action: LeaderAction): 'fenced' | 'refused' | undefined {
+  const answer = action.answer
+  if (answer === undefined || (answer.status >= 200 && answer.status < 300)) return undefined
+  return answer.fenceRefused ? 'fenced' : 'refused'
+}
+
+function describeAction(action: LeaderAction): string {
+  const token = action.fence !== undefined ? ` for term ${action.fence.term} of ${action.fence.holder}` : ''
+  const resend = action.firstSentAt !== undefined ? ` (a resend of the request first sent at ${action.firstSentAt})` : ''
+  return `${action.what}${token} at ${action.at}${resend}`
+}
+
+const describeAnswer = (action: LeaderAction): string => (action.answer !== undefined ? `and it was accepted (${action.answer.status})` : 'with no answer in the trace (it may have landed)')
 
 /**
  * Terms of two identities that overlap. With the actions known, an overlap is a violation only if

@@ -5,8 +5,11 @@
  * one is attributed by what only one component writes: the scheduler alone POSTs
  * pods/<name>/binding; the controller manager alone writes apps/v1 objects and creates pods, among
  * the hosts that can hold its Lease (a workload client creating Deployments is not such a host).
- * Unfenced writes others share (pod deletes, Events, Leases, pod status) are not attributed. The trace also tells when each Lease write was sent (`leaseWriteTimes`), in
- * the simulation's time rather than the writer's. Pure: trace in, actions and times out.
+ * Unfenced writes others share (pod deletes, Events, Leases, pod status) are not attributed. Each
+ * write carries the apiserver's answer to it when the trace holds one (found by the request's
+ * reply subject), so a late write the fence refused is told from one that landed. The trace also
+ * tells when each Lease write was sent (`leaseWriteTimes`), in the simulation's time rather than
+ * the writer's. Pure: trace in, actions and times out.
  */
 import type { Fence } from '../../../actors/apiserver/fence.ts'
 import { decodeEvent, DecodeFailure } from '../../codec.ts'
@@ -27,6 +30,14 @@ export interface LeaderAction {
   readonly what: string
   /** When this very request (same host, same bytes) was first sent, if this is a client's resend of it. */
   readonly firstSentAt?: number
+  /** How the apiserver answered this send; undefined when no answer is in the trace (it may have landed). */
+  readonly answer?: WriteAnswer
+}
+
+export interface WriteAnswer {
+  readonly status: number
+  /** A 409 from the fence (actors/apiserver/fence.ts): the token's term was over when the write reached the store. */
+  readonly fenceRefused: boolean
 }
 
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
@@ -51,6 +62,7 @@ interface ApiRequest {
   readonly path: string
   readonly body: unknown
   readonly fence: Fence | undefined
+  readonly reply: string | undefined
 }
 
 function fenceOf(value: unknown): Fence | undefined {
@@ -66,12 +78,12 @@ function* apiRequests(trace: readonly TracedMessage[], cluster: string): Generat
     const event = decodeEvent(message.data)
     if (event instanceof DecodeFailure || event.type !== 'api.request') continue
     const { method, path, body, fence } = event as { method?: unknown; path?: unknown; body?: unknown; fence?: unknown }
-    if (typeof method === 'string' && typeof path === 'string') yield { at: message.at, from: message.from, data: message.data, method, path, body, fence: fenceOf(fence) }
+    if (typeof method === 'string' && typeof path === 'string') yield { at: message.at, from: message.from, data: message.data, method, path, body, fence: fenceOf(fence), reply: message.reply }
   }
 }
 
 export function leaderActions(trace: readonly TracedMessage[], cluster: string): LeaderAction[] {
-  const actions: LeaderAction[] = []
+  const actions: (LeaderAction & { reply?: string })[] = []
   const firstSent = new Map<string, number>()
   for (const request of apiRequests(trace, cluster)) {
     const component = attribute(request.method, request.path)
@@ -82,9 +94,32 @@ export function leaderActions(trace: readonly TracedMessage[], cluster: string):
     const first = firstSent.get(identical)
     if (first === undefined) firstSent.set(identical, request.at)
     const who = request.fence !== undefined ? { fence: request.fence } : { component }
-    actions.push({ ...who, at: request.at, host: request.from, what: `${request.method} ${request.path}`, ...(first !== undefined ? { firstSentAt: first } : {}) })
+    actions.push({ ...who, at: request.at, host: request.from, what: `${request.method} ${request.path}`, ...(first !== undefined ? { firstSentAt: first } : {}), ...(request.reply !== undefined ? { reply: request.reply } : {}) })
   }
-  return actions
+  const answers = answersTo(trace, new Set(actions.flatMap((a) => (a.reply !== undefined ? [a.reply] : []))))
+  return actions.map(({ reply, ...action }) => {
+    const answer = reply !== undefined ? answers.get(reply) : undefined
+    return answer !== undefined ? { ...action, answer: { status: answer.status, fenceRefused: action.fence !== undefined && isFenceRefusal(answer, action.fence) } } : action
+  })
+}
+
+/** The first api.response published to each of `replies` (an answer repeated by the network counts once). */
+function answersTo(trace: readonly TracedMessage[], replies: ReadonlySet<string>): Map<string, { status: number; body: unknown }> {
+  const answers = new Map<string, { status: number; body: unknown }>()
+  for (const message of trace) {
+    if (!replies.has(message.subject) || answers.has(message.subject)) continue
+    const event = decodeEvent(message.data)
+    if (event instanceof DecodeFailure || event.type !== 'api.response') continue
+    const { status, body } = event as { status?: unknown; body?: unknown }
+    if (typeof status === 'number') answers.set(message.subject, { status, body })
+  }
+  return answers
+}
+
+/** The fence's 409 names the Lease (fenceRefusedStatus); a stale resourceVersion's names the object written. */
+function isFenceRefusal(answer: { status: number; body: unknown }, fence: Fence): boolean {
+  const details = (answer.body as { details?: { kind?: unknown; group?: unknown; name?: unknown } } | undefined)?.details
+  return answer.status === 409 && details?.kind === 'leases' && details.group === 'coordination.k8s.io' && details.name === fence.lease
 }
 
 /** Identifies one Lease write: its holder and its renewTime (a fresh timestamp on every write). */

@@ -129,3 +129,46 @@ t.test('leader-actions - a write carrying a fencing token is attributed by it; L
   ]
   t.strictSame(leaderActions(trace, 'c1'), [{ fence, at: 1, host: 'm1', what: 'DELETE /api/v1/namespaces/ns/pods/p' }], 'a malformed token is no token (and the path alone attributes nothing)')
 })
+
+/** A fenced write of m1's term 0 of the controller manager's Lease. */
+const fencedWrite = (at: number, answer?: LeaderAction['answer']): LeaderAction => ({ fence: { lease: 'kube-controller-manager', holder: A, term: 0 }, at, host: 'm1', what: 'PUT /apis/apps/v1/namespaces/default/replicasets/web', ...(answer ? { answer } : {}) })
+const cmHandover: LeaseHistory = { ...handover, component: 'controller-manager', lease: 'kube-controller-manager' }
+
+t.test('leader-acting - a write sent after its term counts by its answer: refused by the fence holds, accepted or unanswered does not', async (t) => {
+  // Sim seed 9 (before the engine closed its client at stop): a deposed controller manager's
+  // ApiClient resent a timed-out write 5 s later to the next apiserver, after its term (m1's ends at 3500).
+  const refused = checkLeaderActing([cmHandover], [fencedWrite(1100, { status: 200, fenceRefused: false }), fencedWrite(6100, { status: 409, fenceRefused: true })], window)
+  t.equal(refused.held, true, refused.detail ?? '')
+  t.match(refused.detail, /2 leader writes, each within its lease term or refused \(1 sent after their term refused by the fence, 0 otherwise refused\)/)
+  const accepted = checkLeaderActing([cmHandover], [fencedWrite(6100, { status: 200, fenceRefused: false })], window)
+  t.equal(accepted.held, false)
+  t.match(accepted.detail, /m1 sent PUT \S+ for term 0 of m1_a+ at 6100 outside its terms \(.*\), and it was accepted \(200\)/)
+  const unanswered = checkLeaderActing([cmHandover], [fencedWrite(6100)], window)
+  t.equal(unanswered.held, false)
+  t.match(unanswered.detail, /with no answer in the trace \(it may have landed\)/)
+})
+
+t.test('leader-acting - a write the fence refused is not acting in an overlap of terms', async (t) => {
+  const records = [record(A, 1000, 1000), record(A, 1000, 1800), { record: { ...spec(B, 2000, 2000), leaseTransitions: 1 }, at: 2000 }]
+  const bWrites: LeaderAction = { fence: { lease: 'kube-controller-manager', holder: B, term: 1 }, at: 2200, host: 'm2', what: 'PUT /apis/apps/v1/namespaces/default/deployments/d/status' }
+  const fenced = checkLeaderActing([{ ...cmHandover, records }], [fencedWrite(2100, { status: 409, fenceRefused: true }), bWrites], window)
+  t.equal(fenced.held, true, fenced.detail ?? '')
+  const landed = checkLeaderActing([{ ...cmHandover, records }], [fencedWrite(2100, { status: 200, fenceRefused: false }), bWrites], window)
+  t.equal(landed.held, false, 'both acted in the overlap')
+})
+
+t.test('leader-actions - each send carries the answer published to its reply subject; the fence 409 is told from a stale version', async (t) => {
+  const fence = { lease: 'kube-controller-manager', holder: A, term: 0 }
+  const put = (rv: string) => encodeEvent({ type: 'api.request', method: 'PUT', path: '/apis/apps/v1/namespaces/ns/replicasets/r', body: { metadata: { resourceVersion: rv } }, fence })
+  const answer = (status: number, details?: object) => encodeEvent({ type: 'api.response', status, body: details ? { kind: 'Status', code: status, reason: 'Conflict', details } : {} })
+  const trace = [
+    { at: 100, from: 'm1', subject: 'ak.c1.apiserver.m1.in', data: put('7'), reply: '_INBOX.m1.1' },
+    { at: 101, from: 'm1', subject: 'ak.c1.apiserver.m1.in', data: put('8'), reply: '_INBOX.m1.2' },
+    { at: 102, from: 'm1', subject: 'ak.c1.apiserver.m1.in', data: put('9'), reply: '_INBOX.m1.3' },
+    { at: 103, from: 'm1', subject: 'ak.c1.apiserver.m1.in', data: put('10'), reply: '_INBOX.m1.4' },
+    { at: 110, from: 'm1', subject: '_INBOX.m1.1', data: answer(200) },
+    { at: 111, from: 'm1', subject: '_INBOX.m1.2', data: answer(409, { name: 'kube-controller-manager', group: 'coordination.k8s.io', kind: 'leases' }) },
+    { at: 112, from: 'm1', subject: '_INBOX.m1.3', data: answer(409, { name: 'r', group: 'apps', kind: 'replicasets' }) },
+  ]
+  t.strictSame(leaderActions(trace, 'c1').map((a) => a.answer), [{ status: 200, fenceRefused: false }, { status: 409, fenceRefused: true }, { status: 409, fenceRefused: false }, undefined])
+})
