@@ -4,9 +4,10 @@
  * what to write, and writes it with the read resourceVersion as a precondition (so two
  * candidates never both win).
  *
- * Expiry is judged by the candidate's own clock: a lease held by someone else counts as expired
- * `leaseDurationSeconds` after this candidate last saw the record change, never by the holder's
- * timestamps, so clock skew between hosts does not matter. The holder gives up leading when it
+ * Expiry is judged by the candidate's own monotonic clock: a lease held by someone else counts as
+ * expired `leaseDurationSeconds` after this candidate last saw the record change, never by the
+ * holder's timestamps, so clock skew between hosts does not matter, and a wall clock that jumps
+ * (NTP stepping it) cannot cut the wait short. Wall time only fills the timestamps written. The holder gives up leading when it
  * has not renewed for `renewDeadlineMs` (< the lease duration): a deposed leader has stopped
  * acting before anyone else can take over (fencing).
  */
@@ -29,7 +30,7 @@ export interface ElectionConfig {
   readonly retryPeriodMs: number
 }
 
-/** What this candidate last saw of the lease, and when (its own clock) it last changed. */
+/** What this candidate last saw of the lease, and when (its own monotonic clock) it last changed. */
 export interface Observation {
   readonly record: LeaseRecord
   readonly resourceVersion: string
@@ -57,7 +58,7 @@ export function validateElectionConfig(c: ElectionConfig): ElectionConfig {
 
 const leaseSeconds = (c: ElectionConfig): number => Math.max(1, Math.ceil(c.leaseDurationMs / 1000))
 
-/** The observation after reading `record` at `now`: observedAt moves only when the record changed. */
+/** The observation after reading `record` at `now` (monotonic): observedAt moves only when the record changed. */
 export function observe(previous: Observation | undefined, record: LeaseRecord, resourceVersion: string, now: number): Observation {
   if (previous !== undefined && previous.resourceVersion === resourceVersion) return previous
   return { record, resourceVersion, observedAt: now }
@@ -67,11 +68,12 @@ export function observe(previous: Observation | undefined, record: LeaseRecord, 
  * What to write after reading the lease (`observation` undefined: there is no Lease yet). Only a
  * `leading` candidate renews its term; one that finds the lease in its own name after it stopped
  * leading (its renewals came too late) starts a new term, so `leaseTransitions` numbers each term
- * of leadership once (the fencing token, see docs/control-plane.md).
+ * of leadership once (the fencing token, see docs/control-plane.md). `now` is monotonic (expiry);
+ * `wall` is the wall time the record's timestamps carry.
  */
-export function electionStep(observation: Observation | undefined, now: number, config: ElectionConfig, leading: boolean): ElectionStep {
+export function electionStep(observation: Observation | undefined, now: number, wall: number, config: ElectionConfig, leading: boolean): ElectionStep {
   const me = config.identity
-  const renewTime = microTime(now)
+  const renewTime = microTime(wall)
   const leaseDurationSeconds = leaseSeconds(config)
   if (observation === undefined) {
     return { kind: 'create', record: { holderIdentity: me, leaseDurationSeconds, acquireTime: renewTime, renewTime, leaseTransitions: 0 } }
@@ -92,11 +94,11 @@ export function electionStep(observation: Observation | undefined, now: number, 
 }
 
 /** The record a leader writes when it steps down on purpose: no holder, so others take over at once. */
-export function releasedRecord(old: LeaseRecord, now: number): LeaseRecord {
-  return { ...old, holderIdentity: '', leaseDurationSeconds: 1, renewTime: microTime(now), acquireTime: microTime(now) }
+export function releasedRecord(old: LeaseRecord, wall: number): LeaseRecord {
+  return { ...old, holderIdentity: '', leaseDurationSeconds: 1, renewTime: microTime(wall), acquireTime: microTime(wall) }
 }
 
-/** Whether a leader whose last successful renewal was at `lastRenew` must stop leading at `now`. */
+/** Whether a leader whose last successful renewal was at `lastRenew` must stop leading at `now` (both monotonic). */
 export function mustStepDown(lastRenew: number, now: number, config: ElectionConfig): boolean {
   return now - lastRenew >= config.renewDeadlineMs
 }

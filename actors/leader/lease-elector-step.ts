@@ -1,6 +1,6 @@
 /**
  * The lease elector as one pure step, in the manner of etcd's raft Step: `electorStep(state,
- * input, now)` returns the next state and the effects to carry out, and the runtime
+ * input, now, wall)` returns the next state and the effects to carry out, and the runtime
  * (runtime/leader/lease-elector.ts) only carries them out and feeds back what came of them.
  *
  * One attempt at a time: a tick reads the Lease (a leader whose last write was its own renews with
@@ -12,6 +12,12 @@
  * expire for anyone else. On stop it releases the lease (no holder), so a successor need not wait
  * the duration out; a write still in flight is waited for first, so the release carries its
  * version.
+ *
+ * Two times come with every input: `now`, the host's monotonic clock, which measures every
+ * duration (lease expiry, the renew deadline, timers' `at`), and `wall`, the wall time the Lease's
+ * renewTime and acquireTime carry. A wall clock stepped forward must not let a candidate take a
+ * lease early, nor a leader lead past its deadline (client-go measures expiry on a monotonic
+ * clock from when it observed the record, too).
  */
 import type { KubeObject } from '../apiserver/ports.ts'
 import { electionStep, mustStepDown, observe, releasedRecord, validateElectionConfig, type ElectionConfig, type LeaseRecord, type Observation } from './lease-election.ts'
@@ -34,7 +40,7 @@ export interface ElectorState {
   readonly observation: Observation | undefined
   /** The last write was ours and succeeded: a leader then renews with one PUT, no read first. */
   readonly wroteLast: boolean
-  /** When the attempt behind the last successful renewal began. */
+  /** When (monotonic) the attempt behind the last successful renewal began. */
   readonly lastRenew: number
 }
 
@@ -69,49 +75,50 @@ export interface ElectorStep {
 }
 
 /** The first step: a candidate that reads the Lease at once. */
-export function startElector(config: ElectionConfig, leaseName: string, now: number): ElectorStep {
+export function startElector(config: ElectionConfig, leaseName: string, now: number, wall: number): ElectorStep {
   const state: ElectorState = { config: validateElectionConfig(config), leaseName, role: 'candidate', attempt: undefined, lease: undefined, observation: undefined, wroteLast: false, lastRenew: 0 }
-  return begin(state, now)
+  return begin(state, now, wall)
 }
 
-export function electorStep(state: ElectorState, input: ElectorInput, now: number): ElectorStep {
+/** `now`: the monotonic clock (every duration); `wall`: the wall clock (the timestamps written). */
+export function electorStep(state: ElectorState, input: ElectorInput, now: number, wall: number): ElectorStep {
   if (state.role === 'stopped') return { state, effects: [] }
   switch (input.type) {
     case 'tick':
-      return state.attempt !== undefined || state.role === 'stopping' ? { state, effects: [] } : begin(state, now)
+      return state.attempt !== undefined || state.role === 'stopping' ? { state, effects: [] } : begin(state, now, wall)
     case 'deadline':
       return deadline(state, now)
     case 'read.found':
-      return readAnswered(state, input.lease, now)
+      return readAnswered(state, input.lease, now, wall)
     case 'read.notFound':
-      return readAnswered(state, undefined, now)
+      return readAnswered(state, undefined, now, wall)
     case 'read.failed':
       return state.attempt?.phase === 'reading' ? finish(state, now, []) : { state, effects: [] }
     case 'write.succeeded':
-      return written(state, input.lease, now)
+      return written(state, input.lease, now, wall)
     case 'write.conflicted':
     case 'write.failed':
-      return writeRefused(state, now)
+      return writeRefused(state, now, wall)
     case 'stop':
-      return stop(state, now)
+      return stop(state, wall)
   }
 }
 
 /** A new attempt: renew straight away after our own write, read the Lease otherwise. */
-function begin(state: ElectorState, now: number): ElectorStep {
-  if (state.role === 'leading' && state.wroteLast && state.lease !== undefined) return decide(state, now, now)
+function begin(state: ElectorState, now: number, wall: number): ElectorStep {
+  if (state.role === 'leading' && state.wroteLast && state.lease !== undefined) return decide(state, now, now, wall)
   return { state: { ...state, attempt: { phase: 'reading', startedAt: now, renewing: false } }, effects: [{ type: 'read' }] }
 }
 
-function readAnswered(state: ElectorState, lease: KubeObject | undefined, now: number): ElectorStep {
+function readAnswered(state: ElectorState, lease: KubeObject | undefined, now: number, wall: number): ElectorStep {
   if (state.attempt?.phase !== 'reading') return { state, effects: [] }
   const observation = lease === undefined ? undefined : observe(state.observation, recordOf(lease), versionOf(lease), now)
-  return decide({ ...state, lease, observation, wroteLast: false }, state.attempt.startedAt, now)
+  return decide({ ...state, lease, observation, wroteLast: false }, state.attempt.startedAt, now, wall)
 }
 
 /** What the election rules say to write, given the Lease as the state holds it. */
-function decide(state: ElectorState, startedAt: number, now: number): ElectorStep {
-  const step = electionStep(state.lease === undefined ? undefined : state.observation, now, state.config, state.role === 'leading')
+function decide(state: ElectorState, startedAt: number, now: number, wall: number): ElectorStep {
+  const step = electionStep(state.lease === undefined ? undefined : state.observation, now, wall, state.config, state.role === 'leading')
   if (step.kind === 'wait') {
     const { state: next, effects } = lose(state, `${step.holder} holds the lease`)
     return finish(next, now, effects)
@@ -127,11 +134,11 @@ function decide(state: ElectorState, startedAt: number, now: number): ElectorSte
  * a renewal of a term we were deposed from in the meantime does not revive it: the next attempt
  * takes the lease back under a new term.
  */
-function written(state: ElectorState, lease: KubeObject, now: number): ElectorStep {
+function written(state: ElectorState, lease: KubeObject, now: number, wall: number): ElectorStep {
   if (state.attempt?.phase !== 'writing') return { state, effects: [] }
   const startedAt = state.attempt.startedAt
   const held: ElectorState = { ...state, lease, observation: observe(state.observation, recordOf(lease), versionOf(lease), now), wroteLast: true }
-  if (state.role === 'stopping') return stop({ ...held, attempt: undefined }, now)
+  if (state.role === 'stopping') return stop({ ...held, attempt: undefined }, wall)
   if (mustStepDown(startedAt, now, state.config)) {
     const { state: next, effects } = lose(held, `a renewal took ${now - startedAt} ms`)
     return finish(next, now, effects)
@@ -144,10 +151,10 @@ function written(state: ElectorState, lease: KubeObject, now: number): ElectorSt
   return finish(renewed, now, effects)
 }
 
-function writeRefused(state: ElectorState, now: number): ElectorStep {
+function writeRefused(state: ElectorState, now: number, wall: number): ElectorStep {
   if (state.attempt?.phase !== 'writing') return { state, effects: [] }
   const next: ElectorState = { ...state, attempt: undefined, wroteLast: false }
-  return state.role === 'stopping' ? stop(next, now) : finish(next, now, [])
+  return state.role === 'stopping' ? stop(next, wall) : finish(next, now, [])
 }
 
 function deadline(state: ElectorState, now: number): ElectorStep {
@@ -172,12 +179,12 @@ function finish(state: ElectorState, now: number, effects: readonly ElectorEffec
  * Release the lease if the last we know of it names us: a write in flight is waited for (it
  * changes the version the release must carry); a stale version only makes the release conflict.
  */
-function stop(state: ElectorState, now: number): ElectorStep {
+function stop(state: ElectorState, wall: number): ElectorStep {
   if (state.attempt?.phase === 'writing') return { state: { ...state, role: 'stopping' }, effects: [] }
   const stopped: ElectorState = { ...state, role: 'stopped', attempt: undefined }
   const lease = state.lease
   if (lease === undefined || recordOf(lease).holderIdentity !== state.config.identity) return { state: stopped, effects: [] }
-  return { state: stopped, effects: [{ type: 'release', lease: { ...lease, spec: releasedRecord(recordOf(lease), now) } }] }
+  return { state: stopped, effects: [{ type: 'release', lease: { ...lease, spec: releasedRecord(recordOf(lease), wall) } }] }
 }
 
 const recordOf = (lease: KubeObject): LeaseRecord => (lease.spec ?? {}) as LeaseRecord

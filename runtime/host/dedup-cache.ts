@@ -7,7 +7,8 @@ type Entry = { value: Uint8Array | typeof IN_PROGRESS; expiresAt: number }
 
 /**
  * Message ids seen recently, with the encoded reply once there is one, so that a retried request
- * is answered from the cache instead of being acted on twice. Bounded in size and age.
+ * is answered from the cache instead of being acted on twice. Bounded in size and age; the age on
+ * the monotonic clock, so a wall clock stepped ahead cannot forget a request a retry may repeat.
  */
 export class DedupCache {
   readonly #entries = new Map<string, Entry>()
@@ -28,7 +29,7 @@ export class DedupCache {
   get(id: string): Uint8Array | typeof IN_PROGRESS | undefined {
     const entry = this.#entries.get(id)
     if (!entry) return undefined
-    if (entry.expiresAt <= this.#clock.now()) {
+    if (entry.expiresAt <= this.#clock.monotonic()) {
       this.#entries.delete(id)
       return undefined
     }
@@ -37,12 +38,12 @@ export class DedupCache {
 
   set(id: string, value: Uint8Array | typeof IN_PROGRESS): void {
     this.#entries.delete(id)
-    this.#entries.set(id, { value, expiresAt: this.#clock.now() + this.#ttlMs })
+    this.#entries.set(id, { value, expiresAt: this.#clock.monotonic() + this.#ttlMs })
     this.#evict()
   }
 
   #evict(): void {
-    const now = this.#clock.now()
+    const now = this.#clock.monotonic()
     // Insertion order is expiry order (constant TTL), so the oldest entries are at the front.
     for (const [id, entry] of this.#entries) {
       if (this.#entries.size <= this.#capacity && entry.expiresAt > now) break

@@ -26,7 +26,7 @@ export function leaseElectorLogic(hostId: string, options: LeaderOptions, deps: 
     const identity = randomClientId(`${hostId}_`, context.random)
     const { leaseDurationMs, renewDeadlineMs, retryPeriodMs } = options
     const elector = new ElectorRunner(context, options.leaseName, identity)
-    elector.apply(startElector({ identity, leaseDurationMs, renewDeadlineMs, retryPeriodMs }, options.leaseName, context.clock.now()))
+    elector.apply(startElector({ identity, leaseDurationMs, renewDeadlineMs, retryPeriodMs }, options.leaseName, context.clock.monotonic(), context.clock.now()))
     return { stop: () => elector.stop() }
   })
 }
@@ -61,8 +61,10 @@ class ElectorRunner {
     await this.#released
   }
 
+  /** Durations on the monotonic clock (a wall clock stepped ahead must not expire a lease early); wall time for the Lease's timestamps. */
   #feed(input: ElectorInput): void {
-    this.apply(electorStep(this.#step.state, input, this.#context.clock.now()))
+    const { clock } = this.#context
+    this.apply(electorStep(this.#step.state, input, clock.monotonic(), clock.now()))
   }
 
   #carryOut(effect: ElectorEffect): void {
@@ -105,7 +107,7 @@ class ElectorRunner {
 
   #rearm(previous: TimerHandle | undefined, at: number, input: ElectorInput): TimerHandle {
     if (previous !== undefined) this.#context.clearTimer(previous)
-    return this.#context.setTimer(() => this.#feed(input), Math.max(0, at - this.#context.clock.now()))
+    return this.#context.setTimer(() => this.#feed(input), Math.max(0, at - this.#context.clock.monotonic()))
   }
 }
 

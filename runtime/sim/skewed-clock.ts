@@ -1,7 +1,8 @@
 /**
  * One host's view of virtual time: the simulation's clock plus an offset that a fault may change
  * (clock skew between hosts). Timers are relative, so they run on the shared clock unchanged;
- * only what the host reads as "now" (lease expiry, timestamps) is off.
+ * only what the host reads as "now" (timestamps written into objects) is off; its monotonic reading
+ * (lease expiry, renew deadlines) is not.
  */
 import type { Clock, TimerHandle } from '../clock.ts'
 
@@ -16,6 +17,11 @@ export class SkewedClock implements Clock {
 
   now(): number {
     return this.#base.now() + this.offsetMs
+  }
+
+  /** Skew and jumps move the wall clock only, as an NTP step does: durations measured here stay true. */
+  monotonic(): number {
+    return this.#base.monotonic()
   }
 
   setTimeout(fn: () => void, ms: number): TimerHandle {

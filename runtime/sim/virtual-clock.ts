@@ -25,6 +25,11 @@ export class VirtualClock implements Clock {
     return this.#now
   }
 
+  /** Virtual time never steps back, so it is its own monotonic reading. */
+  monotonic(): number {
+    return this.#now
+  }
+
   setTimeout(fn: () => void, ms: number): TimerHandle {
     const seq = this.#seq++
     this.#live.add(seq)

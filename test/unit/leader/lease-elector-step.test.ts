@@ -6,24 +6,32 @@
 import t from 'tap'
 import type { KubeObject } from '../../../actors/apiserver/ports.ts'
 import { electorStep, startElector, type ElectorEffect, type ElectorInput, type ElectorState } from '../../../actors/leader/lease-elector-step.ts'
-import type { LeaseRecord } from '../../../actors/leader/lease-election.ts'
+import { microTime, type LeaseRecord } from '../../../actors/leader/lease-election.ts'
 
 const T0 = Date.parse('2026-01-01T00:00:00Z')
 const config = { identity: 'me', leaseDurationMs: 1000, renewDeadlineMs: 800, retryPeriodMs: 200 }
 
-/** One elector fed by hand; `at(ms, input)` feeds at T0 + ms and returns the effects. */
+/**
+ * One elector fed by hand; `at(ms, input)` feeds at T0 + ms on its monotonic clock, and on its
+ * wall clock too unless `jumpWall` stepped that one, and returns the effects.
+ */
 function elector() {
-  const first = startElector(config, 'kube-scheduler', T0)
+  const first = startElector(config, 'kube-scheduler', T0, T0)
   let state: ElectorState = first.state
+  let wallOffset = 0
   return {
     first: first.effects,
     get state() {
       return state
     },
     at(ms: number, input: ElectorInput): readonly ElectorEffect[] {
-      const step = electorStep(state, input, T0 + ms)
+      const step = electorStep(state, input, T0 + ms, T0 + ms + wallOffset)
       state = step.state
       return step.effects
+    },
+    /** The wall clock steps by `ms` (NTP, an operator); the monotonic one does not. */
+    jumpWall(ms: number): void {
+      wallOffset += ms
     },
   }
 }
@@ -176,5 +184,24 @@ t.test('lease elector - stop during a refused renewal still tries the release; a
 })
 
 t.test('lease elector - configs that could not fence are refused at start', async (t) => {
-  t.throws(() => startElector({ ...config, renewDeadlineMs: 1000 }, 'kube-scheduler', T0), /must exceed renewDeadlineMs/)
+  t.throws(() => startElector({ ...config, renewDeadlineMs: 1000 }, 'kube-scheduler', T0, T0), /must exceed renewDeadlineMs/)
+})
+
+t.test('lease elector - a wall clock stepped ahead does not expire another holder\'s lease early', async (t) => {
+  // Sim seed 9: a master whose clock jumped +2.2 s took the controller manager's Lease 0.4 s after its last renewal.
+  const e = elector()
+  e.at(0, { type: 'read.found', lease: lease('8', theirs(0)) })
+  e.jumpWall(2200)
+  t.same(e.at(400, { type: 'tick' }), [{ type: 'read' }])
+  t.same(e.at(405, { type: 'read.found', lease: lease('8', theirs(0)) }), [{ type: 'armTick', at: T0 + 605 }], 'the holder has 1 s from when this candidate saw its record, on the monotonic clock')
+  e.at(1005, { type: 'tick' })
+  const [update] = e.at(1010, { type: 'read.found', lease: lease('8', theirs(0)) })
+  t.match(update, { type: 'update', lease: { spec: { holderIdentity: 'me', renewTime: microTime(T0 + 1010 + 2200) } } }, 'taken over once expired; the timestamps are wall time')
+})
+
+t.test('lease elector - a wall clock stepped back does not keep a leader past its renew deadline', async (t) => {
+  const e = leader()
+  e.jumpWall(-5000)
+  t.same(e.at(800, { type: 'deadline' }), [{ type: 'lost', why: 'no renewal for 800 ms' }], 'the deadline counts on the monotonic clock')
+  t.equal(e.state.role, 'candidate')
 })
