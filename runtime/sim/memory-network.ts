@@ -18,6 +18,8 @@ interface MemorySubscription {
   readonly handler: MessageHandler
   readonly owner: MemoryTransport
   active: boolean
+  /** Last scheduled delivery time per sending connection name: the FIFO guarantee. */
+  readonly lastDue: Map<string, number>
 }
 
 export interface MemoryNetworkOptions {
@@ -41,8 +43,6 @@ export class MemoryNetwork {
   readonly #literal = new Map<string, MemorySubscription[]>()
   /** Wildcard subscriptions by the literal tokens before their first wildcard. */
   readonly #wildcard = new Map<string, MemorySubscription[]>()
-  /** Last scheduled delivery time per (connection, subscription): the FIFO guarantee. */
-  readonly #lastDue = new Map<string, number>()
   #nextId = 0
 
   constructor(clock: VirtualClock, random: Random, options: MemoryNetworkOptions = {}) {
@@ -61,7 +61,7 @@ export class MemoryNetwork {
 
   /** @internal used by MemoryTransport */
   addSubscription(owner: MemoryTransport, pattern: string, handler: MessageHandler, queue?: string): MemorySubscription {
-    const subscription: MemorySubscription = { id: this.#nextId++, pattern, queue, handler, owner, active: true }
+    const subscription: MemorySubscription = { id: this.#nextId++, pattern, queue, handler, owner, active: true, lastDue: new Map() }
     this.#subscriptions.push(subscription)
     const [index, key] = this.#indexOf(pattern)
     const same = index.get(key)
@@ -95,16 +95,20 @@ export class MemoryNetwork {
   /** Open subscriptions matching `subject`, in the order they were made (deliveries are scheduled in it). */
   #matching(subject: string): MemorySubscription[] {
     const found: MemorySubscription[] = []
-    for (const s of this.#literal.get(subject) ?? []) if (s.owner.open) found.push(s)
+    const literal = this.#literal.get(subject)
+    if (literal) for (const s of literal) if (s.owner.open) found.push(s)
     let wild = false
     if (this.#wildcard.size > 0) {
       // Every literal prefix of the subject, the empty one included, may key wildcard subscriptions.
       let end = subject.length
       for (;;) {
-        for (const s of this.#wildcard.get(subject.slice(0, end)) ?? []) {
-          if (s.owner.open && subjectMatches(s.pattern, subject)) {
-            found.push(s)
-            wild = true
+        const candidates = this.#wildcard.get(subject.slice(0, end))
+        if (candidates) {
+          for (const s of candidates) {
+            if (s.owner.open && subjectMatches(s.pattern, subject)) {
+              found.push(s)
+              wild = true
+            }
           }
         }
         if (end === 0) break
@@ -118,13 +122,19 @@ export class MemoryNetwork {
   route(from: MemoryTransport, message: InboundMessage): void {
     const matching = this.#matching(message.subject)
     const targets: MemorySubscription[] = []
-    const groups = new Map<string, MemorySubscription[]>()
+    // Most messages have no queue subscribers: no group map for them (routing runs per message).
+    let groups: Map<string, MemorySubscription[]> | undefined
     for (const subscription of matching) {
       if (subscription.queue === undefined) targets.push(subscription)
-      else groups.set(subscription.queue, [...(groups.get(subscription.queue) ?? []), subscription])
+      else {
+        groups ??= new Map()
+        const members = groups.get(subscription.queue)
+        if (members) members.push(subscription)
+        else groups.set(subscription.queue, [subscription])
+      }
     }
-    for (const members of groups.values()) {
-      targets.push(members[Math.floor(this.#random() * members.length)]!)
+    if (groups) {
+      for (const members of groups.values()) targets.push(members[Math.floor(this.#random() * members.length)]!)
     }
     if (targets.length === 0) {
       if (message.reply) {
@@ -141,9 +151,8 @@ export class MemoryNetwork {
 
   #schedule(from: MemoryTransport, target: MemorySubscription, message: InboundMessage): void {
     const latency = this.#minLatency + this.#random() * (this.#maxLatency - this.#minLatency)
-    const key = `${from.name}->${target.id}`
-    const due = Math.max(this.clock.now() + latency, this.#lastDue.get(key) ?? 0)
-    this.#lastDue.set(key, due)
+    const due = Math.max(this.clock.now() + latency, target.lastDue.get(from.name) ?? 0)
+    target.lastDue.set(from.name, due)
     this.clock.setTimeout(() => {
       if (target.active && target.owner.open) target.handler(message)
     }, due - this.clock.now())
