@@ -103,7 +103,13 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   if (options.jobs > 1) {
     const childArgs = ['--nodes', String(options.nodes), '--virtual-seconds', String(options.virtualSeconds), ...(options.verbose ? ['--verbose'] : [])]
-    await runSeedsInWorkers(fileURLToPath(import.meta.url), childArgs, options.seeds, options.jobs, print)
+    try {
+      await runSeedsInWorkers(fileURLToPath(import.meta.url), childArgs, options.seeds, options.jobs, print)
+    } catch (error) {
+      // A worker that died took its seed's report with it: the sweep failed, whatever the others say.
+      say(`sim: ${error instanceof Error ? error.message : String(error)}`)
+      return 1
+    }
   } else {
     for (const seed of options.seeds) print(await runOne(seed))
   }
