@@ -11,11 +11,12 @@ import { seedComment, seedsFrom } from '../helpers/seeds.ts'
 const SHAPE = { nodes: 5, virtualSeconds: 30 } as const
 /**
  * Seeds that once broke an invariant, in the shape they were found in (`npm run sim -- --seed N`).
- * 9: a deposed controller manager's ApiClient kept resending and sending writes after its term
- * (leader-acting; runtime/engine.ts now closes it at stop), and a master whose clock jumped ahead
- * took a Lease early (the elector now measures on the monotonic clock).
+ * 9: a deposed controller manager's ApiClient kept resending a write after its term
+ * (leader-acting; runtime/engine.ts now closes it at stop). 11: master-1, whose wall clock had
+ * jumped ahead, took the scheduler's Lease 0.8 s after master-3 renewed it (leader-acting's early
+ * takeover; the elector now measures on the monotonic clock).
  */
-const REGRESSIONS = { seeds: [9], shape: { nodes: 5, virtualSeconds: 60 } } as const
+const REGRESSIONS = { seeds: [9, 11], shape: { nodes: 5, virtualSeconds: 60 } } as const
 
 for (const seed of seedsFrom('SIM_SEED', [1, 2, 3])) checkSeed('SIM_SEED', seed, SHAPE)
 for (const seed of seedsFrom('SIM_REGRESSION_SEED', [...REGRESSIONS.seeds])) checkSeed('SIM_REGRESSION_SEED', seed, REGRESSIONS.shape)

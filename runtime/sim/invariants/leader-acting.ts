@@ -11,7 +11,9 @@
  * fenced write must fall within the term its token names, an unfenced attributed write within a
  * term of its host, unless the apiserver refused it (the fence's 409 for an ended term: fencing
  * doing its job, counted in the detail); one accepted (2xx) or never answered is a deposed leader
- * acting. A fence-refused write does not count as acting in an overlap either. Identities are `<actor id>_<random>`
+ * acting. A fence-refused write does not count as acting in an overlap either. And no candidate
+ * takes the Lease from another holder before that holder's lease duration has run out since its
+ * last write (early takeovers: a clock jump must not shorten it). Identities are `<actor id>_<random>`
  * (runtime/leader/lease-elector.ts) and leader actors are named after their host (as
  * runtime/cluster/local-cluster.ts names them), so the prefix is the host whose trace messages are
  * its writes.
@@ -107,6 +109,7 @@ export function checkLeaderActing(leases: readonly LeaseHistory[], actions: read
     // A write the fence refused changed nothing: it is fencing at work, not a leader acting.
     const overlap = overlaps(lease, terms, window.traced === false ? undefined : mine.filter((a) => a.answer?.fenceRefused !== true))
     violations.push(...overlap.violations)
+    if (window.traced !== false) violations.push(...earlyTakeovers(lease))
     idleOverlaps += overlap.idle
     const hosts = new Set([...terms.map((t) => t.host), ...(lease.hosts ?? [])])
     for (const action of mine) {
@@ -146,6 +149,31 @@ function describeAction(action: LeaderAction): string {
 }
 
 const describeAnswer = (action: LeaderAction): string => (action.answer !== undefined ? `and it was accepted (${action.answer.status})` : 'with no answer in the trace (it may have landed)')
+
+/**
+ * A candidate may take a Lease from another holder only once it has not changed for the
+ * duration the holder wrote, measured from when the candidate saw it (lease-election.ts), which
+ * is after its write was sent: so the taking write is sent at least that long after the holder's
+ * last record was. Sooner means a candidate's clock ran fast (a wall clock jump measured as time
+ * passing). A released Lease may be taken at once. Only with send times from the trace: a time
+ * the probe's watch saw a record at comes later than its send and could shorten the gap.
+ */
+function earlyTakeovers(lease: LeaseHistory): Violation[] {
+  const violations: Violation[] = []
+  let held: { identity: string; at: number; durationMs: number } | undefined
+  for (const { record, at } of lease.records) {
+    const identity = record.holderIdentity ?? ''
+    if (identity === '') {
+      held = undefined
+      continue
+    }
+    if (held !== undefined && identity !== held.identity && at - held.at < held.durationMs) {
+      violations.push({ at, message: `${lease.lease}: ${identity} took the lease at ${at}, ${at - held.at} ms after ${held.identity} last wrote it (at ${held.at}), before its ${held.durationMs} ms duration ran out` })
+    }
+    held = { identity, at, durationMs: (record.leaseDurationSeconds ?? 0) * 1000 }
+  }
+  return violations
+}
 
 /**
  * Terms of two identities that overlap. With the actions known, an overlap is a violation only if

@@ -65,13 +65,20 @@ t.test('leader-acting - a listed host that never held the lease may not act', as
   t.equal(checkLeaderActing([{ ...handover, hosts: ['m3'] }], [act('m3', 1100, 'controller-manager')], window).held, true, 'another component is judged against its own lease')
 })
 
+/**
+ * m1's 1 s lease, renewed at 1800, taken by m2 at 2900 (on time), while m1's term runs to its
+ * 1500 ms renew deadline, 3300: timings no valid config has, so the terms overlap.
+ */
+const shortLease = (holder: string, acquired: number, renewed: number): TimedRecord => ({ record: { ...spec(holder, acquired, renewed), leaseDurationSeconds: 1 }, at: renewed })
+const overlapping = [shortLease(A, 1000, 1000), shortLease(A, 1000, 1800), shortLease(B, 2900, 2900)]
+
 t.test('leader-acting - two holders writing while their terms overlap is a violation; overlapping but one idle is not', async (t) => {
-  const records = [record(A, 1000, 1000), record(A, 1000, 1800), record(B, 2000, 2000)]
-  const both = checkLeaderActing([{ ...handover, records }], [act('m1', 2100), act('m2', 2200)], window)
+  const records = overlapping
+  const both = checkLeaderActing([{ ...handover, records }], [act('m1', 3000), act('m2', 3100)], window)
   t.equal(both.held, false)
-  t.equal(both.at, 2200)
-  t.match(both.detail, /both acted in \[2000, 3300\]: m1 POST .* at 2100, m2 POST .* at 2200/)
-  const idle = checkLeaderActing([{ ...handover, records }], [act('m1', 1900), act('m2', 2200)], window)
+  t.equal(both.at, 3100)
+  t.match(both.detail, /both acted in \[2900, 3300\]: m1 POST .* at 3000, m2 POST .* at 3100/)
+  const idle = checkLeaderActing([{ ...handover, records }], [act('m1', 2800), act('m2', 3100)], window)
   t.equal(idle.held, true, idle.detail ?? '')
   t.match(idle.detail, /1 overlapping terms, but not both holders wrote/)
   const untraced = checkLeaderActing([{ ...handover, records }], [], { ...window, traced: false })
@@ -149,11 +156,11 @@ t.test('leader-acting - a write sent after its term counts by its answer: refuse
 })
 
 t.test('leader-acting - a write the fence refused is not acting in an overlap of terms', async (t) => {
-  const records = [record(A, 1000, 1000), record(A, 1000, 1800), { record: { ...spec(B, 2000, 2000), leaseTransitions: 1 }, at: 2000 }]
-  const bWrites: LeaderAction = { fence: { lease: 'kube-controller-manager', holder: B, term: 1 }, at: 2200, host: 'm2', what: 'PUT /apis/apps/v1/namespaces/default/deployments/d/status' }
-  const fenced = checkLeaderActing([{ ...cmHandover, records }], [fencedWrite(2100, { status: 409, fenceRefused: true }), bWrites], window)
+  const records = [...overlapping.slice(0, 2), { record: { ...overlapping[2]!.record, leaseTransitions: 1 }, at: 2900 }]
+  const bWrites: LeaderAction = { fence: { lease: 'kube-controller-manager', holder: B, term: 1 }, at: 3100, host: 'm2', what: 'PUT /apis/apps/v1/namespaces/default/deployments/d/status' }
+  const fenced = checkLeaderActing([{ ...cmHandover, records }], [fencedWrite(3000, { status: 409, fenceRefused: true }), bWrites], window)
   t.equal(fenced.held, true, fenced.detail ?? '')
-  const landed = checkLeaderActing([{ ...cmHandover, records }], [fencedWrite(2100, { status: 200, fenceRefused: false }), bWrites], window)
+  const landed = checkLeaderActing([{ ...cmHandover, records }], [fencedWrite(3000, { status: 200, fenceRefused: false }), bWrites], window)
   t.equal(landed.held, false, 'both acted in the overlap')
 })
 
@@ -171,4 +178,18 @@ t.test('leader-actions - each send carries the answer published to its reply sub
     { at: 112, from: 'm1', subject: '_INBOX.m1.3', data: answer(409, { name: 'r', group: 'apps', kind: 'replicasets' }) },
   ]
   t.strictSame(leaderActions(trace, 'c1').map((a) => a.answer), [{ status: 200, fenceRefused: false }, { status: 409, fenceRefused: true }, { status: 409, fenceRefused: false }, undefined])
+})
+
+t.test('leader-acting - a takeover before the holder\'s lease duration ran out since its last write is a violation', async (t) => {
+  // Sim seed 11 (before the elector measured on the monotonic clock): master-1, its wall clock
+  // ahead, took the scheduler's Lease 0.8 s after master-3 last renewed it.
+  const early = [record(A, 1000, 1000), record(A, 1000, 1800), record(B, 2200, 2200)]
+  const result = checkLeaderActing([{ ...handover, records: early }], [], window)
+  t.equal(result.held, false)
+  t.equal(result.at, 2200)
+  t.match(result.detail, /m2_b+ took the lease at 2200, 400 ms after m1_a+ last wrote it \(at 1800\), before its 2000 ms duration ran out/)
+  t.equal(checkLeaderActing([handover], [], window).held, true, 'm2 at 4000, 2 s after m1\'s last renewal at 2000: on time')
+  const released = [record(A, 1000, 1000), { record: { holderIdentity: '' }, at: 1300 }, record(B, 1400, 1400)]
+  t.equal(checkLeaderActing([{ ...handover, records: released }], [], window).held, true, 'a released lease may be taken at once')
+  t.equal(checkLeaderActing([{ ...handover, records: early }], [], { ...window, traced: false }).held, false, 'untraced, the overlap is what counts')
 })
