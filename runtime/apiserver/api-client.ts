@@ -121,7 +121,7 @@ export class ApiClient {
     // Inside a traced operation the call is a `send api.request` span the apiserver's handling joins.
     const sent = tracingOn() ? startClientSend('apiserver', 'api.request', { 'http.request.method': method, 'url.path': path }) : undefined
     try {
-      return await this.#callRetryingOn429(data, sent?.headers)
+      return await this.#callRetryingOn429(data, sent?.headers, method === 'GET')
     } catch (caught) {
       const error = this.#closed && caught instanceof RequesterClosedError ? new ApiClientClosedError(method, path) : caught
       endSpan(sent?.span, error)
@@ -141,10 +141,10 @@ export class ApiClient {
    * out and send the call again, as client-go does, up to maxRetriesOn429 times; the last 429 is
    * the answer.
    */
-  async #callRetryingOn429(data: Uint8Array, headers: Record<string, string> | undefined): Promise<{ status: number; body: unknown }> {
+  async #callRetryingOn429(data: Uint8Array, headers: Record<string, string> | undefined, read: boolean): Promise<{ status: number; body: unknown }> {
     const retries = this.#o.maxRetriesOn429 ?? MAX_RETRIES_ON_429
     for (let attempt = 0; ; attempt++) {
-      const answer = await this.#callOn(data, headers)
+      const answer = await this.#callOn(data, headers, read)
       if (answer.status !== 429 || attempt >= retries) return answer
       this.#throttled++
       await new Promise<void>((resolve) => this.#clock.setTimeout(resolve, retryAfterMs(answer.body)))
@@ -152,11 +152,18 @@ export class ApiClient {
     }
   }
 
-  async #callOn(data: Uint8Array, headers: Record<string, string> | undefined): Promise<{ status: number; body: unknown }> {
+  /**
+   * `read`: the call changes nothing, so one that timed out may go to the next apiserver. A write
+   * that timed out may have been done all the same (the answer was lost, or the apiserver was
+   * slow): sending it again elsewhere could do it twice (a second pod from one generateName). It
+   * fails with the timeout, as client-go's does, and the caller decides on fresh state.
+   */
+  async #callOn(data: Uint8Array, headers: Record<string, string> | undefined, read: boolean): Promise<{ status: number; body: unknown }> {
     let lastError: unknown
     let unavailable: { status: number; body: unknown } | undefined
-    // Round robin over the apiservers, those that failed lately last; a silent or starting one
-    // (503: it handled nothing) passes the call on to the next.
+    // Round robin over the apiservers, those that failed lately last; one nobody serves (no
+    // responders), a starting one (503: it handled nothing) and, for a read, a silent one pass
+    // the call on to the next.
     for (const id of this.#order()) {
       try {
         const answer = await this.#ask(id, data, headers)
@@ -171,6 +178,7 @@ export class ApiClient {
       } catch (error) {
         if (!(error instanceof RequestTimeoutError || error instanceof NoRespondersError)) throw error
         this.#suspect(id)
+        if (error instanceof RequestTimeoutError && !read) throw error
         lastError = error
       }
     }
