@@ -12,13 +12,12 @@ import { CLUSTER_ACTORS_GROUP, flowControlConfig } from '../../actors/apiserver/
 import type { ApiRequest, TextStreamResponse } from '../../actors/apiserver/http/api-request.ts'
 import { badRequest, internal, serviceUnavailable, type StatusError } from '../../actors/apiserver/meta/status.ts'
 import type { ApiPorts } from '../../actors/apiserver/ports.ts'
+import type { EngineDeps } from '../engine.ts'
 import type { Clock } from '../clock.ts'
-import type { Logger } from '../log.ts'
-import { randomClientId, randomUuid, type Random } from '../random.ts'
+import { randomClientId, randomUuid } from '../random.ts'
 import { noMetrics, type HostMetrics } from '../metrics.ts'
 import { activeTraceparent } from '../telemetry.ts'
 import { StoreClient } from '../store/store-client.ts'
-import type { Transport } from '../transport/transport.ts'
 import { ApiHttpServer } from './http-server.ts'
 import { CachedObjects } from './cached-objects.ts'
 import { FlowGate } from './flow-gate.ts'
@@ -28,13 +27,8 @@ import { ensureApiSecurity } from './security/api-security.ts'
 
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'] as const
 
-export interface HttpServiceDeps {
-  readonly cluster: string
-  readonly transport: Transport
-  readonly clock: Clock
-  readonly random: Random
-  readonly log: Logger
-  /** Where flow control's apiserver_flowcontrol_* metrics go. */
+/** An engine's deps, and where flow control's apiserver_flowcontrol_* metrics go. */
+export interface HttpServiceDeps extends EngineDeps {
   readonly metrics?: HostMetrics
 }
 

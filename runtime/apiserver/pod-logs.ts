@@ -6,26 +6,18 @@
 import type { ApiResponse } from '../../actors/apiserver/http/api-request.ts'
 import { serviceUnavailable } from '../../actors/apiserver/meta/status.ts'
 import type { ApiPorts } from '../../actors/apiserver/ports.ts'
+import type { EngineDeps } from '../engine.ts'
 import { LOG_KEEPALIVE_MS, LOGS_VERB, type LogCommand, type LogStreamMessage } from '../../actors/kubelet/log-protocol.ts'
-import type { Clock, TimerHandle } from '../clock.ts'
+import type { TimerHandle } from '../clock.ts'
 import { decodeEvent, DecodeFailure, encodeEvent } from '../codec.ts'
-import type { Logger } from '../log.ts'
-import { randomUuid, type Random } from '../random.ts'
+import { randomUuid } from '../random.ts'
 import { subjectFor } from '../subjects.ts'
-import type { Transport } from '../transport/transport.ts'
 
 /** How long the kubelet has to answer whether it can read the log. */
 const OPEN_TIMEOUT_MS = 5000
 
-export interface PodLogsDeps {
-  readonly transport: Transport
-  readonly cluster: string
-  readonly clock: Clock
-  readonly random: Random
-  readonly log: Logger
-}
 
-export function podLogsPort(deps: PodLogsDeps): NonNullable<ApiPorts['podLogs']> {
+export function podLogsPort(deps: EngineDeps): NonNullable<ApiPorts['podLogs']> {
   return (nodeName, request) =>
     new Promise<ApiResponse>((resolve) => {
       const streamId = randomUuid(deps.random)
