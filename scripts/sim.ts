@@ -1,6 +1,6 @@
 /**
  * The whole cluster on virtual time, seed by seed (docs/simulation.md):
- * `npm run sim -- [--seed N | --seeds COUNT [--seed-base S]] [--nodes N] [--virtual-seconds S] [--jobs J] [--verbose]`.
+ * `npm run sim -- [--seed N | --seeds COUNT [--seed-base S]] [--nodes N] [--virtual-seconds S] [--jobs J] [--no-leader-faults] [--verbose]`.
  * Prints per seed the invariants held and virtual seconds simulated per wall second; for a failure
  * the seed, the first violated invariant, the messages around it and the one-line replay
  * command. Exits 1 if any seed failed.
@@ -21,19 +21,22 @@ interface Options {
   /** Worker processes running seeds side by side (reports still print in seed order). */
   readonly jobs: number
   readonly verbose: boolean
+  /** Faults aimed at the current leaders (off: the schedule seeds drew before there were any). */
+  readonly leaderFaults: boolean
   /** Internal: this process is one of a --jobs parent's workers. */
   readonly worker: boolean
 }
 
 function usage(): string {
   return [
-    'usage: npm run sim -- [--seed N | --seeds COUNT [--seed-base S]] [--nodes N] [--virtual-seconds S] [--jobs J] [--verbose]',
+    'usage: npm run sim -- [--seed N | --seeds COUNT [--seed-base S]] [--nodes N] [--virtual-seconds S] [--jobs J] [--no-leader-faults] [--verbose]',
     '',
     '--seed N             run this one seed (replay)',
     '--seeds COUNT        run COUNT seeds: S, S+1, ... (S random unless --seed-base; printed)',
     `--nodes N            hollow kubelet hosts (default ${DEFAULT_SIM_NODES})`,
     '--virtual-seconds S  after boot: S/2 of faults and workload, then up to S/2 to converge (default 60)',
     '--jobs J             run seeds in J worker processes side by side (default 1)',
+    '--no-leader-faults   no faults aimed at the current leaders (the schedule seeds drew before them)',
     '--verbose            print every fault and workload action',
   ].join('\n')
 }
@@ -49,6 +52,7 @@ export function parseOptions(argv: readonly string[]): Options | 'help' {
       'virtual-seconds': { type: 'string' },
       jobs: { type: 'string' },
       verbose: { type: 'boolean' },
+      'no-leader-faults': { type: 'boolean' },
       worker: { type: 'boolean' },
       help: { type: 'boolean' },
     },
@@ -65,7 +69,7 @@ export function parseOptions(argv: readonly string[]): Options | 'help' {
     const base = integer('seed-base', values['seed-base'], randomInt(0, 2 ** 31 - count), 0)
     seeds = Array.from({ length: count }, (_, i) => base + i)
   }
-  return { seeds, nodes: integer('nodes', values.nodes, DEFAULT_SIM_NODES, 1), virtualSeconds: integer('virtual-seconds', values['virtual-seconds'], 60, 2), jobs: integer('jobs', values.jobs, 1, 1), verbose: values.verbose ?? false, worker: values.worker ?? false }
+  return { seeds, nodes: integer('nodes', values.nodes, DEFAULT_SIM_NODES, 1), virtualSeconds: integer('virtual-seconds', values['virtual-seconds'], 60, 2), jobs: integer('jobs', values.jobs, 1, 1), verbose: values.verbose ?? false, leaderFaults: !values['no-leader-faults'], worker: values.worker ?? false }
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -102,7 +106,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (!report.held) failed.push(report.seed)
   }
   if (options.jobs > 1) {
-    const childArgs = ['--nodes', String(options.nodes), '--virtual-seconds', String(options.virtualSeconds), ...(options.verbose ? ['--verbose'] : [])]
+    const childArgs = ['--nodes', String(options.nodes), '--virtual-seconds', String(options.virtualSeconds), ...(options.verbose ? ['--verbose'] : []), ...(options.leaderFaults ? [] : ['--no-leader-faults'])]
     try {
       await runSeedsInWorkers(fileURLToPath(import.meta.url), childArgs, options.seeds, options.jobs, print)
     } catch (error) {
@@ -122,12 +126,13 @@ async function seedReport(seed: number, options: Options, unhandled: unknown[]):
   unhandled.length = 0
   const lines: string[] = []
   const say = (line: string) => void lines.push(line)
-  const result = await runSeed({ seed, nodes: options.nodes, virtualSeconds: options.virtualSeconds })
+  const shape = { seed, nodes: options.nodes, virtualSeconds: options.virtualSeconds, leaderFaults: options.leaderFaults }
+  const result = await runSeed(shape)
   if (options.verbose) for (const event of result.events) say(`  ${event}`)
   say(summaryLine(result))
   for (const r of result.results) if (options.verbose || !r.held) say(`  ${r.held ? 'held' : 'VIOLATED'} ${r.name}${r.detail ? `: ${r.detail.split('\n')[0]}` : ''}`)
   if (unhandled.length > 0) say(`  note: ${unhandled.length} unhandled rejection(s), first: ${String(unhandled[0])}`)
-  if (!result.held) say(failureReport(result, { seed, nodes: options.nodes, virtualSeconds: options.virtualSeconds }))
+  if (!result.held) say(failureReport(result, shape))
   return { seed, held: result.held, virtualMs: result.virtualMs, wallMs: result.wallMs, lines }
 }
 

@@ -11,10 +11,12 @@ export interface ReplayShape {
   readonly seed: number
   readonly nodes: number
   readonly virtualSeconds: number
+  /** False: the run had no leader faults (SimRunOptions.leaderFaults). */
+  readonly leaderFaults?: boolean
 }
 
 export function replayCommand(shape: ReplayShape): string {
-  return `npm run sim -- --seed ${shape.seed} --nodes ${shape.nodes} --virtual-seconds ${shape.virtualSeconds}`
+  return `npm run sim -- --seed ${shape.seed} --nodes ${shape.nodes} --virtual-seconds ${shape.virtualSeconds}${shape.leaderFaults === false ? ' --no-leader-faults' : ''}`
 }
 
 /** The violation to look at first: the earliest one placed in time, else the first reported. */

@@ -9,6 +9,8 @@ import { ApiClient } from '../apiserver/api-client.ts'
 import { planHosts, storeVoters, type ClusterShape } from '../cluster/local-cluster.ts'
 import type { Logger } from '../log.ts'
 import { randomClientId, seededRandom, type Random } from '../random.ts'
+import { StoreClient } from '../store/store-client.ts'
+import { hostOfIdentity } from './invariants/leader-acting.ts'
 import { MemoryDisk } from './memory-disk.ts'
 import { Simulation, type TraceKeeping } from './simulation.ts'
 
@@ -21,6 +23,18 @@ export interface SimClusterOptions {
 }
 
 export const DEFAULT_SIM_NODES = 5
+
+/** What a master may lead: the store (Raft), the scheduler and the controller manager (Leases). */
+export type LeaderRole = 'store' | 'scheduler' | 'controller-manager'
+export const LEADER_ROLES: readonly LeaderRole[] = ['store', 'scheduler', 'controller-manager']
+
+const LEASE_PATHS: Readonly<Record<Exclude<LeaderRole, 'store'>, string>> = {
+  scheduler: '/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/kube-scheduler',
+  'controller-manager': '/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/kube-controller-manager',
+}
+
+/** How long the leader lookup waits for an answer before the fault falls back to its drawn host. */
+const LEADER_LOOKUP_MS = 1000
 
 type Actor = { kind: string; id: string; options?: Record<string, unknown> }
 
@@ -51,6 +65,7 @@ export class SimCluster {
   /** A stream of its own for the driver's choices (faults, workload), apart from the hosts'. */
   readonly random: Random
   #partition: readonly (readonly string[])[] | undefined
+  #leaderLookup: { readonly store: StoreClient; readonly api: ApiClient } | undefined
 
   constructor(options: SimClusterOptions) {
     const nodes = options.nodes ?? DEFAULT_SIM_NODES
@@ -82,6 +97,37 @@ export class SimCluster {
   /** An API client on a connection of its own, as an outside caller (workload, probes) would have. */
   client(name: string, timeoutMs = 5000): ApiClient {
     return new ApiClient({ transport: this.sim.client(name), cluster: this.cluster, apiservers: this.masters, clock: this.sim.clock, timeoutMs, clientId: randomClientId('w', this.random) })
+  }
+
+  /** A random stream of its own for `name`, derived from the seed (drawing from it shifts no other stream). */
+  stream(name: string): Random {
+    return seededRandom(this.#streamSeed(name))
+  }
+
+  /**
+   * The master that leads `role` now, as the cluster says: the replica a status round names, or
+   * the host of the Lease's holder. Undefined when nobody answers in time (a partition, a kill).
+   */
+  async leaderOf(role: LeaderRole): Promise<string | undefined> {
+    // Fixed client ids: the lookup draws nothing from the driver's stream.
+    this.#leaderLookup ??= {
+      store: new StoreClient({ transport: this.sim.client('leader-lookup'), clock: this.sim.clock, cluster: this.cluster, replicas: this.masters, clientId: 'leader-lookup', requestTimeoutMs: LEADER_LOOKUP_MS }),
+      api: new ApiClient({ transport: this.sim.client('leader-lookup-api'), cluster: this.cluster, apiservers: this.masters, clock: this.sim.clock, timeoutMs: LEADER_LOOKUP_MS, clientId: 'leader-lookup' }),
+    }
+    const lookup = this.#leaderLookup
+    const host =
+      role === 'store'
+        ? await lookup.store.leader().catch(() => undefined)
+        : await lookup.api.get(LEASE_PATHS[role]).then(
+            (lease) => hostOfIdentity((lease as { spec?: { holderIdentity?: string } }).spec?.holderIdentity ?? ''),
+            () => undefined,
+          )
+    return host !== undefined && this.masters.includes(host) ? host : undefined
+  }
+
+  /** Masters killed or paused now. */
+  mastersOut(): string[] {
+    return this.masters.filter((m) => !this.sim.isUp(m) || this.sim.isPaused(m))
   }
 
   /** kill -9 of a host: off the network at once; a master's disk loses what it had not synced. */

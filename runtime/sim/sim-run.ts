@@ -7,7 +7,7 @@
 import { randomClientId, seededRandom } from '../random.ts'
 import type { Logger } from '../log.ts'
 import { InvariantProbes, type InvariantResult } from './invariants/index.ts'
-import { drawFaults, scheduleFaults } from './faults.ts'
+import { drawFaults, drawLeaderFaults, scheduleFaults } from './faults.ts'
 import { pollUntil, readyNodes, unreadyDeployments } from './readiness.ts'
 import { DEFAULT_SIM_NODES, SimCluster } from './sim-cluster.ts'
 import type { TraceKeeping } from './simulation.ts'
@@ -20,6 +20,11 @@ export interface SimRunOptions {
   readonly virtualSeconds?: number
   readonly trace?: TraceKeeping
   readonly log?: Logger
+  /**
+   * Faults aimed at the current leaders beside the others (default true). Off, a seed draws the
+   * schedule it drew before they existed: the regression seeds found then replay their faults.
+   */
+  readonly leaderFaults?: boolean
 }
 
 export interface SimRunResult {
@@ -75,7 +80,8 @@ export async function runSeed(options: SimRunOptions): Promise<SimRunResult> {
 
   const faultStart = Math.ceil(sim.clock.now())
   const faultEnd = faultStart + budgetMs / 2
-  const faults = drawFaults(cluster.random, { masters: cluster.masters, workers: cluster.workers }, { startMs: faultStart, endMs: faultEnd })
+  const window = { startMs: faultStart, endMs: faultEnd }
+  const faults = [...drawFaults(cluster.random, { masters: cluster.masters, workers: cluster.workers }, window), ...(options.leaderFaults === false ? [] : drawLeaderFaults(cluster.stream('leader-faults'), cluster.masters, window))]
   scheduleFaults(cluster, faults, (line) => events.push(`${sim.clock.now().toFixed(0)} ms fault: ${line}`))
   const workloadRandom = seededRandom(Math.floor(cluster.random() * 2 ** 32))
   const work = runWorkload(cluster, cluster.client(randomClientId('workload-', workloadRandom)), workloadRandom, { untilMs: faultEnd, onAction: (line) => events.push(line) })
@@ -83,6 +89,7 @@ export async function runSeed(options: SimRunOptions): Promise<SimRunResult> {
   await sim.runUntil(faultEnd)
   // Quiet from here: whatever is still down or cut off comes back.
   cluster.heal()
+  for (const host of cluster.hosts) if (sim.isPaused(host)) sim.resumeHost(host)
   for (const host of cluster.hosts) if (!sim.isUp(host)) await sim.drive(cluster.restart(host), 10_000, `restarting ${host}`)
   events.push(`${sim.clock.now().toFixed(0)} ms faults over`)
 

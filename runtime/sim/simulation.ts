@@ -115,6 +115,19 @@ export class Simulation {
     return entry.dying
   }
 
+  /** Freezes a host's link (HostLink.pause): nothing in or out until {@link resumeHost}. */
+  pauseHost(name: string): void {
+    this.#entry(name).link.pause()
+  }
+
+  resumeHost(name: string): void {
+    this.#entry(name).link.resume()
+  }
+
+  isPaused(name: string): boolean {
+    return this.#entry(name).link.isPaused
+  }
+
   /** Starts a killed host again, from the same config and disk, on a new connection. */
   async restartHost(name: string): Promise<Host> {
     const entry = this.#entry(name)

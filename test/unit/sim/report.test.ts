@@ -29,4 +29,5 @@ t.test('sim report - a message line decodes the event and is cut to width', asyn
 
 t.test('sim report - the replay command names seed, nodes and virtual seconds', async (t) => {
   t.equal(replayCommand({ seed: 42, nodes: 5, virtualSeconds: 60 }), 'npm run sim -- --seed 42 --nodes 5 --virtual-seconds 60')
+  t.equal(replayCommand({ seed: 9, nodes: 5, virtualSeconds: 60, leaderFaults: false }), 'npm run sim -- --seed 9 --nodes 5 --virtual-seconds 60 --no-leader-faults', 'a run without leader faults replays without them')
 })
