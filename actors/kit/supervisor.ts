@@ -3,8 +3,11 @@
  * supervisor waits an exponentially growing backoff and invokes it afresh. The backoff resets once
  * the child has stayed up for `stableMs`. The host provides the real child with
  * `supervisor.provide({ actors: { child } })` and listens to the emitted events for logs and metrics.
+ * The failed child's own children are stopped before the restart: XState leaves them running
+ * (./failed-actor-children.ts).
  */
 import { assign, createMachine, emit, setup, type AnyActorLogic } from 'xstate'
+import { stopOrphanedChildren } from './failed-actor-children.ts'
 
 export interface BackoffPolicy {
   readonly initialMs: number
@@ -77,6 +80,8 @@ export const supervisorMachine = setup({
         onError: {
           target: 'backingOff',
           actions: [
+            // Before this transition completes, `self` still holds the failed child.
+            ({ self }) => stopOrphanedChildren(self.getSnapshot().children.child),
             assign(({ context, event }) => ({
               consecutiveFailures: context.consecutiveFailures + 1,
               lastError: describeError(event.error),

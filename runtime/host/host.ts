@@ -1,5 +1,6 @@
 import { createActor, createMachine, enqueueActions, type Actor, type AnyActorLogic, type AnyStateMachine } from 'xstate'
 import type { ActorEnv, ActorInput } from '../../actors/kit/actor-kind.ts'
+import { stopChildrenOfFailedActors } from '../../actors/kit/failed-actor-children.ts'
 import { supervisorMachine, type SupervisorEmitted } from '../../actors/kit/supervisor.ts'
 import { ChaosController } from '../chaos/chaos-controller.ts'
 import { FaultyTransport } from '../chaos/faulty-transport.ts'
@@ -117,7 +118,7 @@ export class Host {
         for (const child of children) enqueue.spawnChild(child.logic, { id: child.id, systemId: child.id, input: child.input })
       }),
     })
-    this.#root = createActor(root, { clock, systemId: 'host' })
+    this.#root = createActor(root, { clock, systemId: 'host', inspect: stopChildrenOfFailedActors })
     this.#supervised = children.map((c) => ({ id: c.id, restarts: 0 }))
     this.#root.start()
     for (const supervised of this.#supervised) this.#watch(supervised)
