@@ -146,6 +146,11 @@ export class InvariantProbes {
       hosts: [...this.#deps.apiservers, ...(this.#deps.leaderHosts ?? [])],
     }))
     const actions = this.#deps.trace === undefined ? [] : leaderActions(this.#deps.trace, this.#deps.cluster)
+    // A cluster's leaders always write (Leases aside: bindings, replica sets, pods); none seen means
+    // the trace kept nothing to judge, and a check that judged nothing must not pass.
+    if (this.#deps.trace !== undefined && actions.length === 0) {
+      return { name: LEADER_ACTING, held: false, detail: 'no leader write in the trace: it kept no messages to judge (run with trace keeping "all")' }
+    }
     const result = checkLeaderActing(histories, actions, { from: this.#startedAt!, until, traced: this.#deps.trace !== undefined })
     return this.#deps.trace === undefined && result.held ? { ...result, detail: `${result.detail} (no trace given: only the terms were checked)` } : result
   }
