@@ -28,8 +28,9 @@ export async function runActions(api: ApiClient, actions: readonly Action[], log
       done++
       continue
     }
+    // A call that threw (timed out, client closed) has no HTTP status: 0, which is no success.
     const answer = await call(api, action).catch((error: unknown) => ({ status: 0, body: { message: error instanceof Error ? error.message : String(error) } }))
-    const ok = answer.status < 300 || (action.type === 'delete' && answer.status === 404)
+    const ok = (answer.status >= 200 && answer.status < 300) || (action.type === 'delete' && answer.status === 404)
     if (!ok) {
       const message = (answer.body as { message?: string } | undefined)?.message ?? `HTTP ${answer.status}`
       if (action.onFailure) recordEvent(api, fillEvent(action.onFailure, { error: message }), log)
