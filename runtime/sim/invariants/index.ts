@@ -20,7 +20,7 @@ import { ApiWatchRecorder, listCollection, type CollectionRecord } from './api-w
 import { API_PROBE_PATH, ApiWriteProbe } from './api-write-probe.ts'
 import { awaitConvergence, checkConvergence, CONVERGENCE, DEPLOYMENTS } from './convergence.ts'
 import { checkLeaderActing, LEADER_ACTING, type LeaseHistory, type TimedRecord } from './leader-acting.ts'
-import { leaderActions, leaseWriteKey, leaseWriteTimes, type LeaderComponent } from './leader-actions.ts'
+import { leaderActions, leaseWriteKey, leaseWriteTimes, revisionOf, type LeaderComponent } from './leader-actions.ts'
 import { checkPodBindings, POD_BINDINGS } from './pod-bindings.ts'
 import { checkStoreLinearizable, STORE_LINEARIZABLE } from './store-linearizable.ts'
 import { STORE_PROBE_PREFIX, StoreProbe } from './store-probe.ts'
@@ -141,7 +141,7 @@ export class InvariantProbes {
     const histories: LeaseHistory[] = LEADER_LEASES.map(({ component, lease }) => ({
       component,
       lease,
-      records: leaseRecords(leases, lease, this.#startedAt!).map(({ record, at }) => ({ record, at: sent.get(leaseWriteKey(record.holderIdentity, record.renewTime)) ?? at })),
+      records: leaseRecords(leases, lease, this.#startedAt!).map((r) => ({ ...r, at: sent.get(leaseWriteKey(r.record.holderIdentity, r.record.renewTime)) ?? r.at })),
       renewDeadlineMs: this.#deps.renewDeadlineMs ?? LEADER_DEFAULTS.renewDeadlineMs,
       hosts: [...this.#deps.apiservers, ...(this.#deps.leaderHosts ?? [])],
     }))
@@ -161,11 +161,14 @@ export class InvariantProbes {
   }
 }
 
-/** The records one Lease held while watched, in order (the listed one, then every write), each when the probe saw it. */
+/** The records one Lease held while watched, in order (the listed one, then every write), each when the probe saw it and at which store revision. */
 function leaseRecords(record: CollectionRecord, name: string, listedAt: number): TimedRecord[] {
-  const spec = (o: KubeObject) => (o.spec ?? {}) as LeaseRecord
-  const listed = [...record.listed.values()].filter((o) => o.metadata?.name === name).map((o) => ({ record: spec(o), at: listedAt }))
-  const written = record.events.filter((e) => e.type !== 'DELETED' && e.object.metadata?.name === name).map((e) => ({ record: spec(e.object), at: e.at }))
+  const timed = (o: KubeObject, at: number): TimedRecord => {
+    const revision = revisionOf(o)
+    return { record: (o.spec ?? {}) as LeaseRecord, at, ...(revision !== undefined ? { revision } : {}) }
+  }
+  const listed = [...record.listed.values()].filter((o) => o.metadata?.name === name).map((o) => timed(o, listedAt))
+  const written = record.events.filter((e) => e.type !== 'DELETED' && e.object.metadata?.name === name).map((e) => timed(e.object, e.at))
   return [...listed, ...written]
 }
 

@@ -7,7 +7,8 @@
  * the hosts that can hold its Lease (a workload client creating Deployments is not such a host).
  * Unfenced writes others share (pod deletes, Events, Leases, pod status) are not attributed. Each
  * write carries the apiserver's answer to it when the trace holds one (found by the request's
- * reply subject), so a late write the fence refused is told from one that landed. The trace also
+ * reply subject), so a late write the fence refused is told from one that landed, and where it
+ * landed in the store's order (the revision its answer names). The trace also
  * tells when each Lease write was sent (`leaseWriteTimes`), in the simulation's time rather than
  * the writer's. Pure: trace in, actions and times out.
  */
@@ -38,6 +39,16 @@ export interface WriteAnswer {
   readonly status: number
   /** A 409 from the fence (actors/apiserver/fence.ts): the token's term was over when the write reached the store. */
   readonly fenceRefused: boolean
+  /**
+   * The store revision a 2xx wrote at: the answered object's metadata.resourceVersion. Undefined
+   * when the body names none (a binding's Status).
+   */
+  readonly revision?: number
+  /**
+   * True for a DELETE: one that removed the object answers with it as it was, at an earlier
+   * revision than the delete's own, so `revision` only bounds where the write landed from below.
+   */
+  readonly revisionAtLeast?: boolean
 }
 
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
@@ -55,6 +66,8 @@ export function attribute(method: string, path: string): LeaderComponent | undef
 }
 
 interface ApiRequest {
+  /** Its place in the trace. */
+  readonly index: number
   readonly at: number
   readonly from: string
   readonly data: Uint8Array
@@ -72,18 +85,19 @@ function fenceOf(value: unknown): Fence | undefined {
 
 /** The API requests in the trace sent to this cluster's apiservers, decoded. */
 function* apiRequests(trace: readonly TracedMessage[], cluster: string): Generator<ApiRequest> {
-  for (const message of trace) {
+  for (const [index, message] of trace.entries()) {
     const parsed = parseSubject(message.subject)
     if (parsed === undefined || parsed.cluster !== cluster || parsed.address.component !== 'apiserver') continue
     const event = decodeEvent(message.data)
     if (event instanceof DecodeFailure || event.type !== 'api.request') continue
     const { method, path, body, fence } = event as { method?: unknown; path?: unknown; body?: unknown; fence?: unknown }
-    if (typeof method === 'string' && typeof path === 'string') yield { at: message.at, from: message.from, data: message.data, method, path, body, fence: fenceOf(fence), reply: message.reply }
+    if (typeof method === 'string' && typeof path === 'string') yield { index, at: message.at, from: message.from, data: message.data, method, path, body, fence: fenceOf(fence), reply: message.reply }
   }
 }
 
 export function leaderActions(trace: readonly TracedMessage[], cluster: string): LeaderAction[] {
-  const actions: (LeaderAction & { reply?: string })[] = []
+  const actions: LeaderAction[] = []
+  const sentAt = new Map<number, { position: number; reply: string }>()
   const firstSent = new Map<string, number>()
   for (const request of apiRequests(trace, cluster)) {
     const component = attribute(request.method, request.path)
@@ -94,24 +108,47 @@ export function leaderActions(trace: readonly TracedMessage[], cluster: string):
     const first = firstSent.get(identical)
     if (first === undefined) firstSent.set(identical, request.at)
     const who = request.fence !== undefined ? { fence: request.fence } : { component }
-    actions.push({ ...who, at: request.at, host: request.from, what: `${request.method} ${request.path}`, ...(first !== undefined ? { firstSentAt: first } : {}), ...(request.reply !== undefined ? { reply: request.reply } : {}) })
+    if (request.reply !== undefined) sentAt.set(request.index, { position: actions.length, reply: request.reply })
+    actions.push({ ...who, at: request.at, host: request.from, what: `${request.method} ${request.path}`, ...(first !== undefined ? { firstSentAt: first } : {}) })
   }
-  const answers = answersTo(trace, new Set(actions.flatMap((a) => (a.reply !== undefined ? [a.reply] : []))))
-  return actions.map(({ reply, ...action }) => {
-    const answer = reply !== undefined ? answers.get(reply) : undefined
-    return answer !== undefined ? { ...action, answer: { status: answer.status, fenceRefused: action.fence !== undefined && isFenceRefusal(answer, action.fence) } } : action
-  })
+  for (const [position, answer] of answersTo(trace, sentAt)) {
+    const action = actions[position]!
+    const revision = answer.status >= 200 && answer.status < 300 ? revisionOf(answer.body) : undefined
+    const placed = revision === undefined ? {} : action.what.startsWith('DELETE ') ? { revision, revisionAtLeast: true } : { revision }
+    actions[position] = { ...action, answer: { status: answer.status, fenceRefused: action.fence !== undefined && isFenceRefusal(answer, action.fence), ...placed } }
+  }
+  return actions
 }
 
-/** The first api.response published to each of `replies` (an answer repeated by the network counts once). */
-function answersTo(trace: readonly TracedMessage[], replies: ReadonlySet<string>): Map<string, { status: number; body: unknown }> {
-  const answers = new Map<string, { status: number; body: unknown }>()
-  for (const message of trace) {
-    if (!replies.has(message.subject) || answers.has(message.subject)) continue
+/** An object's metadata.resourceVersion as a number (the store revision it was written at), if it has one. */
+export function revisionOf(object: unknown): number | undefined {
+  const version = (object as { metadata?: { resourceVersion?: unknown } } | undefined)?.metadata?.resourceVersion
+  if (typeof version !== 'string' || !/^\d+$/.test(version)) return undefined
+  return Number(version)
+}
+
+/**
+ * The first api.response published to each request's reply subject after it was sent (an answer
+ * repeated by the network counts once), by the action's position. A restarted host's new
+ * transport numbers its inboxes from 0 again, so a reply subject can recur: an answer belongs
+ * to the latest request sent on it.
+ */
+function answersTo(trace: readonly TracedMessage[], sentAt: ReadonlyMap<number, { position: number; reply: string }>): Map<number, { status: number; body: unknown }> {
+  const answers = new Map<number, { status: number; body: unknown }>()
+  const awaiting = new Map<string, number>()
+  for (const [index, message] of trace.entries()) {
+    // Any request sent on a reply subject, ours or not, takes the answers that follow.
+    if (message.reply !== undefined) awaiting.delete(message.reply)
+    const sent = sentAt.get(index)
+    if (sent !== undefined) awaiting.set(sent.reply, sent.position)
+    const position = awaiting.get(message.subject)
+    if (position === undefined) continue
     const event = decodeEvent(message.data)
     if (event instanceof DecodeFailure || event.type !== 'api.response') continue
     const { status, body } = event as { status?: unknown; body?: unknown }
-    if (typeof status === 'number') answers.set(message.subject, { status, body })
+    if (typeof status !== 'number') continue
+    answers.set(position, { status, body })
+    awaiting.delete(message.subject)
   }
   return answers
 }
