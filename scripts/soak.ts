@@ -38,6 +38,8 @@ const TESTS: Readonly<Record<string, SeededTest>> = {
   // The whole cluster in one process on virtual time (npm run sim runs the same seeds in-process).
   sim: { file: 'test/sim/seeds.test.ts', envVar: 'SIM_SEED', batch: 10, secondsPerSeed: 30 },
   'lease-elector-chaos': { file: 'test/unit/leader/lease-elector-chaos.test.ts', envVar: 'LEASE_ELECTOR_CHAOS_SEED', batch: 25, secondsPerSeed: 5 },
+  'disk-crash': { file: 'test/unit/disk/simulated-crash.test.ts', envVar: 'DISK_CRASH_SEED', batch: 25, secondsPerSeed: 1 },
+  'leader-fencing': { file: 'test/unit/leader/leader-fencing.test.ts', envVar: 'LEADER_FENCING_SEED', batch: 1, secondsPerSeed: 5 },
 }
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
