@@ -39,6 +39,8 @@ export interface StatusWritten {
   readonly write: number
   readonly uid: string
   readonly outcome: 'written' | 'gone' | 'failed'
+  /** Written: the pod's resourceVersion the write produced (API events above it came after it). */
+  readonly resourceVersion?: string
 }
 
 /** The Node create came back; `conflict`: a Node of this name exists (409). */

@@ -52,7 +52,7 @@ export function stepEngine(s: EngineState, input: EngineInput, now: number): Eng
         forgetStatus(s.statuses, uid)
         return [{ type: 'report', report: { type: 'kubelet.podGone', nodeName, uid } }]
       }
-      return [{ type: 'report', report: { type: 'kubelet.podSeen', nodeName, pod: input.pod } }, ...observeStatus(s.statuses, uid, input.pod.status)]
+      return [{ type: 'report', report: { type: 'kubelet.podSeen', nodeName, pod: input.pod } }, ...observeStatus(s.statuses, uid, input.pod.status, input.pod.metadata.resourceVersion)]
     }
     case 'nodeChanged':
       if (!s.nodes.has(input.node.metadata.name ?? '')) return []
@@ -82,7 +82,7 @@ export function stepEngine(s: EngineState, input: EngineInput, now: number): Eng
     case 'kubelet.writeStatus':
       return writeStatus(s.statuses, input.pod, input.status)
     case 'statusWritten':
-      return statusWritten(s.statuses, input.write, input.uid, input.outcome)
+      return statusWritten(s.statuses, input.write, input.uid, input.outcome, input.resourceVersion)
     case 'statusRetry':
       return retryStatus(s.statuses, input.uid)
     case 'kubelet.removePod':

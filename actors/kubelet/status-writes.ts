@@ -4,7 +4,9 @@
  * goes), at most `concurrency` writes are out at once, a failed write is tried again after
  * {@link STATUS_RETRY_MS}, and when the API shows a pod with a status other than the one last
  * written (the node lifecycle controller marked it not Ready during an outage) the kubelet's own
- * is written again. The functions mutate the state they are given (150,000 pods: no copies) and
+ * is written again; also when the API showed such a status while the write was out, at a
+ * resourceVersion above the one the write produced (the change came after ours: no later event
+ * will show it again). The functions mutate the state they are given (150,000 pods: no copies) and
  * return the effects to perform.
  */
 import type { PodStatus } from '../kube/objects.ts'
@@ -24,6 +26,8 @@ interface Entry {
   out: { readonly write: number; readonly digest: string } | undefined
   /** What the API should show once the last write landed. */
   written: string | undefined
+  /** The API's newest status seen while the write was out (stale or newer: the write's answer tells). */
+  seenWhileOut: { readonly digest: string; readonly resourceVersion: number } | undefined
 }
 
 export interface StatusWrites {
@@ -59,15 +63,18 @@ export function writeStatus(s: StatusWrites, pod: PodRef, status: PodStatus): En
     entry.status = status
     entry.dirty = true
   } else {
-    s.entries.set(pod.uid, { pod, status, dirty: true, out: undefined, written: undefined })
+    s.entries.set(pod.uid, { pod, status, dirty: true, out: undefined, written: undefined, seenWhileOut: undefined })
   }
   return enqueue(s, pod.uid)
 }
 
 /** The API's version of a pod this kubelet runs: ours is written again when it differs. */
-export function observeStatus(s: StatusWrites, uid: string, status: PodStatus | undefined): EngineEffect[] {
+export function observeStatus(s: StatusWrites, uid: string, status: PodStatus | undefined, resourceVersion?: string): EngineEffect[] {
   const entry = s.entries.get(uid)
-  if (!entry || entry.dirty || entry.out || entry.written === undefined) return []
+  if (!entry) return []
+  const version = versionNumber(resourceVersion)
+  if (entry.out && version !== undefined && version > (entry.seenWhileOut?.resourceVersion ?? -1)) entry.seenWhileOut = { digest: statusDigest(status), resourceVersion: version }
+  if (entry.dirty || entry.out || entry.written === undefined) return []
   if (statusDigest(status) === entry.written) return []
   entry.dirty = true
   return enqueue(s, uid)
@@ -80,13 +87,15 @@ export function forgetStatus(s: StatusWrites, uid: string): void {
 }
 
 /** A write came back; its slot is free again. */
-export function statusWritten(s: StatusWrites, write: number, uid: string, outcome: 'written' | 'gone' | 'failed'): EngineEffect[] {
+export function statusWritten(s: StatusWrites, write: number, uid: string, outcome: 'written' | 'gone' | 'failed', resourceVersion?: string): EngineEffect[] {
   s.out--
   const entry = s.entries.get(uid)
   // Forgotten meanwhile (and perhaps seen again since, with a write of its own): not this write's.
   if (!entry || entry.out?.write !== write) return pump(s)
   const { digest } = entry.out
+  const seen = entry.seenWhileOut
   entry.out = undefined
+  entry.seenWhileOut = undefined
   if (outcome === 'gone') {
     forgetStatus(s, uid)
     return pump(s)
@@ -96,7 +105,15 @@ export function statusWritten(s: StatusWrites, write: number, uid: string, outco
     return [{ type: 'after', ms: STATUS_RETRY_MS, input: { type: 'statusRetry', uid } }, ...pump(s)]
   }
   entry.written = digest
+  // Changed by someone else after our write landed, and that event already came (and was set aside).
+  const version = versionNumber(resourceVersion)
+  if (seen !== undefined && version !== undefined && seen.resourceVersion > version && seen.digest !== digest) entry.dirty = true
   return entry.dirty ? enqueue(s, uid) : pump(s)
+}
+
+/** Kubernetes versions are opaque strings; ours are numbers (undefined: not one, not compared). */
+function versionNumber(resourceVersion: string | undefined): number | undefined {
+  return resourceVersion !== undefined && /^\d+$/.test(resourceVersion) ? Number(resourceVersion) : undefined
 }
 
 /** A failed write's retry is due. */

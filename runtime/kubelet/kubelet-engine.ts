@@ -146,8 +146,9 @@ class KubeletApi {
     const patch = () => this.#api.patch(`/api/v1/namespaces/${pod.namespace}/pods/${pod.name}/status`, { status }, 'application/merge-patch+json')
     try {
       // A traced pod's status writes go out in its `kubelet sync pod` span, the others' outside any trace.
-      await (this.#traces === undefined || !tracingOn() ? patch() : context.with(this.#traces.contextOf(pod.uid) ?? ROOT_CONTEXT, patch))
-      return { type: 'statusWritten', write, uid: pod.uid, outcome: 'written' }
+      const written = await (this.#traces === undefined || !tracingOn() ? patch() : context.with(this.#traces.contextOf(pod.uid) ?? ROOT_CONTEXT, patch))
+      const resourceVersion = written.metadata?.resourceVersion
+      return { type: 'statusWritten', write, uid: pod.uid, outcome: 'written', ...(resourceVersion === undefined ? {} : { resourceVersion }) }
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) return { type: 'statusWritten', write, uid: pod.uid, outcome: 'gone' }
       this.#ctx.log.debug({ pod: `${pod.namespace}/${pod.name}`, err: String(error) }, 'pod status write failed; retrying')

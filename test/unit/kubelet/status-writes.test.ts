@@ -60,6 +60,30 @@ t.test('status writes - the API showing another status than the one written gets
   t.same(patches(d), ['u1:Running'], 'ours is written again')
 })
 
+t.test('status writes - the API changed after our write landed, its event seen while the write was out: ours is written again', async (t) => {
+  // Seed 80096: the node lifecycle controller marked the pod not Ready (rv 887) after the kubelet's
+  // Ready write landed (rv 869) but before its answer came back; no later event showed it again.
+  const d = new EngineDriver(['node-1'])
+  const running: PodStatus = { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] }
+  const markedNotReady: PodStatus = { phase: 'Running', conditions: [{ type: 'Ready', status: 'False' }] }
+  const at = (resourceVersion: string, status: PodStatus) => {
+    const pod = boundPod('u1', 'node-1', status)
+    return { type: 'podChanged', change: 'MODIFIED', pod: { ...pod, metadata: { ...pod.metadata, resourceVersion } } } as const
+  }
+  d.step(write('u1', running))
+  const [first] = d.take('patchStatus')
+  d.step(at('869', running)).step(at('887', markedNotReady))
+  t.same(patches(d), [], 'not while our write is out')
+  d.step({ type: 'statusWritten', write: first!.write, uid: 'u1', outcome: 'written', resourceVersion: '869' })
+  const [second] = d.take('patchStatus')
+  t.same(second && `${second.pod.uid}:${second.status.phase}`, 'u1:Running', 'ours is written again')
+
+  // A stale event (below the version our write produced) is not a reason to write again.
+  d.step(at('880', markedNotReady))
+  d.step({ type: 'statusWritten', write: second!.write, uid: 'u1', outcome: 'written', resourceVersion: '890' })
+  t.same(patches(d), [], 'the event from before our write landed')
+})
+
 t.test('status writes - a pod that is gone or removed has nothing more written; its late answer only frees the slot', async (t) => {
   const d = new EngineDriver(['node-1'], 1)
   d.step(write('u1', phase('Running')))
