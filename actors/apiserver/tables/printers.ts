@@ -4,6 +4,7 @@
  * carries the wide (priority 1) cells too; kubectl drops them unless `-o wide`.
  */
 import { since } from './duration.ts'
+import { AGE_COL, CONTAINERS_COL, IMAGES_COL, NAME_COL, ageOf, arr, col, containerCells, formatLabelSelector, formatLabels, nameOf, num, obj, str } from './columns.ts'
 import type { Condition, ContainerShape, ContainerStatusShape, KubeObject, LabelSelector, TableColumnDefinition, TableRow, TableRowCondition } from './types.ts'
 
 export interface Printer {
@@ -12,75 +13,7 @@ export interface Printer {
   readonly row: (obj: KubeObject, now: number) => { readonly cells: TableRow['cells']; readonly conditions?: readonly TableRowCondition[] }
 }
 
-type ColumnType = TableColumnDefinition['type']
-const col = (name: string, type: ColumnType, description: string, priority = 0, format = ''): TableColumnDefinition => ({
-  name,
-  type,
-  format,
-  description,
-  priority,
-})
-const NAME_COL = col('Name', 'string', 'Name must be unique within a namespace. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names', 0, 'name')
-const AGE_COL = col(
-  'Age',
-  'string',
-  'CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.',
-)
-
-// Narrow, optional views of the fields the printers read.
-const obj = (v: unknown): Record<string, unknown> => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {})
-const arr = <T>(v: unknown): T[] => (Array.isArray(v) ? (v as T[]) : [])
-const str = (v: unknown): string => (typeof v === 'string' ? v : '')
-const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0)
-
-const nameOf = (o: KubeObject): string => str(o.metadata?.name)
-const ageOf = (o: KubeObject, now: number): string => since(o.metadata?.creationTimestamp, now)
-
-/** labels.FormatLabels: sorted `k=v` joined by commas, `<none>` when empty. */
-export const formatLabels = (labels: Readonly<Record<string, string>> | undefined): string => {
-  const keys = Object.keys(labels ?? {}).sort()
-  if (keys.length === 0) return '<none>'
-  return keys.map((k) => `${k}=${labels?.[k] ?? ''}`).join(',')
-}
-
-/** metav1.LabelSelectorAsSelector(...).String(): requirements sorted by key, '' for none. */
-export const formatLabelSelector = (selector: LabelSelector | undefined): string => {
-  if (!selector) return ''
-  const reqs: { key: string; text: string }[] = []
-  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) reqs.push({ key: k, text: `${k}=${v}` })
-  for (const e of selector.matchExpressions ?? []) {
-    const key = e.key ?? ''
-    const values = [...(e.values ?? [])].sort().join(',')
-    switch (e.operator) {
-      case 'In':
-        reqs.push({ key, text: `${key} in (${values})` })
-        break
-      case 'NotIn':
-        reqs.push({ key, text: `${key} notin (${values})` })
-        break
-      case 'Exists':
-        reqs.push({ key, text: key })
-        break
-      case 'DoesNotExist':
-        reqs.push({ key, text: `!${key}` })
-        break
-      default:
-        return '<invalid>'
-    }
-  }
-  // Go's sort.Sort is not stable, but requirements with equal keys are rare; keep insertion order.
-  return reqs
-    .map((r, i) => ({ ...r, i }))
-    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.i - b.i))
-    .map((r) => r.text)
-    .join(',')
-}
-
-/** layoutContainerCells: container names and images, comma-joined. */
-const containerCells = (containers: readonly ContainerShape[]): [string, string] => [
-  containers.map((c) => c.name ?? '').join(','),
-  containers.map((c) => c.image ?? '').join(','),
-]
+export { formatLabels, formatLabelSelector } from './columns.ts'
 
 // ---------------------------------------------------------------- pods
 
@@ -279,8 +212,6 @@ const nodePrinter: Printer = {
 
 // ---------------------------------------------------------------- apps
 
-const CONTAINERS_COL = col('Containers', 'string', 'Names of each container in the template.', 1)
-const IMAGES_COL = col('Images', 'string', 'Images referenced by each container in the template.', 1)
 const SELECTOR_COL = col('Selector', 'string', 'Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment.', 1)
 
 const templateContainers = (o: KubeObject): ContainerShape[] => arr<ContainerShape>(obj(obj(obj(o['spec'])['template'])['spec'])['containers'])
