@@ -56,6 +56,7 @@ export const RESOURCES: readonly ResourceSpec[] = [
   entry({ group: '', version: 'v1', name: 'configmaps', singularName: 'configmap', kind: 'ConfigMap', namespaced: true, shortNames: ['cm'] }),
   entry({ group: '', version: 'v1', name: 'endpoints', singularName: 'endpoints', kind: 'Endpoints', namespaced: true, shortNames: ['ep'] }),
   entry({ group: '', version: 'v1', name: 'events', singularName: 'event', kind: 'Event', namespaced: true, shortNames: ['ev'] }),
+  entry({ group: '', version: 'v1', name: 'limitranges', singularName: 'limitrange', kind: 'LimitRange', namespaced: true, shortNames: ['limits'] }),
   entry({
     group: '',
     version: 'v1',
@@ -68,6 +69,8 @@ export const RESOURCES: readonly ResourceSpec[] = [
     subresources: [{ name: 'finalize', kind: 'Namespace', verbs: ['update'] }, status('Namespace')],
   }),
   entry({ group: '', version: 'v1', name: 'nodes', singularName: 'node', kind: 'Node', namespaced: false, shortNames: ['no'], subresources: [status('Node')] }),
+  entry({ group: '', version: 'v1', name: 'persistentvolumeclaims', singularName: 'persistentvolumeclaim', kind: 'PersistentVolumeClaim', namespaced: true, shortNames: ['pvc'], subresources: [status('PersistentVolumeClaim')] }),
+  entry({ group: '', version: 'v1', name: 'persistentvolumes', singularName: 'persistentvolume', kind: 'PersistentVolume', namespaced: false, shortNames: ['pv'], subresources: [status('PersistentVolume')] }),
   entry({
     group: '',
     version: 'v1',
@@ -84,6 +87,9 @@ export const RESOURCES: readonly ResourceSpec[] = [
       status('Pod'),
     ],
   }),
+  entry({ group: '', version: 'v1', name: 'resourcequotas', singularName: 'resourcequota', kind: 'ResourceQuota', namespaced: true, shortNames: ['quota'], subresources: [status('ResourceQuota')] }),
+  entry({ group: '', version: 'v1', name: 'secrets', singularName: 'secret', kind: 'Secret', namespaced: true }),
+  entry({ group: '', version: 'v1', name: 'serviceaccounts', singularName: 'serviceaccount', kind: 'ServiceAccount', namespaced: true, shortNames: ['sa'] }),
   entry({
     group: '',
     version: 'v1',
@@ -95,6 +101,7 @@ export const RESOURCES: readonly ResourceSpec[] = [
     categories: ['all'],
     subresources: [status('Service')],
   }),
+  entry({ group: 'apps', version: 'v1', name: 'daemonsets', singularName: 'daemonset', kind: 'DaemonSet', namespaced: true, shortNames: ['ds'], categories: ['all'], subresources: [status('DaemonSet')] }),
   entry({
     group: 'apps',
     version: 'v1',
@@ -117,8 +124,24 @@ export const RESOURCES: readonly ResourceSpec[] = [
     categories: ['all'],
     subresources: [scale, status('ReplicaSet')],
   }),
+  entry({
+    group: 'apps',
+    version: 'v1',
+    name: 'statefulsets',
+    singularName: 'statefulset',
+    kind: 'StatefulSet',
+    namespaced: true,
+    shortNames: ['sts'],
+    categories: ['all'],
+    subresources: [scale, status('StatefulSet')],
+  }),
   entry({ group: 'coordination.k8s.io', version: 'v1', name: 'leases', singularName: 'lease', kind: 'Lease', namespaced: true }),
+  entry({ group: 'networking.k8s.io', version: 'v1', name: 'ingressclasses', singularName: 'ingressclass', kind: 'IngressClass', namespaced: false }),
+  entry({ group: 'networking.k8s.io', version: 'v1', name: 'ingresses', singularName: 'ingress', kind: 'Ingress', namespaced: true, shortNames: ['ing'], subresources: [status('Ingress')] }),
+  entry({ group: 'networking.k8s.io', version: 'v1', name: 'networkpolicies', singularName: 'networkpolicy', kind: 'NetworkPolicy', namespaced: true, shortNames: ['netpol'] }),
+  entry({ group: 'policy', version: 'v1', name: 'poddisruptionbudgets', singularName: 'poddisruptionbudget', kind: 'PodDisruptionBudget', namespaced: true, shortNames: ['pdb'], subresources: [status('PodDisruptionBudget')] }),
   entry({ group: 'scheduling.k8s.io', version: 'v1', name: 'priorityclasses', singularName: 'priorityclass', kind: 'PriorityClass', namespaced: false, shortNames: ['pc'] }),
+  entry({ group: 'storage.k8s.io', version: 'v1', name: 'storageclasses', singularName: 'storageclass', kind: 'StorageClass', namespaced: false, shortNames: ['sc'] }),
 ]
 
 /** `v1` for the core group, `apps/v1` otherwise. */

@@ -7,23 +7,76 @@ const FULL = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'u
 t.test('resource table', async (t) => {
   t.same(
     RESOURCES.map((r) => `${r.group}/${r.version}/${r.name}`),
-    ['/v1/configmaps', '/v1/endpoints', '/v1/events', '/v1/namespaces', '/v1/nodes', '/v1/pods', '/v1/services', 'apps/v1/deployments', 'apps/v1/replicasets', 'coordination.k8s.io/v1/leases', 'scheduling.k8s.io/v1/priorityclasses'],
+    [
+      '/v1/configmaps',
+      '/v1/endpoints',
+      '/v1/events',
+      '/v1/limitranges',
+      '/v1/namespaces',
+      '/v1/nodes',
+      '/v1/persistentvolumeclaims',
+      '/v1/persistentvolumes',
+      '/v1/pods',
+      '/v1/resourcequotas',
+      '/v1/secrets',
+      '/v1/serviceaccounts',
+      '/v1/services',
+      'apps/v1/daemonsets',
+      'apps/v1/deployments',
+      'apps/v1/replicasets',
+      'apps/v1/statefulsets',
+      'coordination.k8s.io/v1/leases',
+      'networking.k8s.io/v1/ingressclasses',
+      'networking.k8s.io/v1/ingresses',
+      'networking.k8s.io/v1/networkpolicies',
+      'policy/v1/poddisruptionbudgets',
+      'scheduling.k8s.io/v1/priorityclasses',
+      'storage.k8s.io/v1/storageclasses',
+    ],
   )
   t.same(GROUP_VERSIONS, [
     { group: '', version: 'v1' },
     { group: 'apps', version: 'v1' },
     { group: 'coordination.k8s.io', version: 'v1' },
+    { group: 'networking.k8s.io', version: 'v1' },
+    { group: 'policy', version: 'v1' },
     { group: 'scheduling.k8s.io', version: 'v1' },
+    { group: 'storage.k8s.io', version: 'v1' },
   ])
   const short = Object.fromEntries(RESOURCES.map((r) => [r.name, r.shortNames.join(',')]))
-  t.same(short, { configmaps: 'cm', endpoints: 'ep', events: 'ev', namespaces: 'ns', nodes: 'no', pods: 'po', services: 'svc', deployments: 'deploy', replicasets: 'rs', leases: '', priorityclasses: 'pc' })
+  t.same(short, {
+    configmaps: 'cm',
+    endpoints: 'ep',
+    events: 'ev',
+    limitranges: 'limits',
+    namespaces: 'ns',
+    nodes: 'no',
+    persistentvolumeclaims: 'pvc',
+    persistentvolumes: 'pv',
+    pods: 'po',
+    resourcequotas: 'quota',
+    secrets: '',
+    serviceaccounts: 'sa',
+    services: 'svc',
+    daemonsets: 'ds',
+    deployments: 'deploy',
+    replicasets: 'rs',
+    statefulsets: 'sts',
+    leases: '',
+    ingressclasses: '',
+    ingresses: 'ing',
+    networkpolicies: 'netpol',
+    poddisruptionbudgets: 'pdb',
+    priorityclasses: 'pc',
+    storageclasses: 'sc',
+  })
   t.same(
     RESOURCES.filter((r) => r.categories.includes('all')).map((r) => r.name),
-    ['pods', 'services', 'deployments', 'replicasets'],
+    ['pods', 'services', 'daemonsets', 'deployments', 'replicasets', 'statefulsets'],
   )
   t.same(
     RESOURCES.filter((r) => !r.namespaced).map((r) => r.name),
-    ['namespaces', 'nodes', 'priorityclasses'],
+    ['namespaces', 'nodes', 'persistentvolumes', 'ingressclasses', 'priorityclasses', 'storageclasses'],
   )
   t.equal(findResource('', 'v1', 'pods')?.listKind, 'PodList')
   t.equal(findResourceByKind('apps', 'v1', 'Deployment')?.name, 'deployments')
@@ -57,9 +110,24 @@ t.test('/api and /apis', async (t) => {
         preferredVersion: { groupVersion: 'coordination.k8s.io/v1', version: 'v1' },
       },
       {
+        name: 'networking.k8s.io',
+        versions: [{ groupVersion: 'networking.k8s.io/v1', version: 'v1' }],
+        preferredVersion: { groupVersion: 'networking.k8s.io/v1', version: 'v1' },
+      },
+      {
+        name: 'policy',
+        versions: [{ groupVersion: 'policy/v1', version: 'v1' }],
+        preferredVersion: { groupVersion: 'policy/v1', version: 'v1' },
+      },
+      {
         name: 'scheduling.k8s.io',
         versions: [{ groupVersion: 'scheduling.k8s.io/v1', version: 'v1' }],
         preferredVersion: { groupVersion: 'scheduling.k8s.io/v1', version: 'v1' },
+      },
+      {
+        name: 'storage.k8s.io',
+        versions: [{ groupVersion: 'storage.k8s.io/v1', version: 'v1' }],
+        preferredVersion: { groupVersion: 'storage.k8s.io/v1', version: 'v1' },
       },
     ],
   })
@@ -84,16 +152,25 @@ t.test('/api/v1 resource list', async (t) => {
       'configmaps',
       'endpoints',
       'events',
+      'limitranges',
       'namespaces',
       'namespaces/finalize',
       'namespaces/status',
       'nodes',
       'nodes/status',
+      'persistentvolumeclaims',
+      'persistentvolumeclaims/status',
+      'persistentvolumes',
+      'persistentvolumes/status',
       'pods',
       'pods/binding',
       'pods/eviction',
       'pods/log',
       'pods/status',
+      'resourcequotas',
+      'resourcequotas/status',
+      'secrets',
+      'serviceaccounts',
       'services',
       'services/status',
     ],
@@ -123,12 +200,17 @@ t.test('/apis/apps/v1 and /apis/coordination.k8s.io/v1', async (t) => {
   const apps = apiResourceList('apps', 'v1')!
   t.equal(apps.groupVersion, 'apps/v1')
   t.same(apps.resources, [
+    { name: 'daemonsets', singularName: 'daemonset', namespaced: true, kind: 'DaemonSet', verbs: FULL, shortNames: ['ds'], categories: ['all'] },
+    { name: 'daemonsets/status', singularName: '', namespaced: true, kind: 'DaemonSet', verbs: ['get', 'patch', 'update'] },
     { name: 'deployments', singularName: 'deployment', namespaced: true, kind: 'Deployment', verbs: FULL, shortNames: ['deploy'], categories: ['all'] },
     { name: 'deployments/scale', singularName: '', namespaced: true, group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: ['get', 'patch', 'update'] },
     { name: 'deployments/status', singularName: '', namespaced: true, kind: 'Deployment', verbs: ['get', 'patch', 'update'] },
     { name: 'replicasets', singularName: 'replicaset', namespaced: true, kind: 'ReplicaSet', verbs: FULL, shortNames: ['rs'], categories: ['all'] },
     { name: 'replicasets/scale', singularName: '', namespaced: true, group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: ['get', 'patch', 'update'] },
     { name: 'replicasets/status', singularName: '', namespaced: true, kind: 'ReplicaSet', verbs: ['get', 'patch', 'update'] },
+    { name: 'statefulsets', singularName: 'statefulset', namespaced: true, kind: 'StatefulSet', verbs: FULL, shortNames: ['sts'], categories: ['all'] },
+    { name: 'statefulsets/scale', singularName: '', namespaced: true, group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: ['get', 'patch', 'update'] },
+    { name: 'statefulsets/status', singularName: '', namespaced: true, kind: 'StatefulSet', verbs: ['get', 'patch', 'update'] },
   ])
   t.same(apiResourceList('coordination.k8s.io', 'v1'), {
     kind: 'APIResourceList',
