@@ -5,6 +5,10 @@
  */
 import { since } from './duration.ts'
 import { AGE_COL, CONTAINERS_COL, IMAGES_COL, NAME_COL, ageOf, arr, col, containerCells, formatLabelSelector, formatLabels, nameOf, num, obj, str } from './columns.ts'
+import { CONFIG_PRINTERS } from './config-printers.ts'
+import { NETWORKING_PRINTERS } from './networking-printers.ts'
+import { STORAGE_PRINTERS } from './storage-printers.ts'
+import { WORKLOAD_PRINTERS } from './workload-printers.ts'
 import type { Condition, ContainerShape, ContainerStatusShape, KubeObject, LabelSelector, TableColumnDefinition, TableRow, TableRowCondition } from './types.ts'
 
 export interface Printer {
@@ -457,6 +461,10 @@ export const PRINTERS: Readonly<Record<string, Printer>> = {
   'apps/replicasets': replicaSetPrinter,
   'coordination.k8s.io/leases': leasePrinter,
   'scheduling.k8s.io/priorityclasses': priorityClassPrinter,
+  ...CONFIG_PRINTERS,
+  ...STORAGE_PRINTERS,
+  ...WORKLOAD_PRINTERS,
+  ...NETWORKING_PRINTERS,
 }
 
 export const printerFor = (group: string, resource: string): Printer => PRINTERS[`${group}/${resource}`] ?? defaultPrinter
