@@ -7,6 +7,7 @@
  *   opening ──opened──▶ streaming ──gap (seq, keepalive, lost push, overflow)──▶ gap
  *   gap ──attempt──▶ reopening ──opened──▶ streaming
  *   opening, reopening ──openFailed (final)──▶ failed;  streaming ──an ending event (410)──▶ failed
+ *   streaming ──gap the cursor cannot resume from──▶ failed (its owner starts over: relists)
  *   any ──cancel──▶ cancelled
  *
  * Each opening attempt is an incarnation with a fresh watchId; its server numbers pushes 1, 2, 3...
@@ -42,9 +43,17 @@ export interface WatchCursor<E, P, A> {
   started(position: P, answer: A): P
   /** The events of a push not delivered yet, the position after them, and an end if one of them ends the stream. */
   take(position: P, events: readonly E[]): { readonly fresh: readonly E[]; readonly position: P; readonly end?: WatchEnd }
-  /** Where a re-opening after a gap starts (absent: where the stream stands). */
-  resumed?(position: P): P
+  /**
+   * Where a re-opening after a gap starts (absent: where the stream stands), or why no re-opening
+   * can deliver what the gap lost (say, the current objects a watch from now began with, when
+   * some were already delivered): the watch then fails, and its owner starts over. `gap`: what
+   * was lost, for the error.
+   */
+  resumed?(position: P, gap: string): WatchResume<P>
 }
+
+/** A gap's outcome: re-open `from` a position, or fail with `error`. */
+export type WatchResume<P> = { readonly from: P } | { readonly error: Error }
 
 export type WatchInput<E, P, A, M extends WatchPush<E>> =
   /** The adapter is opening incarnation `watchId` (from {@link ResumableWatch.position}). */
@@ -222,12 +231,21 @@ export class ResumableWatch<E, P, A, M extends WatchPush<E> = WatchPush<E>> {
     return this.#phase === 'streaming' && watchId === this.#watchId
   }
 
-  /** Abandons the incarnation (releasing it at its server if it may still be serving it) and asks for another. */
+  /**
+   * Abandons the incarnation (releasing it at its server if it may still be serving it) and asks
+   * for another, or fails when the cursor says no other can make up for what was lost.
+   */
   #gap(reason: string, release: boolean, elsewhere: boolean): WatchEffect<E, M>[] {
-    this.#phase = 'gap'
     this.#buffer = []
-    if (this.#cursor.resumed) this.#position = this.#cursor.resumed(this.#position)
+    const resume = this.#cursor.resumed?.(this.#position, reason) ?? { from: this.#position }
     const effects: WatchEffect<E, M>[] = release ? [{ type: 'cancel', server: this.#server, watchId: this.#watchId }] : []
+    if ('error' in resume) {
+      this.#phase = 'failed'
+      effects.push({ type: 'fail', error: resume.error })
+      return effects
+    }
+    this.#phase = 'gap'
+    this.#position = resume.from
     effects.push({ type: 'reopen', reason, server: this.#server, elsewhere })
     return effects
   }

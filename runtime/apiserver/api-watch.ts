@@ -6,10 +6,17 @@
  * (actors/kit/resumable-watch.ts); this adapter carries it out over NATS requests. An ERROR event
  * (410 Gone: the version is too old) ends the watch through `onError`; the caller relists, as a
  * Kubernetes informer does.
+ *
+ * A watch opened without a resourceVersion begins with the current objects (ADDED), which may
+ * take several pushes; it always asks for the bookmark that ends them. The version the open
+ * answered is past them all, so a gap before that bookmark cannot be resumed from there: with
+ * nothing delivered yet the watch lists again, else it ends through `onError` (410) and the caller
+ * relists (re-sent objects would not say which of the delivered ones were deleted meanwhile).
  */
 import type { WatchStreamEvent } from '../../actors/apiserver/http/api-request.ts'
 import { apiWatchAddress, isWatchEventsPush, type ApiWatchEvents, type ApiWatchOpen, type WatchOpened } from '../../actors/apiserver/watch-protocol.ts'
 import type { KubeObject } from '../../actors/apiserver/ports.ts'
+import { gone } from '../../actors/apiserver/meta/status.ts'
 import { INITIAL_EVENTS_END } from '../../actors/apiserver/resource-handlers.ts'
 import { ResumableWatch, type WatchCursor, type WatchEffect } from '../../actors/kit/resumable-watch.ts'
 import { ClientWatches, type ClientWatch, type ClientWatchInput } from '../client-watches.ts'
@@ -18,15 +25,14 @@ import type { WireEvent } from '../codec.ts'
 import type { Transport } from '../transport/transport.ts'
 
 export interface ApiWatchOptions {
-  /** Changes after this version; absent or "": the current objects first (as ADDED), then changes. "0": the same, from the apiserver's cache. */
+  /**
+   * Changes after this version; absent or "": the current objects first (as ADDED), then
+   * `onSynced` (Kubernetes' WatchList: no separate list call), then changes. "0": the same, from
+   * the apiserver's cache.
+   */
   readonly resourceVersion?: string
   readonly labelSelector?: string
   readonly fieldSelector?: string
-  /**
-   * Without a resourceVersion: the current objects come first as ADDED events and then
-   * `onSynced` is called (Kubernetes' WatchList), so no separate list call is needed.
-   */
-  readonly sendInitialEvents?: boolean
 }
 
 export interface ApiWatchHandlers {
@@ -34,7 +40,7 @@ export interface ApiWatchHandlers {
   readonly onEvents: (events: readonly WatchEvent[]) => void
   /** The watch ended for good (410 Gone and the like); nothing more is delivered. */
   readonly onError?: (error: WatchEndedError) => void
-  /** With sendInitialEvents: every object that existed when the watch started has been delivered. */
+  /** Opened without a resourceVersion: every object that existed when the watch started has been delivered. */
   readonly onSynced?: () => void
 }
 
@@ -81,15 +87,23 @@ export interface ApiWatchLink {
 
 const RETRY_MS = [50, 100, 200, 500, 1000, 2000] as const
 
-/** The last resourceVersion delivered ("": none yet, the current objects first), and whether the initial objects (sendInitialEvents) have all arrived. */
+/** Where a watch stands. */
 export interface ApiPosition {
+  /** The last one delivered, or the one the watch follows from; "" (or "0") until the open answer says which: the current objects first. */
   readonly resourceVersion: string
-  readonly sendInitialEvents: boolean
-  readonly initialDone: boolean
+  /** Opened for the current objects first, and the bookmark ending them has not come yet. */
+  readonly listing: boolean
+  /** While listing: some of them went to the caller. */
+  readonly delivered: boolean
 }
 
+const listsFirst = (resourceVersion: string): boolean => resourceVersion === '' || resourceVersion === '0'
+
+/** Where a watch opened at `resourceVersion` ("" or "0": the current objects first) starts. */
+export const startingAt = (resourceVersion: string): ApiPosition => ({ resourceVersion, listing: listsFirst(resourceVersion), delivered: false })
+
 export const apiCursor: WatchCursor<WatchStreamEvent, ApiPosition, string> = {
-  started: (p, resourceVersion) => (p.resourceVersion === '' || p.resourceVersion === '0' ? { ...p, resourceVersion } : p),
+  started: (p, resourceVersion) => (listsFirst(p.resourceVersion) ? { ...p, resourceVersion } : p),
   take(p, events) {
     let position = p
     for (let i = 0; i < events.length; i++) {
@@ -100,12 +114,18 @@ export const apiCursor: WatchCursor<WatchStreamEvent, ApiPosition, string> = {
         return { fresh: events.slice(0, i), position, end }
       }
       position = advance(position, e.object)
-      if (e.type === 'BOOKMARK' && isInitialEnd(e.object)) position = { ...position, initialDone: true }
+      if (!position.listing) continue
+      if (e.type !== 'BOOKMARK') position = { ...position, delivered: true }
+      else if (isInitialEnd(e.object)) position = { ...position, listing: false, delivered: false }
     }
     return { fresh: events, position }
   },
-  // Cut off in the middle of the initial objects: start over (they come again as ADDED).
-  resumed: (p) => (p.sendInitialEvents && !p.initialDone ? { ...p, resourceVersion: '' } : p),
+  resumed(p, gap) {
+    if (!p.listing) return { from: p }
+    // Cut off among the current objects: the open answer's version is past them, so resuming there loses the rest for good.
+    if (!p.delivered) return { from: { ...p, resourceVersion: '' } }
+    return { error: new WatchEndedError(410, gone(`the watch lost some of the objects it began with (${gap}); list again`).status) }
+  },
 }
 
 /** Kubernetes versions are opaque strings; ours are numbers, and the initial objects come in any order. */
@@ -169,7 +189,7 @@ class ApiWatchStream implements ApiWatch, ClientWatch<ApiWatchEvents> {
     this.#path = path
     this.#options = options
     this.#handlers = handlers
-    this.#core = new ResumableWatch(apiCursor, { resourceVersion: options.resourceVersion ?? '', sendInitialEvents: options.sendInitialEvents === true, initialDone: false })
+    this.#core = new ResumableWatch(apiCursor, startingAt(options.resourceVersion ?? ''))
   }
 
   get resourceVersion(): string {
@@ -234,7 +254,8 @@ class ApiWatchStream implements ApiWatch, ClientWatch<ApiWatchEvents> {
     if (from !== '') query.resourceVersion = from
     if (this.#options.labelSelector) query.labelSelector = this.#options.labelSelector
     if (this.#options.fieldSelector) query.fieldSelector = this.#options.fieldSelector
-    if (this.#options.sendInitialEvents && from === '') {
+    // The bookmark ending the current objects: till then a gap cannot be resumed from a version.
+    if (listsFirst(from)) {
       query.sendInitialEvents = 'true'
       query.allowWatchBookmarks = 'true'
     }

@@ -56,7 +56,7 @@ export class Informer<T extends Named = KubeObject> {
       this.#api
         .watch(
           this.#path,
-          { sendInitialEvents: true, ...this.#selectors },
+          this.#selectors,
           {
             onEvents: (events) => {
               for (const e of events) {

@@ -119,7 +119,7 @@ t.test('resumable watch - a seq gap releases the incarnation and resumes from th
 })
 
 t.test('resumable watch - a cursor may move the resume point at a gap (the initial objects start over)', async (t) => {
-  const w = new ResumableWatch({ ...revisions, resumed: () => -1 }, -1)
+  const w = new ResumableWatch({ ...revisions, resumed: () => ({ from: -1 }) }, -1)
   w.step({ type: 'attempt', watchId: 'w0' })
   w.step({ type: 'opened', watchId: 'w0', server: 's1', answer: 10 })
   w.step(push('w0', 1, [11]))
@@ -128,6 +128,20 @@ t.test('resumable watch - a cursor may move the resume point at a gap (the initi
   w.step({ type: 'attempt', watchId: 'w1' })
   w.step({ type: 'opened', watchId: 'w1', server: 's1', answer: 20 })
   t.equal(w.position, 20, 'from where the new incarnation started')
+})
+
+t.test('resumable watch - a gap the cursor cannot resume from fails the watch, releasing the incarnation', async (t) => {
+  const lost = new Gone('the objects it began with')
+  const w = new ResumableWatch({ ...revisions, resumed: (_position, gap) => ({ error: new Gone(`${lost.message}: ${gap}`) }) }, -1)
+  w.step({ type: 'attempt', watchId: 'w0' })
+  w.step({ type: 'opened', watchId: 'w0', server: 's1', answer: 10 })
+  w.step(push('w0', 1, [11]))
+  const effects = w.step(push('w0', 3, [13]))
+  t.same(effects.map((e) => e.type), ['cancel', 'fail'], 'no re-opening')
+  t.match(effects[1], { type: 'fail', error: { message: 'the objects it began with: push 3 arrived, expected 2' } })
+  t.equal(w.phase, 'failed')
+  t.same(w.step(push('w0', 2, [12])), [], 'nothing after')
+  t.same(w.step({ type: 'keepAlive', watchId: 'w0', missing: true }), [])
 })
 
 t.test('resumable watch - a lost last push is revealed by the keepalive after the one that reported it', async (t) => {

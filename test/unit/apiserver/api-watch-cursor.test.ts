@@ -2,23 +2,29 @@
 import t from 'tap'
 import type { WatchStreamEvent } from '../../../actors/apiserver/http/api-request.ts'
 import { INITIAL_EVENTS_END } from '../../../actors/apiserver/resource-handlers.ts'
-import { apiCursor, WatchEndedError, type ApiPosition } from '../../../runtime/apiserver/api-watch.ts'
+import { apiCursor, startingAt, WatchEndedError, type ApiPosition } from '../../../runtime/apiserver/api-watch.ts'
 
-const at = (resourceVersion: string, sendInitialEvents = false, initialDone = false): ApiPosition => ({ resourceVersion, sendInitialEvents, initialDone })
+/** Where a watch stands: from a version, or (`listing`) still taking the current objects it began with, some `delivered`. */
+const at = (resourceVersion: string, listing = false, delivered = false): ApiPosition => ({ resourceVersion, listing, delivered })
 const pod = (type: 'ADDED' | 'MODIFIED', rv: string): WatchStreamEvent => ({ type, object: { kind: 'Pod', metadata: { name: `p${rv}`, resourceVersion: rv } } })
 const initialEnd = (rv: string): WatchStreamEvent => ({ type: 'BOOKMARK', object: { kind: 'Pod', metadata: { resourceVersion: rv, annotations: { [INITIAL_EVENTS_END]: 'true' } } } })
 
 t.test('api watch cursor - the open answer sets the version of a watch from now, not of one from a version', async (t) => {
-  t.same(apiCursor.started(at(''), '40'), at('40'))
-  t.same(apiCursor.started(at('0'), '40'), at('40'), '"0": from the cache, now')
+  t.same(startingAt(''), at('', true), 'without a version the current objects come first')
+  t.same(startingAt('0'), at('0', true), '"0": the same, from the cache')
+  t.same(startingAt('7'), at('7'))
+  t.same(apiCursor.started(at('', true), '40'), at('40', true))
+  t.same(apiCursor.started(at('0', true), '40'), at('40', true), '"0": from the cache, now')
   t.same(apiCursor.started(at('7'), '40'), at('7'))
 })
 
 t.test('api watch cursor - the version follows the highest delivered; initial objects come in any order', async (t) => {
-  const taken = apiCursor.take(at('', true), [pod('ADDED', '12'), pod('ADDED', '9'), initialEnd('20'), pod('MODIFIED', '21')])
+  const taken = apiCursor.take(at('20', true), [pod('ADDED', '12'), pod('ADDED', '9'), initialEnd('20'), pod('MODIFIED', '21')])
   t.equal(taken.fresh.length, 4, 'bookmarks go to the adapter too (onSynced)')
-  t.same(taken.position, at('21', true, true))
+  t.same(taken.position, at('21'), 'the bookmark ends the current objects')
   t.equal(taken.end, undefined)
+  t.same(apiCursor.take(at('20', true), [pod('ADDED', '12')]).position, at('20', true, true), 'some delivered, more to come')
+  t.same(apiCursor.take(at('20', true), [initialEnd('20')]).position, at('20'), 'none at all')
 })
 
 t.test('api watch cursor - ERROR 410 ends the watch after what came before it; another ERROR resumes elsewhere', async (t) => {
@@ -31,8 +37,10 @@ t.test('api watch cursor - ERROR 410 ends the watch after what came before it; a
   t.match(failing.end, { type: 'resume', elsewhere: true })
 })
 
-t.test('api watch cursor - cut off among the initial objects, a re-opening starts over; after them, from the last version', async (t) => {
-  t.same(apiCursor.resumed!(at('12', true, false)), at('', true, false))
-  t.same(apiCursor.resumed!(at('21', true, true)), at('21', true, true))
-  t.same(apiCursor.resumed!(at('12')), at('12'))
+t.test('api watch cursor - cut off among the current objects it began with, a watch never resumes from the open answer (seed 80085)', async (t) => {
+  t.same(apiCursor.resumed!(at('20', true), 'push 2 arrived, expected 1'), { from: at('', true) }, 'none delivered yet: list them again')
+  const cutOff = apiCursor.resumed!(at('20', true, true), 'push 3 arrived, expected 2')
+  t.ok('error' in cutOff && cutOff.error instanceof WatchEndedError && cutOff.error.status === 410, 'some delivered: the watch ends (410) and its owner relists')
+  t.match('error' in cutOff ? cutOff.error.message : '', /push 3 arrived, expected 2/)
+  t.same(apiCursor.resumed!(at('21'), 'a gap'), { from: at('21') }, 'after them: from the last version')
 })
