@@ -105,13 +105,14 @@ export function parseFence(value: unknown): { ok: true; fence: Fence } | { ok: f
   return { ok: true, fence: { lease: f.lease, holder: f.holder, term: f.term } }
 }
 
-/** `objects` with every write fenced by `fence` (reads pass through). */
+/** `objects` with every write (and every confirm, a write with nothing to write) fenced by `fence`; reads pass through. */
 export function fencedObjects(objects: ObjectsPort, fence: Fence): ObjectsPort {
   const fenced = (options: WriteOptions | undefined): WriteOptions => ({ ...options, fence })
   return {
     create: (key, object, options) => objects.create(key, object, fenced(options)),
     update: (key, object, resourceVersion, options) => objects.update(key, object, resourceVersion, fenced(options)),
     delete: (key, resourceVersion, options) => objects.delete(key, resourceVersion, fenced(options)),
+    confirm: (key, resourceVersion, options) => objects.confirm(key, resourceVersion, fenced(options)),
     get: (key, options) => objects.get(key, options),
     list: (prefix, options) => objects.list(prefix, options),
     watch: (prefix, resourceVersion, onEvents, onError) => objects.watch(prefix, resourceVersion, onEvents, onError),

@@ -43,6 +43,13 @@ export interface ObjectsPort {
   list(prefix: string, options?: { readonly anyVersion?: boolean }): Promise<{ items: KubeObject[]; resourceVersion: string }>
   update(key: string, object: KubeObject, resourceVersion?: string, options?: WriteOptions): Promise<WriteOutcome>
   delete(key: string, resourceVersion?: string, options?: WriteOptions): Promise<WriteOutcome>
+  /**
+   * A write with nothing to write: the object at `key` if it is still at `resourceVersion`
+   * (still there at all when absent; NotFound, Conflict otherwise), checked in the store's order as a write is, and writing
+   * nothing. A request answered without a change (a DELETE of an object already being deleted)
+   * goes through it, so its fence is checked as its writes' would be.
+   */
+  confirm(key: string, resourceVersion?: string, options?: WriteOptions): Promise<WriteOutcome>
   /** Changes under `prefix` after `resourceVersion`, in order, in batches; `onError` ends the watch (410 Gone). */
   watch(prefix: string, resourceVersion: string, onEvents: (events: readonly ObjectEvent[]) => void, onError?: (error: Error) => void): Promise<{ cancel(): Promise<void> }>
 }

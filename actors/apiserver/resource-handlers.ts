@@ -378,8 +378,10 @@ async function remove(request: ApiRequest, at: ResourcePath, ports: ApiPorts): P
     if (refused !== undefined) return fail(conflict(r.name, at.name!, r.group, refused))
     const plan = planDeletion(r.name, current, parsed.options, ports.now())
     const version = current.metadata?.resourceVersion
-    if (plan.kind === 'mark' && plan.object === current) return render(request, r, current, ports)
-    const outcome = plan.kind === 'remove' ? await ports.objects.delete(key, version) : await ports.objects.update(key, plan.object, version)
+    // Nothing to change (already being deleted) is still confirmed in the store's order: a fenced
+    // request is refused there once its term is over, as its write would be (sim seed 80156).
+    const outcome =
+      plan.kind === 'remove' ? await ports.objects.delete(key, version) : plan.object === current ? await ports.objects.confirm(key, version) : await ports.objects.update(key, plan.object, version)
     if (outcome.ok && plan.kind === 'remove') await releaseRemoved(r, ports, current)
     if (outcome.ok) return render(request, r, outcome.object, ports)
     if (outcome.reason === 'NotFound') return fail(notFound(r.name, at.name!, r.group))

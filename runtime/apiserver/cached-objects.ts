@@ -68,6 +68,10 @@ export class CachedObjects implements ObjectsPort {
     return this.#objects.delete(key, resourceVersion, options)
   }
 
+  confirm(key: string, resourceVersion?: string, options?: WriteOptions): Promise<WriteOutcome> {
+    return this.#objects.confirm(key, resourceVersion, options)
+  }
+
   async list(prefix: string, options: { readonly anyVersion?: boolean } = {}): Promise<{ items: KubeObject[]; resourceVersion: string }> {
     if (!options.anyVersion) return this.#objects.list(prefix)
     const listed = (await this.#cacheFor(prefix)).list(prefix)
@@ -137,12 +141,13 @@ export class CachedObjects implements ObjectsPort {
   }
 }
 
-/** `objects` with its writes (create, update, delete) going to `writes` instead. */
+/** `objects` with its writes (create, update, delete, confirm) going to `writes` instead. */
 function prioritizedWrites(objects: ObjectsPort, writes: ObjectStore): ObjectsPort {
   return {
     create: (key, object, options) => writes.create(key, object, options),
     update: (key, object, resourceVersion, options) => writes.update(key, object, resourceVersion, options),
     delete: (key, resourceVersion, options) => writes.delete(key, resourceVersion, options),
+    confirm: (key, resourceVersion, options) => writes.confirm(key, resourceVersion, options),
     get: (key, options) => objects.get(key, options),
     list: (prefix, options) => objects.list(prefix, options),
     watch: (prefix, resourceVersion, onEvents, onError) => objects.watch(prefix, resourceVersion, onEvents, onError),

@@ -131,6 +131,18 @@ export class ObjectStore implements ObjectsPort {
   }
 
   /**
+   * Whether the object at `key` is still at `resourceVersion` (there at all when absent), as a txn of reads: ordered in the
+   * store's log as a write is (so a fence is checked), and writing nothing (the revision stays).
+   */
+  async confirm(key: string, resourceVersion?: string, options: WriteOptions = {}): Promise<WriteOutcome> {
+    const r = await this.#txn({ compare: [precondition(key, resourceVersion)], success: [{ type: 'range', key }], failure: [{ type: 'range', key }] }, options)
+    const read = r.responses[0]
+    const kv = read?.type === 'range' ? read.kvs[0] : undefined
+    if (r.succeeded && kv !== undefined) return { ok: true, object: decode(kv.value, kv.modRevision) }
+    return { ok: false, reason: whyNot(r) }
+  }
+
+  /**
    * Runs a write's txn; fenced, it also compares the lease's term record (and reads it when the
    * txn fails: a term that is over throws FenceRefused, before any other reason is looked at).
    */

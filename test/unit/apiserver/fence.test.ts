@@ -96,6 +96,7 @@ t.test('fence - handle() fences every write of a fenced request, and answers a t
       create: (key: string, object: KubeObject, options?: WriteOptions) => (check(options), objects.create(key, object)),
       update: (key: string, object: KubeObject, rv?: string, options?: WriteOptions) => (check(options), objects.update(key, object, rv)),
       delete: (key: string, rv?: string, options?: WriteOptions) => (check(options), objects.delete(key, rv)),
+      confirm: (key: string, rv?: string, options?: WriteOptions) => (check(options), objects.confirm(key, rv)),
     },
   }
   const binding = { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'web' }, target: { kind: 'Node', name: 'node-1' } }
@@ -108,6 +109,19 @@ t.test('fence - handle() fences every write of a fenced request, and answers a t
   t.equal(((await objects.get(`/registry/core/pods/default/web`))?.spec as { nodeName?: string }).nodeName, undefined, 'the pod stays unbound')
   t.equal((await fenced({ ...FENCE, term: 3 }, 'DELETE', `${PODS}/web`)).status, 409, 'a deposed leader\'s delete: 409')
   t.equal((await fenced({ ...FENCE, term: 3 }, 'POST', PODS, pod('other'))).body.reason, 'Conflict', 'a create refused for its term is a Conflict, not AlreadyExists')
+
+  // Sim seed 80156: a deposed leader's DELETE of a pod already being deleted changes nothing, and
+  // was answered 200 without touching the fence; it is confirmed as a write would be, and refused.
+  await bodyOf(await handle(request('POST', PODS, { body: pod('busy', { nodeName: 'node-1' }) }), ports))
+  t.equal((await fenced(FENCE, 'DELETE', `${PODS}/busy`)).status, 200, 'the current term marks a pod on a node for deletion')
+  const marked = await objects.get(`/registry/core/pods/default/busy`)
+  seen.length = 0
+  t.equal((await fenced({ ...FENCE, term: 3 }, 'DELETE', `${PODS}/busy`)).status, 409, 'a deposed leader\'s DELETE with nothing left to change: 409')
+  t.same(seen, [{ ...FENCE, term: 3 }], 'its fence was checked')
+  t.same(await objects.get(`/registry/core/pods/default/busy`), marked, 'and the pod is unchanged')
+  const again = await fenced(FENCE, 'DELETE', `${PODS}/busy`)
+  t.equal(again.status, 200, 'the current term\'s second DELETE is answered 200')
+  t.same(again.body, marked, 'with the pod as it is, unwritten')
 
   seen.length = 0
   t.equal((await fenced(FENCE, 'POST', `${PODS}/web/binding`, binding)).status, 201, 'the current term\'s bind succeeds')

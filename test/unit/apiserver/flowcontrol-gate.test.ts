@@ -33,6 +33,7 @@ async function setup(queueWaitMs = 1000) {
     list: (prefix, options) => base.list(prefix, options),
     update: (key, object, rv) => base.update(key, object, rv),
     delete: (key, rv) => base.delete(key, rv),
+    confirm: (key, rv) => base.confirm(key, rv),
     watch: (prefix, rv, onEvents, onError) => base.watch(prefix, rv, onEvents, onError),
   }
   const priority: ObjectsPort = { ...slow, create: (key, object) => (priorityWrites.push(key), base.create(key, object)), update: (key, object, rv) => (priorityWrites.push(key), base.update(key, object, rv)) }

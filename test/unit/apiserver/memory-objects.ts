@@ -160,6 +160,14 @@ export class MemoryObjects implements ObjectsPort {
     return { ok: true, object: decode(prev.value, prev.modRevision) }
   }
 
+  async confirm(key: string, resourceVersion?: string): Promise<WriteOutcome> {
+    this.calls.push(`confirm ${key}${resourceVersion === undefined ? '' : ` @${resourceVersion}`}`)
+    const refused = this.#guard(key, resourceVersion)
+    if (refused) return refused
+    const e = this.#data.get(key)!
+    return { ok: true, object: decode(e.value, e.modRevision) }
+  }
+
   async watch(prefix: string, resourceVersion: string, onEvents: (events: readonly ObjectEvent[]) => void, onError?: (error: Error) => void): Promise<{ cancel(): Promise<void> }> {
     this.calls.push(`watch ${prefix} ${resourceVersion}`)
     const from = Number(resourceVersion)

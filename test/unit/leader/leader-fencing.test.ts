@@ -24,11 +24,11 @@ const node = { apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-a' }, sta
 const pod = (name: string, nodeSelector?: Record<string, string>) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { containers: [{ name: 'c', image: 'echo' }], ...(nodeSelector ? { nodeSelector } : {}) } })
 const binding = (name: string) => ({ apiVersion: 'v1', kind: 'Binding', metadata: { name }, target: { kind: 'Node', name: 'node-a' } })
 
-function world(seed: number) {
+function world(seed: number, schedulers: readonly string[] = SCHEDULERS) {
   const sim = new Simulation(seed)
   const disk = new MemoryDisk(sim.clock, seededRandom(seed))
   sim.addHost({ host: 'api', actors: [{ kind: 'store', id: 'api', options: { dataDir: '/sim/store/api', voters: ['api'] } }, { kind: 'apiserver', id: 'api', options: { https: false, port: 0, storeReplicas: ['api'] } }] }, { io: () => disk.incarnation() })
-  for (const host of SCHEDULERS) sim.addHost({ host, actors: [{ kind: 'scheduler', id: host, options: { apiservers: ['api'] } }] })
+  for (const host of schedulers) sim.addHost({ host, actors: [{ kind: 'scheduler', id: host, options: { apiservers: ['api'] } }] })
   const client = (name: string, fence?: Fence) => new ApiClient({ transport: sim.client(name), cluster: 'c1', apiservers: ['api'], clock: sim.clock, timeoutMs: 2000, clientId: name, ...(fence ? { fence } : {}) })
   const api = client('test')
   /** Runs virtual time until `check` (an API read) gives a value, or fails after `maxMs`. */
@@ -87,5 +87,36 @@ t.test(`leader fencing - a deposed scheduler's bind is refused 409; the next ter
 
   const unfenced = await w.sim.drive(w.api.create(PODS, pod('third')), 5000, 'an unfenced create')
   t.equal(unfenced.metadata?.name, 'third', 'an unfenced client (not a leader) writes as before')
+  await w.sim.stop()
+})
+
+t.test(`leader fencing - a deposed controller manager's DELETE of a pod the next term already marked for deletion is refused 409 and changes nothing (sim seed 80156; ${seedComment('LEADER_FENCING_SEED', SEED, import.meta.url)})`, async (t) => {
+  const w = world(SEED, [])
+  const LEASES = '/apis/coordination.k8s.io/v1/namespaces/kube-system/leases'
+  const lease = (holderIdentity: string, leaseTransitions: number) => ({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'kube-controller-manager' }, spec: { holderIdentity, leaseDurationSeconds: 15, leaseTransitions } })
+  const deposed: Fence = { lease: 'kube-controller-manager', holder: 'm3_a', term: 3 }
+  const next: Fence = { lease: 'kube-controller-manager', holder: 'm1_b', term: 4 }
+  await w.until('the apiserver answers', () => w.api.get('/api/v1/namespaces/default'))
+  const created = await w.sim.drive(w.api.create(LEASES, lease(deposed.holder, deposed.term)), 5000, 'term 3 begins')
+  // On a node, so its deletion is graceful (an unscheduled pod goes at once).
+  const onNode = pod('web')
+  const web = await w.sim.drive(w.api.create(PODS, { ...onNode, spec: { ...onNode.spec, nodeName: 'node-a' } }), 5000, 'creating a pod')
+  await w.sim.drive(w.api.update(`${LEASES}/kube-controller-manager`, { ...lease(next.holder, next.term), metadata: { ...created.metadata } } as KubeObject), 5000, 'term 4 ends term 3')
+  // The controller manager's DELETE as the seed sent it: uid precondition, background propagation.
+  const deleteOptions = { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { uid: web.metadata?.uid }, propagationPolicy: 'Background' }
+  const fencedDelete = (fence: Fence, what: string) => w.sim.drive(w.client(`${fence.holder}-client`, fence).call('DELETE', `${PODS}/web`, { body: deleteOptions }), 5000, what)
+
+  t.equal((await fencedDelete(next, 'term 4 deletes the pod')).status, 200, 'the current term marks the pod for deletion')
+  const marked = await w.sim.drive(w.api.get(`${PODS}/web`), 5000)
+  t.ok(marked.metadata?.deletionTimestamp, 'the pod is being deleted (its grace period runs)')
+
+  const stale = await fencedDelete(deposed, 'term 3 deletes it again')
+  t.equal(stale.status, 409, 'the deposed term\'s DELETE is refused, though it would change nothing')
+  t.match(stale.body, { kind: 'Status', reason: 'Conflict', message: `Operation cannot be fulfilled on leases.coordination.k8s.io "kube-controller-manager": the kube-controller-manager lease term 3 of m3_a is over` })
+  t.same(await w.sim.drive(w.api.get(`${PODS}/web`), 5000), marked, 'and the pod is as the current term left it (same resourceVersion)')
+
+  const again = await fencedDelete(next, 'term 4 deletes it again')
+  t.equal(again.status, 200, 'the current term\'s second DELETE is answered as before')
+  t.equal((again.body as KubeObject).metadata?.resourceVersion, marked.metadata?.resourceVersion, 'without a write: the resourceVersion stays')
   await w.sim.stop()
 })
