@@ -135,6 +135,8 @@ export const RESOURCES: readonly ResourceSpec[] = [
     categories: ['all'],
     subresources: [scale, status('StatefulSet')],
   }),
+  entry({ group: 'batch', version: 'v1', name: 'cronjobs', singularName: 'cronjob', kind: 'CronJob', namespaced: true, shortNames: ['cj'], categories: ['all'], subresources: [status('CronJob')] }),
+  entry({ group: 'batch', version: 'v1', name: 'jobs', singularName: 'job', kind: 'Job', namespaced: true, categories: ['all'], subresources: [status('Job')] }),
   entry({ group: 'coordination.k8s.io', version: 'v1', name: 'leases', singularName: 'lease', kind: 'Lease', namespaced: true }),
   entry({ group: 'networking.k8s.io', version: 'v1', name: 'ingressclasses', singularName: 'ingressclass', kind: 'IngressClass', namespaced: false }),
   entry({ group: 'networking.k8s.io', version: 'v1', name: 'ingresses', singularName: 'ingress', kind: 'Ingress', namespaced: true, shortNames: ['ing'], subresources: [status('Ingress')] }),

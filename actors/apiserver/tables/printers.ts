@@ -9,6 +9,7 @@ import { CONFIG_PRINTERS } from './config-printers.ts'
 import { NETWORKING_PRINTERS } from './networking-printers.ts'
 import { STORAGE_PRINTERS } from './storage-printers.ts'
 import { WORKLOAD_PRINTERS } from './workload-printers.ts'
+import { BATCH_PRINTERS } from './batch-printers.ts'
 import type { Condition, ContainerShape, ContainerStatusShape, KubeObject, LabelSelector, TableColumnDefinition, TableRow, TableRowCondition } from './types.ts'
 
 export interface Printer {
@@ -464,6 +465,7 @@ export const PRINTERS: Readonly<Record<string, Printer>> = {
   ...CONFIG_PRINTERS,
   ...STORAGE_PRINTERS,
   ...WORKLOAD_PRINTERS,
+  ...BATCH_PRINTERS,
   ...NETWORKING_PRINTERS,
 }
 

@@ -6,6 +6,7 @@
  * Create strategies also set the initial status: a new Namespace is Active, a new Pod Pending.
  */
 import type { KubeObject } from '../ports.ts'
+import { defaultCronJob, defaultJob } from './batch-kinds.ts'
 
 type Obj = Record<string, unknown>
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
@@ -47,6 +48,8 @@ const DEFAULTERS: Readonly<Record<string, (o: KubeObject) => KubeObject>> = {
   }),
   ReplicaSet: (o) => ({ ...o, spec: template(withDefaults(o.spec, { replicas: 1 })) }),
   PriorityClass: (o) => ({ preemptionPolicy: 'PreemptLowerPriority', ...o }),
+  Job: (o) => defaultJob(o, podSpec),
+  CronJob: (o) => defaultCronJob(o, podSpec),
   Service: (o) => {
     const spec = withDefaults(o.spec, { type: 'ClusterIP', sessionAffinity: 'None' })
     if (Array.isArray(spec.ports)) spec.ports = spec.ports.map((p) => (isObj(p) ? { protocol: 'TCP', ...(p.port !== undefined ? { targetPort: p.port } : {}), ...p } : p))

@@ -6,6 +6,7 @@
 import { FieldPath, forbidden, invalid, notSupported, required, duplicate, type FieldError } from '../field-errors.ts'
 import { HIGHEST_USER_DEFINABLE_PRIORITY } from '../admission/priority.ts'
 import type { KubeObject } from '../ports.ts'
+import { validateCronJob, validateJob } from './batch-kinds.ts'
 
 type Obj = Record<string, unknown>
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
@@ -87,6 +88,8 @@ const VALIDATORS: Readonly<Record<string, (o: KubeObject) => FieldError[]>> = {
   Deployment: replicated,
   ReplicaSet: replicated,
   Service: service,
+  Job: (o) => validateJob(o, podSpec),
+  CronJob: (o) => validateCronJob(o, podSpec),
 }
 
 export function validateKind(kind: string, object: KubeObject): FieldError[] {
