@@ -3,7 +3,9 @@
  * apiserver's NATS side on one host, a scheduler on each of two more. The leading scheduler's
  * binds carry its term's token; once its host is killed and the other takes the lease in the
  * next term, a bind with the deposed term's token (as one still in flight would arrive) is
- * refused 409 while the new leader binds the same pod.
+ * refused 409 while the new leader binds the same pod. And a deposed controller manager's DELETE
+ * of a pod the next term already marked for deletion, which has nothing to write, is refused 409
+ * too (sim seed 80156), with no scheduler running to change the pod meanwhile.
  */
 import t from 'tap'
 import type { Fence } from '../../../actors/apiserver/fence.ts'
