@@ -1,0 +1,64 @@
+/**
+ * The protobuf message types we read and write, parsed once from our schema texts, and the
+ * Kubernetes kinds (apiVersion + kind) they carry.
+ */
+import protobuf from 'protobufjs'
+import { INTSTR, RESOURCE, RUNTIME } from './schema/apimachinery.ts'
+import { APPS_V1 } from './schema/apps-v1.ts'
+import { BATCH_V1 } from './schema/batch-v1.ts'
+import { CORE_V1 } from './schema/core-v1.ts'
+import { META_V1 } from './schema/meta-v1.ts'
+import { NETWORKING_V1 } from './schema/networking-v1.ts'
+import { POLICY_V1 } from './schema/policy-v1.ts'
+import { RBAC_V1 } from './schema/rbac-v1.ts'
+import { SCHEDULING_V1 } from './schema/scheduling-v1.ts'
+
+export type MessageType = protobuf.Type
+
+const root = new protobuf.Root()
+// keepCase: the schema's field names are Kubernetes' JSON names; protobufjs would camel-case them.
+for (const text of [RUNTIME, INTSTR, RESOURCE, META_V1, CORE_V1, APPS_V1, BATCH_V1, RBAC_V1, POLICY_V1, SCHEDULING_V1, NETWORKING_V1]) protobuf.parse(text, root, { keepCase: true })
+root.resolveAll()
+
+const META = 'k8s.io.apimachinery.pkg.apis.meta.v1'
+
+/** Messages whose JSON is not their fields (see to-json.ts), by full name. */
+export const SPECIAL = {
+  time: `${META}.Time`,
+  fieldsV1: `${META}.FieldsV1`,
+  intOrString: 'k8s.io.apimachinery.pkg.util.intstr.IntOrString',
+  quantity: 'k8s.io.apimachinery.pkg.api.resource.Quantity',
+} as const
+
+/** `apiVersion/kind` -> message, for every kind with a schema. */
+const KINDS: Readonly<Record<string, string>> = {
+  'v1/Namespace': 'k8s.io.api.core.v1.Namespace',
+  'v1/ConfigMap': 'k8s.io.api.core.v1.ConfigMap',
+  'v1/Secret': 'k8s.io.api.core.v1.Secret',
+  'v1/Service': 'k8s.io.api.core.v1.Service',
+  'v1/ServiceAccount': 'k8s.io.api.core.v1.ServiceAccount',
+  'v1/ResourceQuota': 'k8s.io.api.core.v1.ResourceQuota',
+  'v1/Status': `${META}.Status`,
+  'apps/v1/Deployment': 'k8s.io.api.apps.v1.Deployment',
+  'batch/v1/Job': 'k8s.io.api.batch.v1.Job',
+  'batch/v1/CronJob': 'k8s.io.api.batch.v1.CronJob',
+  'rbac.authorization.k8s.io/v1/Role': 'k8s.io.api.rbac.v1.Role',
+  'rbac.authorization.k8s.io/v1/RoleBinding': 'k8s.io.api.rbac.v1.RoleBinding',
+  'rbac.authorization.k8s.io/v1/ClusterRole': 'k8s.io.api.rbac.v1.ClusterRole',
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': 'k8s.io.api.rbac.v1.ClusterRoleBinding',
+  'policy/v1/PodDisruptionBudget': 'k8s.io.api.policy.v1.PodDisruptionBudget',
+  'scheduling.k8s.io/v1/PriorityClass': 'k8s.io.api.scheduling.v1.PriorityClass',
+  'networking.k8s.io/v1/Ingress': 'k8s.io.api.networking.v1.Ingress',
+}
+
+/** The message of a kind, if it has a schema. */
+export function messageTypeOf(apiVersion: string, kind: string): MessageType | undefined {
+  const name = Object.hasOwn(KINDS, `${apiVersion}/${kind}`) ? KINDS[`${apiVersion}/${kind}`] : undefined
+  return name === undefined ? undefined : root.lookupType(name)
+}
+
+/** The kinds with a schema, as `apiVersion/kind`. */
+export const PROTOBUF_KINDS: readonly string[] = Object.keys(KINDS)
+
+/** runtime.Unknown: the envelope of every protobuf body. */
+export const UNKNOWN: MessageType = root.lookupType('k8s.io.apimachinery.pkg.runtime.Unknown')

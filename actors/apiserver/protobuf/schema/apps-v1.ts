@@ -1,0 +1,54 @@
+/**
+ * The protobuf schema of apps/v1: Deployment.
+ * Kubernetes' message and field numbers (k8s.io/api and k8s.io/apimachinery generated.proto,
+ * v0.33), written out for the kinds we decode and encode.
+ * Options (read by ../to-json.ts): `(keep_zero)` marks fields whose zero value Kubernetes' JSON
+ * keeps (Go pointers and fields without omitempty); `(inline)` marks embedded structs whose
+ * fields JSON flattens into the parent.
+ */
+export const APPS_V1 = `syntax = "proto2";
+package k8s.io.api.apps.v1;
+
+message Deployment {
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta metadata = 1;
+  optional DeploymentSpec spec = 2;
+  optional DeploymentStatus status = 3;
+}
+message DeploymentCondition {
+  optional string type = 1 [(keep_zero) = true];
+  optional string status = 2 [(keep_zero) = true];
+  optional string reason = 4;
+  optional string message = 5;
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.Time lastUpdateTime = 6;
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.Time lastTransitionTime = 7;
+}
+message DeploymentSpec {
+  optional int32 replicas = 1 [(keep_zero) = true];
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.LabelSelector selector = 2;
+  optional .k8s.io.api.core.v1.PodTemplateSpec template = 3;
+  optional DeploymentStrategy strategy = 4;
+  optional int32 minReadySeconds = 5;
+  optional int32 revisionHistoryLimit = 6 [(keep_zero) = true];
+  optional bool paused = 7;
+  optional int32 progressDeadlineSeconds = 9 [(keep_zero) = true];
+}
+message DeploymentStatus {
+  optional int64 observedGeneration = 1;
+  optional int32 replicas = 2;
+  optional int32 updatedReplicas = 3;
+  optional int32 availableReplicas = 4;
+  optional int32 unavailableReplicas = 5;
+  repeated DeploymentCondition conditions = 6;
+  optional int32 readyReplicas = 7;
+  optional int32 collisionCount = 8 [(keep_zero) = true];
+  optional int32 terminatingReplicas = 9 [(keep_zero) = true];
+}
+message DeploymentStrategy {
+  optional string type = 1;
+  optional RollingUpdateDeployment rollingUpdate = 2;
+}
+message RollingUpdateDeployment {
+  optional .k8s.io.apimachinery.pkg.util.intstr.IntOrString maxUnavailable = 1;
+  optional .k8s.io.apimachinery.pkg.util.intstr.IntOrString maxSurge = 2;
+}
+`

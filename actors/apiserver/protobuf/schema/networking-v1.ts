@@ -1,0 +1,70 @@
+/**
+ * The protobuf schema of networking.k8s.io/v1: Ingress.
+ * Kubernetes' message and field numbers (k8s.io/api and k8s.io/apimachinery generated.proto,
+ * v0.33), written out for the kinds we decode and encode.
+ * Options (read by ../to-json.ts): `(keep_zero)` marks fields whose zero value Kubernetes' JSON
+ * keeps (Go pointers and fields without omitempty); `(inline)` marks embedded structs whose
+ * fields JSON flattens into the parent.
+ */
+export const NETWORKING_V1 = `syntax = "proto2";
+package k8s.io.api.networking.v1;
+
+message HTTPIngressPath {
+  optional string path = 1;
+  optional IngressBackend backend = 2;
+  optional string pathType = 3 [(keep_zero) = true];
+}
+message HTTPIngressRuleValue {
+  repeated HTTPIngressPath paths = 1;
+}
+message Ingress {
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta metadata = 1;
+  optional IngressSpec spec = 2;
+  optional IngressStatus status = 3;
+}
+message IngressBackend {
+  optional .k8s.io.api.core.v1.TypedLocalObjectReference resource = 3;
+  optional IngressServiceBackend service = 4;
+}
+message IngressLoadBalancerIngress {
+  optional string ip = 1;
+  optional string hostname = 2;
+  repeated IngressPortStatus ports = 4;
+}
+message IngressLoadBalancerStatus {
+  repeated IngressLoadBalancerIngress ingress = 1;
+}
+message IngressPortStatus {
+  optional int32 port = 1 [(keep_zero) = true];
+  optional string protocol = 2 [(keep_zero) = true];
+  optional string error = 3 [(keep_zero) = true];
+}
+message IngressRule {
+  optional string host = 1;
+  optional IngressRuleValue ingressRuleValue = 2 [(inline) = true];
+}
+message IngressRuleValue {
+  optional HTTPIngressRuleValue http = 1;
+}
+message IngressServiceBackend {
+  optional string name = 1 [(keep_zero) = true];
+  optional ServiceBackendPort port = 2;
+}
+message IngressSpec {
+  optional IngressBackend defaultBackend = 1;
+  repeated IngressTLS tls = 2;
+  repeated IngressRule rules = 3;
+  optional string ingressClassName = 4 [(keep_zero) = true];
+}
+message IngressStatus {
+  optional IngressLoadBalancerStatus loadBalancer = 1;
+}
+message IngressTLS {
+  repeated string hosts = 1;
+  optional string secretName = 2;
+}
+message ServiceBackendPort {
+  optional string name = 1;
+  optional int32 number = 2;
+}
+`
