@@ -6,6 +6,7 @@
  */
 import { discoveryDocument } from './discovery/discovery.ts'
 import { fencedObjects, FenceRefused, fenceRefusedStatus } from './fence.ts'
+import { healthRoute } from './health.ts'
 import { openApiRoute } from './discovery/openapi.ts'
 import { json, type ApiRequest, type ApiResponse } from './http/api-request.ts'
 import { routeResource } from './http/route.ts'
@@ -15,6 +16,8 @@ import { handleResource } from './resource-handlers.ts'
 
 export async function handle(request: ApiRequest, ports: ApiPorts): Promise<ApiResponse> {
   const { path, method } = request
+  const health = await healthRoute(path, method, ports)
+  if (health) return health
   if (path === '/openapi/v3' || path.startsWith('/openapi/v3/')) {
     const doc = method === 'GET' ? openApiRoute(path) : undefined
     return doc ? { kind: 'raw', status: 200, body: doc.json, contentType: 'application/json' } : fail(notFound404(path))

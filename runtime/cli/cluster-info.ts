@@ -4,7 +4,10 @@ import { join } from 'node:path'
 import { NatsTransport } from '../transport/nats-transport.ts'
 
 export interface ClusterInfo {
+  /** The first NATS server's URL (clients learn the others from it). */
   readonly nats?: string
+  /** Every nats-server `up` started (a client connects to all, so it survives the loss of one). */
+  readonly natsServers?: readonly string[]
   readonly cluster?: string
   readonly hosts?: readonly string[]
   /** The store replicas' ids. */
@@ -33,9 +36,9 @@ export async function withClusterConnection<T>(
   work: (transport: NatsTransport, cluster: string, info: ClusterInfo) => Promise<T>,
 ): Promise<T> {
   const info = readClusterInfo(flags.stateDir)
-  const nats = flags.nats ?? info.nats
-  if (!nats) throw new Error(`no NATS URL: pass --nats or run 'actorkube up --state-dir ${flags.stateDir}' first`)
-  const transport = await NatsTransport.connect({ servers: [nats], name })
+  const servers = flags.nats ? [flags.nats] : (info.natsServers ?? (info.nats ? [info.nats] : []))
+  if (servers.length === 0) throw new Error(`no NATS URL: pass --nats or run 'actorkube up --state-dir ${flags.stateDir}' first`)
+  const transport = await NatsTransport.connect({ servers, name })
   try {
     return await work(transport, flags.cluster ?? info.cluster ?? 'c1', info)
   } finally {

@@ -19,6 +19,7 @@ program
   .description('run a local cluster in the foreground: nats-server, master hosts and worker hosts')
   .option('--state-dir <dir>', 'where configs, logs and data live', '.actorkube')
   .option('--nats <url>', 'use this NATS server instead of starting one')
+  .option('--nats-servers <n>', 'nats-servers to start, joined by routes into one NATS cluster (1: a single server)', count('--nats-servers', 1), 3)
   .option('--masters <n>', 'master hosts', count('--masters', 1), DEFAULT_SHAPE.masters)
   .option('--workers <n>', 'worker hosts (one process-runtime node each)', count('--workers', 0), DEFAULT_SHAPE.workers)
   .option('--demo', 'once ready, run the demo workload (examples/echo.yaml: 3 echo pods behind NodePort 30080)')
@@ -27,11 +28,12 @@ program
   .addOption(new Option('--runtime <runtime>', 'runtime for host processes').choices(['node', 'deno']).default('node'))
   .option('--ready-timeout <ms>', 'give up if hosts are not up by then', count('--ready-timeout', 1), 60_000)
   .option('--status-interval <ms>', 'status line period; 0 disables it', count('--status-interval', 0), 5_000)
-  .option('--api-port <port>', "master-1's apiserver HTTPS port (the other masters take the next ones); 0: free ports", count('--api-port', 0), 6443)
-  .action(async (o: { stateDir: string; nats?: string; masters: number; workers: number; hollowNodes: number; demo?: boolean; cluster: string; runtime: 'node' | 'deno'; readyTimeout: number; statusInterval: number; apiPort: number }) => {
+  .option('--api-port <port>', 'the front door: one HTTPS address over the ready apiservers (master-N serves on port+N); 0: free ports', count('--api-port', 0), 6443)
+  .action(async (o: { stateDir: string; nats?: string; natsServers: number; masters: number; workers: number; hollowNodes: number; demo?: boolean; cluster: string; runtime: 'node' | 'deno'; readyTimeout: number; statusInterval: number; apiPort: number }) => {
     await runUp({
       stateDir: o.stateDir,
       ...(o.nats ? { nats: o.nats } : {}),
+      natsServers: o.natsServers,
       shape: { cluster: o.cluster, masters: o.masters, workers: o.workers, hollowNodes: o.hollowNodes },
       demo: o.demo === true,
       runtime: o.runtime,

@@ -1,7 +1,9 @@
 /**
- * `actorkube up`: a whole local cluster in the foreground: nats-server (unless --nats names one),
- * the master and worker hosts as child processes (restarted with backoff when they die), and a
- * status line while it runs. Prints `actorkube ready ...` once every host is up and heard from.
+ * `actorkube up`: a whole local cluster in the foreground: a NATS cluster of `--nats-servers`
+ * nats-servers (unless --nats names one; every host connects to all of them), the master and
+ * worker hosts as child processes (restarted with backoff when they die), the front door (one
+ * apiserver address balancing over the ready apiservers), and a status line while it runs.
+ * Prints `actorkube ready ...` once every host is up and heard from.
  */
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
@@ -9,13 +11,18 @@ import { BEAT_TOPIC } from '../../actors/membership/member.machine.ts'
 import { backoffDelay, DEFAULT_BACKOFF } from '../../actors/kit/supervisor.ts'
 import { systemClock } from '../clock.ts'
 import { decodeEvent, DecodeFailure, encodeEvent } from '../codec.ts'
-import { startNatsServer, type NatsServerHandle } from '../nats-server.ts'
+import { NatsCluster } from '../nats-cluster.ts'
+import { ApiClient } from '../apiserver/api-client.ts'
 import { spawnHost, type HostProcess, type HostRuntime } from '../process/host-process.ts'
 import { subjectFor } from '../subjects.ts'
 import { NatsTransport } from '../transport/nats-transport.ts'
 import { Requester } from '../transport/requester.ts'
 import { StoreClient } from '../store/store-client.ts'
 import { applyDemo } from './demo-workload.ts'
+import { apiserverReady } from './apiserver-readyz.ts'
+import { FrontDoor, type Backend } from './front-door.ts'
+import { ApiserverEndpointsPublisher } from './kubernetes-service.ts'
+import { serveNatsControl } from './nats-control.ts'
 import { ensureApiSecurity } from '../apiserver/security/api-security.ts'
 import { writeKubeconfig } from '../apiserver/security/kubeconfig.ts'
 import { hostConfigYaml, planHosts, securityDir, storeVoters, type ClusterShape, type HostPlan } from '../cluster/local-cluster.ts'
@@ -23,11 +30,13 @@ import { hostConfigYaml, planHosts, securityDir, storeVoters, type ClusterShape,
 export interface UpOptions {
   readonly stateDir: string
   readonly nats?: string
+  /** nats-servers to start (joined by routes) when `nats` is not given; 1: a single server. */
+  readonly natsServers?: number
   readonly shape: ClusterShape
   readonly runtime: HostRuntime
   readonly readyTimeoutMs: number
   readonly statusIntervalMs: number
-  /** master-1's apiserver port (the others take the next ones); 0: free ports. */
+  /** The front door's port (master-N's apiserver takes apiPort + N); 0: free ports. */
   readonly apiPort: number
   /** Apply examples/echo.yaml once ready. */
   readonly demo?: boolean
@@ -50,20 +59,20 @@ export async function runUp(options: UpOptions): Promise<void> {
   for (const dir of [stateDir, logsDir, hostsDir]) mkdirSync(dir, { recursive: true })
   const say = (line: string) => process.stdout.write(`${line}\n`)
 
-  let natsServer: NatsServerHandle | undefined
-  let natsUrl = options.nats
-  if (!natsUrl) {
-    natsServer = await startNatsServer({ dir: join(stateDir, 'nats'), onLog: (line) => appendFileSync(join(logsDir, 'nats-server.log'), `${line}\n`) })
-    natsUrl = natsServer.url
-  }
-  say(`nats: ${natsUrl}${natsServer ? ' (started by actorkube)' : ''}`)
+  const natsCluster = options.nats
+    ? undefined
+    : await NatsCluster.start({ dir: join(stateDir, 'nats'), servers: options.natsServers ?? 3, name: options.shape.cluster, onLog: (i, line) => appendFileSync(join(logsDir, `nats-${i}.log`), `${line}\n`) })
+  const natsUrls = natsCluster?.urls ?? [options.nats!]
+  const natsUrl = natsUrls.join(',')
+  const started = natsUrls.length === 1 ? 'started by actorkube' : `cluster of ${natsUrls.length} started by actorkube`
+  say(`nats: ${natsUrls.join(' ')}${natsCluster ? ` (${started})` : ''}`)
 
   // Before any master starts: they share this CA and token file (creating them concurrently would race).
   const security = await ensureApiSecurity(securityDir(stateDir))
-  const plans = planHosts(options.shape, [natsUrl], stateDir, options.apiPort)
+  const plans = planHosts(options.shape, natsUrls, stateDir, options.apiPort === 0 ? 0 : options.apiPort + 1)
   const voters = storeVoters(options.shape)
   // Lets other commands (chaos, store clients) find this cluster without flags.
-  const clusterInfo = { cluster: options.shape.cluster, nats: natsUrl, hosts: plans.map((p) => p.host), store: voters }
+  const clusterInfo = { cluster: options.shape.cluster, nats: natsUrls[0], natsServers: natsUrls, hosts: plans.map((p) => p.host), store: voters }
   writeFileSync(join(stateDir, 'cluster.json'), `${JSON.stringify(clusterInfo, null, 2)}\n`)
   const hosts: RunningHost[] = plans.map((plan) => {
     const configPath = join(hostsDir, `${plan.host}.yaml`)
@@ -71,7 +80,8 @@ export async function runUp(options: UpOptions): Promise<void> {
     return { plan, configPath, process: undefined, failures: 0, metricsPort: undefined, apiPort: undefined }
   })
 
-  const watcher = await NatsTransport.connect({ servers: [natsUrl], name: 'actorkube-up' })
+  const watcher = await NatsTransport.connect({ servers: natsUrls, name: 'actorkube-up' })
+  if (natsCluster) serveNatsControl(watcher, options.shape.cluster, natsCluster)
   const requester = new Requester(watcher, systemClock)
   const store = new StoreClient({ transport: watcher, clock: systemClock, cluster: options.shape.cluster, replicas: voters, requestTimeoutMs: 500 })
   const heard = new Set<string>()
@@ -81,6 +91,11 @@ export async function runUp(options: UpOptions): Promise<void> {
   })
 
   let stopping = false
+  let frontDoor: FrontDoor | undefined
+  const endpoints = new ApiserverEndpointsPublisher(new ApiClient({ transport: watcher, cluster: options.shape.cluster, apiservers: voters, timeoutMs: 5_000 }), {
+    retryMs: 1_000,
+    onError: (error) => appendFileSync(join(logsDir, 'up.log'), `kubernetes endpoints not written: ${error instanceof Error ? error.message : String(error)}\n`),
+  })
   const launch = (host: RunningHost) => {
     const logPath = join(logsDir, `${host.plan.host}.log`)
     const proc = spawnHost(host.configPath, {
@@ -111,12 +126,14 @@ export async function runUp(options: UpOptions): Promise<void> {
     if (stopping) return
     stopping = true
     say(`${signal}: stopping ${hosts.length} hosts`)
+    endpoints.close()
+    await frontDoor?.close()
     await Promise.all(hosts.map((h) => h.process?.stop('SIGTERM')))
     requester.close()
     await store.close()
     // On Ctrl-C the terminal signals nats-server too, so the connection may already be gone.
     await watcher.close().catch(() => {})
-    await natsServer?.stop()
+    await natsCluster?.stop()
     say('actorkube stopped')
     process.exit(0)
   }
@@ -147,15 +164,27 @@ export async function runUp(options: UpOptions): Promise<void> {
     }
     await new Promise((r) => setTimeout(r, 50))
   }
-  const apiHost = hosts.find((h) => h.plan.role === 'master')
   const kubeconfigPath = join(stateDir, 'kubeconfig')
-  if (apiHost?.apiPort !== undefined && security.tokens.admin !== undefined) {
-    const alternates = hosts.filter((h) => h !== apiHost && h.apiPort !== undefined).map((h) => ({ name: `actorkube-${h.plan.host}`, server: `https://127.0.0.1:${h.apiPort}` }))
-    await writeKubeconfig(kubeconfigPath, { server: `https://127.0.0.1:${apiHost.apiPort}`, caPem: security.pki.caCertPem, token: security.tokens.admin.token, alternates })
+  const admin = security.tokens.admin
+  if (admin !== undefined) {
+    const masters = hosts.filter((h) => h.plan.role === 'master')
+    const backends = (): Backend[] => masters.flatMap((h) => (h.apiPort !== undefined ? [{ name: h.plan.host, port: h.apiPort }] : []))
+    const probe = { caPem: security.pki.caCertPem, token: admin.token, timeoutMs: 1_000 }
+    try {
+      frontDoor = await FrontDoor.start({ port: options.apiPort, backends, ready: (b) => apiserverReady(b.port, probe), intervalMs: 1_000, onChange: (ready) => endpoints.update(ready) })
+    } catch (error) {
+      say(`actorkube failed: the front door cannot listen on 127.0.0.1:${options.apiPort}: ${error instanceof Error ? error.message : String(error)} (pick another --api-port)`)
+      await shutdown('front door')
+      return
+    }
+    endpoints.update(frontDoor.ready())
+    // The default context goes through the front door; one context per master reaches it directly.
+    const alternates = backends().map((b) => ({ name: `actorkube-${b.name}`, server: `https://127.0.0.1:${b.port}` }))
+    await writeKubeconfig(kubeconfigPath, { server: frontDoor.url, caPem: security.pki.caCertPem, token: admin.token, alternates })
   }
   const apis = hosts.filter((h) => h.apiPort !== undefined).map((h) => `https://127.0.0.1:${h.apiPort}`)
   say(
-    `actorkube ready: cluster ${options.shape.cluster}, nats ${natsUrl}, store leader ${leader.id}, apiservers ${apis.join(' ')}, kubeconfig ${kubeconfigPath}, hosts ${hosts.map((h) => `${h.plan.host}(metrics :${h.metricsPort})`).join(' ')}, state ${stateDir}, logs ${logsDir}`,
+    `actorkube ready: cluster ${options.shape.cluster}, nats ${natsUrl}, store leader ${leader.id}, api ${frontDoor?.url ?? '-'} (front door), apiservers ${apis.join(' ')}, kubeconfig ${kubeconfigPath}, hosts ${hosts.map((h) => `${h.plan.host}(metrics :${h.metricsPort})`).join(' ')}, state ${stateDir}, logs ${logsDir}`,
   )
 
   if (options.demo) {
@@ -186,7 +215,9 @@ export async function runUp(options: UpOptions): Promise<void> {
     const median = rtts.length ? rtts[Math.floor(rtts.length / 2)]!.toFixed(2) : '-'
     const current = await storeLeader()
     const storeText = current ? `store leader ${current.id} at revision ${current.revision}` : 'store: no leader'
-    say(`status: ${up.length}/${hosts.length} hosts answering, echo round trip median ${median} ms, ${storeText}${down.length ? `, silent: ${down.join(', ')}` : ''}`)
+    const natsDown = natsCluster?.status().filter((s) => !s.running).map((s) => `nats-${s.index}`) ?? []
+    const natsText = natsDown.length ? `, nats-servers down: ${natsDown.join(', ')}` : ''
+    say(`status: ${up.length}/${hosts.length} hosts answering, echo round trip median ${median} ms, ${storeText}${down.length ? `, silent: ${down.join(', ')}` : ''}${natsText}`)
   }
   if (options.statusIntervalMs > 0) {
     const tick = () => {

@@ -1,5 +1,5 @@
 /**
- * `actorkube up` end to end: the real CLI as a child process starts nats-server and two hosts,
+ * `actorkube up` end to end: the real CLI as a child process starts a NATS cluster (3 nats-servers) and two hosts,
  * says when it is ready, reports status, restarts a host killed with SIGKILL, and on SIGTERM stops
  * everything it started and exits 0.
  */
@@ -27,16 +27,16 @@ const readyCount = (host: string): number => {
 }
 const isFullStatus = (line: string) => line.startsWith('status: 2/2 hosts answering')
 
-t.test('up - starts nats-server and both hosts and says it is ready', async (t) => {
+t.test('up - starts the nats-servers and both hosts and says it is ready', async (t) => {
   const readyAt = await output.waitForLine((l) => l.startsWith('actorkube ready'), { timeoutMs: 60_000, what: '"actorkube ready"' })
   const ready = output.lines[readyAt]!
   t.match(ready, /^actorkube ready: cluster c1, nats nats:\/\/127\.0\.0\.1:\d+/, 'the ready line names the cluster and the NATS URL')
   t.match(ready, /master-1\(metrics :\d+\)/, 'master-1 is up with a metrics port')
   t.match(ready, /store leader master-1/, 'the store (one replica per master) has elected its leader')
-  t.match(ready, /apiservers https:\/\/127\.0\.0\.1:\d+, kubeconfig /, 'the apiserver serves')
+  t.match(ready, /api https:\/\/127\.0\.0\.1:\d+ \(front door\), apiservers https:\/\/127\.0\.0\.1:\d+, kubeconfig /, 'the apiserver serves, behind the front door')
   t.match(readFileSync(join(stateDir, 'kubeconfig'), 'utf8'), /certificate-authority-data: \S+[\s\S]*token: \S+/, 'a kubeconfig with the CA and the admin token')
   t.match(ready, /worker-1\(metrics :\d+\)/, 'worker-1 is up with a metrics port')
-  t.match(output.lines[0], /^nats: nats:\/\/127\.0\.0\.1:\d+ \(started by actorkube\)$/, 'up started its own nats-server')
+  t.match(output.lines[0], /^nats: (nats:\/\/127\.0\.0\.1:\d+ ){3}\(cluster of 3 started by actorkube\)$/, 'up started its own NATS cluster of 3')
   t.ok(hostPid('master-1') && hostPid('worker-1'), 'both host processes are running')
 })
 
@@ -81,10 +81,10 @@ t.test('up - a host killed with SIGKILL is restarted and status returns to 2/2',
 })
 
 t.test('up - SIGTERM stops every host and nats-server, prints "actorkube stopped" and exits 0', async (t) => {
-  // Besides up itself (its --state-dir): nats-server (its config) and the hosts (theirs) live there.
+  // Besides up itself (its --state-dir): the nats-servers (their configs) and the hosts (theirs) live there.
   const started = pidsWithArgument(stateDir).filter((pid) => pid !== up.pid && isAlive(pid))
-  t.equal(started.length, 3, 'nats-server and two hosts run under the state directory')
-  t.ok(started.some((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('nats-server')), 'one of them is nats-server')
+  t.equal(started.length, 5, 'three nats-servers and two hosts run under the state directory')
+  t.equal(started.filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('nats-server')).length, 3, 'three of them are nats-servers')
   up.kill('SIGTERM')
   const code = await withTimeout(upExit, 30_000, 'up to exit after SIGTERM')
   t.equal(code, 0, 'up exits with code 0')
