@@ -7,6 +7,7 @@
  * level) so `kubectl explain` finds each kind. Pure: built from RESOURCES, memoized.
  */
 import { apiPathOf, GROUP_VERSIONS, resourcesOf, subresourceOf, type ResourceSpec } from './resources.ts'
+import { CHAOS_SCHEMAS } from './chaos-schemas.ts'
 
 export type JsonObject = { [key: string]: unknown }
 
@@ -299,7 +300,10 @@ const objectSchema = (group: string, version: string, kind: string, withSpec: bo
     kind: KIND,
     metadata: allOfRef(`${META}.ObjectMeta`, { default: {}, description: "Standard object's metadata." }),
     ...(withSpec
-      ? { spec: preserve(`Specification of the desired behavior of the ${kind}.`), status: preserve(`Most recently observed status of the ${kind}.`) }
+      ? {
+          spec: CHAOS_SCHEMAS[kind]?.spec ?? preserve(`Specification of the desired behavior of the ${kind}.`),
+          status: CHAOS_SCHEMAS[kind]?.status ?? preserve(`Most recently observed status of the ${kind}.`),
+        }
       : {}),
   },
   // Kinds without spec/status (ConfigMap, Endpoints, Event, Binding, ...) keep their fields open.
@@ -321,7 +325,7 @@ const listSchema = (group: string, version: string, kind: string): JsonObject =>
 })
 
 /** Kinds with spec and status; the rest are described as open objects. */
-const SPEC_KINDS = new Set(['Pod', 'Node', 'Service', 'Namespace', 'Deployment', 'ReplicaSet', 'Lease', 'Scale', 'Eviction', 'Binding'])
+const SPEC_KINDS = new Set(['Pod', 'Node', 'Service', 'Namespace', 'Deployment', 'ReplicaSet', 'Lease', 'Scale', 'Eviction', 'Binding', 'ChaosExperiment', 'ChaosSchedule'])
 
 /** The OpenAPI v3 document of one group/version, or undefined when not served. */
 const buildDocument = (group: string, version: string): JsonObject | undefined => {

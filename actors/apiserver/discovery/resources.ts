@@ -51,6 +51,12 @@ const entry = (e: Entry): ResourceSpec => ({
   ...e,
 })
 
+/** chaos.actorkube.io (issue 14): experiments and their schedules, in the `chaos` category. */
+const CHAOS_RESOURCES: readonly Entry[] = [
+  { group: 'chaos.actorkube.io', version: 'v1alpha1', name: 'chaosexperiments', singularName: 'chaosexperiment', kind: 'ChaosExperiment', namespaced: true, shortNames: ['cex'], categories: ['chaos'], subresources: [status('ChaosExperiment')] },
+  { group: 'chaos.actorkube.io', version: 'v1alpha1', name: 'chaosschedules', singularName: 'chaosschedule', kind: 'ChaosSchedule', namespaced: true, shortNames: ['csch'], categories: ['chaos'], subresources: [status('ChaosSchedule')] },
+]
+
 /** Every served resource, grouped by group/version in discovery order. */
 export const RESOURCES: readonly ResourceSpec[] = [
   entry({ group: '', version: 'v1', name: 'configmaps', singularName: 'configmap', kind: 'ConfigMap', namespaced: true, shortNames: ['cm'] }),
@@ -137,6 +143,7 @@ export const RESOURCES: readonly ResourceSpec[] = [
   }),
   entry({ group: 'batch', version: 'v1', name: 'cronjobs', singularName: 'cronjob', kind: 'CronJob', namespaced: true, shortNames: ['cj'], categories: ['all'], subresources: [status('CronJob')] }),
   entry({ group: 'batch', version: 'v1', name: 'jobs', singularName: 'job', kind: 'Job', namespaced: true, categories: ['all'], subresources: [status('Job')] }),
+  ...CHAOS_RESOURCES.map(entry),
   entry({ group: 'coordination.k8s.io', version: 'v1', name: 'leases', singularName: 'lease', kind: 'Lease', namespaced: true }),
   entry({ group: 'networking.k8s.io', version: 'v1', name: 'ingressclasses', singularName: 'ingressclass', kind: 'IngressClass', namespaced: false }),
   entry({ group: 'networking.k8s.io', version: 'v1', name: 'ingresses', singularName: 'ingress', kind: 'Ingress', namespaced: true, shortNames: ['ing'], subresources: [status('Ingress')] }),

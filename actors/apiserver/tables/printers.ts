@@ -10,6 +10,7 @@ import { NETWORKING_PRINTERS } from './networking-printers.ts'
 import { STORAGE_PRINTERS } from './storage-printers.ts'
 import { WORKLOAD_PRINTERS } from './workload-printers.ts'
 import { BATCH_PRINTERS } from './batch-printers.ts'
+import { CHAOS_PRINTERS } from './chaos-printers.ts'
 import type { Condition, ContainerShape, ContainerStatusShape, KubeObject, LabelSelector, TableColumnDefinition, TableRow, TableRowCondition } from './types.ts'
 
 export interface Printer {
@@ -462,6 +463,7 @@ export const PRINTERS: Readonly<Record<string, Printer>> = {
   'apps/replicasets': replicaSetPrinter,
   'coordination.k8s.io/leases': leasePrinter,
   'scheduling.k8s.io/priorityclasses': priorityClassPrinter,
+  ...CHAOS_PRINTERS,
   ...CONFIG_PRINTERS,
   ...STORAGE_PRINTERS,
   ...WORKLOAD_PRINTERS,

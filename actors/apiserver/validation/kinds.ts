@@ -6,6 +6,7 @@
 import { FieldPath, forbidden, invalid, notSupported, required, duplicate, type FieldError } from '../field-errors.ts'
 import { HIGHEST_USER_DEFINABLE_PRIORITY } from '../admission/priority.ts'
 import type { KubeObject } from '../ports.ts'
+import { CHAOS_VALIDATORS } from './chaos-kinds.ts'
 import { validateCronJob, validateJob } from './batch-kinds.ts'
 
 type Obj = Record<string, unknown>
@@ -88,6 +89,7 @@ const VALIDATORS: Readonly<Record<string, (o: KubeObject) => FieldError[]>> = {
   Deployment: replicated,
   ReplicaSet: replicated,
   Service: service,
+  ...CHAOS_VALIDATORS,
   Job: (o) => validateJob(o, podSpec),
   CronJob: (o) => validateCronJob(o, podSpec),
 }

@@ -25,6 +25,8 @@ t.test('resource table', async (t) => {
       'apps/v1/deployments',
       'apps/v1/replicasets',
       'apps/v1/statefulsets',
+      'chaos.actorkube.io/v1alpha1/chaosexperiments',
+      'chaos.actorkube.io/v1alpha1/chaosschedules',
       'coordination.k8s.io/v1/leases',
       'networking.k8s.io/v1/ingressclasses',
       'networking.k8s.io/v1/ingresses',
@@ -37,6 +39,7 @@ t.test('resource table', async (t) => {
   t.same(GROUP_VERSIONS, [
     { group: '', version: 'v1' },
     { group: 'apps', version: 'v1' },
+    { group: 'chaos.actorkube.io', version: 'v1alpha1' },
     { group: 'coordination.k8s.io', version: 'v1' },
     { group: 'networking.k8s.io', version: 'v1' },
     { group: 'policy', version: 'v1' },
@@ -62,6 +65,8 @@ t.test('resource table', async (t) => {
     deployments: 'deploy',
     replicasets: 'rs',
     statefulsets: 'sts',
+    chaosexperiments: 'cex',
+    chaosschedules: 'csch',
     leases: '',
     ingressclasses: '',
     ingresses: 'ing',
@@ -104,6 +109,11 @@ t.test('/api and /apis', async (t) => {
     apiVersion: 'v1',
     groups: [
       { name: 'apps', versions: [{ groupVersion: 'apps/v1', version: 'v1' }], preferredVersion: { groupVersion: 'apps/v1', version: 'v1' } },
+      {
+        name: 'chaos.actorkube.io',
+        versions: [{ groupVersion: 'chaos.actorkube.io/v1alpha1', version: 'v1alpha1' }],
+        preferredVersion: { groupVersion: 'chaos.actorkube.io/v1alpha1', version: 'v1alpha1' },
+      },
       {
         name: 'coordination.k8s.io',
         versions: [{ groupVersion: 'coordination.k8s.io/v1', version: 'v1' }],
