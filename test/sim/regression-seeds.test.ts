@@ -22,7 +22,11 @@
  * and c3623a1 and passes at its fix 4128186 (a watch opened without a resourceVersion resumed from
  * the open answer's version after losing its first push, the current pods, so they were never
  * scheduled; also test/unit/apiserver/api-watch-keepalive.test.ts); at the fix it still cuts off
- * three version-less watches among their current objects.
+ * three version-less watches among their current objects. 80156 failed at 8485452 through
+ * 40e79ce and passes at its fix be5fc8c (a deposed controller manager's DELETE of a pod the next
+ * term had already marked for deletion was answered 200 from a read, past the fence; also
+ * test/unit/leader/leader-fencing.test.ts and test/unit/apiserver/fence.test.ts); since 4128186
+ * its run takes another path before that DELETE and passes without the fix too.
  */
 import { seedsFrom } from '../helpers/seeds.ts'
 import { checkSeed } from './check-seed.ts'
@@ -31,4 +35,4 @@ const BEFORE_LEADER_FAULTS = { nodes: 5, virtualSeconds: 60, leaderFaults: false
 const WITH_LEADER_FAULTS = { nodes: 5, virtualSeconds: 60 } as const
 
 for (const seed of seedsFrom('SIM_REGRESSION_SEED', [9, 11])) checkSeed('SIM_REGRESSION_SEED', seed, BEFORE_LEADER_FAULTS, import.meta.url)
-for (const seed of seedsFrom('SIM_LEADER_REGRESSION_SEED', [500, 80085])) checkSeed('SIM_LEADER_REGRESSION_SEED', seed, WITH_LEADER_FAULTS, import.meta.url)
+for (const seed of seedsFrom('SIM_LEADER_REGRESSION_SEED', [500, 80085, 80156])) checkSeed('SIM_LEADER_REGRESSION_SEED', seed, WITH_LEADER_FAULTS, import.meta.url)
