@@ -6,7 +6,7 @@ import { podLog } from './pod-log.ts'
 import type { ResourceSpec } from './discovery/resources.ts'
 import { groupVersionOf } from './discovery/resources.ts'
 import { json, type ApiRequest, type ApiResponse, type WatchStreamEvent } from './http/api-request.ts'
-import { parseJson, parseJsonObject } from './http/body.ts'
+import { parseJson, parseJsonObject, parseObjectBody } from './http/body.ts'
 import type { ResourcePath } from './http/route.ts'
 import { alreadyExists, badRequest, conflict, forbiddenBecause, gone, invalid, methodNotAllowed, notFound, unsupportedMediaType } from './meta/status.ts'
 import { failedPrecondition, finishedDeleting, parseDeleteOptions, planDeletion } from './deletion.ts'
@@ -198,10 +198,9 @@ function selectedType(e: ObjectEvent, matches: (o: KubeObject) => boolean): Obje
 
 /** The body as an object of this resource's kind, with the path's namespace and name checked. */
 function bodyObject(request: ApiRequest, at: ResourcePath): { ok: true; object: KubeObject } | { ok: false; response: ApiResponse } {
-  // kubectl's generators (`kubectl create deployment`) send protobuf, which is not served.
-  if (request.contentType.split(';')[0]!.trim() === 'application/vnd.kubernetes.protobuf') return { ok: false, response: fail(unsupportedMediaType(['application/json', 'application/yaml'])) }
-  const parsed = parseJsonObject(request.body)
-  if (!parsed.ok) return { ok: false, response: fail(badRequest(parsed.message)) }
+  // JSON, or protobuf (kubectl's generators, `kubectl create deployment`, send it).
+  const parsed = parseObjectBody(request.body, request.contentType)
+  if (!parsed.ok) return { ok: false, response: fail(parsed.unsupported ? unsupportedMediaType(['application/json', 'application/yaml']) : badRequest(parsed.message)) }
   const object = parsed.value as KubeObject
   const r = at.resource
   if (object.kind !== undefined && object.kind !== r.kind) return { ok: false, response: fail(badRequest(`the body is a ${String(object.kind)}, not a ${r.kind}`)) }

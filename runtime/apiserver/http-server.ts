@@ -14,6 +14,8 @@ import { requestAttributes } from '../../actors/apiserver/http/request-attribute
 import { routeResource } from '../../actors/apiserver/http/route.ts'
 import { internal, MAX_REQUEST_BODY_BYTES, tooLarge, unauthorized, type StatusError } from '../../actors/apiserver/meta/status.ts'
 import type { ApiPorts } from '../../actors/apiserver/ports.ts'
+import { PROTOBUF_CONTENT_TYPE } from '../../actors/apiserver/protobuf/codec.ts'
+import { protobufAnswer } from '../../actors/apiserver/protobuf/negotiate.ts'
 import type { Logger } from '../log.ts'
 import type { FlowGate } from './flow-gate.ts'
 import { activeTraceparent, contextOfTraceparent, endSpan, startSpan, tracingOn, withSpan } from '../telemetry.ts'
@@ -130,7 +132,7 @@ export class ApiHttpServer {
     const ports = { ...this.#o.ports, serverAddress: this.#address }
     const response = await (this.#o.flow ? this.#o.flow.handle(request, ports) : handle(request, ports))
     if (response.kind === 'text') return sendText(res, response)
-    if (response.kind !== 'stream') return send(res, response)
+    if (response.kind !== 'stream') return send(res, response, request.accept)
     res.writeHead(response.status, { 'content-type': response.contentType, 'transfer-encoding': 'chunked' })
     // Clients (client-node's Watch) wait for the headers before they act; Node holds them until the first write.
     res.flushHeaders()
@@ -153,9 +155,11 @@ function sendText(res: ServerResponse, response: TextStreamResponse): void {
   res.on('close', stop)
 }
 
-function send(res: ServerResponse, response: Exclude<ApiResponse, { kind: 'stream' } | TextStreamResponse>): void {
-  const text = response.kind === 'json' ? JSON.stringify(response.body) : response.body
-  const type = response.kind === 'json' ? (response.contentType ?? 'application/json') : response.contentType
+/** `accept`: the request's; an object answer goes out as protobuf when the client prefers it (negotiate.ts). */
+function send(res: ServerResponse, response: Exclude<ApiResponse, { kind: 'stream' } | TextStreamResponse>, accept = ''): void {
+  const protobuf = response.kind === 'json' ? protobufAnswer(accept, response.body) : undefined
+  const text = protobuf ?? (response.kind === 'json' ? JSON.stringify(response.body) : response.body)
+  const type = protobuf !== undefined ? PROTOBUF_CONTENT_TYPE : response.kind === 'json' ? (response.contentType ?? 'application/json') : response.contentType
   res.writeHead(response.status, { 'content-type': type, 'content-length': Buffer.byteLength(text), ...retryAfterHeader(response) })
   res.end(text)
 }

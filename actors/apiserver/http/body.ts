@@ -1,8 +1,12 @@
 /**
- * Request bodies: JSON objects (kubectl sends JSON, also for `apply --server-side`), refused
- * with a clear reason when they are not.
+ * Request bodies: JSON objects (kubectl sends JSON, also for `apply --server-side`), or
+ * Kubernetes protobuf (kubectl's `create` generators send it), refused with a clear reason when
+ * they are neither.
  */
-export type ParsedBody = { readonly ok: true; readonly value: Record<string, unknown> } | { readonly ok: false; readonly message: string }
+import { decodeProtobufObject, PROTOBUF_CONTENT_TYPE } from '../protobuf/codec.ts'
+
+/** `unsupported`: a protobuf body of a kind without a schema (a 415, where other refusals are 400s). */
+export type ParsedBody = { readonly ok: true; readonly value: Record<string, unknown> } | { readonly ok: false; readonly message: string; readonly unsupported?: true }
 
 const decoder = new TextDecoder('utf-8', { fatal: true })
 
@@ -48,6 +52,15 @@ export function parseJsonObject(body: Uint8Array | undefined): ParsedBody {
   const value = parsed.value
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return { ok: false, message: 'the request body must be a JSON object' }
   return { ok: true, value: value as Record<string, unknown> }
+}
+
+/** An object body in the request's Content-Type: protobuf, or JSON (the default, as before). */
+export function parseObjectBody(body: Uint8Array | undefined, contentType: string): ParsedBody {
+  if (contentType.split(';')[0]!.trim().toLowerCase() !== PROTOBUF_CONTENT_TYPE) return parseJsonObject(body)
+  if (body === undefined || body.length === 0) return { ok: false, message: 'the request body is empty' }
+  const decoded = decodeProtobufObject(body)
+  if (decoded.ok) return decoded
+  return decoded.reason === 'unsupported' ? { ok: false, message: decoded.message, unsupported: true } : { ok: false, message: decoded.message }
 }
 
 /** Any JSON value (patches may be arrays). */
