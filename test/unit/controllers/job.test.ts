@@ -25,7 +25,7 @@ function job(spec: Partial<JobSpec> = {}, status?: JobStatus, created = T0): Job
 /** A pod of the Job; `endedAt` is when a terminated one finished. */
 function jobPod(name: string, phase: PodPhase, o: { endedAt?: number; index?: number; restarts?: number } = {}): Pod {
   const base = pod({ name, phase, labels: LABELS, owner: { kind: 'Job', name: 'pi', uid: 'uid-pi', apiVersion: 'batch/v1' }, ...(o.restarts !== undefined ? { restarts: o.restarts } : {}) })
-  const index = o.index !== undefined ? { 'batch.kubernetes.io/job-completion-index': String(o.index) } : {}
+  const index: Record<string, string> = o.index !== undefined ? { 'batch.kubernetes.io/job-completion-index': String(o.index) } : {}
   const terminated = o.endedAt !== undefined ? [{ name: 'c', restartCount: 0, state: { terminated: { exitCode: phase === 'Succeeded' ? 0 : 1, finishedAt: at(o.endedAt) } } }] : base.status?.containerStatuses
   return { ...base, metadata: { ...base.metadata, annotations: index, labels: { ...LABELS, ...index } }, status: { ...base.status, ...(terminated ? { containerStatuses: terminated } : {}) } }
 }
