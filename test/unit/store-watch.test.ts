@@ -118,6 +118,20 @@ t.test('store watch - a seq gap re-opens the watch without gaps or duplicates', 
   t.same(w.keys().slice(3), ['/p/d@4.0'])
 })
 
+t.test('store watch - from now, a lost first push is resumed from the revision the watch opened at (no current objects come first to lose)', async (t) => {
+  const cluster = new FakeCluster(['r1'])
+  cluster.putAll(['/p/old'])
+  const r1 = cluster.replica('r1')
+  const client = cluster.client()
+  const w = await watching(cluster, client)
+  r1.dropPushes = 1
+  cluster.putAll(['/p/a']) // push 1: lost
+  cluster.putAll(['/p/b']) // push 2: the gap shows
+  await settle(cluster.clock, 10)
+  t.same(w.keys(), ['/p/a@2.0', '/p/b@3.0'])
+  t.match(watchRequests(cluster, 'r1'), [{ watchId: 'cl.w0', fromRevision: 0 }, { watchId: 'cl.w1', fromRevision: 2 }], 'right after the revision it opened at')
+})
+
 t.test('store watch - a revision split over pushes is resumed inside, not after', async (t) => {
   const cluster = new FakeCluster(['r1'])
   const r1 = cluster.replica('r1')
