@@ -13,6 +13,7 @@ import { routeResource } from './http/route.ts'
 import { badRequest, methodNotAllowed } from './meta/status.ts'
 import type { ApiPorts } from './ports.ts'
 import { handleResource } from './resource-handlers.ts'
+import { handleReview, isReview } from './authz/reviews.ts'
 
 export async function handle(request: ApiRequest, ports: ApiPorts): Promise<ApiResponse> {
   const { path, method } = request
@@ -29,6 +30,8 @@ export async function handle(request: ApiRequest, ports: ApiPorts): Promise<ApiR
     const doc = discoveryDocument(path, { serverAddress: ports.serverAddress })
     return doc === undefined ? fail(notFound404(path)) : json(200, doc)
   }
+  // Reviews (kubectl auth can-i) are questions to the authorizer: answered, never stored.
+  if (isReview(routed.path)) return handleReview(request, routed.path, ports.authorizer)
   // A leader's request writes only while its lease term lasts: the first write after it ends stops it.
   const fenced = request.fence === undefined ? ports : { ...ports, objects: fencedObjects(ports.objects, request.fence) }
   try {

@@ -7,6 +7,7 @@ import type { KubeObject } from './tables/types.ts'
 import type { ApiResponse } from './http/api-request.ts'
 import type { PodLogOptions } from '../kubelet/log-protocol.ts'
 import type { Fence } from './fence.ts'
+import type { Authorizer } from './authz/authorizer.ts'
 
 export type { KubeObject }
 
@@ -63,5 +64,7 @@ export interface ApiPorts {
   /** host:port the server is reached at (discovery reports it). */
   readonly serverAddress: string
   /** A container's log from the kubelet of `nodeName` (a `text` stream, or a Status). */
+  /** Answers authorization reviews (SelfSubjectAccessReview, ...); none: they get a 503. */
+  readonly authorizer?: Authorizer
   readonly podLogs?: (nodeName: string, request: PodLogOptions & { readonly namespace: string; readonly name: string; readonly container: string }) => Promise<ApiResponse>
 }

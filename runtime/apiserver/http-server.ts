@@ -7,7 +7,9 @@ import { ROOT_CONTEXT, SpanKind } from '@opentelemetry/api'
 import { createServer, type Server } from 'node:https'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { authorize, forbiddenStatus, type Policy } from '../../actors/apiserver/authz/policy.ts'
+import type { Authorizer } from '../../actors/apiserver/authz/authorizer.ts'
+import { impersonation } from '../../actors/apiserver/authz/impersonation.ts'
+import { forbiddenStatus } from '../../actors/apiserver/authz/policy.ts'
 import { handle } from '../../actors/apiserver/handle.ts'
 import type { ApiRequest, ApiResponse, TextStreamResponse } from '../../actors/apiserver/http/api-request.ts'
 import { requestAttributes } from '../../actors/apiserver/http/request-attributes.ts'
@@ -29,7 +31,8 @@ export interface ApiHttpServerOptions {
   readonly host?: string
   readonly tls: { readonly certPem: string; readonly keyPem: string }
   readonly tokens: TokenAuthenticator
-  readonly policy: Policy
+  /** Decides every request (the policy file's bootstrap joined with the RBAC objects, rbac.ts). */
+  readonly authorizer: Authorizer
   readonly ports: Omit<ApiPorts, 'serverAddress'>
   /** Flow control (API Priority and Fairness) in front of the handlers; none: every request runs at once. */
   readonly flow?: FlowGate
@@ -107,10 +110,14 @@ export class ApiHttpServer {
     const identity = this.#o.tokens.authenticate(req.headers.authorization)
     if (identity === undefined) return send(res, statusResponse(unauthorized()))
     const query = Object.fromEntries(url.searchParams)
-    const user = { name: identity.user, groups: identity.groups }
-    const who = { user: identity.user, groups: identity.groups }
+    // Impersonation (kubectl --as) comes before authorization: the request is then decided as the impersonated user.
+    const requester = { user: identity.user, groups: identity.groups }
+    const acting = impersonation(requester, req.headersDistinct, this.#o.authorizer)
+    if (acting.kind === 'refused') return send(res, statusResponse(acting.status))
+    const who = acting.kind === 'allowed' ? acting.user : requester
+    const user = { name: who.user, groups: who.groups }
     const attributes = requestAttributes(req.method ?? 'GET', url.pathname, query)
-    const decision = authorize(this.#o.policy, who, attributes)
+    const decision = this.#o.authorizer.authorize(who, attributes)
     if (!decision.allowed) return send(res, { kind: 'json', status: 403, body: forbiddenStatus(who, attributes, decision.reason) })
     const body = await readBody(req)
     if (body === 'too-large') {

@@ -11,7 +11,7 @@ import { parseFence, type Fence } from '../../actors/apiserver/fence.ts'
 import { CLUSTER_ACTORS_GROUP, flowControlConfig } from '../../actors/apiserver/flowcontrol/config.ts'
 import type { ApiRequest, TextStreamResponse } from '../../actors/apiserver/http/api-request.ts'
 import { badRequest, internal, serviceUnavailable, type StatusError } from '../../actors/apiserver/meta/status.ts'
-import type { ApiPorts } from '../../actors/apiserver/ports.ts'
+import type { ApiPorts, KubeObject } from '../../actors/apiserver/ports.ts'
 import type { EngineDeps } from '../engine.ts'
 import type { Clock } from '../clock.ts'
 import { randomClientId, randomUuid } from '../random.ts'
@@ -24,6 +24,9 @@ import { FlowGate } from './flow-gate.ts'
 import { NatsWatches } from './nats-watches.ts'
 import { podLogsPort } from './pod-logs.ts'
 import { ensureApiSecurity } from './security/api-security.ts'
+import { policyAuthorizer } from '../../actors/apiserver/authz/authorizer.ts'
+import { DEFAULT_RBAC_OBJECTS } from '../../actors/apiserver/authz/default-roles.ts'
+import { RbacInformer } from './rbac-informer.ts'
 
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'] as const
 
@@ -63,6 +66,7 @@ export function apiHttpServiceLogic(options: ApiServerOptions, deps: HttpService
     let open = true
     let server: ApiHttpServer | undefined
     let apiPorts: ApiPorts | undefined
+    let rbac: RbacInformer | undefined
     const store = new StoreClient({ transport: deps.transport, clock: deps.clock, cluster: deps.cluster, replicas: [...options.storeReplicas], clientId: randomClientId('c', deps.random) })
     const objects = new CachedObjects(store, { log: deps.log })
     const gate = new FlowGate(flowControlConfig(options.flowControl), { clock: deps.clock, metrics: deps.metrics ?? noMetrics, priorityObjects: objects.prioritized })
@@ -86,13 +90,21 @@ export function apiHttpServiceLogic(options: ApiServerOptions, deps: HttpService
         return
       }
       const security = await ensureApiSecurity(options.securityDir)
+      // RBAC (HTTPS only: the NATS side is the cluster's own): the default roles, then the policy
+      // file joined with the RBAC objects of the watch cache decides every HTTPS request.
+      await bootstrap({ ...ports, serverAddress: '' }, DEFAULT_RBAC_OBJECTS)
+      const informer = await RbacInformer.start(objects, security.policy, deps)
+      if (!open) return void informer.close()
+      rbac = informer
+      const authorizer = policyAuthorizer(() => informer.policy())
+      apiPorts = { ...apiPorts, authorizer }
       const started = await ApiHttpServer.start({
         port: options.port,
         host: options.bindAddress,
         tls: { certPem: security.pki.certPem, keyPem: security.pki.keyPem },
         tokens: security.authenticator,
-        policy: security.policy,
-        ports,
+        authorizer,
+        ports: { ...ports, authorizer },
         flow: gate,
         log: deps.log,
       })
@@ -146,6 +158,7 @@ export function apiHttpServiceLogic(options: ApiServerOptions, deps: HttpService
       gate.close()
       watches.close()
       void server?.close()
+      void rbac?.close()
       void objects.close().then(() => store.close())
     }
   })
@@ -173,21 +186,23 @@ function toApiRequest(call: ApiCall, traceparent?: string, fence?: Fence): ApiRe
   }
 }
 
-/** Creates the system namespaces that are missing (through the handlers, so they get uids and timestamps). */
-async function bootstrap(ports: ApiPorts): Promise<void> {
-  for (const name of SYSTEM_NAMESPACES) {
+const SYSTEM_NAMESPACE_OBJECTS = SYSTEM_NAMESPACES.map((name) => ({ path: '/api/v1/namespaces', object: { apiVersion: 'v1', kind: 'Namespace', metadata: { name }, status: { phase: 'Active' } } }))
+
+/** Creates the objects that are missing, by default the system namespaces (through the handlers, so they get uids and timestamps). */
+async function bootstrap(ports: ApiPorts, objects: readonly { readonly path: string; readonly object: KubeObject }[] = SYSTEM_NAMESPACE_OBJECTS): Promise<void> {
+  for (const { path, object } of objects) {
     const response = await handle(
       {
         method: 'POST',
-        path: '/api/v1/namespaces',
+        path,
         query: {},
         accept: 'application/json',
         contentType: 'application/json',
-        body: new TextEncoder().encode(JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name }, status: { phase: 'Active' } })),
+        body: new TextEncoder().encode(JSON.stringify(object)),
         user: { name: 'system:apiserver', groups: ['system:masters'] },
       },
       ports,
     )
-    if (response.status !== 201 && response.status !== 409) throw new Error(`could not create namespace ${name}: HTTP ${response.status}`)
+    if (response.status !== 201 && response.status !== 409) throw new Error(`could not create ${object.kind} ${object.metadata?.name}: HTTP ${response.status}`)
   }
 }

@@ -38,9 +38,11 @@
  * Verbs: get, list, watch, create, update, patch, delete, deletecollection, or "*"
  * (non-resource rules: get, post, put, patch, delete, head, options, "*").
  * Every list is optional except `rules[].verbs`, `roleRef` and `subjects`. Unknown fields are
- * errors. Built in (and not redefinable): ClusterRole `cluster-admin` (everything) and
- * ClusterRole `system:discovery` (get on /version, /api, /apis, /openapi and health paths),
- * bound to group `system:authenticated`. Members of `system:masters` may do everything,
+ * errors. Built in (and not redefinable): ClusterRole `cluster-admin` (everything),
+ * ClusterRole `system:discovery` (get on /version, /api, /apis, /openapi and health paths) and
+ * ClusterRole `system:basic-user` (create selfsubjectaccessreviews and selfsubjectrulesreviews),
+ * the last two bound to group `system:authenticated`. The file is the bootstrap: RBAC API
+ * objects add to it (rbac.ts), never take from it. Members of `system:masters` may do everything,
  * whatever the policy says.
  *
  * Matching follows Kubernetes RBAC (plugin/pkg/auth/authorizer/rbac): rules only allow, a
@@ -86,9 +88,14 @@ export interface Role extends ClusterRole {
 }
 
 export interface Subject {
-  readonly kind: 'User' | 'Group'
+  readonly kind: 'User' | 'Group' | 'ServiceAccount'
   readonly name: string
+  /** ServiceAccount only: its namespace; empty in a RoleBinding means the binding's own. */
+  readonly namespace?: string
 }
+
+/** The user name a service account authenticates as: `system:serviceaccount:<namespace>:<name>`. */
+export const serviceAccountUser = (namespace: string, name: string): string => `system:serviceaccount:${namespace}:${name}`
 
 export interface RoleRef {
   readonly kind: 'Role' | 'ClusterRole'
@@ -177,12 +184,22 @@ export const BUILTIN_CLUSTER_ROLES: readonly ClusterRole[] = [
       }),
     ],
   },
+  {
+    // Everyone may ask what they may do (`kubectl auth can-i`).
+    name: 'system:basic-user',
+    rules: [rule({ verbs: ['create'], apiGroups: ['authorization.k8s.io'], resources: ['selfsubjectaccessreviews', 'selfsubjectrulesreviews'] })],
+  },
 ]
 
 export const BUILTIN_CLUSTER_ROLE_BINDINGS: readonly ClusterRoleBinding[] = [
   {
     name: 'system:discovery',
     roleRef: { kind: 'ClusterRole', name: 'system:discovery' },
+    subjects: [{ kind: 'Group', name: AUTHENTICATED_GROUP }],
+  },
+  {
+    name: 'system:basic-user',
+    roleRef: { kind: 'ClusterRole', name: 'system:basic-user' },
     subjects: [{ kind: 'Group', name: AUTHENTICATED_GROUP }],
   },
 ]
@@ -282,10 +299,19 @@ export function ruleAllows(r: PolicyRule, attrs: RequestAttributes): boolean {
   return attrs.name !== undefined && attrs.name !== '' && r.resourceNames.includes(attrs.name)
 }
 
-const subjectMatch = (subjects: readonly Subject[], user: UserInfo): Subject | undefined =>
-  subjects.find((s) => (s.kind === 'User' ? s.name === user.user : user.groups.includes(s.name)))
+/** rbac.go appliesToUser: a User by name, a Group by membership, a ServiceAccount by its user name. */
+export const subjectApplies = (s: Subject, user: UserInfo, bindingNamespace: string): boolean => {
+  if (s.kind === 'User') return s.name === user.user
+  if (s.kind === 'Group') return user.groups.includes(s.name)
+  const namespace = s.namespace || bindingNamespace
+  return namespace !== '' && user.user === serviceAccountUser(namespace, s.name)
+}
 
-const describeSubject = (s: Subject): string => `${s.kind} ${JSON.stringify(s.name)}`
+const subjectMatch = (subjects: readonly Subject[], user: UserInfo, bindingNamespace = ''): Subject | undefined =>
+  subjects.find((s) => subjectApplies(s, user, bindingNamespace))
+
+const describeSubject = (s: Subject): string =>
+  s.kind === 'ServiceAccount' && s.namespace ? `${s.kind} ${JSON.stringify(`${s.namespace}/${s.name}`)}` : `${s.kind} ${JSON.stringify(s.name)}`
 
 /** Decides a request. Pure: same policy, user and attributes give the same decision. */
 export function authorize(policy: Policy, user: UserInfo, attrs: RequestAttributes): Decision {
@@ -299,7 +325,7 @@ export function authorize(policy: Policy, user: UserInfo, attrs: RequestAttribut
     if (subject === undefined) continue
     const role = clusterRole(b.roleRef.name)
     if (role === undefined) {
-      missing.push(`clusterrole ${JSON.stringify(b.roleRef.name)} not found`)
+      missing.push(`clusterrole.rbac.authorization.k8s.io ${JSON.stringify(b.roleRef.name)} not found`)
       continue
     }
     if (role.rules.some((r) => ruleAllows(r, attrs))) {
@@ -314,14 +340,14 @@ export function authorize(policy: Policy, user: UserInfo, attrs: RequestAttribut
   if (namespace !== '') {
     for (const b of policy.roleBindings) {
       if (b.namespace !== namespace) continue
-      const subject = subjectMatch(b.subjects, user)
+      const subject = subjectMatch(b.subjects, user, b.namespace)
       if (subject === undefined) continue
       const role =
         b.roleRef.kind === 'ClusterRole'
           ? clusterRole(b.roleRef.name)
           : policy.roles.find((r) => r.name === b.roleRef.name && r.namespace === b.namespace)
       if (role === undefined) {
-        missing.push(`${b.roleRef.kind.toLowerCase()} ${JSON.stringify(b.roleRef.name)} not found`)
+        missing.push(`${b.roleRef.kind.toLowerCase()}.rbac.authorization.k8s.io ${JSON.stringify(b.roleRef.name)} not found`)
         continue
       }
       if (role.rules.some((r) => ruleAllows(r, attrs))) {
@@ -333,7 +359,9 @@ export function authorize(policy: Policy, user: UserInfo, attrs: RequestAttribut
     }
   }
 
-  const reason = missing.length > 0 ? `RBAC: ${missing.join(', ')}` : 'RBAC: no rule allows it'
+  // As kube's RBAC authorizer: a plain denial has no reason (the 403 message ends at the request),
+  // a binding to a missing role names it (`...: RBAC: role.rbac.authorization.k8s.io "r" not found`).
+  const reason = missing.length > 0 ? `RBAC: ${missing.join(', ')}` : ''
   return { allowed: false, reason, message: forbiddenMessage(user, attrs) }
 }
 
@@ -357,6 +385,13 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 
 class Validator {
   readonly errors: FieldError[] = []
+
+  /** `anyVerb`: any verb string is accepted (API objects: Kubernetes allows custom verbs such as impersonate, bind, escalate). */
+  readonly anyVerb: boolean
+
+  constructor(anyVerb = false) {
+    this.anyVerb = anyVerb
+  }
 
   unknownFields(obj: Record<string, unknown>, path: FieldPath | undefined, known: readonly string[]): void {
     for (const key of Object.keys(obj)) {
@@ -424,7 +459,7 @@ class Validator {
     if (verbs.length === 0) this.errors.push(required(path.child('verbs'), 'verbs must contain at least one value'))
     const allowedVerbs: readonly string[] = nonResourceURLs.length > 0 ? NON_RESOURCE_VERBS : VERBS
     verbs.forEach((verb, i) => {
-      if (verb !== '*' && !allowedVerbs.includes(verb)) {
+      if (!this.anyVerb && verb !== '*' && !allowedVerbs.includes(verb)) {
         this.errors.push(notSupported(path.child('verbs').index(i), verb, [...allowedVerbs, '*']))
       }
     })
@@ -506,6 +541,16 @@ class Validator {
     }
     return name === undefined ? undefined : { kind: obj.kind as RoleRef['kind'], name }
   }
+}
+
+/**
+ * ValidatePolicyRule over a Role's or ClusterRole's `rules` (any verb allowed, as Kubernetes does):
+ * `rules[0].apiGroups: Required value: resource rules must supply at least one api group`.
+ */
+export function ruleListErrors(rules: unknown, path: FieldPath, clusterScoped: boolean): FieldError[] {
+  const v = new Validator(true)
+  v.rules(rules, path, clusterScoped)
+  return v.errors
 }
 
 /**

@@ -51,6 +51,22 @@ const entry = (e: Entry): ResourceSpec => ({
   ...e,
 })
 
+/** rbac.authorization.k8s.io: roles and their bindings, enforced by the authorizer (authz/rbac.ts). */
+const RBAC_RESOURCES: readonly Entry[] = [
+  { group: 'rbac.authorization.k8s.io', version: 'v1', name: 'clusterrolebindings', singularName: 'clusterrolebinding', kind: 'ClusterRoleBinding', namespaced: false },
+  { group: 'rbac.authorization.k8s.io', version: 'v1', name: 'clusterroles', singularName: 'clusterrole', kind: 'ClusterRole', namespaced: false },
+  { group: 'rbac.authorization.k8s.io', version: 'v1', name: 'rolebindings', singularName: 'rolebinding', kind: 'RoleBinding', namespaced: true },
+  { group: 'rbac.authorization.k8s.io', version: 'v1', name: 'roles', singularName: 'role', kind: 'Role', namespaced: true },
+]
+
+/** authorization.k8s.io: questions to the authorizer, answered and not stored (authz/reviews.ts). */
+const AUTHORIZATION_RESOURCES: readonly Entry[] = [
+  { group: 'authorization.k8s.io', version: 'v1', name: 'localsubjectaccessreviews', singularName: 'localsubjectaccessreview', kind: 'LocalSubjectAccessReview', namespaced: true, verbs: ['create'] },
+  { group: 'authorization.k8s.io', version: 'v1', name: 'selfsubjectaccessreviews', singularName: 'selfsubjectaccessreview', kind: 'SelfSubjectAccessReview', namespaced: false, verbs: ['create'] },
+  { group: 'authorization.k8s.io', version: 'v1', name: 'selfsubjectrulesreviews', singularName: 'selfsubjectrulesreview', kind: 'SelfSubjectRulesReview', namespaced: false, verbs: ['create'] },
+  { group: 'authorization.k8s.io', version: 'v1', name: 'subjectaccessreviews', singularName: 'subjectaccessreview', kind: 'SubjectAccessReview', namespaced: false, verbs: ['create'] },
+]
+
 /** chaos.actorkube.io (issue 14): experiments and their schedules, in the `chaos` category. */
 const CHAOS_RESOURCES: readonly Entry[] = [
   { group: 'chaos.actorkube.io', version: 'v1alpha1', name: 'chaosexperiments', singularName: 'chaosexperiment', kind: 'ChaosExperiment', namespaced: true, shortNames: ['cex'], categories: ['chaos'], subresources: [status('ChaosExperiment')] },
@@ -144,11 +160,13 @@ export const RESOURCES: readonly ResourceSpec[] = [
   entry({ group: 'batch', version: 'v1', name: 'cronjobs', singularName: 'cronjob', kind: 'CronJob', namespaced: true, shortNames: ['cj'], categories: ['all'], subresources: [status('CronJob')] }),
   entry({ group: 'batch', version: 'v1', name: 'jobs', singularName: 'job', kind: 'Job', namespaced: true, categories: ['all'], subresources: [status('Job')] }),
   ...CHAOS_RESOURCES.map(entry),
+  ...AUTHORIZATION_RESOURCES.map(entry),
   entry({ group: 'coordination.k8s.io', version: 'v1', name: 'leases', singularName: 'lease', kind: 'Lease', namespaced: true }),
   entry({ group: 'networking.k8s.io', version: 'v1', name: 'ingressclasses', singularName: 'ingressclass', kind: 'IngressClass', namespaced: false }),
   entry({ group: 'networking.k8s.io', version: 'v1', name: 'ingresses', singularName: 'ingress', kind: 'Ingress', namespaced: true, shortNames: ['ing'], subresources: [status('Ingress')] }),
   entry({ group: 'networking.k8s.io', version: 'v1', name: 'networkpolicies', singularName: 'networkpolicy', kind: 'NetworkPolicy', namespaced: true, shortNames: ['netpol'] }),
   entry({ group: 'policy', version: 'v1', name: 'poddisruptionbudgets', singularName: 'poddisruptionbudget', kind: 'PodDisruptionBudget', namespaced: true, shortNames: ['pdb'], subresources: [status('PodDisruptionBudget')] }),
+  ...RBAC_RESOURCES.map(entry),
   entry({ group: 'scheduling.k8s.io', version: 'v1', name: 'priorityclasses', singularName: 'priorityclass', kind: 'PriorityClass', namespaced: false, shortNames: ['pc'] }),
   entry({ group: 'storage.k8s.io', version: 'v1', name: 'storageclasses', singularName: 'storageclass', kind: 'StorageClass', namespaced: false, shortNames: ['sc'] }),
 ]

@@ -4,6 +4,7 @@
  */
 import protobuf from 'protobufjs'
 import { INTSTR, RESOURCE, RUNTIME } from './schema/apimachinery.ts'
+import { AUTHORIZATION_V1 } from './schema/authorization-v1.ts'
 import { APPS_V1 } from './schema/apps-v1.ts'
 import { BATCH_V1 } from './schema/batch-v1.ts'
 import { CORE_V1 } from './schema/core-v1.ts'
@@ -17,7 +18,7 @@ export type MessageType = protobuf.Type
 
 const root = new protobuf.Root()
 // keepCase: the schema's field names are Kubernetes' JSON names; protobufjs would camel-case them.
-for (const text of [RUNTIME, INTSTR, RESOURCE, META_V1, CORE_V1, APPS_V1, BATCH_V1, RBAC_V1, POLICY_V1, SCHEDULING_V1, NETWORKING_V1]) protobuf.parse(text, root, { keepCase: true })
+for (const text of [RUNTIME, INTSTR, RESOURCE, META_V1, CORE_V1, APPS_V1, BATCH_V1, RBAC_V1, AUTHORIZATION_V1, POLICY_V1, SCHEDULING_V1, NETWORKING_V1]) protobuf.parse(text, root, { keepCase: true })
 root.resolveAll()
 
 const META = 'k8s.io.apimachinery.pkg.apis.meta.v1'
@@ -42,6 +43,10 @@ const KINDS: Readonly<Record<string, string>> = {
   'apps/v1/Deployment': 'k8s.io.api.apps.v1.Deployment',
   'batch/v1/Job': 'k8s.io.api.batch.v1.Job',
   'batch/v1/CronJob': 'k8s.io.api.batch.v1.CronJob',
+  'authorization.k8s.io/v1/SelfSubjectAccessReview': 'k8s.io.api.authorization.v1.SelfSubjectAccessReview',
+  'authorization.k8s.io/v1/SelfSubjectRulesReview': 'k8s.io.api.authorization.v1.SelfSubjectRulesReview',
+  'authorization.k8s.io/v1/SubjectAccessReview': 'k8s.io.api.authorization.v1.SubjectAccessReview',
+  'authorization.k8s.io/v1/LocalSubjectAccessReview': 'k8s.io.api.authorization.v1.LocalSubjectAccessReview',
   'rbac.authorization.k8s.io/v1/Role': 'k8s.io.api.rbac.v1.Role',
   'rbac.authorization.k8s.io/v1/RoleBinding': 'k8s.io.api.rbac.v1.RoleBinding',
   'rbac.authorization.k8s.io/v1/ClusterRole': 'k8s.io.api.rbac.v1.ClusterRole',

@@ -8,6 +8,7 @@ import { AGE_COL, CONTAINERS_COL, IMAGES_COL, NAME_COL, ageOf, arr, col, contain
 import { CONFIG_PRINTERS } from './config-printers.ts'
 import { NETWORKING_PRINTERS } from './networking-printers.ts'
 import { STORAGE_PRINTERS } from './storage-printers.ts'
+import { RBAC_PRINTERS } from './rbac-printers.ts'
 import { WORKLOAD_PRINTERS } from './workload-printers.ts'
 import { BATCH_PRINTERS } from './batch-printers.ts'
 import { CHAOS_PRINTERS } from './chaos-printers.ts'
@@ -467,6 +468,7 @@ export const PRINTERS: Readonly<Record<string, Printer>> = {
   ...CONFIG_PRINTERS,
   ...STORAGE_PRINTERS,
   ...WORKLOAD_PRINTERS,
+  ...RBAC_PRINTERS,
   ...BATCH_PRINTERS,
   ...NETWORKING_PRINTERS,
 }

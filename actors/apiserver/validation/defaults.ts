@@ -6,6 +6,7 @@
  * Create strategies also set the initial status: a new Namespace is Active, a new Pod Pending.
  */
 import type { KubeObject } from '../ports.ts'
+import { RBAC_DEFAULTERS } from './rbac.ts'
 import { defaultCronJob, defaultJob } from './batch-kinds.ts'
 
 type Obj = Record<string, unknown>
@@ -33,6 +34,7 @@ function template(spec: Obj): Obj {
 }
 
 const DEFAULTERS: Readonly<Record<string, (o: KubeObject) => KubeObject>> = {
+  ...RBAC_DEFAULTERS,
   Namespace: (o) => ({ ...o, spec: withDefaults(o.spec, { finalizers: ['kubernetes'] }) }),
   Pod: (o) => ({ ...o, spec: podSpec(o.spec) }),
   Deployment: (o) => ({

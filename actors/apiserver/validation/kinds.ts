@@ -6,6 +6,8 @@
 import { FieldPath, forbidden, invalid, notSupported, required, duplicate, type FieldError } from '../field-errors.ts'
 import { HIGHEST_USER_DEFINABLE_PRIORITY } from '../admission/priority.ts'
 import type { KubeObject } from '../ports.ts'
+import type { ValidateNameFunc } from '../meta/names.ts'
+import { RBAC_NAME_RULES, RBAC_VALIDATORS } from './rbac.ts'
 import { CHAOS_VALIDATORS } from './chaos-kinds.ts'
 import { validateCronJob, validateJob } from './batch-kinds.ts'
 
@@ -89,10 +91,14 @@ const VALIDATORS: Readonly<Record<string, (o: KubeObject) => FieldError[]>> = {
   Deployment: replicated,
   ReplicaSet: replicated,
   Service: service,
+  ...RBAC_VALIDATORS,
   ...CHAOS_VALIDATORS,
   Job: (o) => validateJob(o, podSpec),
   CronJob: (o) => validateCronJob(o, podSpec),
 }
+
+/** The name rule of kinds whose names are not DNS subdomains (validateObjectMeta's default). */
+export const nameRuleOf = (kind: string): ValidateNameFunc | undefined => RBAC_NAME_RULES[kind]
 
 export function validateKind(kind: string, object: KubeObject): FieldError[] {
   return VALIDATORS[kind]?.(object) ?? []

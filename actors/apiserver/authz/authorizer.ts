@@ -1,0 +1,17 @@
+/**
+ * The authorizer the apiserver asks: decisions and rule listings over the current policy (the
+ * bootstrap policy file joined with the RBAC objects in the apiserver's cache, rbac.ts). The
+ * policy is handed in as a function so the caller keeps it current; deciding stays pure.
+ */
+import { authorize, type Decision, type Policy, type RequestAttributes, type UserInfo } from './policy.ts'
+import { rulesFor, type UserRules } from './rbac.ts'
+
+export interface Authorizer {
+  authorize(user: UserInfo, attrs: RequestAttributes): Decision
+  rulesFor(user: UserInfo, namespace: string): UserRules
+}
+
+export const policyAuthorizer = (policy: () => Policy): Authorizer => ({
+  authorize: (user, attrs) => authorize(policy(), user, attrs),
+  rulesFor: (user, namespace) => rulesFor(policy(), user, namespace),
+})

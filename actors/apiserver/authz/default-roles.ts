@@ -1,0 +1,93 @@
+/**
+ * The user-facing ClusterRoles kube-apiserver creates at startup when absent
+ * (plugin/pkg/auth/authorizer/rbac/bootstrappolicy): `cluster-admin`, `admin`, `edit` and `view`,
+ * and the ClusterRoleBinding `cluster-admin` for group system:masters. Kubernetes aggregates
+ * admin/edit/view from labelled roles; we write the aggregated rules out (aggregation is not
+ * served), for the resources Kubernetes lists, served here or not.
+ */
+import type { KubeObject } from '../ports.ts'
+import { MASTERS_GROUP } from './policy.ts'
+import { RBAC_GROUP } from './rbac.ts'
+
+const READ = ['get', 'list', 'watch']
+const WRITE = ['create', 'delete', 'deletecollection', 'patch', 'update']
+
+type Rule =
+  | { readonly apiGroups: readonly string[]; readonly resources: readonly string[]; readonly verbs: readonly string[] }
+  | { readonly nonResourceURLs: readonly string[]; readonly verbs: readonly string[] }
+
+const rule = (verbs: readonly string[], apiGroup: string, resources: readonly string[]): Rule => ({ apiGroups: [apiGroup], resources, verbs })
+
+/** What `view` reads (no Secrets, no RBAC objects: reading them could escalate). */
+const VIEW_RULES: readonly Rule[] = [
+  rule(READ, '', [
+    'configmaps', 'endpoints', 'persistentvolumeclaims', 'persistentvolumeclaims/status', 'pods', 'pods/log', 'pods/status',
+    'replicationcontrollers', 'replicationcontrollers/scale', 'replicationcontrollers/status', 'serviceaccounts', 'services', 'services/status',
+    'bindings', 'events', 'limitranges', 'resourcequotas', 'resourcequotas/status', 'namespaces', 'namespaces/status',
+  ]),
+  rule(READ, 'apps', [
+    'controllerrevisions', 'daemonsets', 'daemonsets/status', 'deployments', 'deployments/scale', 'deployments/status', 'replicasets',
+    'replicasets/scale', 'replicasets/status', 'statefulsets', 'statefulsets/scale', 'statefulsets/status',
+  ]),
+  rule(READ, 'autoscaling', ['horizontalpodautoscalers', 'horizontalpodautoscalers/status']),
+  rule(READ, 'batch', ['cronjobs', 'cronjobs/status', 'jobs', 'jobs/status']),
+  rule(READ, 'policy', ['poddisruptionbudgets', 'poddisruptionbudgets/status']),
+  rule(READ, 'networking.k8s.io', ['ingresses', 'ingresses/status', 'networkpolicies']),
+  rule(READ, 'discovery.k8s.io', ['endpointslices']),
+]
+
+/** What `edit` adds: writes to the workloads and their config (Secrets included), acting as service accounts. */
+const EDIT_RULES: readonly Rule[] = [
+  rule(['impersonate'], '', ['serviceaccounts']),
+  rule([...READ, ...WRITE], '', ['pods', 'pods/attach', 'pods/exec', 'pods/portforward', 'pods/proxy']),
+  rule(['create'], '', ['pods/eviction']),
+  rule([...READ, ...WRITE], '', ['configmaps', 'endpoints', 'persistentvolumeclaims', 'replicationcontrollers', 'replicationcontrollers/scale', 'secrets', 'serviceaccounts', 'services', 'services/proxy']),
+  rule(['create'], '', ['serviceaccounts/token']),
+  rule([...READ, ...WRITE], 'apps', ['daemonsets', 'deployments', 'deployments/rollback', 'deployments/scale', 'replicasets', 'replicasets/scale', 'statefulsets', 'statefulsets/scale']),
+  rule([...READ, ...WRITE], 'autoscaling', ['horizontalpodautoscalers']),
+  rule([...READ, ...WRITE], 'batch', ['cronjobs', 'jobs']),
+  rule([...READ, ...WRITE], 'policy', ['poddisruptionbudgets']),
+  rule([...READ, ...WRITE], 'networking.k8s.io', ['ingresses', 'networkpolicies']),
+  rule([...READ, ...WRITE], 'coordination.k8s.io', ['leases']),
+]
+
+/** What `admin` adds: the namespace's own RBAC (bounded by escalation checks in Kubernetes; not here). */
+const ADMIN_RULES: readonly Rule[] = [
+  rule([...READ, ...WRITE], RBAC_GROUP, ['rolebindings', 'roles']),
+  rule(['create'], 'authorization.k8s.io', ['localsubjectaccessreviews']),
+]
+
+const BOOTSTRAP_META = { labels: { 'kubernetes.io/bootstrapping': 'rbac-defaults' }, annotations: { 'rbac.authorization.kubernetes.io/autoupdate': 'true' } }
+
+const clusterRole = (name: string, rules: readonly Rule[]): KubeObject => ({
+  apiVersion: `${RBAC_GROUP}/v1`,
+  kind: 'ClusterRole',
+  metadata: { name, ...BOOTSTRAP_META },
+  rules,
+})
+
+export const DEFAULT_CLUSTER_ROLES: readonly KubeObject[] = [
+  clusterRole('cluster-admin', [
+    { apiGroups: ['*'], resources: ['*'], verbs: ['*'] },
+    { nonResourceURLs: ['*'], verbs: ['*'] },
+  ]),
+  clusterRole('admin', [...VIEW_RULES, ...EDIT_RULES, ...ADMIN_RULES]),
+  clusterRole('edit', [...VIEW_RULES, ...EDIT_RULES]),
+  clusterRole('view', VIEW_RULES),
+]
+
+export const DEFAULT_CLUSTER_ROLE_BINDINGS: readonly KubeObject[] = [
+  {
+    apiVersion: `${RBAC_GROUP}/v1`,
+    kind: 'ClusterRoleBinding',
+    metadata: { name: 'cluster-admin', ...BOOTSTRAP_META },
+    roleRef: { apiGroup: RBAC_GROUP, kind: 'ClusterRole', name: 'cluster-admin' },
+    subjects: [{ apiGroup: RBAC_GROUP, kind: 'Group', name: MASTERS_GROUP }],
+  },
+]
+
+/** Where each default object is created (POST paths), in order: roles before the binding naming them. */
+export const DEFAULT_RBAC_OBJECTS: readonly { readonly path: string; readonly object: KubeObject }[] = [
+  ...DEFAULT_CLUSTER_ROLES.map((object) => ({ path: `/apis/${RBAC_GROUP}/v1/clusterroles`, object })),
+  ...DEFAULT_CLUSTER_ROLE_BINDINGS.map((object) => ({ path: `/apis/${RBAC_GROUP}/v1/clusterrolebindings`, object })),
+]
