@@ -219,8 +219,8 @@ function bodyObject(request: ApiRequest, at: ResourcePath): { ok: true; object: 
   return { ok: true, object: { ...object, kind: r.kind, apiVersion: apiVersionOf(r), metadata } }
 }
 
-function validate(object: KubeObject, r: ResourceSpec): Status | undefined {
-  const causes = [...validateObjectMeta(object.metadata ?? {}, { namespaced: r.namespaced }), ...validateKind(r.kind, object)]
+function validate(object: KubeObject, r: ResourceSpec, old?: KubeObject): Status | undefined {
+  const causes = [...validateObjectMeta(object.metadata ?? {}, { namespaced: r.namespaced }), ...validateKind(r.kind, object, old)]
   return causes.length > 0 ? invalid(r.kind, object.metadata?.name ?? '', causes, r.group) : undefined
 }
 
@@ -294,7 +294,7 @@ async function write(request: ApiRequest, at: ResourcePath, ports: ApiPorts, cur
   const input = at.subresource === 'status' ? { ...next, metadata: { ...next.metadata, labels: current.metadata?.labels, annotations: current.metadata?.annotations } } : next
   const prepared = prepareForUpdate(current, at.subresource === 'status' ? input : applyDefaults(r.kind, input), { carryOver })
   if (prepared.errors.length > 0) return fail(invalid(r.kind, at.name!, prepared.errors, r.group))
-  const invalidStatus = validate(prepared.object, r)
+  const invalidStatus = validate(prepared.object, r, current)
   if (invalidStatus) return fail(invalidStatus)
   if (finishedDeleting(r.name, prepared.object)) {
     // The last finalizer is off an object being deleted: it goes now.

@@ -6,6 +6,10 @@
  * Create strategies also set the initial status: a new Namespace is Active, a new Pod Pending.
  */
 import type { KubeObject } from '../ports.ts'
+import { defaultDaemonSet, defaultStatefulSet } from './apps-kinds.ts'
+import { CORE_KIND_DEFAULTERS } from './core-kinds.ts'
+import { NETWORKING_KIND_DEFAULTERS } from './networking-kinds.ts'
+import { STORAGE_KIND_DEFAULTERS } from './storage-kinds.ts'
 import { RBAC_DEFAULTERS } from './rbac.ts'
 import { defaultCronJob, defaultJob } from './batch-kinds.ts'
 
@@ -49,6 +53,11 @@ const DEFAULTERS: Readonly<Record<string, (o: KubeObject) => KubeObject>> = {
     ),
   }),
   ReplicaSet: (o) => ({ ...o, spec: template(withDefaults(o.spec, { replicas: 1 })) }),
+  DaemonSet: (o) => defaultDaemonSet(o, template),
+  StatefulSet: (o) => defaultStatefulSet(o, template),
+  ...CORE_KIND_DEFAULTERS,
+  ...STORAGE_KIND_DEFAULTERS,
+  ...NETWORKING_KIND_DEFAULTERS,
   PriorityClass: (o) => ({ preemptionPolicy: 'PreemptLowerPriority', ...o }),
   Job: (o) => defaultJob(o, podSpec),
   CronJob: (o) => defaultCronJob(o, podSpec),

@@ -6,6 +6,11 @@
 import { FieldPath, forbidden, invalid, notSupported, required, duplicate, type FieldError } from '../field-errors.ts'
 import { HIGHEST_USER_DEFINABLE_PRIORITY } from '../admission/priority.ts'
 import type { KubeObject } from '../ports.ts'
+import { validateDaemonSet, validateStatefulSet } from './apps-kinds.ts'
+import { CORE_KIND_VALIDATORS } from './core-kinds.ts'
+import { NETWORKING_KIND_VALIDATORS } from './networking-kinds.ts'
+import { POLICY_KIND_VALIDATORS } from './policy-kinds.ts'
+import { STORAGE_KIND_VALIDATORS } from './storage-kinds.ts'
 import type { ValidateNameFunc } from '../meta/names.ts'
 import { RBAC_NAME_RULES, RBAC_VALIDATORS } from './rbac.ts'
 import { CHAOS_VALIDATORS } from './chaos-kinds.ts'
@@ -85,12 +90,19 @@ function priorityClass(o: KubeObject): FieldError[] {
   return errors
 }
 
-const VALIDATORS: Readonly<Record<string, (o: KubeObject) => FieldError[]>> = {
+/** Each kind's validator; `old` is the stored object, on updates (immutable fields). */
+const VALIDATORS: Readonly<Record<string, (o: KubeObject, old?: KubeObject) => FieldError[]>> = {
   PriorityClass: priorityClass,
   Pod: (o) => podSpec(o.spec, FieldPath.root('spec')),
   Deployment: replicated,
   ReplicaSet: replicated,
   Service: service,
+  DaemonSet: (o, old) => validateDaemonSet(o, old, replicated),
+  StatefulSet: (o, old) => validateStatefulSet(o, old, replicated),
+  ...CORE_KIND_VALIDATORS,
+  ...STORAGE_KIND_VALIDATORS,
+  ...POLICY_KIND_VALIDATORS,
+  ...NETWORKING_KIND_VALIDATORS,
   ...RBAC_VALIDATORS,
   ...CHAOS_VALIDATORS,
   Job: (o) => validateJob(o, podSpec),
@@ -100,6 +112,6 @@ const VALIDATORS: Readonly<Record<string, (o: KubeObject) => FieldError[]>> = {
 /** The name rule of kinds whose names are not DNS subdomains (validateObjectMeta's default). */
 export const nameRuleOf = (kind: string): ValidateNameFunc | undefined => RBAC_NAME_RULES[kind]
 
-export function validateKind(kind: string, object: KubeObject): FieldError[] {
-  return VALIDATORS[kind]?.(object) ?? []
+export function validateKind(kind: string, object: KubeObject, old?: KubeObject): FieldError[] {
+  return VALIDATORS[kind]?.(object, old) ?? []
 }
