@@ -127,6 +127,8 @@ export interface FaultStatus {
 export interface RoundStatus {
   readonly round: number
   readonly startedAt?: string
+  /** The round's first injection. */
+  readonly injectedAt?: string
   readonly detectedAt?: string
   readonly recoveredAt?: string
   /** First probe failure after the round's first injection, in ms from it. */
