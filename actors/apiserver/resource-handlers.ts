@@ -23,7 +23,7 @@ import { buildTable, tableRow, wantsTable } from './tables/table.ts'
 import { toScale, withScale } from './scale.ts'
 import { applyCreateDefaults, applyDefaults } from './validation/defaults.ts'
 import { admitCreate } from './admission/priority.ts'
-import { validateKind } from './validation/kinds.ts'
+import { nameRuleOf, validateKind } from './validation/kinds.ts'
 import { allocationFor, releaseRemoved } from './services/service-writes.ts'
 import { TRACEPARENT_ANNOTATION } from '../kube/trace-annotation.ts'
 
@@ -220,7 +220,7 @@ function bodyObject(request: ApiRequest, at: ResourcePath): { ok: true; object: 
 }
 
 function validate(object: KubeObject, r: ResourceSpec, old?: KubeObject): Status | undefined {
-  const causes = [...validateObjectMeta(object.metadata ?? {}, { namespaced: r.namespaced }), ...validateKind(r.kind, object, old)]
+  const causes = [...validateObjectMeta(object.metadata ?? {}, { namespaced: r.namespaced, nameFn: nameRuleOf(r.kind) }), ...validateKind(r.kind, object, old)]
   return causes.length > 0 ? invalid(r.kind, object.metadata?.name ?? '', causes, r.group) : undefined
 }
 
