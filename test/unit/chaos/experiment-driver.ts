@@ -37,11 +37,10 @@ export class Driver {
   #timer: number | undefined
   #pending: { at: number; input: ExperimentInput }[] = []
 
-  constructor(
-    readonly script: Script,
-    first: ExperimentStep,
-    now: number,
-  ) {
+  readonly script: Script
+
+  constructor(script: Script, first: ExperimentStep, now: number) {
+    this.script = script
     this.now = now
     this.state = first.state
     for (const input of script.inputs ?? []) this.#pending.push({ ...input })

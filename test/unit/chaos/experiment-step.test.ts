@@ -21,7 +21,7 @@ const at = (r: Recorded): number => r.at - T0
 t.test('experiment - Serial: steady state, each fault injected for its duration and healed, then recovery and Passed', async (t) => {
   const d = Driver.start(spec(), 42, { candidates }).run()
   t.equal(d.state.phase, 'Completed')
-  t.equal(d.state.verdict, 'Passed', d.state.reason)
+  t.equal(d.state.verdict, 'Passed', d.state.reason ?? '')
   t.same(kinds(d).filter((k) => k !== 'event'), ['resolveTargets', 'inject', 'renew', 'heal', 'resolveTargets', 'inject', 'renew', 'heal'])
   const injects = d.effects('inject')
   const heals = d.effects('heal')
@@ -186,7 +186,7 @@ t.test('experiment - a controller restarting mid-experiment: state rebuilt from 
   t.equal(restored.state.phase, 'Recovering')
 
   const d = new Driver({ candidates }, restored, takeover).run()
-  t.equal(d.state.verdict, 'Passed', d.state.reason)
+  t.equal(d.state.verdict, 'Passed', d.state.reason ?? '')
   t.same(d.effects('inject').map((r) => [r.effect.fault, r.effect.round]), [['a', 2], ['b', 2]], 'round 2 runs in full')
   t.same(d.status!.faults.filter((f) => f.healedAt === undefined), [], 'no fault in force at the end')
   t.match(d.status!.warnings, [/^controller restarted at .* in Observing, round 1: healed a, b; the rest of the round skipped$/])
