@@ -63,11 +63,19 @@ const roleErrors = (o: KubeObject, clusterScoped: boolean): FieldError[] => {
   return errors
 }
 
-export const RBAC_VALIDATORS: Readonly<Record<string, (o: KubeObject) => FieldError[]>> = {
+/** ValidateRoleBindingUpdate: a binding grants one role for life (delete and recreate to change it). */
+function roleRefChange(o: KubeObject, old: KubeObject | undefined): FieldError[] {
+  const ref = (b: KubeObject) => (isObj(b.roleRef) ? [b.roleRef.apiGroup, b.roleRef.kind, b.roleRef.name].join('\n') : '')
+  if (old === undefined || ref(o) === ref(old)) return []
+  return [invalid(FieldPath.root('roleRef'), o.roleRef, 'cannot change roleRef')]
+}
+
+/** Each kind's validator; `old` is the stored object on updates. */
+export const RBAC_VALIDATORS: Readonly<Record<string, (o: KubeObject, old?: KubeObject) => FieldError[]>> = {
   Role: (o) => roleErrors(o, false),
   ClusterRole: (o) => roleErrors(o, true),
-  RoleBinding: (o) => bindingErrors(o, true),
-  ClusterRoleBinding: (o) => bindingErrors(o, false),
+  RoleBinding: (o, old) => [...bindingErrors(o, true), ...roleRefChange(o, old)],
+  ClusterRoleBinding: (o, old) => [...bindingErrors(o, false), ...roleRefChange(o, old)],
 }
 
 /** RBAC names are URL path segments (ValidateRBACName), not DNS names. */

@@ -90,6 +90,10 @@ t.test('rbac objects - bindings: roleRef and subjects with field paths, API grou
     'subjects[2].apiGroup: Unsupported value: "x": supported values: "rbac.authorization.k8s.io"',
   ])
   t.same(causes(await handle(post(`${BASE}/namespaces/dev/rolebindings`, { metadata: { name: 'c' }, subjects: [] }), p)), ['roleRef: Required value'])
+  const changed = await handle({ ...post(`${BASE}/namespaces/dev/rolebindings/b`, { metadata: { name: 'b' }, roleRef: { kind: 'ClusterRole', name: 'edit' } }), method: 'PUT' }, p)
+  t.same(causes(changed), ['roleRef: Invalid value: {"kind":"ClusterRole","name":"edit","apiGroup":"rbac.authorization.k8s.io"}: cannot change roleRef'])
+  const sameRef = await handle({ ...post(`${BASE}/namespaces/dev/rolebindings/b`, { metadata: { name: 'b' }, roleRef: { kind: 'ClusterRole', name: 'view' }, subjects: [] }), method: 'PUT' }, p)
+  t.equal(sameRef.status, 200, 'subjects may change')
 })
 
 t.test('rbac objects - kubectl columns: roles show creation time, bindings their role and (wide) subjects', async (t) => {
