@@ -143,10 +143,13 @@ async function watch(request: ApiRequest, at: ResourcePath, ports: ApiPorts): Pr
         emit([{ type: 'ERROR', object: gone(message).status }])
         end()
       }
-      if (initial.length > 0) emit(initial.map((o) => ({ type: 'ADDED', object: shown(o) })))
       // WatchList (sendInitialEvents): a bookmark marks the end of the initial objects, so an
-      // informer knows it has them all without a separate (possibly huge) list call.
-      if (listed && request.query.sendInitialEvents === 'true') emit([{ type: 'BOOKMARK', object: { kind: r.kind, apiVersion: apiVersionOf(r), metadata: { resourceVersion: from, annotations: { [INITIAL_EVENTS_END]: 'true' } } } }])
+      // informer knows it has them all without a separate (possibly huge) list call. It goes in
+      // the same batch as the objects: over NATS a batch is one push (split only when oversized),
+      // so losing the bookmark alone, which makes the client list again, is rare.
+      const initialEvents: WatchStreamEvent[] = initial.map((o) => ({ type: 'ADDED', object: shown(o) }))
+      if (listed && request.query.sendInitialEvents === 'true') initialEvents.push({ type: 'BOOKMARK', object: { kind: r.kind, apiVersion: apiVersionOf(r), metadata: { resourceVersion: from, annotations: { [INITIAL_EVENTS_END]: 'true' } } } })
+      if (initialEvents.length > 0) emit(initialEvents)
       ports.objects
         .watch(
           prefix,
