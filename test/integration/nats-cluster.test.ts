@@ -4,7 +4,9 @@
  * member killed and restarted on its ports. The NATS semantics `up` relies on (docs/architecture.md).
  */
 import t from 'tap'
+import { serveNatsControl, natsControlSubject } from '../../runtime/cli/nats-control.ts'
 import { systemClock } from '../../runtime/clock.ts'
+import { decodeEvent, DecodeFailure, encodeEvent } from '../../runtime/codec.ts'
 import { NatsCluster } from '../../runtime/nats-cluster.ts'
 import { NatsTransport } from '../../runtime/transport/nats-transport.ts'
 import { Requester } from '../../runtime/transport/requester.ts'
@@ -86,6 +88,36 @@ t.test('nats cluster - a killed member: its clients fail over to a server learne
   t.same(nats.status().map((s) => [s.running, s.routes]), [[true, 2], [true, 2], [true, 2]], 'the full mesh again')
   const back = await client('back-on-nats-2', [url!])
   t.equal(back.server, new URL(url!).host, 'a client connects to the restarted member')
+})
+
+t.test('nats cluster - the control subject: status, kill by index, restart, and clear refusals', async (t) => {
+  const server = await client('control-server', nats.urls)
+  serveNatsControl(server, 'c1', nats)
+  await server.flush()
+  const caller = await client('control-caller', nats.urls)
+  const requester = new Requester(caller, systemClock)
+  t.teardown(() => requester.close())
+  const ask = async (event: { type: string } & Record<string, unknown>) => {
+    const reply = await requester.request(natsControlSubject('c1'), encodeEvent(event), { timeoutMs: 5_000 })
+    const answer = decodeEvent(reply.data)
+    if (answer instanceof DecodeFailure) throw new Error(answer.reason)
+    return answer
+  }
+  await waitFor(() => ask({ type: 'nats.status' }).then(() => true), { what: 'the control subject to answer' })
+  t.match(await ask({ type: 'nats.status' }), { type: 'nats.status', servers: [{ index: 1, running: true }, { index: 2, running: true }, { index: 3, running: true }] })
+  const pid = nats.status()[2]!.pid!
+  t.match(await ask({ type: 'nats.kill', index: 3, signal: 'SIGTERM' }), { type: 'nats.kill.accepted', index: 3, pid })
+  await waitFor(() => !isAlive(pid), { what: 'nats-3 to exit' })
+  t.match(await waitFor(async () => {
+    const s = await ask({ type: 'nats.status' })
+    return (s.servers as { running: boolean }[])[2]!.running === false && s
+  }, { what: 'nats-3 reported down' }), { servers: [{ running: true }, { running: true }, { running: false }] }, 'status reports it down')
+  t.match(await ask({ type: 'nats.restart', index: 3 }), { type: 'nats.restarted', index: 3 })
+  await nats.waitForMesh(10_000)
+  t.match(await ask({ type: 'nats.kill', index: 0 }), { type: 'nats.error', message: 'index must be a nats-server number 1..3, got 0' })
+  t.match(await ask({ type: 'nats.kill', index: 1, signal: 'SIGSTOP' }), { type: 'nats.error', message: 'signal must be one of SIGKILL, SIGTERM, got "SIGSTOP"' })
+  t.match(await ask({ type: 'nats.reboot', index: 1 }), { type: 'nats.error', message: /unknown request type "nats.reboot"/ })
+  t.ok(nats.status().every((m) => m.running), 'no refused request touched a server')
 })
 
 t.test('nats cluster - bad input', async (t) => {
