@@ -186,3 +186,9 @@ export interface ChaosScheduleSpec {
   readonly historyLimit?: number
   readonly suspend?: boolean
 }
+
+export interface ChaosScheduleStatus {
+  readonly lastScheduleTime?: string
+  /** The experiments it made that have not completed. */
+  readonly active?: readonly { readonly name: string; readonly uid?: string }[]
+}
