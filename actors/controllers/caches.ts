@@ -4,6 +4,7 @@
  * only; a step never changes a cache.
  */
 import type { Deployment, Endpoints, Lease, Namespace, Node, Pod, ReplicaSet, Service } from '../kube/objects.ts'
+import type { ServiceAccount } from '../kube/service-account.ts'
 
 export interface ObjectCache<T> {
   /** By `namespace/name` (`name` for cluster-scoped objects). */
@@ -24,6 +25,7 @@ export interface ControllerCaches {
   readonly services: ObjectCache<Service>
   readonly endpoints: ObjectCache<Endpoints>
   readonly namespaces: ObjectCache<Namespace>
+  readonly serviceAccounts: ObjectCache<ServiceAccount>
 }
 
 export type ChangeType = 'ADDED' | 'MODIFIED' | 'DELETED'
@@ -40,3 +42,4 @@ export type ObservedChange =
   | ChangeOf<'services', Service>
   | ChangeOf<'endpoints', Endpoints>
   | ChangeOf<'namespaces', Namespace>
+  | ChangeOf<'serviceAccounts', ServiceAccount>

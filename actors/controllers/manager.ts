@@ -54,12 +54,13 @@ export function applyMarks(state: ManagerState, marks: ChangeMarks, now: number)
   return queue === state.queue && schedules === state.schedules && expectations === state.expectations ? state : { ...state, queue, schedules, expectations }
 }
 
-/** The caches are in: every replica set, deployment and service gets a look, and every whole-cluster controller a pass. */
+/** The caches are in: every replica set, deployment, service and namespace gets a look, and every whole-cluster controller a pass. */
 export function onSynced(state: ManagerState, caches: ControllerCaches, now: number): ManagerState {
   let { queue, schedules } = state
   for (const rs of caches.replicaSets.list()) queue = markDirty(queue, objectItem('replicaset', keyOf(rs.metadata)))
   for (const d of caches.deployments.list()) queue = markDirty(queue, objectItem('deployment', keyOf(d.metadata)))
   for (const s of caches.services.list()) queue = markDirty(queue, objectItem('endpoints', keyOf(s.metadata)))
+  for (const ns of caches.namespaces.list()) queue = markDirty(queue, objectItem('serviceaccount', keyOf(ns.metadata)))
   for (const work of WHOLE_CLUSTER_WORK) schedules = want(schedules, work, now)
   return { ...state, queue, schedules }
 }

@@ -5,7 +5,7 @@
  */
 
 /** Controllers that reconcile one object at a time. */
-export type ObjectWork = 'replicaset' | 'deployment' | 'endpoints' | 'namespace'
+export type ObjectWork = 'replicaset' | 'deployment' | 'endpoints' | 'namespace' | 'serviceaccount'
 
 /** Controllers that read the whole cluster in one pass. */
 export type WholeClusterWork = 'nodelifecycle' | 'podgc' | 'gc'
@@ -23,6 +23,6 @@ export function parseItem(item: string): ParsedItem {
     return { work: item as WholeClusterWork }
   }
   const work = item.slice(0, colon)
-  if (work !== 'replicaset' && work !== 'deployment' && work !== 'endpoints' && work !== 'namespace') throw new TypeError(`not a work item: ${JSON.stringify(item)}`)
+  if (work !== 'replicaset' && work !== 'deployment' && work !== 'endpoints' && work !== 'namespace' && work !== 'serviceaccount') throw new TypeError(`not a work item: ${JSON.stringify(item)}`)
   return { work, key: item.slice(colon + 1) }
 }

@@ -16,6 +16,7 @@ import { namespacedPaths, reconcileNamespace, type NamespaceContents } from './n
 import { reconcileNodeLifecycle } from './node-lifecycle.ts'
 import { reconcilePodGc } from './pod-gc.ts'
 import { reconcileReplicaSet } from './replicaset.ts'
+import { reconcileServiceAccounts } from './serviceaccount.ts'
 import type { ParsedItem } from './work-item.ts'
 
 /** The options the controllers read (the leader election's are the adapter's). */
@@ -83,6 +84,11 @@ export function runWork(threaded: Threaded, item: ParsedItem, caches: Controller
       const ns = caches.namespaces.get(item.key)
       if (ns === undefined || !isDeleting(ns.metadata)) return {}
       return { plan: { type: 'list', paths: namespacedPaths(item.key) } }
+    }
+    case 'serviceaccount': {
+      const ns = caches.namespaces.get(item.key)
+      if (ns === undefined) return {}
+      return { plan: act(reconcileServiceAccounts({ namespace: ns, serviceAccounts: caches.serviceAccounts.inNamespace(item.key) }).actions) }
     }
     case 'nodelifecycle': {
       const pods = caches.pods.list().filter((p) => p.spec.nodeName)

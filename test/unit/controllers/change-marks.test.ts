@@ -81,10 +81,13 @@ t.test('change marks - Endpoints of a Service not seen yet are left alone once s
   t.same(changeMarks(apply(caches, 'endpoints', 'ADDED', endpoints('leftover')), caches), { items: ['endpoints:default/leftover'], wholeCluster: false, graph: true })
 })
 
-t.test('change marks - a namespace is marked only once it is being deleted', async (t) => {
+t.test('change marks - a live namespace marks its service accounts, one being deleted the namespace controller', async (t) => {
   const caches = cluster()
   const ns: Namespace = { metadata: { name: 'team' } } as Namespace
-  t.same(changeMarks(apply(caches, 'namespaces', 'ADDED', ns), caches).items, [])
+  t.same(changeMarks(apply(caches, 'namespaces', 'ADDED', ns), caches), { items: ['serviceaccount:team'], wholeCluster: false, graph: false })
   const deleting = { ...ns, metadata: { ...ns.metadata, deletionTimestamp: at(T0) } } as Namespace
   t.same(changeMarks(apply(caches, 'namespaces', 'MODIFIED', deleting), caches), { items: ['namespace:team'], wholeCluster: false, graph: false })
+  const account = { metadata: { name: 'default', namespace: 'team' } }
+  t.same(changeMarks(apply(caches, 'serviceAccounts', 'ADDED', account), caches).items, [], 'a new account needs nothing')
+  t.same(changeMarks(apply(caches, 'serviceAccounts', 'DELETED', account), caches).items, ['serviceaccount:team'], 'a deleted one is looked for again')
 })

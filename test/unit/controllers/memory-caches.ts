@@ -43,6 +43,7 @@ export function memoryCaches(): MemoryCaches {
     services: new MemoryCache(),
     endpoints: new MemoryCache(),
     namespaces: new MemoryCache(),
+    serviceAccounts: new MemoryCache(),
   }
 }
 
