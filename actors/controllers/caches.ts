@@ -4,7 +4,7 @@
  * only; a step never changes a cache.
  */
 import type { Deployment, Endpoints, Lease, Namespace, Node, Pod, ReplicaSet, Service } from '../kube/objects.ts'
-import type { ServiceAccount } from '../kube/service-account.ts'
+import type { CronJob, Job } from '../kube/batch.ts'
 
 export interface ObjectCache<T> {
   /** By `namespace/name` (`name` for cluster-scoped objects). */
@@ -25,7 +25,8 @@ export interface ControllerCaches {
   readonly services: ObjectCache<Service>
   readonly endpoints: ObjectCache<Endpoints>
   readonly namespaces: ObjectCache<Namespace>
-  readonly serviceAccounts: ObjectCache<ServiceAccount>
+  readonly jobs: ObjectCache<Job>
+  readonly cronJobs: ObjectCache<CronJob>
 }
 
 export type ChangeType = 'ADDED' | 'MODIFIED' | 'DELETED'
@@ -42,4 +43,5 @@ export type ObservedChange =
   | ChangeOf<'services', Service>
   | ChangeOf<'endpoints', Endpoints>
   | ChangeOf<'namespaces', Namespace>
-  | ChangeOf<'serviceAccounts', ServiceAccount>
+  | ChangeOf<'jobs', Job>
+  | ChangeOf<'cronJobs', CronJob>

@@ -6,10 +6,12 @@
  * should look again, and which replica set expectations the change settles. Pure: reads the
  * caches (already holding the change), returns marks.
  */
-import type { ObjectMeta } from '../kube/objects.ts'
+import type { ObjectMeta, Pod } from '../kube/objects.ts'
 import { controllerOf, keyOf } from './_util.ts'
 import type { ControllerCaches, ChangeType, ObservedChange } from './caches.ts'
 import { ownerKeyOf } from './replicaset.ts'
+import { cronJobKeyOf } from './cronjob.ts'
+import { jobExpectationsKey, jobKeyOf } from './job.ts'
 import { objectItem } from './work-item.ts'
 
 export interface ChangeMarks {
@@ -29,6 +31,8 @@ export function changeMarks(change: ObservedChange, caches: ControllerCaches): C
   const graph = ownershipChanged(change.type, change.object.metadata, change.previous?.metadata)
   switch (change.cache) {
     case 'pods': {
+      const job = jobKeyOf(change.object) ?? (change.previous ? jobKeyOf(change.previous) : undefined)
+      if (job !== undefined || (change.type === 'ADDED' && caches.jobs.inNamespace(change.object.metadata.namespace ?? 'default').length > 0)) return jobPodMarks(change.type, change.object, job, caches, graph)
       const pod = change.object
       const ns = pod.metadata.namespace ?? 'default'
       const owner = ownerKeyOf(pod) ?? (change.previous ? ownerKeyOf(change.previous) : undefined)
@@ -65,15 +69,30 @@ export function changeMarks(change: ObservedChange, caches: ControllerCaches): C
       const look = change.type === 'DELETED' || !caches.endpoints.synced || caches.services.get(key) !== undefined
       return { items: look ? [objectItem('endpoints', key)] : [], wholeCluster: false, graph }
     }
-    case 'namespaces': {
-      // A namespace being deleted is the namespace controller's; a live one must have its default ServiceAccount.
-      const work = change.object.metadata.deletionTimestamp ? 'namespace' : 'serviceaccount'
-      return { items: [objectItem(work, keyOf(change.object.metadata))], wholeCluster: false, graph: false }
+    case 'jobs': {
+      // A Job's change marks it and the CronJob that made it (its status.active, history).
+      const key = keyOf(change.object.metadata)
+      const cronJob = cronJobKeyOf(change.object)
+      const items = [objectItem('job', key), ...(cronJob !== undefined ? [objectItem('cronjob', cronJob)] : [])]
+      return { items, wholeCluster: false, graph, ...(change.type === 'DELETED' ? { forgetExpectationsOf: jobExpectationsKey(key) } : {}) }
     }
-    case 'serviceAccounts':
-      // A deleted default account is made again.
-      return { items: change.type === 'DELETED' ? [objectItem('serviceaccount', change.object.metadata.namespace ?? 'default')] : [], wholeCluster: false, graph: false }
+    case 'cronJobs':
+      return { items: [objectItem('cronjob', keyOf(change.object.metadata))], wholeCluster: false, graph }
+    case 'namespaces':
+      return { items: change.object.metadata.deletionTimestamp ? [objectItem('namespace', keyOf(change.object.metadata))] : [], wholeCluster: false, graph: false }
   }
+}
+
+/**
+ * A pod of a Job (or an orphan where Jobs may adopt it): its Job (every Job of the namespace for
+ * an orphan), the services of its namespace, node lifecycle; a new one settles an expected create.
+ */
+function jobPodMarks(type: ChangeType, pod: Pod, job: string | undefined, caches: ControllerCaches, graph: boolean): ChangeMarks {
+  const ns = pod.metadata.namespace ?? 'default'
+  const jobs = job !== undefined ? [job] : caches.jobs.inNamespace(ns).map((j) => keyOf(j.metadata))
+  const items = [...jobs.map((k) => objectItem('job', k)), ...caches.services.inNamespace(ns).map((svc) => objectItem('endpoints', keyOf(svc.metadata)))]
+  const orphanRs = job === undefined ? caches.replicaSets.inNamespace(ns).map((rs) => objectItem('replicaset', keyOf(rs.metadata))) : []
+  return { items: [...items, ...orphanRs], wholeCluster: true, graph, ...(job !== undefined && type === 'ADDED' ? { createObservedFor: jobExpectationsKey(job) } : {}) }
 }
 
 /** The `namespace/name` of the Deployment controlling an object, if one does. */

@@ -19,6 +19,7 @@ import { objectItem, parseItem, WHOLE_CLUSTER_WORK, type WholeClusterWork } from
 import { runNamespace, runWork, type ManagerOptions, type Plan, type Threaded, type WorkResult } from './work-runs.ts'
 import type { NamespaceContents } from './namespace.ts'
 import { abandonActions } from './replicaset.ts'
+import { jobExpectationsKey } from './job.ts'
 
 export type { ManagerOptions, Plan } from './work-runs.ts'
 
@@ -54,13 +55,14 @@ export function applyMarks(state: ManagerState, marks: ChangeMarks, now: number)
   return queue === state.queue && schedules === state.schedules && expectations === state.expectations ? state : { ...state, queue, schedules, expectations }
 }
 
-/** The caches are in: every replica set, deployment, service and namespace gets a look, and every whole-cluster controller a pass. */
+/** The caches are in: every replica set, deployment and service gets a look, and every whole-cluster controller a pass. */
 export function onSynced(state: ManagerState, caches: ControllerCaches, now: number): ManagerState {
   let { queue, schedules } = state
   for (const rs of caches.replicaSets.list()) queue = markDirty(queue, objectItem('replicaset', keyOf(rs.metadata)))
   for (const d of caches.deployments.list()) queue = markDirty(queue, objectItem('deployment', keyOf(d.metadata)))
   for (const s of caches.services.list()) queue = markDirty(queue, objectItem('endpoints', keyOf(s.metadata)))
-  for (const ns of caches.namespaces.list()) queue = markDirty(queue, objectItem('serviceaccount', keyOf(ns.metadata)))
+  for (const j of caches.jobs.list()) queue = markDirty(queue, objectItem('job', keyOf(j.metadata)))
+  for (const c of caches.cronJobs.list()) queue = markDirty(queue, objectItem('cronjob', keyOf(c.metadata)))
   for (const work of WHOLE_CLUSTER_WORK) schedules = want(schedules, work, now)
   return { ...state, queue, schedules }
 }
@@ -107,6 +109,7 @@ export function finishWork(state: ManagerState, item: string, outcome: WorkOutco
     // Creates and deletes that did not happen never come back through the watch: stop expecting them.
     expectations = abandonActions(expectations, parsed.key, outcome.notDone)
   }
+  if (parsed.work === 'job' && outcome.notDone.length > 0) expectations = abandonActions(expectations, jobExpectationsKey(parsed.key), outcome.notDone)
   if (outcome.failedStatus !== undefined) {
     const at = now + (outcome.failedStatus === 409 ? RETRY_AFTER_CONFLICT_MS : RETRY_AFTER_FAILURE_MS)
     if ('key' in parsed) queue = markAt(queue, item, at)

@@ -5,10 +5,12 @@
  */
 
 /** Controllers that reconcile one object at a time. */
-export type ObjectWork = 'replicaset' | 'deployment' | 'endpoints' | 'namespace' | 'serviceaccount'
+export type ObjectWork = 'replicaset' | 'deployment' | 'endpoints' | 'namespace' | 'job' | 'cronjob'
 
 /** Controllers that read the whole cluster in one pass. */
 export type WholeClusterWork = 'nodelifecycle' | 'podgc' | 'gc'
+
+const OBJECT_WORK: readonly ObjectWork[] = ['replicaset', 'deployment', 'endpoints', 'namespace', 'job', 'cronjob']
 
 export const WHOLE_CLUSTER_WORK: readonly WholeClusterWork[] = ['nodelifecycle', 'podgc', 'gc']
 
@@ -23,6 +25,6 @@ export function parseItem(item: string): ParsedItem {
     return { work: item as WholeClusterWork }
   }
   const work = item.slice(0, colon)
-  if (work !== 'replicaset' && work !== 'deployment' && work !== 'endpoints' && work !== 'namespace' && work !== 'serviceaccount') throw new TypeError(`not a work item: ${JSON.stringify(item)}`)
-  return { work, key: item.slice(colon + 1) }
+  if (!(OBJECT_WORK as readonly string[]).includes(work)) throw new TypeError(`not a work item: ${JSON.stringify(item)}`)
+  return { work: work as ObjectWork, key: item.slice(colon + 1) }
 }

@@ -16,7 +16,8 @@ import { namespacedPaths, reconcileNamespace, type NamespaceContents } from './n
 import { reconcileNodeLifecycle } from './node-lifecycle.ts'
 import { reconcilePodGc } from './pod-gc.ts'
 import { reconcileReplicaSet } from './replicaset.ts'
-import { reconcileServiceAccounts } from './serviceaccount.ts'
+import { reconcileJob } from './job.ts'
+import { reconcileCronJob } from './cronjob.ts'
 import type { ParsedItem } from './work-item.ts'
 
 /** The options the controllers read (the leader election's are the adapter's). */
@@ -52,7 +53,7 @@ export interface WorkResult {
 /** A namespace waiting for its contents to go is listed again this much later. */
 export const NAMESPACE_RECHECK_MS = 500
 
-const LISTED_KINDS = ['Pod', 'ReplicaSet.apps', 'Deployment.apps', 'Service', 'Endpoints']
+const LISTED_KINDS = ['Pod', 'ReplicaSet.apps', 'Deployment.apps', 'Service', 'Endpoints', 'Job.batch', 'CronJob.batch']
 
 const act = (actions: readonly Action[]): Plan => ({ type: 'act', actions })
 const requeue = (ms: number | undefined) => (ms !== undefined ? { requeueAfterMs: ms } : {})
@@ -85,10 +86,17 @@ export function runWork(threaded: Threaded, item: ParsedItem, caches: Controller
       if (ns === undefined || !isDeleting(ns.metadata)) return {}
       return { plan: { type: 'list', paths: namespacedPaths(item.key) } }
     }
-    case 'serviceaccount': {
-      const ns = caches.namespaces.get(item.key)
-      if (ns === undefined) return {}
-      return { plan: act(reconcileServiceAccounts({ namespace: ns, serviceAccounts: caches.serviceAccounts.inNamespace(item.key) }).actions) }
+    case 'job': {
+      const job = caches.jobs.get(item.key)
+      if (job === undefined) return {}
+      const result = reconcileJob({ job, pods: caches.pods.inNamespace(job.metadata.namespace ?? 'default'), expectations: threaded.expectations }, now)
+      return { plan: act(result.actions), threaded: { expectations: result.expectations }, ...requeue(result.requeueAfterMs) }
+    }
+    case 'cronjob': {
+      const cronJob = caches.cronJobs.get(item.key)
+      if (cronJob === undefined) return {}
+      const result = reconcileCronJob({ cronJob, jobs: caches.jobs.inNamespace(cronJob.metadata.namespace ?? 'default') }, now)
+      return { plan: act(result.actions), ...requeue(result.requeueAfterMs) }
     }
     case 'nodelifecycle': {
       const pods = caches.pods.list().filter((p) => p.spec.nodeName)
@@ -130,6 +138,8 @@ function ownershipGraph(caches: ControllerCaches): GraphObject[] {
     ...caches.deployments.list().map((o) => withType(o, 'apps/v1', 'Deployment')),
     ...caches.services.list().map((o) => withType(o, 'v1', 'Service')),
     ...caches.endpoints.list().map((o) => withType(o, 'v1', 'Endpoints')),
+    ...caches.jobs.list().map((o) => withType(o, 'batch/v1', 'Job')),
+    ...caches.cronJobs.list().map((o) => withType(o, 'batch/v1', 'CronJob')),
   ]
 }
 

@@ -13,7 +13,7 @@ import type { ControllerCaches, ObservedChange } from '../../actors/controllers/
 import type { ControllerManagerOptions } from '../../actors/controllers/controller-manager.kind.ts'
 import { advance, continueNamespace, finishWork, INITIAL_MANAGER_STATE, observeChange, onSynced, startWork, type Plan, type WorkOutcome } from '../../actors/controllers/manager.ts'
 import type { Deployment, Endpoints, Lease, Namespace, Node, Pod, ReplicaSet, Service } from '../../actors/kube/objects.ts'
-import type { ServiceAccount } from '../../actors/kube/service-account.ts'
+import type { CronJob, Job } from '../../actors/kube/batch.ts'
 import type { TimerHandle } from '../clock.ts'
 import { engine, type EngineDeps } from '../engine.ts'
 import type { Logger } from '../log.ts'
@@ -43,7 +43,8 @@ export function controllerManagerEngineLogic(options: ControllerManagerOptions, 
       services: informer<Service>('services', '/api/v1/services'),
       endpoints: informer<Endpoints>('endpoints', '/api/v1/endpoints'),
       namespaces: informer<Namespace>('namespaces', '/api/v1/namespaces'),
-      serviceAccounts: informer<ServiceAccount>('serviceAccounts', '/api/v1/serviceaccounts'),
+      jobs: informer<Job>('jobs', '/apis/batch/v1/jobs'),
+      cronJobs: informer<CronJob>('cronJobs', '/apis/batch/v1/cronjobs'),
     }
     const informers = Object.values(caches) as Informer<Named>[]
 

@@ -43,7 +43,8 @@ export function memoryCaches(): MemoryCaches {
     services: new MemoryCache(),
     endpoints: new MemoryCache(),
     namespaces: new MemoryCache(),
-    serviceAccounts: new MemoryCache(),
+    jobs: new MemoryCache(),
+    cronJobs: new MemoryCache(),
   }
 }
 
