@@ -44,11 +44,13 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
 }
 
 /** Starts `actorkube up --state-dir <temp> ...args`; the caller waits for the lines it needs. */
-export async function startUp(owner: TeardownOwner & { comment?(message: string): void }, args: readonly string[], options: { prefix?: string; stopTimeoutMs?: number; env?: Readonly<Record<string, string>> } = {}): Promise<UpProcess> {
+export async function startUp(owner: TeardownOwner & { comment?(message: string): void }, args: readonly string[], options: { prefix?: string; stopTimeoutMs?: number; env?: Readonly<Record<string, string>>; prepare?: (stateDir: string) => Promise<void> } = {}): Promise<UpProcess> {
   // Worker hosts serve machine-wide loopback addresses: one such cluster at a time (loopback-lock.ts).
   const workers = args.indexOf('--workers')
   if (workers < 0 || Number(args[workers + 1]) > 0) await holdLoopbackAddresses(owner)
   const stateDir = await tempDir(owner, options.prefix ?? 'ak-up-')
+  // `prepare`: files `up` should find in its state dir (a token file with more users, say).
+  await options.prepare?.(stateDir)
   // `up` passes its environment on to the hosts (OTEL_* variables, for one).
   const env = options.env ? { ...process.env, ...options.env } : process.env
   const child = spawn(process.execPath, [BIN, 'up', '--state-dir', stateDir, ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env })
