@@ -8,7 +8,7 @@
 import t from 'tap'
 import { decodeProtobufObject, encodeProtobufObject } from '../../../actors/apiserver/protobuf/codec.ts'
 
-import { bytes, entry, envelope, int, meta, msg, str, varint } from './protobuf-bytes.ts'
+import { bytes, entry, envelope, int, meta, msg, str, varint } from '../../helpers/protobuf-bytes.ts'
 
 interface Golden {
   readonly name: string

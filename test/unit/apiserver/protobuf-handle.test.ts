@@ -6,7 +6,7 @@ import t from 'tap'
 import { readFileSync } from 'node:fs'
 import { handle } from '../../../actors/apiserver/handle.ts'
 import { bodyOf, cluster, request } from './memory-objects.ts'
-import { entry, envelope, meta, str } from './protobuf-bytes.ts'
+import { entry, envelope, meta, str } from '../../helpers/protobuf-bytes.ts'
 
 const PROTOBUF = 'application/vnd.kubernetes.protobuf'
 const CONFIGMAPS = '/api/v1/namespaces/default/configmaps'

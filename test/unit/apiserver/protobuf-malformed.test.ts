@@ -6,7 +6,7 @@
  */
 import t from 'tap'
 import { decodeProtobufObject } from '../../../actors/apiserver/protobuf/codec.ts'
-import { bytes, entry, envelope, int, meta, msg, str, tag } from './protobuf-bytes.ts'
+import { bytes, entry, envelope, int, meta, msg, str, tag } from '../../helpers/protobuf-bytes.ts'
 
 const configMap = (...raw: number[][]) => envelope('v1', 'ConfigMap', ...raw)
 const deployment = (...containerFields: number[][]) =>
