@@ -16,7 +16,7 @@ const program = new Command('actorkube').description('A Kubernetes-style orchest
 
 program
   .command('up')
-  .description('run a local cluster in the foreground: nats-server, master hosts and worker hosts')
+  .description('run a local cluster in the foreground: a NATS cluster, master hosts, worker hosts and the front door (one apiserver address)')
   .option('--state-dir <dir>', 'where configs, logs and data live', '.actorkube')
   .option('--nats <url>', 'use this NATS server instead of starting one')
   .option('--nats-servers <n>', 'nats-servers to start, joined by routes into one NATS cluster (1: a single server)', count('--nats-servers', 1), 3)
@@ -29,7 +29,8 @@ program
   .option('--ready-timeout <ms>', 'give up if hosts are not up by then', count('--ready-timeout', 1), 60_000)
   .option('--status-interval <ms>', 'status line period; 0 disables it', count('--status-interval', 0), 5_000)
   .option('--api-port <port>', 'the front door: one HTTPS address over the ready apiservers (master-N serves on port+N); 0: free ports', count('--api-port', 0), 6443)
-  .action(async (o: { stateDir: string; nats?: string; natsServers: number; masters: number; workers: number; hollowNodes: number; demo?: boolean; cluster: string; runtime: 'node' | 'deno'; readyTimeout: number; statusInterval: number; apiPort: number }) => {
+  .action(async (o: { stateDir: string; nats?: string; natsServers: number; masters: number; workers: number; hollowNodes: number; demo?: boolean; cluster: string; runtime: 'node' | 'deno'; readyTimeout: number; statusInterval: number; apiPort: number }, command: Command) => {
+    if (o.nats && command.getOptionValueSource('natsServers') === 'cli') command.error('error: --nats-servers says how many nats-servers to start, and with --nats URL up starts none: pass one or the other')
     await runUp({
       stateDir: o.stateDir,
       ...(o.nats ? { nats: o.nats } : {}),
