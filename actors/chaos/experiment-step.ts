@@ -198,7 +198,10 @@ function finish(d: Draft, now: number): ExperimentStep {
   const change = statusChange(d.state, now)
   if (change !== undefined) {
     set(d, { written: change.written })
-    d.effects.push({ type: 'writeStatus', status: change.status })
+    // Persist before acting (etcd's order): the status names a fault before any host applies it,
+    // so a successor always knows what to heal. The adapter stops at a failed status write.
+    const firstInject = d.effects.findIndex((e) => e.type === 'inject')
+    d.effects.splice(firstInject < 0 ? d.effects.length : firstInject, 0, { type: 'writeStatus', status: change.status })
   }
   const at = wakeAt(d.state, now)
   if (at !== undefined) d.effects.push({ type: 'armTimer', at })

@@ -45,6 +45,8 @@ t.test('experiment - leases: every inject and renew expires within one lease and
   for (const r of renews) t.ok(r.effect.leaseExpiresAt <= Math.min(r.at + 10_000, end) && r.effect.leaseExpiresAt > r.at, `renew at +${r.at - inject.at}`)
   for (let i = 1; i < renews.length; i++) t.ok(renews[i]!.at - renews[i - 1]!.at <= 3334, 'no gap longer than a third of the lease')
   t.equal(renews.at(-1)!.effect.leaseExpiresAt, end, 'the last lease ends with the fault')
+  const before = d.log[d.log.indexOf(inject) - 1]!
+  t.match(before, { at: inject.at, effect: { type: 'writeStatus', status: { faults: [{ name: 'a', targets: inject.effect.targets, injectedAt: new Date(inject.at).toISOString() }] } } }, 'the status names the fault before it is injected')
 })
 
 t.test('experiment - Parallel: all faults injected at once, each healed at its own end', async (t) => {
