@@ -25,6 +25,8 @@ t.test('resource table', async (t) => {
       'apps/v1/deployments',
       'apps/v1/replicasets',
       'apps/v1/statefulsets',
+      'batch/v1/cronjobs',
+      'batch/v1/jobs',
       'chaos.actorkube.io/v1alpha1/chaosexperiments',
       'chaos.actorkube.io/v1alpha1/chaosschedules',
       'coordination.k8s.io/v1/leases',
@@ -39,6 +41,7 @@ t.test('resource table', async (t) => {
   t.same(GROUP_VERSIONS, [
     { group: '', version: 'v1' },
     { group: 'apps', version: 'v1' },
+    { group: 'batch', version: 'v1' },
     { group: 'chaos.actorkube.io', version: 'v1alpha1' },
     { group: 'coordination.k8s.io', version: 'v1' },
     { group: 'networking.k8s.io', version: 'v1' },
@@ -65,6 +68,8 @@ t.test('resource table', async (t) => {
     deployments: 'deploy',
     replicasets: 'rs',
     statefulsets: 'sts',
+    cronjobs: 'cj',
+    jobs: '',
     chaosexperiments: 'cex',
     chaosschedules: 'csch',
     leases: '',
@@ -77,7 +82,7 @@ t.test('resource table', async (t) => {
   })
   t.same(
     RESOURCES.filter((r) => r.categories.includes('all')).map((r) => r.name),
-    ['pods', 'services', 'daemonsets', 'deployments', 'replicasets', 'statefulsets'],
+    ['pods', 'services', 'daemonsets', 'deployments', 'replicasets', 'statefulsets', 'cronjobs', 'jobs'],
   )
   t.same(
     RESOURCES.filter((r) => !r.namespaced).map((r) => r.name),
@@ -109,6 +114,7 @@ t.test('/api and /apis', async (t) => {
     apiVersion: 'v1',
     groups: [
       { name: 'apps', versions: [{ groupVersion: 'apps/v1', version: 'v1' }], preferredVersion: { groupVersion: 'apps/v1', version: 'v1' } },
+      { name: 'batch', versions: [{ groupVersion: 'batch/v1', version: 'v1' }], preferredVersion: { groupVersion: 'batch/v1', version: 'v1' } },
       {
         name: 'chaos.actorkube.io',
         versions: [{ groupVersion: 'chaos.actorkube.io/v1alpha1', version: 'v1alpha1' }],

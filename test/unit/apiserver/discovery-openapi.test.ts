@@ -12,7 +12,7 @@ t.test('fnv1a64 known vectors', async (t) => {
 
 t.test('/openapi/v3 index', async (t) => {
   const index = openApiIndex()
-  t.same(Object.keys(index.paths), ['api/v1', 'apis/apps/v1', 'apis/chaos.actorkube.io/v1alpha1', 'apis/coordination.k8s.io/v1', 'apis/networking.k8s.io/v1', 'apis/policy/v1', 'apis/scheduling.k8s.io/v1', 'apis/storage.k8s.io/v1'])
+  t.same(Object.keys(index.paths), ['api/v1', 'apis/apps/v1', 'apis/batch/v1', 'apis/chaos.actorkube.io/v1alpha1', 'apis/coordination.k8s.io/v1', 'apis/networking.k8s.io/v1', 'apis/policy/v1', 'apis/scheduling.k8s.io/v1', 'apis/storage.k8s.io/v1'])
   for (const [key, entry] of Object.entries(index.paths)) {
     t.match(entry.serverRelativeURL, new RegExp(`^/openapi/v3/${key.replace(/\./g, '\\.')}\\?hash=[0-9A-F]{16}$`), key)
     t.equal(entry.serverRelativeURL, `/openapi/v3/${key}?hash=${openApiHash(key)}`)
