@@ -3,6 +3,7 @@
  * compare-and-swap on the store, so two writers never silently overwrite each other.
  */
 import { podLog } from './pod-log.ts'
+import { evictPod } from './eviction-request.ts'
 import type { ResourceSpec } from './discovery/resources.ts'
 import { groupVersionOf } from './discovery/resources.ts'
 import { json, type ApiRequest, type ApiResponse, type WatchStreamEvent } from './http/api-request.ts'
@@ -43,6 +44,10 @@ export async function handleResource(request: ApiRequest, at: ResourcePath, port
     return request.method === 'POST' ? bind(request, at, ports) : fail(methodNotAllowed('pods/binding', request.method.toLowerCase()))
   }
   if (subresource === 'log' && name !== undefined && resource.name === 'pods') return podLog(request, at, ports)
+  if (subresource === 'eviction' && name !== undefined && resource.name === 'pods') {
+    const deletePod = (options: object) => remove({ ...request, method: 'DELETE', query: {}, body: new TextEncoder().encode(JSON.stringify(options)) }, { ...at, subresource: undefined }, ports)
+    return evictPod(request, at, ports, deletePod)
+  }
   if (subresource === 'finalize' && name !== undefined && resource.name === 'namespaces') {
     return request.method === 'PUT' ? finalize(request, at, ports) : fail(methodNotAllowed('namespaces/finalize', request.method.toLowerCase()))
   }
