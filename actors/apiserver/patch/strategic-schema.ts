@@ -104,6 +104,21 @@ const table: Record<string, [string, FieldStrategy][]> = {
   Endpoints: objectMeta(''),
   Lease: objectMeta(''),
   Event: objectMeta(''),
+  Secret: objectMeta(''),
+  // ServiceAccount.secrets merges by name; imagePullSecrets has no tag (atomic).
+  ServiceAccount: [...objectMeta(''), ['secrets', merge('name')]],
+  PersistentVolumeClaim: [...objectMeta(''), ['status.conditions', merge('type')]],
+  PersistentVolume: objectMeta(''),
+  LimitRange: objectMeta(''),
+  ResourceQuota: objectMeta(''),
+  // StatefulSetSpec.volumeClaimTemplates has no tag (atomic).
+  DaemonSet: workload(),
+  StatefulSet: workload(),
+  PodDisruptionBudget: [...objectMeta(''), ['status.conditions', merge('type')]],
+  Ingress: objectMeta(''),
+  IngressClass: objectMeta(''),
+  NetworkPolicy: objectMeta(''),
+  StorageClass: objectMeta(''),
 }
 
 const schemas: ReadonlyMap<string, StrategicSchema> = new Map(Object.entries(table).map(([kind, entries]) => [kind, new Map(entries)]))

@@ -161,7 +161,34 @@ t.test('other kinds: service ports by port, node addresses/conditions by type, o
     spec: { taints: [{ key: 'b', effect: 'NoExecute' }] },
     status: { addresses: [{ type: 'InternalIP', address: '10.0.0.2' }, { type: 'Hostname', address: 'n' }], conditions: [{ type: 'Ready', status: 'True' }] },
   })
-  t.same(STRATEGIC_KINDS.slice().sort(), ['ConfigMap', 'Deployment', 'Endpoints', 'Event', 'Lease', 'Namespace', 'Node', 'Pod', 'ReplicaSet', 'Service'])
+  t.same(STRATEGIC_KINDS.slice().sort(), [
+    'ConfigMap',
+    'DaemonSet',
+    'Deployment',
+    'Endpoints',
+    'Event',
+    'Ingress',
+    'IngressClass',
+    'Lease',
+    'LimitRange',
+    'Namespace',
+    'NetworkPolicy',
+    'Node',
+    'PersistentVolume',
+    'PersistentVolumeClaim',
+    'Pod',
+    'PodDisruptionBudget',
+    'ReplicaSet',
+    'ResourceQuota',
+    'Secret',
+    'Service',
+    'ServiceAccount',
+    'StatefulSet',
+    'StorageClass',
+  ])
+  t.same(strategicSchemaFor('StatefulSet')?.get('spec.template.spec.containers'), { strategy: 'merge', mergeKey: 'name' })
+  t.same(strategicSchemaFor('ServiceAccount')?.get('secrets'), { strategy: 'merge', mergeKey: 'name' })
+  t.equal(strategicSchemaFor('StatefulSet')?.get('spec.volumeClaimTemplates'), undefined, 'atomic')
   t.same(strategicSchemaFor('ReplicaSet')?.get('spec.template.spec.containers[].volumeMounts'), { strategy: 'merge', mergeKey: 'mountPath' })
   t.same(strategicSchemaFor('Pod')?.get('spec.ephemeralContainers[].volumeDevices'), { strategy: 'merge', mergeKey: 'devicePath' })
   t.same(strategicSchemaFor('Pod')?.get('spec.hostAliases'), { strategy: 'merge', mergeKey: 'ip' })
