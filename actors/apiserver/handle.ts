@@ -14,6 +14,8 @@ import { badRequest, methodNotAllowed } from './meta/status.ts'
 import type { ApiPorts } from './ports.ts'
 import { handleResource } from './resource-handlers.ts'
 import { handleReview, isReview } from './authz/reviews.ts'
+import { EscalationRefused, escalationGuarded } from './authz/escalation.ts'
+import { RBAC_GROUP } from './authz/rbac.ts'
 
 export async function handle(request: ApiRequest, ports: ApiPorts): Promise<ApiResponse> {
   const { path, method } = request
@@ -34,11 +36,17 @@ export async function handle(request: ApiRequest, ports: ApiPorts): Promise<ApiR
   if (isReview(routed.path)) return handleReview(request, routed.path, ports.authorizer)
   // A leader's request writes only while its lease term lasts: the first write after it ends stops it.
   const fenced = request.fence === undefined ? ports : { ...ports, objects: fencedObjects(ports.objects, request.fence) }
+  // RBAC writes grant no more than the writer holds (escalation prevention, authz/escalation.ts).
+  const guarded =
+    ports.authorizer !== undefined && routed.path.resource.group === RBAC_GROUP
+      ? { ...fenced, objects: escalationGuarded(fenced.objects, { user: request.user.name, groups: request.user.groups }, ports.authorizer) }
+      : fenced
   try {
-    return await handleResource(request, routed.path, fenced)
+    return await handleResource(request, routed.path, guarded)
   } catch (error) {
     if (error instanceof SyntaxError) return fail(badRequest(error.message))
     if (error instanceof FenceRefused) return fail(fenceRefusedStatus(error))
+    if (error instanceof EscalationRefused) return fail(error.status)
     throw error
   }
 }

@@ -96,8 +96,8 @@ export function apiHttpServiceLogic(options: ApiServerOptions, deps: HttpService
       const informer = await RbacInformer.start(objects, security.policy, deps)
       if (!open) return void informer.close()
       rbac = informer
+      // HTTPS requests only: the NATS side stays unauthorized (reviews there answer 503).
       const authorizer = policyAuthorizer(() => informer.policy())
-      apiPorts = { ...apiPorts, authorizer }
       const started = await ApiHttpServer.start({
         port: options.port,
         host: options.bindAddress,

@@ -113,8 +113,7 @@ export function rulesFor(policy: Policy, user: UserInfo, namespace: string): Use
   if (namespace !== '') {
     for (const b of policy.roleBindings) {
       if (b.namespace !== namespace || !applies(b.subjects, user, namespace)) continue
-      const role = b.roleRef.kind === 'ClusterRole' ? clusterRole(b.roleRef.name) : policy.roles.find((r) => r.name === b.roleRef.name && r.namespace === namespace)
-      rules.push(...(role?.rules ?? []))
+      rules.push(...(roleRules(policy, b.roleRef, namespace) ?? []))
     }
   }
   // A rule granted twice (system:masters and the cluster-admin binding) is listed once.
@@ -123,6 +122,12 @@ export function rulesFor(policy: Policy, user: UserInfo, namespace: string): Use
     resourceRules: distinct.filter((r) => r.nonResourceURLs.length === 0),
     nonResourceRules: distinct.filter((r) => r.nonResourceURLs.length > 0),
   }
+}
+
+/** The rules of the role a binding in `namespace` refers to (a ClusterRole, or a Role of that namespace); undefined if none. */
+export function roleRules(policy: Policy, ref: RoleRef, namespace: string): readonly PolicyRule[] | undefined {
+  const role = ref.kind === 'ClusterRole' ? policy.clusterRoles.find((r) => r.name === ref.name) : policy.roles.find((r) => r.name === ref.name && r.namespace === namespace)
+  return role?.rules
 }
 
 const applies = (subjects: readonly Subject[], user: UserInfo, bindingNamespace: string): boolean => subjects.some((s) => subjectApplies(s, user, bindingNamespace))
