@@ -146,6 +146,19 @@ t.test('kubectl rbac - deleting a binding revokes what it granted', async (t) =>
   t.equal(await canI(alice, ['list', 'nodes']), true, 'the group binding stays')
 })
 
+t.test('kubectl rbac - a namespace admin grants within its rights only (escalation prevention)', async (t) => {
+  t.equal((await kubectl(['create', 'namespace', 'team'])).code, 0)
+  t.equal((await kubectl(['create', 'rolebinding', 'bob-admin', '--clusterrole=admin', '--user=bob', '-n', 'team'])).code, 0)
+  await waitFor(() => canI(bob, ['create', 'rolebindings', '-n', 'team']), { timeoutMs: 10_000, what: 'bob may create rolebindings in team' })
+  const within = await bob(['create', 'rolebinding', 'viewers', '--clusterrole=view', '--group=devs', '-n', 'team'])
+  t.equal(within.code, 0, within.stderr)
+  const beyond = await bob(['create', 'rolebinding', 'bob-root', '--clusterrole=cluster-admin', '--user=bob', '-n', 'team'])
+  t.equal(beyond.code, 1)
+  t.match(beyond.stderr, 'rolebindings.rbac.authorization.k8s.io "bob-root" is forbidden: user "bob" (groups=["system:authenticated"]) is attempting to grant RBAC permissions not currently held:')
+  const role = await bob(['create', 'role', 'node-lister', '--verb=list', '--resource=nodes', '-n', 'team'])
+  t.match(role.stderr, '{APIGroups:[""], Resources:["nodes"], Verbs:["list"]}')
+})
+
 t.test('kubectl rbac - a malformed role is refused with field paths', async (t) => {
   const path = join(stateDir, 'bad-role.yaml')
   await writeFile(path, 'apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: bad}\nrules:\n- {resources: [pods], verbs: [get]}\n')
