@@ -3,7 +3,7 @@
  * object's TypeMeta (apiVersion, kind) and its message bytes (raw). Unknown's contentEncoding and
  * contentType are empty in everything Kubernetes writes; anything else is refused.
  */
-import { UNKNOWN } from './registry.ts'
+import { unknownType } from './registry.ts'
 import { checkWire, MalformedProtobuf } from './wire-check.ts'
 
 export const MAGIC = Uint8Array.of(0x6b, 0x38, 0x73, 0x00)
@@ -25,8 +25,9 @@ interface UnknownMessage {
 export function openEnvelope(body: Uint8Array): Envelope {
   if (body.length < MAGIC.length || MAGIC.some((byte, i) => body[i] !== byte)) throw new MalformedProtobuf('the body does not start with the protobuf magic k8s\\0')
   const bytes = body.subarray(MAGIC.length)
-  checkWire(UNKNOWN, bytes)
-  const unknown = UNKNOWN.decode(bytes) as unknown as UnknownMessage
+  const envelope = unknownType()
+  checkWire(envelope, bytes)
+  const unknown = envelope.decode(bytes) as unknown as UnknownMessage
   if ((unknown.contentEncoding ?? '') !== '') throw new MalformedProtobuf(`contentEncoding ${JSON.stringify(unknown.contentEncoding)} is not supported`)
   const contentType = unknown.contentType ?? ''
   if (contentType !== '' && contentType !== 'application/vnd.kubernetes.protobuf') throw new MalformedProtobuf(`contentType ${JSON.stringify(contentType)} is not supported in a protobuf envelope`)
@@ -38,7 +39,7 @@ export function openEnvelope(body: Uint8Array): Envelope {
 
 /** The body for a message: magic + Unknown with all four fields, as Go writes them. */
 export function sealEnvelope(envelope: Envelope): Uint8Array {
-  const unknown = UNKNOWN.encode({ typeMeta: { apiVersion: envelope.apiVersion, kind: envelope.kind }, raw: envelope.raw, contentEncoding: '', contentType: '' }).finish()
+  const unknown = unknownType().encode({ typeMeta: { apiVersion: envelope.apiVersion, kind: envelope.kind }, raw: envelope.raw, contentEncoding: '', contentType: '' }).finish()
   const body = new Uint8Array(MAGIC.length + unknown.length)
   body.set(MAGIC)
   body.set(unknown, MAGIC.length)

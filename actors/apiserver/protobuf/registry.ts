@@ -16,10 +16,21 @@ import { SCHEDULING_V1 } from './schema/scheduling-v1.ts'
 
 export type MessageType = protobuf.Type
 
-const root = new protobuf.Root()
-// keepCase: the schema's field names are Kubernetes' JSON names; protobufjs would camel-case them.
-for (const text of [RUNTIME, INTSTR, RESOURCE, META_V1, CORE_V1, APPS_V1, BATCH_V1, RBAC_V1, AUTHORIZATION_V1, POLICY_V1, SCHEDULING_V1, NETWORKING_V1]) protobuf.parse(text, root, { keepCase: true })
-root.resolveAll()
+let parsed: protobuf.Root | undefined
+
+/**
+ * The parsed schemas, on first use: parsing takes a few hundred milliseconds, which every process
+ * that imports the apiserver (and every test) would otherwise pay before any protobuf arrives.
+ */
+function schemas(): protobuf.Root {
+  if (parsed !== undefined) return parsed
+  const root = new protobuf.Root()
+  // keepCase: the schema's field names are Kubernetes' JSON names; protobufjs would camel-case them.
+  for (const text of [RUNTIME, INTSTR, RESOURCE, META_V1, CORE_V1, APPS_V1, BATCH_V1, RBAC_V1, AUTHORIZATION_V1, POLICY_V1, SCHEDULING_V1, NETWORKING_V1]) protobuf.parse(text, root, { keepCase: true })
+  root.resolveAll()
+  parsed = root
+  return root
+}
 
 const META = 'k8s.io.apimachinery.pkg.apis.meta.v1'
 
@@ -52,6 +63,7 @@ const KINDS: Readonly<Record<string, string>> = {
   'rbac.authorization.k8s.io/v1/ClusterRole': 'k8s.io.api.rbac.v1.ClusterRole',
   'rbac.authorization.k8s.io/v1/ClusterRoleBinding': 'k8s.io.api.rbac.v1.ClusterRoleBinding',
   'policy/v1/PodDisruptionBudget': 'k8s.io.api.policy.v1.PodDisruptionBudget',
+  'policy/v1/Eviction': 'k8s.io.api.policy.v1.Eviction',
   'scheduling.k8s.io/v1/PriorityClass': 'k8s.io.api.scheduling.v1.PriorityClass',
   'networking.k8s.io/v1/Ingress': 'k8s.io.api.networking.v1.Ingress',
 }
@@ -59,11 +71,8 @@ const KINDS: Readonly<Record<string, string>> = {
 /** The message of a kind, if it has a schema. */
 export function messageTypeOf(apiVersion: string, kind: string): MessageType | undefined {
   const name = Object.hasOwn(KINDS, `${apiVersion}/${kind}`) ? KINDS[`${apiVersion}/${kind}`] : undefined
-  return name === undefined ? undefined : root.lookupType(name)
+  return name === undefined ? undefined : schemas().lookupType(name)
 }
 
-/** The kinds with a schema, as `apiVersion/kind`. */
-export const PROTOBUF_KINDS: readonly string[] = Object.keys(KINDS)
-
 /** runtime.Unknown: the envelope of every protobuf body. */
-export const UNKNOWN: MessageType = root.lookupType('k8s.io.apimachinery.pkg.runtime.Unknown')
+export const unknownType = (): MessageType => schemas().lookupType('k8s.io.apimachinery.pkg.runtime.Unknown')
