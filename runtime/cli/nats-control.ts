@@ -14,9 +14,18 @@
 import { decodeEvent, DecodeFailure, encodeEvent } from '../codec.ts'
 import type { NatsCluster } from '../nats-cluster.ts'
 import { subjectFor } from '../subjects.ts'
+import type { Requester } from '../transport/requester.ts'
 import type { Subscription, Transport } from '../transport/transport.ts'
 
 export const natsControlSubject = (cluster: string): string => subjectFor(cluster, { component: 'up', instance: 'nats', verb: 'control' })
+
+/** Sends one control request and returns the decoded answer (the caller: a test, the chaos controller's adapter). */
+export async function requestNatsControl(requester: Requester, cluster: string, event: { type: string } & Record<string, unknown>, timeoutMs = 5_000): Promise<{ type: string } & Record<string, unknown>> {
+  const reply = await requester.request(natsControlSubject(cluster), encodeEvent(event), { timeoutMs })
+  const answer = decodeEvent(reply.data)
+  if (answer instanceof DecodeFailure) throw new Error(`undecodable answer on ${natsControlSubject(cluster)} (${answer.reason})`)
+  return answer
+}
 
 const SIGNALS: readonly NodeJS.Signals[] = ['SIGKILL', 'SIGTERM']
 

@@ -13,8 +13,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
 import { systemClock } from '../../runtime/clock.ts'
-import { decodeEvent, DecodeFailure, encodeEvent } from '../../runtime/codec.ts'
-import { natsControlSubject } from '../../runtime/cli/nats-control.ts'
+import { requestNatsControl } from '../../runtime/cli/nats-control.ts'
 import { StoreClient } from '../../runtime/store/store-client.ts'
 import { NatsTransport } from '../../runtime/transport/nats-transport.ts'
 import { Requester } from '../../runtime/transport/requester.ts'
@@ -66,12 +65,7 @@ interface NatsStatus {
   routes: number
 }
 
-async function control(event: { type: string } & Record<string, unknown>): Promise<Record<string, unknown>> {
-  const reply = await requester.request(natsControlSubject(info.cluster), encodeEvent(event), { timeoutMs: 5_000 })
-  const answer = decodeEvent(reply.data)
-  if (answer instanceof DecodeFailure) throw new Error(`undecodable answer: ${answer.reason}`)
-  return answer
-}
+const control = (event: { type: string } & Record<string, unknown>) => requestNatsControl(requester, info.cluster, event)
 const natsStatus = async () => (await control({ type: 'nats.status' })).servers as NatsStatus[]
 
 t.test('up - three nats-servers in a full mesh, every host given all of them', async (t) => {

@@ -4,9 +4,8 @@
  * member killed and restarted on its ports. The NATS semantics `up` relies on (docs/architecture.md).
  */
 import t from 'tap'
-import { serveNatsControl, natsControlSubject } from '../../runtime/cli/nats-control.ts'
+import { requestNatsControl, serveNatsControl } from '../../runtime/cli/nats-control.ts'
 import { systemClock } from '../../runtime/clock.ts'
-import { decodeEvent, DecodeFailure, encodeEvent } from '../../runtime/codec.ts'
 import { NatsCluster } from '../../runtime/nats-cluster.ts'
 import { NatsTransport } from '../../runtime/transport/nats-transport.ts'
 import { Requester } from '../../runtime/transport/requester.ts'
@@ -97,12 +96,7 @@ t.test('nats cluster - the control subject: status, kill by index, restart, and 
   const caller = await client('control-caller', nats.urls)
   const requester = new Requester(caller, systemClock)
   t.teardown(() => requester.close())
-  const ask = async (event: { type: string } & Record<string, unknown>) => {
-    const reply = await requester.request(natsControlSubject('c1'), encodeEvent(event), { timeoutMs: 5_000 })
-    const answer = decodeEvent(reply.data)
-    if (answer instanceof DecodeFailure) throw new Error(answer.reason)
-    return answer
-  }
+  const ask = (event: { type: string } & Record<string, unknown>) => requestNatsControl(requester, 'c1', event)
   await waitFor(() => ask({ type: 'nats.status' }).then(() => true), { what: 'the control subject to answer' })
   t.match(await ask({ type: 'nats.status' }), { type: 'nats.status', servers: [{ index: 1, running: true }, { index: 2, running: true }, { index: 3, running: true }] })
   const pid = nats.status()[2]!.pid!
