@@ -7,6 +7,7 @@
 import t from 'tap'
 import { handle } from '../../../actors/apiserver/handle.ts'
 import { bodyOf, cluster, NOW, pod, PODS, request, type TestPorts } from './memory-objects.ts'
+import { envelope, int, meta, msg, str } from '../../helpers/protobuf-bytes.ts'
 
 const PDBS = '/apis/policy/v1/namespaces/default/poddisruptionbudgets'
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z')
@@ -78,6 +79,15 @@ t.test('handle eviction - no budget: deleted with the Eviction deleteOptions (gr
   await budgetWith(ports, 'web', 0)
   t.equal((await call(ports, 'POST', `${PODS}/solo/eviction`, eviction('solo', { gracePeriodSeconds: 0 }))).status, 201)
   t.equal((await call(ports, 'GET', `${PODS}/solo`)).status, 404)
+})
+
+t.test('handle eviction - a protobuf Eviction (what kubectl drain posts) with gracePeriodSeconds 0', async (t) => {
+  const ports = await cluster(handle)
+  await runningPod(ports, 'solo', { app: 'solo' })
+  const body = new Uint8Array(envelope('policy/v1', 'Eviction', meta('solo', str(3, 'default')), msg(2, int(1, 0))))
+  const r = bodyOf(await handle(request('POST', `${PODS}/solo/eviction`, { contentType: 'application/vnd.kubernetes.protobuf', body }), ports))
+  t.equal(r.status, 201, JSON.stringify(r.body))
+  t.equal((await call(ports, 'GET', `${PODS}/solo`)).status, 404, 'grace 0 kept through protobuf: removed at once')
 })
 
 t.test('handle eviction - dry run decides and writes nothing; a client uid precondition that fails is a 409', async (t) => {

@@ -1,6 +1,6 @@
 /**
- * The protobuf schema of meta/v1: ObjectMeta and its parts, LabelSelector, Time, and Status
- * (error answers).
+ * The protobuf schema of meta/v1: ObjectMeta and its parts, LabelSelector, Time, Status
+ * (error answers) and DeleteOptions (inside an Eviction).
  * Kubernetes' message and field numbers (k8s.io/api and k8s.io/apimachinery generated.proto,
  * v0.33), written out for the kinds we decode and encode.
  * Options (read by ../to-json.ts): `(keep_zero)` marks fields whose zero value Kubernetes' JSON
@@ -17,6 +17,14 @@ message Condition {
   optional Time lastTransitionTime = 4;
   optional string reason = 5 [(keep_zero) = true];
   optional string message = 6 [(keep_zero) = true];
+}
+message DeleteOptions {
+  optional int64 gracePeriodSeconds = 1 [(keep_zero) = true];
+  optional Preconditions preconditions = 2;
+  optional bool orphanDependents = 3 [(keep_zero) = true];
+  optional string propagationPolicy = 4 [(keep_zero) = true];
+  repeated string dryRun = 5;
+  optional bool ignoreStoreReadErrorWithClusterBreakingPotential = 6 [(keep_zero) = true];
 }
 message FieldsV1 {
   optional bytes Raw = 1 [(keep_zero) = true];
@@ -69,6 +77,10 @@ message OwnerReference {
   optional string apiVersion = 5 [(keep_zero) = true];
   optional bool controller = 6 [(keep_zero) = true];
   optional bool blockOwnerDeletion = 7 [(keep_zero) = true];
+}
+message Preconditions {
+  optional string uid = 1 [(keep_zero) = true];
+  optional string resourceVersion = 2 [(keep_zero) = true];
 }
 message Status {
   optional ListMeta metadata = 1;

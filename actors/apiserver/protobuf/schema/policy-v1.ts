@@ -1,5 +1,5 @@
 /**
- * The protobuf schema of policy/v1: PodDisruptionBudget.
+ * The protobuf schema of policy/v1: PodDisruptionBudget and Eviction (`kubectl drain` posts it).
  * Kubernetes' message and field numbers (k8s.io/api and k8s.io/apimachinery generated.proto,
  * v0.33), written out for the kinds we decode and encode.
  * Options (read by ../to-json.ts): `(keep_zero)` marks fields whose zero value Kubernetes' JSON
@@ -9,6 +9,10 @@
 export const POLICY_V1 = `syntax = "proto2";
 package k8s.io.api.policy.v1;
 
+message Eviction {
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta metadata = 1;
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.DeleteOptions deleteOptions = 2;
+}
 message PodDisruptionBudget {
   optional .k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta metadata = 1;
   optional PodDisruptionBudgetSpec spec = 2;
