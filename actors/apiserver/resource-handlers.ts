@@ -23,7 +23,7 @@ import type { ApiPorts, KubeObject, ObjectEvent } from './ports.ts'
 import { buildTable, tableRow, wantsTable } from './tables/table.ts'
 import { toScale, withScale } from './scale.ts'
 import { applyCreateDefaults, applyDefaults } from './validation/defaults.ts'
-import { admitCreate } from './admission/priority.ts'
+import { admitNewObject } from './admission/admit-create.ts'
 import { nameRuleOf, validateKind } from './validation/kinds.ts'
 import { allocationFor, releaseRemoved } from './services/service-writes.ts'
 import { TRACEPARENT_ANNOTATION } from '../kube/trace-annotation.ts'
@@ -258,7 +258,7 @@ async function create(request: ApiRequest, at: ResourcePath, ports: ApiPorts): P
   const name = object.metadata!.name!
   const closed = await namespaceClosed(at, name, ports)
   if (closed) return fail(closed)
-  const admitted = await admitCreate(r.name, object, ports.objects)
+  const admitted = await admitNewObject(r, object, ports.objects)
   if (!admitted.ok) return fail(forbiddenBecause(r.name, name, admitted.detail, r.group))
   const allocated = await allocationFor(at, ports, admitted.object)
   if (!allocated.ok) return fail(allocated.status)

@@ -1,0 +1,32 @@
+/**
+ * The admission chain of a create, in kube-apiserver's order: the mutating plugins (Priority,
+ * LimitRanger's defaults), then the validating ones (LimitRanger's bounds, ResourceQuota last, as
+ * it charges the quota and must only do so for an object every other plugin admitted).
+ * LimitRanges and quotas are read from the apiserver's watch cache, as Kubernetes' listers;
+ * the quota charge is a compare-and-swap, so a stale cache can delay but never double-admit.
+ */
+import { storePrefix } from '../meta/keys.ts'
+import type { KubeObject, ObjectsPort } from '../ports.ts'
+import { admitLimitRanges } from './limit-ranger.ts'
+import { admitCreate } from './priority.ts'
+import { admitResourceQuota, LIMIT_RANGES } from './resource-quota.ts'
+
+type Admitted = { readonly ok: true; readonly object: KubeObject } | { readonly ok: false; readonly detail: string }
+
+/** Resources LimitRanger looks at. */
+const LIMITED = new Set(['pods', 'persistentvolumeclaims'])
+
+/** Every admission plugin's verdict on a new object of `resource` (API group `group`). */
+export async function admitNewObject(resource: { readonly name: string; readonly group: string }, object: KubeObject, objects: ObjectsPort): Promise<Admitted> {
+  const prioritized = await admitCreate(resource.name, object, objects)
+  if (!prioritized.ok) return prioritized
+  const namespace = object.metadata?.namespace
+  let admitted = prioritized.object
+  if (resource.group === '' && LIMITED.has(resource.name) && namespace !== undefined && namespace !== '') {
+    const ranges = (await objects.list(storePrefix(LIMIT_RANGES, namespace), { anyVersion: true })).items
+    const limited = admitLimitRanges(resource.name, admitted, ranges)
+    if (!limited.ok) return limited
+    admitted = limited.object
+  }
+  return admitResourceQuota(resource.name, resource.group, namespace, admitted, objects)
+}

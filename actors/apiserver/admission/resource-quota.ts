@@ -1,0 +1,177 @@
+/**
+ * The ResourceQuota admission plugin (plugin/pkg/admission/resourcequota), on creates: the new
+ * object's usage (kube/resource-usage.ts) is checked against every quota of its namespace that
+ * matches it, and charged to them BEFORE the object is stored, by a compare-and-swap of each
+ * quota's status.used (as Kubernetes: two creates racing for the last unit both read the same
+ * quota version, and only one status write succeeds; the other re-reads and is refused). If the
+ * create then fails, the quota controller's next recalculation gives the unit back.
+ *
+ * Refusals are 403 with Kubernetes' messages:
+ * - `exceeded quota: q, requested: pods=1, used: pods=2, limited: pods=2`;
+ * - `failed quota: q: must specify limits.cpu for: app` (a quota on cpu or memory needs every
+ *   container to state it);
+ * - `status unknown for quota: q, resource: pods` (the controller has not filled status yet).
+ *
+ * Scopes: Terminating, NotTerminating, BestEffort, NotBestEffort and PriorityClass (spec.scopes
+ * and spec.scopeSelector); a scoped quota only matches pods, as Kubernetes'.
+ */
+import { storeKey, storePrefix } from '../meta/keys.ts'
+import type { KubeObject, ObjectsPort } from '../ports.ts'
+import { addUsage, computeUsage, exceededNames, maskUsage, objectUsage, prettyUsage, usageOf, usageToList, type Usage } from '../../kube/resource-usage.ts'
+
+export const RESOURCE_QUOTAS = { group: '', resource: 'resourcequotas' } as const
+export const LIMIT_RANGES = { group: '', resource: 'limitranges' } as const
+
+/** How often a charge whose quota changed meanwhile is re-read and tried again (Kubernetes: 3). */
+const CHARGE_ATTEMPTS = 5
+
+type ResourceList = Readonly<Record<string, string | number>>
+
+interface QuotaView {
+  readonly metadata?: { readonly name?: string; readonly resourceVersion?: string }
+  readonly spec?: { readonly hard?: ResourceList; readonly scopes?: readonly string[]; readonly scopeSelector?: { readonly matchExpressions?: readonly ScopeRequirement[] } }
+  readonly status?: { readonly hard?: ResourceList; readonly used?: ResourceList }
+}
+
+interface ScopeRequirement {
+  readonly scopeName?: string
+  readonly operator?: string
+  readonly values?: readonly string[]
+}
+
+interface PodSpecView {
+  readonly activeDeadlineSeconds?: number
+  readonly priorityClassName?: string
+  readonly containers?: readonly { readonly resources?: { readonly requests?: ResourceList; readonly limits?: ResourceList } }[]
+  readonly initContainers?: readonly { readonly resources?: { readonly requests?: ResourceList; readonly limits?: ResourceList } }[]
+}
+
+/** The quota names a pod's containers must each state when a quota limits them (validationSet). */
+const MUST_STATE = new Set(['cpu', 'memory', 'requests.cpu', 'requests.memory', 'limits.cpu', 'limits.memory'])
+
+const nameOf = (q: QuotaView): string => q.metadata?.name ?? ''
+
+// ------------------------------------------------------------------ scopes
+
+const isBestEffort = (spec: PodSpecView): boolean =>
+  [...(spec.containers ?? []), ...(spec.initContainers ?? [])].every((c) => Object.keys(c.resources?.requests ?? {}).length === 0 && Object.keys(c.resources?.limits ?? {}).length === 0)
+
+function scopeMatches(scope: string, operator: string, values: readonly string[], pod: PodSpecView): boolean {
+  switch (scope) {
+    case 'Terminating':
+      return pod.activeDeadlineSeconds !== undefined && pod.activeDeadlineSeconds >= 0
+    case 'NotTerminating':
+      return pod.activeDeadlineSeconds === undefined || pod.activeDeadlineSeconds < 0
+    case 'BestEffort':
+      return isBestEffort(pod)
+    case 'NotBestEffort':
+      return !isBestEffort(pod)
+    case 'PriorityClass': {
+      const cls = pod.priorityClassName
+      if (operator === 'Exists') return cls !== undefined && cls !== ''
+      if (operator === 'DoesNotExist') return cls === undefined || cls === ''
+      if (operator === 'NotIn') return !values.includes(cls ?? '')
+      return values.includes(cls ?? '')
+    }
+    default:
+      return false
+  }
+}
+
+/** Whether every scope of the quota selects the object (no scopes: everything). */
+function quotaSelects(quota: QuotaView, resource: string, group: string, object: KubeObject): boolean {
+  const requirements: ScopeRequirement[] = [...(quota.spec?.scopes ?? []).map((scopeName) => ({ scopeName, operator: 'Exists' })), ...(quota.spec?.scopeSelector?.matchExpressions ?? [])]
+  if (requirements.length === 0) return true
+  if (resource !== 'pods' || group !== '') return false
+  const pod = (object.spec ?? {}) as PodSpecView
+  return requirements.every((r) => scopeMatches(r.scopeName ?? '', r.operator ?? 'In', r.values ?? [], pod))
+}
+
+// ------------------------------------------------------------------ the check
+
+/** evaluator.Constraints for pods: containers lacking a quota-limited cpu/memory figure, by name. */
+function missingFigures(limited: readonly string[], pod: PodSpecView, containerNames: readonly string[]): string | undefined {
+  const required = limited.filter((n) => MUST_STATE.has(n))
+  if (required.length === 0) return undefined
+  const missing = new Map<string, string[]>()
+  const containers = [...(pod.containers ?? []), ...(pod.initContainers ?? [])]
+  containers.forEach((c, i) => {
+    const stated = computeUsage(usageOf(c.resources?.requests), usageOf(c.resources?.limits))
+    for (const name of required) if (stated[name] === undefined) missing.set(name, [...(missing.get(name) ?? []), containerNames[i] ?? ''])
+  })
+  if (missing.size === 0) return undefined
+  return `must specify ${[...missing.keys()].sort().map((n) => `${n} for: ${[...new Set(missing.get(n))].sort().join(',')}`).join('; ')}`
+}
+
+export type QuotaCheck =
+  | { readonly ok: true; readonly charged: readonly KubeObject[] }
+  | { readonly ok: false; readonly detail: string }
+
+/**
+ * checkRequest + checkQuotas: the quotas (each with status.used raised by the object's usage)
+ * that must be written for the object to be admitted, or why it is refused. Quotas the object
+ * does not touch are not in `charged`.
+ */
+export function checkQuotas(quotas: readonly KubeObject[], resource: string, group: string, object: KubeObject): QuotaCheck {
+  const usage = objectUsage(resource, group, object)
+  const charged: KubeObject[] = []
+  const sorted = [...quotas].sort((a, b) => (nameOf(a) < nameOf(b) ? -1 : nameOf(a) > nameOf(b) ? 1 : 0))
+  for (const quota of sorted as QuotaView[]) {
+    if (!quotaSelects(quota, resource, group, object)) continue
+    const hard = usageOf(quota.status?.hard)
+    const limited = Object.keys(hard).filter((n) => usage[n] !== undefined || (resource === 'pods' && group === '' && MUST_STATE.has(n)))
+    if (limited.length === 0) continue
+    if (resource === 'pods' && group === '') {
+      const spec = (object.spec ?? {}) as PodSpecView & { containers?: { name?: string }[]; initContainers?: { name?: string }[] }
+      const names = [...(spec.containers ?? []), ...(spec.initContainers ?? [])].map((c) => c.name ?? '')
+      const missing = missingFigures(limited, spec, names)
+      if (missing !== undefined) return { ok: false, detail: `failed quota: ${nameOf(quota)}: ${missing}` }
+    }
+    const used = usageOf(quota.status?.used)
+    const unknown = limited.filter((n) => used[n] === undefined)
+    if (unknown.length > 0) return { ok: false, detail: `status unknown for quota: ${nameOf(quota)}, resource: ${unknown.sort().join(',')}` }
+    const requested = maskUsage(usage, limited)
+    if (Object.keys(requested).length === 0) continue
+    const next = addUsage(used, requested)
+    const exceeded = exceededNames(maskUsage(next, Object.keys(requested)), hard)
+    if (exceeded.length > 0) {
+      return {
+        ok: false,
+        detail: `exceeded quota: ${nameOf(quota)}, requested: ${prettyUsage(maskUsage(requested, exceeded))}, used: ${prettyUsage(maskUsage(used, exceeded))}, limited: ${prettyUsage(maskUsage(hard, exceeded))}`,
+      }
+    }
+    const q = quota as KubeObject
+    charged.push({ ...q, status: { ...(q.status as object), used: usageToList(next) } })
+  }
+  return { ok: true, charged }
+}
+
+// ------------------------------------------------------------------ admission with the store
+
+type Admitted = { readonly ok: true; readonly object: KubeObject } | { readonly ok: false; readonly detail: string }
+
+/**
+ * The ResourceQuota admission of a new object in `namespace`: the quotas from the apiserver's
+ * cache (Kubernetes' lister), each charge a compare-and-swap on the quota's version; a quota that
+ * changed meanwhile is read from the store and checked again (the charges already made stand).
+ */
+export async function admitResourceQuota(resource: string, group: string, namespace: string | undefined, object: KubeObject, objects: ObjectsPort): Promise<Admitted> {
+  if (namespace === undefined || namespace === '') return { ok: true, object }
+  let quotas = (await objects.list(storePrefix(RESOURCE_QUOTAS, namespace), { anyVersion: true })).items
+  for (let attempt = 0; attempt < CHARGE_ATTEMPTS && quotas.length > 0; attempt++) {
+    const checked = checkQuotas(quotas, resource, group, object)
+    if (!checked.ok) return checked
+    const stale: KubeObject[] = []
+    for (const quota of checked.charged) {
+      const key = storeKey(RESOURCE_QUOTAS, namespace, nameOf(quota as QuotaView))
+      const written = await objects.update(key, quota, quota.metadata?.resourceVersion)
+      if (written.ok) continue
+      if (written.reason !== 'Conflict') continue
+      const current = await objects.get(key)
+      if (current !== undefined) stale.push(current)
+    }
+    if (stale.length === 0) return { ok: true, object }
+    quotas = stale
+  }
+  return quotas.length === 0 ? { ok: true, object } : { ok: false, detail: `status update conflict for resource quota ${quotas.map((q) => nameOf(q as QuotaView)).join(',')}: too many concurrent creates, try again` }
+}
