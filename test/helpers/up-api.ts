@@ -11,7 +11,7 @@ import { startUp } from './up-process.ts'
 
 export interface UpWithApi {
   readonly stateDir: string
-  readonly info: { readonly nats: string; readonly cluster: string; readonly store: string[] }
+  readonly info: { readonly nats: string; readonly natsServers?: string[]; readonly cluster: string; readonly store: string[] }
   readonly api: ApiClient
 }
 
@@ -20,7 +20,8 @@ export async function upWithApi(owner: TeardownOwner, prefix: string, client: Pa
   const { stateDir, output } = await startUp(owner, [...upArgs, '--api-port', '0', '--status-interval', '0'], { prefix })
   await output.waitForLine((l) => l.startsWith('actorkube ready'), { timeoutMs: 90_000, what: '"actorkube ready"' })
   const info = JSON.parse(readFileSync(join(stateDir, 'cluster.json'), 'utf8')) as UpWithApi['info']
-  const transport = await NatsTransport.connect({ servers: [info.nats], name: prefix })
+  // Every nats-server up started: the connection survives the loss of any one of them.
+  const transport = await NatsTransport.connect({ servers: info.natsServers ?? [info.nats], name: prefix })
   owner.teardown(() => transport.close())
   const api = new ApiClient({ transport, cluster: info.cluster, apiservers: info.store, ...client })
   owner.teardown(() => api.close())
