@@ -1,8 +1,10 @@
+import type { Clock } from '../clock.ts'
 import type { WireEvent } from '../codec.ts'
 import { decodeEvent, DecodeFailure, encodeEvent } from '../codec.ts'
 import type { Logger } from '../log.ts'
 import { chaosSubject } from '../subjects.ts'
 import type { Subscription, Transport } from '../transport/transport.ts'
+import { FaultLeases, parseLeasedFault, type LeaseView } from './fault-leases.ts'
 import { parseFaultRule, parsePartition } from './fault-rules.ts'
 import type { FaultyTransport } from './faulty-transport.ts'
 
@@ -17,9 +19,24 @@ export interface Pausable {
 export type ChaosStatus = {
   readonly type: 'chaos.status'
   readonly host: string
+  readonly roles: readonly string[]
   readonly rules: readonly unknown[]
   readonly partitionedFrom: readonly string[]
   readonly paused: readonly string[]
+  /** The leased faults in force (chaos experiments'), each lifted by itself unless renewed. */
+  readonly leases: readonly LeaseView[]
+}
+
+/** How a host process ends itself for a `chaos.kill` (kill -9); absent where there is no process of its own (the simulation). */
+export type KillProcess = () => void
+
+const leaseId = (command: WireEvent): string => {
+  if (typeof command.lease !== 'string' || command.lease === '') throw new TypeError('lease: expected a non-empty string')
+  return command.lease
+}
+const ttlOf = (command: WireEvent): number => {
+  if (typeof command.ttlMs !== 'number' || !Number.isFinite(command.ttlMs) || command.ttlMs < 0) throw new TypeError(`ttlMs: expected a non-negative number, got ${JSON.stringify(command.ttlMs)}`)
+  return command.ttlMs
 }
 
 /**
@@ -29,15 +46,21 @@ export type ChaosStatus = {
  */
 export class ChaosController {
   readonly #subscriptions: Subscription[]
+  readonly #leases: FaultLeases
 
-  constructor(options: { cluster: string; host: string; transport: Transport; faults: FaultyTransport; actors: Pausable; log: Logger }) {
-    const { cluster, host, transport, faults, actors, log } = options
+  constructor(options: { cluster: string; host: string; transport: Transport; faults: FaultyTransport; actors: Pausable; log: Logger; clock: Clock; roles?: readonly string[]; killProcess?: KillProcess }) {
+    const { cluster, host, transport, faults, actors, log, clock, killProcess } = options
+    const roles = options.roles ?? []
+    const leases = new FaultLeases({ clock, faults, actors, log })
+    this.#leases = leases
     const status = (): ChaosStatus => ({
       type: 'chaos.status',
       host,
+      roles,
       rules: faults.rules,
       partitionedFrom: faults.partitionedFrom,
       paused: actors.pausedActors,
+      leases: leases.view,
     })
     const apply = (command: WireEvent): WireEvent => {
       switch (command.type) {
@@ -61,6 +84,20 @@ export class ChaosController {
           if (command.type === 'chaos.pause') actors.pause(command.actor)
           else actors.resume(command.actor)
           break
+        case 'chaos.lease.grant': {
+          const lease = leaseId(command)
+          leases.feed({ type: 'grant', id: lease, fault: parseLeasedFault(command.fault, lease, actors.actorKeys), ttlMs: ttlOf(command) })
+          break
+        }
+        case 'chaos.lease.renew':
+          if (!leases.feed({ type: 'renew', id: leaseId(command), ttlMs: ttlOf(command) })) throw new TypeError(`lease ${JSON.stringify(command.lease)} is not held (it lapsed or was healed)`)
+          break
+        case 'chaos.lease.heal':
+          leases.feed({ type: 'heal', id: leaseId(command) })
+          break
+        case 'chaos.kill':
+          if (killProcess === undefined) throw new TypeError('this host has no process of its own to kill')
+          break
         case 'chaos.status':
           break
         default:
@@ -83,6 +120,10 @@ export class ChaosController {
       }
       if (answer.type === 'chaos.error') log.warn({ error: answer.message }, 'chaos command refused')
       if (reply) transport.publish(reply, encodeEvent(answer))
+      // The answer goes out first: it could otherwise die with the process.
+      if (answer.type === 'chaos.status' && !(command instanceof DecodeFailure) && command.type === 'chaos.kill') {
+        void transport.flush().finally(() => killProcess!())
+      }
     }
     this.#subscriptions = [chaosSubject(cluster, host), chaosSubject(cluster)].map((subject) =>
       transport.subscribe(subject, (message) => handle(message.data, message.reply)),
@@ -91,5 +132,6 @@ export class ChaosController {
 
   close(): void {
     for (const subscription of this.#subscriptions) subscription.unsubscribe()
+    this.#leases.close()
   }
 }

@@ -21,7 +21,7 @@ export async function runHost(configPath: string, overrides: { nats?: string[] }
     name: config.host,
     onStatus: (status) => log.info({ status: status.type, server: status.data }, 'nats connection status'),
   })
-  const host = new Host(config, { transport, clock: systemClock, random: hostRandom(config.seed), log, metrics, tracing })
+  const host = new Host(config, { transport, clock: systemClock, random: hostRandom(config.seed), log, metrics, tracing, killProcess: () => process.kill(process.pid, 'SIGKILL') })
   // Subscriptions must have reached the server before the host calls itself ready.
   await transport.flush()
   const metricsServer = config.metricsPort === undefined ? undefined : await startMetricsServer(metrics.registry, config.metricsPort)

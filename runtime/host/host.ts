@@ -28,11 +28,19 @@ export interface HostDeps {
   readonly defer?: (flush: () => void) => void
   /** The store's file operations; the real file system by default, the simulation's MemoryDisk there. */
   readonly io?: DiskIo
+  /** How a chaos `kill` ends this host's process (kill -9 of itself); none in the simulation. */
+  readonly killProcess?: () => void
 }
 
 /** Names an actor within a host: ids are unique per component, not across components. */
 export function actorKey(component: string, id: string): string {
   return `${component}/${id}`
+}
+
+/** The roles the host's member actor announces (`master`, `worker`): chaos selectors aim by them. */
+function hostRoles(config: HostConfig): string[] {
+  const roles = (config.actors.find((a) => a.kind === 'member')?.options as { roles?: unknown } | undefined)?.roles
+  return Array.isArray(roles) ? roles.filter((r): r is string => typeof r === 'string') : []
 }
 
 interface Supervised {
@@ -96,6 +104,9 @@ export class Host {
         actorKeys,
       },
       log,
+      clock,
+      roles: hostRoles(config),
+      ...(deps.killProcess ? { killProcess: deps.killProcess } : {}),
     })
 
     const env: ActorEnv = { now: () => clock.now(), random }

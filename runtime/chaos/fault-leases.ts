@@ -1,0 +1,112 @@
+/**
+ * The host side of fault leases: the pure table (actors/chaos/fault-lease-table.ts) carried out on
+ * this host's fault layer, with one timer on the host's injected clock. Every fault the chaos
+ * controller has this host apply is granted with a time to live; unless renewed in time the host
+ * lifts it by itself, so a chaos controller that dies leaves nothing behind. A heal lifts at once.
+ *
+ * Leased faults: a message rule (its id is the lease's), a partition (one in force at a time: the
+ * latest granted; lifting it joins the hosts again), an actor pause.
+ */
+import { EMPTY_LEASE_TABLE, leaseStep, type LeaseInput, type LeaseTable } from '../../actors/chaos/fault-lease-table.ts'
+import type { Clock, TimerHandle } from '../clock.ts'
+import type { Logger } from '../log.ts'
+import { parseFaultRule, parsePartition, type FaultRule } from './fault-rules.ts'
+import type { FaultyTransport } from './faulty-transport.ts'
+
+export type LeasedHostFault =
+  | { readonly kind: 'message'; readonly rule: FaultRule }
+  | { readonly kind: 'partition'; readonly groups: readonly (readonly string[])[] }
+  | { readonly kind: 'pause'; readonly actor: string }
+
+export interface PauseControl {
+  pause(actorId: string): void
+  resume(actorId: string): void
+  readonly actorKeys: readonly string[]
+}
+
+/** A lease as `chaos.status` shows it. */
+export interface LeaseView {
+  readonly id: string
+  readonly kind: LeasedHostFault['kind']
+  readonly expiresInMs: number
+}
+
+/** Validates a leased fault from the wire; throws a TypeError naming the field. */
+export function parseLeasedFault(raw: unknown, id: string, actorKeys: readonly string[]): LeasedHostFault {
+  if (typeof raw !== 'object' || raw === null) throw new TypeError('fault: expected an object')
+  const f = raw as Record<string, unknown>
+  switch (f.kind) {
+    case 'message':
+      return { kind: 'message', rule: parseFaultRule({ ...(f.rule as object), id }, 'fault.rule') }
+    case 'partition':
+      return { kind: 'partition', groups: parsePartition(f.groups) }
+    case 'pause':
+      if (typeof f.actor !== 'string' || !actorKeys.includes(f.actor)) throw new TypeError(`fault.actor: expected one of ${actorKeys.join(', ')}, got ${JSON.stringify(f.actor)}`)
+      return { kind: 'pause', actor: f.actor }
+    default:
+      throw new TypeError(`fault.kind: expected message, partition or pause, got ${JSON.stringify(f.kind)}`)
+  }
+}
+
+export class FaultLeases {
+  readonly #clock: Clock
+  readonly #faults: FaultyTransport
+  readonly #actors: PauseControl
+  readonly #log: Logger
+  #table: LeaseTable<LeasedHostFault> = EMPTY_LEASE_TABLE
+  #timer: TimerHandle | undefined
+  #closed = false
+
+  constructor(options: { clock: Clock; faults: FaultyTransport; actors: PauseControl; log: Logger }) {
+    this.#clock = options.clock
+    this.#faults = options.faults
+    this.#actors = options.actors
+    this.#log = options.log
+  }
+
+  get view(): readonly LeaseView[] {
+    const now = this.#clock.now()
+    return this.#table.leases.map((l) => ({ id: l.id, kind: l.fault.kind, expiresInMs: l.expiresAt - now }))
+  }
+
+  /** Feeds one input; returns whether the lease named was held (renew/heal). */
+  feed(input: LeaseInput<LeasedHostFault>): boolean {
+    if (this.#closed) return false
+    const step = leaseStep(this.#table, input, this.#clock.now())
+    this.#table = step.table
+    for (const effect of step.effects) {
+      if (effect.type === 'apply') this.#apply(effect.fault)
+      else if (effect.type === 'lift') {
+        this.#lift(effect.fault)
+        this.#log.warn({ lease: effect.id, kind: effect.fault.kind, why: effect.why }, 'chaos fault lifted')
+      } else this.#arm(effect.at)
+    }
+    return step.known
+  }
+
+  /** The host is going away: lift everything, arm nothing. */
+  close(): void {
+    this.feed({ type: 'healAll' })
+    this.#closed = true
+  }
+
+  #apply(fault: LeasedHostFault): void {
+    if (fault.kind === 'message') this.#faults.setRule(fault.rule)
+    else if (fault.kind === 'partition') this.#faults.partition(fault.groups)
+    else this.#actors.pause(fault.actor)
+  }
+
+  #lift(fault: LeasedHostFault): void {
+    if (fault.kind === 'message') this.#faults.clearRules(fault.rule.id)
+    else if (fault.kind === 'partition') this.#faults.heal()
+    else this.#actors.resume(fault.actor)
+  }
+
+  #arm(at: number | undefined): void {
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer)
+    this.#timer = at === undefined ? undefined : this.#clock.setTimeout(() => {
+      this.#timer = undefined
+      this.feed({ type: 'tick' })
+    }, Math.max(0, at - this.#clock.now()))
+  }
+}
