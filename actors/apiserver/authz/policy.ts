@@ -60,6 +60,7 @@ import {
   typeInvalid,
   type FieldError,
 } from '../field-errors.ts'
+import { policyIndex } from './policy-index.ts'
 
 export const VERBS = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'] as const
 export type Verb = (typeof VERBS)[number]
@@ -317,13 +318,13 @@ const describeSubject = (s: Subject): string =>
 export function authorize(policy: Policy, user: UserInfo, attrs: RequestAttributes): Decision {
   if (user.groups.includes(MASTERS_GROUP)) return { allowed: true, reason: `allowed: member of group "${MASTERS_GROUP}"` }
 
-  const clusterRole = (name: string): ClusterRole | undefined => policy.clusterRoles.find((r) => r.name === name)
+  const index = policyIndex(policy)
   const missing: string[] = []
 
   for (const b of policy.clusterRoleBindings) {
     const subject = subjectMatch(b.subjects, user)
     if (subject === undefined) continue
-    const role = clusterRole(b.roleRef.name)
+    const role = index.clusterRole(b.roleRef.name)
     if (role === undefined) {
       missing.push(`clusterrole.rbac.authorization.k8s.io ${JSON.stringify(b.roleRef.name)} not found`)
       continue
@@ -338,14 +339,10 @@ export function authorize(policy: Policy, user: UserInfo, attrs: RequestAttribut
 
   const namespace = isNonResource(attrs) ? '' : attrs.namespace ?? ''
   if (namespace !== '') {
-    for (const b of policy.roleBindings) {
-      if (b.namespace !== namespace) continue
+    for (const b of index.roleBindingsIn(namespace)) {
       const subject = subjectMatch(b.subjects, user, b.namespace)
       if (subject === undefined) continue
-      const role =
-        b.roleRef.kind === 'ClusterRole'
-          ? clusterRole(b.roleRef.name)
-          : policy.roles.find((r) => r.name === b.roleRef.name && r.namespace === b.namespace)
+      const role = b.roleRef.kind === 'ClusterRole' ? index.clusterRole(b.roleRef.name) : index.role(b.namespace, b.roleRef.name)
       if (role === undefined) {
         missing.push(`${b.roleRef.kind.toLowerCase()}.rbac.authorization.k8s.io ${JSON.stringify(b.roleRef.name)} not found`)
         continue

@@ -9,6 +9,7 @@
  * the admin's or discovery's access away.
  */
 import type { KubeObject } from '../ports.ts'
+import { policyIndex } from './policy-index.ts'
 import {
   MASTERS_GROUP,
   subjectApplies,
@@ -103,16 +104,16 @@ export interface UserRules {
  * in order, resource and non-resource rules apart. Members of system:masters hold cluster-admin's.
  */
 export function rulesFor(policy: Policy, user: UserInfo, namespace: string): UserRules {
-  const clusterRole = (name: string): ClusterRole | undefined => policy.clusterRoles.find((r) => r.name === name)
+  const index = policyIndex(policy)
   const rules: PolicyRule[] = []
-  if (user.groups.includes(MASTERS_GROUP)) rules.push(...(clusterRole('cluster-admin')?.rules ?? []))
+  if (user.groups.includes(MASTERS_GROUP)) rules.push(...(index.clusterRole('cluster-admin')?.rules ?? []))
   for (const b of policy.clusterRoleBindings) {
     if (!applies(b.subjects, user, '')) continue
-    rules.push(...(clusterRole(b.roleRef.name)?.rules ?? []))
+    rules.push(...(index.clusterRole(b.roleRef.name)?.rules ?? []))
   }
   if (namespace !== '') {
-    for (const b of policy.roleBindings) {
-      if (b.namespace !== namespace || !applies(b.subjects, user, namespace)) continue
+    for (const b of index.roleBindingsIn(namespace)) {
+      if (!applies(b.subjects, user, namespace)) continue
       rules.push(...(roleRules(policy, b.roleRef, namespace) ?? []))
     }
   }
@@ -126,8 +127,8 @@ export function rulesFor(policy: Policy, user: UserInfo, namespace: string): Use
 
 /** The rules of the role a binding in `namespace` refers to (a ClusterRole, or a Role of that namespace); undefined if none. */
 export function roleRules(policy: Policy, ref: RoleRef, namespace: string): readonly PolicyRule[] | undefined {
-  const role = ref.kind === 'ClusterRole' ? policy.clusterRoles.find((r) => r.name === ref.name) : policy.roles.find((r) => r.name === ref.name && r.namespace === namespace)
-  return role?.rules
+  const index = policyIndex(policy)
+  return (ref.kind === 'ClusterRole' ? index.clusterRole(ref.name) : index.role(namespace, ref.name))?.rules
 }
 
 const applies = (subjects: readonly Subject[], user: UserInfo, bindingNamespace: string): boolean => subjects.some((s) => subjectApplies(s, user, bindingNamespace))
