@@ -13,6 +13,7 @@ import { parse } from 'yaml'
 import { decodeProtobufObject } from '../../actors/apiserver/protobuf/codec.ts'
 import { haveKubectl, kubectlFor, kubectlJson } from '../helpers/kubectl.ts'
 import { startUp } from '../helpers/up-process.ts'
+import { ensurePki } from '../../runtime/apiserver/security/pki.ts'
 import { envelope, meta, str } from '../helpers/protobuf-bytes.ts'
 
 if (!(await haveKubectl())) {
@@ -25,6 +26,8 @@ const { stateDir, output } = await startUp(t, ['--masters', '1', '--workers', '0
 await output.waitForLine((l) => l.startsWith('actorkube ready'), { timeoutMs: 90_000, what: '"actorkube ready"' })
 const kubeconfig = join(stateDir, 'kubeconfig')
 const kubectl = kubectlFor(kubeconfig, join(stateDir, 'kube-cache'))
+// A certificate and key for `kubectl create secret tls`.
+const tls = await ensurePki({ dir: join(stateDir, 'test-tls') })
 
 interface Generator {
   /** `kubectl create ...` arguments. */
@@ -51,11 +54,14 @@ const GENERATORS: readonly Generator[] = [
   { args: ['service', 'clusterip', 'web', '--tcp=80:8080'], group: '', resource: 'services', get: ['service', 'web'], path: ns('services', 'web'), expect: { spec: { type: 'ClusterIP', clusterIP: /^\d+\.\d+\.\d+\.\d+$/, ports: [{ port: 80, targetPort: 8080, protocol: 'TCP' }], selector: { app: 'web' } } } },
   { args: ['service', 'nodeport', 'np', '--tcp=80:8080', '--node-port=30080'], group: '', resource: 'services', get: ['service', 'np'], path: ns('services', 'np'), expect: { spec: { type: 'NodePort', ports: [{ port: 80, targetPort: 8080, nodePort: 30080 }] } } },
   { args: ['secret', 'generic', 'creds', '--from-literal=password=s3cret'], group: '', resource: 'secrets', get: ['secret', 'creds'], path: ns('secrets', 'creds'), expect: { type: 'Opaque', data: { password: Buffer.from('s3cret').toString('base64') } } },
+  { args: ['secret', 'tls', 'site-tls', `--cert=${tls.certPath}`, `--key=${tls.keyPath}`], group: '', resource: 'secrets', get: ['secret', 'site-tls'], path: ns('secrets', 'site-tls'), expect: { type: 'kubernetes.io/tls', data: { 'tls.crt': Buffer.from(tls.certPem).toString('base64') } } },
   { args: ['secret', 'docker-registry', 'reg', '--docker-username=u', '--docker-password=p', '--docker-server=r.example'], group: '', resource: 'secrets', get: ['secret', 'reg'], path: ns('secrets', 'reg'), expect: { type: 'kubernetes.io/dockerconfigjson' } },
   { args: ['serviceaccount', 'robot'], group: '', resource: 'serviceaccounts', get: ['serviceaccount', 'robot'], path: ns('serviceaccounts', 'robot'), expect: { metadata: { name: 'robot' } } },
   { args: ['quota', 'q', '--hard=cpu=1,memory=1G,pods=2'], group: '', resource: 'resourcequotas', get: ['resourcequota', 'q'], path: ns('resourcequotas', 'q'), expect: { spec: { hard: { cpu: '1', memory: '1G', pods: '2' } } } },
   { args: ['job', 'once', '--image=busybox', '--', 'echo', 'hi'], group: 'batch', resource: 'jobs', get: ['job', 'once'], path: ns('jobs', 'once', 'batch'), expect: { spec: { template: { spec: { containers: [{ name: 'once', image: 'busybox', command: ['echo', 'hi'] }], restartPolicy: 'Never' } } } } },
   { args: ['cronjob', 'tick', '--image=busybox', '--schedule=*/5 * * * *', '--', 'date'], group: 'batch', resource: 'cronjobs', get: ['cronjob', 'tick'], path: ns('cronjobs', 'tick', 'batch'), expect: { spec: { schedule: '*/5 * * * *' } } },
+  // After the cronjob: a Job from its template, owned by it (ownerReferences, annotations).
+  { args: ['job', 'manual', '--from=cronjob/tick'], group: 'batch', resource: 'jobs', get: ['job', 'manual'], path: ns('jobs', 'manual', 'batch'), expect: { metadata: { annotations: { 'cronjob.kubernetes.io/instantiate': 'manual' }, ownerReferences: [{ kind: 'CronJob', name: 'tick', controller: true }] } } },
   { args: ['role', 'reader', '--verb=get,list', '--resource=pods'], group: 'rbac.authorization.k8s.io', resource: 'roles', get: ['role', 'reader'], path: ns('roles', 'reader', 'rbac.authorization.k8s.io'), expect: { rules: [{ verbs: ['get', 'list'], resources: ['pods'], apiGroups: [''] }] } },
   { args: ['rolebinding', 'read', '--role=reader', '--user=alice'], group: 'rbac.authorization.k8s.io', resource: 'rolebindings', get: ['rolebinding', 'read'], path: ns('rolebindings', 'read', 'rbac.authorization.k8s.io'), expect: { roleRef: { kind: 'Role', name: 'reader' }, subjects: [{ kind: 'User', name: 'alice' }] } },
   { args: ['clusterrole', 'node-reader', '--verb=get', '--resource=nodes'], group: 'rbac.authorization.k8s.io', resource: 'clusterroles', get: ['clusterrole', 'node-reader'], path: cluster('clusterroles', 'node-reader', 'rbac.authorization.k8s.io'), expect: { rules: [{ verbs: ['get'], resources: ['nodes'] }] } },
