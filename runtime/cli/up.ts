@@ -91,11 +91,26 @@ export async function runUp(options: UpOptions): Promise<void> {
   })
 
   let stopping = false
-  let frontDoor: FrontDoor | undefined
   const endpoints = new ApiserverEndpointsPublisher(new ApiClient({ transport: watcher, cluster: options.shape.cluster, apiservers: voters, timeoutMs: 5_000 }), {
     retryMs: 1_000,
     onError: (error) => appendFileSync(join(logsDir, 'up.log'), `kubernetes endpoints not written: ${error instanceof Error ? error.message : String(error)}\n`),
   })
+  // Listening before any host starts: a port in use fails up at once, not after the whole start.
+  const admin = security.tokens.admin
+  const masters = hosts.filter((h) => h.plan.role === 'master')
+  const backends = (): Backend[] => masters.flatMap((h) => (h.apiPort !== undefined ? [{ name: h.plan.host, port: h.apiPort }] : []))
+  let frontDoor: FrontDoor | undefined
+  if (admin !== undefined) {
+    const probe = { caPem: security.pki.caCertPem, token: admin.token, timeoutMs: 1_000 }
+    try {
+      frontDoor = await FrontDoor.start({ port: options.apiPort, backends, ready: (b) => apiserverReady(b.port, probe), intervalMs: 1_000, onChange: (ready) => endpoints.update(ready) })
+    } catch (error) {
+      say(`actorkube failed: the front door cannot listen on 127.0.0.1:${options.apiPort}: ${error instanceof Error ? error.message : String(error)} (pick another --api-port)`)
+      await watcher.close().catch(() => {})
+      await natsCluster?.stop()
+      process.exit(1)
+    }
+  }
   const launch = (host: RunningHost) => {
     const logPath = join(logsDir, `${host.plan.host}.log`)
     const proc = spawnHost(host.configPath, {
@@ -165,18 +180,7 @@ export async function runUp(options: UpOptions): Promise<void> {
     await new Promise((r) => setTimeout(r, 50))
   }
   const kubeconfigPath = join(stateDir, 'kubeconfig')
-  const admin = security.tokens.admin
-  if (admin !== undefined) {
-    const masters = hosts.filter((h) => h.plan.role === 'master')
-    const backends = (): Backend[] => masters.flatMap((h) => (h.apiPort !== undefined ? [{ name: h.plan.host, port: h.apiPort }] : []))
-    const probe = { caPem: security.pki.caCertPem, token: admin.token, timeoutMs: 1_000 }
-    try {
-      frontDoor = await FrontDoor.start({ port: options.apiPort, backends, ready: (b) => apiserverReady(b.port, probe), intervalMs: 1_000, onChange: (ready) => endpoints.update(ready) })
-    } catch (error) {
-      say(`actorkube failed: the front door cannot listen on 127.0.0.1:${options.apiPort}: ${error instanceof Error ? error.message : String(error)} (pick another --api-port)`)
-      await shutdown('front door')
-      return
-    }
+  if (frontDoor && admin !== undefined) {
     endpoints.update(frontDoor.ready())
     // The default context goes through the front door; one context per master reaches it directly.
     const alternates = backends().map((b) => ({ name: `actorkube-${b.name}`, server: `https://127.0.0.1:${b.port}` }))
