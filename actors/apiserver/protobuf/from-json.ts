@@ -85,7 +85,9 @@ function specialFromJson(type: MessageType, value: unknown, path: string): Recor
     case SPECIAL.time: {
       const ms = typeof value === 'string' ? Date.parse(value) : NaN
       if (!Number.isFinite(ms)) throw new NotRepresentable(`${path}: ${JSON.stringify(value)} is not an RFC 3339 time`)
-      return { seconds: Math.floor(ms / 1000) }
+      // metav1.Time carries whole seconds only: a fraction would be lost.
+      if (ms % 1000 !== 0) throw new NotRepresentable(`${path}: ${JSON.stringify(value)} has a fraction of a second`)
+      return { seconds: ms / 1000 }
     }
     case SPECIAL.intOrString:
       if (Number.isInteger(value)) return { type: 0, intVal: value }
