@@ -14,7 +14,7 @@ import { failedPrecondition, finishedDeleting, parseDeleteOptions, planDeletion 
 import { storeKey, storePrefix } from './meta/keys.ts'
 import { prepareForCreate, prepareForUpdate, rfc3339Seconds, validateObjectMeta } from './meta/object-meta.ts'
 import { parseLabelSelector } from './meta/label-selector.ts'
-import { EVENT_FIELDS, matchesFieldSelector, METADATA_FIELDS, NAMESPACE_FIELDS, NODE_FIELDS, parseFieldSelectorFor, POD_FIELDS, REPLICASET_FIELDS, type FieldSet } from './meta/field-selector.ts'
+import { EVENT_FIELDS, matchesFieldSelector, METADATA_FIELDS, NAMESPACE_FIELDS, NODE_FIELDS, parseFieldSelectorFor, POD_FIELDS, REPLICASET_FIELDS, SECRET_FIELDS, type FieldSet } from './meta/field-selector.ts'
 import { applyJsonPatch, JSON_PATCH_CONTENT_TYPE } from './patch/json-patch.ts'
 import type { Json } from './patch/json.ts'
 import { applyMergePatch, MERGE_PATCH_CONTENT_TYPE } from './patch/merge-patch.ts'
@@ -74,7 +74,7 @@ const keyOf = (at: ResourcePath, name: string) => storeKey({ group: at.resource.
 const prefixOf = (at: ResourcePath) => storePrefix({ group: at.resource.group, resource: at.resource.name }, at.namespace)
 
 /** The fields `?fieldSelector=` may name, per resource (Kubernetes' field label conversions). */
-const FIELDS: Readonly<Record<string, FieldSet>> = { pods: POD_FIELDS, nodes: NODE_FIELDS, events: EVENT_FIELDS, namespaces: NAMESPACE_FIELDS, replicasets: REPLICASET_FIELDS }
+const FIELDS: Readonly<Record<string, FieldSet>> = { pods: POD_FIELDS, nodes: NODE_FIELDS, events: EVENT_FIELDS, namespaces: NAMESPACE_FIELDS, replicasets: REPLICASET_FIELDS, secrets: SECRET_FIELDS }
 const apiVersionOf = (r: ResourceSpec) => groupVersionOf(r.group, r.version)
 
 function render(request: ApiRequest, r: ResourceSpec, object: KubeObject, ports: ApiPorts, status = 200): ApiResponse {

@@ -114,6 +114,8 @@ t.test('day one - kubectl get: the columns and cells kubectl prints', async (t) 
     const row = got.rows.find((r) => r.Name === name)
     t.match(row, cells, `${path}: ${name}`)
   }
+  const registries = await kubectl(['get', 'secrets', '--field-selector', 'type=kubernetes.io/dockerconfigjson', '-o', 'name'])
+  t.equal(registries.stdout, 'secret/secret-dockercfg\n', `secrets selected by type: ${registries.stderr}`)
   const names = await kubectl(['get', 'secrets,sa,pvc,limits,quota,ds,sts,pdb,ing,netpol', '-o', 'name'])
   t.equal(names.code, 0, names.stderr)
   for (const want of ['secret/mysecret', 'serviceaccount/build-robot', 'persistentvolumeclaim/task-pv-claim', 'limitrange/cpu-resource-constraint', 'resourcequota/compute-resources', 'daemonset.apps/fluentd-elasticsearch', 'statefulset.apps/web', 'poddisruptionbudget.policy/zk-pdb', 'ingress.networking.k8s.io/minimal-ingress', 'networkpolicy.networking.k8s.io/default-deny-ingress']) {
@@ -188,7 +190,20 @@ t.test('day one - bad manifests: 422 with the field paths kubectl prints, nothin
   t.equal(decode(((await get('secret', 'sealed')).data as Record<string, string>).k), 'one')
 })
 
-t.test('day one - kubectl create secret generic, tls, docker-registry', async (t) => {
+t.test('day one - kubectl create secret generic, tls, docker-registry, serviceaccount, poddisruptionbudget, ingress, quota', async (t) => {
+  const generators = [
+    ['create', 'serviceaccount', 'robot'],
+    ['create', 'poddisruptionbudget', 'gen-pdb', '--selector=app=x', '--min-available=1'],
+    ['create', 'ingress', 'gen-ingress', '--rule=foo.com/bar=svc1:8080'],
+    ['create', 'quota', 'gen-quota', '--hard=pods=3'],
+  ]
+  for (const args of generators) {
+    const made = await kubectl(args)
+    t.equal(made.code, 0, `kubectl ${args.join(' ')}: ${made.stderr}`)
+  }
+  t.match(await get('pdb', 'gen-pdb'), { spec: { minAvailable: 1, selector: { matchLabels: { app: 'x' } } } })
+  t.match(await get('ingress', 'gen-ingress'), { spec: { rules: [{ host: 'foo.com', http: { paths: [{ path: '/bar', pathType: 'Exact', backend: { service: { name: 'svc1', port: { number: 8080 } } } }] } }] } })
+
   const generic = await kubectl(['create', 'secret', 'generic', 'from-literal', '--from-literal=user=admin', '--from-literal=pass=s3cr3t'])
   t.equal(generic.code, 0, generic.stderr)
   const made = await get('secret', 'from-literal')
