@@ -221,7 +221,10 @@ export async function runUp(options: UpOptions): Promise<void> {
     const storeText = current ? `store leader ${current.id} at revision ${current.revision}` : 'store: no leader'
     const natsDown = natsCluster?.status().filter((s) => !s.running).map((s) => `nats-${s.index}`) ?? []
     const natsText = natsDown.length ? `, nats-servers down: ${natsDown.join(', ')}` : ''
-    say(`status: ${up.length}/${hosts.length} hosts answering, echo round trip median ${median} ms, ${storeText}${down.length ? `, silent: ${down.join(', ')}` : ''}${natsText}`)
+    const ready = new Set(frontDoor?.ready().map((b) => b.name) ?? [])
+    const notReady = frontDoor ? masters.filter((h) => !ready.has(h.plan.host)).map((h) => h.plan.host) : []
+    const apiText = notReady.length ? `, apiservers not ready: ${notReady.join(', ')}` : ''
+    say(`status: ${up.length}/${hosts.length} hosts answering, echo round trip median ${median} ms, ${storeText}${down.length ? `, silent: ${down.join(', ')}` : ''}${natsText}${apiText}`)
   }
   if (options.statusIntervalMs > 0) {
     const tick = () => {
