@@ -4,7 +4,8 @@
  * {@link NotRepresentable}: the caller answers in JSON instead, so nothing is ever dropped.
  */
 import protobuf from 'protobufjs'
-import { SPECIAL, type MessageType } from './registry.ts'
+import type { MessageType } from './registry.ts'
+import { specialOf } from './special.ts'
 
 export class NotRepresentable extends Error {}
 
@@ -81,22 +82,22 @@ function valueFromJson(field: protobuf.Field, value: unknown, path: string): unk
 
 /** The message for a special type's JSON (see to-json.ts); undefined for ordinary messages. */
 function specialFromJson(type: MessageType, value: unknown, path: string): Record<string, unknown> | undefined {
-  switch (type.fullName.slice(1)) {
-    case SPECIAL.time: {
+  switch (specialOf(type)) {
+    case 'time': {
       const ms = typeof value === 'string' ? Date.parse(value) : NaN
       if (!Number.isFinite(ms)) throw new NotRepresentable(`${path}: ${JSON.stringify(value)} is not an RFC 3339 time`)
       // metav1.Time carries whole seconds only: a fraction would be lost.
       if (ms % 1000 !== 0) throw new NotRepresentable(`${path}: ${JSON.stringify(value)} has a fraction of a second`)
       return { seconds: ms / 1000 }
     }
-    case SPECIAL.intOrString:
+    case 'intOrString':
       if (Number.isInteger(value)) return { type: 0, intVal: value }
       if (typeof value === 'string') return { type: 1, strVal: value }
       throw new NotRepresentable(`${path}: ${JSON.stringify(value)} is neither an integer nor a string`)
-    case SPECIAL.quantity:
+    case 'quantity':
       if (typeof value === 'string' || typeof value === 'number') return { string: String(value) }
       throw new NotRepresentable(`${path}: ${JSON.stringify(value)} is not a quantity`)
-    case SPECIAL.fieldsV1:
+    case 'fieldsV1':
       return { Raw: utf8.encode(JSON.stringify(value)) }
     default:
       return undefined

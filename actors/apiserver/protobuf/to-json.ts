@@ -6,7 +6,8 @@
  * its string, bytes as base64, FieldsV1 as the JSON it carries.
  */
 import protobuf from 'protobufjs'
-import { SPECIAL, type MessageType } from './registry.ts'
+import type { MessageType } from './registry.ts'
+import { specialOf } from './special.ts'
 import { MalformedProtobuf } from './wire-check.ts'
 
 type Message = Readonly<Record<string, unknown>>
@@ -58,16 +59,16 @@ const ORDINARY = Symbol('ordinary message')
 
 /** The JSON of a message that is not its fields ({@link ORDINARY} for the others); Time's zero is undefined. */
 function specialToJson(type: MessageType, message: Message): unknown {
-  switch (type.fullName.slice(1)) {
-    case SPECIAL.time:
+  switch (specialOf(type)) {
+    case 'time':
       // Go's Time.Unmarshal: an empty message is the zero time, otherwise the seconds (nanos dropped).
       if (!Object.hasOwn(message, 'seconds') && !Object.hasOwn(message, 'nanos')) return undefined
       return rfc3339(longToNumber(message.seconds ?? 0))
-    case SPECIAL.intOrString:
+    case 'intOrString':
       return longToNumber(message.type ?? 0) === 1 ? String(message.strVal ?? '') : Number(message.intVal ?? 0)
-    case SPECIAL.quantity:
+    case 'quantity':
       return String(message.string ?? '')
-    case SPECIAL.fieldsV1:
+    case 'fieldsV1':
       return fieldsV1(message.Raw as Uint8Array | undefined)
     default:
       return ORDINARY
