@@ -20,6 +20,8 @@ export type ChaosStatus = {
   readonly type: 'chaos.status'
   readonly host: string
   readonly roles: readonly string[]
+  /** The actors it runs (`component/id`). */
+  readonly actors: readonly string[]
   readonly rules: readonly unknown[]
   readonly partitionedFrom: readonly string[]
   readonly paused: readonly string[]
@@ -57,6 +59,7 @@ export class ChaosController {
       type: 'chaos.status',
       host,
       roles,
+      actors: actors.actorKeys,
       rules: faults.rules,
       partitionedFrom: faults.partitionedFrom,
       paused: actors.pausedActors,

@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError } from 'commander'
 import { sendChaos } from '../chaos/chaos-client.ts'
 import { systemClock } from '../clock.ts'
 import type { OutboundEvent } from '../codec.ts'
+import { chaosRun } from './chaos-run.ts'
 import { withClusterConnection } from './cluster-info.ts'
 
 interface Common {
@@ -92,5 +93,13 @@ export function chaosCommand(): Command {
   sub('status')
     .description("print each host's faults")
     .action(async (_o: unknown, command: Command) => run(common(command), { type: 'chaos.status' }))
+  sub('run <file>')
+    .description('run one ChaosExperiment from a file: progress lines, then the verdict; exits 1 unless Passed')
+    .option('-n, --namespace <ns>', 'namespace (default: the file\'s, or default)')
+    .option('--timeout <s>', 'give up waiting for a verdict after this many seconds', number('--timeout'), 900)
+    .action(async (file: string, _o: unknown, command: Command) => {
+      const o = common(command) as Common & { namespace?: string; timeout: number }
+      process.exitCode = await chaosRun(file, { ...o, timeoutS: o.timeout })
+    })
   return chaos
 }

@@ -80,6 +80,7 @@ export function planHosts(shape: ClusterShape, nats: readonly string[], stateDir
       actors.push({ kind: 'apiserver', id: host, options: { port, securityDir: securityDir(stateDir), storeReplicas: voters } })
       actors.push({ kind: 'scheduler', id: host, options: { apiservers: voters } })
       actors.push({ kind: 'controllermanager', id: host, options: { apiservers: voters, ...(hollow ? { nodeGracePeriodMs: hollowTimings(hollowTotal).nodeGracePeriodMs } : {}) } })
+      actors.push({ kind: 'chaoscontroller', id: host, options: { apiservers: voters } })
     }
     const kubeletDir = join(stateDir, 'kubelet', host)
     if (role === 'worker') {

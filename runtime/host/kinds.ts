@@ -14,6 +14,8 @@ import { leaseElectorLogic } from '../leader/lease-elector.ts'
 import { schedulerEngineLogic } from '../scheduler/scheduler-engine.ts'
 import { controllerManagerKind, type ControllerManagerOptions } from '../../actors/controllers/controller-manager.kind.ts'
 import { controllerManagerEngineLogic } from '../controllers/controller-manager-engine.ts'
+import { chaosControllerKind } from '../../actors/chaos/chaos-controller.kind.ts'
+import { chaosControllerEngineLogic } from '../chaos/chaos-controller-engine.ts'
 import { proxyKind } from '../../actors/proxy/proxy.kind.ts'
 import { PROXY_ENGINE, type ProxyOptions } from '../../actors/proxy/proxy.machine.ts'
 import { proxyEngineLogic } from '../proxy/proxy-engine.ts'
@@ -34,6 +36,7 @@ export const actorKinds: Readonly<Record<string, ActorKind>> = {
   apiserver: apiserverKind as ActorKind,
   scheduler: schedulerKind as ActorKind,
   controllermanager: controllerManagerKind as ActorKind,
+  chaoscontroller: chaosControllerKind as ActorKind,
   proxy: proxyKind as ActorKind,
   kubelet: kubeletKind as ActorKind,
 }
@@ -74,6 +77,10 @@ export const hostServices: Readonly<Record<string, ServiceFactory>> = {
   }),
   controllermanager: (id, options, deps) => ({
     logic: { [ELECTOR]: leaseElectorLogic(id, options as LeaderOptions, deps), [ENGINE]: controllerManagerEngineLogic(options as ControllerManagerOptions, deps) },
+    close: async () => {},
+  }),
+  chaoscontroller: (id, options, deps) => ({
+    logic: { [ELECTOR]: leaseElectorLogic(id, options as LeaderOptions, deps), [ENGINE]: chaosControllerEngineLogic(id, options as LeaderOptions, deps) },
     close: async () => {},
   }),
   kubelet: (id, options, deps) => kubeletServices(id, options as KubeletOptions, deps),

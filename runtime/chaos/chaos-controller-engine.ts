@@ -1,0 +1,195 @@
+/**
+ * The chaos controller's `engine` child: runs while its actor leads (one per master, like the
+ * scheduler). An informer on chaosexperiments; per experiment not Completed, the pure experiment
+ * step (actors/chaos/experiment-step.ts), started or rebuilt from `.status` when this leader takes
+ * over (restoreExperiment: faults the status shows in force are healed, the rest of that round
+ * skipped), with its effects carried out here in order, one input at a time per experiment:
+ * targets resolved (chaos-targets.ts), faults injected / renewed / healed over the hosts' control
+ * subjects (fault-injector.ts), probes run (chaos-probes.ts), status written through the status
+ * subresource with the leader's fenced client, Events recorded. A failed status write stops the
+ * rest of that step's effects: its injects come after it, so no host applies a fault the status
+ * does not name.
+ *
+ * The abort annotation and the experiment's deletion come in as `abort`: every fault is healed
+ * at once (after a deletion only the heals are carried out).
+ */
+import type { AnyActorLogic } from 'xstate'
+import { ABORT_ANNOTATION, CHAOS_API_VERSION, type ChaosExperimentSpec, type ChaosExperimentStatus } from '../../actors/chaos/api.ts'
+import { restoreExperiment } from '../../actors/chaos/experiment-status.ts'
+import { planOf, type ExperimentPlan } from '../../actors/chaos/experiment-plan.ts'
+import { experimentStep, type ExperimentEffect, type ExperimentInput, type ExperimentState, type ExperimentStep } from '../../actors/chaos/experiment-step.ts'
+import type { KubeObject } from '../../actors/apiserver/ports.ts'
+import type { LeaderOptions } from '../../actors/leader/leader-elected.machine.ts'
+import type { TimerHandle } from '../clock.ts'
+import type { WireEvent } from '../codec.ts'
+import { engine, type EngineContext, type EngineDeps } from '../engine.ts'
+import { EventRecorder } from '../events/event-recorder.ts'
+import { Informer, keyOf } from '../controllers/informer.ts'
+import { Requester } from '../transport/requester.ts'
+import { sendChaos } from './chaos-client.ts'
+import { runProbe } from './chaos-probes.ts'
+import { resolveCandidates, type KnownHost } from './chaos-targets.ts'
+import { FaultInjector, leaseIdOf } from './fault-injector.ts'
+
+const EXPERIMENTS = `/apis/${CHAOS_API_VERSION}/chaosexperiments`
+const HOSTS_FRESH_MS = 2000
+
+interface Experiment extends KubeObject {
+  readonly spec: ChaosExperimentSpec
+  readonly status?: ChaosExperimentStatus
+}
+
+interface Run {
+  readonly key: string
+  readonly uid: string
+  readonly plan: ExperimentPlan
+  object: Experiment
+  state: ExperimentState | undefined
+  timer: TimerHandle | undefined
+  /** Inputs are stepped one at a time, each after the previous step's effects were carried out. */
+  queue: Promise<void>
+  deleted: boolean
+  aborted: boolean
+}
+
+export function chaosControllerEngineLogic(hostId: string, options: LeaderOptions, deps: EngineDeps): AnyActorLogic {
+  return engine('chaos-controller', deps, { apiservers: options.apiservers }, (ctx) => {
+    const requester = new Requester(deps.transport, ctx.clock)
+    const events = new EventRecorder(ctx.api, ctx.clock, { component: 'chaos-controller', host: hostId })
+    const runs = new Map<string, Run>()
+    let known: { at: number; hosts: Promise<readonly KnownHost[]> } | undefined
+    const hosts = (): Promise<readonly KnownHost[]> => {
+      if (known === undefined || ctx.clock.now() - known.at > HOSTS_FRESH_MS) known = { at: ctx.clock.now(), hosts: listHosts(deps, ctx) }
+      return known.hosts
+    }
+    const injector = new FaultInjector({ transport: deps.transport, requester, cluster: deps.cluster, api: ctx.api, hosts })
+    const sources = { api: ctx.api, cluster: deps.cluster, requester, hosts }
+
+    const informer = new Informer<Experiment>(ctx.api, EXPERIMENTS, (type, object) => observe(type, object), ctx.log)
+
+    function observe(type: 'ADDED' | 'MODIFIED' | 'DELETED', object: Experiment): void {
+      const key = keyOf(object)
+      const run = runs.get(key)
+      if (type === 'DELETED') {
+        if (run === undefined) return
+        run.deleted = true
+        runs.delete(key)
+        return feed(run, { type: 'abort', reason: 'the experiment was deleted' })
+      }
+      if (run !== undefined && run.uid === object.metadata?.uid) {
+        run.object = object
+        if (object.metadata?.annotations?.[ABORT_ANNOTATION] === 'true' && !run.aborted) {
+          run.aborted = true
+          feed(run, { type: 'abort', reason: `annotated ${ABORT_ANNOTATION}=true` })
+        }
+        return
+      }
+      if (object.status?.phase === 'Completed') return
+      start(key, object)
+    }
+
+    function start(key: string, object: Experiment): void {
+      const plan = planOf(object.spec)
+      const run: Run = { key, uid: String(object.metadata?.uid), plan, object, state: undefined, timer: undefined, queue: Promise.resolve(), deleted: false, aborted: false }
+      runs.set(key, run)
+      const seed = object.spec.seed ?? Math.floor(ctx.random() * 2 ** 32)
+      ctx.log.info({ experiment: key, phase: object.status?.phase ?? 'new' }, 'running chaos experiment')
+      run.queue = run.queue.then(() => carryOut(run, restoreExperiment(plan, object.status, seed, ctx.clock.now())))
+      if (object.metadata?.annotations?.[ABORT_ANNOTATION] === 'true') {
+        run.aborted = true
+        feed(run, { type: 'abort', reason: `annotated ${ABORT_ANNOTATION}=true` })
+      }
+    }
+
+    function feed(run: Run, input: ExperimentInput): void {
+      run.queue = run.queue
+        .then(() => {
+          if (ctx.stopped || run.state === undefined) return
+          return carryOut(run, experimentStep(run.state, input, ctx.clock.now()))
+        })
+        .catch((error: unknown) => ctx.log.warn({ experiment: run.key, err: String(error) }, 'chaos step failed'))
+    }
+
+    async function carryOut(run: Run, step: ExperimentStep): Promise<void> {
+      run.state = step.state
+      for (const effect of step.effects) {
+        if (ctx.stopped) return
+        if (run.deleted && effect.type !== 'heal') continue
+        if (!(await carryOutOne(run, effect))) return
+      }
+    }
+
+    /** False: stop carrying out this step's effects (its status write failed). */
+    async function carryOutOne(run: Run, effect: ExperimentEffect): Promise<boolean> {
+      switch (effect.type) {
+        case 'writeStatus':
+          return writeStatus(run, effect.status)
+        case 'event':
+          events.record(run.object, effect.eventType, effect.reason, effect.message)
+          return true
+        case 'armTimer':
+          if (run.timer !== undefined) ctx.clearTimer(run.timer)
+          run.timer = ctx.setTimer(() => feed(run, { type: 'tick' }), Math.max(0, effect.at - ctx.clock.now()))
+          return true
+        case 'resolveTargets':
+          resolveCandidates(effect.fault, sources).then(
+            (candidates) => feed(run, { type: 'targets', fault: effect.fault.name, candidates }),
+            (error: unknown) => ctx.log.warn({ experiment: run.key, fault: effect.fault.name, err: String(error) }, 'could not resolve targets'),
+          )
+          return true
+        case 'inject': {
+          const fault = run.plan.faults.find((f) => f.name === effect.fault)!
+          const ttlMs = Math.max(0, effect.leaseExpiresAt - ctx.clock.now())
+          await injector.inject(fault, leaseIdOf(run.uid, effect.fault, effect.round), effect.targets, ttlMs).catch((error: unknown) => feed(run, { type: 'inject.failed', fault: effect.fault, error: error instanceof Error ? error.message : String(error) }))
+          return true
+        }
+        case 'renew': {
+          const kind = run.plan.faults.find((f) => f.name === effect.fault)?.kind ?? ''
+          injector.renew(kind, leaseIdOf(run.uid, effect.fault, effect.round), Math.max(0, effect.leaseExpiresAt - ctx.clock.now()))
+          return true
+        }
+        case 'heal':
+          await injector.heal(effect.kind, leaseIdOf(run.uid, effect.fault, effect.round), effect.targets).catch((error: unknown) => ctx.log.warn({ experiment: run.key, fault: effect.fault, err: String(error) }, 'heal failed; the hosts lift it when its lease runs out'))
+          return true
+        case 'runProbe': {
+          const spec = run.object.spec.steadyState?.probes?.find((p) => p.name === effect.probe.name)
+          if (spec === undefined) return true
+          void runProbe(spec, effect.probe.timeoutMs, ctx.api, ctx.clock).then((result) => feed(run, { type: 'probe.result', probe: spec.name, ok: result.ok, ...(result.error !== undefined ? { error: result.error } : {}) }))
+          return true
+        }
+        case 'checkStore':
+          // Store probes are not run yet (chaos-probes.ts): the step concludes StoreCheckMissing at its deadline.
+          return true
+      }
+    }
+
+    async function writeStatus(run: Run, status: ChaosExperimentStatus): Promise<boolean> {
+      const { namespace, name } = run.object.metadata ?? {}
+      try {
+        await ctx.api.patch(`/apis/${CHAOS_API_VERSION}/namespaces/${namespace}/chaosexperiments/${name}/status`, { status }, 'application/merge-patch+json')
+        return true
+      } catch (error) {
+        ctx.log.warn({ experiment: run.key, err: String(error) }, 'status write failed; the step stops here')
+        return false
+      }
+    }
+
+    informer
+      .start()
+      .then(() => ctx.log.info({ experiments: runs.size }, 'chaos controller running'))
+      .catch((error: unknown) => ctx.fail(error))
+
+    return {
+      stop: async () => {
+        requester.close()
+        await informer.stop()
+      },
+    }
+  })
+}
+
+/** Every host answering `chaos.status` now, with its roles and actors. */
+async function listHosts(deps: EngineDeps, ctx: EngineContext<never>): Promise<readonly KnownHost[]> {
+  const answers = await sendChaos(deps.transport, ctx.clock, { cluster: deps.cluster, command: { type: 'chaos.status' }, collectMs: 300 })
+  return answers.filter((a): a is WireEvent & { host: string } => a.type === 'chaos.status' && typeof a.host === 'string').map((a) => ({ host: a.host, roles: Array.isArray(a.roles) ? (a.roles as string[]) : [], actors: Array.isArray(a.actors) ? (a.actors as string[]) : [] }))
+}

@@ -1,0 +1,113 @@
+/**
+ * Carries out the experiment step's `inject` / `renew` / `heal` on the cluster. Leased faults
+ * (message rules, partitions, actor pauses) are granted to the hosts over their chaos control
+ * subjects with a time to live (runtime/chaos/fault-leases.ts): the host lifts them by itself when
+ * no renewal comes. Renewals and heals go to every host on the cluster-wide subject, so a
+ * controller that took over (and knows only the status) reaches every holder. Process faults:
+ * `host-kill` is the host killing itself on `chaos.kill` (`up` restarts it); `nats-kill` asks
+ * `up`'s NATS control subject to kill a nats-server and heals by restarting it; `pod-kill`
+ * deletes the pod. Other kinds are refused with a message naming them.
+ */
+import type { PlannedFault } from '../../actors/chaos/experiment-plan.ts'
+import { parseDuration } from '../../actors/chaos/duration.ts'
+import type { ApiClient } from '../apiserver/api-client.ts'
+import { requestNatsControl } from '../cli/nats-control.ts'
+import { decodeEvent, DecodeFailure, encodeEvent, type WireEvent } from '../codec.ts'
+import { chaosSubject } from '../subjects.ts'
+import type { Requester } from '../transport/requester.ts'
+import type { Transport } from '../transport/transport.ts'
+import type { KnownHost } from './chaos-targets.ts'
+
+export interface InjectorDeps {
+  readonly transport: Transport
+  readonly requester: Requester
+  readonly cluster: string
+  readonly api: ApiClient
+  hosts(): Promise<readonly KnownHost[]>
+}
+
+const MESSAGE_KINDS: Readonly<Record<string, string>> = { 'message-drop': 'drop', 'message-delay': 'delay', 'message-duplicate': 'duplicate', 'message-reorder': 'reorder' }
+const LEASED = new Set([...Object.keys(MESSAGE_KINDS), 'partition', 'actor-pause'])
+export const isLeased = (kind: string): boolean => LEASED.has(kind)
+
+/** One lease per fault and round of an experiment (its uid keeps two experiments' apart). */
+export const leaseIdOf = (uid: string, fault: string, round: number): string => `${uid}/${fault}/${round}`
+
+const ms = (value: unknown): number | undefined => (typeof value === 'string' ? parseDuration(value) : undefined)
+
+export class FaultInjector {
+  readonly #deps: InjectorDeps
+
+  constructor(deps: InjectorDeps) {
+    this.#deps = deps
+  }
+
+  /** Applies the fault to its targets; throws (the step hears `inject.failed`) when it cannot. */
+  async inject(fault: PlannedFault, lease: string, targets: readonly string[], ttlMs: number): Promise<void> {
+    const kind = fault.kind
+    if (MESSAGE_KINDS[kind] !== undefined) {
+      const p = fault.params
+      const rule = { kind: MESSAGE_KINDS[kind], subject: p.subject, probability: p.probability ?? 1, ...(ms(p.latency) !== undefined ? { delayMs: ms(p.latency) } : {}), ...(ms(p.jitter) !== undefined ? { jitterMs: ms(p.jitter) } : {}) }
+      return this.#grantOn(await this.#hostsOf(targets), lease, { kind: 'message', rule }, ttlMs)
+    }
+    if (kind === 'partition') {
+      const all = (await this.#deps.hosts()).map((h) => h.host)
+      const groups = fault.target.groups ?? [targets, all.filter((h) => !targets.includes(h))]
+      return this.#grantOn(all, lease, { kind: 'partition', groups }, ttlMs)
+    }
+    if (kind === 'actor-pause') {
+      const hosts = await this.#deps.hosts()
+      await Promise.all(targets.map((actor) => this.#grantOn(hosts.filter((h) => h.actors.includes(actor)).map((h) => h.host), lease, { kind: 'pause', actor }, ttlMs)))
+      return
+    }
+    if (kind === 'host-kill') {
+      await Promise.all(targets.map((host) => this.#command(host, { type: 'chaos.kill' })))
+      return
+    }
+    if (kind === 'nats-kill') {
+      for (const server of targets) await this.#nats({ type: 'nats.kill', index: Number(server.replace('nats-', '')) })
+      return
+    }
+    if (kind === 'pod-kill') {
+      await Promise.all(targets.map((pod) => this.#deps.api.delete(`/api/v1/namespaces/${pod.split('/')[0]}/pods/${pod.split('/')[1]}`)))
+      return
+    }
+    throw new Error(`fault kind ${kind} is not carried out by this chaos controller yet`)
+  }
+
+  renew(kind: string, lease: string, ttlMs: number): void {
+    if (isLeased(kind)) this.#broadcast({ type: 'chaos.lease.renew', lease, ttlMs })
+  }
+
+  async heal(kind: string, lease: string, targets: readonly string[]): Promise<void> {
+    if (isLeased(kind)) return this.#broadcast({ type: 'chaos.lease.heal', lease })
+    if (kind === 'nats-kill') for (const server of targets) await this.#nats({ type: 'nats.restart', index: Number(server.replace('nats-', '')) })
+  }
+
+  /** Host names of targets that are hosts or actors (`component/id`). */
+  async #hostsOf(targets: readonly string[]): Promise<string[]> {
+    const hosts = await this.#deps.hosts()
+    return [...new Set(targets.flatMap((t) => (t.includes('/') ? hosts.filter((h) => h.actors.includes(t)).map((h) => h.host) : [t])))]
+  }
+
+  async #grantOn(hosts: readonly string[], lease: string, fault: unknown, ttlMs: number): Promise<void> {
+    if (hosts.length === 0) throw new Error('no host answers for the targets')
+    await Promise.all(hosts.map((host) => this.#command(host, { type: 'chaos.lease.grant', lease, ttlMs, fault })))
+  }
+
+  async #command(host: string, command: WireEvent): Promise<void> {
+    const reply = await this.#deps.requester.request(chaosSubject(this.#deps.cluster, host), encodeEvent(command), { timeoutMs: 3000 })
+    const answer = decodeEvent(reply.data)
+    if (answer instanceof DecodeFailure) throw new Error(`${host}: undecodable answer`)
+    if (answer.type === 'chaos.error') throw new Error(`${host}: ${String(answer.message)}`)
+  }
+
+  #broadcast(command: WireEvent): void {
+    this.#deps.transport.publish(chaosSubject(this.#deps.cluster), encodeEvent(command))
+  }
+
+  async #nats(request: { type: string; index: number }): Promise<void> {
+    const answer = await requestNatsControl(this.#deps.requester, this.#deps.cluster, request, 10_000)
+    if (answer.type === 'nats.error') throw new Error(`nats control: ${String(answer.message)}`)
+  }
+}
