@@ -7,10 +7,10 @@
 import { execFile, spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
-import { request as httpsRequest } from 'node:https'
 import { join } from 'node:path'
 import t from 'tap'
 import { parse } from 'yaml'
+import { apiRequest } from '../helpers/api-https.ts'
 import { haveKubectl, kubectlFor, spawnKubectl } from '../helpers/kubectl.ts'
 import { collectLines, pidsWithArgument } from '../helpers/processes.ts'
 import { startUp } from '../helpers/up-process.ts'
@@ -132,20 +132,7 @@ t.test('kubectl - a wrong token is refused', async (t) => {
 })
 
 /** A raw HTTPS request with the admin token from the kubeconfig. */
-function raw(method: string, path: string, body: Buffer | string, contentType = 'application/json'): Promise<{ status: number; body: string }> {
-  const config = parse(readFileSync(kubeconfig, 'utf8')) as { clusters: { cluster: { server: string; 'certificate-authority-data': string } }[]; users: { user: { token: string } }[] }
-  const server = new URL(config.clusters[0]!.cluster.server)
-  const ca = Buffer.from(config.clusters[0]!.cluster['certificate-authority-data'], 'base64')
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest({ host: server.hostname, port: server.port, method, path, ca, headers: { authorization: `Bearer ${config.users[0]!.user.token}`, 'content-type': contentType } }, (res) => {
-      let text = ''
-      res.on('data', (c: Buffer) => (text += c.toString()))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }))
-    })
-    req.on('error', reject)
-    req.end(body)
-  })
-}
+const raw = (method: string, path: string, body: Buffer | string, contentType = 'application/json') => apiRequest(kubeconfig, method, path, { body, contentType })
 
 t.test('hostile input: a clear error each, nothing stored, the server keeps serving', async (t) => {
   const malformed = await raw('POST', '/api/v1/namespaces/default/configmaps', '{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": ')
