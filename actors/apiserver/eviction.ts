@@ -61,12 +61,15 @@ export function canIgnoreBudgets(pod: Pod): boolean {
   return phase === 'Succeeded' || phase === 'Failed' || phase === 'Pending' || Boolean(pod.metadata.deletionTimestamp)
 }
 
-/** The budgets whose selector matches the pod; an invalid, nil or empty selector matches nothing. */
+/**
+ * The budgets whose selector matches the pod. policy/v1: an empty selector matches every pod of
+ * the namespace, a nil one none; an invalid one matches nothing.
+ */
 export function budgetsOf(pod: Pod, budgets: readonly PodDisruptionBudget[]): PodDisruptionBudget[] {
   return budgets.filter((b) => {
     if (b.metadata.namespace !== pod.metadata.namespace) return false
     const parsed = labelSelectorFromObject(b.spec?.selector ?? undefined)
-    return parsed.ok && !parsed.selector.empty && !parsed.selector.nothing && parsed.selector.matches(pod.metadata.labels)
+    return parsed.ok && parsed.selector.matches(pod.metadata.labels)
   })
 }
 

@@ -45,7 +45,7 @@ const rows: Row[] = [
   { name: 'no budget: deleted with the client options, a conflict stands', pod: pod(), budgets: [], want: { kind: 'delete', options: {}, onConflict: 'fail' } },
   { name: 'a budget of another namespace does not count', pod: pod(), budgets: [budget('other', exhausted, { namespace: 'kube-system' })], want: { kind: 'delete', options: {} } },
   { name: 'a budget whose selector does not match does not count', pod: pod({ labels: { app: 'db' } }), budgets: [budget('web', exhausted)], want: { kind: 'delete' } },
-  { name: 'an empty selector matches nothing', pod: pod(), budgets: [budget('all', exhausted, { selector: {} })], want: { kind: 'delete' } },
+  { name: 'an empty selector matches every pod of the namespace (policy/v1)', pod: pod({ labels: { app: 'db' } }), budgets: [budget('all', exhausted, { selector: {} })], want: { kind: 'refuse', status: { code: 429 } } },
   { name: 'a nil selector matches nothing', pod: pod(), budgets: [budget('none', exhausted, { selector: null })], want: { kind: 'delete' } },
   { name: 'an invalid selector matches nothing', pod: pod(), budgets: [budget('bad', exhausted, { selector: { matchExpressions: [{ key: 'app', operator: 'Near' as 'In', values: ['web'] }] } })], want: { kind: 'delete' } },
   { name: 'Succeeded: deleted without the budget, no precondition', pod: pod({ phase: 'Succeeded' }), budgets: [budget('web', exhausted)], want: { kind: 'delete', options: {}, onConflict: 'retry' } },
