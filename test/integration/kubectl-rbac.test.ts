@@ -106,6 +106,8 @@ t.test('kubectl rbac - auth can-i --list and a SelfSubjectRulesReview show the r
 })
 
 t.test('kubectl rbac - impersonation: --as for those allowed, 403 for others', async (t) => {
+  const whoami = await kubectlJson<{ status: { userInfo: { username: string; groups: string[] } } }>(kubectl, ['auth', 'whoami', '--as', 'carol', '--as-group', 'devs'])
+  t.same(whoami.status.userInfo, { username: 'carol', groups: ['devs', 'system:authenticated'] }, 'auth whoami as the impersonated user')
   t.equal(await canI(kubectl, ['list', 'pods', '--as', 'alice']), true, 'the admin may act as alice; alice may list pods')
   t.equal(await canI(kubectl, ['list', 'pods', '-n', 'kube-system', '--as', 'alice']), false, '... and as alice not in kube-system')
   t.equal(await canI(kubectl, ['list', 'nodes', '--as', 'carol', '--as-group', 'devs']), true, 'a group impersonated counts')

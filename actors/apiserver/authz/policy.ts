@@ -40,7 +40,8 @@
  * Every list is optional except `rules[].verbs`, `roleRef` and `subjects`. Unknown fields are
  * errors. Built in (and not redefinable): ClusterRole `cluster-admin` (everything),
  * ClusterRole `system:discovery` (get on /version, /api, /apis, /openapi and health paths) and
- * ClusterRole `system:basic-user` (create selfsubjectaccessreviews and selfsubjectrulesreviews),
+ * ClusterRole `system:basic-user` (create selfsubjectaccessreviews, selfsubjectrulesreviews and
+ * selfsubjectreviews),
  * the last two bound to group `system:authenticated`. The file is the bootstrap: RBAC API
  * objects add to it (rbac.ts), never take from it. Members of `system:masters` may do everything,
  * whatever the policy says.
@@ -188,7 +189,10 @@ export const BUILTIN_CLUSTER_ROLES: readonly ClusterRole[] = [
   {
     // Everyone may ask what they may do (`kubectl auth can-i`).
     name: 'system:basic-user',
-    rules: [rule({ verbs: ['create'], apiGroups: ['authorization.k8s.io'], resources: ['selfsubjectaccessreviews', 'selfsubjectrulesreviews'] })],
+    rules: [
+      rule({ verbs: ['create'], apiGroups: ['authorization.k8s.io'], resources: ['selfsubjectaccessreviews', 'selfsubjectrulesreviews'] }),
+      rule({ verbs: ['create'], apiGroups: ['authentication.k8s.io'], resources: ['selfsubjectreviews'] }),
+    ],
   },
 ]
 

@@ -1,6 +1,7 @@
 /**
  * The authorization.k8s.io/v1 reviews: questions to the authorizer, answered and never stored
- * (create only). SelfSubjectAccessReview (`kubectl auth can-i VERB RESOURCE`) and
+ * (create only), and authentication.k8s.io/v1 SelfSubjectReview (`kubectl auth whoami`: who the
+ * requester is, after impersonation). SelfSubjectAccessReview (`kubectl auth can-i VERB RESOURCE`) and
  * SelfSubjectRulesReview (`kubectl auth can-i --list`) ask about the requester;
  * SubjectAccessReview and LocalSubjectAccessReview about anyone (for those allowed to create
  * them: admins). The answer is the request's object with its `status` filled in, 201.
@@ -14,6 +15,7 @@ import type { Authorizer } from './authorizer.ts'
 import type { PolicyRule, RequestAttributes, UserInfo } from './policy.ts'
 
 export const AUTHORIZATION_GROUP = 'authorization.k8s.io'
+export const AUTHENTICATION_GROUP = 'authentication.k8s.io'
 
 type Obj = Record<string, unknown>
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
@@ -23,7 +25,7 @@ const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((s): s is
 const fail = (s: StatusError): ApiResponse => json(s.code, s.status)
 
 /** Whether a routed request is one of the reviews (answered here, not by the resource handlers). */
-export const isReview = (at: ResourcePath): boolean => at.resource.group === AUTHORIZATION_GROUP
+export const isReview = (at: ResourcePath): boolean => at.resource.group === AUTHORIZATION_GROUP || at.resource.group === AUTHENTICATION_GROUP
 
 /** Answers a review request as `user` (already authorized to create it). */
 export function handleReview(request: ApiRequest, at: ResourcePath, authorizer: Authorizer | undefined): ApiResponse {
@@ -34,15 +36,18 @@ export function handleReview(request: ApiRequest, at: ResourcePath, authorizer: 
   const parsed = parseObjectBody(request.body, request.contentType)
   if (!parsed.ok) return fail(parsed.unsupported ? unsupportedMediaType(['application/json', 'application/vnd.kubernetes.protobuf']) : badRequest(parsed.message))
   const review = parsed.value
-  const apiVersion = `${AUTHORIZATION_GROUP}/${r.version}`
+  const apiVersion = `${r.group}/${r.version}`
   if (review.kind !== undefined && review.kind !== r.kind) return fail(badRequest(`the body is a ${String(review.kind)}, not a ${r.kind}`))
   if (review.apiVersion !== undefined && review.apiVersion !== apiVersion) return fail(badRequest(`the body's apiVersion ${String(review.apiVersion)} is not ${apiVersion}`))
   const spec = isObj(review.spec) ? review.spec : {}
+  // A SelfSubjectReview has no spec: only the answer.
   const answer = (status: Obj): ApiResponse =>
-    json(201, { ...review, kind: r.kind, apiVersion, metadata: isObj(review.metadata) ? review.metadata : {}, spec, status })
+    json(201, { ...review, kind: r.kind, apiVersion, metadata: isObj(review.metadata) ? review.metadata : {}, ...(r.kind === 'SelfSubjectReview' ? {} : { spec }), status })
   const refuse = (errors: readonly FieldError[]): ApiResponse => fail(invalidStatus(r.kind, str(isObj(review.metadata) ? review.metadata.name : ''), errors, r.group))
 
   switch (r.kind) {
+    case 'SelfSubjectReview':
+      return answer({ userInfo: { username: request.user.name, groups: request.user.groups } })
     case 'SelfSubjectRulesReview': {
       const namespace = str(spec.namespace)
       if (namespace === '') return fail(badRequest('no namespace on request'))

@@ -59,8 +59,9 @@ const RBAC_RESOURCES: readonly Entry[] = [
   { group: 'rbac.authorization.k8s.io', version: 'v1', name: 'roles', singularName: 'role', kind: 'Role', namespaced: true },
 ]
 
-/** authorization.k8s.io: questions to the authorizer, answered and not stored (authz/reviews.ts). */
+/** authentication.k8s.io and authorization.k8s.io: questions about the requester, answered and not stored (authz/reviews.ts). */
 const AUTHORIZATION_RESOURCES: readonly Entry[] = [
+  { group: 'authentication.k8s.io', version: 'v1', name: 'selfsubjectreviews', singularName: 'selfsubjectreview', kind: 'SelfSubjectReview', namespaced: false, verbs: ['create'] },
   { group: 'authorization.k8s.io', version: 'v1', name: 'localsubjectaccessreviews', singularName: 'localsubjectaccessreview', kind: 'LocalSubjectAccessReview', namespaced: true, verbs: ['create'] },
   { group: 'authorization.k8s.io', version: 'v1', name: 'selfsubjectaccessreviews', singularName: 'selfsubjectaccessreview', kind: 'SelfSubjectAccessReview', namespaced: false, verbs: ['create'] },
   { group: 'authorization.k8s.io', version: 'v1', name: 'selfsubjectrulesreviews', singularName: 'selfsubjectrulesreview', kind: 'SelfSubjectRulesReview', namespaced: false, verbs: ['create'] },

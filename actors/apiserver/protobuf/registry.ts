@@ -4,6 +4,7 @@
  */
 import protobuf from 'protobufjs'
 import { INTSTR, RESOURCE, RUNTIME } from './schema/apimachinery.ts'
+import { AUTHENTICATION_V1 } from './schema/authentication-v1.ts'
 import { AUTHORIZATION_V1 } from './schema/authorization-v1.ts'
 import { APPS_V1 } from './schema/apps-v1.ts'
 import { BATCH_V1 } from './schema/batch-v1.ts'
@@ -26,7 +27,7 @@ function schemas(): protobuf.Root {
   if (parsed !== undefined) return parsed
   const root = new protobuf.Root()
   // keepCase: the schema's field names are Kubernetes' JSON names; protobufjs would camel-case them.
-  for (const text of [RUNTIME, INTSTR, RESOURCE, META_V1, CORE_V1, APPS_V1, BATCH_V1, RBAC_V1, AUTHORIZATION_V1, POLICY_V1, SCHEDULING_V1, NETWORKING_V1]) protobuf.parse(text, root, { keepCase: true })
+  for (const text of [RUNTIME, INTSTR, RESOURCE, META_V1, CORE_V1, APPS_V1, BATCH_V1, RBAC_V1, AUTHORIZATION_V1, AUTHENTICATION_V1, POLICY_V1, SCHEDULING_V1, NETWORKING_V1]) protobuf.parse(text, root, { keepCase: true })
   root.resolveAll()
   parsed = root
   return root
@@ -54,6 +55,7 @@ const KINDS: Readonly<Record<string, string>> = {
   'apps/v1/Deployment': 'k8s.io.api.apps.v1.Deployment',
   'batch/v1/Job': 'k8s.io.api.batch.v1.Job',
   'batch/v1/CronJob': 'k8s.io.api.batch.v1.CronJob',
+  'authentication.k8s.io/v1/SelfSubjectReview': 'k8s.io.api.authentication.v1.SelfSubjectReview',
   'authorization.k8s.io/v1/SelfSubjectAccessReview': 'k8s.io.api.authorization.v1.SelfSubjectAccessReview',
   'authorization.k8s.io/v1/SelfSubjectRulesReview': 'k8s.io.api.authorization.v1.SelfSubjectRulesReview',
   'authorization.k8s.io/v1/SubjectAccessReview': 'k8s.io.api.authorization.v1.SubjectAccessReview',

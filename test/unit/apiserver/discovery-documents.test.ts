@@ -29,11 +29,20 @@ t.test('resource table', async (t) => {
       'batch/v1/jobs',
       'chaos.actorkube.io/v1alpha1/chaosexperiments',
       'chaos.actorkube.io/v1alpha1/chaosschedules',
+      'authentication.k8s.io/v1/selfsubjectreviews',
+      'authorization.k8s.io/v1/localsubjectaccessreviews',
+      'authorization.k8s.io/v1/selfsubjectaccessreviews',
+      'authorization.k8s.io/v1/selfsubjectrulesreviews',
+      'authorization.k8s.io/v1/subjectaccessreviews',
       'coordination.k8s.io/v1/leases',
       'networking.k8s.io/v1/ingressclasses',
       'networking.k8s.io/v1/ingresses',
       'networking.k8s.io/v1/networkpolicies',
       'policy/v1/poddisruptionbudgets',
+      'rbac.authorization.k8s.io/v1/clusterrolebindings',
+      'rbac.authorization.k8s.io/v1/clusterroles',
+      'rbac.authorization.k8s.io/v1/rolebindings',
+      'rbac.authorization.k8s.io/v1/roles',
       'scheduling.k8s.io/v1/priorityclasses',
       'storage.k8s.io/v1/storageclasses',
     ],
@@ -43,9 +52,12 @@ t.test('resource table', async (t) => {
     { group: 'apps', version: 'v1' },
     { group: 'batch', version: 'v1' },
     { group: 'chaos.actorkube.io', version: 'v1alpha1' },
+    { group: 'authentication.k8s.io', version: 'v1' },
+    { group: 'authorization.k8s.io', version: 'v1' },
     { group: 'coordination.k8s.io', version: 'v1' },
     { group: 'networking.k8s.io', version: 'v1' },
     { group: 'policy', version: 'v1' },
+    { group: 'rbac.authorization.k8s.io', version: 'v1' },
     { group: 'scheduling.k8s.io', version: 'v1' },
     { group: 'storage.k8s.io', version: 'v1' },
   ])
@@ -72,11 +84,20 @@ t.test('resource table', async (t) => {
     jobs: '',
     chaosexperiments: 'cex',
     chaosschedules: 'csch',
+    selfsubjectreviews: '',
+    localsubjectaccessreviews: '',
+    selfsubjectaccessreviews: '',
+    selfsubjectrulesreviews: '',
+    subjectaccessreviews: '',
     leases: '',
     ingressclasses: '',
     ingresses: 'ing',
     networkpolicies: 'netpol',
     poddisruptionbudgets: 'pdb',
+    clusterrolebindings: '',
+    clusterroles: '',
+    rolebindings: '',
+    roles: '',
     priorityclasses: 'pc',
     storageclasses: 'sc',
   })
@@ -86,7 +107,7 @@ t.test('resource table', async (t) => {
   )
   t.same(
     RESOURCES.filter((r) => !r.namespaced).map((r) => r.name),
-    ['namespaces', 'nodes', 'persistentvolumes', 'ingressclasses', 'priorityclasses', 'storageclasses'],
+    ['namespaces', 'nodes', 'persistentvolumes', 'selfsubjectreviews', 'selfsubjectaccessreviews', 'selfsubjectrulesreviews', 'subjectaccessreviews', 'ingressclasses', 'clusterrolebindings', 'clusterroles', 'priorityclasses', 'storageclasses'],
   )
   t.equal(findResource('', 'v1', 'pods')?.listKind, 'PodList')
   t.equal(findResourceByKind('apps', 'v1', 'Deployment')?.name, 'deployments')
@@ -121,6 +142,16 @@ t.test('/api and /apis', async (t) => {
         preferredVersion: { groupVersion: 'chaos.actorkube.io/v1alpha1', version: 'v1alpha1' },
       },
       {
+        name: 'authentication.k8s.io',
+        versions: [{ groupVersion: 'authentication.k8s.io/v1', version: 'v1' }],
+        preferredVersion: { groupVersion: 'authentication.k8s.io/v1', version: 'v1' },
+      },
+      {
+        name: 'authorization.k8s.io',
+        versions: [{ groupVersion: 'authorization.k8s.io/v1', version: 'v1' }],
+        preferredVersion: { groupVersion: 'authorization.k8s.io/v1', version: 'v1' },
+      },
+      {
         name: 'coordination.k8s.io',
         versions: [{ groupVersion: 'coordination.k8s.io/v1', version: 'v1' }],
         preferredVersion: { groupVersion: 'coordination.k8s.io/v1', version: 'v1' },
@@ -134,6 +165,11 @@ t.test('/api and /apis', async (t) => {
         name: 'policy',
         versions: [{ groupVersion: 'policy/v1', version: 'v1' }],
         preferredVersion: { groupVersion: 'policy/v1', version: 'v1' },
+      },
+      {
+        name: 'rbac.authorization.k8s.io',
+        versions: [{ groupVersion: 'rbac.authorization.k8s.io/v1', version: 'v1' }],
+        preferredVersion: { groupVersion: 'rbac.authorization.k8s.io/v1', version: 'v1' },
       },
       {
         name: 'scheduling.k8s.io',

@@ -76,9 +76,9 @@ t.test('reviews - bad reviews: 422 with field paths, 400, 405', async (t) => {
 
 t.test('reviews - SelfSubjectRulesReview lists the rules; SubjectAccessReview asks about another user', async (t) => {
   const rules = await handle(post('/apis/authorization.k8s.io/v1/selfsubjectrulesreviews', { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectRulesReview', spec: { namespace: 'dev' } }, alice, PROTOBUF_CONTENT_TYPE), ports)
-  t.match(rules, { status: 201, body: { status: { incomplete: false, resourceRules: [{ verbs: ['create'], apiGroups: ['authorization.k8s.io'] }, { verbs: ['get', 'list'], apiGroups: [''], resources: ['pods'] }] } } })
+  t.match(rules, { status: 201, body: { status: { incomplete: false, resourceRules: [{ verbs: ['create'], apiGroups: ['authorization.k8s.io'] }, { verbs: ['create'], apiGroups: ['authentication.k8s.io'] }, { verbs: ['get', 'list'], apiGroups: [''], resources: ['pods'] }] } } })
   const body = (rules as { body: { status: { resourceRules: object[]; nonResourceRules: { nonResourceURLs: string[] }[] } } }).body
-  t.notOk('resourceNames' in body.status.resourceRules[1]!, 'empty lists left out')
+  t.notOk('resourceNames' in body.status.resourceRules[2]!, 'empty lists left out')
   t.ok(body.status.nonResourceRules.some((r) => r.nonResourceURLs.includes('/api')))
   const sar = await handle(post('/apis/authorization.k8s.io/v1/subjectaccessreviews', { spec: { user: 'alice', resourceAttributes: { namespace: 'dev', verb: 'list', resource: 'pods' } } }), ports)
   t.match(sar, { status: 201, body: { kind: 'SubjectAccessReview', status: { allowed: true } } })
@@ -86,6 +86,16 @@ t.test('reviews - SelfSubjectRulesReview lists the rules; SubjectAccessReview as
   t.match(await handle(post(local, { spec: { user: 'alice', resourceAttributes: { namespace: 'prod', verb: 'list', resource: 'pods' } } }), ports), {
     status: 422,
     body: { details: { causes: [{ field: 'spec.resourceAttributes.namespace' }] } },
+  })
+})
+
+t.test('reviews - SelfSubjectReview (kubectl auth whoami) tells the requester who it is', async (t) => {
+  const body = { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview', metadata: {} }
+  const whoami = await handle(post('/apis/authentication.k8s.io/v1/selfsubjectreviews', body, alice, PROTOBUF_CONTENT_TYPE), ports)
+  t.same(whoami, {
+    kind: 'json',
+    status: 201,
+    body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview', metadata: {}, status: { userInfo: { username: 'alice', groups: ['system:authenticated'] } } },
   })
 })
 

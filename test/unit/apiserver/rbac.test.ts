@@ -130,12 +130,13 @@ t.test('rbac - rulesFor lists what a user holds in a namespace, cluster bindings
     alice.resourceRules.map((r) => [r.resources.join(','), r.verbs.join(',')]),
     [
       ['selfsubjectaccessreviews,selfsubjectrulesreviews', 'create'],
+      ['selfsubjectreviews', 'create'],
       ['pods,pods/log', 'get,list,watch'],
       ['configmaps', 'get,update'],
     ],
   )
   t.ok(alice.nonResourceRules.some((r) => r.nonResourceURLs.includes('/version')), 'discovery paths')
-  t.same(rulesFor(policy, u('alice'), 'prod').resourceRules.length, 1, 'only the basic-user rule in prod')
+  t.same(rulesFor(policy, u('alice'), 'prod').resourceRules.length, 2, 'only the basic-user rules in prod')
   const admin = rulesFor(policy, u('admin', 'system:masters'), 'dev')
   t.equal(admin.resourceRules.filter((r) => r.resources.includes('*')).length, 1, 'cluster-admin listed once (system:masters and its binding)')
 })
