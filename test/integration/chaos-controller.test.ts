@@ -1,0 +1,203 @@
+/**
+ * The chaos controller end to end against one `actorkube up` (3 masters, 1 process-runtime
+ * worker), with real kubectl and the real CLI: `actorkube chaos run FILE` runs a message-fault
+ * experiment to its verdict; a worker host killed under a Deployment probe; a host's fault lease
+ * lapsing by itself; the chaos controller's own host killed mid-experiment (its faults lifted,
+ * the next leader finishing from `.status`); `kubectl delete cex` healing at once. The hosts'
+ * faults are read with `actorkube chaos status`, the experiments with kubectl -o json.
+ */
+import { execFile } from 'node:child_process'
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import t from 'tap'
+import { haveKubectl, kubectlFor, kubectlJson } from '../helpers/kubectl.ts'
+import { isAlive, pidsWithArgument } from '../helpers/processes.ts'
+import { BIN, REPO, startUp } from '../helpers/up-process.ts'
+import { waitFor } from '../helpers/wait.ts'
+
+if (!(await haveKubectl())) {
+  t.plan(0, 'kubectl is not on PATH')
+  process.exit(0)
+}
+
+const { stateDir, output } = await startUp(t, ['--masters', '3', '--workers', '1', '--nats-servers', '1', '--api-port', '0', '--status-interval', '0'], { prefix: 'ak-chaos-ctl-' })
+await output.waitForLine((l) => l.startsWith('actorkube ready'), { timeoutMs: 120_000, what: '"actorkube ready"' })
+const kubectl = kubectlFor(join(stateDir, 'kubeconfig'), join(stateDir, 'kube-cache'))
+
+interface Run {
+  readonly code: number
+  readonly stdout: string
+  readonly stderr: string
+}
+const actorkube = (args: readonly string[], timeoutMs = 60_000): Promise<Run> =>
+  new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args, '--state-dir', stateDir], { cwd: REPO, timeout: timeoutMs }, (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }))
+  })
+
+interface HostChaos {
+  readonly host: string
+  readonly rules: readonly { id: string }[]
+  readonly leases: readonly { id: string; kind: string; expiresInMs: number }[]
+}
+/** Every host's leased faults, from `actorkube chaos status`. */
+async function hostLeases(): Promise<Map<string, HostChaos['leases']>> {
+  const r = await actorkube(['chaos', 'status'])
+  const hosts = r.stdout.trim().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as HostChaos)
+  return new Map(hosts.map((h) => [h.host, h.leases]))
+}
+const leasesOf = async (prefix: string): Promise<string[]> => [...(await hostLeases()).entries()].flatMap(([host, leases]) => leases.filter((l) => l.id.startsWith(prefix)).map((l) => `${host}:${l.id}`))
+
+interface Experiment {
+  metadata: { uid: string }
+  status?: {
+    phase: string
+    verdict?: string
+    reason?: string
+    faults: { name: string; targets: string[]; injectedAt?: string; healedAt?: string }[]
+    rounds: { injectedAt?: string; detectedAt?: string; recoveredAt?: string; timeToRecoverMs?: number }[]
+    probes: { name: string; successes: number; failures: number }[]
+    timeToRecoverMs?: number
+    warnings: string[]
+  }
+}
+const experiment = (name: string): Promise<Experiment> => kubectlJson<Experiment>(kubectl, ['get', 'cex', name])
+const completed = (name: string, timeoutMs: number): Promise<NonNullable<Experiment['status']>> =>
+  waitFor(async () => {
+    const status = (await experiment(name)).status
+    return status?.phase === 'Completed' ? status : undefined
+  }, { timeoutMs, intervalMs: 500, what: `${name} Completed` })
+
+async function manifest(file: string, text: string): Promise<string> {
+  const path = join(stateDir, file)
+  await writeFile(path, text)
+  return path
+}
+
+/** A fault that does no harm: dropping the echo actors' messages. */
+const echoDrop = (name: string, duration: string, hosts: string, extra = '') => `apiVersion: chaos.actorkube.io/v1alpha1
+kind: ChaosExperiment
+metadata: {name: ${name}}
+spec:
+  seed: 11
+${extra}  method:
+    faults:
+    - name: drop-echo
+      kind: message-drop
+      duration: ${duration}
+      mode: all
+      target: {hosts: ${hosts}}
+      params: {subject: "ak.c1.echo.>", probability: 1}
+`
+const nodeReadyProbe = `  steadyState:
+    probes:
+    - {name: worker-ready, type: kubernetes, interval: 500ms, timeout: 2s, kubernetes: {nodeReady: {name: worker-1}}}
+`
+
+await waitFor(async () => (await kubectlJson<{ items: unknown[] }>(kubectl, ['get', 'nodes'])).items.length === 1, { timeoutMs: 60_000, intervalMs: 500, what: 'the worker node' })
+
+t.test('chaos controller - actorkube chaos run: a message-drop experiment with a node probe, progress lines, Passed', async (t) => {
+  const file = await manifest('drop-run.yaml', echoDrop('drop-run', '4s', '{roles: [worker]}', nodeReadyProbe))
+  const run = await actorkube(['chaos', 'run', file], 120_000)
+  t.equal(run.code, 0, run.stderr)
+  const lines = run.stdout.trim().split('\n')
+  t.equal(lines[0], 'chaosexperiment default/drop-run created')
+  t.ok(lines.some((l) => /^Observing round 1 \| faults: drop-echo on worker-1 \| probes: worker-ready /.test(l)), 'a progress line shows the fault in force')
+  t.match(lines.at(-1), /^drop-run: Passed \(AllProbesRecovered\), seed 11, /)
+  const status = (await experiment('drop-run')).status!
+  t.match(status, { phase: 'Completed', verdict: 'Passed', faults: [{ name: 'drop-echo', targets: ['worker-1'], injectedAt: /Z$/, healedAt: /Z$/ }] })
+  t.ok(status.probes[0]!.successes > 0, 'the probe ran during the fault')
+  t.same(await leasesOf((await experiment('drop-run')).metadata.uid), [], 'no host holds a lease of it any more')
+  const again = await actorkube(['chaos', 'run', file])
+  t.equal(again.code, 1)
+  t.match(again.stderr, /chaosexperiment default\/drop-run exists already/)
+})
+
+t.test('chaos controller - a worker host killed under a Deployment probe', async (t) => {
+  const deploy = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: sleeper}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: sleeper}}
+  template:
+    metadata: {labels: {app: sleeper}}
+    spec:
+      containers:
+      - {name: main, image: busybox, command: [sh, -c, 'sleep 3600']}
+`
+  t.equal((await kubectl(['apply', '-f', await manifest('sleeper.yaml', deploy)])).code, 0)
+  await waitFor(async () => ((await kubectlJson<{ status?: { availableReplicas?: number } }>(kubectl, ['get', 'deploy', 'sleeper'])).status?.availableReplicas ?? 0) >= 1, { timeoutMs: 60_000, intervalMs: 500, what: 'sleeper Available' })
+  const workerPid = pidsWithArgument(join(stateDir, 'hosts', 'worker-1.yaml')).find(isAlive)
+  t.ok(workerPid, 'the worker host runs')
+  const kill = `apiVersion: chaos.actorkube.io/v1alpha1
+kind: ChaosExperiment
+metadata: {name: kill-worker}
+spec:
+  seed: 5
+  recoveryTimeout: 90s
+  steadyState:
+    probes:
+    - {name: sleeper-available, type: kubernetes, interval: 500ms, timeout: 2s, kubernetes: {deploymentAvailable: {name: sleeper}}}
+    - {name: worker-ready, type: kubernetes, interval: 500ms, timeout: 2s, kubernetes: {nodeReady: {name: worker-1}}}
+  method:
+    faults:
+    - {name: kill-worker, kind: host-kill, duration: 5s, target: {hosts: {roles: [worker]}}}
+`
+  t.equal((await kubectl(['apply', '-f', await manifest('kill-worker.yaml', kill)])).code, 0)
+  const status = await completed('kill-worker', 150_000)
+  t.comment(`kill-worker: ${status.verdict} (${status.reason}); round ${JSON.stringify(status.rounds[0])}`)
+  t.match(status, { verdict: 'Passed', faults: [{ name: 'kill-worker', targets: ['worker-1'], injectedAt: /Z$/, healedAt: /Z$/ }] })
+  t.equal(isAlive(workerPid!), false, 'the worker host process was killed')
+  const restarted = await waitFor(() => pidsWithArgument(join(stateDir, 'hosts', 'worker-1.yaml')).find(isAlive), { timeoutMs: 30_000, what: 'up to restart worker-1' })
+  t.not(restarted, workerPid)
+  if (status.rounds[0]!.detectedAt !== undefined) t.ok(status.timeToRecoverMs! > 0, 'a detected failure has a time to recover')
+})
+
+t.test("chaos controller - a host's fault lease lapses by itself when nobody renews it", async (t) => {
+  // Granted by hand (as a controller would) through the host's control subject, with a 1.5 s lease.
+  const { NatsTransport } = await import('../../runtime/transport/nats-transport.ts')
+  const { sendChaos } = await import('../../runtime/chaos/chaos-client.ts')
+  const { systemClock } = await import('../../runtime/clock.ts')
+  const { readClusterInfo } = await import('../../runtime/cli/cluster-info.ts')
+  const info = readClusterInfo(stateDir)
+  const transport = await NatsTransport.connect({ servers: [...(info.natsServers ?? [info.nats!])], name: 'chaos-lease-test' })
+  t.teardown(() => transport.close())
+  const grant = { type: 'chaos.lease.grant', lease: 'by-hand', ttlMs: 1500, fault: { kind: 'message', rule: { kind: 'drop', subject: 'ak.c1.echo.>' } } }
+  const answers = await sendChaos(transport, systemClock, { cluster: 'c1', host: 'worker-1', command: grant })
+  t.match(answers, [{ type: 'chaos.status', host: 'worker-1', leases: [{ id: 'by-hand', kind: 'message' }], rules: [{ id: 'by-hand' }] }])
+  await waitFor(async () => (await leasesOf('by-hand')).length === 0, { timeoutMs: 15_000, intervalMs: 250, what: 'the lease to lapse' })
+  const renew = { type: 'chaos.lease.renew', lease: 'by-hand', ttlMs: 1500 }
+  const after = await sendChaos(transport, systemClock, { cluster: 'c1', host: 'worker-1', command: renew })
+  t.match(after, [{ type: 'chaos.error', message: /lease "by-hand" is not held/ }], 'a late renewal does not bring it back')
+})
+
+t.test("chaos controller - its host killed mid-experiment: faults lifted, the next leader finishes from .status", async (t) => {
+  t.equal((await kubectl(['apply', '-f', await manifest('long-drop.yaml', echoDrop('long-drop', '60s', '{roles: [worker, master]}'))])).code, 0)
+  const uid = (await waitFor(async () => {
+    const e = await experiment('long-drop')
+    return e.status?.faults[0]?.injectedAt !== undefined ? e : undefined
+  }, { timeoutMs: 30_000, intervalMs: 250, what: 'the fault injected' })).metadata.uid
+  await waitFor(async () => (await leasesOf(uid)).length === 4, { timeoutMs: 10_000, intervalMs: 250, what: 'a lease on every host' })
+  const lease = await kubectlJson<{ spec: { holderIdentity: string } }>(kubectl, ['get', 'lease', '-n', 'kube-system', 'actorkube-chaos-controller'])
+  const leader = lease.spec.holderIdentity.split('_')[0]!
+  t.match(leader, /^master-\d$/)
+  for (const pid of pidsWithArgument(join(stateDir, 'hosts', `${leader}.yaml`))) process.kill(pid, 'SIGKILL')
+  // Lifted within a lease (10 s) of the last renewal, whoever gets there first: the hosts' clocks or the next leader's heal.
+  await waitFor(async () => (await leasesOf(uid)).length === 0, { timeoutMs: 20_000, intervalMs: 250, what: "the dead controller's faults lifted" })
+  const status = await completed('long-drop', 90_000)
+  t.match(status, { verdict: 'Passed', faults: [{ name: 'drop-echo', healedAt: /Z$/ }] })
+  t.ok(status.warnings.some((w) => /^controller restarted at .* in Observing, round 1: healed drop-echo/.test(w)), `the successor says what it did: ${status.warnings.join('; ')}`)
+})
+
+t.test('chaos controller - kubectl delete cex heals at once', async (t) => {
+  t.equal((await kubectl(['apply', '-f', await manifest('deleted-drop.yaml', echoDrop('deleted-drop', '60s', '{roles: [worker]}'))])).code, 0)
+  const uid = (await waitFor(async () => {
+    const e = await experiment('deleted-drop')
+    return e.status?.faults[0]?.injectedAt !== undefined ? e : undefined
+  }, { timeoutMs: 30_000, intervalMs: 250, what: 'the fault injected' })).metadata.uid
+  await waitFor(async () => (await leasesOf(uid)).length === 1, { timeoutMs: 10_000, intervalMs: 250, what: 'the lease on worker-1' })
+  t.equal((await kubectl(['delete', 'cex', 'deleted-drop'])).code, 0)
+  // Well under the 10 s lease its last renewal left: the heal came from the controller.
+  await waitFor(async () => (await leasesOf(uid)).length === 0, { timeoutMs: 5000, intervalMs: 100, what: 'the fault healed' })
+  t.same((await hostLeases()).get('worker-1'), [], 'worker-1 holds no lease')
+})
