@@ -15,7 +15,8 @@ import type { KubeObject, ObjectEvent, ObjectsPort, WriteOptions, WriteOutcome }
 import { WatchCache, type StoreChange } from '../../actors/apiserver/watch-cache.ts'
 import type { Logger } from '../log.ts'
 import type { StoreClient } from '../store/store-client.ts'
-import { decode, ObjectStore } from './object-store.ts'
+import { ObjectStore } from './object-store.ts'
+import type { StorageTransformer } from '../../actors/apiserver/encryption/storage-transformer.ts'
 
 /** Changes kept per resource for watches that start at a recent resourceVersion. */
 export const DEFAULT_WATCH_CACHE_CAPACITY = 10_000
@@ -23,6 +24,8 @@ export const DEFAULT_WATCH_CACHE_CAPACITY = 10_000
 export interface CachedObjectsOptions {
   readonly capacity?: number
   readonly log?: Logger
+  /** Encryption at rest (secret-encryption.ts); plain without. */
+  readonly transformer?: StorageTransformer
 }
 
 export class CachedObjects implements ObjectsPort {
@@ -38,10 +41,11 @@ export class CachedObjects implements ObjectsPort {
 
   constructor(store: StoreClient, options: CachedObjectsOptions = {}) {
     this.#store = store
-    this.#objects = new ObjectStore(store)
+    const transformer = options.transformer === undefined ? {} : { transformer: options.transformer }
+    this.#objects = new ObjectStore(store, transformer)
     this.#capacity = options.capacity ?? DEFAULT_WATCH_CACHE_CAPACITY
     this.#log = options.log
-    this.prioritized = prioritizedWrites(this, new ObjectStore(store, { priority: true }))
+    this.prioritized = prioritizedWrites(this, new ObjectStore(store, { priority: true, ...transformer }))
   }
 
   create(key: string, object: KubeObject, options?: WriteOptions): Promise<WriteOutcome> {
@@ -115,7 +119,7 @@ export class CachedObjects implements ObjectsPort {
     const listed = await this.#objects.rangeAll(resource)
     const cache = new WatchCache(
       resource,
-      listed.kvs.map((kv) => ({ key: kv.key, object: decode(kv.value, kv.modRevision) })),
+      listed.kvs.map((kv) => ({ key: kv.key, object: this.#objects.decodeKv(kv) })),
       listed.revision,
       this.#capacity,
     )
@@ -123,7 +127,7 @@ export class CachedObjects implements ObjectsPort {
       { key: resource, prefix: true, fromRevision: listed.revision + 1 },
       (events) => {
         const changes: StoreChange[] = events.map((e) =>
-          e.type === 'DELETE' ? { key: e.kv.key, revision: e.revision, object: undefined } : { key: e.kv.key, revision: e.kv.modRevision, object: decode(e.kv.value, e.kv.modRevision) },
+          e.type === 'DELETE' ? { key: e.kv.key, revision: e.revision, object: undefined } : { key: e.kv.key, revision: e.kv.modRevision, object: this.#objects.decodeKv(e.kv) },
         )
         cache.apply(changes)
       },

@@ -27,6 +27,7 @@ import { ensureApiSecurity } from './security/api-security.ts'
 import { policyAuthorizer } from '../../actors/apiserver/authz/authorizer.ts'
 import { DEFAULT_RBAC_OBJECTS } from '../../actors/apiserver/authz/default-roles.ts'
 import { RbacInformer } from './rbac-informer.ts'
+import { loadStorageTransformer } from './secret-encryption.ts'
 
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'] as const
 
@@ -68,7 +69,8 @@ export function apiHttpServiceLogic(options: ApiServerOptions, deps: HttpService
     let apiPorts: ApiPorts | undefined
     let rbac: RbacInformer | undefined
     const store = new StoreClient({ transport: deps.transport, clock: deps.clock, cluster: deps.cluster, replicas: [...options.storeReplicas], clientId: randomClientId('c', deps.random) })
-    const objects = new CachedObjects(store, { log: deps.log })
+    const transformer = loadStorageTransformer(options.securityDir)
+    const objects = new CachedObjects(store, { log: deps.log, ...(transformer ? { transformer } : {}) })
     const gate = new FlowGate(flowControlConfig(options.flowControl), { clock: deps.clock, metrics: deps.metrics ?? noMetrics, priorityObjects: objects.prioritized })
     const watches = new NatsWatches({ transport: deps.transport, cluster: deps.cluster, clock: deps.clock, log: deps.log })
     const report = (outcome: HttpOutcome) => {

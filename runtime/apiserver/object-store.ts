@@ -12,6 +12,7 @@ import type { Compare, TxnOp } from '../../actors/store/mvcc/commands.ts'
 import type { TxnResult } from '../../actors/store/mvcc/results.ts'
 import type { KeyValue, WatchEvent } from '../../actors/store/mvcc/types.ts'
 import { prefixEnd } from '../../actors/store/mvcc/key-range.ts'
+import { IDENTITY_TRANSFORMER, type StorageTransformer } from '../../actors/apiserver/encryption/storage-transformer.ts'
 import type { CallOptions, StoreClient, TxnSpec } from '../store/store-client.ts'
 import type { Watch } from '../store/store-watch.ts'
 
@@ -40,15 +41,28 @@ export interface ObjectStoreOptions {
    * classifies as leader election or node heartbeat: a late Lease renewal costs a leader).
    */
   readonly priority?: boolean
+  /** How objects' bytes are stored (encryption at rest, secret-encryption.ts); plain by default. */
+  readonly transformer?: StorageTransformer
 }
 
 export class ObjectStore implements ObjectsPort {
   readonly #store: StoreClient
   readonly #writes: CallOptions
+  readonly #transformer: StorageTransformer
 
   constructor(store: StoreClient, options: ObjectStoreOptions = {}) {
     this.#store = store
     this.#writes = options.priority ? { priority: true } : {}
+    this.#transformer = options.transformer ?? IDENTITY_TRANSFORMER
+  }
+
+  /** The object a stored key-value holds (decrypted if it was encrypted), at its modRevision. */
+  decodeKv(kv: { readonly key: string; readonly value: Uint8Array; readonly modRevision: number }): KubeObject {
+    return decode(this.#transformer.fromStorage(kv.key, kv.value), kv.modRevision)
+  }
+
+  #encode(key: string, object: KubeObject): Uint8Array {
+    return this.#transformer.toStorage(key, encode(object))
   }
 
   /** Stores a new object at `key`; AlreadyExists if the key holds one. */
@@ -56,7 +70,7 @@ export class ObjectStore implements ObjectsPort {
     const r = await this.#txn(
       {
         compare: [{ key, target: 'exists', op: '=', value: false }],
-        success: withDefined({ type: 'put', key, value: encode(object) }, termRecordPut(key, object)),
+        success: withDefined({ type: 'put', key, value: this.#encode(key, object) }, termRecordPut(key, object)),
         failure: [],
       },
       options,
@@ -67,13 +81,13 @@ export class ObjectStore implements ObjectsPort {
 
   async get(key: string): Promise<KubeObject | undefined> {
     const { kv } = await this.#store.get(key)
-    return kv && decode(kv.value, kv.modRevision)
+    return kv && this.decodeKv(kv)
   }
 
   /** Every object under `prefix`, and the revision the list is consistent at (a watch starts after it). */
   async list(prefix: string, _options?: { readonly anyVersion?: boolean }): Promise<{ items: KubeObject[]; resourceVersion: string }> {
     const r = await this.rangeAll(prefix)
-    return { items: r.kvs.map((kv) => decode(kv.value, kv.modRevision)), resourceVersion: String(r.revision) }
+    return { items: r.kvs.map((kv) => this.decodeKv(kv)), resourceVersion: String(r.revision) }
   }
 
   /**
@@ -102,7 +116,7 @@ export class ObjectStore implements ObjectsPort {
     const r = await this.#txn(
       {
         compare: [precondition(key, resourceVersion)],
-        success: withDefined({ type: 'put', key, value: encode(object) }, termRecordPut(key, object)),
+        success: withDefined({ type: 'put', key, value: this.#encode(key, object) }, termRecordPut(key, object)),
         failure: [{ type: 'range', key }],
       },
       options,
@@ -125,7 +139,7 @@ export class ObjectStore implements ObjectsPort {
       const deleted = r.responses[0]
       const prev = deleted?.type === 'deleteRange' ? deleted.prevKvs?.[0] : undefined
       if (prev === undefined) return { ok: false, reason: 'NotFound' }
-      return { ok: true, object: decode(prev.value, prev.modRevision) }
+      return { ok: true, object: this.decodeKv(prev) }
     }
     return { ok: false, reason: whyNot(r) }
   }
@@ -138,7 +152,7 @@ export class ObjectStore implements ObjectsPort {
     const r = await this.#txn({ compare: [precondition(key, resourceVersion)], success: [{ type: 'range', key }], failure: [{ type: 'range', key }] }, options)
     const read = r.responses[0]
     const kv = read?.type === 'range' ? read.kvs[0] : undefined
-    if (r.succeeded && kv !== undefined) return { ok: true, object: decode(kv.value, kv.modRevision) }
+    if (r.succeeded && kv !== undefined) return { ok: true, object: this.decodeKv(kv) }
     return { ok: false, reason: whyNot(r) }
   }
 
@@ -154,13 +168,24 @@ export class ObjectStore implements ObjectsPort {
     return r
   }
 
+  #toObjectEvent(e: WatchEvent): ObjectEvent {
+    if (e.type === 'DELETE') {
+      const prev = e.prevKv
+      const object = prev ? this.decodeKv({ ...prev, modRevision: e.revision }) : { metadata: { resourceVersion: String(e.revision) } }
+      return { type: 'DELETED', object }
+    }
+    const object = this.decodeKv(e.kv)
+    if (e.kv.version === 1 || e.prevKv === null) return { type: 'ADDED', object }
+    return { type: 'MODIFIED', object, previous: this.decodeKv(e.prevKv) }
+  }
+
   /**
    * Changes under `prefix` after `resourceVersion` (as from a list), in order, as Kubernetes watch
    * events. A compacted version fails the watch (the API answers 410 Gone).
    */
   watch(prefix: string, resourceVersion: string, onEvents: (events: readonly ObjectEvent[]) => void, onError?: (error: Error) => void): Promise<Watch> {
     const from = Number(resourceVersion) + 1
-    return this.#store.watch({ key: prefix, prefix: true, fromRevision: from }, (events) => onEvents(events.map(toObjectEvent)), onError ? { onError } : {})
+    return this.#store.watch({ key: prefix, prefix: true, fromRevision: from }, (events) => onEvents(events.map((e) => this.#toObjectEvent(e))), onError ? { onError } : {})
   }
 }
 
@@ -184,13 +209,3 @@ function withVersion(object: KubeObject, revision: number): KubeObject {
   return { ...object, metadata: { ...object.metadata, resourceVersion: String(revision) } }
 }
 
-function toObjectEvent(e: WatchEvent): ObjectEvent {
-  if (e.type === 'DELETE') {
-    const prev = e.prevKv
-    const object = prev ? decode(prev.value, e.revision) : { metadata: { resourceVersion: String(e.revision) } }
-    return { type: 'DELETED', object }
-  }
-  const object = decode(e.kv.value, e.kv.modRevision)
-  if (e.kv.version === 1 || e.prevKv === null) return { type: 'ADDED', object }
-  return { type: 'MODIFIED', object, previous: decode(e.prevKv.value, e.prevKv.modRevision) }
-}
