@@ -24,6 +24,7 @@ import { FrontDoor, type Backend } from './front-door.ts'
 import { ApiserverEndpointsPublisher } from './kubernetes-service.ts'
 import { serveNatsControl } from './nats-control.ts'
 import { ensureApiSecurity } from '../apiserver/security/api-security.ts'
+import { ensureSecretsEncryption } from '../apiserver/secret-encryption.ts'
 import { writeKubeconfig } from '../apiserver/security/kubeconfig.ts'
 import { hostConfigYaml, planHosts, securityDir, storeVoters, type ClusterShape, type HostPlan } from '../cluster/local-cluster.ts'
 
@@ -40,6 +41,8 @@ export interface UpOptions {
   readonly apiPort: number
   /** Apply examples/echo.yaml once ready. */
   readonly demo?: boolean
+  /** Write an EncryptionConfiguration (a fresh AES-GCM key for Secrets) into the state dir if there is none. */
+  readonly encryptSecrets?: boolean
 }
 
 interface RunningHost {
@@ -69,6 +72,7 @@ export async function runUp(options: UpOptions): Promise<void> {
 
   // Before any master starts: they share this CA and token file (creating them concurrently would race).
   const security = await ensureApiSecurity(securityDir(stateDir))
+  if (options.encryptSecrets) say(`secrets encrypted at rest: ${ensureSecretsEncryption(securityDir(stateDir))}`)
   const plans = planHosts(options.shape, natsUrls, stateDir, options.apiPort === 0 ? 0 : options.apiPort + 1)
   const voters = storeVoters(options.shape)
   // Lets other commands (chaos, store clients) find this cluster without flags.
