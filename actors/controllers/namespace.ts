@@ -34,9 +34,13 @@ export interface NamespaceResult {
   readonly remaining: number
 }
 
-/** The namespaced collection paths the API server serves (its resource table), for `contents`. */
+/**
+ * The namespaced collection paths the API server serves (its resource table), for `contents`:
+ * those that can be listed and deleted, as Kubernetes' namespace deleter picks them (a review
+ * such as LocalSubjectAccessReview is create-only and never stored).
+ */
 export function namespacedPaths(namespace: string): string[] {
-  return RESOURCES.filter((r) => r.namespaced).map((r) => `${apiPathOf(r.group, r.version)}/namespaces/${namespace}/${r.name}`)
+  return RESOURCES.filter((r) => r.namespaced && r.verbs.includes('list') && r.verbs.includes('delete')).map((r) => `${apiPathOf(r.group, r.version)}/namespaces/${namespace}/${r.name}`)
 }
 
 /** One syncNamespace. */

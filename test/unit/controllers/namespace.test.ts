@@ -45,4 +45,6 @@ t.test('Namespace - deletion: Terminating, delete the contents, wait, then final
 t.test('Namespace - namespacedPaths lists the built-in namespaced collections', async (t) => {
   t.ok(namespacedPaths('team').includes(PODS))
   t.ok(namespacedPaths('team').includes('/apis/apps/v1/namespaces/team/deployments'))
+  t.notOk(namespacedPaths('team').some((p) => p.endsWith('/localsubjectaccessreviews')), 'a create-only review is not listed (nor deleted)')
+  t.ok(namespacedPaths('team').includes('/api/v1/namespaces/team/serviceaccounts'))
 })
