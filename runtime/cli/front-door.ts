@@ -73,6 +73,11 @@ export class FrontDoor {
     return `https://${HOST}:${this.port}`
   }
 
+  /** Checks every apiserver now (besides the periodic checks). */
+  refresh(): Promise<void> {
+    return this.#check()
+  }
+
   /** The apiservers new connections go to now. */
   ready(): Backend[] {
     return this.#options.backends().filter((b) => this.#ready.has(key(b)))

@@ -169,14 +169,27 @@ export async function runUp(options: UpOptions): Promise<void> {
   const deadline = Date.now() + options.readyTimeoutMs
   let leader: { id: string; revision: number } | undefined
   const serving = (h: RunningHost) => h.plan.role !== 'master' || h.apiPort !== undefined
-  while (!hosts.every((h) => h.metricsPort !== undefined && heard.has(h.plan.host) && serving(h)) || (leader = await storeLeader()) === undefined) {
+  // Ready means kubectl works through the front door, so every apiserver answers /readyz first.
+  const notReady = async () => {
+    if (!frontDoor) return []
+    await frontDoor.refresh()
+    const ready = new Set(frontDoor.ready().map((b) => b.name))
+    return masters.filter((h) => !ready.has(h.plan.host)).map((h) => h.plan.host)
+  }
+  let unready: string[] = []
+  while (
+    !hosts.every((h) => h.metricsPort !== undefined && heard.has(h.plan.host) && serving(h)) ||
+    (leader = await storeLeader()) === undefined ||
+    (unready = await notReady()).length > 0
+  ) {
     if (Date.now() > deadline) {
       const missing = hosts.filter((h) => !heard.has(h.plan.host)).map((h) => h.plan.host)
       const silentApi = hosts.filter((h) => !serving(h)).map((h) => h.plan.host)
       const what =
         missing.length > 0 ? `hosts not up within ${options.readyTimeoutMs} ms: ${missing.join(', ')}`
         : silentApi.length > 0 ? `apiservers not serving within ${options.readyTimeoutMs} ms: ${silentApi.join(', ')}`
-        : `no store leader within ${options.readyTimeoutMs} ms`
+        : leader === undefined ? `no store leader within ${options.readyTimeoutMs} ms`
+        : `apiservers not ready (/readyz) within ${options.readyTimeoutMs} ms: ${unready.join(', ')}`
       say(`actorkube failed: ${what} (logs in ${logsDir})`)
       await shutdown('timeout')
       return
@@ -225,10 +238,7 @@ export async function runUp(options: UpOptions): Promise<void> {
     const storeText = current ? `store leader ${current.id} at revision ${current.revision}` : 'store: no leader'
     const natsDown = natsCluster?.status().filter((s) => !s.running).map((s) => `nats-${s.index}`) ?? []
     const natsText = natsDown.length ? `, nats-servers down: ${natsDown.join(', ')}` : ''
-    const ready = new Set(frontDoor?.ready().map((b) => b.name) ?? [])
-    const notReady = frontDoor ? masters.filter((h) => !ready.has(h.plan.host)).map((h) => h.plan.host) : []
-    const apiText = notReady.length ? `, apiservers not ready: ${notReady.join(', ')}` : ''
-    say(`status: ${up.length}/${hosts.length} hosts answering, echo round trip median ${median} ms, ${storeText}${down.length ? `, silent: ${down.join(', ')}` : ''}${natsText}${apiText}`)
+    say(`status: ${up.length}/${hosts.length} hosts answering, echo round trip median ${median} ms, ${storeText}${down.length ? `, silent: ${down.join(', ')}` : ''}${natsText}`)
   }
   if (options.statusIntervalMs > 0) {
     const tick = () => {
