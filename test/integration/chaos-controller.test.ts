@@ -67,6 +67,13 @@ const completed = (name: string, timeoutMs: number): Promise<NonNullable<Experim
     return status?.phase === 'Completed' ? status : undefined
   }, { timeoutMs, intervalMs: 500, what: `${name} Completed` })
 
+/** The experiment's uid once its first fault is injected. */
+const injected = async (name: string): Promise<string> =>
+  (await waitFor(async () => {
+    const e = await experiment(name)
+    return e.status?.faults[0]?.injectedAt !== undefined ? e : undefined
+  }, { timeoutMs: 30_000, intervalMs: 250, what: `${name}'s fault injected` })).metadata.uid
+
 async function manifest(file: string, text: string): Promise<string> {
   const path = join(stateDir, file)
   await writeFile(path, text)
@@ -173,10 +180,7 @@ t.test("chaos controller - a host's fault lease lapses by itself when nobody ren
 
 t.test("chaos controller - its host killed mid-experiment: faults lifted, the next leader finishes from .status", async (t) => {
   t.equal((await kubectl(['apply', '-f', await manifest('long-drop.yaml', echoDrop('long-drop', '60s', '{roles: [worker, master]}'))])).code, 0)
-  const uid = (await waitFor(async () => {
-    const e = await experiment('long-drop')
-    return e.status?.faults[0]?.injectedAt !== undefined ? e : undefined
-  }, { timeoutMs: 30_000, intervalMs: 250, what: 'the fault injected' })).metadata.uid
+  const uid = await injected('long-drop')
   await waitFor(async () => (await leasesOf(uid)).length === 4, { timeoutMs: 10_000, intervalMs: 250, what: 'a lease on every host' })
   const lease = await kubectlJson<{ spec: { holderIdentity: string } }>(kubectl, ['get', 'lease', '-n', 'kube-system', 'actorkube-chaos-controller'])
   const leader = lease.spec.holderIdentity.split('_')[0]!
@@ -191,10 +195,7 @@ t.test("chaos controller - its host killed mid-experiment: faults lifted, the ne
 
 t.test('chaos controller - kubectl delete cex heals at once', async (t) => {
   t.equal((await kubectl(['apply', '-f', await manifest('deleted-drop.yaml', echoDrop('deleted-drop', '60s', '{roles: [worker]}'))])).code, 0)
-  const uid = (await waitFor(async () => {
-    const e = await experiment('deleted-drop')
-    return e.status?.faults[0]?.injectedAt !== undefined ? e : undefined
-  }, { timeoutMs: 30_000, intervalMs: 250, what: 'the fault injected' })).metadata.uid
+  const uid = await injected('deleted-drop')
   await waitFor(async () => (await leasesOf(uid)).length === 1, { timeoutMs: 10_000, intervalMs: 250, what: 'the lease on worker-1' })
   t.equal((await kubectl(['delete', 'cex', 'deleted-drop'])).code, 0)
   // Well under the 10 s lease its last renewal left: the heal came from the controller.
