@@ -104,8 +104,8 @@ export function targetNodeOf(pod: Pod): string | undefined {
   return undefined
 }
 
-/** The revision hash of a DaemonSet's template (with its collision count). */
-export const daemonSetHash = (ds: DaemonSet): string => computeHash(ds.spec.template, ds.status?.collisionCount)
+/** The revision hash of a DaemonSet's template, its collision count (0 when unset, as Kubernetes) mixed in. */
+export const daemonSetHash = (ds: DaemonSet): string => computeHash(ds.spec.template, ds.status?.collisionCount ?? 0)
 
 /** A DaemonSet's claimed pods that are not being deleted, by target node, oldest first. */
 function podsByNode(pods: readonly Pod[]): Map<string, Pod[]> {
