@@ -137,14 +137,15 @@ t.test('day one - discovery: api-resources lists every kind, explain finds each'
 })
 
 t.test('day one - status and scale subresources', async (t) => {
-  const patched = await kubectl(['patch', 'pdb', 'zk-pdb', '--subresource=status', '--type=merge', '-p', '{"status":{"disruptionsAllowed":1,"currentHealthy":3,"desiredHealthy":2,"expectedPods":3}}'])
+  // Ingress status (an ingress controller's to write; none runs here) through the subresource.
+  const patched = await kubectl(['patch', 'ingress', 'tls-example-ingress', '--subresource=status', '--type=merge', '-p', '{"status":{"loadBalancer":{"ingress":[{"ip":"192.0.2.10"},{"hostname":"lb.example.com"}]}}}'])
   t.equal(patched.code, 0, patched.stderr)
-  t.match(await get('pdb', 'zk-pdb'), { spec: { minAvailable: 2 }, status: { disruptionsAllowed: 1 } })
-  const row = (await table('/apis/policy/v1/namespaces/default/poddisruptionbudgets')).rows.find((r) => r.Name === 'zk-pdb')
-  t.equal(row?.['Allowed Disruptions'], 1)
-  const specStatus = await kubectl(['patch', 'pdb', 'zk-pdb', '--type=merge', '-p', '{"status":{"disruptionsAllowed":9}}'])
-  t.equal(specStatus.code, 0, specStatus.stderr)
-  t.match(await get('pdb', 'zk-pdb'), { status: { disruptionsAllowed: 1 } }, 'the main resource does not write status')
+  t.match(await get('ingress', 'tls-example-ingress'), { spec: { rules: [{ host: 'https-example.foo.com' }] }, status: { loadBalancer: { ingress: [{ ip: '192.0.2.10' }, { hostname: 'lb.example.com' }] } } })
+  const row = (await table('/apis/networking.k8s.io/v1/namespaces/default/ingresses')).rows.find((r) => r.Name === 'tls-example-ingress')
+  t.equal(row?.Address, '192.0.2.10,lb.example.com')
+  const mainWrite = await kubectl(['patch', 'ingress', 'tls-example-ingress', '--type=merge', '-p', '{"status":{"loadBalancer":{"ingress":[{"ip":"198.51.100.1"}]}}}'])
+  t.equal(mainWrite.code, 0, mainWrite.stderr)
+  t.match(await get('ingress', 'tls-example-ingress'), { status: { loadBalancer: { ingress: [{ ip: '192.0.2.10' }] } } }, 'the main resource does not write status')
 
   const scaled = await kubectl(['scale', 'statefulset', 'web', '--replicas=5'])
   t.equal(scaled.code, 0, scaled.stderr)
@@ -242,6 +243,10 @@ t.test('day one - every namespace gets a default ServiceAccount', async (t) => {
     return sa.metadata.uid !== account.metadata.uid ? sa : undefined
   }, { timeoutMs: 20_000, what: 'a new default ServiceAccount after the deletion' })
   t.not(again.metadata.uid, account.metadata.uid)
+  // Deleting the namespace takes its account with it, and the controller does not put one back.
+  const deleted = await kubectl(['delete', 'namespace', 'team-a', '--wait', '--timeout=60s'], { timeoutMs: 70_000 })
+  t.equal(deleted.code, 0, deleted.stderr)
+  t.match((await kubectl(['get', 'namespace', 'team-a'])).stderr, /NotFound/)
 })
 
 t.test('day one - watched: kubectl get -w sees a new namespace\'s default ServiceAccount and a Secret change', async (t) => {
