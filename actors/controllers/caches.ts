@@ -5,6 +5,7 @@
  */
 import type { Deployment, Endpoints, Lease, Namespace, Node, Pod, ReplicaSet, Service } from '../kube/objects.ts'
 import type { CronJob, Job } from '../kube/batch.ts'
+import type { PodDisruptionBudget } from '../kube/policy.ts'
 
 export interface ObjectCache<T> {
   /** By `namespace/name` (`name` for cluster-scoped objects). */
@@ -27,6 +28,7 @@ export interface ControllerCaches {
   readonly namespaces: ObjectCache<Namespace>
   readonly jobs: ObjectCache<Job>
   readonly cronJobs: ObjectCache<CronJob>
+  readonly podDisruptionBudgets: ObjectCache<PodDisruptionBudget>
 }
 
 export type ChangeType = 'ADDED' | 'MODIFIED' | 'DELETED'
@@ -45,3 +47,4 @@ export type ObservedChange =
   | ChangeOf<'namespaces', Namespace>
   | ChangeOf<'jobs', Job>
   | ChangeOf<'cronJobs', CronJob>
+  | ChangeOf<'podDisruptionBudgets', PodDisruptionBudget>

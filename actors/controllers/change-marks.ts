@@ -13,6 +13,7 @@ import { ownerKeyOf } from './replicaset.ts'
 import { cronJobKeyOf } from './cronjob.ts'
 import { jobExpectationsKey, jobKeyOf } from './job.ts'
 import { objectItem } from './work-item.ts'
+import { budgetItemsFor } from './disruption.ts'
 
 export interface ChangeMarks {
   /** Work items to reconcile (work-item.ts). */
@@ -32,11 +33,16 @@ export function changeMarks(change: ObservedChange, caches: ControllerCaches): C
   switch (change.cache) {
     case 'pods': {
       const job = jobKeyOf(change.object) ?? (change.previous ? jobKeyOf(change.previous) : undefined)
-      if (job !== undefined || (change.type === 'ADDED' && caches.jobs.inNamespace(change.object.metadata.namespace ?? 'default').length > 0)) return jobPodMarks(change.type, change.object, job, caches, graph)
+      // The budgets selecting the pod (before or after the change) count it again.
+      const budgets = budgetItemsFor(change.object, change.previous, caches.podDisruptionBudgets.inNamespace(change.object.metadata.namespace ?? 'default'))
+      if (job !== undefined || (change.type === 'ADDED' && caches.jobs.inNamespace(change.object.metadata.namespace ?? 'default').length > 0)) {
+        const marks = jobPodMarks(change.type, change.object, job, caches, graph)
+        return { ...marks, items: [...marks.items, ...budgets] }
+      }
       const pod = change.object
       const ns = pod.metadata.namespace ?? 'default'
       const owner = ownerKeyOf(pod) ?? (change.previous ? ownerKeyOf(change.previous) : undefined)
-      const items: string[] = []
+      const items: string[] = [...budgets]
       if (owner !== undefined) {
         items.push(objectItem('replicaset', owner))
         const rs = caches.replicaSets.get(owner)
@@ -76,6 +82,8 @@ export function changeMarks(change: ObservedChange, caches: ControllerCaches): C
       const items = [objectItem('job', key), ...(cronJob !== undefined ? [objectItem('cronjob', cronJob)] : [])]
       return { items, wholeCluster: false, graph, ...(change.type === 'DELETED' ? { forgetExpectationsOf: jobExpectationsKey(key) } : {}) }
     }
+    case 'podDisruptionBudgets':
+      return { items: [objectItem('disruption', keyOf(change.object.metadata))], wholeCluster: false, graph: false }
     case 'cronJobs':
       return { items: [objectItem('cronjob', keyOf(change.object.metadata))], wholeCluster: false, graph }
     case 'namespaces':

@@ -23,6 +23,7 @@ import { semanticEqual } from '../apiserver/meta/object-meta.ts'
 import { type Action, pathOf, type TypeMeta } from './actions.ts'
 import { controllerOf, isPodReady, timeOf, timestamp } from './_util.ts'
 import { scaledValue } from './deployment.ts'
+import { objectItem } from './work-item.ts'
 
 export const PDB: TypeMeta = { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget' }
 /** DeletionTimeout: how long an eviction's entry waits for its pod to start going. */
@@ -76,6 +77,11 @@ function selectedPods(budget: PodDisruptionBudget, pods: readonly Pod[]): { ok: 
   const parsed = labelSelectorFromObject(budget.spec?.selector ?? undefined)
   if (!parsed.ok) return { ok: false, error: parsed.error }
   return { ok: true, pods: pods.filter((p) => p.metadata.namespace === budget.metadata.namespace && parsed.selector.matches(p.metadata.labels)) }
+}
+
+const selects = (budget: PodDisruptionBudget, pod: Pod): boolean => {
+  const selected = selectedPods(budget, [pod])
+  return selected.ok && selected.pods.length === 1
 }
 
 /** getExpectedPodCount: expectedPods and desiredHealthy, or why they cannot be known. */
@@ -177,3 +183,10 @@ function writeIfChanged(budget: PodDisruptionBudget, status: PodDisruptionBudget
 
 /** apiequality.Semantic.DeepEqual over the status (absent and empty alike, key order aside). */
 const sameStatus = (a: PodDisruptionBudgetStatus, b: PodDisruptionBudgetStatus): boolean => semanticEqual(a, b)
+
+/** The `disruption:` work items of the budgets that select the pod now or did before (its labels changed). */
+export function budgetItemsFor(pod: Pod, previous: Pod | undefined, budgets: readonly PodDisruptionBudget[]): string[] {
+  return budgets
+    .filter((b) => [pod, previous].some((p) => p !== undefined && selects(b, p)))
+    .map((b) => objectItem('disruption', `${b.metadata.namespace ?? 'default'}/${b.metadata.name ?? ''}`))
+}

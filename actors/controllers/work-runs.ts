@@ -18,6 +18,7 @@ import { reconcilePodGc } from './pod-gc.ts'
 import { reconcileReplicaSet } from './replicaset.ts'
 import { reconcileJob } from './job.ts'
 import { reconcileCronJob } from './cronjob.ts'
+import { reconcileDisruptionBudget } from './disruption.ts'
 import type { ParsedItem } from './work-item.ts'
 
 /** The options the controllers read (the leader election's are the adapter's). */
@@ -96,6 +97,13 @@ export function runWork(threaded: Threaded, item: ParsedItem, caches: Controller
       const cronJob = caches.cronJobs.get(item.key)
       if (cronJob === undefined) return {}
       const result = reconcileCronJob({ cronJob, jobs: caches.jobs.inNamespace(cronJob.metadata.namespace ?? 'default') }, now)
+      return { plan: act(result.actions), ...requeue(result.requeueAfterMs) }
+    }
+    case 'disruption': {
+      const budget = caches.podDisruptionBudgets.get(item.key)
+      if (budget === undefined) return {}
+      const ns = budget.metadata.namespace ?? 'default'
+      const result = reconcileDisruptionBudget({ budget, pods: caches.pods.inNamespace(ns), replicaSets: caches.replicaSets.inNamespace(ns), deployments: caches.deployments.inNamespace(ns) }, now)
       return { plan: act(result.actions), ...requeue(result.requeueAfterMs) }
     }
     case 'nodelifecycle': {

@@ -14,6 +14,7 @@ import type { ControllerManagerOptions } from '../../actors/controllers/controll
 import { advance, continueNamespace, finishWork, INITIAL_MANAGER_STATE, observeChange, onSynced, startWork, type Plan, type WorkOutcome } from '../../actors/controllers/manager.ts'
 import type { Deployment, Endpoints, Lease, Namespace, Node, Pod, ReplicaSet, Service } from '../../actors/kube/objects.ts'
 import type { CronJob, Job } from '../../actors/kube/batch.ts'
+import type { PodDisruptionBudget } from '../../actors/kube/policy.ts'
 import type { TimerHandle } from '../clock.ts'
 import { engine, type EngineDeps } from '../engine.ts'
 import type { Logger } from '../log.ts'
@@ -45,6 +46,7 @@ export function controllerManagerEngineLogic(options: ControllerManagerOptions, 
       namespaces: informer<Namespace>('namespaces', '/api/v1/namespaces'),
       jobs: informer<Job>('jobs', '/apis/batch/v1/jobs'),
       cronJobs: informer<CronJob>('cronJobs', '/apis/batch/v1/cronjobs'),
+      podDisruptionBudgets: informer<PodDisruptionBudget>('podDisruptionBudgets', '/apis/policy/v1/poddisruptionbudgets'),
     }
     const informers = Object.values(caches) as Informer<Named>[]
 

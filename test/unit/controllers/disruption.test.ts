@@ -3,13 +3,14 @@
  * simulated clock: expectedPods / desiredHealthy / currentHealthy / disruptionsAllowed for
  * minAvailable and maxUnavailable (numbers and percents, scales from a Deployment, a bare
  * ReplicaSet, a StatefulSet), unmanaged pods, disruptedPods kept and pruned, the sync failure
- * fail-safe, the condition, and no write when nothing changed.
+ * fail-safe, the condition, no write when nothing changed; and what marks a budget in the manager.
  */
 import t from 'tap'
 import { DELETION_TIMEOUT_MS, reconcileDisruptionBudget, type DisruptionInput } from '../../../actors/controllers/disruption.ts'
 import type { Deployment, Pod, ReplicaSet } from '../../../actors/kube/objects.ts'
 import type { PodDisruptionBudget, PodDisruptionBudgetSpec, PodDisruptionBudgetStatus } from '../../../actors/kube/policy.ts'
 import { at, pod, replicaSet, T0, template } from './fixtures.ts'
+import { ManagerDriver } from './manager-driver.ts'
 
 const NOW = T0 + 10 * 60_000
 const RS_OWNER = { kind: 'ReplicaSet', name: 'web-abc', uid: 'uid-web-abc' }
@@ -109,4 +110,30 @@ t.test('disruption - nothing changed: no write; the condition keeps its transiti
   t.equal(next.status?.conditions?.[0]?.lastTransitionTime, at(NOW), 'still True since the first pass')
   t.equal(next.metadata.resourceVersion, '20', 'written at the version read')
   t.equal(action.path, '/apis/policy/v1/namespaces/default/poddisruptionbudgets/web/status')
+})
+
+t.test('disruption - through the manager: budgets at sync, a budget change, a pod of a budget, a pod that left its selector', async (t) => {
+  const driver = new ManagerDriver()
+  const pdb = budget({ minAvailable: 2 })
+  driver.change('podDisruptionBudgets', 'ADDED', pdb)
+  driver.change('podDisruptionBudgets', 'ADDED', { ...pdb, metadata: { ...pdb.metadata, name: 'db', uid: 'uid-db' }, spec: { minAvailable: 1, selector: { matchLabels: { app: 'db' } } } })
+  driver.sync()
+  const web0 = pod({ name: 'web-0', labels: { app: 'web' }, ready: true })
+  driver.at(100, () => driver.change('pods', 'ADDED', web0))
+  driver.at(200, () => driver.change('pods', 'MODIFIED', pod({ name: 'web-0', labels: { app: 'db' }, ready: true })))
+  driver.at(300, () => driver.change('podDisruptionBudgets', 'MODIFIED', { ...pdb, metadata: { ...pdb.metadata, generation: 2 } }))
+  driver.at(400, () => driver.change('pods', 'ADDED', pod({ name: 'other', labels: { app: 'cache' }, ready: true })))
+  driver.runUntil(1000)
+  // Runs of one moment in item order (the queue's order among them is not what this checks).
+  const runs = driver.starts.filter((s) => s.item.startsWith('disruption:')).map((s) => [s.at, s.item] as const).sort((a, b) => a[0] - b[0] || (a[1] < b[1] ? -1 : 1))
+  t.same(runs, [
+    [0, 'disruption:default/db'],
+    [0, 'disruption:default/web'],
+    [100, 'disruption:default/web'],
+    [200, 'disruption:default/db'],
+    [200, 'disruption:default/web'],
+    [300, 'disruption:default/web'],
+  ], 'a pod marks the budgets selecting it before and after; an unselected pod marks none')
+  const first = driver.starts.find((s) => s.item === 'disruption:default/web')
+  t.match(first?.plan, { type: 'act', actions: [{ type: 'updateStatus', path: '/apis/policy/v1/namespaces/default/poddisruptionbudgets/web/status' }] })
 })

@@ -45,6 +45,7 @@ export function memoryCaches(): MemoryCaches {
     namespaces: new MemoryCache(),
     jobs: new MemoryCache(),
     cronJobs: new MemoryCache(),
+    podDisruptionBudgets: new MemoryCache(),
   }
 }
 
