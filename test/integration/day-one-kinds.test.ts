@@ -130,7 +130,7 @@ t.test('day one - discovery: api-resources lists every kind, explain finds each'
   for (const name of ['secrets', 'serviceaccounts', 'persistentvolumeclaims', 'persistentvolumes', 'limitranges', 'resourcequotas', 'daemonsets.apps', 'statefulsets.apps', 'poddisruptionbudgets.policy', 'ingresses.networking.k8s.io', 'ingressclasses.networking.k8s.io', 'networkpolicies.networking.k8s.io', 'storageclasses.storage.k8s.io']) {
     t.ok(listed.includes(name), `api-resources lists ${name}`)
   }
-  for (const kind of ['secret', 'statefulset', 'poddisruptionbudget', 'ingress', 'storageclass']) {
+  for (const kind of ['secret', 'serviceaccount', 'storageclass', 'statefulset.spec', 'daemonset.status', 'poddisruptionbudget.spec', 'ingress.spec', 'networkpolicy.spec', 'persistentvolumeclaim.spec', 'persistentvolume.spec', 'limitrange.spec', 'resourcequota.status', 'ingressclass.spec']) {
     const explained = await kubectl(['explain', kind])
     t.equal(explained.code, 0, `explain ${kind}: ${explained.stderr}`)
   }

@@ -325,7 +325,30 @@ const listSchema = (group: string, version: string, kind: string): JsonObject =>
 })
 
 /** Kinds with spec and status; the rest are described as open objects. */
-const SPEC_KINDS = new Set(['Pod', 'Node', 'Service', 'Namespace', 'Deployment', 'ReplicaSet', 'Lease', 'Scale', 'Eviction', 'Binding', 'ChaosExperiment', 'ChaosSchedule'])
+const SPEC_KINDS = new Set([
+  'Pod',
+  'Node',
+  'Service',
+  'Namespace',
+  'Deployment',
+  'ReplicaSet',
+  'Lease',
+  'Scale',
+  'Eviction',
+  'Binding',
+  'ChaosExperiment',
+  'ChaosSchedule',
+  'PersistentVolumeClaim',
+  'PersistentVolume',
+  'LimitRange',
+  'ResourceQuota',
+  'DaemonSet',
+  'StatefulSet',
+  'PodDisruptionBudget',
+  'Ingress',
+  'IngressClass',
+  'NetworkPolicy',
+])
 
 /** The OpenAPI v3 document of one group/version, or undefined when not served. */
 const buildDocument = (group: string, version: string): JsonObject | undefined => {
