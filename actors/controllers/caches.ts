@@ -5,6 +5,7 @@
  */
 import type { Deployment, Endpoints, Lease, Namespace, Node, Pod, ReplicaSet, Service } from '../kube/objects.ts'
 import type { CronJob, Job } from '../kube/batch.ts'
+import type { DaemonSet, PersistentVolumeClaim, StatefulSet } from '../kube/apps.ts'
 import type { PodDisruptionBudget } from '../kube/policy.ts'
 
 export interface ObjectCache<T> {
@@ -20,6 +21,10 @@ export interface ControllerCaches {
   readonly pods: ObjectCache<Pod>
   readonly replicaSets: ObjectCache<ReplicaSet>
   readonly deployments: ObjectCache<Deployment>
+  readonly daemonSets: ObjectCache<DaemonSet>
+  readonly statefulSets: ObjectCache<StatefulSet>
+  /** PersistentVolumeClaims: a StatefulSet makes the ones it lacks. */
+  readonly persistentVolumeClaims: ObjectCache<PersistentVolumeClaim>
   readonly nodes: ObjectCache<Node>
   /** Leases of `kube-node-lease`. */
   readonly leases: ObjectCache<Lease>
@@ -40,6 +45,9 @@ export type ObservedChange =
   | ChangeOf<'pods', Pod>
   | ChangeOf<'replicaSets', ReplicaSet>
   | ChangeOf<'deployments', Deployment>
+  | ChangeOf<'daemonSets', DaemonSet>
+  | ChangeOf<'statefulSets', StatefulSet>
+  | ChangeOf<'persistentVolumeClaims', PersistentVolumeClaim>
   | ChangeOf<'nodes', Node>
   | ChangeOf<'leases', Lease>
   | ChangeOf<'services', Service>

@@ -10,6 +10,7 @@ import type { ObjectMeta, Pod } from '../kube/objects.ts'
 import { controllerOf, keyOf } from './_util.ts'
 import type { ControllerCaches, ChangeType, ObservedChange } from './caches.ts'
 import { ownerKeyOf } from './replicaset.ts'
+import { workloadObjectMarks } from './workload-marks.ts'
 import { cronJobKeyOf } from './cronjob.ts'
 import { jobExpectationsKey, jobKeyOf } from './job.ts'
 import { objectItem } from './work-item.ts'
@@ -62,6 +63,10 @@ export function changeMarks(change: ObservedChange, caches: ControllerCaches): C
     }
     case 'deployments':
       return { items: [objectItem('deployment', keyOf(change.object.metadata))], wholeCluster: true, graph }
+    case 'daemonSets':
+    case 'statefulSets':
+    case 'persistentVolumeClaims':
+      return workloadObjectMarks(change, graph)
     case 'nodes':
     case 'leases':
       return { items: [], wholeCluster: true, graph: false }

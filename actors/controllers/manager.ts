@@ -20,6 +20,8 @@ import { runNamespace, runWork, type ManagerOptions, type Plan, type Threaded, t
 import type { NamespaceContents } from './namespace.ts'
 import { abandonActions } from './replicaset.ts'
 import { jobExpectationsKey } from './job.ts'
+import { daemonSetExpectationsKey } from './daemonset.ts'
+import { workloadPodMarks } from './workload-marks.ts'
 
 export type { ManagerOptions, Plan } from './work-runs.ts'
 
@@ -42,7 +44,9 @@ export interface WorkOutcome {
 }
 
 export function observeChange(state: ManagerState, change: ObservedChange, caches: ControllerCaches, now: number): ManagerState {
-  return applyMarks(state, changeMarks(change, caches), now)
+  const marked = applyMarks(state, changeMarks(change, caches), now)
+  const workload = workloadPodMarks(change, caches)
+  return workload === undefined ? marked : applyMarks(marked, workload, now)
 }
 
 export function applyMarks(state: ManagerState, marks: ChangeMarks, now: number): ManagerState {
@@ -60,6 +64,8 @@ export function onSynced(state: ManagerState, caches: ControllerCaches, now: num
   let { queue, schedules } = state
   for (const rs of caches.replicaSets.list()) queue = markDirty(queue, objectItem('replicaset', keyOf(rs.metadata)))
   for (const d of caches.deployments.list()) queue = markDirty(queue, objectItem('deployment', keyOf(d.metadata)))
+  for (const ds of caches.daemonSets.list()) queue = markDirty(queue, objectItem('daemonset', keyOf(ds.metadata)))
+  for (const s of caches.statefulSets.list()) queue = markDirty(queue, objectItem('statefulset', keyOf(s.metadata)))
   for (const s of caches.services.list()) queue = markDirty(queue, objectItem('endpoints', keyOf(s.metadata)))
   for (const j of caches.jobs.list()) queue = markDirty(queue, objectItem('job', keyOf(j.metadata)))
   for (const c of caches.cronJobs.list()) queue = markDirty(queue, objectItem('cronjob', keyOf(c.metadata)))
@@ -111,6 +117,7 @@ export function finishWork(state: ManagerState, item: string, outcome: WorkOutco
     expectations = abandonActions(expectations, parsed.key, outcome.notDone)
   }
   if (parsed.work === 'job' && outcome.notDone.length > 0) expectations = abandonActions(expectations, jobExpectationsKey(parsed.key), outcome.notDone)
+  if (parsed.work === 'daemonset' && outcome.notDone.length > 0) expectations = abandonActions(expectations, daemonSetExpectationsKey(parsed.key), outcome.notDone)
   if (outcome.failedStatus !== undefined) {
     const at = now + (outcome.failedStatus === 409 ? RETRY_AFTER_CONFLICT_MS : RETRY_AFTER_FAILURE_MS)
     if ('key' in parsed) queue = markAt(queue, item, at)

@@ -16,6 +16,8 @@ import { namespacedPaths, reconcileNamespace, type NamespaceContents } from './n
 import { reconcileNodeLifecycle } from './node-lifecycle.ts'
 import { reconcilePodGc } from './pod-gc.ts'
 import { reconcileReplicaSet } from './replicaset.ts'
+import { reconcileDaemonSet } from './daemonset.ts'
+import { reconcileStatefulSet } from './statefulset.ts'
 import { reconcileJob } from './job.ts'
 import { reconcileCronJob } from './cronjob.ts'
 import { reconcileDisruptionBudget } from './disruption.ts'
@@ -54,7 +56,7 @@ export interface WorkResult {
 /** A namespace waiting for its contents to go is listed again this much later. */
 export const NAMESPACE_RECHECK_MS = 500
 
-const LISTED_KINDS = ['Pod', 'ReplicaSet.apps', 'Deployment.apps', 'Service', 'Endpoints', 'Job.batch', 'CronJob.batch']
+const LISTED_KINDS = ['Pod', 'ReplicaSet.apps', 'Deployment.apps', 'Service', 'Endpoints', 'Job.batch', 'CronJob.batch', 'DaemonSet.apps', 'StatefulSet.apps']
 
 const act = (actions: readonly Action[]): Plan => ({ type: 'act', actions })
 const requeue = (ms: number | undefined) => (ms !== undefined ? { requeueAfterMs: ms } : {})
@@ -92,6 +94,18 @@ export function runWork(threaded: Threaded, item: ParsedItem, caches: Controller
       if (job === undefined) return {}
       const result = reconcileJob({ job, pods: caches.pods.inNamespace(job.metadata.namespace ?? 'default'), expectations: threaded.expectations }, now)
       return { plan: act(result.actions), threaded: { expectations: result.expectations }, ...requeue(result.requeueAfterMs) }
+    }
+    case 'daemonset': {
+      const daemonSet = caches.daemonSets.get(item.key)
+      if (daemonSet === undefined) return {}
+      const result = reconcileDaemonSet({ daemonSet, nodes: caches.nodes.list(), pods: caches.pods.inNamespace(daemonSet.metadata.namespace ?? 'default'), expectations: threaded.expectations }, now)
+      return { plan: act(result.actions), threaded: { expectations: result.expectations }, ...requeue(result.requeueAfterMs) }
+    }
+    case 'statefulset': {
+      const statefulSet = caches.statefulSets.get(item.key)
+      if (statefulSet === undefined) return {}
+      const ns = statefulSet.metadata.namespace ?? 'default'
+      return { plan: act(reconcileStatefulSet({ statefulSet, pods: caches.pods.inNamespace(ns), claims: caches.persistentVolumeClaims.inNamespace(ns) }, now).actions) }
     }
     case 'cronjob': {
       const cronJob = caches.cronJobs.get(item.key)
@@ -148,6 +162,8 @@ function ownershipGraph(caches: ControllerCaches): GraphObject[] {
     ...caches.endpoints.list().map((o) => withType(o, 'v1', 'Endpoints')),
     ...caches.jobs.list().map((o) => withType(o, 'batch/v1', 'Job')),
     ...caches.cronJobs.list().map((o) => withType(o, 'batch/v1', 'CronJob')),
+    ...caches.daemonSets.list().map((o) => withType(o, 'apps/v1', 'DaemonSet')),
+    ...caches.statefulSets.list().map((o) => withType(o, 'apps/v1', 'StatefulSet')),
   ]
 }
 
