@@ -29,6 +29,7 @@
  *     namespace: default
  *     roleRef: {kind: Role, name: pod-reader}   # kind: Role | ClusterRole
  *     subjects: [{kind: User, name: bob}, {kind: Group, name: devs}]
+ *     # also {kind: ServiceAccount, name: robot, namespace: ci} (namespace: the binding's if left out)
  * clusterRoleBindings:                # grant a ClusterRole everywhere (all namespaces and
  *   - name: ops-read-nodes            # cluster-scoped resources)
  *     roleRef: {kind: ClusterRole, name: node-reader}
@@ -503,7 +504,8 @@ class Validator {
     return out
   }
 
-  subjects(v: unknown, path: FieldPath): Subject[] {
+  /** `namespaced`: a RoleBinding's, whose ServiceAccount subjects may leave out their namespace (the binding's). */
+  subjects(v: unknown, path: FieldPath, namespaced: boolean): Subject[] {
     if (v === undefined || v === null || (Array.isArray(v) && v.length === 0)) {
       this.errors.push(required(path, 'at least one subject'))
       return []
@@ -513,11 +515,16 @@ class Validator {
       const p = path.index(i)
       const obj = this.record(item, p)
       if (obj === undefined) return
-      this.unknownFields(obj, p, ['kind', 'name'])
+      this.unknownFields(obj, p, obj.kind === 'ServiceAccount' ? ['kind', 'name', 'namespace'] : ['kind', 'name'])
       const name = this.name(obj.name, p.child('name'))
+      if (obj.kind === 'ServiceAccount') {
+        const namespace = obj.namespace === undefined && namespaced ? '' : this.name(obj.namespace, p.child('namespace'))
+        if (name !== undefined && namespace !== undefined) out.push({ kind: 'ServiceAccount', name, namespace })
+        return
+      }
       if (obj.kind !== 'User' && obj.kind !== 'Group') {
         if (obj.kind === undefined) this.errors.push(required(p.child('kind')))
-        else this.errors.push(notSupported(p.child('kind'), obj.kind, ['User', 'Group']))
+        else this.errors.push(notSupported(p.child('kind'), obj.kind, ['User', 'Group', 'ServiceAccount']))
         return
       }
       if (name !== undefined) out.push({ kind: obj.kind, name })
@@ -611,7 +618,7 @@ export function parsePolicy(doc: unknown): ParseResult {
     v.unknownFields(obj, p, ['name', 'roleRef', 'subjects'])
     const name = v.name(obj.name, p.child('name'))
     const roleRef = v.roleRef(obj.roleRef, p.child('roleRef'), false)
-    const subjects = v.subjects(obj.subjects, p.child('subjects'))
+    const subjects = v.subjects(obj.subjects, p.child('subjects'), false)
     if (roleRef !== undefined && !clusterRoles.some((r) => r.name === roleRef.name)) {
       v.errors.push(invalid(p.child('roleRef').child('name'), roleRef.name, 'no such ClusterRole'))
     }
@@ -630,7 +637,7 @@ export function parsePolicy(doc: unknown): ParseResult {
     const name = v.name(obj.name, p.child('name'))
     const namespace = v.name(obj.namespace, p.child('namespace'))
     const roleRef = v.roleRef(obj.roleRef, p.child('roleRef'), true)
-    const subjects = v.subjects(obj.subjects, p.child('subjects'))
+    const subjects = v.subjects(obj.subjects, p.child('subjects'), true)
     if (roleRef !== undefined && namespace !== undefined) {
       const exists =
         roleRef.kind === 'ClusterRole'

@@ -248,11 +248,24 @@ t.test('binding validation: roleRef, subjects, references', async (t) => {
   t.same(errorsOf({ clusterRoleBindings: [{ name: 'b', roleRef: { kind: 'ClusterRole', name: 'cluster-admin' } }] }), [
     'clusterRoleBindings[0].subjects: Required value: at least one subject',
   ])
-  t.same(errorsOf({ clusterRoleBindings: [{ name: 'b', roleRef: { kind: 'ClusterRole', name: 'cluster-admin' }, subjects: [{ kind: 'ServiceAccount', name: 'x' }, { name: 'y' }, 'z'] }] }), [
-    'clusterRoleBindings[0].subjects[0].kind: Unsupported value: "ServiceAccount": supported values: "User", "Group"',
+  t.same(errorsOf({ clusterRoleBindings: [{ name: 'b', roleRef: { kind: 'ClusterRole', name: 'cluster-admin' }, subjects: [{ kind: 'ServiceAccount', name: 'x' }, { name: 'y' }, 'z', { kind: 'Robot', name: 'r' }] }] }), [
+    'clusterRoleBindings[0].subjects[0].namespace: Required value',
     'clusterRoleBindings[0].subjects[1].kind: Required value',
     'clusterRoleBindings[0].subjects[2]: Invalid value: "z": must be an object',
+    'clusterRoleBindings[0].subjects[3].kind: Unsupported value: "Robot": supported values: "User", "Group", "ServiceAccount"',
   ])
+  // A ServiceAccount subject: its namespace required cluster-wide, the binding's inside a RoleBinding.
+  const fromFile = parsePolicy({
+    clusterRoleBindings: [{ name: 'ci', roleRef: { kind: 'ClusterRole', name: 'cluster-admin' }, subjects: [{ kind: 'ServiceAccount', name: 'deployer', namespace: 'ci' }] }],
+    roleBindings: [{ name: 'robot', namespace: 'dev', roleRef: { kind: 'ClusterRole', name: 'cluster-admin' }, subjects: [{ kind: 'ServiceAccount', name: 'robot' }] }],
+  })
+  t.ok(fromFile.ok)
+  if (fromFile.ok) {
+    const sa = (ns: string, name: string) => ({ user: `system:serviceaccount:${ns}:${name}`, groups: ['system:serviceaccounts', 'system:authenticated'] })
+    t.equal(authorize(fromFile.policy, sa('ci', 'deployer'), { verb: 'delete', apiGroup: '', resource: 'nodes', name: 'n' }).allowed, true)
+    t.equal(authorize(fromFile.policy, sa('dev', 'robot'), { verb: 'delete', apiGroup: '', resource: 'pods', namespace: 'dev', name: 'p' }).allowed, true)
+    t.equal(authorize(fromFile.policy, sa('prod', 'robot'), { verb: 'delete', apiGroup: '', resource: 'pods', namespace: 'dev', name: 'p' }).allowed, false)
+  }
   t.same(errorsOf({ clusterRoleBindings: [{ name: 'system:discovery', roleRef: { kind: 'ClusterRole', name: 'cluster-admin' }, subjects: sub }] }), [
     'clusterRoleBindings[0].name: Duplicate value: "system:discovery"',
   ])
