@@ -4,6 +4,7 @@
  * only; a step never changes a cache.
  */
 import type { Deployment, Endpoints, Lease, Namespace, Node, Pod, ReplicaSet, Service } from '../kube/objects.ts'
+import type { ServiceAccount } from '../kube/service-account.ts'
 import type { CronJob, Job } from '../kube/batch.ts'
 import type { DaemonSet, PersistentVolumeClaim, StatefulSet } from '../kube/apps.ts'
 import type { PodDisruptionBudget } from '../kube/policy.ts'
@@ -31,6 +32,7 @@ export interface ControllerCaches {
   readonly services: ObjectCache<Service>
   readonly endpoints: ObjectCache<Endpoints>
   readonly namespaces: ObjectCache<Namespace>
+  readonly serviceAccounts: ObjectCache<ServiceAccount>
   readonly jobs: ObjectCache<Job>
   readonly cronJobs: ObjectCache<CronJob>
   readonly podDisruptionBudgets: ObjectCache<PodDisruptionBudget>
@@ -53,6 +55,7 @@ export type ObservedChange =
   | ChangeOf<'services', Service>
   | ChangeOf<'endpoints', Endpoints>
   | ChangeOf<'namespaces', Namespace>
+  | ChangeOf<'serviceAccounts', ServiceAccount>
   | ChangeOf<'jobs', Job>
   | ChangeOf<'cronJobs', CronJob>
   | ChangeOf<'podDisruptionBudgets', PodDisruptionBudget>

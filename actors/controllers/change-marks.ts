@@ -91,8 +91,14 @@ export function changeMarks(change: ObservedChange, caches: ControllerCaches): C
       return { items: [objectItem('disruption', keyOf(change.object.metadata))], wholeCluster: false, graph: false }
     case 'cronJobs':
       return { items: [objectItem('cronjob', keyOf(change.object.metadata))], wholeCluster: false, graph }
-    case 'namespaces':
-      return { items: change.object.metadata.deletionTimestamp ? [objectItem('namespace', keyOf(change.object.metadata))] : [], wholeCluster: false, graph: false }
+    case 'namespaces': {
+      // A namespace being deleted is the namespace controller's; a live one must have its default ServiceAccount.
+      const work = change.object.metadata.deletionTimestamp ? 'namespace' : 'serviceaccount'
+      return { items: [objectItem(work, keyOf(change.object.metadata))], wholeCluster: false, graph: false }
+    }
+    case 'serviceAccounts':
+      // A deleted default account is made again.
+      return { items: change.type === 'DELETED' ? [objectItem('serviceaccount', change.object.metadata.namespace ?? 'default')] : [], wholeCluster: false, graph: false }
   }
 }
 

@@ -59,7 +59,7 @@ export function applyMarks(state: ManagerState, marks: ChangeMarks, now: number)
   return queue === state.queue && schedules === state.schedules && expectations === state.expectations ? state : { ...state, queue, schedules, expectations }
 }
 
-/** The caches are in: every replica set, deployment and service gets a look, and every whole-cluster controller a pass. */
+/** The caches are in: every replica set, deployment, service and namespace gets a look, and every whole-cluster controller a pass. */
 export function onSynced(state: ManagerState, caches: ControllerCaches, now: number): ManagerState {
   let { queue, schedules } = state
   for (const rs of caches.replicaSets.list()) queue = markDirty(queue, objectItem('replicaset', keyOf(rs.metadata)))
@@ -67,6 +67,7 @@ export function onSynced(state: ManagerState, caches: ControllerCaches, now: num
   for (const ds of caches.daemonSets.list()) queue = markDirty(queue, objectItem('daemonset', keyOf(ds.metadata)))
   for (const s of caches.statefulSets.list()) queue = markDirty(queue, objectItem('statefulset', keyOf(s.metadata)))
   for (const s of caches.services.list()) queue = markDirty(queue, objectItem('endpoints', keyOf(s.metadata)))
+  for (const ns of caches.namespaces.list()) queue = markDirty(queue, objectItem('serviceaccount', keyOf(ns.metadata)))
   for (const j of caches.jobs.list()) queue = markDirty(queue, objectItem('job', keyOf(j.metadata)))
   for (const c of caches.cronJobs.list()) queue = markDirty(queue, objectItem('cronjob', keyOf(c.metadata)))
   for (const b of caches.podDisruptionBudgets.list()) queue = markDirty(queue, objectItem('disruption', keyOf(b.metadata)))

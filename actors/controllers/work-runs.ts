@@ -16,6 +16,7 @@ import { namespacedPaths, reconcileNamespace, type NamespaceContents } from './n
 import { reconcileNodeLifecycle } from './node-lifecycle.ts'
 import { reconcilePodGc } from './pod-gc.ts'
 import { reconcileReplicaSet } from './replicaset.ts'
+import { reconcileServiceAccounts } from './serviceaccount.ts'
 import { reconcileDaemonSet } from './daemonset.ts'
 import { reconcileStatefulSet } from './statefulset.ts'
 import { reconcileJob } from './job.ts'
@@ -119,6 +120,11 @@ export function runWork(threaded: Threaded, item: ParsedItem, caches: Controller
       const ns = budget.metadata.namespace ?? 'default'
       const result = reconcileDisruptionBudget({ budget, pods: caches.pods.inNamespace(ns), replicaSets: caches.replicaSets.inNamespace(ns), deployments: caches.deployments.inNamespace(ns) }, now)
       return { plan: act(result.actions), ...requeue(result.requeueAfterMs) }
+    }
+    case 'serviceaccount': {
+      const ns = caches.namespaces.get(item.key)
+      if (ns === undefined) return {}
+      return { plan: act(reconcileServiceAccounts({ namespace: ns, serviceAccounts: caches.serviceAccounts.inNamespace(item.key) }).actions) }
     }
     case 'nodelifecycle': {
       const pods = caches.pods.list().filter((p) => p.spec.nodeName)

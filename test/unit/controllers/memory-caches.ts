@@ -46,6 +46,7 @@ export function memoryCaches(): MemoryCaches {
     services: new MemoryCache(),
     endpoints: new MemoryCache(),
     namespaces: new MemoryCache(),
+    serviceAccounts: new MemoryCache(),
     jobs: new MemoryCache(),
     cronJobs: new MemoryCache(),
     podDisruptionBudgets: new MemoryCache(),
