@@ -12,11 +12,11 @@
  *   container to state it);
  * - `status unknown for quota: q, resource: pods` (the controller has not filled status yet).
  *
- * Scopes: Terminating, NotTerminating, BestEffort, NotBestEffort and PriorityClass (spec.scopes
- * and spec.scopeSelector); a scoped quota only matches pods, as Kubernetes'.
+ * Scopes: kube/quota-scopes.ts.
  */
 import { storeKey, storePrefix } from '../meta/keys.ts'
 import type { KubeObject, ObjectsPort } from '../ports.ts'
+import { quotaSelects } from '../../kube/quota-scopes.ts'
 import { addUsage, computeUsage, exceededNames, maskUsage, objectUsage, prettyUsage, usageOf, usageToList, type Usage } from '../../kube/resource-usage.ts'
 
 export const RESOURCE_QUOTAS = { group: '', resource: 'resourcequotas' } as const
@@ -29,19 +29,11 @@ type ResourceList = Readonly<Record<string, string | number>>
 
 interface QuotaView {
   readonly metadata?: { readonly name?: string; readonly resourceVersion?: string }
-  readonly spec?: { readonly hard?: ResourceList; readonly scopes?: readonly string[]; readonly scopeSelector?: { readonly matchExpressions?: readonly ScopeRequirement[] } }
+  readonly spec?: { readonly hard?: ResourceList; readonly scopes?: readonly string[] }
   readonly status?: { readonly hard?: ResourceList; readonly used?: ResourceList }
 }
 
-interface ScopeRequirement {
-  readonly scopeName?: string
-  readonly operator?: string
-  readonly values?: readonly string[]
-}
-
 interface PodSpecView {
-  readonly activeDeadlineSeconds?: number
-  readonly priorityClassName?: string
   readonly containers?: readonly { readonly resources?: { readonly requests?: ResourceList; readonly limits?: ResourceList } }[]
   readonly initContainers?: readonly { readonly resources?: { readonly requests?: ResourceList; readonly limits?: ResourceList } }[]
 }
@@ -50,42 +42,6 @@ interface PodSpecView {
 const MUST_STATE = new Set(['cpu', 'memory', 'requests.cpu', 'requests.memory', 'limits.cpu', 'limits.memory'])
 
 const nameOf = (q: QuotaView): string => q.metadata?.name ?? ''
-
-// ------------------------------------------------------------------ scopes
-
-const isBestEffort = (spec: PodSpecView): boolean =>
-  [...(spec.containers ?? []), ...(spec.initContainers ?? [])].every((c) => Object.keys(c.resources?.requests ?? {}).length === 0 && Object.keys(c.resources?.limits ?? {}).length === 0)
-
-function scopeMatches(scope: string, operator: string, values: readonly string[], pod: PodSpecView): boolean {
-  switch (scope) {
-    case 'Terminating':
-      return pod.activeDeadlineSeconds !== undefined && pod.activeDeadlineSeconds >= 0
-    case 'NotTerminating':
-      return pod.activeDeadlineSeconds === undefined || pod.activeDeadlineSeconds < 0
-    case 'BestEffort':
-      return isBestEffort(pod)
-    case 'NotBestEffort':
-      return !isBestEffort(pod)
-    case 'PriorityClass': {
-      const cls = pod.priorityClassName
-      if (operator === 'Exists') return cls !== undefined && cls !== ''
-      if (operator === 'DoesNotExist') return cls === undefined || cls === ''
-      if (operator === 'NotIn') return !values.includes(cls ?? '')
-      return values.includes(cls ?? '')
-    }
-    default:
-      return false
-  }
-}
-
-/** Whether every scope of the quota selects the object (no scopes: everything). */
-function quotaSelects(quota: QuotaView, resource: string, group: string, object: KubeObject): boolean {
-  const requirements: ScopeRequirement[] = [...(quota.spec?.scopes ?? []).map((scopeName) => ({ scopeName, operator: 'Exists' })), ...(quota.spec?.scopeSelector?.matchExpressions ?? [])]
-  if (requirements.length === 0) return true
-  if (resource !== 'pods' || group !== '') return false
-  const pod = (object.spec ?? {}) as PodSpecView
-  return requirements.every((r) => scopeMatches(r.scopeName ?? '', r.operator ?? 'In', r.values ?? [], pod))
-}
 
 // ------------------------------------------------------------------ the check
 
