@@ -8,9 +8,8 @@ import { nameIsDNSSubdomain, validatePathSegmentName, type ValidateNameFunc } fr
 import { ruleListErrors } from '../authz/policy.ts'
 import { RBAC_GROUP } from '../authz/rbac.ts'
 import type { KubeObject } from '../ports.ts'
+import { isObj } from './field-values.ts'
 
-type Obj = Record<string, unknown>
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
 const str = (v: unknown): string => (typeof v === 'string' ? v : '')
 
 const SUBJECT_KINDS = ['ServiceAccount', 'User', 'Group']
