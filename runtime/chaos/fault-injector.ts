@@ -4,13 +4,17 @@
  * subjects with a time to live (runtime/chaos/fault-leases.ts): the host lifts them by itself when
  * no renewal comes. Renewals and heals go to every host on the cluster-wide subject, so a
  * controller that took over (and knows only the status) reaches every holder. Process faults:
- * `host-kill` is the host killing itself on `chaos.kill` (`up` restarts it); `nats-kill` asks
+ * `host-kill` is the host killing itself on `chaos.kill` (`up` restarts it); `host-stop` asks
+ * `up`, which owns the processes, to SIGSTOP the host under a lease `up` holds (SIGCONT on heal
+ * or when the lease lapses; runtime/cli/host-control.ts); `host-restart` asks `up` for a SIGTERM
+ * (`up` starts the host again); `nats-kill` asks
  * `up`'s NATS control subject to kill a nats-server and heals by restarting it; `pod-kill`
  * deletes the pod. Other kinds are refused with a message naming them.
  */
 import type { PlannedFault } from '../../actors/chaos/experiment-plan.ts'
 import { parseDuration } from '../../actors/chaos/duration.ts'
 import type { ApiClient } from '../apiserver/api-client.ts'
+import { hostControlSubject } from '../cli/host-control.ts'
 import { requestNatsControl } from '../cli/nats-control.ts'
 import { decodeEvent, DecodeFailure, encodeEvent, type WireEvent } from '../codec.ts'
 import { chaosSubject } from '../subjects.ts'
@@ -64,6 +68,14 @@ export class FaultInjector {
       await Promise.all(targets.map((host) => this.#command(host, { type: 'chaos.kill' })))
       return
     }
+    if (kind === 'host-stop') {
+      await Promise.all(targets.map((host) => this.#up({ type: 'hosts.stop', host, lease, ttlMs })))
+      return
+    }
+    if (kind === 'host-restart') {
+      await Promise.all(targets.map((host) => this.#up({ type: 'hosts.restart', host })))
+      return
+    }
     if (kind === 'nats-kill') {
       for (const server of targets) await this.#nats({ type: 'nats.kill', index: Number(server.replace('nats-', '')) })
       return
@@ -77,10 +89,12 @@ export class FaultInjector {
 
   renew(kind: string, lease: string, ttlMs: number): void {
     if (isLeased(kind)) this.#broadcast({ type: 'chaos.lease.renew', lease, ttlMs })
+    if (kind === 'host-stop') this.#deps.transport.publish(hostControlSubject(this.#deps.cluster), encodeEvent({ type: 'hosts.renew', lease, ttlMs }))
   }
 
   async heal(kind: string, lease: string, targets: readonly string[]): Promise<void> {
     if (isLeased(kind)) return this.#broadcast({ type: 'chaos.lease.heal', lease })
+    if (kind === 'host-stop') return this.#up({ type: 'hosts.heal', lease })
     if (kind === 'nats-kill') for (const server of targets) await this.#nats({ type: 'nats.restart', index: Number(server.replace('nats-', '')) })
   }
 
@@ -104,6 +118,13 @@ export class FaultInjector {
 
   #broadcast(command: WireEvent): void {
     this.#deps.transport.publish(chaosSubject(this.#deps.cluster), encodeEvent(command))
+  }
+
+  async #up(request: WireEvent): Promise<void> {
+    const reply = await this.#deps.requester.request(hostControlSubject(this.#deps.cluster), encodeEvent(request), { timeoutMs: 3000 })
+    const answer = decodeEvent(reply.data)
+    if (answer instanceof DecodeFailure) throw new Error('up: undecodable answer')
+    if (answer.type === 'hosts.error') throw new Error(`up: ${String(answer.message)}`)
   }
 
   async #nats(request: { type: string; index: number }): Promise<void> {

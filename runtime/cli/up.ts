@@ -23,6 +23,7 @@ import { apiserverReady } from './apiserver-readyz.ts'
 import { FrontDoor, type Backend } from './front-door.ts'
 import { ApiserverEndpointsPublisher } from './kubernetes-service.ts'
 import { serveNatsControl } from './nats-control.ts'
+import { serveHostControl } from './host-control.ts'
 import { ensureApiSecurity } from '../apiserver/security/api-security.ts'
 import { ensureSecretsEncryption } from '../apiserver/secret-encryption.ts'
 import { writeKubeconfig } from '../apiserver/security/kubeconfig.ts'
@@ -86,6 +87,9 @@ export async function runUp(options: UpOptions): Promise<void> {
 
   const watcher = await NatsTransport.connect({ servers: natsUrls, name: 'actorkube-up' })
   if (natsCluster) serveNatsControl(watcher, options.shape.cluster, natsCluster)
+  // SIGSTOP / SIGCONT / SIGTERM of a host for chaos experiments, leased (host-control.ts).
+  const livePid = (h: RunningHost | undefined) => (h?.process?.child.exitCode === null && h.process.child.signalCode === null ? h.process.child.pid : undefined)
+  const hostControl = serveHostControl({ transport: watcher, cluster: options.shape.cluster, clock: systemClock, pidOf: (name) => livePid(hosts.find((h) => h.plan.host === name)), signal: (pid, signal) => process.kill(pid, signal) })
   const requester = new Requester(watcher, systemClock)
   const store = new StoreClient({ transport: watcher, clock: systemClock, cluster: options.shape.cluster, replicas: voters, requestTimeoutMs: 500 })
   const heard = new Set<string>()
@@ -146,6 +150,7 @@ export async function runUp(options: UpOptions): Promise<void> {
     stopping = true
     say(`${signal}: stopping ${hosts.length} hosts`)
     endpoints.close()
+    hostControl.close()
     await frontDoor?.close()
     await Promise.all(hosts.map((h) => h.process?.stop('SIGTERM')))
     requester.close()

@@ -7,6 +7,7 @@
  * faults are read with `actorkube chaos status`, the experiments with kubectl -o json.
  */
 import { execFile } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import t from 'tap'
@@ -178,6 +179,49 @@ t.test("chaos controller - a host's fault lease lapses by itself when nobody ren
   t.match(after, [{ type: 'chaos.error', message: /lease "by-hand" is not held/ }], 'a late renewal does not bring it back')
 })
 
+/** The state letter of a process (`T`: stopped), from /proc. */
+const processState = (pid: number): string => readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '')[0]!
+
+t.test('chaos controller - host-stop: up stops the worker under a lease it holds, and continues it', async (t) => {
+  const pid = pidsWithArgument(join(stateDir, 'hosts', 'worker-1.yaml')).find(isAlive)!
+  const { NatsTransport } = await import('../../runtime/transport/nats-transport.ts')
+  const { Requester } = await import('../../runtime/transport/requester.ts')
+  const { systemClock } = await import('../../runtime/clock.ts')
+  const { encodeEvent, decodeEvent } = await import('../../runtime/codec.ts')
+  const { hostControlSubject } = await import('../../runtime/cli/host-control.ts')
+  const { readClusterInfo } = await import('../../runtime/cli/cluster-info.ts')
+  const info = readClusterInfo(stateDir)
+  const transport = await NatsTransport.connect({ servers: [...(info.natsServers ?? [info.nats!])], name: 'chaos-host-stop-test' })
+  const requester = new Requester(transport, systemClock)
+  t.teardown(async () => {
+    requester.close()
+    await transport.close()
+  })
+  const ask = async (request: { type: string } & Record<string, unknown>) => decodeEvent((await requester.request(hostControlSubject('c1'), encodeEvent(request), { timeoutMs: 3000 })).data)
+  // By hand, with a 1.5 s lease nobody renews: up continues the host by itself.
+  t.match(await ask({ type: 'hosts.stop', host: 'worker-1', lease: 'by-hand', ttlMs: 1500 }), { type: 'hosts.status', stopped: [{ lease: 'by-hand', host: 'worker-1' }] })
+  t.equal(processState(pid), 'T', 'stopped')
+  await waitFor(() => processState(pid) !== 'T', { timeoutMs: 15_000, intervalMs: 100, what: 'the host continued when its lease lapsed' })
+  t.match(await ask({ type: 'hosts.status' }), { stopped: [] })
+  t.match(await ask({ type: 'hosts.stop', host: 'nobody', lease: 'x', ttlMs: 1000 }), { type: 'hosts.error', message: 'host "nobody" is not running' })
+  // Through an experiment: stopped for its 4 s, then continued.
+  const stop = `apiVersion: chaos.actorkube.io/v1alpha1
+kind: ChaosExperiment
+metadata: {name: stop-worker}
+spec:
+${nodeReadyProbe}  method:
+    faults:
+    - {name: stop-worker, kind: host-stop, duration: 4s, target: {hosts: {names: [worker-1]}}}
+`
+  t.equal((await kubectl(['apply', '-f', await manifest('stop-worker.yaml', stop)])).code, 0)
+  await injected('stop-worker')
+  await waitFor(() => processState(pid) === 'T', { timeoutMs: 5000, intervalMs: 100, what: 'the worker stopped' })
+  const status = await completed('stop-worker', 90_000)
+  t.match(status, { verdict: 'Passed', faults: [{ name: 'stop-worker', targets: ['worker-1'], injectedAt: /Z$/, healedAt: /Z$/ }] })
+  t.not(processState(pid), 'T', 'continued')
+  t.equal(isAlive(pid), true, 'the same process goes on')
+})
+
 t.test("chaos controller - its host killed mid-experiment: faults lifted, the next leader finishes from .status", async (t) => {
   t.equal((await kubectl(['apply', '-f', await manifest('long-drop.yaml', echoDrop('long-drop', '60s', '{roles: [worker, master]}'))])).code, 0)
   const uid = await injected('long-drop')
@@ -201,4 +245,16 @@ t.test('chaos controller - kubectl delete cex heals at once', async (t) => {
   // Well under the 10 s lease its last renewal left: the heal came from the controller.
   await waitFor(async () => (await leasesOf(uid)).length === 0, { timeoutMs: 5000, intervalMs: 100, what: 'the fault healed' })
   t.same((await hostLeases()).get('worker-1'), [], 'worker-1 holds no lease')
+})
+
+t.test('chaos controller - kubectl annotate actorkube.io/abort=true aborts and heals; chaos run exits 1', async (t) => {
+  const running = actorkube(['chaos', 'run', await manifest('aborted-drop.yaml', echoDrop('aborted-drop', '60s', '{roles: [worker]}'))], 120_000)
+  const uid = await injected('aborted-drop')
+  t.equal((await kubectl(['annotate', 'cex', 'aborted-drop', 'actorkube.io/abort=true'])).code, 0)
+  const run = await running
+  t.equal(run.code, 1, 'chaos run exits 1 on Aborted')
+  t.match(run.stdout, /\naborted-drop: Aborted \(annotated actorkube\.io\/abort=true\), seed 11/)
+  const status = (await experiment('aborted-drop')).status!
+  t.match(status, { phase: 'Completed', verdict: 'Aborted', faults: [{ healedAt: /Z$/ }] })
+  t.same(await leasesOf(uid), [], 'no host holds its lease')
 })
