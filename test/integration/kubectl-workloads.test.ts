@@ -144,6 +144,8 @@ t.test('StatefulSet - web-0, web-1, web-2 in order, with their claims', async (t
   }, { timeoutMs: 30_000, what: 'the StatefulSet status' })
   t.match(sts.status, { replicas: 3, readyReplicas: 3, currentReplicas: 3, updatedReplicas: 3 })
   t.equal(sts.status?.currentRevision, sts.status?.updateRevision)
+  const status = await kubectl(['rollout', 'status', 'statefulset/web', '--timeout=30s'])
+  t.equal(status.code, 0, `kubectl rollout status: ${status.stdout.trim()} ${status.stderr.trim()}`)
 })
 
 t.test('StatefulSet - scaled to 1: web-2 goes, then web-1; the claims stay', async (t) => {
@@ -164,6 +166,8 @@ t.test('DaemonSet - a rolling update of the template replaces every pod', async 
   const before = new Set(firstAgents.map((p) => p.metadata.name))
   const changed = await kubectl(['set', 'env', 'daemonset/agent', 'ROLLOUT=2'])
   t.equal(changed.code, 0, changed.stderr)
+  const rollout = await kubectl(['rollout', 'status', 'daemonset/agent', '--timeout=90s'], { timeoutMs: 100_000 })
+  t.equal(rollout.code, 0, `kubectl rollout status: ${rollout.stdout.trim()} ${rollout.stderr.trim()}`)
   const { pods } = await daemonSettled('the rolled-out agent pods', (pods) => pods.every((p) => !before.has(p.metadata.name)))
   t.equal(new Set(pods.map((p) => p.metadata.labels?.['controller-revision-hash'])).size, 1, 'one revision')
   t.equal(new Set(pods.map((p) => p.spec.nodeName)).size, NODES)
