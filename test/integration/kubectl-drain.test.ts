@@ -1,8 +1,8 @@
 /**
  * Real kubectl (v1.32) drains nodes of `actorkube up` (1 master, 3 hollow nodes) under a
  * PodDisruptionBudget: a Deployment of 3 with a budget of minAvailable 2. `kubectl cordon` marks a
- * node unschedulable; `kubectl drain` evicts its pods through pods/eviction (protobuf policy/v1
- * Eviction bodies) and they come back on other nodes while the budget holds; with the budget
+ * node unschedulable; `kubectl drain` evicts its pods through pods/eviction (policy/v1 Eviction
+ * bodies, JSON from kubectl 1.32) and they come back on other nodes while the budget holds; with the budget
  * raised to minAvailable 3 a drain is refused (kubectl retries on 429 until its timeout, exit 1)
  * and the pod stays; `kubectl uncordon` makes the nodes schedulable again. State is read with -o json.
  */
