@@ -118,7 +118,7 @@ export function runWork(threaded: Threaded, item: ParsedItem, caches: Controller
       const budget = caches.podDisruptionBudgets.get(item.key)
       if (budget === undefined) return {}
       const ns = budget.metadata.namespace ?? 'default'
-      const result = reconcileDisruptionBudget({ budget, pods: caches.pods.inNamespace(ns), replicaSets: caches.replicaSets.inNamespace(ns), deployments: caches.deployments.inNamespace(ns) }, now)
+      const result = reconcileDisruptionBudget({ budget, pods: caches.pods.inNamespace(ns), replicaSets: caches.replicaSets.inNamespace(ns), deployments: caches.deployments.inNamespace(ns), statefulSets: caches.statefulSets.inNamespace(ns) }, now)
       return { plan: act(result.actions), ...requeue(result.requeueAfterMs) }
     }
     case 'serviceaccount': {
