@@ -41,6 +41,8 @@ export class FrontDoor {
   readonly #server: Server
   /** `name:port` of the apiservers that are ready. */
   readonly #ready = new Set<string>()
+  /** Open client connections: close() ends them (a kubectl watch would otherwise hold it open). */
+  readonly #clients = new Set<Socket>()
   #next = 0
   #timer: NodeJS.Timeout | undefined
   #closed = false
@@ -54,7 +56,11 @@ export class FrontDoor {
   static async start(options: FrontDoorOptions): Promise<FrontDoor> {
     const server = createServer({ pauseOnConnect: true })
     const door = new FrontDoor(options, server)
-    server.on('connection', (client) => door.#forward(client, new Set()))
+    server.on('connection', (client) => {
+      door.#clients.add(client)
+      client.once('close', () => door.#clients.delete(client))
+      door.#forward(client, new Set())
+    })
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)
       server.listen(options.port, HOST, () => resolve())
@@ -83,10 +89,13 @@ export class FrontDoor {
     return this.#options.backends().filter((b) => this.#ready.has(key(b)))
   }
 
+  /** Stops listening and ends every connection it forwards. */
   async close(): Promise<void> {
     this.#closed = true
     clearTimeout(this.#timer)
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()))
+    const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()))
+    for (const client of this.#clients) client.destroy()
+    await closed
   }
 
   /** Round robin over the ready apiservers not tried yet for this connection; the others after them. */

@@ -92,3 +92,13 @@ t.test('front door - with no apiserver ready it still tries them all; with none 
   await Promise.all(greeters.map((g) => g.close()))
   t.equal(await whoAnswers('127.0.0.1', door.port), '', 'the connection is closed without an answer')
 })
+
+t.test('front door - close ends the connections it forwards (a long watch does not hold it open)', async (t) => {
+  const { door } = await setup(t)
+  const open = await converse('127.0.0.1', door.port)
+  t.not(open.greeting, '', 'a connection is being forwarded')
+  const ended = new Promise<void>((resolve) => open.socket.once('close', () => resolve()))
+  await door.close()
+  await ended
+  t.ok(open.socket.destroyed, 'the client connection was ended by close()')
+})
