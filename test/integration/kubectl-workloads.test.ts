@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import t from 'tap'
 import type { DaemonSet, PersistentVolumeClaim, StatefulPodSpec, StatefulSet } from '../../actors/kube/apps.ts'
 import type { Node, Pod } from '../../actors/kube/objects.ts'
-import { haveKubectl, kubectlFor, kubectlJson } from '../helpers/kubectl.ts'
+import { haveKubectl, kubectlFor, kubectlJson, spawnKubectl } from '../helpers/kubectl.ts'
 import { startUp } from '../helpers/up-process.ts'
 import { waitFor } from '../helpers/wait.ts'
 
@@ -172,4 +172,39 @@ t.test('DaemonSet - a rolling update of the template replaces every pod', async 
   t.equal(new Set(pods.map((p) => p.metadata.labels?.['controller-revision-hash'])).size, 1, 'one revision')
   t.equal(new Set(pods.map((p) => p.spec.nodeName)).size, NODES)
   t.same(pods[0]?.spec.containers[0]?.env, [{ name: 'ROLLOUT', value: '2' }])
+})
+
+t.test('StatefulSet - scaled back to 3 the members reuse their claims; a template change rolls from web-2 down to web-0', async (t) => {
+  const scaled = await kubectl(['scale', 'statefulset', 'web', '--replicas=3'])
+  t.equal(scaled.code, 0, scaled.stderr)
+  await waitFor(async () => {
+    const pods = await podsOf('web')
+    return pods.length === 3 && pods.every(ready) ? true : undefined
+  }, { timeoutMs: 90_000, intervalMs: 200, what: '3 ready web pods again' })
+  t.same(await claimNames(), ['www-web-0', 'www-web-1', 'www-web-2'], 'no new claims')
+  // A watch sees every member's versions in order (polls could see two members change between them).
+  const watch = spawnKubectl(join(stateDir, 'kubeconfig'), join(stateDir, 'kube-cache'), ['get', 'pods', '-l', 'app=web', '-w', '-o', 'jsonpath={.metadata.name} {.metadata.labels.controller-revision-hash}{"\\n"}'])
+  let watched = ''
+  watch.stdout?.on('data', (chunk: Buffer) => (watched += chunk.toString()))
+  t.teardown(() => void watch.kill())
+  const changed = await kubectl(['set', 'env', 'statefulset/web', 'ROLLOUT=2'])
+  t.equal(changed.code, 0, changed.stderr)
+  const updateRevision = await waitFor(async () => {
+    const s = await kubectlJson<StatefulSet>(kubectl, ['get', 'sts', 'web'])
+    return s.status?.updateRevision !== s.status?.currentRevision ? s.status?.updateRevision : undefined
+  }, { timeoutMs: 30_000, what: 'a new update revision' })
+  // The order in which members first show up at the new revision.
+  const order = await waitFor(async () => {
+    const names: string[] = []
+    for (const line of watched.split('\n')) {
+      const [name, revision] = line.split(' ')
+      if (name !== undefined && revision === updateRevision && !names.includes(name)) names.push(name)
+    }
+    return names.length === 3 ? names : undefined
+  }, { timeoutMs: 90_000, intervalMs: 100, what: 'every member at the new revision' })
+  t.same(order, ['web-2', 'web-1', 'web-0'])
+  const rollout = await kubectl(['rollout', 'status', 'statefulset/web', '--timeout=60s'], { timeoutMs: 70_000 })
+  t.equal(rollout.code, 0, rollout.stderr)
+  const sts = await kubectlJson<StatefulSet>(kubectl, ['get', 'sts', 'web'])
+  t.match(sts.status, { replicas: 3, readyReplicas: 3, updatedReplicas: 3, currentRevision: updateRevision, updateRevision })
 })
