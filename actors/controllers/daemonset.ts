@@ -77,16 +77,35 @@ export function daemonPodTolerations(spec: PodSpec): Toleration[] {
   return own
 }
 
-/** nodeShouldRunDaemonPod: the template's nodeName, nodeSelector and required node affinity admit the node, and its taints are tolerated. */
-export function shouldRunOn(spec: PodSpec, node: Node): boolean {
-  const name = node.metadata.name ?? ''
-  if (spec.nodeName !== undefined && spec.nodeName !== '' && spec.nodeName !== name) return false
-  const labels = node.metadata.labels ?? {}
-  for (const [k, v] of Object.entries(spec.nodeSelector ?? {})) if (labels[k] !== v) return false
-  const terms = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms
-  if (terms !== undefined && !terms.some((t) => nodeSelectorTermMatches(t, labels, name))) return false
-  return findUntoleratedTaint(node.spec?.taints ?? [], daemonPodTolerations(spec)) === undefined
+export interface NodeFit {
+  /** A new daemon pod goes there. */
+  readonly shouldRun: boolean
+  /** A daemon pod already there may stay (an untolerated NoSchedule taint keeps new pods off, not running ones). */
+  readonly shouldContinueRunning: boolean
 }
+
+/**
+ * nodeShouldRunDaemonPod: the template's nodeName, nodeSelector and required node affinity admit
+ * the node, and its taints are tolerated (with the daemon defaults). An untolerated NoExecute
+ * taint evicts; an untolerated NoSchedule one only keeps new pods off.
+ */
+export function nodeFit(spec: PodSpec, node: Node): NodeFit {
+  const name = node.metadata.name ?? ''
+  const labels = node.metadata.labels ?? {}
+  const terms = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms
+  const placed =
+    (spec.nodeName === undefined || spec.nodeName === '' || spec.nodeName === name) &&
+    Object.entries(spec.nodeSelector ?? {}).every(([k, v]) => labels[k] === v) &&
+    (terms === undefined || terms.some((t) => nodeSelectorTermMatches(t, labels, name)))
+  if (!placed) return { shouldRun: false, shouldContinueRunning: false }
+  const taints = node.spec?.taints ?? []
+  const tolerations = daemonPodTolerations(spec)
+  const evicting = findUntoleratedTaint(taints.filter((t) => t.effect === 'NoExecute'), tolerations) !== undefined
+  return { shouldRun: findUntoleratedTaint(taints, tolerations) === undefined, shouldContinueRunning: !evicting }
+}
+
+/** Whether a new daemon pod goes on `node`. */
+export const shouldRunOn = (spec: PodSpec, node: Node): boolean => nodeFit(spec, node).shouldRun
 
 /** util.ReplaceDaemonSetPodNodeNameNodeAffinity: the required terms become one term matching the node's name. */
 export function pinnedToNode(spec: PodSpec, nodeName: string): PodSpec {
@@ -144,6 +163,8 @@ export function reconcileDaemonSet(input: DaemonSetInput, now: number, config: D
 class DaemonSetPlan {
   readonly hash: string
   private readonly wanted: Set<string>
+  /** Nodes whose daemon pod may stay though no new one would go there. */
+  private readonly tolerated: Set<string>
   private readonly byNode: Map<string, Pod[]>
   private readonly minReadySeconds: number
   private readonly ds: DaemonSet
@@ -155,7 +176,9 @@ class DaemonSetPlan {
     this.pods = pods
     this.now = now
     this.hash = daemonSetHash(ds)
-    this.wanted = new Set(nodes.filter((n) => shouldRunOn(ds.spec.template.spec, n)).map((n) => n.metadata.name ?? ''))
+    const fits = nodes.map((n) => ({ name: n.metadata.name ?? '', fit: nodeFit(ds.spec.template.spec, n) }))
+    this.wanted = new Set(fits.filter((f) => f.fit.shouldRun).map((f) => f.name))
+    this.tolerated = new Set(fits.filter((f) => !f.fit.shouldRun && f.fit.shouldContinueRunning).map((f) => f.name))
     this.byNode = podsByNode(pods.filter((p) => !isDeleting(p.metadata)))
     this.minReadySeconds = ds.spec.minReadySeconds ?? 0
   }
@@ -174,7 +197,7 @@ class DaemonSetPlan {
       if (running.length === 0 && failed.length === 0 && !terminating.has(node)) creates.push(node)
       deletes.push(...running.slice(1))
     }
-    for (const [node, pods] of this.byNode) if (!this.wanted.has(node)) deletes.push(...pods)
+    for (const [node, pods] of this.byNode) if (!this.wanted.has(node)) deletes.push(...(this.tolerated.has(node) ? pods.slice(1) : pods))
     if (creates.length === 0 && deletes.length === 0) deletes.push(...this.rollingDeletes())
     return { creates, deletes }
   }

@@ -1,6 +1,6 @@
 import t from 'tap'
 import type { CreateAction, DeleteAction, UpdateStatusAction } from '../../../actors/controllers/actions.ts'
-import { daemonSetHash, reconcileDaemonSet, shouldRunOn, targetNodeOf, type DaemonSetResult } from '../../../actors/controllers/daemonset.ts'
+import { daemonSetHash, nodeFit, reconcileDaemonSet, shouldRunOn, targetNodeOf, type DaemonSetResult } from '../../../actors/controllers/daemonset.ts'
 import type { DaemonSet, DaemonSetSpec, DaemonSetStatus } from '../../../actors/kube/apps.ts'
 import type { Node, Pod, PodPhase, Taint } from '../../../actors/kube/objects.ts'
 import { T0, at, pod } from './fixtures.ts'
@@ -30,6 +30,7 @@ const creates = (r: DaemonSetResult): CreateAction[] => r.actions.filter((a): a 
 const deletes = (r: DaemonSetResult): string[] => r.actions.filter((a): a is DeleteAction => a.type === 'delete').map((a) => a.path.split('/').pop() ?? '')
 const statusOf = (r: DaemonSetResult): DaemonSetStatus | undefined => (r.actions.find((a) => a.type === 'updateStatus') as UpdateStatusAction | undefined)?.object['status' as keyof object] as DaemonSetStatus | undefined
 const createdNodes = (r: DaemonSetResult): (string | undefined)[] => creates(r).map((c) => targetNodeOf(c.object as Pod)).sort()
+const r2 = (r: DaemonSetResult) => ({ deletes: deletes(r), creates: createdNodes(r) })
 
 const HASH = daemonSetHash(daemonSet())
 
@@ -102,6 +103,19 @@ t.test('DaemonSet - nodes that stop fitting lose their pod; duplicates and faile
   t.same(creates(failed), [], 'the replacement comes on the next pass')
 })
 
+t.test('DaemonSet - a NoSchedule taint keeps new pods off but lets a running one stay; NoExecute evicts it', async (t) => {
+  const tainted = (effect: Taint['effect']) => node('n1', { taints: [{ key: 'dedicated', value: 'db', effect }] })
+  const spec = daemonSet().spec.template.spec
+  t.same(nodeFit(spec, tainted('NoSchedule')), { shouldRun: false, shouldContinueRunning: true })
+  t.same(nodeFit(spec, tainted('NoExecute')), { shouldRun: false, shouldContinueRunning: false })
+  t.same(nodeFit({ ...spec, nodeSelector: { disk: 'ssd' } }, node('n1')), { shouldRun: false, shouldContinueRunning: false })
+  const noSchedule = reconcileDaemonSet({ daemonSet: daemonSet(), nodes: [tainted('NoSchedule')], pods: [dsPod('a1', 'n1', HASH)] }, T0)
+  t.same(r2(noSchedule), { deletes: [], creates: [] })
+  t.match(statusOf(noSchedule), { desiredNumberScheduled: 0, numberMisscheduled: 1 })
+  t.same(r2(reconcileDaemonSet({ daemonSet: daemonSet(), nodes: [tainted('NoSchedule')], pods: [] }, T0)), { deletes: [], creates: [] }, 'no new pod')
+  t.same(deletes(reconcileDaemonSet({ daemonSet: daemonSet(), nodes: [tainted('NoExecute')], pods: [dsPod('a1', 'n1', HASH)] }, T0)), ['a1'])
+})
+
 t.test('DaemonSet - rolling update: maxUnavailable old pods at a time, unavailable old pods at once', async (t) => {
   const next = daemonSet({ template: { metadata: { labels: LABELS }, spec: { containers: [{ name: 'c', image: 'agent:2' }] } } })
   const nodes = [node('n1'), node('n2'), node('n3')]
@@ -126,8 +140,6 @@ t.test('DaemonSet - rolling update: maxUnavailable old pods at a time, unavailab
   t.same(r2(reconcileDaemonSet({ daemonSet: onDelete, nodes, pods: old }, T0)), { deletes: [], creates: [] }, 'OnDelete replaces nothing by itself')
   t.same(createdNodes(reconcileDaemonSet({ daemonSet: onDelete, nodes, pods: old.slice(1) }, T0)), ['n1'], 'OnDelete: a deleted pod comes back from the new template')
 })
-
-const r2 = (r: DaemonSetResult) => ({ deletes: deletes(r), creates: createdNodes(r) })
 
 t.test('DaemonSet - status is written only when it changes; minReadySeconds requeues', async (t) => {
   const nodes = [node('n1')]
