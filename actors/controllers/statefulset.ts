@@ -10,15 +10,17 @@
  *
  * Differs from Kubernetes: the revision is the template's hash (`<set>-<hash>` in the
  * `controller-revision-hash` label and the status), with no ControllerRevision objects, so a pod
- * below the partition that is deleted comes back from the new template; claims are always
- * retained (persistentVolumeClaimRetentionPolicy Delete is not acted on); rolling update
- * maxUnavailable is read as 1.
+ * below the partition that is deleted comes back from the new template; rolling update
+ * maxUnavailable is read as 1. persistentVolumeClaimRetentionPolicy (default Retain/Retain):
+ * whenDeleted Delete makes the set an owner of its claims, whenScaled Delete makes a condemned
+ * member the owner of its claims (instead of the set) before it is deleted; the garbage collector
+ * does the rest. Owners are not taken off again when the policy goes back to Retain (Kubernetes does).
  */
 import type { PersistentVolumeClaim, PodVolume, StatefulPodSpec, StatefulSet, StatefulSetStatus } from '../kube/apps.ts'
 import { CONTROLLER_REVISION_HASH_LABEL, POD_INDEX_LABEL, STATEFULSET_POD_NAME_LABEL } from '../kube/apps.ts'
-import type { Pod } from '../kube/objects.ts'
+import type { OwnerReference, Pod } from '../kube/objects.ts'
 import { labelSelectorFromObject } from '../apiserver/meta/label-selector.ts'
-import { type Action, POD, type TypeMeta, collectionPath, eventAction, pathOf } from './actions.ts'
+import { type Action, MERGE_PATCH_CONTENT_TYPE, POD, type TypeMeta, collectionPath, eventAction, pathOf } from './actions.ts'
 import { claim, controllerOf, controllerRef, isDeleting, isPodAvailable, isPodReady } from './_util.ts'
 import { computeHash } from './pod-template-hash.ts'
 
@@ -80,7 +82,7 @@ class StatefulSetRun {
   readonly actions: Action[] = []
   private readonly set: StatefulSet
   private readonly members: Map<number, Pod>
-  private readonly claims: ReadonlySet<string>
+  private readonly claims: ReadonlyMap<string, PersistentVolumeClaim>
   private readonly now: number
   private readonly updateRevision: string
   private readonly start: number
@@ -92,7 +94,7 @@ class StatefulSetRun {
     this.set = set
     this.now = now
     this.members = new Map(pods.map((p) => [ordinalOf(set.metadata.name ?? '', p.metadata.name ?? '') ?? -1, p]))
-    this.claims = new Set(claims.map((c) => c.metadata.name ?? ''))
+    this.claims = new Map(claims.map((c) => [c.metadata.name ?? '', c]))
     this.updateRevision = statefulSetRevision(set)
     this.start = set.spec.ordinals?.start ?? 0
     this.replicas = set.spec.replicas ?? 1
@@ -130,6 +132,7 @@ class StatefulSetRun {
         if (this.ordered) return false
         continue
       }
+      this.releaseClaimsTo(pod)
       this.deletePod(pod)
       if (this.ordered) return false
     }
@@ -148,10 +151,42 @@ class StatefulSetRun {
     }
   }
 
+  /**
+   * persistentVolumeClaimRetentionPolicy.whenScaled Delete: a condemned member's claims get the pod
+   * as an owner before it goes, so the garbage collector deletes them after it.
+   */
+  private releaseClaimsTo(pod: Pod): void {
+    if (this.set.spec.persistentVolumeClaimRetentionPolicy?.whenScaled !== 'Delete') return
+    const ordinal = ordinalOf(this.set.metadata.name ?? '', pod.metadata.name ?? '') ?? -1
+    for (const t of this.set.spec.volumeClaimTemplates ?? []) {
+      const claim = this.claims.get(claimName(t.metadata.name ?? '', this.set.metadata.name ?? '', ordinal))
+      if (claim === undefined || claim.metadata.ownerReferences?.some((r) => r.uid === pod.metadata.uid)) continue
+      // Only the pod: with the set still an owner (whenDeleted Delete) the collector would keep the claim.
+      this.actions.push(setOwners(claim, [...otherOwners(claim, this.set.metadata.uid), { ...controllerRef(POD, pod), controller: false }]))
+    }
+  }
+
+  /** whenDeleted Delete: an existing claim of a member in range that lacks the set as an owner gets it. */
+  private ownClaim(claim: PersistentVolumeClaim): void {
+    if (this.set.spec.persistentVolumeClaimRetentionPolicy?.whenDeleted !== 'Delete') return
+    if (claim.metadata.ownerReferences?.some((r) => r.uid === this.set.metadata.uid)) return
+    this.actions.push(setOwners(claim, [...otherOwners(claim, this.set.metadata.uid), this.setOwner()]))
+  }
+
+  /** The set as a claim's (non-controller) owner. */
+  private setOwner() {
+    return { ...controllerRef(STATEFUL_SET, this.set), controller: false }
+  }
+
   private createMissingClaims(ordinal: number): void {
     for (const t of this.set.spec.volumeClaimTemplates ?? []) {
       const name = claimName(t.metadata.name ?? '', this.set.metadata.name ?? '', ordinal)
-      if (this.claims.has(name)) continue
+      const existing = this.claims.get(name)
+      if (existing !== undefined) {
+        this.ownClaim(existing)
+        continue
+      }
+      const deleteWithSet = this.set.spec.persistentVolumeClaimRetentionPolicy?.whenDeleted === 'Delete'
       const object: PersistentVolumeClaim = {
         apiVersion: 'v1',
         kind: 'PersistentVolumeClaim',
@@ -160,6 +195,7 @@ class StatefulSetRun {
           namespace: this.set.metadata.namespace,
           labels: { ...t.metadata.labels, ...this.set.spec.selector.matchLabels },
           ...(t.metadata.annotations ? { annotations: { ...t.metadata.annotations } } : {}),
+          ...(deleteWithSet ? { ownerReferences: [this.setOwner()] } : {}),
         },
         spec: t.spec,
       }
@@ -205,6 +241,14 @@ class StatefulSetRun {
     if (Object.entries(status).every(([k, v]) => old?.[k] === v)) return []
     return [{ type: 'updateStatus', path: pathOf(STATEFUL_SET, this.set, 'status'), object: { ...this.set, ...STATEFUL_SET, status } as StatefulSet }]
   }
+}
+
+/** A claim's owner references other than `uid`'s. */
+const otherOwners = (claim: PersistentVolumeClaim, uid: string | undefined): OwnerReference[] => (claim.metadata.ownerReferences ?? []).filter((r) => r.uid !== uid)
+
+/** A merge patch of a claim's ownerReferences, on the condition that the claim is still as read. */
+function setOwners(claim: PersistentVolumeClaim, owners: readonly OwnerReference[]): Action {
+  return { type: 'patch', path: pathOf(PERSISTENT_VOLUME_CLAIM, claim), patchType: MERGE_PATCH_CONTENT_TYPE, body: { metadata: { ownerReferences: owners, ...(claim.metadata.resourceVersion ? { resourceVersion: claim.metadata.resourceVersion } : {}) } } }
 }
 
 /** The pod of `ordinal` (newVersionedStatefulSetPod): identity, revision label, claims as volumes. */

@@ -57,7 +57,7 @@ export interface WorkResult {
 /** A namespace waiting for its contents to go is listed again this much later. */
 export const NAMESPACE_RECHECK_MS = 500
 
-const LISTED_KINDS = ['Pod', 'ReplicaSet.apps', 'Deployment.apps', 'Service', 'Endpoints', 'Job.batch', 'CronJob.batch', 'DaemonSet.apps', 'StatefulSet.apps']
+const LISTED_KINDS = ['Pod', 'ReplicaSet.apps', 'Deployment.apps', 'Service', 'Endpoints', 'Job.batch', 'CronJob.batch', 'DaemonSet.apps', 'StatefulSet.apps', 'PersistentVolumeClaim']
 
 const act = (actions: readonly Action[]): Plan => ({ type: 'act', actions })
 const requeue = (ms: number | undefined) => (ms !== undefined ? { requeueAfterMs: ms } : {})
@@ -170,6 +170,7 @@ function ownershipGraph(caches: ControllerCaches): GraphObject[] {
     ...caches.cronJobs.list().map((o) => withType(o, 'batch/v1', 'CronJob')),
     ...caches.daemonSets.list().map((o) => withType(o, 'apps/v1', 'DaemonSet')),
     ...caches.statefulSets.list().map((o) => withType(o, 'apps/v1', 'StatefulSet')),
+    ...caches.persistentVolumeClaims.list().map((o) => withType(o, 'v1', 'PersistentVolumeClaim')),
   ]
 }
 

@@ -3,8 +3,8 @@
  * handlers in kube's daemon and statefulset controllers): a pod marks the set controlling it (an
  * orphan: every set of its namespace, which may adopt it) and settles a DaemonSet's expected
  * create; a node that appears, goes or changes labels, taints or schedulability marks every
- * DaemonSet; a set marks itself; a claim marks nothing (a StatefulSet's claims are read when it
- * runs). Applied by the manager next to change-marks.ts' marks. Pure.
+ * DaemonSet; a set marks itself; a claim marks only the garbage collector (a StatefulSet's claims
+ * are read when it runs). Applied by the manager next to change-marks.ts' marks. Pure.
  */
 import type { Node } from '../kube/objects.ts'
 import { controllerOf, keyOf } from './_util.ts'
@@ -24,7 +24,8 @@ export function workloadObjectMarks(change: WorkloadChange, graph: boolean): Cha
     case 'statefulSets':
       return { items: [objectItem('statefulset', key)], wholeCluster: false, graph }
     case 'persistentVolumeClaims':
-      return { items: [], wholeCluster: false, graph: false }
+      // A claim's owners (retention policy Delete) are the garbage collector's.
+      return { items: [], wholeCluster: false, graph }
   }
 }
 

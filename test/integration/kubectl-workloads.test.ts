@@ -208,3 +208,38 @@ t.test('StatefulSet - scaled back to 3 the members reuse their claims; a templat
   const sts = await kubectlJson<StatefulSet>(kubectl, ['get', 'sts', 'web'])
   t.match(sts.status, { replicas: 3, readyReplicas: 3, updatedReplicas: 3, currentRevision: updateRevision, updateRevision })
 })
+
+t.test('StatefulSet - claim retention Delete: a scaled-down member takes its claim along, and so does the deleted set', async (t) => {
+  const db = {
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    metadata: { name: 'db' },
+    spec: {
+      replicas: 2,
+      serviceName: 'web',
+      selector: { matchLabels: { app: 'db' } },
+      persistentVolumeClaimRetentionPolicy: { whenScaled: 'Delete', whenDeleted: 'Delete' },
+      template: { metadata: { labels: { app: 'db' } }, spec: { containers: [{ name: 'c', image: 'actorkube/sleep', resources: { requests: { cpu: '10m' } } }] } },
+      volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }],
+    },
+  }
+  const file = join(stateDir, 'db.json')
+  await writeFile(file, JSON.stringify(db))
+  const created = await kubectl(['apply', '-f', file])
+  t.equal(created.code, 0, created.stderr)
+  const dbClaims = async () => (await claimNames()).filter((n) => n.startsWith('data-db-'))
+  await waitFor(async () => {
+    const pods = await podsOf('db')
+    return pods.length === 2 && pods.every(ready) ? true : undefined
+  }, { timeoutMs: 90_000, intervalMs: 200, what: '2 ready db pods' })
+  t.same(await dbClaims(), ['data-db-0', 'data-db-1'])
+  const claim = await kubectlJson<PersistentVolumeClaim>(kubectl, ['get', 'pvc', 'data-db-0'])
+  t.same(claim.metadata.ownerReferences?.map((o) => `${o.kind}/${o.name}`), ['StatefulSet/db'])
+  const scaled = await kubectl(['scale', 'statefulset', 'db', '--replicas=1'])
+  t.equal(scaled.code, 0, scaled.stderr)
+  await waitFor(async () => ((await dbClaims()).join(',') === 'data-db-0' ? true : undefined), { timeoutMs: 60_000, intervalMs: 250, what: 'data-db-1 deleted after db-1' })
+  const deleted = await kubectl(['delete', 'statefulset', 'db'])
+  t.equal(deleted.code, 0, deleted.stderr)
+  await waitFor(async () => ((await dbClaims()).length === 0 ? true : undefined), { timeoutMs: 60_000, intervalMs: 250, what: 'data-db-0 deleted with the set' })
+  t.same(await claimNames(), ['www-web-0', 'www-web-1', 'www-web-2'], "web's claims (Retain) are untouched")
+})

@@ -114,3 +114,22 @@ t.test('StatefulSet - adopts orphans named as members, ignores others; status on
   const status: StatefulSetStatus = { observedGeneration: 3, replicas: 1, readyReplicas: 1, availableReplicas: 1, currentReplicas: 1, updatedReplicas: 1, currentRevision: REV, updateRevision: REV, collisionCount: 0 }
   t.same(reconcileStatefulSet({ statefulSet: set({ replicas: 1 }, status), pods: [member(0)], claims: claimsFor(0) }, T0).actions, [])
 })
+
+t.test('StatefulSet - claim retention: whenDeleted Delete owns the claims by the set, whenScaled Delete by the condemned member', async (t) => {
+  const owners = (r: StatefulSetResult) =>
+    r.actions.flatMap((a) => (a.type === 'patch' ? [`${a.path.split('/').pop()}<-${((a.body as { metadata: { ownerReferences: { kind: string; name: string; controller: boolean }[] } }).metadata.ownerReferences).map((o) => `${o.kind}/${o.name}:${o.controller}`).join(',')}`] : []))
+  const withSet = set({ persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Delete', whenScaled: 'Retain' } })
+  const first = reconcileStatefulSet({ statefulSet: withSet, pods: [], claims: [] }, T0)
+  t.same(((first.actions[0] as CreateAction).object.metadata.ownerReferences ?? []).map((o) => `${o.kind}/${o.name}:${o.controller}`), ['StatefulSet/web:false'], 'a new claim is owned by the set, not as its controller')
+  t.same(owners(reconcileStatefulSet({ statefulSet: withSet, pods: [member(0)], claims: claimsFor(0) }, T0)), ['www-web-0<-StatefulSet/web:false'], 'an existing claim gets the set as owner')
+  const scaled = set({ replicas: 1, persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Delete' } })
+  const down = reconcileStatefulSet({ statefulSet: scaled, pods: [member(0), member(1)], claims: claimsFor(0, 1) }, T0)
+  t.same(owners(down), ['www-web-1<-Pod/web-1:false'])
+  t.same(down.actions.filter((a) => a.type === 'patch' || a.type === 'delete').map((a) => a.type), ['patch', 'delete'], 'the claim is handed to the pod before the pod goes')
+  t.same(owners(reconcileStatefulSet({ statefulSet: set({ replicas: 1 }), pods: [member(0), member(1)], claims: claimsFor(0, 1) }, T0)), [], 'Retain: no owners')
+  const both = set({ replicas: 1, persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Delete', whenScaled: 'Delete' } })
+  const owned = claimsFor(0, 1).map((c) => ({ ...c, metadata: { ...c.metadata, resourceVersion: '7', ownerReferences: [{ apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'web', uid: 'uid-web', blockOwnerDeletion: true, controller: false }] } }))
+  const handed = reconcileStatefulSet({ statefulSet: both, pods: [member(0), member(1)], claims: owned }, T0)
+  t.same(owners(handed), ['www-web-1<-Pod/web-1:false'], 'the condemned member replaces the set as owner, or the set would keep the claim alive')
+  t.match(handed.actions.find((a) => a.type === 'patch'), { patchType: 'application/merge-patch+json', body: { metadata: { resourceVersion: '7' } } })
+})
