@@ -1,5 +1,6 @@
 import t from 'tap'
 import { AGGREGATED_DISCOVERY_CONTENT_TYPE, aggregatedDiscovery, wantsAggregatedDiscovery } from '../../../actors/apiserver/discovery/discovery.ts'
+import { GROUP_VERSIONS, resourcesOf } from '../../../actors/apiserver/discovery/resources.ts'
 
 const FULL = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch']
 const KUBECTL_ACCEPT =
@@ -30,9 +31,10 @@ t.test('/api as APIGroupDiscoveryList', async (t) => {
     [['v1', 'Current']],
   )
   const resources = core.versions[0]!.resources
+  // every core resource of the table, in its order (discovery-documents.test.ts lists the table itself)
   t.same(
     resources.map((r) => r.resource),
-    ['configmaps', 'endpoints', 'events', 'namespaces', 'nodes', 'pods', 'services'],
+    resourcesOf('', 'v1').map((r) => r.name),
   )
   t.same(
     resources.find((r) => r.resource === 'pods'),
@@ -66,17 +68,16 @@ t.test('/api as APIGroupDiscoveryList', async (t) => {
 
 t.test('/apis as APIGroupDiscoveryList', async (t) => {
   const doc = aggregatedDiscovery('apis')
+  // every named group of the table, in its order
   t.same(
     doc.items.map((g) => g.metadata),
-    [
-      { name: 'apps', creationTimestamp: null },
-      { name: 'coordination.k8s.io', creationTimestamp: null },
-      { name: 'scheduling.k8s.io', creationTimestamp: null },
-    ],
+    GROUP_VERSIONS.filter((gv) => gv.group !== '').map((gv) => ({ name: gv.group, creationTimestamp: null })),
   )
-  const apps = doc.items[0]!.versions[0]!
+  const group = (name: string) => doc.items.find((g) => g.metadata.name === name)!.versions[0]!
+  const apps = group('apps')
   t.equal(apps.version, 'v1')
-  t.same(apps.resources[0], {
+  t.same(apps.resources.map((r) => r.resource), resourcesOf('apps', 'v1').map((r) => r.name))
+  t.same(apps.resources.find((r) => r.resource === 'deployments'), {
     resource: 'deployments',
     responseKind: { group: '', version: '', kind: 'Deployment' },
     scope: 'Namespaced',
@@ -89,7 +90,7 @@ t.test('/apis as APIGroupDiscoveryList', async (t) => {
       { subresource: 'status', responseKind: { group: '', version: '', kind: 'Deployment' }, verbs: ['get', 'patch', 'update'] },
     ],
   })
-  t.same(doc.items[1]!.versions[0]!.resources, [
+  t.same(group('coordination.k8s.io').resources, [
     { resource: 'leases', responseKind: { group: '', version: '', kind: 'Lease' }, scope: 'Namespaced', singularResource: 'lease', verbs: FULL },
   ])
   // serializes without undefined keys

@@ -130,58 +130,20 @@ t.test('/api and /apis', async (t) => {
     versions: ['v1'],
     serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '127.0.0.1:6443' }],
   })
+  // every named group of the table, in its order (the 'resource table' case lists them by hand)
   t.same(apiGroupList(), {
     kind: 'APIGroupList',
     apiVersion: 'v1',
-    groups: [
-      { name: 'apps', versions: [{ groupVersion: 'apps/v1', version: 'v1' }], preferredVersion: { groupVersion: 'apps/v1', version: 'v1' } },
-      { name: 'batch', versions: [{ groupVersion: 'batch/v1', version: 'v1' }], preferredVersion: { groupVersion: 'batch/v1', version: 'v1' } },
-      {
-        name: 'chaos.actorkube.io',
-        versions: [{ groupVersion: 'chaos.actorkube.io/v1alpha1', version: 'v1alpha1' }],
-        preferredVersion: { groupVersion: 'chaos.actorkube.io/v1alpha1', version: 'v1alpha1' },
-      },
-      {
-        name: 'authentication.k8s.io',
-        versions: [{ groupVersion: 'authentication.k8s.io/v1', version: 'v1' }],
-        preferredVersion: { groupVersion: 'authentication.k8s.io/v1', version: 'v1' },
-      },
-      {
-        name: 'authorization.k8s.io',
-        versions: [{ groupVersion: 'authorization.k8s.io/v1', version: 'v1' }],
-        preferredVersion: { groupVersion: 'authorization.k8s.io/v1', version: 'v1' },
-      },
-      {
-        name: 'coordination.k8s.io',
-        versions: [{ groupVersion: 'coordination.k8s.io/v1', version: 'v1' }],
-        preferredVersion: { groupVersion: 'coordination.k8s.io/v1', version: 'v1' },
-      },
-      {
-        name: 'networking.k8s.io',
-        versions: [{ groupVersion: 'networking.k8s.io/v1', version: 'v1' }],
-        preferredVersion: { groupVersion: 'networking.k8s.io/v1', version: 'v1' },
-      },
-      {
-        name: 'policy',
-        versions: [{ groupVersion: 'policy/v1', version: 'v1' }],
-        preferredVersion: { groupVersion: 'policy/v1', version: 'v1' },
-      },
-      {
-        name: 'rbac.authorization.k8s.io',
-        versions: [{ groupVersion: 'rbac.authorization.k8s.io/v1', version: 'v1' }],
-        preferredVersion: { groupVersion: 'rbac.authorization.k8s.io/v1', version: 'v1' },
-      },
-      {
-        name: 'scheduling.k8s.io',
-        versions: [{ groupVersion: 'scheduling.k8s.io/v1', version: 'v1' }],
-        preferredVersion: { groupVersion: 'scheduling.k8s.io/v1', version: 'v1' },
-      },
-      {
-        name: 'storage.k8s.io',
-        versions: [{ groupVersion: 'storage.k8s.io/v1', version: 'v1' }],
-        preferredVersion: { groupVersion: 'storage.k8s.io/v1', version: 'v1' },
-      },
-    ],
+    groups: GROUP_VERSIONS.filter((gv) => gv.group !== '').map(({ group, version }) => ({
+      name: group,
+      versions: [{ groupVersion: `${group}/${version}`, version }],
+      preferredVersion: { groupVersion: `${group}/${version}`, version },
+    })),
+  })
+  t.same(apiGroupList().groups[0], {
+    name: 'apps',
+    versions: [{ groupVersion: 'apps/v1', version: 'v1' }],
+    preferredVersion: { groupVersion: 'apps/v1', version: 'v1' },
   })
   t.same(apiGroup('apps'), {
     kind: 'APIGroup',
@@ -190,7 +152,8 @@ t.test('/api and /apis', async (t) => {
     versions: [{ groupVersion: 'apps/v1', version: 'v1' }],
     preferredVersion: { groupVersion: 'apps/v1', version: 'v1' },
   })
-  t.equal(apiGroup('batch'), undefined)
+  t.equal(apiGroup('batch')?.preferredVersion.groupVersion, 'batch/v1')
+  t.equal(apiGroup('example.com'), undefined)
 })
 
 t.test('/api/v1 resource list', async (t) => {
@@ -286,8 +249,11 @@ t.test('discoveryDocument routes GET paths', async (t) => {
     ['/apis/apps/v1', apiResourceList('apps', 'v1')],
     ['/apis/coordination.k8s.io/v1', apiResourceList('coordination.k8s.io', 'v1')],
     ['/api/v2', undefined],
-    ['/apis/batch', undefined],
-    ['/apis/batch/v1', undefined],
+    ['/apis/batch', apiGroup('batch')],
+    ['/apis/batch/v1', apiResourceList('batch', 'v1')],
+    ['/apis/batch/v2', undefined],
+    ['/apis/example.com', undefined],
+    ['/apis/example.com/v1', undefined],
     ['/api/v1/pods', undefined],
     ['/healthz', undefined],
   ]

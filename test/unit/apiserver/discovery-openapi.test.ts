@@ -1,6 +1,6 @@
 import t from 'tap'
 import { fnv1a64, openApiDocument, openApiDocumentJson, openApiHash, openApiIndex, openApiRoute, schemaName } from '../../../actors/apiserver/discovery/openapi.ts'
-import { RESOURCES } from '../../../actors/apiserver/discovery/resources.ts'
+import { GROUP_VERSIONS, RESOURCES } from '../../../actors/apiserver/discovery/resources.ts'
 
 type J = Record<string, any>
 
@@ -12,7 +12,12 @@ t.test('fnv1a64 known vectors', async (t) => {
 
 t.test('/openapi/v3 index', async (t) => {
   const index = openApiIndex()
-  t.same(Object.keys(index.paths), ['api/v1', 'apis/apps/v1', 'apis/batch/v1', 'apis/chaos.actorkube.io/v1alpha1', 'apis/coordination.k8s.io/v1', 'apis/networking.k8s.io/v1', 'apis/policy/v1', 'apis/scheduling.k8s.io/v1', 'apis/storage.k8s.io/v1'])
+  // a document per group/version of the resource table, in its order
+  t.same(
+    Object.keys(index.paths),
+    GROUP_VERSIONS.map((gv) => (gv.group === '' ? `api/${gv.version}` : `apis/${gv.group}/${gv.version}`)),
+  )
+  t.same(Object.keys(index.paths).slice(0, 3), ['api/v1', 'apis/apps/v1', 'apis/batch/v1'])
   for (const [key, entry] of Object.entries(index.paths)) {
     t.match(entry.serverRelativeURL, new RegExp(`^/openapi/v3/${key.replace(/\./g, '\\.')}\\?hash=[0-9A-F]{16}$`), key)
     t.equal(entry.serverRelativeURL, `/openapi/v3/${key}?hash=${openApiHash(key)}`)
@@ -21,9 +26,11 @@ t.test('/openapi/v3 index', async (t) => {
   t.same(JSON.parse(openApiRoute('/openapi/v3')!.json), index)
   t.same(JSON.parse(openApiRoute('/openapi/v3/')!.json), index)
   t.equal(openApiRoute('/openapi/v3/apis/apps/v1')!.json, openApiDocumentJson('apis/apps/v1'))
-  t.equal(openApiRoute('/openapi/v3/apis/batch/v1'), undefined)
+  t.equal(openApiRoute('/openapi/v3/apis/batch/v1')!.json, openApiDocumentJson('apis/batch/v1'))
+  t.equal(openApiRoute('/openapi/v3/apis/example.com/v1'), undefined)
+  t.equal(openApiRoute('/openapi/v3/apis/batch/v2'), undefined)
   t.equal(openApiRoute('/openapi/v2'), undefined)
-  t.equal(openApiDocument('apis/batch/v1'), undefined)
+  t.equal(openApiDocument('apis/example.com/v1'), undefined)
 })
 
 t.test('schema names', async (t) => {
@@ -33,10 +40,10 @@ t.test('schema names', async (t) => {
   t.equal(schemaName('autoscaling', 'v1', 'Scale'), 'io.k8s.api.autoscaling.v1.Scale')
 })
 
-/** What kubectl's QueryParamVerifierV3 checks: a PATCH for the GVK with a fieldValidation query parameter. */
-const patchSupportsFieldValidation = (doc: J, group: string, version: string, kind: string): boolean => {
+/** What kubectl's QueryParamVerifierV3 checks: an operation (PATCH for apply, POST for create) for the GVK with a fieldValidation query parameter. */
+const supportsFieldValidation = (doc: J, method: 'patch' | 'post', group: string, version: string, kind: string): boolean => {
   for (const item of Object.values(doc['paths'] as J)) {
-    const op = (item as J)['patch']
+    const op = (item as J)[method]
     if (!op) continue
     const gvk = op['x-kubernetes-group-version-kind']
     if (gvk?.group !== group || gvk?.version !== version || gvk?.kind !== kind) continue
@@ -44,12 +51,19 @@ const patchSupportsFieldValidation = (doc: J, group: string, version: string, ki
   }
   return false
 }
+const patchSupportsFieldValidation = (doc: J, group: string, version: string, kind: string): boolean => supportsFieldValidation(doc, 'patch', group, version, kind)
 
-t.test('every served kind has a PATCH with fieldValidation and a component schema with its GVK', async (t) => {
+t.test('every served kind has a PATCH (a POST if create is its only verb) with fieldValidation and a component schema with its GVK', async (t) => {
   for (const r of RESOURCES) {
     const key = r.group === '' ? `api/${r.version}` : `apis/${r.group}/${r.version}`
     const doc = openApiDocument(key) as J
-    t.ok(patchSupportsFieldValidation(doc, r.group, r.version, r.kind), `${key} ${r.kind} patch`)
+    if (r.verbs.includes('patch')) t.ok(patchSupportsFieldValidation(doc, r.group, r.version, r.kind), `${key} ${r.kind} patch`)
+    else {
+      // the reviews (authorization.k8s.io, authentication.k8s.io) are answered, not stored: create only
+      t.same(r.verbs, ['create'], `${r.kind} is create-only`)
+      t.ok(supportsFieldValidation(doc, 'post', r.group, r.version, r.kind), `${key} ${r.kind} post`)
+      t.notOk(patchSupportsFieldValidation(doc, r.group, r.version, r.kind), `${key} ${r.kind} has no patch`)
+    }
     const schema = doc['components']['schemas'][schemaName(r.group, r.version, r.kind)]
     t.same(schema['x-kubernetes-group-version-kind'], [{ group: r.group, version: r.version, kind: r.kind }], `${r.kind} gvk`)
     t.same(doc['components']['schemas'][schemaName(r.group, r.version, `${r.kind}List`)]['x-kubernetes-group-version-kind'], [
