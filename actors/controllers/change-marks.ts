@@ -15,6 +15,7 @@ import { cronJobKeyOf } from './cronjob.ts'
 import { jobExpectationsKey, jobKeyOf } from './job.ts'
 import { objectItem } from './work-item.ts'
 import { budgetItemsFor } from './disruption.ts'
+import { mayHaveStaleDisruption } from './stale-disruption.ts'
 
 export interface ChangeMarks {
   /** Work items to reconcile (work-item.ts). */
@@ -35,15 +36,17 @@ export function changeMarks(change: ObservedChange, caches: ControllerCaches): C
     case 'pods': {
       const job = jobKeyOf(change.object) ?? (change.previous ? jobKeyOf(change.previous) : undefined)
       // The budgets selecting the pod (before or after the change) count it again.
-      const budgets = budgetItemsFor(change.object, change.previous, caches.podDisruptionBudgets.inNamespace(change.object.metadata.namespace ?? 'default'))
+      const disruptionItems = budgetItemsFor(change.object, change.previous, caches.podDisruptionBudgets.inNamespace(change.object.metadata.namespace ?? 'default'))
+      // A pod an eviction marked DisruptionTarget: its mark goes stale if the pod stays.
+      if (change.type !== 'DELETED' && mayHaveStaleDisruption(change.object)) disruptionItems.push(objectItem('stale-disruption', keyOf(change.object.metadata)))
       if (job !== undefined || (change.type === 'ADDED' && caches.jobs.inNamespace(change.object.metadata.namespace ?? 'default').length > 0)) {
         const marks = jobPodMarks(change.type, change.object, job, caches, graph)
-        return { ...marks, items: [...marks.items, ...budgets] }
+        return { ...marks, items: [...marks.items, ...disruptionItems] }
       }
       const pod = change.object
       const ns = pod.metadata.namespace ?? 'default'
       const owner = ownerKeyOf(pod) ?? (change.previous ? ownerKeyOf(change.previous) : undefined)
-      const items: string[] = [...budgets]
+      const items: string[] = [...disruptionItems]
       if (owner !== undefined) {
         items.push(objectItem('replicaset', owner))
         const rs = caches.replicaSets.get(owner)

@@ -22,6 +22,7 @@ import { reconcileStatefulSet } from './statefulset.ts'
 import { reconcileJob } from './job.ts'
 import { reconcileCronJob } from './cronjob.ts'
 import { reconcileDisruptionBudget } from './disruption.ts'
+import { reconcileStaleDisruption } from './stale-disruption.ts'
 import type { ParsedItem } from './work-item.ts'
 
 /** The options the controllers read (the leader election's are the adapter's). */
@@ -57,7 +58,7 @@ export interface WorkResult {
 /** A namespace waiting for its contents to go is listed again this much later. */
 export const NAMESPACE_RECHECK_MS = 500
 
-const LISTED_KINDS = ['Pod', 'ReplicaSet.apps', 'Deployment.apps', 'Service', 'Endpoints', 'Job.batch', 'CronJob.batch', 'DaemonSet.apps', 'StatefulSet.apps', 'PersistentVolumeClaim']
+const LISTED_KINDS = ['Pod', 'ReplicaSet.apps', 'Deployment.apps', 'Service', 'Endpoints', 'Job.batch', 'CronJob.batch', 'DaemonSet.apps', 'StatefulSet.apps']
 
 const act = (actions: readonly Action[]): Plan => ({ type: 'act', actions })
 const requeue = (ms: number | undefined) => (ms !== undefined ? { requeueAfterMs: ms } : {})
@@ -126,6 +127,12 @@ export function runWork(threaded: Threaded, item: ParsedItem, caches: Controller
       if (ns === undefined) return {}
       return { plan: act(reconcileServiceAccounts({ namespace: ns, serviceAccounts: caches.serviceAccounts.inNamespace(item.key) }).actions) }
     }
+    case 'stale-disruption': {
+      const pod = caches.pods.get(item.key)
+      if (pod === undefined) return {}
+      const result = reconcileStaleDisruption(pod, now)
+      return { plan: act(result.actions), ...requeue(result.requeueAfterMs) }
+    }
     case 'nodelifecycle': {
       const pods = caches.pods.list().filter((p) => p.spec.nodeName)
       const result = reconcileNodeLifecycle({ nodes: caches.nodes.list(), leases: caches.leases.list(), pods, limiter: threaded.evictionLimiter }, now, {
@@ -170,7 +177,6 @@ function ownershipGraph(caches: ControllerCaches): GraphObject[] {
     ...caches.cronJobs.list().map((o) => withType(o, 'batch/v1', 'CronJob')),
     ...caches.daemonSets.list().map((o) => withType(o, 'apps/v1', 'DaemonSet')),
     ...caches.statefulSets.list().map((o) => withType(o, 'apps/v1', 'StatefulSet')),
-    ...caches.persistentVolumeClaims.list().map((o) => withType(o, 'v1', 'PersistentVolumeClaim')),
   ]
 }
 
