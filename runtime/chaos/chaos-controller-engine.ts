@@ -25,6 +25,7 @@ import type { WireEvent } from '../codec.ts'
 import { engine, type EngineContext, type EngineDeps } from '../engine.ts'
 import { EventRecorder } from '../events/event-recorder.ts'
 import { Informer, keyOf } from '../controllers/informer.ts'
+import { StoreClient } from '../store/store-client.ts'
 import { Requester } from '../transport/requester.ts'
 import { sendChaos } from './chaos-client.ts'
 import { runProbe } from './chaos-probes.ts'
@@ -63,7 +64,9 @@ export function chaosControllerEngineLogic(hostId: string, options: LeaderOption
       return known.hosts
     }
     const injector = new FaultInjector({ transport: deps.transport, requester, cluster: deps.cluster, api: ctx.api, hosts })
-    const sources = { api: ctx.api, cluster: deps.cluster, requester, hosts }
+    // The store's replicas are the masters, named as the apiservers.
+    const store = new StoreClient({ transport: deps.transport, clock: ctx.clock, cluster: deps.cluster, replicas: options.apiservers, requestTimeoutMs: 500 })
+    const sources = { api: ctx.api, cluster: deps.cluster, requester, hosts, storeLeader: () => store.leader() }
 
     const informer = new Informer<Experiment>(ctx.api, EXPERIMENTS, (type, object) => observe(type, object), ctx.log)
 
@@ -78,6 +81,7 @@ export function chaosControllerEngineLogic(hostId: string, options: LeaderOption
       }
       if (run !== undefined && run.uid === object.metadata?.uid) {
         run.object = object
+        if (object.status?.phase === 'Completed' && run.state?.phase === 'Completed') return forget(run)
         if (object.metadata?.annotations?.[ABORT_ANNOTATION] === 'true' && !run.aborted) {
           run.aborted = true
           feed(run, { type: 'abort', reason: `annotated ${ABORT_ANNOTATION}=true` })
@@ -86,6 +90,12 @@ export function chaosControllerEngineLogic(hostId: string, options: LeaderOption
       }
       if (object.status?.phase === 'Completed') return
       start(key, object)
+    }
+
+    /** Its verdict is written: nothing is left to do for it. */
+    function forget(run: Run): void {
+      if (run.timer !== undefined) ctx.clearTimer(run.timer)
+      runs.delete(run.key)
     }
 
     function start(key: string, object: Experiment): void {
@@ -182,7 +192,7 @@ export function chaosControllerEngineLogic(hostId: string, options: LeaderOption
     return {
       stop: async () => {
         requester.close()
-        await informer.stop()
+        await Promise.all([informer.stop(), store.close()])
       },
     }
   })

@@ -1,6 +1,7 @@
 /**
  * What a fault's target selector matches now, read from what the cluster knows: the hosts (each
- * answers `chaos.status` with its name, roles and actors), the leader Leases in kube-system, pods
+ * answers `chaos.status` with its name, roles and actors), the store's leader (asked of the
+ * replicas), the leader Leases in kube-system, pods
  * and nodes by labels through the apiserver, and the nats-servers `up` runs. The answer is the
  * candidate list the experiment step draws its targets from (actors/chaos/targets.ts).
  *
@@ -26,10 +27,12 @@ export interface TargetSources {
   readonly requester: Requester
   /** Every host that answers now. */
   hosts(): Promise<readonly KnownHost[]>
+  /** The store replica that leads now (replicas are named after their master hosts). */
+  storeLeader(): Promise<string | undefined>
 }
 
 const LEADER_LEASES: Readonly<Record<Exclude<LeaderName, 'store'>, string>> = { scheduler: 'kube-scheduler', 'controller-manager': 'kube-controller-manager' }
-const LEADER_COMPONENTS: Readonly<Record<Exclude<LeaderName, 'store'>, string>> = { scheduler: 'scheduler', 'controller-manager': 'controllermanager' }
+const LEADER_COMPONENTS: Readonly<Record<LeaderName, string>> = { store: 'store', scheduler: 'scheduler', 'controller-manager': 'controllermanager' }
 
 export const selectorText = (selector: LabelSelectorSpec | undefined): string =>
   Object.entries(selector?.matchLabels ?? {})
@@ -53,9 +56,9 @@ export async function resolveCandidates(fault: PlannedFault, sources: TargetSour
     return actors.filter((a) => a.startsWith(`${kind}/`) && (ids === undefined || ids.includes(a.slice(kind.length + 1))))
   }
   if (target.leader !== undefined) {
-    const host = await leaderHost(target.leader, sources.api)
+    const host = target.leader === 'store' ? await sources.storeLeader() : await leaderHost(target.leader, sources.api)
     if (host === undefined) return []
-    return ACTOR_KINDS.has(fault.kind) && target.leader !== 'store' ? [`${LEADER_COMPONENTS[target.leader]}/${host}`] : [host]
+    return ACTOR_KINDS.has(fault.kind) ? [`${LEADER_COMPONENTS[target.leader]}/${host}`] : [host]
   }
   if (target.pods !== undefined) {
     const path = target.pods.namespace ? `/api/v1/namespaces/${target.pods.namespace}/pods` : '/api/v1/pods'
@@ -69,9 +72,8 @@ export async function resolveCandidates(fault: PlannedFault, sources: TargetSour
   return []
 }
 
-/** The host whose actor holds a leader Lease now; the store's leader is not looked up yet (no candidates). */
-async function leaderHost(leader: LeaderName, api: ApiClient): Promise<string | undefined> {
-  if (leader === 'store') return undefined
+/** The host whose actor holds a leader Lease now. */
+async function leaderHost(leader: Exclude<LeaderName, 'store'>, api: ApiClient): Promise<string | undefined> {
   const lease = (await api.get(`/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/${LEADER_LEASES[leader]}`)) as { spec?: { holderIdentity?: string } }
   const holder = lease.spec?.holderIdentity
   // The elector's identity is `<host>_<incarnation>` (runtime/leader/lease-elector.ts).
