@@ -154,6 +154,8 @@ spec:
   t.equal((await kubectl(['apply', '-f', await manifest('kill-worker.yaml', kill)])).code, 0)
   const status = await completed('kill-worker', 150_000)
   t.comment(`kill-worker: ${status.verdict} (${status.reason}); round ${JSON.stringify(status.rounds[0])}`)
+  // Why the worker did not come back, if it did not (its restarts' last words).
+  if (status.verdict !== 'Passed') t.comment(readFileSync(join(stateDir, 'logs', 'worker-1.log'), 'utf8').split('\n').filter((l) => /"level":(40|50|60)/.test(l)).slice(-15).join('\n'))
   t.match(status, { verdict: 'Passed', faults: [{ name: 'kill-worker', targets: ['worker-1'], injectedAt: /Z$/, healedAt: /Z$/ }] })
   t.equal(isAlive(workerPid!), false, 'the worker host process was killed')
   const restarted = await waitFor(() => pidsWithArgument(join(stateDir, 'hosts', 'worker-1.yaml')).find(isAlive), { timeoutMs: 30_000, what: 'up to restart worker-1' })
@@ -220,6 +222,14 @@ ${nodeReadyProbe}  method:
   t.match(status, { verdict: 'Passed', faults: [{ name: 'stop-worker', targets: ['worker-1'], injectedAt: /Z$/, healedAt: /Z$/ }] })
   t.not(processState(pid), 'T', 'continued')
   t.equal(isAlive(pid), true, 'the same process goes on')
+})
+
+t.test('chaos controller - leader: store aims at the replica that leads', async (t) => {
+  const file = await manifest('store-leader-drop.yaml', echoDrop('store-leader-drop', '2s', '{}').replace('target: {hosts: {}}', 'target: {leader: store}'))
+  t.equal((await kubectl(['apply', '-f', file])).code, 0)
+  const status = await completed('store-leader-drop', 60_000)
+  const replicas = (await actorkube(['store', 'status'])).stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: string; role: string })
+  t.match(status, { verdict: 'Passed', faults: [{ targets: [replicas.find((r) => r.role === 'leader')!.id] }] })
 })
 
 t.test("chaos controller - its host killed mid-experiment: faults lifted, the next leader finishes from .status", async (t) => {
