@@ -19,9 +19,10 @@ import { labelSelectorFromObject } from '../apiserver/meta/label-selector.ts'
 import { findUntoleratedTaint } from '../scheduler/plugins/taint-toleration/taint-toleration.ts'
 import { nodeSelectorTermMatches } from '../scheduler/plugins/node-affinity/node-affinity.ts'
 import { type Action, POD, type TypeMeta, collectionPath, eventAction, pathOf } from './actions.ts'
-import { byCreation, claim, controllerOf, isDeleting, isPodAvailable, isPodReady, keyOf, timeOf } from './_util.ts'
+import { byCreation, claim, controllerOf, isDeleting, isPodAvailable, isPodReady, keyOf } from './_util.ts'
 import { DEFAULT_EXPECTATIONS_TIMEOUT_MS, type Expectations, NO_EXPECTATIONS, expect, pruneDeletions, satisfied } from './expectations.ts'
 import { computeHash } from './pod-template-hash.ts'
+import { untilAvailable } from './availability.ts'
 import { scaledValue } from './deployment.ts'
 import { podFromTemplate } from './replicaset.ts'
 
@@ -257,16 +258,7 @@ class DaemonSetPlan {
 
   /** When the first ready-but-not-yet-available pod becomes available. */
   untilAvailable(): number | undefined {
-    if (this.minReadySeconds <= 0) return undefined
-    let soonest: number | undefined
-    for (const pods of this.byNode.values()) {
-      const pod = pods[0]
-      if (pod === undefined || !isPodReady(pod) || isPodAvailable(pod, this.minReadySeconds, this.now)) continue
-      const since = timeOf(pod.status?.conditions?.find((c) => c.type === 'Ready')?.lastTransitionTime) ?? this.now
-      const wait = since + this.minReadySeconds * 1000 - this.now + 1
-      if (soonest === undefined || wait < soonest) soonest = wait
-    }
-    return soonest
+    return untilAvailable([...this.byNode.values()].flatMap((pods) => pods.slice(0, 1)), this.minReadySeconds, this.now)
   }
 }
 

@@ -23,6 +23,7 @@ import { labelSelectorFromObject } from '../apiserver/meta/label-selector.ts'
 import { type Action, MERGE_PATCH_CONTENT_TYPE, POD, type TypeMeta, collectionPath, eventAction, pathOf } from './actions.ts'
 import { claim, controllerOf, controllerRef, isDeleting, isPodAvailable, isPodReady } from './_util.ts'
 import { computeHash } from './pod-template-hash.ts'
+import { untilAvailable } from './availability.ts'
 
 export const STATEFUL_SET: TypeMeta = { apiVersion: 'apps/v1', kind: 'StatefulSet' }
 export const PERSISTENT_VOLUME_CLAIM: TypeMeta = { apiVersion: 'v1', kind: 'PersistentVolumeClaim' }
@@ -38,6 +39,8 @@ export interface StatefulSetInput {
 
 export interface StatefulSetResult {
   readonly actions: Action[]
+  /** A Ready member becomes available (minReadySeconds) this much later: look again then. */
+  readonly requeueAfterMs?: number
 }
 
 /** The `namespace/name` of the StatefulSet controlling `pod`, if one does. */
@@ -74,7 +77,8 @@ export function reconcileStatefulSet(input: StatefulSetInput, now: number): Stat
   const claimed = claim(STATEFUL_SET, set, parsed.selector, POD, input.pods.filter((p) => ordinalOf(name, p.metadata.name ?? '') !== undefined))
   const run = new StatefulSetRun(set, claimed.owned, input.claims, now)
   run.sync()
-  return { actions: [...claimed.actions, ...run.actions, ...run.statusAction()] }
+  const wait = untilAvailable(claimed.owned.filter(isHealthy), set.spec.minReadySeconds ?? 0, now)
+  return { actions: [...claimed.actions, ...run.actions, ...run.statusAction()], ...(wait !== undefined ? { requeueAfterMs: wait } : {}) }
 }
 
 /** One pass: the members by ordinal, and the actions collected. */

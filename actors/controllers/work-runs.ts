@@ -107,7 +107,8 @@ export function runWork(threaded: Threaded, item: ParsedItem, caches: Controller
       const statefulSet = caches.statefulSets.get(item.key)
       if (statefulSet === undefined) return {}
       const ns = statefulSet.metadata.namespace ?? 'default'
-      return { plan: act(reconcileStatefulSet({ statefulSet, pods: caches.pods.inNamespace(ns), claims: caches.persistentVolumeClaims.inNamespace(ns) }, now).actions) }
+      const result = reconcileStatefulSet({ statefulSet, pods: caches.pods.inNamespace(ns), claims: caches.persistentVolumeClaims.inNamespace(ns) }, now)
+      return { plan: act(result.actions), ...requeue(result.requeueAfterMs) }
     }
     case 'cronjob': {
       const cronJob = caches.cronJobs.get(item.key)

@@ -133,3 +133,14 @@ t.test('StatefulSet - claim retention: whenDeleted Delete owns the claims by the
   t.same(owners(handed), ['www-web-1<-Pod/web-1:false'], 'the condemned member replaces the set as owner, or the set would keep the claim alive')
   t.match(handed.actions.find((a) => a.type === 'patch'), { patchType: 'application/merge-patch+json', body: { metadata: { resourceVersion: '7' } } })
 })
+
+t.test('StatefulSet - minReadySeconds: a Ready member counts as available only later, and the step asks to run again then', async (t) => {
+  const slow = set({ replicas: 1, minReadySeconds: 10 })
+  const readyAt = pod({ name: 'web-0', labels: { ...LABELS, 'controller-revision-hash': statefulSetRevision(slow) }, owner: { kind: 'StatefulSet', name: 'web', uid: 'uid-web' }, ready: true, readySince: T0 })
+  const early = reconcileStatefulSet({ statefulSet: slow, pods: [readyAt], claims: claimsFor(0) }, T0 + 4000)
+  t.match(statusOf(early), { readyReplicas: 1, availableReplicas: 0 })
+  t.equal(early.requeueAfterMs, 6001)
+  const later = reconcileStatefulSet({ statefulSet: slow, pods: [readyAt], claims: claimsFor(0) }, T0 + 10_001)
+  t.match(statusOf(later), { availableReplicas: 1 })
+  t.equal(later.requeueAfterMs, undefined)
+})
