@@ -9,6 +9,8 @@ import type { CronJob, Job } from '../kube/batch.ts'
 import type { DaemonSet, PersistentVolumeClaim, StatefulSet } from '../kube/apps.ts'
 import type { PodDisruptionBudget } from '../kube/policy.ts'
 
+import type { ResourceQuota } from './resource-quota.ts'
+
 export interface ObjectCache<T> {
   /** By `namespace/name` (`name` for cluster-scoped objects). */
   get(key: string): T | undefined
@@ -26,6 +28,7 @@ export interface ControllerCaches {
   readonly statefulSets: ObjectCache<StatefulSet>
   /** PersistentVolumeClaims: a StatefulSet makes the ones it lacks. */
   readonly persistentVolumeClaims: ObjectCache<PersistentVolumeClaim>
+  readonly resourceQuotas: ObjectCache<ResourceQuota>
   readonly nodes: ObjectCache<Node>
   /** Leases of `kube-node-lease`. */
   readonly leases: ObjectCache<Lease>
@@ -50,6 +53,7 @@ export type ObservedChange =
   | ChangeOf<'daemonSets', DaemonSet>
   | ChangeOf<'statefulSets', StatefulSet>
   | ChangeOf<'persistentVolumeClaims', PersistentVolumeClaim>
+  | ChangeOf<'resourceQuotas', ResourceQuota>
   | ChangeOf<'nodes', Node>
   | ChangeOf<'leases', Lease>
   | ChangeOf<'services', Service>

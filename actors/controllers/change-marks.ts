@@ -102,6 +102,9 @@ export function changeMarks(change: ObservedChange, caches: ControllerCaches): C
     case 'serviceAccounts':
       // A deleted default account is made again.
       return { items: change.type === 'DELETED' ? [objectItem('serviceaccount', change.object.metadata.namespace ?? 'default')] : [], wholeCluster: false, graph: false }
+    case 'resourceQuotas':
+      // The quota controller's marks are quotaMarks' (resource-quota.ts).
+      return { items: [], wholeCluster: false, graph }
   }
 }
 

@@ -16,12 +16,13 @@ import { forget, NO_EXPECTATIONS, observeCreate } from './expectations.ts'
 import { NO_SCHEDULES, nextDue, scheduleRules, startDue, want, type Schedules } from './schedules.ts'
 import { EMPTY_QUEUE, finish, markAt, markDirty, nextDelayed, promoteDue, takeReady, type WorkQueue } from './work-queue.ts'
 import { objectItem, parseItem, WHOLE_CLUSTER_WORK, type WholeClusterWork } from './work-item.ts'
-import { runNamespace, runWork, type ManagerOptions, type Plan, type Threaded, type WorkResult } from './work-runs.ts'
+import { runNamespace, runQuota, runWork, type ManagerOptions, type Plan, type Threaded, type WorkResult } from './work-runs.ts'
 import type { NamespaceContents } from './namespace.ts'
 import { abandonActions } from './replicaset.ts'
 import { jobExpectationsKey } from './job.ts'
 import { daemonSetExpectationsKey } from './daemonset.ts'
 import { workloadPodMarks } from './workload-marks.ts'
+import { quotaMarks } from './resource-quota.ts'
 
 export type { ManagerOptions, Plan } from './work-runs.ts'
 
@@ -46,7 +47,9 @@ export interface WorkOutcome {
 export function observeChange(state: ManagerState, change: ObservedChange, caches: ControllerCaches, now: number): ManagerState {
   const marked = applyMarks(state, changeMarks(change, caches), now)
   const workload = workloadPodMarks(change, caches)
-  return workload === undefined ? marked : applyMarks(marked, workload, now)
+  const withWorkload = workload === undefined ? marked : applyMarks(marked, workload, now)
+  const quotas = quotaMarks(change, caches)
+  return quotas === undefined ? withWorkload : applyMarks(withWorkload, quotas, now)
 }
 
 export function applyMarks(state: ManagerState, marks: ChangeMarks, now: number): ManagerState {
@@ -71,6 +74,7 @@ export function onSynced(state: ManagerState, caches: ControllerCaches, now: num
   for (const j of caches.jobs.list()) queue = markDirty(queue, objectItem('job', keyOf(j.metadata)))
   for (const c of caches.cronJobs.list()) queue = markDirty(queue, objectItem('cronjob', keyOf(c.metadata)))
   for (const b of caches.podDisruptionBudgets.list()) queue = markDirty(queue, objectItem('disruption', keyOf(b.metadata)))
+  for (const q of caches.resourceQuotas.list()) queue = markDirty(queue, objectItem('resourcequota', keyOf(q.metadata)))
   for (const work of WHOLE_CLUSTER_WORK) schedules = want(schedules, work, now)
   return { ...state, queue, schedules }
 }
@@ -101,9 +105,10 @@ export function startWork(state: ManagerState, item: string, caches: ControllerC
   return settle(state, item, runWork(state, parseItem(item), caches, now, options), now)
 }
 
-/** A namespace's run, once its contents are listed. */
+/** A namespace's run (or a quota's), once its contents (the collections it counts) are listed. */
 export function continueNamespace(state: ManagerState, item: string, contents: readonly NamespaceContents[], caches: ControllerCaches, now: number): { readonly state: ManagerState; readonly plan?: Plan } {
   const parsed = parseItem(item)
+  if (parsed.work === 'resourcequota') return settle(state, item, runQuota(parsed.key, caches, contents), now)
   if (parsed.work !== 'namespace') throw new TypeError(`continueNamespace: ${item} is not a namespace's item`)
   return settle(state, item, runNamespace(parsed.key, contents, caches), now)
 }

@@ -8,12 +8,18 @@
  *
  * Two steps: `quotaListPaths` says which collections of the namespace to list for a quota, and
  * `reconcileResourceQuota` turns those lists into an `updateStatus` when the status differs.
+ * In the manager: `quotaMarks` (what a change marks) and `runResourceQuota` (pods, Services and
+ * claims from the informers' caches, other collections listed for the run).
  */
 import { apiPathOf, RESOURCES } from '../apiserver/discovery/resources.ts'
 import { quotaSelects } from '../kube/quota-scopes.ts'
 import { addUsage, maskUsage, objectUsage, usageOf, usageToList, type Usage } from '../kube/resource-usage.ts'
 import { ZERO_QUANTITY } from '../kube/quantity.ts'
 import type { Action, ApiObject } from './actions.ts'
+import { keyOf } from './_util.ts'
+import type { ControllerCaches, ObservedChange } from './caches.ts'
+import type { ChangeMarks } from './change-marks.ts'
+import { objectItem } from './work-item.ts'
 
 type ResourceList = Readonly<Record<string, string | number>>
 
@@ -94,4 +100,59 @@ export function reconcileResourceQuota(quota: ResourceQuota, listed: readonly Li
   const namespace = quota.metadata.namespace ?? 'default'
   const object = { ...quota, apiVersion: 'v1', kind: 'ResourceQuota', status: { hard, used } }
   return { actions: [{ type: 'updateStatus', path: `/api/v1/namespaces/${namespace}/resourcequotas/${quota.metadata.name}/status`, object }] }
+}
+
+// ------------------------------------------------------------------ in the controller manager
+
+/** Collections the manager's informers hold (the rest are listed for the run). */
+const CACHED: Readonly<Record<string, (caches: ControllerCaches, namespace: string) => readonly object[]>> = {
+  pods: (c, ns) => c.pods.inNamespace(ns),
+  services: (c, ns) => c.services.inNamespace(ns),
+  persistentvolumeclaims: (c, ns) => c.persistentVolumeClaims.inNamespace(ns),
+}
+
+const cachedCollection = (path: string): string | undefined => {
+  const resource = path.slice(path.lastIndexOf('/') + 1)
+  return path.startsWith('/api/v1/') && CACHED[resource] !== undefined ? resource : undefined
+}
+
+/**
+ * One run for the quota: its actions when every collection it counts is in the caches or in
+ * `listed`; otherwise the paths to list first (then call again with them).
+ */
+export function runResourceQuota(quota: ResourceQuota, caches: ControllerCaches, listed: readonly ListedCollection[] = []): { readonly actions: readonly Action[] } | { readonly list: readonly string[] } {
+  const namespace = quota.metadata.namespace ?? 'default'
+  const paths = quotaListPaths(quota)
+  const missing = paths.filter((p) => cachedCollection(p) === undefined && !listed.some((l) => l.path === p))
+  if (missing.length > 0) return { list: missing }
+  const fromCaches = paths.flatMap((path) => {
+    const resource = cachedCollection(path)
+    return resource === undefined ? [] : [{ path, items: CACHED[resource]!(caches, namespace) }]
+  })
+  return reconcileResourceQuota(quota, [...fromCaches, ...listed])
+}
+
+const hardOf = (q: ResourceQuota | undefined): string => JSON.stringify(usageToList(usageOf(q?.spec?.hard)))
+
+/** Whether a pod's change can change what it counts: it came or went, ended, or started being deleted. */
+function podCountChanged(change: ObservedChange & { readonly cache: 'pods' }): boolean {
+  if (change.type !== 'MODIFIED' || change.previous === undefined) return true
+  return change.previous.status?.phase !== change.object.status?.phase || change.previous.metadata.deletionTimestamp !== change.object.metadata.deletionTimestamp
+}
+
+/**
+ * The quotas a change marks (the quota controller's event handlers): a quota that is new or
+ * whose spec.hard changed (not its status: admission charges it before the object is stored), and
+ * the quotas of the namespace of a pod, Service or claim that came, went or changed what it counts.
+ */
+export function quotaMarks(change: ObservedChange, caches: ControllerCaches): ChangeMarks | undefined {
+  const none = { wholeCluster: false, graph: false }
+  if (change.cache === 'resourceQuotas') {
+    if (change.type === 'DELETED' || (change.type === 'MODIFIED' && hardOf(change.previous) === hardOf(change.object))) return undefined
+    return { items: [objectItem('resourcequota', keyOf(change.object.metadata))], ...none }
+  }
+  if (change.cache !== 'pods' && change.cache !== 'services' && change.cache !== 'persistentVolumeClaims') return undefined
+  if (change.cache === 'pods' && !podCountChanged(change)) return undefined
+  const quotas = caches.resourceQuotas.inNamespace(change.object.metadata.namespace ?? 'default')
+  return quotas.length === 0 ? undefined : { items: quotas.map((q) => objectItem('resourcequota', keyOf(q.metadata))), ...none }
 }

@@ -24,6 +24,7 @@ import { reconcileCronJob } from './cronjob.ts'
 import { reconcileDisruptionBudget } from './disruption.ts'
 import { reconcileStaleDisruption } from './stale-disruption.ts'
 import type { ParsedItem } from './work-item.ts'
+import { runResourceQuota } from './resource-quota.ts'
 
 /** The options the controllers read (the leader election's are the adapter's). */
 export type ManagerOptions = Pick<
@@ -53,6 +54,14 @@ export interface WorkResult {
   readonly plan?: Plan
   readonly requeueAfterMs?: number
   readonly threaded?: Partial<Threaded>
+}
+
+/** A quota's recalculation: from the caches, or after listing what they do not hold. */
+export function runQuota(key: string, caches: ControllerCaches, listed: readonly NamespaceContents[] = []): WorkResult {
+  const quota = caches.resourceQuotas.get(key)
+  if (quota === undefined) return {}
+  const run = runResourceQuota(quota, caches, listed)
+  return { plan: 'list' in run ? { type: 'list', paths: run.list } : act(run.actions) }
 }
 
 /** A namespace waiting for its contents to go is listed again this much later. */
@@ -134,6 +143,8 @@ export function runWork(threaded: Threaded, item: ParsedItem, caches: Controller
       const result = reconcileStaleDisruption(pod, now)
       return { plan: act(result.actions), ...requeue(result.requeueAfterMs) }
     }
+    case 'resourcequota':
+      return runQuota(item.key, caches)
     case 'nodelifecycle': {
       const pods = caches.pods.list().filter((p) => p.spec.nodeName)
       const result = reconcileNodeLifecycle({ nodes: caches.nodes.list(), leases: caches.leases.list(), pods, limiter: threaded.evictionLimiter }, now, {

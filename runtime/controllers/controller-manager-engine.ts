@@ -12,6 +12,7 @@ import type { Action } from '../../actors/controllers/actions.ts'
 import type { ControllerCaches, ObservedChange } from '../../actors/controllers/caches.ts'
 import type { DaemonSet, PersistentVolumeClaim, StatefulSet } from '../../actors/kube/apps.ts'
 import type { ControllerManagerOptions } from '../../actors/controllers/controller-manager.kind.ts'
+import type { ResourceQuota } from '../../actors/controllers/resource-quota.ts'
 import { advance, continueNamespace, finishWork, INITIAL_MANAGER_STATE, observeChange, onSynced, startWork, type Plan, type WorkOutcome } from '../../actors/controllers/manager.ts'
 import type { Deployment, Endpoints, Lease, Namespace, Node, Pod, ReplicaSet, Service } from '../../actors/kube/objects.ts'
 import type { ServiceAccount } from '../../actors/kube/service-account.ts'
@@ -44,6 +45,7 @@ export function controllerManagerEngineLogic(options: ControllerManagerOptions, 
       daemonSets: informer<DaemonSet>('daemonSets', '/apis/apps/v1/daemonsets'),
       statefulSets: informer<StatefulSet>('statefulSets', '/apis/apps/v1/statefulsets'),
       persistentVolumeClaims: informer<PersistentVolumeClaim>('persistentVolumeClaims', '/api/v1/persistentvolumeclaims'),
+      resourceQuotas: informer<ResourceQuota>('resourceQuotas', '/api/v1/resourcequotas'),
       nodes: informer<Node>('nodes', '/api/v1/nodes'),
       leases: informer<Lease>('leases', '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases'),
       services: informer<Service>('services', '/api/v1/services'),

@@ -41,6 +41,7 @@ export function memoryCaches(): MemoryCaches {
     daemonSets: new MemoryCache(),
     statefulSets: new MemoryCache(),
     persistentVolumeClaims: new MemoryCache(),
+    resourceQuotas: new MemoryCache(),
     nodes: new MemoryCache(),
     leases: new MemoryCache(),
     services: new MemoryCache(),
