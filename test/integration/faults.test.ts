@@ -62,7 +62,8 @@ async function roundTrips(id: string, n: number): Promise<number[]> {
 
 t.test('chaos - status answers, and a bad command is answered with chaos.error', async (t) => {
   const status = await client.chaos('a', { type: 'chaos.status' })
-  t.same(status, { type: 'chaos.status', host: 'a', rules: [], partitionedFrom: [], paused: [] }, 'a fresh host has no faults in force')
+  const { roles: _roles, actors: _actors, ...faults } = status as typeof status & { roles?: unknown; actors?: unknown }
+  t.same(faults, { type: 'chaos.status', host: 'a', rules: [], partitionedFrom: [], paused: [], leases: [] }, 'a fresh host has no faults in force')
 
   const control = chaosSubject('c1', 'a')
   const badKind = await client.requestBytes(control, encodeEvent({ type: 'chaos.fault', rule: { id: 'x', kind: 'explode', subject: toB } }))

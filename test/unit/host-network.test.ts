@@ -174,9 +174,12 @@ t.test('host-network - chaos commands apply and answer with the host status', as
   t.strictSame(await w.ask(chaos, encodeEvent({ type: 'chaos.fault', rule })), {
     type: 'chaos.status',
     host: 'h1',
+    roles: [],
+    actors: ['echo/e1', 'member/m1'],
     rules: [{ ...rule, delayMs: 0, jitterMs: 0 }],
     partitionedFrom: [],
     paused: [],
+    leases: [],
   })
   t.strictSame(w.host.faults.rules.map((r) => r.id), ['r1'])
   t.match(await w.ask(chaos, encodeEvent({ type: 'chaos.partition', groups: [['h1'], ['h2', 'h3']] })), { partitionedFrom: ['h2', 'h3'] })
@@ -186,6 +189,25 @@ t.test('host-network - chaos commands apply and answer with the host status', as
   t.match(await w.ask(chaos, encodeEvent({ type: 'chaos.heal' })), { partitionedFrom: [] })
   t.match(await w.ask(chaos, encodeEvent({ type: 'chaos.clear', id: 'r1' })), { rules: [] })
   t.match(await w.ask(chaos, encodeEvent({ type: 'chaos.status' })), { type: 'chaos.status', host: 'h1', rules: [] })
+})
+
+t.test('host-network - a leased fault lifts itself on the host clock unless renewed; a heal lifts it at once', async (t) => {
+  const w = world()
+  const chaos = chaosSubject('c1', 'h1')
+  const grant = (lease: string, ttlMs: number) => w.ask(chaos, encodeEvent({ type: 'chaos.lease.grant', lease, ttlMs, fault: { kind: 'message', rule: { kind: 'drop', subject: 'ak.c1.probe.>' } } }))
+  t.match(await grant('x/a/1', 3000), { rules: [{ id: 'x/a/1', kind: 'drop' }], leases: [{ id: 'x/a/1', kind: 'message' }] })
+  for (let i = 0; i < 4; i++) {
+    await w.sim.runFor(1000)
+    t.match(await w.ask(chaos, encodeEvent({ type: 'chaos.lease.renew', lease: 'x/a/1', ttlMs: 3000 })), { rules: [{ id: 'x/a/1' }] })
+  }
+  t.strictSame(w.host.faults.rules.map((r) => r.id), ['x/a/1'], 'renewed every second: still in force after 4 s of a 3 s lease')
+  await w.sim.runFor(3001)
+  t.strictSame(w.host.faults.rules, [], 'not renewed for a lease: lifted by the host itself')
+  t.match(await w.ask(chaos, encodeEvent({ type: 'chaos.lease.renew', lease: 'x/a/1', ttlMs: 3000 })), { type: 'chaos.error', message: 'lease "x/a/1" is not held (it lapsed or was healed)' })
+  t.match(await w.ask(chaos, encodeEvent({ type: 'chaos.lease.grant', lease: 'x/p/1', ttlMs: 60_000, fault: { kind: 'pause', actor: 'echo/e1' } })), { paused: ['echo/e1'] })
+  t.match(await w.ask(chaos, encodeEvent({ type: 'chaos.lease.heal', lease: 'x/p/1' })), { paused: [], leases: [] })
+  t.match(await w.ask(chaos, encodeEvent({ type: 'chaos.lease.grant', lease: 'x/q/1', ttlMs: 1000, fault: { kind: 'pause', actor: 'echo/typo' } })), { type: 'chaos.error', message: /^fault\.actor: expected one of / })
+  t.match(await w.ask(chaos, encodeEvent({ type: 'chaos.kill' })), { type: 'chaos.error', message: 'this host has no process of its own to kill' })
 })
 
 t.test('host-network - bad chaos commands get chaos.error and change nothing', async (t) => {
