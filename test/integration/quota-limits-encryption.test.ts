@@ -2,7 +2,8 @@
  * LimitRange and ResourceQuota admission and Secret encryption at rest, with real kubectl 1.32
  * against `actorkube up --encrypt-secrets` (one master): a LimitRange defaults a pod's resources
  * and refuses one over its max (403 with Kubernetes' message); a quota of pods=2 refuses the
- * third pod (403) and shows what is used; `kubectl create secret generic` is stored as
+ * third pod (403), shows what is used and, once a pod is deleted, the quota controller gives its
+ * unit back; `kubectl create secret generic` is stored as
  * k8s:enc:aesgcm:v1:key1: ciphertext (`actorkube store get`) while kubectl reads the data back.
  */
 import { execFile } from 'node:child_process'
@@ -11,6 +12,7 @@ import { join } from 'node:path'
 import t from 'tap'
 import { haveKubectl, kubectlFor, kubectlJson } from '../helpers/kubectl.ts'
 import { BIN, REPO, startUp } from '../helpers/up-process.ts'
+import { waitFor } from '../helpers/wait.ts'
 
 if (!(await haveKubectl())) {
   t.plan(0, 'kubectl is not on PATH')
@@ -40,6 +42,8 @@ function kubectlWithStdin(args: string[], stdin: string): Promise<{ code: number
   })
 }
 
+const quotaStatus = async () => (await kubectlJson<{ status?: { hard?: Record<string, string>; used?: Record<string, string> } }>(kubectl, ['get', 'quota', 'pods', '-n', 'quoted'])).status ?? {}
+
 const podManifest = (name: string, namespace: string, resources?: Resources) =>
   JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace }, spec: { containers: [{ name: 'app', image: 'nginx', ...(resources ? { resources } : {}) }] } })
 
@@ -58,17 +62,19 @@ t.test('limitrange - defaults a pod’s resources; a pod over the max is forbidd
 t.test('resourcequota - pods=2 refuses the third pod; the quota shows what is used', async (t) => {
   await ok(['create', 'namespace', 'quoted'])
   await ok(['create', 'quota', 'pods', '-n', 'quoted', '--hard=pods=2'])
-  // Stands in for the resource quota controller (not yet run by the controller manager): the
-  // status it writes for a new quota, without which admission enforces nothing (as Kubernetes').
-  await ok(['patch', 'resourcequota', 'pods', '-n', 'quoted', '--subresource=status', '--type=merge', '-p', '{"status":{"hard":{"pods":"2"},"used":{"pods":"0"}}}'])
+  // Admission enforces nothing until the quota controller has written the quota's status (as Kubernetes').
+  await waitFor(async () => (await quotaStatus()).hard?.pods === '2', { timeoutMs: 30_000, what: 'the quota controller to fill status.hard' })
   for (const name of ['a', 'b']) await ok(['create', '-f', '-'], podManifest(name, 'quoted'))
   const third = await kubectlWithStdin(['create', '-f', '-'], podManifest('c', 'quoted'))
   t.not(third.code, 0)
   t.match(third.stderr, 'Error from server (Forbidden): error when creating "STDIN": pods "c" is forbidden: exceeded quota: pods, requested: pods=1, used: pods=2, limited: pods=2')
-  const quota = await kubectlJson<{ status: { hard: Record<string, string>; used: Record<string, string> } }>(kubectl, ['get', 'quota', 'pods', '-n', 'quoted'])
-  t.same(quota.status, { hard: { pods: '2' }, used: { pods: '2' } })
+  t.same(await quotaStatus(), { hard: { pods: '2' }, used: { pods: '2' } })
   const pods = await kubectlJson<{ items: { metadata: { name: string } }[] }>(kubectl, ['get', 'pods', '-n', 'quoted'])
   t.same(pods.items.map((p) => p.metadata.name).sort(), ['a', 'b'], 'the refused pod was not stored')
+  await ok(['delete', 'pod', 'a', '-n', 'quoted', '--grace-period=0', '--force'])
+  await waitFor(async () => (await quotaStatus()).used?.pods === '1', { timeoutMs: 30_000, what: 'the quota controller to give the deleted pod’s unit back' })
+  await ok(['create', '-f', '-'], podManifest('c', 'quoted'))
+  t.same((await quotaStatus()).used, { pods: '2' }, 'the freed unit is taken again')
 })
 
 t.test('secrets - stored encrypted, read back by kubectl', async (t) => {
