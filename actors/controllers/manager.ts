@@ -70,10 +70,10 @@ export function onSynced(state: ManagerState, caches: ControllerCaches, now: num
   for (const ds of caches.daemonSets.list()) queue = markDirty(queue, objectItem('daemonset', keyOf(ds.metadata)))
   for (const s of caches.statefulSets.list()) queue = markDirty(queue, objectItem('statefulset', keyOf(s.metadata)))
   for (const s of caches.services.list()) queue = markDirty(queue, objectItem('endpoints', keyOf(s.metadata)))
-  for (const ns of caches.namespaces.list()) queue = markDirty(queue, objectItem('serviceaccount', keyOf(ns.metadata)))
   for (const j of caches.jobs.list()) queue = markDirty(queue, objectItem('job', keyOf(j.metadata)))
   for (const c of caches.cronJobs.list()) queue = markDirty(queue, objectItem('cronjob', keyOf(c.metadata)))
   for (const b of caches.podDisruptionBudgets.list()) queue = markDirty(queue, objectItem('disruption', keyOf(b.metadata)))
+  for (const ns of caches.namespaces.list()) queue = markDirty(queue, objectItem('serviceaccount', keyOf(ns.metadata)))
   for (const q of caches.resourceQuotas.list()) queue = markDirty(queue, objectItem('resourcequota', keyOf(q.metadata)))
   for (const work of WHOLE_CLUSTER_WORK) schedules = want(schedules, work, now)
   return { ...state, queue, schedules }

@@ -16,13 +16,13 @@ import { namespacedPaths, reconcileNamespace, type NamespaceContents } from './n
 import { reconcileNodeLifecycle } from './node-lifecycle.ts'
 import { reconcilePodGc } from './pod-gc.ts'
 import { reconcileReplicaSet } from './replicaset.ts'
-import { reconcileServiceAccounts } from './serviceaccount.ts'
 import { reconcileDaemonSet } from './daemonset.ts'
 import { reconcileStatefulSet } from './statefulset.ts'
 import { reconcileJob } from './job.ts'
 import { reconcileCronJob } from './cronjob.ts'
 import { reconcileDisruptionBudget } from './disruption.ts'
 import { reconcileStaleDisruption } from './stale-disruption.ts'
+import { reconcileServiceAccounts } from './serviceaccount.ts'
 import type { ParsedItem } from './work-item.ts'
 import { runResourceQuota } from './resource-quota.ts'
 
@@ -67,7 +67,7 @@ export function runQuota(key: string, caches: ControllerCaches, listed: readonly
 /** A namespace waiting for its contents to go is listed again this much later. */
 export const NAMESPACE_RECHECK_MS = 500
 
-const LISTED_KINDS = ['Pod', 'ReplicaSet.apps', 'Deployment.apps', 'Service', 'Endpoints', 'Job.batch', 'CronJob.batch', 'DaemonSet.apps', 'StatefulSet.apps']
+const LISTED_KINDS = ['Pod', 'ReplicaSet.apps', 'Deployment.apps', 'Service', 'Endpoints', 'Job.batch', 'CronJob.batch', 'DaemonSet.apps', 'StatefulSet.apps', 'PersistentVolumeClaim']
 
 const act = (actions: readonly Action[]): Plan => ({ type: 'act', actions })
 const requeue = (ms: number | undefined) => (ms !== undefined ? { requeueAfterMs: ms } : {})
@@ -99,6 +99,11 @@ export function runWork(threaded: Threaded, item: ParsedItem, caches: Controller
       const ns = caches.namespaces.get(item.key)
       if (ns === undefined || !isDeleting(ns.metadata)) return {}
       return { plan: { type: 'list', paths: namespacedPaths(item.key) } }
+    }
+    case 'serviceaccount': {
+      const ns = caches.namespaces.get(item.key)
+      if (ns === undefined) return {}
+      return { plan: act(reconcileServiceAccounts({ namespace: ns, serviceAccounts: caches.serviceAccounts.inNamespace(item.key) }).actions) }
     }
     case 'job': {
       const job = caches.jobs.get(item.key)
@@ -132,19 +137,14 @@ export function runWork(threaded: Threaded, item: ParsedItem, caches: Controller
       const result = reconcileDisruptionBudget({ budget, pods: caches.pods.inNamespace(ns), replicaSets: caches.replicaSets.inNamespace(ns), deployments: caches.deployments.inNamespace(ns), statefulSets: caches.statefulSets.inNamespace(ns) }, now)
       return { plan: act(result.actions), ...requeue(result.requeueAfterMs) }
     }
-    case 'serviceaccount': {
-      const ns = caches.namespaces.get(item.key)
-      if (ns === undefined) return {}
-      return { plan: act(reconcileServiceAccounts({ namespace: ns, serviceAccounts: caches.serviceAccounts.inNamespace(item.key) }).actions) }
-    }
+    case 'resourcequota':
+      return runQuota(item.key, caches)
     case 'stale-disruption': {
       const pod = caches.pods.get(item.key)
       if (pod === undefined) return {}
       const result = reconcileStaleDisruption(pod, now)
       return { plan: act(result.actions), ...requeue(result.requeueAfterMs) }
     }
-    case 'resourcequota':
-      return runQuota(item.key, caches)
     case 'nodelifecycle': {
       const pods = caches.pods.list().filter((p) => p.spec.nodeName)
       const result = reconcileNodeLifecycle({ nodes: caches.nodes.list(), leases: caches.leases.list(), pods, limiter: threaded.evictionLimiter }, now, {
@@ -189,6 +189,7 @@ function ownershipGraph(caches: ControllerCaches): GraphObject[] {
     ...caches.cronJobs.list().map((o) => withType(o, 'batch/v1', 'CronJob')),
     ...caches.daemonSets.list().map((o) => withType(o, 'apps/v1', 'DaemonSet')),
     ...caches.statefulSets.list().map((o) => withType(o, 'apps/v1', 'StatefulSet')),
+    ...caches.persistentVolumeClaims.list().map((o) => withType(o, 'v1', 'PersistentVolumeClaim')),
   ]
 }
 

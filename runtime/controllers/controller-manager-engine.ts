@@ -15,9 +15,9 @@ import type { ControllerManagerOptions } from '../../actors/controllers/controll
 import type { ResourceQuota } from '../../actors/controllers/resource-quota.ts'
 import { advance, continueNamespace, finishWork, INITIAL_MANAGER_STATE, observeChange, onSynced, startWork, type Plan, type WorkOutcome } from '../../actors/controllers/manager.ts'
 import type { Deployment, Endpoints, Lease, Namespace, Node, Pod, ReplicaSet, Service } from '../../actors/kube/objects.ts'
-import type { ServiceAccount } from '../../actors/kube/service-account.ts'
 import type { CronJob, Job } from '../../actors/kube/batch.ts'
 import type { PodDisruptionBudget } from '../../actors/kube/policy.ts'
+import type { ServiceAccount } from '../../actors/kube/service-account.ts'
 import type { TimerHandle } from '../clock.ts'
 import { engine, type EngineDeps } from '../engine.ts'
 import type { Logger } from '../log.ts'
@@ -51,10 +51,10 @@ export function controllerManagerEngineLogic(options: ControllerManagerOptions, 
       services: informer<Service>('services', '/api/v1/services'),
       endpoints: informer<Endpoints>('endpoints', '/api/v1/endpoints'),
       namespaces: informer<Namespace>('namespaces', '/api/v1/namespaces'),
-      serviceAccounts: informer<ServiceAccount>('serviceAccounts', '/api/v1/serviceaccounts'),
       jobs: informer<Job>('jobs', '/apis/batch/v1/jobs'),
       cronJobs: informer<CronJob>('cronJobs', '/apis/batch/v1/cronjobs'),
       podDisruptionBudgets: informer<PodDisruptionBudget>('podDisruptionBudgets', '/apis/policy/v1/poddisruptionbudgets'),
+      serviceAccounts: informer<ServiceAccount>('serviceAccounts', '/api/v1/serviceaccounts'),
     }
     const informers = Object.values(caches) as Informer<Named>[]
 
