@@ -1,6 +1,7 @@
 import t from 'tap'
 import { ConfigError, parseHostConfig, parseHostConfigYaml } from '../../runtime/host/config.ts'
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../../runtime/codec.ts'
+import { actorKinds } from '../../runtime/host/kinds.ts'
 
 const configError = (fn: () => unknown): ConfigError => {
   try {
@@ -68,6 +69,8 @@ t.test('config - the same id under two kinds is allowed', async (t) => {
 })
 
 t.test('config - errors carry the source and the path of the field', async (t) => {
+  // the unknown-kind error lists every kind of kinds.ts (a new kind must not break this test)
+  t.same(Object.keys(actorKinds).slice(0, 3), ['echo', 'member', 'store'])
   const cases: Array<[string, unknown, string]> = [
     ['root not a mapping', [1], '(root): expected a mapping'],
     ['missing actors', { host: 'h' }, 'actors: expected a list of actors'],
@@ -75,7 +78,7 @@ t.test('config - errors carry the source and the path of the field', async (t) =
     ['host with a dot', { host: 'a.b', actors: [] }, 'host: invalid host "a.b"'],
     ['cluster wildcard', { host: 'h', cluster: '*', actors: [] }, 'cluster: invalid cluster "*"'],
     ['actor not a mapping', { host: 'h', actors: ['echo'] }, 'actors[0]: expected a mapping'],
-    ['unknown kind', { host: 'h', actors: [{ kind: 'pod', id: 'p' }] }, 'actors[0].kind: unknown actor kind "pod" (known: echo, member, store, apiserver, scheduler, controllermanager, proxy, kubelet)'],
+    ['unknown kind', { host: 'h', actors: [{ kind: 'pod', id: 'p' }] }, `actors[0].kind: unknown actor kind "pod" (known: ${Object.keys(actorKinds).join(', ')})`],
     ['missing id', { host: 'h', actors: [{ kind: 'echo' }] }, 'actors[0].id: expected a non-empty string'],
     ['id with space', { host: 'h', actors: [{ kind: 'echo', id: 'e 1' }] }, 'actors[0].id: invalid actors[0].id "e 1"'],
     ['duplicate id', { host: 'h', actors: [{ kind: 'echo', id: 'e1' }, { kind: 'echo', id: 'e1' }] }, 'actors[1].id: echo "e1" appears twice'],
