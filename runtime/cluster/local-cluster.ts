@@ -16,6 +16,8 @@ export interface ClusterShape {
   readonly hollowNodes?: number
   /** How many hollow hosts carry `hollowNodes` nodes each (default 1; the simulation runs one host a node). */
   readonly hollowHosts?: number
+  /** Run the leader-elected chaos controller on the masters (default true; false: ChaosExperiments are stored, never run). */
+  readonly chaosController?: boolean
 }
 
 export const DEFAULT_SHAPE: ClusterShape = { cluster: 'c1', masters: 3, workers: 2, hollowNodes: 0 }
@@ -80,7 +82,7 @@ export function planHosts(shape: ClusterShape, nats: readonly string[], stateDir
       actors.push({ kind: 'apiserver', id: host, options: { port, securityDir: securityDir(stateDir), storeReplicas: voters } })
       actors.push({ kind: 'scheduler', id: host, options: { apiservers: voters } })
       actors.push({ kind: 'controllermanager', id: host, options: { apiservers: voters, ...(hollow ? { nodeGracePeriodMs: hollowTimings(hollowTotal).nodeGracePeriodMs } : {}) } })
-      actors.push({ kind: 'chaoscontroller', id: host, options: { apiservers: voters } })
+      if (shape.chaosController !== false) actors.push({ kind: 'chaoscontroller', id: host, options: { apiservers: voters } })
     }
     const kubeletDir = join(stateDir, 'kubelet', host)
     if (role === 'worker') {

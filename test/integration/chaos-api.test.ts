@@ -2,7 +2,9 @@
  * The chaos.actorkube.io API with real kubectl (v1.32) against `actorkube up` (one master): the
  * example library applied as written, listed (Table columns, -o json, the `chaos` category and
  * short names), explained from the OpenAPI schema, annotated for abort, its status written
- * through the status subresource, an invalid experiment refused with 422 and field paths.
+ * through the status subresource, an invalid experiment refused with 422 and field paths. The
+ * cluster runs no chaos controller (`--no-chaos-controller`): the API is under test, not the runs
+ * (chaos-controller.test.ts runs experiments).
  */
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -15,7 +17,7 @@ if (!(await haveKubectl())) {
   process.exit(0)
 }
 
-const { stateDir, output } = await startUp(t, ['--masters', '1', '--workers', '0', '--nats-servers', '1', '--api-port', '0', '--status-interval', '0'], { prefix: 'ak-chaos-api-' })
+const { stateDir, output } = await startUp(t, ['--masters', '1', '--workers', '0', '--nats-servers', '1', '--no-chaos-controller', '--api-port', '0', '--status-interval', '0'], { prefix: 'ak-chaos-api-' })
 await output.waitForLine((l) => l.startsWith('actorkube ready'), { timeoutMs: 90_000, what: '"actorkube ready"' })
 const kubectl = kubectlFor(join(stateDir, 'kubeconfig'), join(stateDir, 'kube-cache'))
 const example = (name: string): string => join(REPO, 'examples', 'chaos', name)
