@@ -27,6 +27,10 @@ export interface NatsWatchesOptions {
 
 interface Served extends ServedWatch {
   readonly subject: string
+  /** Who opened it, on which path, and the version its open answer named: a repeated open gets the same answer. */
+  readonly clientId: string
+  readonly path: string
+  readonly resourceVersion: string
   stop: () => void
 }
 
@@ -49,14 +53,22 @@ export class NatsWatches {
   /**
    * Starts pushing `response`'s events for `call`; the answer to send back is 200 with the
    * version the watch follows from. A response that is not a stream is the answer as it is.
+   * Opening one already served (a duplicated or late copy of its open request) changes nothing:
+   * a second stream under the same id would number its pushes 1, 2... again, and the client,
+   * which cannot tell the two apart, would take one's pushes for the other's and lose events.
    */
   open(call: ApiWatchOpen, response: ApiResponse): { status: number; body: unknown } {
     if (response.kind === 'json') return { status: response.status, body: response.body }
     if (response.kind === 'raw') return { status: response.status, body: JSON.parse(response.body) }
     if (response.kind === 'text') return { status: 400, body: badRequest('only watches can be opened with api.watch').status }
+    const existing = this.#served.get(call.watchId)
+    if (existing !== undefined && existing.clientId === call.clientId && existing.path === call.path) {
+      existing.aliveAt = this.#o.clock.now()
+      return { status: 200, body: { watchId: call.watchId, resourceVersion: existing.resourceVersion } satisfies WatchOpened }
+    }
+    existing?.stop()
     const subject = subjectFor(this.#o.cluster, apiWatchAddress(call.clientId))
-    this.#served.get(call.watchId)?.stop()
-    const served: Served = { id: call.watchId, subject, seq: 0, aliveAt: this.#o.clock.now(), stop: () => {} }
+    const served: Served = { id: call.watchId, subject, clientId: call.clientId, path: call.path, resourceVersion: response.resourceVersion, seq: 0, aliveAt: this.#o.clock.now(), stop: () => {} }
     this.#served.add(served)
     // The answer goes out before the first push (the handler emits the initial objects at once),
     // so the client knows the watch before its events arrive in the usual case.
