@@ -13,10 +13,15 @@
  * 40e79ce and passes at its fix be5fc8c (a deposed controller manager's DELETE of a pod the next
  * term had already marked for deletion was answered 200 from a read, past the fence; also
  * test/unit/leader/leader-fencing.test.ts and test/unit/apiserver/fence.test.ts); since 4128186
- * its run takes another path before that DELETE and passes without the fix too.
+ * its run takes another path before that DELETE and passes without the fix too. 91125 failed at
+ * 3e50daf and passes at its fix cd831c5 (a duplicated watch open restarted the apiserver's stream
+ * under the same id, the client skipped a pod's ADDED and the replica set waited for it for good;
+ * also test/unit/apiserver/nats-watches-duplicate-open.test.ts); at 2e02237 it takes another path
+ * and passes without the fix.
  *
- * 80156 stays out of the default list (SIM_LEADER_REGRESSION_SEED=80156 replays it): it no
- * longer reaches the DELETE, so it would cost half a minute and pin nothing; the unit tests do.
+ * 80156 and 91125 stay out of the default list (SIM_LEADER_REGRESSION_SEED=80156 or =91125
+ * replays one): they no longer reach their bug, so each would cost half a minute (91125: 23 s
+ * wall alone) and pin nothing; the unit tests do.
  */
 import { seedsFrom } from '../helpers/seeds.ts'
 import { checkSeed } from './check-seed.ts'
