@@ -60,10 +60,12 @@ export function reconcileDisruptionBudget(input: DisruptionInput, now: number): 
   const { kept, recheckAt } = liveDisruptions(budget, selected.ok ? selected.pods : [], now)
   const currentHealthy = countHealthy(selected.ok ? selected.pods : [], kept, now)
   const allowed = currentHealthy - counted.desiredHealthy
+  // Go's `omitempty`: Kubernetes' JSON (and our protobuf answers) carry no empty disruptedPods map.
+  const { disruptedPods: _before, ...earlier } = budget.status ?? {}
   const status: PodDisruptionBudgetStatus = {
-    ...budget.status,
+    ...earlier,
     observedGeneration: budget.metadata.generation ?? 0,
-    disruptedPods: kept,
+    ...(Object.keys(kept).length > 0 ? { disruptedPods: kept } : {}),
     disruptionsAllowed: counted.expectedPods <= 0 || allowed <= 0 ? 0 : allowed,
     currentHealthy,
     desiredHealthy: counted.desiredHealthy,
