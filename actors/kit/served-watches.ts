@@ -84,3 +84,45 @@ export class ServedWatches<W extends ServedWatch> {
     return lapsed
   }
 }
+
+/**
+ * The ids of watches a server ended (cancelled, lapsed, ended by their stream), each with the
+ * client that opened it, for `ttlMs` and at most `capacity` of them: a copy of a watch's open
+ * request that arrives after the watch ended must not start it again. The new stream would number
+ * its pushes 1, 2... under the old id, and a client still holding that id would mix them with
+ * its own. Clients never reuse an id, so refusing such a copy costs nothing.
+ */
+export class EndedWatches {
+  /** Insertion order is expiry order (one TTL, a monotonic clock): the oldest are at the front. */
+  readonly #byId = new Map<string, { readonly clientId: string; readonly expiresAt: number }>()
+  readonly #ttlMs: number
+  readonly #capacity: number
+
+  constructor(options: { readonly ttlMs: number; readonly capacity: number }) {
+    this.#ttlMs = options.ttlMs
+    this.#capacity = options.capacity
+  }
+
+  get size(): number {
+    return this.#byId.size
+  }
+
+  remember(watchId: string, clientId: string, now: number): void {
+    this.#byId.delete(watchId)
+    this.#byId.set(watchId, { clientId, expiresAt: now + this.#ttlMs })
+    this.#evict(now)
+  }
+
+  /** Whether `clientId`'s watch `watchId` ended here recently. */
+  has(watchId: string, clientId: string, now: number): boolean {
+    this.#evict(now)
+    return this.#byId.get(watchId)?.clientId === clientId
+  }
+
+  #evict(now: number): void {
+    for (const [id, entry] of this.#byId) {
+      if (this.#byId.size <= this.#capacity && entry.expiresAt > now) break
+      this.#byId.delete(id)
+    }
+  }
+}

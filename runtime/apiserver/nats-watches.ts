@@ -4,12 +4,13 @@
  * per watch. Watches not kept alive for `lapseMs` are stopped, so a watcher that died costs
  * nothing for long.
  */
-import { badRequest } from '../../actors/apiserver/meta/status.ts'
+import { badRequest, gone } from '../../actors/apiserver/meta/status.ts'
 import type { ApiResponse, WatchStreamEvent } from '../../actors/apiserver/http/api-request.ts'
 import { apiWatchAddress, type ApiWatchEvents, type ApiWatchOpen, type WatchOpened } from '../../actors/apiserver/watch-protocol.ts'
-import { ServedWatches, type ServedWatch } from '../../actors/kit/served-watches.ts'
+import { EndedWatches, ServedWatches, type ServedWatch } from '../../actors/kit/served-watches.ts'
 import type { Clock, TimerHandle } from '../clock.ts'
 import { encodeEvent, EncodeError } from '../codec.ts'
+import { DEDUP_TTL_MS } from '../host/dedup-cache.ts'
 import type { Logger } from '../log.ts'
 import { subjectFor } from '../subjects.ts'
 import type { Transport } from '../transport/transport.ts'
@@ -36,9 +37,13 @@ interface Served extends ServedWatch {
 
 export const DEFAULT_WATCH_LAPSE_MS = 10_000
 
+/** Ended watches remembered at most: a late copy of an open comes no later than the request dedup window allows for. */
+export const MAX_ENDED_WATCHES = 10_000
+
 export class NatsWatches {
   readonly #o: NatsWatchesOptions
   readonly #served = new ServedWatches<Served>()
+  readonly #ended = new EndedWatches({ ttlMs: DEDUP_TTL_MS, capacity: MAX_ENDED_WATCHES })
   #timer: TimerHandle | undefined
   #closed = false
 
@@ -56,6 +61,7 @@ export class NatsWatches {
    * Opening one already served (a duplicated or late copy of its open request) changes nothing:
    * a second stream under the same id would number its pushes 1, 2... again, and the client,
    * which cannot tell the two apart, would take one's pushes for the other's and lose events.
+   * Opening one that ended here recently is refused (410) for the same reason.
    */
   open(call: ApiWatchOpen, response: ApiResponse): { status: number; body: unknown } {
     if (response.kind === 'json') return { status: response.status, body: response.body }
@@ -66,7 +72,10 @@ export class NatsWatches {
       existing.aliveAt = this.#o.clock.now()
       return { status: 200, body: { watchId: call.watchId, resourceVersion: existing.resourceVersion } satisfies WatchOpened }
     }
-    existing?.stop()
+    if (existing === undefined && this.#ended.has(call.watchId, call.clientId, this.#o.clock.monotonic())) {
+      return { status: 410, body: gone(`watch ${call.watchId} has ended; open a new one`, 'Gone').status }
+    }
+    if (existing !== undefined) this.#retire(existing)
     const subject = subjectFor(this.#o.cluster, apiWatchAddress(call.clientId))
     const served: Served = { id: call.watchId, subject, clientId: call.clientId, path: call.path, resourceVersion: response.resourceVersion, seq: 0, aliveAt: this.#o.clock.now(), stop: () => {} }
     this.#served.add(served)
@@ -91,7 +100,8 @@ export class NatsWatches {
   }
 
   cancel(watchId: string): void {
-    this.#served.delete(watchId)?.stop()
+    const served = this.#served.delete(watchId)
+    if (served !== undefined) this.#retire(served)
   }
 
   close(): void {
@@ -128,7 +138,15 @@ export class NatsWatches {
   }
 
   #end(watchId: string, served: Served): void {
-    if (this.#served.get(watchId) === served) this.#served.delete(watchId)
+    if (this.#served.get(watchId) !== served) return
+    this.#served.delete(watchId)
+    this.#ended.remember(watchId, served.clientId, this.#o.clock.monotonic())
+  }
+
+  /** Stops `served` (no longer in #served, or about to be replaced) and remembers its id: see {@link EndedWatches}. */
+  #retire(served: Served): void {
+    this.#ended.remember(served.id, served.clientId, this.#o.clock.monotonic())
+    served.stop()
   }
 
   #arm(): void {
@@ -138,7 +156,7 @@ export class NatsWatches {
       this.#timer = undefined
       for (const served of this.#served.lapse(this.#o.clock.now() - lapseMs)) {
         this.#o.log.debug({ watchId: served.id }, 'watch lapsed: no keepalive')
-        served.stop()
+        this.#retire(served)
       }
       if (this.#served.size > 0) this.#arm()
     }, lapseMs / 2)

@@ -3,6 +3,9 @@ import type { Clock } from '../clock.ts'
 /** A request still being handled: a retry of it is dropped, the first answer will do. */
 export const IN_PROGRESS = Symbol('in-progress')
 
+/** How long a request's id is remembered: a duplicate of it is expected no later than this. */
+export const DEDUP_TTL_MS = 120_000
+
 type Entry = { value: Uint8Array | typeof IN_PROGRESS; expiresAt: number }
 
 /**
@@ -19,7 +22,7 @@ export class DedupCache {
   constructor(clock: Clock, options: { capacity?: number; ttlMs?: number } = {}) {
     this.#clock = clock
     this.#capacity = options.capacity ?? 50_000
-    this.#ttlMs = options.ttlMs ?? 120_000
+    this.#ttlMs = options.ttlMs ?? DEDUP_TTL_MS
   }
 
   get size(): number {
