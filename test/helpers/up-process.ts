@@ -5,6 +5,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
+import { kubectlFor, type Kubectl } from './kubectl.ts'
 import { holdLoopbackAddresses } from './loopback-lock.ts'
 import { tempDir, type TeardownOwner } from './nats.ts'
 import { collectLines, exitOf, pidsWithArgument, type LineLog } from './processes.ts'
@@ -66,4 +68,21 @@ export async function startUp(owner: TeardownOwner & { comment?(message: string)
     running.delete(stateDir)
   })
   return { stateDir, child, output, exited }
+}
+
+export interface ReadyUp extends UpProcess {
+  /** kubectl against this cluster's kubeconfig, with its own discovery cache. */
+  readonly kubectl: Kubectl
+  readonly kubeconfig: string
+}
+
+/**
+ * `startUp`, then waits for `actorkube ready` (the contract: every host is up): what most
+ * integration files do first. The cluster is shared by the file's cases.
+ */
+export async function startReadyUp(owner: TeardownOwner & { comment?(message: string): void }, args: readonly string[], options: Parameters<typeof startUp>[2] & { readyTimeoutMs?: number } = {}): Promise<ReadyUp> {
+  const up = await startUp(owner, args, options)
+  await up.output.waitForLine((l) => l.startsWith('actorkube ready'), { timeoutMs: options.readyTimeoutMs ?? 120_000, what: '"actorkube ready"' })
+  const kubeconfig = join(up.stateDir, 'kubeconfig')
+  return { ...up, kubeconfig, kubectl: kubectlFor(kubeconfig, join(up.stateDir, 'kube-cache')) }
 }
