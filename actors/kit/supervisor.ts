@@ -4,7 +4,8 @@
  * the child has stayed up for `stableMs`. The host provides the real child with
  * `supervisor.provide({ actors: { child } })` and listens to the emitted events for logs and metrics.
  * The failed child's own children are stopped before the restart: XState leaves them running
- * (./failed-actor-children.ts).
+ * (./failed-actor-children.ts). `supervisor.crash` fails the child from outside (a chaos
+ * `actor-crash`): it is stopped where it stands and restarted as after any failure.
  */
 import { assign, createMachine, emit, setup, type AnyActorLogic } from 'xstate'
 import { stopOrphanedChildren } from './failed-actor-children.ts'
@@ -32,6 +33,12 @@ interface SupervisorContext {
   readonly lastError: string | undefined
 }
 
+/** Fails the running child from outside, as if it had thrown (chaos `actor-crash`). */
+export interface SupervisorCrash {
+  readonly type: 'supervisor.crash'
+  readonly reason: string
+}
+
 export type SupervisorEmitted =
   | { type: 'supervisor.failed'; error: string; restarts: number; retryInMs: number }
   | { type: 'supervisor.restarted'; restarts: number }
@@ -42,6 +49,14 @@ export function backoffDelay(policy: BackoffPolicy, failures: number): number {
   return Math.min(policy.maxMs, policy.initialMs * 2 ** Math.min(exponent, 30))
 }
 
+/** What the supervisor tells the host when its child failed (the failure already counted). */
+const failedEvent = (context: SupervisorContext): SupervisorEmitted => ({
+  type: 'supervisor.failed',
+  error: context.lastError ?? 'unknown error',
+  restarts: context.restarts,
+  retryInMs: backoffDelay(context.backoff, context.consecutiveFailures),
+})
+
 function describeError(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error)
 }
@@ -50,6 +65,7 @@ export const supervisorMachine = setup({
   types: {
     input: {} as SupervisorInput,
     context: {} as SupervisorContext,
+    events: {} as SupervisorCrash,
     emitted: {} as SupervisorEmitted,
   },
   actors: {
@@ -86,12 +102,17 @@ export const supervisorMachine = setup({
               consecutiveFailures: context.consecutiveFailures + 1,
               lastError: describeError(event.error),
             })),
-            emit(({ context }) => ({
-              type: 'supervisor.failed' as const,
-              error: context.lastError ?? 'unknown error',
-              restarts: context.restarts,
-              retryInMs: backoffDelay(context.backoff, context.consecutiveFailures),
-            })),
+            emit(({ context }) => failedEvent(context)),
+          ],
+        },
+      },
+      on: {
+        // Leaving `running` stops the invoked child and everything it spawned, as a crash would.
+        'supervisor.crash': {
+          target: 'backingOff',
+          actions: [
+            assign(({ context, event }) => ({ consecutiveFailures: context.consecutiveFailures + 1, lastError: `crashed: ${event.reason}` })),
+            emit(({ context }) => failedEvent(context)),
           ],
         },
       },

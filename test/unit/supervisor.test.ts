@@ -215,3 +215,22 @@ t.test('supervisor - a non-Error failure is described as a string', async (t) =>
   ;(actor.getSnapshot().children.child as AnyActorRef).send({ type: 'boom' })
   t.equal(actor.getSnapshot().context.lastError, 'plain string')
 })
+
+t.test('supervisor - supervisor.crash fails the running child from outside: stopped, restarted after the backoff, counted', async (t) => {
+  const s = start()
+  const first = s.child()
+  s.actor.send({ type: 'supervisor.crash', reason: 'chaos actor-crash' })
+  t.equal(s.state(), 'backingOff')
+  t.equal(first.getSnapshot().status, 'stopped', 'the crashed child is stopped')
+  s.actor.send({ type: 'supervisor.crash', reason: 'again' })
+  t.equal(s.context().consecutiveFailures, 1, 'a crash while backing off changes nothing')
+  s.clock.increment(100)
+  t.equal(s.state(), 'running')
+  t.equal(s.starts.length, 2, 'a fresh child was started')
+  t.strictSame(s.emitted, [
+    { type: 'supervisor.failed', error: 'crashed: chaos actor-crash', restarts: 0, retryInMs: 100 },
+    { type: 'supervisor.restarted', restarts: 1 },
+  ])
+  s.fail()
+  t.equal(s.lastRetry(), 200, 'a crash counts in the backoff like any failure')
+})
