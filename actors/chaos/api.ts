@@ -144,6 +144,19 @@ export interface ProbeStatus {
   /** Successes / runs during the faults and recovery, in percent (100 when it never ran then). */
   readonly availabilityPercent: number
   readonly lastError?: string
+  /** Its results over time, run-length (actors/chaos/probe-timeline.ts): what a report draws. */
+  readonly timeline?: readonly TimelineSegmentStatus[]
+}
+
+/** A stretch of equal probe results: passing or failing from `from` to `to`. */
+export interface TimelineSegmentStatus {
+  readonly from: string
+  readonly to: string
+  readonly ok: boolean
+  /** The stretch's first error. */
+  readonly error?: string
+  /** Passing and failing stretches merged into one (the oldest, past the cap). */
+  readonly mixed?: boolean
 }
 
 export interface ChaosCondition {

@@ -8,6 +8,7 @@
  */
 import type { ChaosExperimentStatus, FaultStatus, ProbeStatus, RoundStatus } from './api.ts'
 import type { ExperimentPlan } from './experiment-plan.ts'
+import { restoredTimeline, timelineStatus } from './probe-timeline.ts'
 import { availability, DEFAULT_EXPERIMENT_CONFIG, experimentStep, startExperiment, type ExperimentConfig, type ExperimentEffect, type ExperimentState, type ExperimentStep, type FaultRun, type RoundRecord } from './experiment-step.ts'
 
 const time = (ms: number | undefined): string | undefined => (ms === undefined ? undefined : new Date(ms).toISOString())
@@ -36,7 +37,7 @@ const worst = (values: readonly (number | undefined)[]): number | undefined => {
 
 export function statusOf(s: ExperimentState): ChaosExperimentStatus {
   const rounds = s.rounds.map(roundStatus)
-  const probes: ProbeStatus[] = s.probes.map((p) => defined({ name: p.name, successes: p.successes, failures: p.failures, availabilityPercent: availability(p), lastError: p.lastError }))
+  const probes: ProbeStatus[] = s.probes.map((p) => defined({ name: p.name, successes: p.successes, failures: p.failures, availabilityPercent: availability(p), lastError: p.lastError, timeline: p.timeline === undefined ? undefined : timelineStatus(p.timeline) }))
   const done = s.phase === 'Completed'
   return defined({
     phase: s.phase,
@@ -99,9 +100,11 @@ export function restoreExperiment(plan: ExperimentPlan, status: ChaosExperimentS
     nextFault: plan.faults.length,
     faults: faults.map((f) => (left.includes(f) ? { ...f, healedAt: now, leaseExpiresAt: undefined } : f)),
     rounds,
+    // No run is in flight: those the old controller started died with it (and the one the fresh
+    // start above began would otherwise count as lost, a failure nobody saw).
     probes: started.probes.map((p) => {
       const was = status.probes.find((x) => x.name === p.name)
-      return was === undefined ? { ...p, nextRunAt: now } : { ...p, successes: was.successes, failures: was.failures, nextRunAt: now, ...(was.lastError !== undefined ? { lastError: was.lastError } : {}) }
+      return was === undefined ? { ...p, nextRunAt: now, runningSince: undefined } : { ...p, runningSince: undefined, successes: was.successes, failures: was.failures, nextRunAt: now, ...(was.lastError !== undefined ? { lastError: was.lastError } : {}), ...(was.timeline !== undefined ? { timeline: restoredTimeline(was.timeline) } : {}) }
     }),
     errors: status.errors,
     warnings: status.phase === 'Completed' ? status.warnings : [...status.warnings, warning],

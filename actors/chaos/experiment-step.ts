@@ -20,6 +20,7 @@ import type { ChaosExperimentStatus, ExperimentPhase, Verdict } from './api.ts'
 import { statusChange } from './experiment-status.ts'
 import type { ExperimentPlan, PlannedFault, PlannedProbe } from './experiment-plan.ts'
 import { drawSeed, pickTargets } from './targets.ts'
+import { recordResult, timelineGapMs, type TimelineSegment } from './probe-timeline.ts'
 
 export interface ExperimentConfig {
   /** A fault's lease: the host lets the fault lapse this long after the last inject/renew. */
@@ -60,6 +61,8 @@ export interface ProbeState {
   readonly nextRunAt: number
   /** When the run in flight started (undefined: none). */
   readonly runningSince?: number
+  /** Its results over time, in every phase (probe-timeline.ts). */
+  readonly timeline?: readonly TimelineSegment[]
 }
 
 export interface RoundRecord {
@@ -416,6 +419,7 @@ function onProbeResult(d: Draft, name: string, ok: boolean, error: string | unde
     lastAt: now,
     ...(ok ? {} : { lastError: error ?? 'failed' }),
     runningSince: undefined,
+    timeline: recordResult(p.timeline ?? [], ok, error, now, timelineGapMs(planned.intervalMs, planned.timeoutMs)),
   }
   set(d, { probes: s.probes.map((x, j) => (j === i ? next : x)) })
   if (!measuring || currentRound(s).firstInjectedAt === undefined) return
