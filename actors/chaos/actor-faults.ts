@@ -1,0 +1,62 @@
+/**
+ * The faults a host applies to one of its actors, and which host gets which: `actor-crash` (its
+ * supervisor restarts it), `clock-skew` (the actor's injected clock reads `offset` off) and
+ * `disk-latency` / `disk-error` (a store replica's WAL: every fsync `latency` slower / each write
+ * failing with `probability`). Each is granted to the host running the actor as a lease
+ * (fault-lease-table.ts). Targets are actors (`component/id`); the disk kinds also take hosts
+ * (every store replica on them), since `leader: store` and `hosts` selectors name hosts.
+ */
+import { STORE_COMPONENT } from '../store/replica/protocol.ts'
+import { parseDuration } from './duration.ts'
+
+export type ActorFault =
+  | { readonly kind: 'crash'; readonly actor: string }
+  | { readonly kind: 'skew'; readonly actor: string; readonly offsetMs: number }
+  | { readonly kind: 'disk'; readonly actor: string; readonly latencyMs: number; readonly errorProbability: number }
+
+/** A host as its chaos status describes it: its name and the actors it runs. */
+export interface HostActors {
+  readonly host: string
+  readonly actors: readonly string[]
+}
+
+export interface ActorFaultGrant {
+  readonly host: string
+  readonly fault: ActorFault
+}
+
+/** The experiment's fault kinds carried out as actor faults. */
+export const ACTOR_FAULT_KINDS: readonly string[] = ['actor-crash', 'clock-skew', 'disk-latency', 'disk-error']
+
+const STORE = `${STORE_COMPONENT}/`
+
+const durationMs = (value: unknown): number => (typeof value === 'string' ? parseDuration(value) ?? 0 : 0)
+
+/** What the fault does to one actor (the kind's params read here; validation has checked them). */
+function faultOn(kind: string, params: Readonly<Record<string, unknown>>, actor: string): ActorFault {
+  if (kind === 'actor-crash') return { kind: 'crash', actor }
+  if (kind === 'clock-skew') return { kind: 'skew', actor, offsetMs: durationMs(params.offset) }
+  const latencyMs = kind === 'disk-latency' ? durationMs(params.latency) : 0
+  const errorProbability = kind === 'disk-error' ? (typeof params.probability === 'number' ? params.probability : 1) : 0
+  return { kind: 'disk', actor, latencyMs, errorProbability }
+}
+
+/**
+ * One grant per targeted actor, to every host that runs it; an Error naming what is missing when
+ * a target runs nowhere (the step records `inject.failed`).
+ */
+export function actorFaultGrants(kind: string, params: Readonly<Record<string, unknown>>, targets: readonly string[], hosts: readonly HostActors[]): ActorFaultGrant[] | Error {
+  const disk = kind.startsWith('disk-')
+  const grants: ActorFaultGrant[] = []
+  for (const target of targets) {
+    const actors = target.includes('/') ? [target] : disk ? (hosts.find((h) => h.host === target)?.actors ?? []).filter((a) => a.startsWith(STORE)) : []
+    if (actors.length === 0) return new Error(disk ? `${target} runs no store replica` : `${target} is not an actor (component/id)`)
+    for (const actor of actors) {
+      if (disk && !actor.startsWith(STORE)) return new Error(`${actor} is not a store replica: ${kind} needs one (it slows or fails the replica's WAL)`)
+      const holders = hosts.filter((h) => h.actors.includes(actor))
+      if (holders.length === 0) return new Error(`no host runs ${actor}`)
+      for (const h of holders) grants.push({ host: h.host, fault: faultOn(kind, params, actor) })
+    }
+  }
+  return grants
+}
