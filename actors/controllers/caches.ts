@@ -8,6 +8,7 @@ import type { ServiceAccount } from '../kube/service-account.ts'
 import type { CronJob, Job } from '../kube/batch.ts'
 import type { DaemonSet, PersistentVolumeClaim, StatefulSet } from '../kube/apps.ts'
 import type { PodDisruptionBudget } from '../kube/policy.ts'
+import type { PersistentVolume, StorageClass } from '../kube/storage.ts'
 
 import type { ResourceQuota } from './resource-quota.ts'
 
@@ -28,6 +29,9 @@ export interface ControllerCaches {
   readonly statefulSets: ObjectCache<StatefulSet>
   /** PersistentVolumeClaims: a StatefulSet makes the ones it lacks. */
   readonly persistentVolumeClaims: ObjectCache<PersistentVolumeClaim>
+  /** PersistentVolumes and StorageClasses: the volume binder and local provisioner's. */
+  readonly persistentVolumes: ObjectCache<PersistentVolume>
+  readonly storageClasses: ObjectCache<StorageClass>
   readonly resourceQuotas: ObjectCache<ResourceQuota>
   readonly nodes: ObjectCache<Node>
   /** Leases of `kube-node-lease`. */
@@ -53,6 +57,8 @@ export type ObservedChange =
   | ChangeOf<'daemonSets', DaemonSet>
   | ChangeOf<'statefulSets', StatefulSet>
   | ChangeOf<'persistentVolumeClaims', PersistentVolumeClaim>
+  | ChangeOf<'persistentVolumes', PersistentVolume>
+  | ChangeOf<'storageClasses', StorageClass>
   | ChangeOf<'resourceQuotas', ResourceQuota>
   | ChangeOf<'nodes', Node>
   | ChangeOf<'leases', Lease>

@@ -105,6 +105,10 @@ export function changeMarks(change: ObservedChange, caches: ControllerCaches): C
     case 'resourceQuotas':
       // The quota controller's marks are quotaMarks' (resource-quota.ts).
       return { items: [], wholeCluster: false, graph }
+    case 'persistentVolumes':
+    case 'storageClasses':
+      // The volume binder's marks are volumeMarks' (volume-marks.ts).
+      return { items: [], wholeCluster: false, graph: false }
   }
 }
 

@@ -23,6 +23,7 @@ import { jobExpectationsKey } from './job.ts'
 import { daemonSetExpectationsKey } from './daemonset.ts'
 import { workloadPodMarks } from './workload-marks.ts'
 import { quotaMarks } from './resource-quota.ts'
+import { claimItem, volumeItem, volumeMarks } from './volume-marks.ts'
 
 export type { ManagerOptions, Plan } from './work-runs.ts'
 
@@ -49,7 +50,9 @@ export function observeChange(state: ManagerState, change: ObservedChange, cache
   const workload = workloadPodMarks(change, caches)
   const withWorkload = workload === undefined ? marked : applyMarks(marked, workload, now)
   const quotas = quotaMarks(change, caches)
-  return quotas === undefined ? withWorkload : applyMarks(withWorkload, quotas, now)
+  const withQuotas = quotas === undefined ? withWorkload : applyMarks(withWorkload, quotas, now)
+  const volumes = volumeMarks(change, caches)
+  return volumes === undefined ? withQuotas : applyMarks(withQuotas, volumes, now)
 }
 
 export function applyMarks(state: ManagerState, marks: ChangeMarks, now: number): ManagerState {
@@ -75,6 +78,8 @@ export function onSynced(state: ManagerState, caches: ControllerCaches, now: num
   for (const b of caches.podDisruptionBudgets.list()) queue = markDirty(queue, objectItem('disruption', keyOf(b.metadata)))
   for (const ns of caches.namespaces.list()) queue = markDirty(queue, objectItem('serviceaccount', keyOf(ns.metadata)))
   for (const q of caches.resourceQuotas.list()) queue = markDirty(queue, objectItem('resourcequota', keyOf(q.metadata)))
+  for (const c of caches.persistentVolumeClaims.list()) queue = markDirty(queue, claimItem(c))
+  for (const v of caches.persistentVolumes.list()) queue = markDirty(queue, volumeItem(v.metadata.name ?? ''))
   for (const work of WHOLE_CLUSTER_WORK) schedules = want(schedules, work, now)
   return { ...state, queue, schedules }
 }

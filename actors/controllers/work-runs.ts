@@ -25,6 +25,8 @@ import { reconcileStaleDisruption } from './stale-disruption.ts'
 import { reconcileServiceAccounts } from './serviceaccount.ts'
 import type { ParsedItem } from './work-item.ts'
 import { runResourceQuota } from './resource-quota.ts'
+import { reconcileClaim } from './local-provisioner.ts'
+import { reconcileVolume } from './volume-reclaim.ts'
 
 /** The options the controllers read (the leader election's are the adapter's). */
 export type ManagerOptions = Pick<
@@ -139,6 +141,20 @@ export function runWork(threaded: Threaded, item: ParsedItem, caches: Controller
     }
     case 'resourcequota':
       return runQuota(item.key, caches)
+    case 'volumeclaim': {
+      const claim = caches.persistentVolumeClaims.get(item.key)
+      if (claim === undefined) return {}
+      const { persistentVolumes: volumes, storageClasses: classes, nodes } = caches
+      return { plan: act(reconcileClaim({ claim, volumes, classes, nodes }, now).actions) }
+    }
+    case 'volume': {
+      const volume = caches.persistentVolumes.get(item.key)
+      // A claim not in the cache yet would look gone: the volume waits for the sync.
+      if (volume === undefined || !caches.persistentVolumeClaims.synced) return {}
+      const ref = volume.spec.claimRef
+      const claim = ref?.name === undefined ? undefined : caches.persistentVolumeClaims.get(`${ref.namespace ?? 'default'}/${ref.name}`)
+      return { plan: act(reconcileVolume({ volume, claim }, now).actions) }
+    }
     case 'stale-disruption': {
       const pod = caches.pods.get(item.key)
       if (pod === undefined) return {}

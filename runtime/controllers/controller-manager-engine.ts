@@ -18,6 +18,7 @@ import type { Deployment, Endpoints, Lease, Namespace, Node, Pod, ReplicaSet, Se
 import type { CronJob, Job } from '../../actors/kube/batch.ts'
 import type { PodDisruptionBudget } from '../../actors/kube/policy.ts'
 import type { ServiceAccount } from '../../actors/kube/service-account.ts'
+import type { PersistentVolume, StorageClass } from '../../actors/kube/storage.ts'
 import type { TimerHandle } from '../clock.ts'
 import { engine, type EngineDeps } from '../engine.ts'
 import type { Logger } from '../log.ts'
@@ -45,6 +46,8 @@ export function controllerManagerEngineLogic(options: ControllerManagerOptions, 
       daemonSets: informer<DaemonSet>('daemonSets', '/apis/apps/v1/daemonsets'),
       statefulSets: informer<StatefulSet>('statefulSets', '/apis/apps/v1/statefulsets'),
       persistentVolumeClaims: informer<PersistentVolumeClaim>('persistentVolumeClaims', '/api/v1/persistentvolumeclaims'),
+      persistentVolumes: informer<PersistentVolume>('persistentVolumes', '/api/v1/persistentvolumes'),
+      storageClasses: informer<StorageClass>('storageClasses', '/apis/storage.k8s.io/v1/storageclasses'),
       resourceQuotas: informer<ResourceQuota>('resourceQuotas', '/api/v1/resourcequotas'),
       nodes: informer<Node>('nodes', '/api/v1/nodes'),
       leases: informer<Lease>('leases', '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases'),

@@ -41,6 +41,8 @@ export function memoryCaches(): MemoryCaches {
     daemonSets: new MemoryCache(),
     statefulSets: new MemoryCache(),
     persistentVolumeClaims: new MemoryCache(),
+    persistentVolumes: new MemoryCache(),
+    storageClasses: new MemoryCache(),
     resourceQuotas: new MemoryCache(),
     nodes: new MemoryCache(),
     leases: new MemoryCache(),
