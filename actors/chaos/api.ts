@@ -144,6 +144,12 @@ export interface ProbeStatus {
   /** Successes / runs during the faults and recovery, in percent (100 when it never ran then). */
   readonly availabilityPercent: number
   readonly lastError?: string
+  /** Store probes, after the experiment: the history checked by the linearizability checker. */
+  readonly linearizable?: boolean
+  /** Store probes: operations in the checked history. */
+  readonly operations?: number
+  /** Store probes: acknowledged writes a final read did not show. */
+  readonly ackedWritesLost?: number
   /** Its results over time, run-length (actors/chaos/probe-timeline.ts): what a report draws. */
   readonly timeline?: readonly TimelineSegmentStatus[]
 }

@@ -8,6 +8,7 @@
  */
 import type { ChaosExperimentStatus, FaultStatus, ProbeStatus, RoundStatus } from './api.ts'
 import type { ExperimentPlan } from './experiment-plan.ts'
+import { withStoreChecks } from './store-probe-plan.ts'
 import { restoredTimeline, timelineStatus } from './probe-timeline.ts'
 import { availability, DEFAULT_EXPERIMENT_CONFIG, experimentStep, startExperiment, type ExperimentConfig, type ExperimentEffect, type ExperimentState, type ExperimentStep, type FaultRun, type RoundRecord } from './experiment-step.ts'
 
@@ -50,7 +51,7 @@ export function statusOf(s: ExperimentState): ChaosExperimentStatus {
     finishedAt: time(s.finishedAt),
     faults: s.faults.map(faultStatus),
     rounds,
-    probes,
+    probes: withStoreChecks(probes, s.store?.probes),
     timeToDetectMs: worst(rounds.map((r) => r.timeToDetectMs)),
     timeToRecoverMs: worst(rounds.map((r) => r.timeToRecoverMs)),
     ackedWritesLost: s.store?.ackedWritesLost,

@@ -20,6 +20,7 @@ import type { ChaosExperimentStatus, ExperimentPhase, Verdict } from './api.ts'
 import { statusChange } from './experiment-status.ts'
 import type { ExperimentPlan, PlannedFault, PlannedProbe } from './experiment-plan.ts'
 import { drawSeed, pickTargets } from './targets.ts'
+import { storeCheckFailure, type StoreProbeCheck } from './store-probe-plan.ts'
 import { recordResult, timelineGapMs, type TimelineSegment } from './probe-timeline.ts'
 
 export interface ExperimentConfig {
@@ -95,7 +96,7 @@ export interface ExperimentState {
   readonly warnings: readonly string[]
   /** Set once the rounds are over: the verdict waits for the store check. */
   readonly ending?: { readonly verdict: Verdict; readonly reason: string; readonly storeDeadline?: number }
-  readonly store?: { readonly linearizable: boolean; readonly ackedWritesLost: number }
+  readonly store?: { readonly linearizable: boolean; readonly ackedWritesLost: number; readonly probes?: readonly StoreProbeCheck[] }
   readonly verdict?: Verdict
   readonly reason?: string
   readonly finishedAt?: number
@@ -108,7 +109,8 @@ export type ExperimentInput =
   | { readonly type: 'targets'; readonly fault: string; readonly candidates: readonly string[] }
   | { readonly type: 'inject.failed'; readonly fault: string; readonly error: string }
   | { readonly type: 'probe.result'; readonly probe: string; readonly ok: boolean; readonly error?: string }
-  | { readonly type: 'store.checked'; readonly linearizable: boolean; readonly ackedWritesLost: number }
+  /** `probes`: each store probe's check (the totals fold them: store-probe-plan.ts). */
+  | { readonly type: 'store.checked'; readonly linearizable: boolean; readonly ackedWritesLost: number; readonly probes?: readonly StoreProbeCheck[] }
   /** The abort annotation, or the experiment deleted. */
   | { readonly type: 'abort'; readonly reason: string }
 
@@ -180,7 +182,7 @@ export function experimentStep(state: ExperimentState, input: ExperimentInput, n
       onProbeResult(d, input.probe, input.ok, input.error, now)
       break
     case 'store.checked':
-      set(d, { store: { linearizable: input.linearizable, ackedWritesLost: input.ackedWritesLost } })
+      set(d, { store: { linearizable: input.linearizable, ackedWritesLost: input.ackedWritesLost, ...(input.probes !== undefined ? { probes: input.probes } : {}) } })
       break
     case 'abort':
       abort(d, input.reason, now)
@@ -388,6 +390,7 @@ function conclude(d: Draft, verdict: Verdict, reason: string, now: number): void
   if (verdict === 'Passed') {
     const low = s.plan.probes.find((p) => p.minAvailabilityPercent !== undefined && availability(s.probes.find((x) => x.name === p.name)!) < p.minAvailabilityPercent)
     if (s.errors.length > 0) final = { verdict: 'Failed', reason: `InjectionFailed: ${s.errors[0]}` }
+    else if (s.store?.probes !== undefined && storeCheckFailure(s.store.probes) !== undefined) final = { verdict: 'Failed', reason: storeCheckFailure(s.store.probes)! }
     else if (s.store !== undefined && s.store.ackedWritesLost > 0) final = { verdict: 'Failed', reason: `AckedWritesLost: ${s.store.ackedWritesLost}` }
     else if (s.store !== undefined && !s.store.linearizable) final = { verdict: 'Failed', reason: 'NotLinearizable' }
     else if (low !== undefined) final = { verdict: 'Failed', reason: `AvailabilityBelowTarget: ${low.name} under ${low.minAvailabilityPercent}%` }
