@@ -1,6 +1,7 @@
 /**
  * The whole cluster on virtual time, seed by seed (docs/simulation.md):
- * `npm run sim -- [--seed N | --seeds COUNT [--seed-base S]] [--nodes N] [--virtual-seconds S] [--jobs J] [--no-leader-faults] [--verbose]`.
+ * `npm run sim -- [--seed N | --seeds COUNT [--seed-base S]] [--nodes N] [--virtual-seconds S] [--jobs J] [--no-leader-faults] [--verbose]`,
+ * or `npm run sim -- --experiment FILE [--seed N]` (a ChaosExperiment file, scripts/sim-experiment.ts).
  * Prints per seed the invariants held and virtual seconds simulated per wall second; for a failure
  * the seed, the first violated invariant, the messages around it and the one-line replay
  * command. Exits 1 if any seed failed.
@@ -9,6 +10,7 @@ import { randomInt } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { integerFlag } from './cli-flags.ts'
+import { experimentMain } from './sim-experiment.ts'
 import { failureReport, summaryLine } from '../runtime/sim/report.ts'
 import { runSeed } from '../runtime/sim/sim-run.ts'
 import { DEFAULT_SIM_NODES } from '../runtime/sim/sim-cluster.ts'
@@ -30,6 +32,8 @@ interface Options {
 function usage(): string {
   return [
     'usage: npm run sim -- [--seed N | --seeds COUNT [--seed-base S]] [--nodes N] [--virtual-seconds S] [--jobs J] [--no-leader-faults] [--verbose]',
+    '',
+    '   or: npm run sim -- --experiment FILE [--seed N] [--nodes N] [--verbose]   (a ChaosExperiment on the simulated cluster)',
     '',
     '--seed N             run this one seed (replay)',
     '--seeds COUNT        run COUNT seeds: S, S+1, ... (S random unless --seed-base; printed)',
@@ -73,6 +77,8 @@ export function parseOptions(argv: readonly string[]): Options | 'help' {
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
+  // A ChaosExperiment file replayed in the simulation: its own flags (scripts/sim-experiment.ts).
+  if (argv.some((a) => a === '--experiment' || a.startsWith('--experiment='))) return experimentMain(argv)
   let options: Options
   try {
     const parsed = parseOptions(argv)

@@ -1,0 +1,108 @@
+/**
+ * `npm run sim -- --experiment FILE [--seed N] [--nodes N] [--verbose]`: a ChaosExperiment file,
+ * validated as the apiserver validates it, run against the simulated whole cluster
+ * (runtime/sim/experiment-run.ts). Prints the progress lines `actorkube chaos run` prints (at
+ * virtual times), the fault timeline, the verdict, the invariants, the digest and the replay
+ * command. Exit code: 0 Passed with every invariant held; 1 Failed, Aborted, no verdict or an
+ * invariant violated; 2 a file that is not a valid experiment or asks for what the simulation
+ * cannot do (a fault kind it has no counterpart for).
+ */
+import { randomInt } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
+import { parseArgs } from 'node:util'
+import { parseAllDocuments } from 'yaml'
+import { CHAOS_API_VERSION, type ChaosExperimentSpec, type ProbeSpec } from '../actors/chaos/api.ts'
+import type { KubeObject } from '../actors/apiserver/ports.ts'
+import { validateChaosExperiment } from '../actors/apiserver/validation/chaos-kinds.ts'
+import { verdictLine } from '../runtime/cli/chaos-run.ts'
+import { unsimulatedFaults } from '../runtime/sim/experiment-faults.ts'
+import { runExperiment, type ExperimentRunResult } from '../runtime/sim/experiment-run.ts'
+import { DEFAULT_SIM_NODES } from '../runtime/sim/sim-cluster.ts'
+import { integerFlag } from './cli-flags.ts'
+
+export interface ExperimentOptions {
+  readonly file: string
+  readonly seed: number
+  readonly nodes: number
+  readonly verbose: boolean
+}
+
+/** Probes that reach outside the process (a URL, the hosts' /metrics): not run in the simulation. */
+const OUTSIDE: readonly ProbeSpec['type'][] = ['http', 'metric']
+
+/** Bad input: printed as it is, exit code 2. */
+export class ExperimentRefused extends Error {
+  override readonly name = 'ExperimentRefused'
+}
+
+export function parseExperimentOptions(argv: readonly string[]): ExperimentOptions {
+  const { values } = parseArgs({ args: [...argv], options: { experiment: { type: 'string' }, seed: { type: 'string' }, nodes: { type: 'string' }, verbose: { type: 'boolean' } }, strict: true })
+  if (values.experiment === undefined || values.experiment === '') throw new RangeError('--experiment FILE: a ChaosExperiment YAML file')
+  return { file: values.experiment, seed: integerFlag('seed', values.seed, randomInt(0, 2 ** 31), 0), nodes: integerFlag('nodes', values.nodes, DEFAULT_SIM_NODES, 1), verbose: values.verbose ?? false }
+}
+
+/** The one ChaosExperiment of a YAML file, validated; throws ExperimentRefused with every reason. */
+export function experimentOf(text: string, file: string): { name: string; spec: ChaosExperimentSpec } {
+  const docs = parseAllDocuments(text)
+  for (const doc of Array.isArray(docs) ? docs : [docs]) if (doc.errors.length > 0) throw new ExperimentRefused(`${file}: not YAML: ${doc.errors[0]!.message}`)
+  const experiments = (Array.isArray(docs) ? docs : [docs]).map((d) => d.toJS() as KubeObject).filter((o) => o?.kind === 'ChaosExperiment')
+  if (experiments.length !== 1) throw new ExperimentRefused(`${file}: expected one ChaosExperiment (kind: ChaosExperiment), found ${experiments.length}`)
+  const object = experiments[0]!
+  if (object.apiVersion !== CHAOS_API_VERSION) throw new ExperimentRefused(`${file}: apiVersion: Unsupported value: ${JSON.stringify(object.apiVersion)}: supported values: "${CHAOS_API_VERSION}"`)
+  const name = object.metadata?.name
+  if (typeof name !== 'string' || name === '') throw new ExperimentRefused(`${file}: metadata.name: Required value`)
+  const errors = validateChaosExperiment(object)
+  if (errors.length > 0) throw new ExperimentRefused(`${file}: ChaosExperiment ${JSON.stringify(name)} is invalid:\n${errors.map((e) => `  ${e.field}: ${e.message}`).join('\n')}`)
+  const spec = object.spec as unknown as ChaosExperimentSpec
+  const unsimulated = unsimulatedFaults(spec.method.faults)
+  if (unsimulated.length > 0) throw new ExperimentRefused(`${file}: the simulation cannot run this experiment:\n${unsimulated.map((l) => `  ${l}`).join('\n')}`)
+  return { name, spec }
+}
+
+/** The spec without the probes the simulation cannot run, and one warning per probe left out. */
+export function simulatedProbes(spec: ChaosExperimentSpec): { spec: ChaosExperimentSpec; skipped: string[] } {
+  const probes = spec.steadyState?.probes ?? []
+  const outside = probes.filter((p) => OUTSIDE.includes(p.type))
+  if (outside.length === 0) return { spec, skipped: [] }
+  const kept = probes.filter((p) => !OUTSIDE.includes(p.type))
+  const skipped = outside.map((p) => `probe ${p.name} (${p.type}) is not run in the simulation (it reaches outside the process): skipped, so the verdict does not include it`)
+  return { spec: { ...spec, steadyState: { ...spec.steadyState, probes: kept } }, skipped }
+}
+
+export function replayLine(options: ExperimentOptions): string {
+  return `npm run sim -- --experiment ${options.file} --seed ${options.seed}${options.nodes !== DEFAULT_SIM_NODES ? ` --nodes ${options.nodes}` : ''}`
+}
+
+/** Runs the file; prints as it goes; returns the exit code. */
+export async function experimentMain(argv: readonly string[], say: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<number> {
+  let options: ExperimentOptions
+  let experiment: { name: string; spec: ChaosExperimentSpec }
+  try {
+    options = parseExperimentOptions(argv)
+    experiment = experimentOf(await readFile(options.file, 'utf8'), options.file)
+  } catch (error) {
+    say(`sim: ${error instanceof Error ? error.message : String(error)}`)
+    return 2
+  }
+  const { spec, skipped } = simulatedProbes(experiment.spec)
+  say(`sim: experiment ${experiment.name} from ${options.file}, seed ${options.seed}${spec.seed !== undefined ? ` (the experiment's own seed ${spec.seed} picks its targets)` : ''}, ${options.nodes} nodes`)
+  for (const warning of skipped) say(`  warning: ${warning}`)
+  const result = await runExperiment({ name: experiment.name, spec, seed: options.seed, nodes: options.nodes })
+  for (const line of report(result, experiment.name, skipped, options)) say(line)
+  return result.status?.verdict === 'Passed' && result.results.every((r) => r.held) ? 0 : 1
+}
+
+export function report(result: ExperimentRunResult, name: string, skipped: readonly string[], options: ExperimentOptions): string[] {
+  const lines = [...result.progress]
+  lines.push('timeline (the step\'s Events, what the simulation did):', ...result.timeline.map((l) => `  ${l}`))
+  const status = result.status
+  lines.push(status?.phase === 'Completed' ? verdictLine(name, status) : `${name}: no verdict (${status?.phase ?? 'never started'})`)
+  for (const warning of skipped) lines.push(`  skipped: ${warning}`)
+  const held = result.results.filter((r) => r.held).length
+  lines.push(`invariants: ${held}/${result.results.length} held`)
+  for (const r of result.results) if (options.verbose || !r.held) lines.push(`  ${r.held ? 'held' : 'VIOLATED'} ${r.name}${r.detail ? `: ${r.detail.split('\n')[0]}` : ''}`)
+  const rate = result.virtualMs / Math.max(1, result.wallMs)
+  lines.push(`sim: seed ${result.seed}, ${(result.virtualMs / 1000).toFixed(1)} virtual s in ${(result.wallMs / 1000).toFixed(1)} wall s (${rate.toFixed(1)} virtual s per wall s), ${result.messages} messages, digest ${result.digest.slice(0, 16)}`)
+  lines.push(`replay: ${replayLine(options)}`)
+  return lines
+}
