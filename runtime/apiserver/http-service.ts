@@ -26,6 +26,7 @@ import { podLogsPort } from './pod-logs.ts'
 import { ensureApiSecurity } from './security/api-security.ts'
 import { policyAuthorizer } from '../../actors/apiserver/authz/authorizer.ts'
 import { DEFAULT_RBAC_OBJECTS } from '../../actors/apiserver/authz/default-roles.ts'
+import { DEFAULT_STORAGE_CLASS } from '../../actors/kube/storage.ts'
 import { RbacInformer } from './rbac-informer.ts'
 import { loadStorageTransformer } from './secret-encryption.ts'
 
@@ -189,9 +190,11 @@ function toApiRequest(call: ApiCall, traceparent?: string, fence?: Fence): ApiRe
 }
 
 const SYSTEM_NAMESPACE_OBJECTS = SYSTEM_NAMESPACES.map((name) => ({ path: '/api/v1/namespaces', object: { apiVersion: 'v1', kind: 'Namespace', metadata: { name }, status: { phase: 'Active' } } }))
+/** What every cluster starts with: the system namespaces and the default StorageClass (`local`). */
+const BOOTSTRAP_OBJECTS = [...SYSTEM_NAMESPACE_OBJECTS, { path: '/apis/storage.k8s.io/v1/storageclasses', object: DEFAULT_STORAGE_CLASS as unknown as KubeObject }]
 
-/** Creates the objects that are missing, by default the system namespaces (through the handlers, so they get uids and timestamps). */
-async function bootstrap(ports: ApiPorts, objects: readonly { readonly path: string; readonly object: KubeObject }[] = SYSTEM_NAMESPACE_OBJECTS): Promise<void> {
+/** Creates the objects that are missing, by default the system namespaces and the default StorageClass (through the handlers, so they get uids and timestamps). */
+async function bootstrap(ports: ApiPorts, objects: readonly { readonly path: string; readonly object: KubeObject }[] = BOOTSTRAP_OBJECTS): Promise<void> {
   for (const { path, object } of objects) {
     const response = await handle(
       {

@@ -7,6 +7,7 @@
  */
 import { storePrefix } from '../meta/keys.ts'
 import type { KubeObject, ObjectsPort } from '../ports.ts'
+import { admitDefaultStorageClass } from './default-storage-class.ts'
 import { admitLimitRanges } from './limit-ranger.ts'
 import { admitCreate } from './priority.ts'
 import { admitResourceQuota, LIMIT_RANGES } from './resource-quota.ts'
@@ -28,5 +29,7 @@ export async function admitNewObject(resource: { readonly name: string; readonly
     if (!limited.ok) return limited
     admitted = limited.object
   }
+  // DefaultStorageClass before ResourceQuota, which charges the claim to its class.
+  if (resource.group === '' && resource.name === 'persistentvolumeclaims') admitted = await admitDefaultStorageClass(admitted, objects)
   return admitResourceQuota(resource.name, resource.group, namespace, admitted, objects)
 }
