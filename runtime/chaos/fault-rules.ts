@@ -1,6 +1,7 @@
 /**
  * Fault rules: what chaos experiments and tests switch on at run time. A rule applies to
- * messages a host publishes on subjects matching a NATS-style pattern, each with a probability.
+ * messages a host publishes on subjects matching a NATS-style pattern, each with a probability,
+ * optionally only to messages of given event types.
  */
 export type MessageFaultKind = 'drop' | 'delay' | 'duplicate' | 'reorder'
 
@@ -14,6 +15,8 @@ export interface FaultRule {
   readonly delayMs: number
   /** delay: uniform jitter added or subtracted. */
   readonly jitterMs: number
+  /** Only messages of these event types (actors/chaos/event-types.ts: `raft.append`, `pods/binding`); all when absent. */
+  readonly eventTypes?: readonly string[]
 }
 
 const KINDS: readonly MessageFaultKind[] = ['drop', 'delay', 'duplicate', 'reorder']
@@ -39,7 +42,11 @@ export function parseFaultRule(raw: unknown, path = 'rule'): FaultRule {
       throw new TypeError(`${path}.${name}: expected a non-negative number, got ${JSON.stringify(value)}`)
     }
   }
-  return { id, kind: r.kind as MessageFaultKind, subject: r.subject, probability, delayMs: delayMs as number, jitterMs: jitterMs as number }
+  const eventTypes = r.eventTypes
+  if (eventTypes !== undefined && (!Array.isArray(eventTypes) || eventTypes.length === 0 || eventTypes.some((e) => typeof e !== 'string' || e === ''))) {
+    throw new TypeError(`${path}.eventTypes: expected a non-empty list of event types, got ${JSON.stringify(eventTypes)}`)
+  }
+  return { id, kind: r.kind as MessageFaultKind, subject: r.subject, probability, delayMs: delayMs as number, jitterMs: jitterMs as number, ...(eventTypes !== undefined ? { eventTypes: eventTypes as string[] } : {}) }
 }
 
 /** Validates partition groups: a list of disjoint lists of host names. */

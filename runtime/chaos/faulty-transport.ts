@@ -1,4 +1,6 @@
+import { matchesEventTypes, type EventEnvelope } from '../../actors/chaos/event-types.ts'
 import type { Clock } from '../clock.ts'
+import { readEnvelope } from '../codec-envelope.ts'
 import type { FaultKind } from '../metrics.ts'
 import type { Random } from '../random.ts'
 import { subjectMatches } from '../subjects.ts'
@@ -17,7 +19,8 @@ interface Held {
 
 /**
  * Wraps a transport and applies the fault rules in force to what this host publishes (drop, delay,
- * duplicate, reorder) and the partition in force to what it receives. With no rules and no partition
+ * duplicate, reorder; a rule with `eventTypes` only to messages of those types, read from the
+ * envelope) and the partition in force to what it receives. With no rules and no partition
  * it adds one branch per message and nothing else. Randomness and delays come from the injected
  * Random and Clock, so faults replay exactly under simulation.
  */
@@ -78,8 +81,12 @@ export class FaultyTransport implements Transport {
     let copies = 1
     let delay = 0
     let reorder: FaultRule | undefined
+    let envelope: EventEnvelope | undefined
     for (const rule of this.#rules) {
-      if (!subjectMatches(rule.subject, subject) || this.#random() >= rule.probability) continue
+      if (!subjectMatches(rule.subject, subject)) continue
+      // Read once per message, and only when a rule picks by event type: no draw for the others.
+      if (rule.eventTypes !== undefined && !matchesEventTypes(rule.eventTypes, (envelope ??= readEnvelope(data)))) continue
+      if (this.#random() >= rule.probability) continue
       this.#onFault(rule.kind, subject)
       switch (rule.kind) {
         case 'drop':

@@ -40,6 +40,9 @@ t.test('fault-rules - parseFaultRule errors name the offending field', async (t)
     ['negative delay', { kind: 'delay', subject: 'x', delayMs: -1 }, /^rule\.delayMs: expected a non-negative number, got -1$/],
     ['infinite delay', { kind: 'delay', subject: 'x', delayMs: Number.POSITIVE_INFINITY }, /^rule\.delayMs: /],
     ['string jitter', { kind: 'delay', subject: 'x', jitterMs: '5' }, /^rule\.jitterMs: /],
+    ['eventTypes not a list', { kind: 'drop', subject: 'x', eventTypes: 'pods/binding' }, /^rule\.eventTypes: expected a non-empty list of event types, got "pods\/binding"$/],
+    ['empty eventTypes', { kind: 'drop', subject: 'x', eventTypes: [] }, /^rule\.eventTypes: /],
+    ['blank event type', { kind: 'drop', subject: 'x', eventTypes: ['a', ''] }, /^rule\.eventTypes: /],
   ]
   for (const [name, raw, message] of cases) {
     t.throws(() => parseFaultRule(raw), { name: 'TypeError', message }, name)
@@ -74,4 +77,9 @@ t.test('fault-rules - hostsCutOff is everyone outside the own group', async (t) 
   t.strictSame([...hostsCutOff(groups, 'e')].sort(), ['a', 'b', 'c'])
   t.strictSame([...hostsCutOff(groups, 'z')].sort(), ['a', 'b', 'c', 'd', 'e'], 'a host in no group is cut off from every named host')
   t.notOk(hostsCutOff(groups, 'a').has('a'), 'never cut off from itself')
+})
+
+t.test('fault-rules - parseFaultRule keeps eventTypes, and has none when not given', async (t) => {
+  t.strictSame(parseFaultRule({ kind: 'drop', subject: 'x', eventTypes: ['pods/binding'] }).eventTypes, ['pods/binding'])
+  t.notOk('eventTypes' in parseFaultRule({ kind: 'drop', subject: 'x' }))
 })

@@ -1,5 +1,6 @@
 import t from 'tap'
 import { parseFaultRule } from '../../runtime/chaos/fault-rules.ts'
+import { encodeEvent } from '../../runtime/codec.ts'
 import { FaultyTransport, HOST_HEADER } from '../../runtime/chaos/faulty-transport.ts'
 import type { FaultKind } from '../../runtime/metrics.ts'
 import { seededRandom, type Random } from '../../runtime/random.ts'
@@ -276,4 +277,18 @@ t.test('faulty-transport - the same seed makes the same fault decisions', async 
   t.not(run(11), run(12))
   const kept = run(11).split(',').length
   t.ok(kept > 60 && kept < 120, `about 70% kept, 30% of those doubled: ${kept}`)
+})
+
+t.test('faulty-transport - a rule with eventTypes drops only messages of those types, drawing only for them', async (t) => {
+  // One draw: for the binding alone (the other messages are not its event type, and draw nothing).
+  const { clock, sender, arrivals, faults } = setup(scripted([0.5]))
+  sender.setRule(parseFaultRule({ id: 'b', kind: 'drop', subject: 'ak.c1.api.>', probability: 1, eventTypes: ['pods/binding'] }))
+  const call = (path: string) => encodeEvent({ type: 'api.request', method: 'POST', path, body: { kind: 'x' } })
+  sender.publish('ak.c1.api.req', call('/api/v1/namespaces/default/pods/web-1/binding'))
+  sender.publish('ak.c1.api.req', call('/api/v1/namespaces/default/pods'))
+  sender.publish('ak.c1.api.req', encodeEvent({ type: 'api.watch', path: '/api/v1/namespaces/default/pods/web-1/binding' }))
+  sender.publish('ak.c1.api.req', text('not msgpack at all'))
+  clock.advance(10)
+  t.equal(arrivals.length, 3, 'everything but the binding went out')
+  t.strictSame(faults, [{ kind: 'drop', subject: 'ak.c1.api.req' }])
 })
