@@ -7,6 +7,7 @@ import type { Subscription, Transport } from '../transport/transport.ts'
 import { FaultLeases, parseLeasedFault, type LeaseView } from './fault-leases.ts'
 import { parseFaultRule, parsePartition } from './fault-rules.ts'
 import type { FaultyTransport } from './faulty-transport.ts'
+import type { KubeletFaultTarget } from '../kubelet/kubelet-faults.ts'
 
 export interface Pausable {
   pause(actorId: string): void
@@ -50,10 +51,10 @@ export class ChaosController {
   readonly #subscriptions: Subscription[]
   readonly #leases: FaultLeases
 
-  constructor(options: { cluster: string; host: string; transport: Transport; faults: FaultyTransport; actors: Pausable; log: Logger; clock: Clock; roles?: readonly string[]; killProcess?: KillProcess }) {
+  constructor(options: { cluster: string; host: string; transport: Transport; faults: FaultyTransport; actors: Pausable; log: Logger; clock: Clock; roles?: readonly string[]; killProcess?: KillProcess; kubelets?: () => readonly KubeletFaultTarget[] }) {
     const { cluster, host, transport, faults, actors, log, clock, killProcess } = options
     const roles = options.roles ?? []
-    const leases = new FaultLeases({ clock, faults, actors, log })
+    const leases = new FaultLeases({ clock, faults, actors, log, ...(options.kubelets ? { kubelets: options.kubelets } : {}) })
     this.#leases = leases
     const status = (): ChaosStatus => ({
       type: 'chaos.status',

@@ -9,10 +9,12 @@
  * or when the lease lapses; runtime/cli/host-control.ts); `host-restart` asks `up` for a SIGTERM
  * (`up` starts the host again); `nats-kill` asks
  * `up`'s NATS control subject to kill a nats-server and heals by restarting it; `pod-kill`
- * deletes the pod. Other kinds are refused with a message naming them.
+ * deletes the pod; `container-kill`, `pod-failure` and `kubelet-stop` are leased on the host whose
+ * kubelet carries the pod or node (kubelet-fault-grants.ts). Other kinds are refused with a message naming them.
  */
 import type { PlannedFault } from '../../actors/chaos/experiment-plan.ts'
 import { parseDuration } from '../../actors/chaos/duration.ts'
+import { isKubeletFaultKind, KUBELET_FAULT_KINDS } from '../../actors/chaos/kubelet-faults.ts'
 import type { ApiClient } from '../apiserver/api-client.ts'
 import { hostControlSubject } from '../cli/host-control.ts'
 import { requestNatsControl } from '../cli/nats-control.ts'
@@ -21,6 +23,7 @@ import { chaosSubject } from '../subjects.ts'
 import type { Requester } from '../transport/requester.ts'
 import type { Transport } from '../transport/transport.ts'
 import type { KnownHost } from './chaos-targets.ts'
+import { kubeletGrants } from './kubelet-fault-grants.ts'
 
 export interface InjectorDeps {
   readonly transport: Transport
@@ -31,7 +34,7 @@ export interface InjectorDeps {
 }
 
 const MESSAGE_KINDS: Readonly<Record<string, string>> = { 'message-drop': 'drop', 'message-delay': 'delay', 'message-duplicate': 'duplicate', 'message-reorder': 'reorder' }
-const LEASED = new Set([...Object.keys(MESSAGE_KINDS), 'partition', 'actor-pause'])
+const LEASED = new Set([...Object.keys(MESSAGE_KINDS), 'partition', 'actor-pause', ...KUBELET_FAULT_KINDS])
 export const isLeased = (kind: string): boolean => LEASED.has(kind)
 
 /** One lease per fault and round of an experiment (its uid keeps two experiments' apart). */
@@ -62,6 +65,11 @@ export class FaultInjector {
     if (kind === 'actor-pause') {
       const hosts = await this.#deps.hosts()
       await Promise.all(targets.map((actor) => this.#grantOn(hosts.filter((h) => h.actors.includes(actor)).map((h) => h.host), lease, { kind: 'pause', actor }, ttlMs)))
+      return
+    }
+    if (isKubeletFaultKind(kind)) {
+      const grants = await kubeletGrants(kind, targets, fault.params, this.#deps)
+      await Promise.all(grants.map((grant) => this.#grantOn([grant.host], lease, grant.fault, ttlMs)))
       return
     }
     if (kind === 'host-kill') {

@@ -5,18 +5,23 @@
  * lifts it by itself, so a chaos controller that dies leaves nothing behind. A heal lifts at once.
  *
  * Leased faults: a message rule (its id is the lease's), a partition (one in force at a time: the
- * latest granted; lifting it joins the hosts again), an actor pause.
+ * latest granted; lifting it joins the hosts again), an actor pause, a pod or node fault on one of
+ * the host's kubelets (runtime/kubelet/kubelet-faults.ts).
  */
+import { parseKubeletFault, type KubeletFault } from '../../actors/chaos/kubelet-faults.ts'
 import { EMPTY_LEASE_TABLE, leaseStep, type LeaseInput, type LeaseTable } from '../../actors/chaos/fault-lease-table.ts'
 import type { Clock, TimerHandle } from '../clock.ts'
 import type { Logger } from '../log.ts'
 import { parseFaultRule, parsePartition, type FaultRule } from './fault-rules.ts'
 import type { FaultyTransport } from './faulty-transport.ts'
+import type { KubeletFaultTarget } from '../kubelet/kubelet-faults.ts'
 
 export type LeasedHostFault =
   | { readonly kind: 'message'; readonly rule: FaultRule }
   | { readonly kind: 'partition'; readonly groups: readonly (readonly string[])[] }
   | { readonly kind: 'pause'; readonly actor: string }
+  /** A pod or node fault on this host's kubelet (container-kill, pod-failure, kubelet-stop). */
+  | { readonly kind: 'kubelet'; readonly fault: KubeletFault }
 
 export interface PauseControl {
   pause(actorId: string): void
@@ -43,8 +48,10 @@ export function parseLeasedFault(raw: unknown, id: string, actorKeys: readonly s
     case 'pause':
       if (typeof f.actor !== 'string' || !actorKeys.includes(f.actor)) throw new TypeError(`fault.actor: expected one of ${actorKeys.join(', ')}, got ${JSON.stringify(f.actor)}`)
       return { kind: 'pause', actor: f.actor }
+    case 'kubelet':
+      return { kind: 'kubelet', fault: parseKubeletFault(f.fault) }
     default:
-      throw new TypeError(`fault.kind: expected message, partition or pause, got ${JSON.stringify(f.kind)}`)
+      throw new TypeError(`fault.kind: expected message, partition, pause or kubelet, got ${JSON.stringify(f.kind)}`)
   }
 }
 
@@ -53,15 +60,17 @@ export class FaultLeases {
   readonly #faults: FaultyTransport
   readonly #actors: PauseControl
   readonly #log: Logger
+  readonly #kubelets: () => readonly KubeletFaultTarget[]
   #table: LeaseTable<LeasedHostFault> = EMPTY_LEASE_TABLE
   #timer: TimerHandle | undefined
   #closed = false
 
-  constructor(options: { clock: Clock; faults: FaultyTransport; actors: PauseControl; log: Logger }) {
+  constructor(options: { clock: Clock; faults: FaultyTransport; actors: PauseControl; log: Logger; kubelets?: () => readonly KubeletFaultTarget[] }) {
     this.#clock = options.clock
     this.#faults = options.faults
     this.#actors = options.actors
     this.#log = options.log
+    this.#kubelets = options.kubelets ?? (() => [])
   }
 
   get view(): readonly LeaseView[] {
@@ -72,6 +81,7 @@ export class FaultLeases {
   /** Feeds one input; returns whether the lease named was held (renew/heal). */
   feed(input: LeaseInput<LeasedHostFault>): boolean {
     if (this.#closed) return false
+    if (input.type === 'grant' && input.fault.kind === 'kubelet') this.#kubeletOf(input.fault.fault)
     const step = leaseStep(this.#table, input, this.#clock.now())
     this.#table = step.table
     for (const effect of step.effects) {
@@ -93,13 +103,23 @@ export class FaultLeases {
   #apply(fault: LeasedHostFault): void {
     if (fault.kind === 'message') this.#faults.setRule(fault.rule)
     else if (fault.kind === 'partition') this.#faults.partition(fault.groups)
+    else if (fault.kind === 'kubelet') this.#kubeletOf(fault.fault).apply(fault.fault)
     else this.#actors.pause(fault.actor)
   }
 
   #lift(fault: LeasedHostFault): void {
     if (fault.kind === 'message') this.#faults.clearRules(fault.rule.id)
     else if (fault.kind === 'partition') this.#faults.heal()
+    // Every kubelet of the host hears it: the pod may be gone by now (lifting is a no-op where not applied).
+    else if (fault.kind === 'kubelet') for (const kubelet of this.#kubelets()) kubelet.lift(fault.fault)
     else this.#actors.resume(fault.actor)
+  }
+
+  /** The kubelet of this host that carries the fault's pod or node; a TypeError (the grant is refused) if none does. */
+  #kubeletOf(fault: KubeletFault): KubeletFaultTarget {
+    const kubelet = this.#kubelets().find((k) => k.carries(fault))
+    if (kubelet === undefined) throw new TypeError(`fault.fault: no kubelet of this host carries ${fault.action === 'kubelet-stop' ? `nodes ${fault.nodes.join(', ')}` : `pods ${fault.pods.join(', ')}`}`)
+    return kubelet
   }
 
   #arm(at: number | undefined): void {

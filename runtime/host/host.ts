@@ -107,6 +107,7 @@ export class Host {
       clock,
       roles: hostRoles(config),
       ...(deps.killProcess ? { killProcess: deps.killProcess } : {}),
+      kubelets: () => this.#services.flatMap((s) => (s.kubeletFaults ? [s.kubeletFaults] : [])),
     })
 
     const env: ActorEnv = { now: () => clock.now(), random }

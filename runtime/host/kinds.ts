@@ -22,6 +22,7 @@ import { proxyEngineLogic } from '../proxy/proxy-engine.ts'
 import { kubeletKind } from '../../actors/kubelet/kubelet.kind.ts'
 import type { KubeletOptions } from '../../actors/kubelet/kubelet-options.ts'
 import { kubeletServices } from '../kubelet/kubelet-services.ts'
+import type { KubeletFaultTarget } from '../kubelet/kubelet-faults.ts'
 import type { DiskIo } from '../disk/io.ts'
 import type { EngineDeps } from '../engine.ts'
 import type { HostMetrics } from '../metrics.ts'
@@ -48,6 +49,8 @@ export const actorKinds: Readonly<Record<string, ActorKind>> = {
  */
 export interface HostServices {
   readonly logic: Readonly<Record<string, AnyActorLogic>>
+  /** A kubelet's: where the host's chaos leases apply pod and node faults. */
+  readonly kubeletFaults?: KubeletFaultTarget
   close(): Promise<void>
 }
 

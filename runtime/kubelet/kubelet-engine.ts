@@ -19,6 +19,7 @@ import { Informer } from '../controllers/informer.ts'
 import { engine, type EngineContext, type EngineDeps } from '../engine.ts'
 import { EventRateLimit, EventRecorder } from '../events/event-recorder.ts'
 import { tracingOn } from '../telemetry.ts'
+import type { KubeletFaults } from './kubelet-faults.ts'
 import type { PodTraces } from './pod-traces.ts'
 
 const LEASES = `/apis/coordination.k8s.io/v1/namespaces/${NODE_LEASE_NAMESPACE}/leases`
@@ -39,6 +40,8 @@ export interface KubeletEngineHooks {
   readOnlyPort(): number | undefined
   /** The host's pod traces (runtime/kubelet/pod-traces.ts), shared with the pods' runtimes. */
   readonly traces?: PodTraces
+  /** Chaos faults on this kubelet: a stopped node's inputs are held until it starts again. */
+  readonly faults?: Pick<KubeletFaults, 'admit' | 'attach'>
 }
 
 export function kubeletEngineLogic(id: string, options: KubeletOptions, deps: EngineDeps, hooks: KubeletEngineHooks): AnyActorLogic {
@@ -49,6 +52,7 @@ export function kubeletEngineLogic(id: string, options: KubeletOptions, deps: En
     const api = new KubeletApi(ctx, options, hooks, traces)
     const run = (input: EngineInput) => {
       if (ctx.stopped) return
+      if (hooks.faults !== undefined && hooks.faults.admit(input) !== 'pass') return
       for (const effect of stepEngine(state, input, ctx.clock.now())) perform(effect)
     }
     const pods = new Informer<Pod>(ctx.api, '/api/v1/pods', (change, pod) => run({ type: 'podChanged', change, pod }), ctx.log, informerSelector('pods', names))
@@ -78,6 +82,7 @@ export function kubeletEngineLogic(id: string, options: KubeletOptions, deps: En
 
     for (const effect of startEngine()) perform(effect)
     hooks.onView({ pods: () => pods.list(), pod: (namespace, name) => pods.get(`${namespace}/${name}`), nodes: names })
+    hooks.faults?.attach(run)
     return {
       receive: (command) => {
         if (command.type === 'kubelet.writeStatus') traces?.reported(command.pod.uid, command.status)
@@ -85,6 +90,7 @@ export function kubeletEngineLogic(id: string, options: KubeletOptions, deps: En
       },
       stop: () => {
         hooks.onView(undefined)
+        hooks.faults?.attach(undefined)
         return Promise.all([pods.stop(), nodes.stop()])
       },
     }

@@ -17,11 +17,12 @@ import { podRuntimeLogic } from '../cri/pod-runtime.ts'
 import { ProcessRuntime } from '../cri/process/process-runtime.ts'
 import type { EngineDeps } from '../engine.ts'
 import { kubeletEngineLogic, type KubeletView } from './kubelet-engine.ts'
+import { KubeletFaults } from './kubelet-faults.ts'
 import { KubeletLogService } from './log-service.ts'
 import { PodTraces } from './pod-traces.ts'
 import { KubeletReadOnlyServer } from './read-only-server.ts'
 
-export function kubeletServices(id: string, options: KubeletOptions, deps: EngineDeps): { logic: Record<string, AnyActorLogic>; close(): Promise<void> } {
+export function kubeletServices(id: string, options: KubeletOptions, deps: EngineDeps): { logic: Record<string, AnyActorLogic>; kubeletFaults: KubeletFaults; close(): Promise<void> } {
   const dir = resolve(options.dir || join('.actorkube', 'kubelet', id))
   const runtime: ContainerRuntime =
     options.runtime === 'hollow'
@@ -42,13 +43,16 @@ export function kubeletServices(id: string, options: KubeletOptions, deps: Engin
           (error: unknown) => deps.log.warn({ address: options.nodeIP, port: options.readOnlyPort, err: String(error) }, 'kubelet read-only endpoint not started'),
         )
   const traces = new PodTraces(deps.clock)
-  const engine = kubeletEngineLogic(id, options, deps, { onView: (v) => void (view = v), readOnlyPort: () => readOnly?.port, traces })
+  // Chaos faults on this kubelet (pod-failure, container-kill, kubelet-stop); pods run on its runtime.
+  const faults = new KubeletFaults({ runtime, nodes, view: () => view, log: deps.log })
+  const engine = kubeletEngineLogic(id, options, deps, { onView: (v) => void (view = v), readOnlyPort: () => readOnly?.port, traces, faults })
   return {
     logic: {
       [KUBELET_ENGINE]: engine,
       // The pod machine is spawned by each node actor, so it is provided one level down.
-      node: nodeMachine.provide({ actors: { pod: podMachine.provide({ actors: { [POD_RUNTIME]: podRuntimeLogic(runtime, traces) } }) } }),
+      node: nodeMachine.provide({ actors: { pod: podMachine.provide({ actors: { [POD_RUNTIME]: podRuntimeLogic(faults.runtime, traces) } }) } }),
     },
+    kubeletFaults: faults,
     async close() {
       traces.close()
       logs.close()
