@@ -60,3 +60,27 @@ export function actorFaultGrants(kind: string, params: Readonly<Record<string, u
   }
   return grants
 }
+
+/** Validates an actor fault from the wire against the actors this host runs; throws a TypeError naming the field. */
+export function parseActorFault(raw: unknown, actorKeys: readonly string[], field = 'fault.fault'): ActorFault {
+  if (typeof raw !== 'object' || raw === null) throw new TypeError(`${field}: expected an object`)
+  const f = raw as Record<string, unknown>
+  if (typeof f.actor !== 'string' || !actorKeys.includes(f.actor)) throw new TypeError(`${field}.actor: expected one of ${actorKeys.join(', ')}, got ${JSON.stringify(f.actor)}`)
+  const actor = f.actor
+  const number = (key: string, ok: (n: number) => boolean, what: string): number => {
+    const value = f[key]
+    if (typeof value !== 'number' || !Number.isFinite(value) || !ok(value)) throw new TypeError(`${field}.${key}: expected ${what}, got ${JSON.stringify(value)}`)
+    return value
+  }
+  switch (f.kind) {
+    case 'crash':
+      return { kind: 'crash', actor }
+    case 'skew':
+      return { kind: 'skew', actor, offsetMs: number('offsetMs', () => true, 'milliseconds (negative: behind)') }
+    case 'disk':
+      if (!actor.startsWith(STORE)) throw new TypeError(`${field}.actor: ${actor} is not a store replica`)
+      return { kind: 'disk', actor, latencyMs: number('latencyMs', (n) => n >= 0, 'non-negative milliseconds'), errorProbability: number('errorProbability', (p) => p >= 0 && p <= 1, 'a probability in [0, 1]') }
+    default:
+      throw new TypeError(`${field}.kind: expected crash, skew or disk, got ${JSON.stringify(f.kind)}`)
+  }
+}

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { actorFaultGrants, type HostActors } from '../../../actors/chaos/actor-faults.ts'
+import { actorFaultGrants, parseActorFault, type HostActors } from '../../../actors/chaos/actor-faults.ts'
 import { apiEventType, eventTypesParam, matchesEventTypes } from '../../../actors/chaos/event-types.ts'
 
 const hosts: HostActors[] = [
@@ -54,4 +54,21 @@ t.test('event types - match an event type, or an API request by resource; nothin
   t.strictSame(eventTypesParam(['a', 'b']), ['a', 'b'])
   t.equal(eventTypesParam(undefined), undefined)
   t.equal(eventTypesParam([]), undefined)
+})
+
+t.test('actor faults - parsed from the wire against the host\'s actors, errors naming the field', async (t) => {
+  const keys = ['store/master-1', 'scheduler/master-1']
+  t.strictSame(parseActorFault({ kind: 'skew', actor: 'scheduler/master-1', offsetMs: -5000 }, keys), { kind: 'skew', actor: 'scheduler/master-1', offsetMs: -5000 })
+  t.strictSame(parseActorFault({ kind: 'disk', actor: 'store/master-1', latencyMs: 200, errorProbability: 0 }, keys), { kind: 'disk', actor: 'store/master-1', latencyMs: 200, errorProbability: 0 })
+  t.strictSame(parseActorFault({ kind: 'crash', actor: 'store/master-1', extra: 1 }, keys), { kind: 'crash', actor: 'store/master-1' })
+  const cases: Array<[unknown, RegExp]> = [
+    [null, /^fault\.fault: expected an object$/],
+    [{ kind: 'crash', actor: 'store/master-2' }, /^fault\.fault\.actor: expected one of store\/master-1, scheduler\/master-1, got "store\/master-2"$/],
+    [{ kind: 'melt', actor: 'store/master-1' }, /^fault\.fault\.kind: expected crash, skew or disk, got "melt"$/],
+    [{ kind: 'skew', actor: 'store/master-1', offsetMs: '5s' }, /^fault\.fault\.offsetMs: /],
+    [{ kind: 'disk', actor: 'scheduler/master-1', latencyMs: 1, errorProbability: 0 }, /^fault\.fault\.actor: scheduler\/master-1 is not a store replica$/],
+    [{ kind: 'disk', actor: 'store/master-1', latencyMs: -1, errorProbability: 0 }, /^fault\.fault\.latencyMs: /],
+    [{ kind: 'disk', actor: 'store/master-1', latencyMs: 0, errorProbability: 2 }, /^fault\.fault\.errorProbability: /],
+  ]
+  for (const [raw, message] of cases) t.throws(() => parseActorFault(raw, keys), { name: 'TypeError', message })
 })
