@@ -14,7 +14,7 @@
  * at once (after a deletion only the heals are carried out).
  */
 import type { AnyActorLogic } from 'xstate'
-import { ABORT_ANNOTATION, CHAOS_API_VERSION, type ChaosExperimentSpec, type ChaosExperimentStatus } from '../../actors/chaos/api.ts'
+import { ABORT_ANNOTATION, CHAOS_API_VERSION, type ChaosExperimentSpec, type ChaosExperimentStatus, type ProbeSpec } from '../../actors/chaos/api.ts'
 import { restoreExperiment } from '../../actors/chaos/experiment-status.ts'
 import { planOf, type ExperimentPlan } from '../../actors/chaos/experiment-plan.ts'
 import { experimentStep, type ExperimentEffect, type ExperimentInput, type ExperimentState, type ExperimentStep } from '../../actors/chaos/experiment-step.ts'
@@ -29,6 +29,8 @@ import { StoreClient } from '../store/store-client.ts'
 import { Requester } from '../transport/requester.ts'
 import { sendChaos } from './chaos-client.ts'
 import { runProbe } from './chaos-probes.ts'
+import { combineStoreChecks } from '../../actors/chaos/store-probe-plan.ts'
+import { StoreProbes, type ProbedExperiment } from './store-probe.ts'
 import { resolveCandidates, type KnownHost } from './chaos-targets.ts'
 import { FaultInjector, leaseIdOf } from './fault-injector.ts'
 
@@ -66,6 +68,9 @@ export function chaosControllerEngineLogic(hostId: string, options: LeaderOption
     const injector = new FaultInjector({ transport: deps.transport, requester, cluster: deps.cluster, api: ctx.api, hosts })
     // The store's replicas are the masters, named as the apiservers.
     const store = new StoreClient({ transport: deps.transport, clock: ctx.clock, cluster: deps.cluster, replicas: options.apiservers, requestTimeoutMs: 500 })
+    const storeProbes = new StoreProbes({ transport: deps.transport, clock: ctx.clock, cluster: deps.cluster, replicas: options.apiservers })
+    const experimentOf = (run: Run): ProbedExperiment => ({ namespace: String(run.object.metadata?.namespace ?? 'default'), name: String(run.object.metadata?.name), uid: run.uid })
+    const stateful = (run: Run) => ({ store: (spec: ProbeSpec, timeoutMs: number) => storeProbes.of(experimentOf(run), spec).run(timeoutMs) })
     const sources = { api: ctx.api, cluster: deps.cluster, requester, hosts, storeLeader: () => store.leader() }
 
     const informer = new Informer<Experiment>(ctx.api, EXPERIMENTS, (type, object) => observe(type, object), ctx.log)
@@ -76,6 +81,7 @@ export function chaosControllerEngineLogic(hostId: string, options: LeaderOption
       if (type === 'DELETED') {
         if (run === undefined) return
         run.deleted = true
+        void storeProbes.forget(run.uid)
         runs.delete(key)
         return feed(run, { type: 'abort', reason: 'the experiment was deleted' })
       }
@@ -164,12 +170,18 @@ export function chaosControllerEngineLogic(hostId: string, options: LeaderOption
         case 'runProbe': {
           const spec = run.object.spec.steadyState?.probes?.find((p) => p.name === effect.probe.name)
           if (spec === undefined) return true
-          void runProbe(spec, effect.probe.timeoutMs, ctx.api, ctx.clock).then((result) => feed(run, { type: 'probe.result', probe: spec.name, ok: result.ok, ...(result.error !== undefined ? { error: result.error } : {}) }))
+          void runProbe(spec, effect.probe.timeoutMs, ctx.api, ctx.clock, stateful(run)).then((result) => feed(run, { type: 'probe.result', probe: spec.name, ok: result.ok, ...(result.error !== undefined ? { error: result.error } : {}) }))
           return true
         }
-        case 'checkStore':
-          // Store probes are not run yet (chaos-probes.ts): the step concludes StoreCheckMissing at its deadline.
+        case 'checkStore': {
+          // Checked off the step's queue: the final reads and the search take a while (the step's deadline bounds them).
+          const specs = (run.object.spec.steadyState?.probes ?? []).filter((p) => effect.probes.includes(p.name))
+          void storeProbes.check(experimentOf(run), specs).then(
+            (checks) => feed(run, { type: 'store.checked', ...combineStoreChecks(checks), probes: checks }),
+            (error: unknown) => ctx.log.warn({ experiment: run.key, err: String(error) }, 'store check failed'),
+          )
           return true
+        }
       }
     }
 
@@ -192,7 +204,7 @@ export function chaosControllerEngineLogic(hostId: string, options: LeaderOption
     return {
       stop: async () => {
         requester.close()
-        await Promise.all([informer.stop(), store.close()])
+        await Promise.all([informer.stop(), store.close(), storeProbes.close()])
       },
     }
   })

@@ -2,8 +2,9 @@
  * One run of a steady-state probe, as the chaos controller carries out the experiment step's
  * `runProbe`: Kubernetes probes read through the apiserver (a Deployment Available, N pods Ready
  * by selector, a node Ready), HTTP probes fetch a URL (or a Service through its NodePort) and
- * compare the status and the body. Each run is bounded by the probe's timeout. Store and metric
- * probes are not run by this controller yet: they fail with a message that says so.
+ * compare the status and the body. Store and metric probes are run by what the controller
+ * passes in (store-probe.ts, metric-probe.ts): they keep state between runs. Each run is bounded
+ * by the probe's timeout.
  */
 import type { ProbeSpec } from '../../actors/chaos/api.ts'
 import type { ApiClient } from '../apiserver/api-client.ts'
@@ -18,13 +19,16 @@ export interface ProbeResult {
 type Conditioned = { status?: { conditions?: readonly { type?: string; status?: string }[] } }
 const conditionTrue = (object: unknown, type: string): boolean => ((object as Conditioned).status?.conditions ?? []).some((c) => c.type === type && c.status === 'True')
 
-export async function runProbe(spec: ProbeSpec, timeoutMs: number, api: ApiClient, clock: Clock): Promise<ProbeResult> {
+/** The probes that keep state between runs: one run of this experiment's probe of that type. */
+export type StatefulProbes = Partial<Record<'store' | 'metric', (spec: ProbeSpec, timeoutMs: number) => Promise<ProbeResult>>>
+
+export async function runProbe(spec: ProbeSpec, timeoutMs: number, api: ApiClient, clock: Clock, stateful: StatefulProbes = {}): Promise<ProbeResult> {
   let timer: unknown
   const timeout = new Promise<ProbeResult>((resolve) => {
     timer = clock.setTimeout(() => resolve({ ok: false, error: `no answer within ${timeoutMs} ms` }), timeoutMs)
   })
   try {
-    return await Promise.race([runOnce(spec, timeoutMs, api), timeout])
+    return await Promise.race([runOnce(spec, timeoutMs, api, stateful), timeout])
   } catch (error) {
     return { ok: false, error: error instanceof Error ? error.message : String(error) }
   } finally {
@@ -32,9 +36,11 @@ export async function runProbe(spec: ProbeSpec, timeoutMs: number, api: ApiClien
   }
 }
 
-async function runOnce(spec: ProbeSpec, timeoutMs: number, api: ApiClient): Promise<ProbeResult> {
+async function runOnce(spec: ProbeSpec, timeoutMs: number, api: ApiClient, stateful: StatefulProbes): Promise<ProbeResult> {
   if (spec.type === 'kubernetes' && spec.kubernetes !== undefined) return kubernetesProbe(spec.kubernetes, api)
   if (spec.type === 'http' && spec.http !== undefined) return httpProbe(spec.http, timeoutMs, api)
+  const run = spec.type === 'store' || spec.type === 'metric' ? stateful[spec.type] : undefined
+  if (run !== undefined) return run(spec, timeoutMs)
   return { ok: false, error: `${spec.type} probes are not run by the chaos controller yet` }
 }
 

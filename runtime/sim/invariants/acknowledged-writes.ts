@@ -35,7 +35,8 @@ const mayDelete = (op: KvOperation, key: string): boolean =>
   (op.input.op === 'delete' && op.input.key === key && op.output?.deleted !== false) ||
   (op.input.op === 'cas' && op.input.key === key && op.input.value === null && op.output?.succeeded !== false)
 
-function storeWritesLost(history: readonly KvOperation[]): Violation[] {
+/** The store probe's acknowledged writes a final read does not show (the chaos store probe counts them too). */
+export function storeWritesLost(history: readonly KvOperation[]): Violation[] {
   const finals = new Map<string, KvOperation>()
   for (const op of history) if (op.clientId === FINAL_READER && op.input.op === 'get' && op.return !== undefined) finals.set(op.input.key, op)
   const violations: Violation[] = []
