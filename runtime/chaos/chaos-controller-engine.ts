@@ -12,10 +12,13 @@
  *
  * The abort annotation and the experiment's deletion come in as `abort`: every fault is healed
  * at once (after a deletion only the heals are carried out).
+ *
+ * The leader also runs the ChaosSchedules (chaos-schedules.ts), over the same experiments.
  */
 import type { AnyActorLogic } from 'xstate'
 import { ABORT_ANNOTATION, CHAOS_API_VERSION, type ChaosExperimentSpec, type ChaosExperimentStatus, type ProbeSpec } from '../../actors/chaos/api.ts'
 import { restoreExperiment } from '../../actors/chaos/experiment-status.ts'
+import type { ChaosExperiment } from '../../actors/chaos/schedule-step.ts'
 import { planOf, type ExperimentPlan } from '../../actors/chaos/experiment-plan.ts'
 import { experimentStep, type ExperimentEffect, type ExperimentInput, type ExperimentState, type ExperimentStep } from '../../actors/chaos/experiment-step.ts'
 import type { KubeObject } from '../../actors/apiserver/ports.ts'
@@ -29,6 +32,7 @@ import { StoreClient } from '../store/store-client.ts'
 import { Requester } from '../transport/requester.ts'
 import { sendChaos } from './chaos-client.ts'
 import { runProbe } from './chaos-probes.ts'
+import { ChaosSchedules } from './chaos-schedules.ts'
 import { combineStoreChecks } from '../../actors/chaos/store-probe-plan.ts'
 import { StoreProbes, type ProbedExperiment } from './store-probe.ts'
 import { resolveCandidates, type KnownHost } from './chaos-targets.ts'
@@ -74,10 +78,13 @@ export function chaosControllerEngineLogic(hostId: string, options: LeaderOption
     const sources = { api: ctx.api, cluster: deps.cluster, requester, hosts, storeLeader: () => store.leader() }
 
     const informer = new Informer<Experiment>(ctx.api, EXPERIMENTS, (type, object) => observe(type, object), ctx.log)
+    // ChaosSchedules make experiments from their template on the cron (chaos-schedules.ts).
+    const schedules = new ChaosSchedules(ctx, (namespace) => informer.inNamespace(namespace) as ChaosExperiment[])
 
     function observe(type: 'ADDED' | 'MODIFIED' | 'DELETED', object: Experiment): void {
       const key = keyOf(object)
       const run = runs.get(key)
+      schedules.experimentChanged(object)
       if (type === 'DELETED') {
         if (run === undefined) return
         run.deleted = true
@@ -200,10 +207,12 @@ export function chaosControllerEngineLogic(hostId: string, options: LeaderOption
       .start()
       .then(() => ctx.log.info({ experiments: runs.size }, 'chaos controller running'))
       .catch((error: unknown) => ctx.fail(error))
+    schedules.start().catch((error: unknown) => ctx.fail(error))
 
     return {
       stop: async () => {
         requester.close()
+        await schedules.stop()
         await Promise.all([informer.stop(), store.close(), storeProbes.close()])
       },
     }
