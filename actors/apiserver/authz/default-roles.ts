@@ -1,6 +1,7 @@
 /**
  * The user-facing ClusterRoles kube-apiserver creates at startup when absent
- * (plugin/pkg/auth/authorizer/rbac/bootstrappolicy): `cluster-admin`, `admin`, `edit` and `view`,
+ * (plugin/pkg/auth/authorizer/rbac/bootstrappolicy): `cluster-admin`, `admin`, `edit` and `view`
+ * (plus our `chaos-engineer`),
  * and the ClusterRoleBinding `cluster-admin` for group system:masters. Kubernetes aggregates
  * admin/edit/view from labelled roles; we write the aggregated rules out (aggregation is not
  * served), for the resources Kubernetes lists, served here or not.
@@ -57,6 +58,18 @@ const ADMIN_RULES: readonly Rule[] = [
   rule(['create'], 'authorization.k8s.io', ['localsubjectaccessreviews']),
 ]
 
+/**
+ * `chaos-engineer`: chaos experiments and schedules. They kill hosts, cut the network and stop
+ * kubelets cluster-wide whatever namespace they live in, so, as Kubernetes leaves a CRD out of
+ * admin/edit/view unless it asks to be aggregated, and as Chaos Mesh ships its own manager role,
+ * no user-facing role holds them: only cluster-admin and whoever is bound to this one.
+ */
+const CHAOS_ENGINEER_RULES: readonly Rule[] = [
+  rule([...READ, ...WRITE], 'chaos.actorkube.io', ['chaosexperiments', 'chaosschedules']),
+  rule(READ, 'chaos.actorkube.io', ['chaosexperiments/status', 'chaosschedules/status']),
+  rule(READ, '', ['events']),
+]
+
 const BOOTSTRAP_META = { labels: { 'kubernetes.io/bootstrapping': 'rbac-defaults' }, annotations: { 'rbac.authorization.kubernetes.io/autoupdate': 'true' } }
 
 const clusterRole = (name: string, rules: readonly Rule[]): KubeObject => ({
@@ -74,6 +87,7 @@ export const DEFAULT_CLUSTER_ROLES: readonly KubeObject[] = [
   clusterRole('admin', [...VIEW_RULES, ...EDIT_RULES, ...ADMIN_RULES]),
   clusterRole('edit', [...VIEW_RULES, ...EDIT_RULES]),
   clusterRole('view', VIEW_RULES),
+  clusterRole('chaos-engineer', CHAOS_ENGINEER_RULES),
 ]
 
 export const DEFAULT_CLUSTER_ROLE_BINDINGS: readonly KubeObject[] = [
