@@ -87,10 +87,22 @@ export async function experimentMain(argv: readonly string[], say: (line: string
   const { spec, skipped } = simulatedProbes(experiment.spec)
   say(`sim: experiment ${experiment.name} from ${options.file}, seed ${options.seed}${spec.seed !== undefined ? ` (the experiment's own seed ${spec.seed} picks its targets)` : ''}, ${options.nodes} nodes`)
   for (const warning of skipped) say(`  warning: ${warning}`)
-  const result = await runExperiment({ name: experiment.name, spec, seed: options.seed, nodes: options.nodes })
-  for (const line of report(result, experiment.name, skipped, options)) say(line)
-  return result.status?.verdict === 'Passed' && result.results.every((r) => r.held) ? 0 : 1
+  // A rejection nobody handled is a bug in the code under test: said, and counted against the run.
+  const unhandled: unknown[] = []
+  const onUnhandled = (reason: unknown) => void unhandled.push(reason)
+  process.on('unhandledRejection', onUnhandled)
+  try {
+    const result = await runExperiment({ name: experiment.name, spec, seed: options.seed, nodes: options.nodes })
+    for (const line of report(result, experiment.name, skipped, options)) say(line)
+    if (unhandled.length > 0) say(`  note: ${unhandled.length} unhandled rejection(s), first: ${String(unhandled[0])}`)
+    return unhandled.length > 0 ? 1 : exitCode(result)
+  } finally {
+    process.off('unhandledRejection', onUnhandled)
+  }
 }
+
+/** 0: Passed with every invariant held; 1 otherwise (Failed, Aborted, no verdict, an invariant violated). */
+export const exitCode = (result: Pick<ExperimentRunResult, 'status' | 'results'>): number => (result.status?.verdict === 'Passed' && result.results.every((r) => r.held) ? 0 : 1)
 
 export function report(result: ExperimentRunResult, name: string, skipped: readonly string[], options: ExperimentOptions): string[] {
   const lines = [...result.progress]
