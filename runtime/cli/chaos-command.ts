@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError } from 'commander'
 import { sendChaos } from '../chaos/chaos-client.ts'
 import { systemClock } from '../clock.ts'
 import type { OutboundEvent } from '../codec.ts'
+import { chaosReport } from './chaos-report.ts'
 import { chaosRun } from './chaos-run.ts'
 import { withClusterConnection } from './cluster-info.ts'
 
@@ -100,6 +101,14 @@ export function chaosCommand(): Command {
     .action(async (file: string, _o: unknown, command: Command) => {
       const o = common(command) as Common & { namespace?: string; timeout: number }
       process.exitCode = await chaosRun(file, { ...o, timeoutS: o.timeout })
+    })
+  sub('report <name>')
+    .description('write NAME.json and NAME.html (a self-contained page with an SVG timeline) for one ChaosExperiment')
+    .option('-n, --namespace <ns>', 'namespace', 'default')
+    .option('--out <dir>', 'directory to write the two files to', '.')
+    .action(async (name: string, _o: unknown, command: Command) => {
+      const o = common(command) as Common & { namespace: string; out: string }
+      process.exitCode = await chaosReport(name, o)
     })
   return chaos
 }
