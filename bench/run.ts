@@ -41,6 +41,10 @@ const SUITES: Readonly<Record<string, { description: string; load: () => Promise
     description: 'pod startup latency on hollow nodes (create -> Running/Ready at 20/100/500 pods/s, p50-p99 vs the 5 s SLO), RSS per node and per pod, the largest cluster reached',
     load: async () => (await import('./startup/suite.ts')).startupSuite,
   },
+  chaos: {
+    description: "issue 14's chaos goals through ChaosExperiments, a fresh actorkube up each: store leader kill -> next write, scheduler leader loss, dead worker, Service through a master kill, nats-server kill",
+    load: async () => (await import('./chaos/chaos-suite.ts')).chaosSuite,
+  },
 }
 
 export const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url))

@@ -1,0 +1,380 @@
+/**
+ * The chaos bench's cases: one library experiment (or the bench's own spec where the library has
+ * none that fits, said so) per goal of issue 14, each against a fresh `actorkube up`. A case says
+ * which cluster it needs, prepares what it measures with (pods created at a steady rate, a
+ * Service probe, the demo Deployment Running), gives the experiment's spec, and turns the
+ * experiment's outcome plus the bench's own observations into measurements with their goals.
+ */
+import type { ChaosExperimentSpec, FaultSpec } from '../../actors/chaos/api.ts'
+import type { ChaosCluster } from './chaos-cluster.ts'
+import { findLibraryExperiment, timeOf, type ExperimentOutcome } from './experiment-run.ts'
+import { chaosMeasurement, type ChaosMeasurement } from './goal-measurement.ts'
+import { PodTimeline } from './pod-timeline.ts'
+import type { ProcessWatch } from './process-watch.ts'
+import { ServiceProber } from './service-prober.ts'
+import type { StoreStream } from './store-stream.ts'
+
+export interface CaseContext {
+  readonly cluster: ChaosCluster
+  readonly processes: ProcessWatch
+  readonly stream: StoreStream
+  readonly quick: boolean
+  readonly progress: (message: string) => void
+}
+
+/** What a case started before the experiment, and how it measures afterwards. */
+export interface Prepared {
+  measure(outcome: ExperimentOutcome): Promise<ChaosMeasurement[]> | ChaosMeasurement[]
+  stop(): Promise<void>
+}
+
+export interface ChaosCase {
+  readonly id: string
+  readonly title: string
+  /** `actorkube up` arguments besides --workers. */
+  readonly upArgs: readonly string[]
+  readonly workers: number
+  /** The library experiment (or undefined) and the spec the bench runs, from it or its own. */
+  experiment(quick: boolean): { file: string | undefined; spec: ChaosExperimentSpec; changes: string }
+  prepare(ctx: CaseContext): Promise<Prepared>
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+
+/** Kubernetes' default time before a dead node's pods are replaced, a fixed reference (not measured here). */
+export const KUBERNETES_POD_EVICTION_MS = 40_000 + 300_000
+
+/** The wall-clock moment each round's fault took effect: the process change the bench saw, else `.status`'s injectedAt. */
+function faultMoments(outcome: ExperimentOutcome, processes: ProcessWatch, change: 'died' | 'stopped', target: (t: string) => (name: string) => boolean): { round: number; at: number; target: string; seen: boolean }[] {
+  return outcome.status.faults
+    .filter((f) => f.injectedAt !== undefined && f.error === undefined && f.targets.length > 0)
+    .map((f) => {
+      const injectedAt = timeOf(f.injectedAt)!
+      const seen = processes.first(change, injectedAt - 1_000, target(f.targets[0]!))
+      return { round: f.round, at: seen?.at ?? injectedAt, target: f.targets[0]!, seen: seen !== undefined }
+    })
+}
+
+function withRounds(spec: ChaosExperimentSpec, rounds: number, interval: string, duration?: string): ChaosExperimentSpec {
+  const faults = spec.method.faults.map((f) => (duration === undefined ? f : { ...f, duration }))
+  return { ...spec, repeat: rounds, interval, method: { ...spec.method, faults } }
+}
+
+/** A library experiment for `matches`, or the bench's own `fallback`. */
+function fromLibrary(matches: (f: FaultSpec) => boolean, fallback: ChaosExperimentSpec): { file: string | undefined; spec: ChaosExperimentSpec } {
+  const found = findLibraryExperiment(matches)
+  return found ? { file: found.file, spec: found.spec } : { file: undefined, spec: fallback }
+}
+
+const hostNamed = (target: string) => (name: string) => name === target
+
+// --- store leader kill -----------------------------------------------------------------------
+
+const storeLeaderKill: ChaosCase = {
+  id: 'store-leader-kill',
+  title: 'kill -9 of the store leader host, repeatedly: time until the next committed write',
+  upArgs: [],
+  workers: 0,
+  experiment(quick) {
+    const rounds = quick ? 2 : 10
+    const found = fromLibrary((f) => f.kind === 'host-kill' && f.target.leader === 'store', {
+      seed: 1414,
+      steadyState: { probes: [] },
+      method: { faults: [{ name: 'kill-leader', kind: 'host-kill', duration: '10s', target: { leader: 'store' } }] },
+      recoveryTimeout: '30s',
+    })
+    // The library's api-ready probe fetches https://127.0.0.1:6443/readyz: this cluster's front
+    // door is on another port, and fetch does not trust the cluster's CA; the bench measures writes itself.
+    const probes = (found.spec.steadyState?.probes ?? []).filter((p) => p.type !== 'http')
+    return {
+      ...found,
+      spec: { ...withRounds(found.spec, rounds, '12s', '3s'), steadyState: { ...found.spec.steadyState, probes } },
+      changes: `repeat ${rounds}, interval 12s (the killed master is back before the next kill), fault duration 3s; the https api-ready probe left out`,
+    }
+  },
+  async prepare(ctx) {
+    const preparedAt = Date.now()
+    return {
+      measure(outcome) {
+        const moments = faultMoments(outcome, ctx.processes, 'died', hostNamed)
+        const gaps = moments.map((m) => ctx.stream.nextAckAfter(m.at)).filter((g): g is number => g !== undefined)
+        const firstKill = Math.min(...moments.map((m) => m.at))
+        const steady = ctx.stream.latenciesBetween(preparedAt, firstKill).sort((a, b) => a - b)
+        const baseline = steady.length > 0 ? steady[Math.floor(steady.length / 2)]! : Number.NaN
+        ctx.progress(`  kills: ${moments.length} (${moments.filter((m) => m.seen).length} seen die); next committed write after each: ${gaps.map((g) => Math.round(g)).join(', ')} ms`)
+        const recover = outcome.status.rounds.map((r) => r.timeToRecoverMs).filter((v): v is number => v !== undefined)
+        return [
+          chaosMeasurement({
+            id: 'store-leader-kill.next-write',
+            label: 'store leader kill -> next committed write',
+            experiment: 'store-leader-kill',
+            unit: 'ms',
+            samples: gaps,
+            goals: [
+              { text: 'p50 <= 300 ms', statistic: 'p50', op: '<=', value: 300 },
+              { text: 'p99 <= 1 s', statistic: 'p99', op: '<=', value: 1_000 },
+            ],
+            baseline: { label: 'write latency p50 before the first kill (same run)', value: baseline, unit: 'ms', measured: true },
+            method: `per kill: from the moment the bench saw the leader's host process die (/proc, 5 ms polls) to the ack of the first write sent after it; ${outcome.status.faults.length} kills by the experiment's host-kill of leader: store`,
+          }),
+          ...(recover.length > 0
+            ? [chaosMeasurement({ id: 'store-leader-kill.status-recover', label: 'store leader kill: .status time to recover', experiment: 'store-leader-kill', unit: 'ms', samples: recover, goals: [], method: "the experiment's own rounds[].timeToRecoverMs (its probes' first failure to all passing)" })]
+            : []),
+        ]
+      },
+      async stop() {},
+    }
+  },
+}
+
+// --- scheduler leader loss -------------------------------------------------------------------
+
+const SCHED_NS = 'bench-chaos-sched'
+
+const schedulerLeaderStop: ChaosCase = {
+  id: 'scheduler-leader-stop',
+  title: "SIGSTOP of the scheduler leader's host: time until pods bind again",
+  upArgs: ['--hollow-nodes', '10'],
+  workers: 0,
+  experiment(quick) {
+    const rounds = quick ? 1 : 5
+    const found = fromLibrary((f) => (f.kind === 'host-stop' || f.kind === 'host-kill') && f.target.leader === 'scheduler', {
+      seed: 31,
+      steadyState: { probes: [] },
+      method: { faults: [{ name: 'stop-scheduler-leader', kind: 'host-stop', duration: '8s', target: { leader: 'scheduler' } }] },
+      recoveryTimeout: '30s',
+    })
+    return { ...found, spec: withRounds(found.spec, rounds, '8s', '6s'), changes: `repeat ${rounds}, interval 8s, fault duration 6s` }
+  },
+  async prepare(ctx) {
+    const { api } = ctx.cluster
+    await api.create('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: SCHED_NS } }).catch(() => undefined)
+    const timeline = await PodTimeline.start(api, SCHED_NS)
+    const sentAt = new Map<string, number>()
+    let running = true
+    let n = 0
+    const rateMs = 200
+    const creator = (async () => {
+      while (running) {
+        const name = `p${n++}`
+        const t = Date.now()
+        sentAt.set(name, t)
+        api
+          .create(`/api/v1/namespaces/${SCHED_NS}/pods`, { apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { containers: [{ name: 'c', image: 'pause', resources: { requests: { cpu: '1m', memory: '1Mi' } } }] } })
+          .catch(() => sentAt.delete(name))
+        await sleep(Math.max(0, rateMs - (Date.now() - t)))
+      }
+    })()
+    const preparedAt = Date.now()
+    return {
+      measure(outcome) {
+        const moments = faultMoments(outcome, ctx.processes, 'stopped', hostNamed)
+        const gaps: number[] = []
+        for (const m of moments) {
+          const bound = [...sentAt].filter(([, s]) => s >= m.at).map(([pod]) => timeline.boundAt.get(pod)).filter((b): b is number => b !== undefined)
+          if (bound.length > 0) gaps.push(Math.min(...bound) - m.at)
+        }
+        const firstStop = Math.min(...moments.map((m) => m.at))
+        const steady = [...sentAt].filter(([, s]) => s >= preparedAt && s < firstStop).map(([pod, s]) => (timeline.boundAt.get(pod) ?? Number.NaN) - s).filter(Number.isFinite).sort((a, b) => a - b)
+        ctx.progress(`  stops: ${moments.length} (${moments.filter((m) => m.seen).length} seen stop) of ${moments.map((m) => m.target).join(', ')}; first bind of a pod created after each: ${gaps.map((g) => Math.round(g)).join(', ')} ms; ${sentAt.size} pods created`)
+        return [
+          chaosMeasurement({
+            id: 'scheduler-leader-stop.binding-again',
+            label: 'scheduler leader loss -> pods binding again',
+            experiment: 'scheduler-leader-stop',
+            unit: 'ms',
+            samples: gaps,
+            goals: [{ text: '<= 2 s (every round: max)', statistic: 'max', op: '<=', value: 2_000 }],
+            baseline: { label: 'create -> bound p50 before the first fault (same run)', value: steady[Math.floor(steady.length / 2)] ?? Number.NaN, unit: 'ms', measured: true },
+            method: `pods created at ${1000 / rateMs}/s on 10 hollow nodes throughout; per fault: from the moment the bench saw the leader's host stop (/proc) to the first bind (pod watch) of a pod created after it`,
+          }),
+        ]
+      },
+      async stop() {
+        running = false
+        await creator
+        await timeline.stop()
+      },
+    }
+  },
+}
+
+// --- dead worker -----------------------------------------------------------------------------
+
+const ECHO_REPLICAS = 3
+
+async function echoServing(ctx: CaseContext): Promise<PodTimeline> {
+  const timeline = await PodTimeline.start(ctx.cluster.api, 'default', 'app=echo')
+  const deadline = Date.now() + 120_000
+  while (timeline.firstWhen(Date.now(), (pods) => [...pods.values()].filter((p) => p.serving).length >= ECHO_REPLICAS) === undefined) {
+    if (Date.now() > deadline) throw new Error('the demo Deployment (echo) did not get 3 pods Running and Ready within 120 s')
+    await sleep(500)
+  }
+  ctx.progress('  echo: 3 pods Running and Ready')
+  return timeline
+}
+
+const deadWorker: ChaosCase = {
+  id: 'worker-stop',
+  title: "a dead worker (its host SIGSTOPped for 20 s): time until its pods run elsewhere",
+  upArgs: ['--demo'],
+  workers: 2,
+  experiment(quick) {
+    const rounds = quick ? 1 : 3
+    return {
+      file: undefined,
+      spec: {
+        seed: 5,
+        repeat: rounds,
+        interval: '10s',
+        steadyState: { probes: [{ name: 'echo-available', type: 'kubernetes', interval: '500ms', timeout: '2s', kubernetes: { deploymentAvailable: { name: 'echo', namespace: 'default' } } }] },
+        method: { faults: [{ name: 'stop-worker', kind: 'host-stop', duration: '20s', mode: 'one', target: { hosts: { roles: ['worker'] } } }] },
+        recoveryTimeout: '60s',
+      },
+      changes: `the bench's own spec (repeat ${rounds}): a killed worker is restarted by up within seconds and runs its pods again, so the worker is kept dead with host-stop (SIGSTOP) for 20 s`,
+    }
+  },
+  async prepare(ctx) {
+    const timeline = await echoServing(ctx)
+    return {
+      measure(outcome) {
+        const moments = faultMoments(outcome, ctx.processes, 'stopped', hostNamed)
+        const gaps: number[] = []
+        const skipped: string[] = []
+        for (const m of moments) {
+          const victims = [...timeline.stateAt(m.at).values()].filter((p) => p.serving && p.node === m.target).length
+          if (victims === 0) {
+            skipped.push(`round ${m.round}: ${m.target} ran no echo pod`)
+            continue
+          }
+          const back = timeline.firstWhen(m.at, (pods) => [...pods.values()].filter((p) => p.serving && p.node !== m.target).length >= ECHO_REPLICAS)
+          if (back !== undefined) gaps.push(back - m.at)
+        }
+        ctx.progress(`  stops: ${moments.map((m) => m.target).join(', ')}; all ${ECHO_REPLICAS} echo pods serving off the dead node after: ${gaps.map((g) => Math.round(g)).join(', ')} ms${skipped.length ? ` (${skipped.join('; ')})` : ''}`)
+        return [
+          chaosMeasurement({
+            id: 'worker-stop.pods-elsewhere',
+            label: "dead worker -> its pods Running elsewhere",
+            experiment: 'worker-stop',
+            unit: 'ms',
+            samples: gaps,
+            goals: [{ text: '<= 10 s (every round: max)', statistic: 'max', op: '<=', value: 10_000 }],
+            baseline: { label: "Kubernetes' default: node-monitor-grace-period 40 s + not-ready toleration 300 s (fixed reference, not measured)", value: KUBERNETES_POD_EVICTION_MS, unit: 'ms', measured: false },
+            method: `the demo Deployment (3 echo pods, 2 workers); per round that stopped a worker running some of them: from the moment the bench saw the worker's host stop (/proc) to ${ECHO_REPLICAS} echo pods Running and Ready on other nodes (pod watch)${skipped.length ? `; skipped: ${skipped.join('; ')}` : ''}`,
+          }),
+        ]
+      },
+      stop: () => timeline.stop(),
+    }
+  },
+}
+
+// --- Service through a master kill -----------------------------------------------------------
+
+const NODE_PORT = 30080
+
+const masterKillService: ChaosCase = {
+  id: 'master-kill-service',
+  title: 'kill -9 of a master host under a Service probed through its NodePort',
+  upArgs: ['--demo'],
+  workers: 2,
+  experiment(quick) {
+    const rounds = quick ? 1 : 3
+    const found = fromLibrary((f) => f.kind === 'host-kill' && (f.target.hosts?.roles?.includes('master') ?? false), {
+      seed: 9,
+      steadyState: { probes: [{ name: 'echo-service', type: 'http', interval: '200ms', timeout: '1s', minAvailabilityPercent: 99, http: { service: { name: 'echo', namespace: 'default', port: 80 } } }] },
+      method: { faults: [{ name: 'kill-master', kind: 'host-kill', duration: '5s', mode: 'one', target: { hosts: { roles: ['master'] } } }] },
+      recoveryTimeout: '30s',
+    })
+    return { ...found, spec: withRounds(found.spec, rounds, '12s'), changes: `repeat ${rounds}, interval 12s` }
+  },
+  async prepare(ctx) {
+    const timeline = await echoServing(ctx)
+    await timeline.stop()
+    const prober = new ServiceProber([{ host: '127.0.0.1', port: NODE_PORT }, { host: '127.0.1.1', port: NODE_PORT }, { host: '127.0.2.1', port: NODE_PORT }], 50, 1_000)
+    const preparedAt = Date.now()
+    return {
+      async measure(outcome) {
+        const moments = faultMoments(outcome, ctx.processes, 'died', hostNamed)
+        const windows = moments.map((m) => {
+          const healed = timeOf(outcome.status.faults.find((f) => f.round === m.round)?.healedAt) ?? m.at
+          return { from: m.at, to: healed + 5_000 }
+        })
+        // The last window must have been probed to its end.
+        const lastEnd = Math.max(...windows.map((w) => w.to))
+        while (Date.now() < lastEnd + 1_500) await sleep(250)
+        const samples = windows.map((w) => prober.availability(w.from, w.to))
+        const before = prober.availability(preparedAt, Math.min(...moments.map((m) => m.at)))
+        ctx.progress(`  kills: ${moments.map((m) => m.target).join(', ')}; NodePort availability per kill: ${samples.map((s) => `${s.percent.toFixed(2)}% of ${s.requests}`).join(', ')}; before: ${before.percent.toFixed(2)}% of ${before.requests}`)
+        const probe = outcome.status.probes.find((p) => p.name === 'echo-service')
+        return [
+          chaosMeasurement({
+            id: 'master-kill-service.availability',
+            label: 'Service availability through a master kill',
+            experiment: 'master-kill-service',
+            unit: '%',
+            samples: samples.map((s) => s.percent).filter(Number.isFinite),
+            goals: [{ text: '>= 99% (every kill: min)', statistic: 'min', op: '>=', value: 99 }],
+            baseline: { label: 'availability before the first kill (same run)', value: before.percent, unit: '%', measured: true },
+            method: `HTTP GET every 50 ms (1 s timeout) through NodePort ${NODE_PORT} on 127.0.0.1, 127.0.1.1 and 127.0.2.1 in turn; per kill: requests sent from the moment the bench saw the master die to 5 s after the fault's heal${probe ? `; the experiment's own http probe: ${probe.availabilityPercent}% (${probe.successes}/${probe.successes + probe.failures})` : ''}`,
+          }),
+        ]
+      },
+      stop: () => prober.stop(),
+    }
+  },
+}
+
+// --- one nats-server killed -------------------------------------------------------------------
+
+const natsKill: ChaosCase = {
+  id: 'nats-kill',
+  title: 'one nats-server of three killed: no host restarts, no acked write lost',
+  upArgs: [],
+  workers: 1,
+  experiment(quick) {
+    const rounds = quick ? 1 : 3
+    const found = fromLibrary((f) => f.kind === 'nats-kill', {
+      seed: 4,
+      steadyState: { probes: [{ name: 'worker-ready', type: 'kubernetes', interval: '500ms', timeout: '2s', kubernetes: { nodeReady: { name: 'worker-1' } } }] },
+      method: { faults: [{ name: 'kill-nats', kind: 'nats-kill', duration: '8s', mode: 'one', target: { hosts: { roles: ['nats'] } } }] },
+      recoveryTimeout: '30s',
+    })
+    return { ...found, spec: withRounds(found.spec, rounds, '10s'), changes: `repeat ${rounds}, interval 10s` }
+  },
+  async prepare(ctx) {
+    return {
+      measure(outcome) {
+        const from = Math.min(...outcome.status.faults.map((f) => timeOf(f.injectedAt) ?? Number.POSITIVE_INFINITY))
+        const changes = ctx.processes.between(from - 1_000, outcome.completedAt)
+        const natsDeaths = changes.filter((e) => e.name.startsWith('nats:') && e.change === 'died')
+        const hostDeaths = changes.filter((e) => !e.name.startsWith('nats:') && e.change === 'died')
+        const gaps = natsDeaths.map((d) => ctx.stream.nextAckAfter(d.at)).filter((g): g is number => g !== undefined)
+        ctx.progress(`  nats-servers seen dying: ${natsDeaths.length}; host processes that died: ${hostDeaths.length ? hostDeaths.map((d) => d.name).join(', ') : 'none'}; next committed write after each nats kill: ${gaps.map((g) => Math.round(g)).join(', ')} ms`)
+        return [
+          chaosMeasurement({
+            id: 'nats-kill.host-restarts',
+            label: 'one nats-server killed -> host restarts',
+            experiment: 'nats-kill',
+            unit: 'restarts',
+            samples: [hostDeaths.length],
+            goals: [{ text: '0', statistic: 'max', op: '<=', value: 0 }],
+            method: `host processes (3 masters, 1 worker) the bench saw die (/proc) from the first nats-kill to the verdict; nats-servers seen dying: ${natsDeaths.length}`,
+          }),
+          chaosMeasurement({
+            id: 'nats-kill.next-write',
+            label: 'one nats-server killed -> next committed write',
+            experiment: 'nats-kill',
+            unit: 'ms',
+            samples: gaps,
+            goals: [],
+            method: 'per nats-server death seen by the bench: to the ack of the first write sent after it (no goal in the issue; shown for what the clients ride over)',
+          }),
+        ]
+      },
+      async stop() {},
+    }
+  },
+}
+
+export const CASES: readonly ChaosCase[] = [storeLeaderKill, schedulerLeaderStop, deadWorker, masterKillService, natsKill]
