@@ -8,6 +8,7 @@ import type { ApiResponse } from './http/api-request.ts'
 import type { PodLogOptions } from '../kubelet/log-protocol.ts'
 import type { Fence } from './fence.ts'
 import type { Authorizer } from './authz/authorizer.ts'
+import type { ServiceAccountTokenIssuer } from './serviceaccount/token-request.ts'
 
 export type { KubeObject }
 
@@ -66,5 +67,7 @@ export interface ApiPorts {
   /** A container's log from the kubelet of `nodeName` (a `text` stream, or a Status). */
   /** Answers authorization reviews (SelfSubjectAccessReview, ...); none: they get a 503. */
   readonly authorizer?: Authorizer
+  /** Signs service account tokens (serviceaccounts/token); none: TokenRequests get a 503. */
+  readonly serviceAccountTokens?: ServiceAccountTokenIssuer
   readonly podLogs?: (nodeName: string, request: PodLogOptions & { readonly namespace: string; readonly name: string; readonly container: string }) => Promise<ApiResponse>
 }

@@ -4,6 +4,7 @@
  */
 import { podLog } from './pod-log.ts'
 import { evictPod } from './eviction-request.ts'
+import { tokenRequest } from './serviceaccount/token-request.ts'
 import type { ResourceSpec } from './discovery/resources.ts'
 import { groupVersionOf } from './discovery/resources.ts'
 import { json, type ApiRequest, type ApiResponse, type WatchStreamEvent } from './http/api-request.ts'
@@ -48,6 +49,7 @@ export async function handleResource(request: ApiRequest, at: ResourcePath, port
     const deletePod = (options: object) => remove({ ...request, method: 'DELETE', query: {}, body: new TextEncoder().encode(JSON.stringify(options)) }, { ...at, subresource: undefined }, ports)
     return evictPod(request, at, ports, deletePod)
   }
+  if (subresource === 'token' && name !== undefined && resource.name === 'serviceaccounts' && resource.group === '') return tokenRequest(request, at, ports)
   if (subresource === 'finalize' && name !== undefined && resource.name === 'namespaces') {
     return request.method === 'PUT' ? finalize(request, at, ports) : fail(methodNotAllowed('namespaces/finalize', request.method.toLowerCase()))
   }

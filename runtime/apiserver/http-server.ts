@@ -1,5 +1,6 @@
 /**
- * The API server's HTTPS edge: TLS, bearer-token authentication, authorization, a bounded body,
+ * The API server's HTTPS edge: TLS, bearer-token authentication (the token file's, service
+ * accounts'), authorization, a bounded body,
  * then the pure handler (actors/apiserver/handle.ts) and the response, including streamed
  * watches that end when the client goes away.
  */
@@ -21,7 +22,7 @@ import { protobufAnswer } from '../../actors/apiserver/protobuf/negotiate.ts'
 import type { Logger } from '../log.ts'
 import type { FlowGate } from './flow-gate.ts'
 import { activeTraceparent, contextOfTraceparent, endSpan, startSpan, tracingOn, withSpan } from '../telemetry.ts'
-import type { TokenAuthenticator } from './security/tokens.ts'
+import { bearerToken, type Identity, type TokenAuthenticator } from './security/tokens.ts'
 import { watchLines } from './watch-lines.ts'
 
 const statusResponse = (s: StatusError): Exclude<ApiResponse, { kind: 'stream' } | TextStreamResponse> => ({ kind: 'json', status: s.code, body: s.status })
@@ -31,6 +32,8 @@ export interface ApiHttpServerOptions {
   readonly host?: string
   readonly tls: { readonly certPem: string; readonly keyPem: string }
   readonly tokens: TokenAuthenticator
+  /** Service account tokens (JWTs): the identity of one that is valid now, else undefined. */
+  readonly serviceAccounts?: (token: string) => Promise<Identity | undefined>
   /** Decides every request (the policy file's bootstrap joined with the RBAC objects, rbac.ts). */
   readonly authorizer: Authorizer
   readonly ports: Omit<ApiPorts, 'serverAddress'>
@@ -105,9 +108,16 @@ export class ApiHttpServer {
     endSpan(span, res.statusCode >= 500 ? `HTTP ${res.statusCode}` : undefined)
   }
 
+  /** The token file's tokens first (a constant-time lookup), then service account tokens. */
+  async #authenticate(header: string | undefined): Promise<Identity | undefined> {
+    const token = bearerToken(header)
+    if (token === undefined) return undefined
+    return this.#o.tokens.authenticateToken(token) ?? (await this.#o.serviceAccounts?.(token))
+  }
+
   async #respond(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'https://localhost')
-    const identity = this.#o.tokens.authenticate(req.headers.authorization)
+    const identity = await this.#authenticate(req.headers.authorization)
     if (identity === undefined) return send(res, statusResponse(unauthorized()))
     const query = Object.fromEntries(url.searchParams)
     // Impersonation (kubectl --as) comes before authorization: the request is then decided as the impersonated user.

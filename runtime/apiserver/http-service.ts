@@ -24,6 +24,8 @@ import { FlowGate } from './flow-gate.ts'
 import { NatsWatches } from './nats-watches.ts'
 import { podLogsPort } from './pod-logs.ts'
 import { ensureApiSecurity } from './security/api-security.ts'
+import { ensureServiceAccountKey } from './security/service-account-key.ts'
+import { rootCaConfigMap, serviceAccountAuthenticator, tokenIssuer } from './service-account-tokens.ts'
 import { policyAuthorizer } from '../../actors/apiserver/authz/authorizer.ts'
 import { DEFAULT_RBAC_OBJECTS } from '../../actors/apiserver/authz/default-roles.ts'
 import { DEFAULT_STORAGE_CLASS } from '../../actors/kube/storage.ts'
@@ -78,12 +80,15 @@ export function apiHttpServiceLogic(options: ApiServerOptions, deps: HttpService
       if (open) sendBack(outcome)
     }
     const start = async () => {
+      // The service account signing key, shared by the cluster's apiservers (none without a security dir).
+      const saKeys = options.securityDir === '' ? undefined : await ensureServiceAccountKey(options.securityDir)
       const ports: Omit<ApiPorts, 'serverAddress'> = {
         objects,
         now: () => deps.clock.now(),
         random: deps.random,
         uid: () => randomUuid(deps.random),
         podLogs: podLogsPort(deps),
+        ...(saKeys ? { serviceAccountTokens: tokenIssuer(saKeys) } : {}),
       }
       await bootstrap({ ...ports, serverAddress: '' })
       apiPorts = { ...ports, serverAddress: `${options.bindAddress}:${options.port}` }
@@ -95,7 +100,7 @@ export function apiHttpServiceLogic(options: ApiServerOptions, deps: HttpService
       const security = await ensureApiSecurity(options.securityDir)
       // RBAC (HTTPS only: the NATS side is the cluster's own): the default roles, then the policy
       // file joined with the RBAC objects of the watch cache decides every HTTPS request.
-      await bootstrap({ ...ports, serverAddress: '' }, DEFAULT_RBAC_OBJECTS)
+      await bootstrap({ ...ports, serverAddress: '' }, [...DEFAULT_RBAC_OBJECTS, rootCaConfigMap(security.pki.caCertPem)])
       const informer = await RbacInformer.start(objects, security.policy, deps)
       if (!open) return void informer.close()
       rbac = informer
@@ -106,6 +111,7 @@ export function apiHttpServiceLogic(options: ApiServerOptions, deps: HttpService
         host: options.bindAddress,
         tls: { certPem: security.pki.certPem, keyPem: security.pki.keyPem },
         tokens: security.authenticator,
+        serviceAccounts: serviceAccountAuthenticator(security.serviceAccountKeys, objects, deps),
         authorizer,
         ports: { ...ports, authorizer },
         flow: gate,

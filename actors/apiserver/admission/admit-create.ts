@@ -1,6 +1,6 @@
 /**
  * The admission chain of a create, in kube-apiserver's order: the mutating plugins (Priority,
- * LimitRanger's defaults), then the validating ones (LimitRanger's bounds, ResourceQuota last, as
+ * ServiceAccount, LimitRanger's defaults), then the validating ones (LimitRanger's bounds, ResourceQuota last, as
  * it charges the quota and must only do so for an object every other plugin admitted).
  * LimitRanges and quotas are read from the apiserver's watch cache, as Kubernetes' listers;
  * the quota charge is a compare-and-swap, so a stale cache can delay but never double-admit.
@@ -11,6 +11,7 @@ import { admitDefaultStorageClass } from './default-storage-class.ts'
 import { admitLimitRanges } from './limit-ranger.ts'
 import { admitCreate } from './priority.ts'
 import { admitResourceQuota, LIMIT_RANGES } from './resource-quota.ts'
+import { admitPodServiceAccount } from './service-account.ts'
 
 type Admitted = { readonly ok: true; readonly object: KubeObject } | { readonly ok: false; readonly detail: string }
 
@@ -23,6 +24,11 @@ export async function admitNewObject(resource: { readonly name: string; readonly
   if (!prioritized.ok) return prioritized
   const namespace = object.metadata?.namespace
   let admitted = prioritized.object
+  if (resource.group === '' && resource.name === 'pods') {
+    const accounted = await admitPodServiceAccount(admitted, objects)
+    if (!accounted.ok) return accounted
+    admitted = accounted.object
+  }
   if (resource.group === '' && LIMITED.has(resource.name) && namespace !== undefined && namespace !== '') {
     const ranges = (await objects.list(storePrefix(LIMIT_RANGES, namespace), { anyVersion: true })).items
     const limited = admitLimitRanges(resource.name, admitted, ranges)

@@ -112,7 +112,16 @@ export const RESOURCES: readonly ResourceSpec[] = [
   }),
   entry({ group: '', version: 'v1', name: 'resourcequotas', singularName: 'resourcequota', kind: 'ResourceQuota', namespaced: true, shortNames: ['quota'], subresources: [status('ResourceQuota')] }),
   entry({ group: '', version: 'v1', name: 'secrets', singularName: 'secret', kind: 'Secret', namespaced: true }),
-  entry({ group: '', version: 'v1', name: 'serviceaccounts', singularName: 'serviceaccount', kind: 'ServiceAccount', namespaced: true, shortNames: ['sa'] }),
+  entry({
+    group: '',
+    version: 'v1',
+    name: 'serviceaccounts',
+    singularName: 'serviceaccount',
+    kind: 'ServiceAccount',
+    namespaced: true,
+    shortNames: ['sa'],
+    subresources: [{ name: 'token', kind: 'TokenRequest', group: 'authentication.k8s.io', version: 'v1', verbs: ['create'] }],
+  }),
   entry({
     group: '',
     version: 'v1',

@@ -186,6 +186,7 @@ t.test('/api/v1 resource list', async (t) => {
       'resourcequotas/status',
       'secrets',
       'serviceaccounts',
+      'serviceaccounts/token',
       'services',
       'services/status',
     ],

@@ -1,5 +1,6 @@
 /**
- * The protobuf schema of authentication.k8s.io/v1 SelfSubjectReview (`kubectl auth whoami`).
+ * The protobuf schema of authentication.k8s.io/v1 SelfSubjectReview (`kubectl auth whoami`) and
+ * TokenRequest (`kubectl create token`; BoundObjectReference's `aPIVersion` under its JSON name).
  * Kubernetes' message and field numbers (k8s.io/api generated.proto, v0.33). UserInfo's `extra`
  * (a map of ExtraValue, whose JSON is a plain list) is left out: we never send it, and a client
  * sending it is refused rather than misread. Options as in rbac-v1.ts.
@@ -13,6 +14,26 @@ message SelfSubjectReview {
 }
 message SelfSubjectReviewStatus {
   optional UserInfo userInfo = 1;
+}
+message TokenRequest {
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta metadata = 1;
+  optional TokenRequestSpec spec = 2;
+  optional TokenRequestStatus status = 3;
+}
+message TokenRequestSpec {
+  repeated string audiences = 1;
+  optional BoundObjectReference boundObjectRef = 3;
+  optional int64 expirationSeconds = 4 [(keep_zero) = true];
+}
+message BoundObjectReference {
+  optional string kind = 1;
+  optional string apiVersion = 2;
+  optional string name = 3;
+  optional string uid = 4;
+}
+message TokenRequestStatus {
+  optional string token = 1 [(keep_zero) = true];
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.Time expirationTimestamp = 2 [(keep_zero) = true];
 }
 message UserInfo {
   optional string username = 1;
