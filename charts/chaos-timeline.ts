@@ -2,7 +2,7 @@
  * A chaos experiment's timeline as a vega-lite spec (rendered headless to SVG by `toSvg`, as the
  * bench charts are): seconds from the experiment's start across; one lane per fault (its bar in
  * each round, named with its targets) and one per probe (its results, passing or failing, from
- * `.status.probes[].timeline`); the faults also as light bands across every lane; a rule where
+ * `.status.probes[].timeline`, named with its availability); the faults also as light bands across every lane; a rule where
  * each round's failure was detected and where it recovered. Pure: a report in, a spec out.
  */
 import type { TopLevelSpec } from 'vega-lite'
@@ -38,8 +38,10 @@ export interface TimelineData {
 }
 
 const seconds = (iso: string, start: number): number => Math.round(Date.parse(iso) - start) / 1000
+/** Label times to a tenth of a second: the tables have them exact. */
+const tenths = (ms: number): string => formatDuration(Math.round(ms / 100) * 100)
 const laneOfFault = (name: string): string => `fault ${name}`
-const laneOfProbe = (name: string): string => `probe ${name}`
+const laneOfProbe = (p: ChaosReport['probes'][number]): string => `probe ${p.name} · ${p.availabilityPercent}%`
 
 /** The report's times as seconds from its start, one row per bar; short results widened to show. */
 export function timelineData(report: ChaosReport): TimelineData {
@@ -59,24 +61,23 @@ export function timelineData(report: ChaosReport): TimelineData {
     p.timeline.map((s): TimelineRow => {
       const from = seconds(s.from, start)
       const legend = s.mixed === true ? 'mixed' : s.ok ? 'passing' : 'failing'
-      return { lane: laneOfProbe(p.name), from, to: widen(from, seconds(s.to, start)), legend, label: s.ok && s.mixed !== true ? 'passing' : (s.error ?? legend) }
+      return { lane: laneOfProbe(p), from, to: widen(from, seconds(s.to, start)), legend, label: s.ok && s.mixed !== true ? 'passing' : (s.error ?? legend) }
     }),
   )
   const markers = report.rounds.flatMap((r): TimelineMarker[] => {
     const out: TimelineMarker[] = []
     const round = report.rounds.length > 1 ? ` (round ${r.round})` : ''
-    if (r.detectedAt !== undefined) out.push({ at: seconds(r.detectedAt, start), legend: 'detected', label: `detected${r.timeToDetectMs !== undefined ? ` +${formatDuration(r.timeToDetectMs)}` : ''}${round}` })
-    if (r.recoveredAt !== undefined) out.push({ at: seconds(r.recoveredAt, start), legend: 'recovered', label: `recovered${r.timeToRecoverMs !== undefined ? ` +${formatDuration(r.timeToRecoverMs)}` : ''}${round}` })
+    if (r.detectedAt !== undefined) out.push({ at: seconds(r.detectedAt, start), legend: 'detected', label: `detected${r.timeToDetectMs !== undefined ? ` +${tenths(r.timeToDetectMs)}` : ''}${round}` })
+    if (r.recoveredAt !== undefined) out.push({ at: seconds(r.recoveredAt, start), legend: 'recovered', label: `recovered${r.timeToRecoverMs !== undefined ? ` +${tenths(r.timeToRecoverMs)}` : ''}${round}` })
     return out
   })
-  return { lanes: [...faultNames.map(laneOfFault), ...report.probes.map((p) => laneOfProbe(p.name))], faults, probes, markers, endS: Math.max(endS, ...faults.map((f) => f.to), ...probes.map((p) => p.to)) }
+  return { lanes: [...faultNames.map(laneOfFault), ...report.probes.map(laneOfProbe)], faults, probes, markers, endS: Math.max(endS, ...faults.map((f) => f.to), ...probes.map((p) => p.to)) }
 }
 
 function subtitle(report: ChaosReport): string[] {
   const times = [
-    report.timeToDetectMs !== undefined ? `detected after ${formatDuration(report.timeToDetectMs)}` : 'no probe failure detected',
-    report.timeToRecoverMs !== undefined ? `recovered after ${formatDuration(report.timeToRecoverMs)}` : undefined,
-    ...report.probes.map((p) => `${p.name} ${p.availabilityPercent}% available`),
+    report.timeToDetectMs !== undefined ? `detected after ${tenths(report.timeToDetectMs)}` : 'no probe failure detected',
+    report.timeToRecoverMs !== undefined ? `recovered after ${tenths(report.timeToRecoverMs)}` : undefined,
   ].filter((x) => x !== undefined)
   return [times.join(' · '), `started ${report.startedAt ?? '?'} · ${report.spec.repeat} round(s), ${report.spec.mode}`]
 }
@@ -84,7 +85,7 @@ function subtitle(report: ChaosReport): string[] {
 export function timelineSpec(report: ChaosReport): TopLevelSpec {
   const data = timelineData(report)
   const x = { scale: { domain: [0, data.endS], nice: false }, axis: { title: 'seconds from the start', grid: true, gridColor: '#eee' } }
-  const y = { field: 'lane', type: 'nominal' as const, sort: [...data.lanes], scale: { domain: [...data.lanes], paddingInner: 0.25 }, axis: { title: null, labelLimit: 220, labelFontSize: 12 } }
+  const y = { field: 'lane', type: 'nominal' as const, sort: [...data.lanes], scale: { domain: [...data.lanes], paddingInner: 0.25 }, axis: { title: null, labelLimit: 360, labelFontSize: 12 } }
   const color = { field: 'legend', type: 'nominal' as const, scale: { domain: [...TIMELINE_LEGEND], range: TIMELINE_COLORS }, legend: { title: null, orient: 'bottom' as const, direction: 'horizontal' as const, symbolType: 'square', symbolOpacity: 1, symbolStrokeWidth: 0 } }
   const verdict = report.verdict ?? `${report.phase} (no verdict yet)`
   return {

@@ -18,11 +18,11 @@ import { WORKER_KILL, workerKillReport, workerKillRun } from '../chaos/report-fi
 t.test('chaos timeline - lanes, bars and markers in seconds from the start', async (t) => {
   const report = workerKillReport()
   const data = timelineData(report)
-  t.same(data.lanes, ['fault kill-worker', 'probe web', 'probe worker-ready'])
+  t.same(data.lanes, ['fault kill-worker', `probe web · ${report.probes[0]!.availabilityPercent}%`, `probe worker-ready · ${report.probes[1]!.availabilityPercent}%`], 'probe lanes named with their availability')
   const injected = (Date.parse(report.faults[0]!.injectedAt!) - T0) / 1000
   t.match(data.faults, [{ lane: 'fault kill-worker', from: injected, to: injected + 5, legend: 'fault in force', label: /^host-kill on worker-\d$/ }])
-  t.same(data.probes.filter((p) => p.lane === 'probe web').map((p) => p.legend), ['passing', 'failing', 'passing'])
-  const failing = data.probes.find((p) => p.lane === 'probe web' && p.legend === 'failing')!
+  t.same(data.probes.filter((p) => p.lane.startsWith('probe web ')).map((p) => p.legend), ['passing', 'failing', 'passing'])
+  const failing = data.probes.find((p) => p.lane.startsWith('probe web ') && p.legend === 'failing')!
   t.equal(failing.from, (Date.parse(report.rounds[0]!.detectedAt!) - T0) / 1000, 'the web probe failed first: its failure is the detection')
   t.equal(failing.label, 'probe failed', 'a failing segment carries its error')
   t.match(data.markers, [
@@ -38,9 +38,10 @@ t.test('chaos timeline - rendered to SVG: probe lanes, the fault band and bar, m
   const report = workerKillReport()
   const svg = await toSvg(timelineSpec(report))
   t.match(svg, /^<svg[^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/)
-  for (const label of ['fault kill-worker', 'probe web', 'probe worker-ready', 'worker-kill: Passed (AllProbesRecovered) · seed 9', 'passing', 'failing', 'fault in force']) t.ok(svg.includes(`>${label}<`), label)
-  t.match(svg, />detected \+[\d.]+m?s</)
-  t.match(svg, />recovered \+[\d.]+m?s</)
+  const lanes = report.probes.map((p) => `probe ${p.name} · ${p.availabilityPercent}%`)
+  for (const label of ['fault kill-worker', ...lanes, 'worker-kill: Passed (AllProbesRecovered) · seed 9', 'passing', 'failing', 'fault in force']) t.ok(svg.includes(`>${label}<`), label)
+  t.match(svg, />detected \+\d+(\.\d)?s</, 'to a tenth of a second')
+  t.match(svg, />recovered \+\d+(\.\d)?s</)
   t.match(svg, /fill="#f28e2b"[^>]*fill-opacity="0\.14"|fill-opacity="0\.14"[^>]*fill="#f28e2b"/, 'the fault band across the lanes')
   t.match(svg, /fill="#e15759"/, 'failing results in red')
   t.notMatch(svg, /href=|<image/, 'nothing to fetch')
@@ -68,5 +69,5 @@ t.test('chaos report - writeReport writes NAME.json and NAME.html', async (t) =>
   const json = JSON.parse(await readFile(files.json, 'utf8'))
   t.same(json, workerKillReport())
   const html = await readFile(files.html, 'utf8')
-  t.match(html, /<svg[^>]*>[\s\S]*>probe worker-ready<[\s\S]*<\/svg>/)
+  t.match(html, /<svg[^>]*>[\s\S]*>probe worker-ready · [\d.]+%<[\s\S]*<\/svg>/)
 })
