@@ -8,6 +8,7 @@ import { FaultLeases, parseLeasedFault, type LeaseView } from './fault-leases.ts
 import { parseFaultRule, parsePartition } from './fault-rules.ts'
 import type { FaultyTransport } from './faulty-transport.ts'
 import type { KubeletFaultTarget } from '../kubelet/kubelet-faults.ts'
+import type { ActorFaultTarget } from './actor-fault-control.ts'
 
 export interface Pausable {
   pause(actorId: string): void
@@ -51,10 +52,10 @@ export class ChaosController {
   readonly #subscriptions: Subscription[]
   readonly #leases: FaultLeases
 
-  constructor(options: { cluster: string; host: string; transport: Transport; faults: FaultyTransport; actors: Pausable; log: Logger; clock: Clock; roles?: readonly string[]; killProcess?: KillProcess; kubelets?: () => readonly KubeletFaultTarget[] }) {
+  constructor(options: { cluster: string; host: string; transport: Transport; faults: FaultyTransport; actors: Pausable; log: Logger; clock: Clock; roles?: readonly string[]; killProcess?: KillProcess; kubelets?: () => readonly KubeletFaultTarget[]; actorFaults?: ActorFaultTarget }) {
     const { cluster, host, transport, faults, actors, log, clock, killProcess } = options
     const roles = options.roles ?? []
-    const leases = new FaultLeases({ clock, faults, actors, log, ...(options.kubelets ? { kubelets: options.kubelets } : {}) })
+    const leases = new FaultLeases({ clock, faults, actors, log, ...(options.kubelets ? { kubelets: options.kubelets } : {}), ...(options.actorFaults ? { actorFaults: options.actorFaults } : {}) })
     this.#leases = leases
     const status = (): ChaosStatus => ({
       type: 'chaos.status',

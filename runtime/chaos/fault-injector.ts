@@ -10,11 +10,16 @@
  * (`up` starts the host again); `nats-kill` asks
  * `up`'s NATS control subject to kill a nats-server and heals by restarting it; `pod-kill`
  * deletes the pod; `container-kill`, `pod-failure` and `kubelet-stop` are leased on the host whose
- * kubelet carries the pod or node (kubelet-fault-grants.ts). Other kinds are refused with a message naming them.
+ * kubelet carries the pod or node (kubelet-fault-grants.ts); `actor-crash`, `clock-skew`,
+ * `disk-latency` and `disk-error` are leased on the hosts running the targeted actors (store
+ * replicas for the disk kinds; actors/chaos/actor-faults.ts); a message fault's `eventTypes` goes
+ * into its rule. Other kinds are refused with a message naming them.
  */
 import type { PlannedFault } from '../../actors/chaos/experiment-plan.ts'
 import { parseDuration } from '../../actors/chaos/duration.ts'
 import { isKubeletFaultKind, KUBELET_FAULT_KINDS } from '../../actors/chaos/kubelet-faults.ts'
+import { ACTOR_FAULT_KINDS, actorFaultGrants } from '../../actors/chaos/actor-faults.ts'
+import { eventTypesParam } from '../../actors/chaos/event-types.ts'
 import type { ApiClient } from '../apiserver/api-client.ts'
 import { hostControlSubject } from '../cli/host-control.ts'
 import { requestNatsControl } from '../cli/nats-control.ts'
@@ -34,7 +39,7 @@ export interface InjectorDeps {
 }
 
 const MESSAGE_KINDS: Readonly<Record<string, string>> = { 'message-drop': 'drop', 'message-delay': 'delay', 'message-duplicate': 'duplicate', 'message-reorder': 'reorder' }
-const LEASED = new Set([...Object.keys(MESSAGE_KINDS), 'partition', 'actor-pause', ...KUBELET_FAULT_KINDS])
+const LEASED = new Set([...Object.keys(MESSAGE_KINDS), 'partition', 'actor-pause', ...KUBELET_FAULT_KINDS, ...ACTOR_FAULT_KINDS])
 export const isLeased = (kind: string): boolean => LEASED.has(kind)
 
 /** One lease per fault and round of an experiment (its uid keeps two experiments' apart). */
@@ -54,7 +59,7 @@ export class FaultInjector {
     const kind = fault.kind
     if (MESSAGE_KINDS[kind] !== undefined) {
       const p = fault.params
-      const rule = { kind: MESSAGE_KINDS[kind], subject: p.subject, probability: p.probability ?? 1, ...(ms(p.latency) !== undefined ? { delayMs: ms(p.latency) } : {}), ...(ms(p.jitter) !== undefined ? { jitterMs: ms(p.jitter) } : {}) }
+      const rule = { kind: MESSAGE_KINDS[kind], subject: p.subject, probability: p.probability ?? 1, ...(ms(p.latency) !== undefined ? { delayMs: ms(p.latency) } : {}), ...(ms(p.jitter) !== undefined ? { jitterMs: ms(p.jitter) } : {}), ...(eventTypesParam(p.eventTypes) ? { eventTypes: eventTypesParam(p.eventTypes) } : {}) }
       return this.#grantOn(await this.#hostsOf(targets), lease, { kind: 'message', rule }, ttlMs)
     }
     if (kind === 'partition') {
@@ -65,6 +70,12 @@ export class FaultInjector {
     if (kind === 'actor-pause') {
       const hosts = await this.#deps.hosts()
       await Promise.all(targets.map((actor) => this.#grantOn(hosts.filter((h) => h.actors.includes(actor)).map((h) => h.host), lease, { kind: 'pause', actor }, ttlMs)))
+      return
+    }
+    if (ACTOR_FAULT_KINDS.includes(kind)) {
+      const grants = actorFaultGrants(kind, fault.params, targets, await this.#deps.hosts())
+      if (grants instanceof Error) throw grants
+      await Promise.all(grants.map((g) => this.#grantOn([g.host], lease, { kind: 'actor', fault: g.fault }, ttlMs)))
       return
     }
     if (isKubeletFaultKind(kind)) {

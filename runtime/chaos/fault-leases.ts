@@ -6,15 +6,18 @@
  *
  * Leased faults: a message rule (its id is the lease's), a partition (one in force at a time: the
  * latest granted; lifting it joins the hosts again), an actor pause, a pod or node fault on one of
- * the host's kubelets (runtime/kubelet/kubelet-faults.ts).
+ * the host's kubelets (runtime/kubelet/kubelet-faults.ts), an actor fault (crash, clock skew, disk
+ * latency or errors: ./actor-fault-control.ts).
  */
 import { parseKubeletFault, type KubeletFault } from '../../actors/chaos/kubelet-faults.ts'
+import { parseActorFault, type ActorFault } from '../../actors/chaos/actor-faults.ts'
 import { EMPTY_LEASE_TABLE, leaseStep, type LeaseInput, type LeaseTable } from '../../actors/chaos/fault-lease-table.ts'
 import type { Clock, TimerHandle } from '../clock.ts'
 import type { Logger } from '../log.ts'
 import { parseFaultRule, parsePartition, type FaultRule } from './fault-rules.ts'
 import type { FaultyTransport } from './faulty-transport.ts'
 import type { KubeletFaultTarget } from '../kubelet/kubelet-faults.ts'
+import type { ActorFaultTarget } from './actor-fault-control.ts'
 
 export type LeasedHostFault =
   | { readonly kind: 'message'; readonly rule: FaultRule }
@@ -22,6 +25,8 @@ export type LeasedHostFault =
   | { readonly kind: 'pause'; readonly actor: string }
   /** A pod or node fault on this host's kubelet (container-kill, pod-failure, kubelet-stop). */
   | { readonly kind: 'kubelet'; readonly fault: KubeletFault }
+  /** A fault on one of this host's actors (actor-crash, clock-skew, disk-latency, disk-error). */
+  | { readonly kind: 'actor'; readonly fault: ActorFault }
 
 export interface PauseControl {
   pause(actorId: string): void
@@ -50,8 +55,10 @@ export function parseLeasedFault(raw: unknown, id: string, actorKeys: readonly s
       return { kind: 'pause', actor: f.actor }
     case 'kubelet':
       return { kind: 'kubelet', fault: parseKubeletFault(f.fault) }
+    case 'actor':
+      return { kind: 'actor', fault: parseActorFault(f.fault, actorKeys) }
     default:
-      throw new TypeError(`fault.kind: expected message, partition, pause or kubelet, got ${JSON.stringify(f.kind)}`)
+      throw new TypeError(`fault.kind: expected message, partition, pause, kubelet or actor, got ${JSON.stringify(f.kind)}`)
   }
 }
 
@@ -61,16 +68,18 @@ export class FaultLeases {
   readonly #actors: PauseControl
   readonly #log: Logger
   readonly #kubelets: () => readonly KubeletFaultTarget[]
+  readonly #actorFaults: ActorFaultTarget | undefined
   #table: LeaseTable<LeasedHostFault> = EMPTY_LEASE_TABLE
   #timer: TimerHandle | undefined
   #closed = false
 
-  constructor(options: { clock: Clock; faults: FaultyTransport; actors: PauseControl; log: Logger; kubelets?: () => readonly KubeletFaultTarget[] }) {
+  constructor(options: { clock: Clock; faults: FaultyTransport; actors: PauseControl; log: Logger; kubelets?: () => readonly KubeletFaultTarget[]; actorFaults?: ActorFaultTarget }) {
     this.#clock = options.clock
     this.#faults = options.faults
     this.#actors = options.actors
     this.#log = options.log
     this.#kubelets = options.kubelets ?? (() => [])
+    this.#actorFaults = options.actorFaults
   }
 
   get view(): readonly LeaseView[] {
@@ -82,6 +91,7 @@ export class FaultLeases {
   feed(input: LeaseInput<LeasedHostFault>): boolean {
     if (this.#closed) return false
     if (input.type === 'grant' && input.fault.kind === 'kubelet') this.#kubeletOf(input.fault.fault)
+    if (input.type === 'grant' && input.fault.kind === 'actor' && this.#actorFaults === undefined) throw new TypeError('fault: this host applies no actor faults')
     const step = leaseStep(this.#table, input, this.#clock.now())
     this.#table = step.table
     for (const effect of step.effects) {
@@ -104,6 +114,7 @@ export class FaultLeases {
     if (fault.kind === 'message') this.#faults.setRule(fault.rule)
     else if (fault.kind === 'partition') this.#faults.partition(fault.groups)
     else if (fault.kind === 'kubelet') this.#kubeletOf(fault.fault).apply(fault.fault)
+    else if (fault.kind === 'actor') this.#actorFaults?.apply(fault.fault)
     else this.#actors.pause(fault.actor)
   }
 
@@ -112,6 +123,7 @@ export class FaultLeases {
     else if (fault.kind === 'partition') this.#faults.heal()
     // Every kubelet of the host hears it: the pod may be gone by now (lifting is a no-op where not applied).
     else if (fault.kind === 'kubelet') for (const kubelet of this.#kubelets()) kubelet.lift(fault.fault)
+    else if (fault.kind === 'actor') this.#actorFaults?.lift(fault.fault)
     else this.#actors.resume(fault.actor)
   }
 

@@ -2,10 +2,11 @@ import { createActor, createMachine, enqueueActions, type Actor, type AnyActorLo
 import type { ActorEnv, ActorInput } from '../../actors/kit/actor-kind.ts'
 import { stopChildrenOfFailedActors } from '../../actors/kit/failed-actor-children.ts'
 import { supervisorMachine, type SupervisorEmitted } from '../../actors/kit/supervisor.ts'
+import { ActorFaults } from '../chaos/actor-fault-control.ts'
 import { ChaosController } from '../chaos/chaos-controller.ts'
 import { FaultyTransport } from '../chaos/faulty-transport.ts'
 import type { Clock } from '../clock.ts'
-import type { DiskIo } from '../disk/io.ts'
+import { nodeIo, type DiskIo } from '../disk/io.ts'
 import type { Logger } from '../log.ts'
 import type { HostMetrics } from '../metrics.ts'
 import type { Random } from '../random.ts'
@@ -90,6 +91,8 @@ export class Host {
     })
     const network = this.network
     const actorKeys = config.actors.map((spec) => actorKey(actorKinds[spec.kind]!.component, spec.id))
+    // Each actor's own clock and files, so that a chaos fault can skew or slow one actor alone.
+    const actorFaults = new ActorFaults({ clock, random, crash: (key) => this.#root.system.get(key)?.send({ type: 'supervisor.crash', reason: 'chaos actor-crash' }) })
     this.#chaos = new ChaosController({
       cluster: config.cluster,
       host: config.host,
@@ -108,13 +111,16 @@ export class Host {
       roles: hostRoles(config),
       ...(deps.killProcess ? { killProcess: deps.killProcess } : {}),
       kubelets: () => this.#services.flatMap((s) => (s.kubeletFaults ? [s.kubeletFaults] : [])),
+      actorFaults,
     })
 
-    const env: ActorEnv = { now: () => clock.now(), random }
     const children = config.actors.map((spec) => {
       const kind = actorKinds[spec.kind]!
       const key = actorKey(kind.component, spec.id)
-      const services = hostServices[spec.kind]?.(spec.id, spec.options, { log: log.child({ actor: key }), metrics, cluster: config.cluster, transport: this.faults, clock, random, ...(deps.io ? { io: deps.io } : {}) })
+      const actorClock = actorFaults.clockFor(key)
+      const env: ActorEnv = { now: () => actorClock.now(), random }
+      const io = actorFaults.diskFor(key, deps.io ?? nodeIo)
+      const services = hostServices[spec.kind]?.(spec.id, spec.options, { log: log.child({ actor: key }), metrics, cluster: config.cluster, transport: this.faults, clock: actorClock, random, io })
       if (services) this.#services.push(services)
       const logic = kind.logic.provide({ actors: { network: this.network.logicFor(kind, key, spec.id, spec.options), ...services?.logic } })
       const input: ActorInput = { id: spec.id, host: config.host, options: spec.options, env }

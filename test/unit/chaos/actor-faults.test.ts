@@ -9,18 +9,21 @@ const hosts: HostActors[] = [
 ]
 
 t.test('actor faults - crash and skew go to the host running the actor, with the offset parsed', async (t) => {
-  t.strictSame(actorFaultGrants('actor-crash', {}, ['scheduler/master-2'], hosts), [{ host: 'master-2', fault: { kind: 'crash', actor: 'scheduler/master-2' } }])
-  t.strictSame(actorFaultGrants('clock-skew', { offset: '-5s' }, ['kubelet/worker-1'], hosts), [{ host: 'worker-1', fault: { kind: 'skew', actor: 'kubelet/worker-1', offsetMs: -5000 } }])
-  t.strictSame(actorFaultGrants('clock-skew', { offset: '1h' }, ['store/master-1'], hosts), [{ host: 'master-1', fault: { kind: 'skew', actor: 'store/master-1', offsetMs: 3_600_000 } }])
+  t.strictSame(actorFaultGrants('actor-crash', {}, ['scheduler/master-2'], hosts), [{ host: 'master-2', fault: { kind: 'crash', actors: ['scheduler/master-2'] } }])
+  t.strictSame(actorFaultGrants('clock-skew', { offset: '-5s' }, ['kubelet/worker-1'], hosts), [{ host: 'worker-1', fault: { kind: 'skew', actors: ['kubelet/worker-1'], offsetMs: -5000 } }])
+  t.strictSame(actorFaultGrants('clock-skew', { offset: '1h' }, ['store/master-1', 'scheduler/master-2', 'member/master-1'], hosts), [
+    { host: 'master-1', fault: { kind: 'skew', actors: ['member/master-1', 'store/master-1'], offsetMs: 3_600_000 } },
+    { host: 'master-2', fault: { kind: 'skew', actors: ['scheduler/master-2'], offsetMs: 3_600_000 } },
+  ], 'one grant per host, naming its actors')
 })
 
 t.test('actor faults - disk kinds take store actors, or hosts meaning every store replica on them', async (t) => {
   t.strictSame(actorFaultGrants('disk-latency', { latency: '300ms' }, ['master-1', 'store/master-2'], hosts), [
-    { host: 'master-1', fault: { kind: 'disk', actor: 'store/master-1', latencyMs: 300, errorProbability: 0 } },
-    { host: 'master-2', fault: { kind: 'disk', actor: 'store/master-2', latencyMs: 300, errorProbability: 0 } },
+    { host: 'master-1', fault: { kind: 'disk', actors: ['store/master-1'], latencyMs: 300, errorProbability: 0 } },
+    { host: 'master-2', fault: { kind: 'disk', actors: ['store/master-2'], latencyMs: 300, errorProbability: 0 } },
   ])
-  t.strictSame(actorFaultGrants('disk-error', { probability: 0.25 }, ['master-2'], hosts), [{ host: 'master-2', fault: { kind: 'disk', actor: 'store/master-2', latencyMs: 0, errorProbability: 0.25 } }])
-  t.strictSame(actorFaultGrants('disk-error', {}, ['store/master-1'], hosts), [{ host: 'master-1', fault: { kind: 'disk', actor: 'store/master-1', latencyMs: 0, errorProbability: 1 } }], 'probability defaults to 1')
+  t.strictSame(actorFaultGrants('disk-error', { probability: 0.25 }, ['master-2'], hosts), [{ host: 'master-2', fault: { kind: 'disk', actors: ['store/master-2'], latencyMs: 0, errorProbability: 0.25 } }])
+  t.strictSame(actorFaultGrants('disk-error', {}, ['store/master-1'], hosts), [{ host: 'master-1', fault: { kind: 'disk', actors: ['store/master-1'], latencyMs: 0, errorProbability: 1 } }], 'probability defaults to 1')
 })
 
 t.test('actor faults - targets that run nowhere or are the wrong thing are errors naming them', async (t) => {
@@ -58,17 +61,18 @@ t.test('event types - match an event type, or an API request by resource; nothin
 
 t.test('actor faults - parsed from the wire against the host\'s actors, errors naming the field', async (t) => {
   const keys = ['store/master-1', 'scheduler/master-1']
-  t.strictSame(parseActorFault({ kind: 'skew', actor: 'scheduler/master-1', offsetMs: -5000 }, keys), { kind: 'skew', actor: 'scheduler/master-1', offsetMs: -5000 })
-  t.strictSame(parseActorFault({ kind: 'disk', actor: 'store/master-1', latencyMs: 200, errorProbability: 0 }, keys), { kind: 'disk', actor: 'store/master-1', latencyMs: 200, errorProbability: 0 })
-  t.strictSame(parseActorFault({ kind: 'crash', actor: 'store/master-1', extra: 1 }, keys), { kind: 'crash', actor: 'store/master-1' })
+  t.strictSame(parseActorFault({ kind: 'skew', actors: ['scheduler/master-1'], offsetMs: -5000 }, keys), { kind: 'skew', actors: ['scheduler/master-1'], offsetMs: -5000 })
+  t.strictSame(parseActorFault({ kind: 'disk', actors: ['store/master-1'], latencyMs: 200, errorProbability: 0 }, keys), { kind: 'disk', actors: ['store/master-1'], latencyMs: 200, errorProbability: 0 })
+  t.strictSame(parseActorFault({ kind: 'crash', actors: ['store/master-1', 'scheduler/master-1'], extra: 1 }, keys), { kind: 'crash', actors: ['store/master-1', 'scheduler/master-1'] })
   const cases: Array<[unknown, RegExp]> = [
     [null, /^fault\.fault: expected an object$/],
-    [{ kind: 'crash', actor: 'store/master-2' }, /^fault\.fault\.actor: expected one of store\/master-1, scheduler\/master-1, got "store\/master-2"$/],
-    [{ kind: 'melt', actor: 'store/master-1' }, /^fault\.fault\.kind: expected crash, skew or disk, got "melt"$/],
-    [{ kind: 'skew', actor: 'store/master-1', offsetMs: '5s' }, /^fault\.fault\.offsetMs: /],
-    [{ kind: 'disk', actor: 'scheduler/master-1', latencyMs: 1, errorProbability: 0 }, /^fault\.fault\.actor: scheduler\/master-1 is not a store replica$/],
-    [{ kind: 'disk', actor: 'store/master-1', latencyMs: -1, errorProbability: 0 }, /^fault\.fault\.latencyMs: /],
-    [{ kind: 'disk', actor: 'store/master-1', latencyMs: 0, errorProbability: 2 }, /^fault\.fault\.errorProbability: /],
+    [{ kind: 'crash', actors: ['store/master-1', 'store/master-2'] }, /^fault\.fault\.actors\[1\]: expected one of store\/master-1, scheduler\/master-1, got "store\/master-2"$/],
+    [{ kind: 'crash', actors: [] }, /^fault\.fault\.actors: expected a non-empty list of actors$/],
+    [{ kind: 'melt', actors: ['store/master-1'] }, /^fault\.fault\.kind: expected crash, skew or disk, got "melt"$/],
+    [{ kind: 'skew', actors: ['store/master-1'], offsetMs: '5s' }, /^fault\.fault\.offsetMs: /],
+    [{ kind: 'disk', actors: ['scheduler/master-1'], latencyMs: 1, errorProbability: 0 }, /^fault\.fault\.actors\[0\]: scheduler\/master-1 is not a store replica$/],
+    [{ kind: 'disk', actors: ['store/master-1'], latencyMs: -1, errorProbability: 0 }, /^fault\.fault\.latencyMs: /],
+    [{ kind: 'disk', actors: ['store/master-1'], latencyMs: 0, errorProbability: 2 }, /^fault\.fault\.errorProbability: /],
   ]
   for (const [raw, message] of cases) t.throws(() => parseActorFault(raw, keys), { name: 'TypeError', message })
 })
