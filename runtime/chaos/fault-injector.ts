@@ -8,7 +8,8 @@
  * `up`, which owns the processes, to SIGSTOP the host under a lease `up` holds (SIGCONT on heal
  * or when the lease lapses; runtime/cli/host-control.ts); `host-restart` asks `up` for a SIGTERM
  * (`up` starts the host again); `nats-kill` asks
- * `up`'s NATS control subject to kill a nats-server and heals by restarting it; `pod-kill`
+ * `up`'s NATS control subject to kill the nats-servers under a lease `up` holds (restarted on
+ * heal or when the lease lapses; runtime/cli/nats-control.ts); `pod-kill`
  * deletes the pod; `container-kill`, `pod-failure` and `kubelet-stop` are leased on the host whose
  * kubelet carries the pod or node (kubelet-fault-grants.ts); `actor-crash`, `clock-skew`,
  * `disk-latency` and `disk-error` are leased on the hosts running the targeted actors (store
@@ -22,7 +23,7 @@ import { ACTOR_FAULT_KINDS, actorFaultGrants } from '../../actors/chaos/actor-fa
 import { eventTypesParam } from '../../actors/chaos/event-types.ts'
 import type { ApiClient } from '../apiserver/api-client.ts'
 import { hostControlSubject } from '../cli/host-control.ts'
-import { requestNatsControl } from '../cli/nats-control.ts'
+import { natsControlSubject, requestNatsControl } from '../cli/nats-control.ts'
 import { decodeEvent, DecodeFailure, encodeEvent, type WireEvent } from '../codec.ts'
 import { chaosSubject } from '../subjects.ts'
 import type { Requester } from '../transport/requester.ts'
@@ -44,6 +45,9 @@ export const isLeased = (kind: string): boolean => LEASED.has(kind)
 
 /** One lease per fault and round of an experiment (its uid keeps two experiments' apart). */
 export const leaseIdOf = (uid: string, fault: string, round: number): string => `${uid}/${fault}/${round}`
+
+/** `nats-2` -> 2. */
+const natsIndex = (server: string): number => Number(server.replace('nats-', ''))
 
 const ms = (value: unknown): number | undefined => (typeof value === 'string' ? parseDuration(value) : undefined)
 
@@ -96,7 +100,7 @@ export class FaultInjector {
       return
     }
     if (kind === 'nats-kill') {
-      for (const server of targets) await this.#nats({ type: 'nats.kill', index: Number(server.replace('nats-', '')) })
+      await this.#nats({ type: 'nats.kill', indexes: targets.map(natsIndex), lease, ttlMs })
       return
     }
     if (kind === 'pod-kill') {
@@ -109,12 +113,13 @@ export class FaultInjector {
   renew(kind: string, lease: string, ttlMs: number): void {
     if (isLeased(kind)) this.#broadcast({ type: 'chaos.lease.renew', lease, ttlMs })
     if (kind === 'host-stop') this.#deps.transport.publish(hostControlSubject(this.#deps.cluster), encodeEvent({ type: 'hosts.renew', lease, ttlMs }))
+    if (kind === 'nats-kill') this.#deps.transport.publish(natsControlSubject(this.#deps.cluster), encodeEvent({ type: 'nats.renew', lease, ttlMs }))
   }
 
-  async heal(kind: string, lease: string, targets: readonly string[]): Promise<void> {
+  async heal(kind: string, lease: string, _targets?: readonly string[]): Promise<void> {
     if (isLeased(kind)) return this.#broadcast({ type: 'chaos.lease.heal', lease })
     if (kind === 'host-stop') return this.#up({ type: 'hosts.heal', lease })
-    if (kind === 'nats-kill') for (const server of targets) await this.#nats({ type: 'nats.restart', index: Number(server.replace('nats-', '')) })
+    if (kind === 'nats-kill') await this.#nats({ type: 'nats.heal', lease })
   }
 
   /** Host names of targets that are hosts or actors (`component/id`). */
@@ -146,7 +151,7 @@ export class FaultInjector {
     if (answer.type === 'hosts.error') throw new Error(`up: ${String(answer.message)}`)
   }
 
-  async #nats(request: { type: string; index: number }): Promise<void> {
+  async #nats(request: { type: string } & Record<string, unknown>): Promise<void> {
     const answer = await requestNatsControl(this.#deps.requester, this.#deps.cluster, request, 10_000)
     if (answer.type === 'nats.error') throw new Error(`nats control: ${String(answer.message)}`)
   }
