@@ -1,7 +1,7 @@
 /**
  * The plugin registry (names to factories) and profiles (apis/config: which plugins are enabled,
  * in what order, with what score weights and args). The default profile is kube-scheduler's
- * default plugin set, minus the volume, port and image plugins this system has no use for.
+ * default plugin set, minus the port and image plugins and the volume ones other than VolumeBinding.
  */
 import { Framework } from './framework/framework.ts'
 import type { AnyPlugin } from './framework/interfaces.ts'
@@ -14,6 +14,7 @@ import { newNodeResourcesFit, NAME as NODE_RESOURCES_FIT, type NodeResourcesFitA
 import { newNodeUnschedulable, NAME as NODE_UNSCHEDULABLE } from './plugins/node-unschedulable/node-unschedulable.ts'
 import { newPodTopologySpread, NAME as POD_TOPOLOGY_SPREAD } from './plugins/pod-topology-spread/pod-topology-spread.ts'
 import { newTaintToleration, NAME as TAINT_TOLERATION } from './plugins/taint-toleration/taint-toleration.ts'
+import { newVolumeBinding, NAME as VOLUME_BINDING } from './plugins/volume-binding/volume-binding.ts'
 
 export type PluginFactory = (args: unknown) => AnyPlugin
 
@@ -27,6 +28,7 @@ export const REGISTRY: ReadonlyMap<string, PluginFactory> = new Map<string, Plug
   [POD_TOPOLOGY_SPREAD, () => newPodTopologySpread()],
   [INTER_POD_AFFINITY, (args) => newInterPodAffinity(args as InterPodAffinityArgs | undefined)],
   [BALANCED_ALLOCATION, () => newNodeResourcesBalancedAllocation()],
+  [VOLUME_BINDING, () => newVolumeBinding()],
   [DEFAULT_PREEMPTION, (args) => newDefaultPreemption(args as DefaultPreemptionArgs | undefined)],
 ])
 
@@ -51,6 +53,7 @@ export const DEFAULT_PLUGINS: readonly PluginConfig[] = [
   { name: TAINT_TOLERATION, weight: 3 },
   { name: NODE_AFFINITY, weight: 2 },
   { name: NODE_RESOURCES_FIT, weight: 1 },
+  { name: VOLUME_BINDING },
   { name: POD_TOPOLOGY_SPREAD, weight: 2 },
   { name: INTER_POD_AFFINITY, weight: 2 },
   { name: BALANCED_ALLOCATION, weight: 1 },

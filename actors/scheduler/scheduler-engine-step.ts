@@ -21,6 +21,9 @@
 import { rfc3339Seconds } from '../apiserver/meta/object-meta.ts'
 import type { Condition, Node, Pod } from '../kube/objects.ts'
 import type { PodInfo } from './framework/pod-info.ts'
+import type { PersistentVolumeClaim } from '../kube/apps.ts'
+import type { PersistentVolume, StorageClass } from '../kube/storage.ts'
+import { claimsToSelect } from './plugins/volume-binding/volume-binding.ts'
 import { Scheduler, type Decision, type Preemption, type SchedulerOptions, type WatchEventType } from './scheduler.ts'
 
 /** Decisions made per turn before yielding to pending I/O (watch events, bind answers). */
@@ -66,6 +69,9 @@ export type SchedulerEngineInput =
   | { readonly type: 'watch.ended'; readonly generation: number; readonly message: string }
   | { readonly type: 'nodes'; readonly generation: number; readonly events: readonly WatchedObject<Node>[] }
   | { readonly type: 'pods'; readonly generation: number; readonly events: readonly WatchedObject<Pod>[] }
+  | { readonly type: 'claims'; readonly generation: number; readonly events: readonly WatchedObject<PersistentVolumeClaim>[] }
+  | { readonly type: 'volumes'; readonly generation: number; readonly events: readonly WatchedObject<PersistentVolume>[] }
+  | { readonly type: 'classes'; readonly generation: number; readonly events: readonly WatchedObject<StorageClass>[] }
   /** The pump asked for (`pumpSoon`) or the wakeup timer fired. */
   | { readonly type: 'pump' }
   | { readonly type: 'bind.answered'; readonly id: number; readonly status: number }
@@ -87,14 +93,21 @@ export interface PodStatusPatch {
 }
 
 export type SchedulerEffect =
-  /** Cancel the watches, then open Nodes' and then Pods' (nodes first, so pods find nodes), tagging their inputs with `generation`. */
+  /**
+   * Cancel the watches, then open Nodes', StorageClasses', PersistentVolumes', PersistentVolumeClaims'
+   * and then Pods' (pods last, so they find nodes and claims), tagging their inputs with `generation`.
+   */
   | { readonly type: 'relist'; readonly generation: number; readonly why?: string }
   /** Feed `pump` once the current input's synchronous work is done (a microtask). */
   | { readonly type: 'pumpSoon' }
   /** The one wakeup timer: feed `pump` at `at` (replacing the armed one); undefined: disarm it. */
   | { readonly type: 'wakeup'; readonly at: number | undefined }
-  /** POST pods/<name>/binding, then feed `bind.answered` or `bind.failed` with `id`. */
-  | { readonly type: 'bind'; readonly id: number; readonly pod: PodInfo; readonly nodeName: string; readonly trace: CycleTrace }
+  /**
+   * Annotate the pod's claims `claimsToSelect` (its namespace) with `volume.kubernetes.io/selected-node:
+   * nodeName` (VolumeBinding's PreBind), then POST pods/<name>/binding; feed `bind.answered` or
+   * `bind.failed` with `id` (a failed annotation is a failed bind).
+   */
+  | { readonly type: 'bind'; readonly id: number; readonly pod: PodInfo; readonly nodeName: string; readonly trace: CycleTrace; readonly claimsToSelect?: readonly string[] }
   /** Strategic-merge-patch the pod's status; best effort (a pod gone meanwhile is no error). */
   | { readonly type: 'patchStatus'; readonly pod: PodInfo; readonly status: PodStatusPatch; readonly what: string; readonly trace?: CycleTrace }
   | { readonly type: 'recordEvent'; readonly pod: Pod; readonly eventType: 'Normal' | 'Warning'; readonly reason: string; readonly message: string }
@@ -122,6 +135,18 @@ export function step(state: SchedulerEngineState, input: SchedulerEngineInput, n
     case 'pods':
       if (input.generation !== state.generation) return []
       for (const e of input.events) state.scheduler.onPod(e.type, e.object, now)
+      return pumpSoon(state)
+    case 'claims':
+      if (input.generation !== state.generation) return []
+      for (const e of input.events) state.scheduler.onClaim(e.type, e.object, now)
+      return pumpSoon(state)
+    case 'volumes':
+      if (input.generation !== state.generation) return []
+      for (const e of input.events) state.scheduler.onVolume(e.type, e.object, now)
+      return pumpSoon(state)
+    case 'classes':
+      if (input.generation !== state.generation) return []
+      for (const e of input.events) state.scheduler.onStorageClass(e.type, e.object, now)
       return pumpSoon(state)
     case 'pump':
       return pump(state, now)
@@ -195,7 +220,8 @@ function decisionEffects(state: SchedulerEngineState, decision: Decision, now: n
     const id = state.nextBindId++
     state.binds.set(id, decision)
     state.inFlightBinds++
-    return [{ type: 'bind', id, pod: decision.pod, nodeName: decision.nodeName, trace: { result: 'bind', ...measured } }]
+    const claims = claimsToSelect(decision.state)
+    return [{ type: 'bind', id, pod: decision.pod, nodeName: decision.nodeName, trace: { result: 'bind', ...measured }, ...(claims.length > 0 ? { claimsToSelect: claims } : {}) }]
   }
   const reason = decision.kind === 'unschedulable' ? 'Unschedulable' : 'SchedulerError'
   const condition = { type: 'PodScheduled', status: 'False', reason, message: decision.message, lastProbeTime: null, lastTransitionTime: rfc3339Seconds(now) } as const

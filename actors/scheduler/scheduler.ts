@@ -4,12 +4,15 @@
  * timers, the API client and leader election.
  *
  *   onNode / onPod      every watch event (ADDED, MODIFIED, DELETED) with the current time
+ *   onClaim / onVolume / onStorageClass   the same for PVCs, PVs and StorageClasses (VolumeBinding)
  *   scheduleOne(now)    pops a pod and runs one cycle: a `bind` decision (the pod is assumed on
  *                       the node), `unschedulable` or `error` (the pod went back to the queue)
  *   bindSucceeded / bindFailed   after the runtime's binding call
  *   tick(now)           expires assumed pods; nextWakeup(now) says when to call scheduleOne again
  */
 import type { Node, Pod } from '../kube/objects.ts'
+import type { PersistentVolumeClaim } from '../kube/apps.ts'
+import type { PersistentVolume, StorageClass } from '../kube/storage.ts'
 import { CycleState } from './framework/cycle-state.ts'
 import type { Framework } from './framework/framework.ts'
 import { PodInfo } from './framework/pod-info.ts'
@@ -19,6 +22,7 @@ import { Nominator } from './nominator.ts'
 import { newFramework, type Profile } from './profile.ts'
 import { SchedulingAlgorithm } from './schedule-one.ts'
 import { SchedulingQueue, type ClusterEvent, type QueuedPodInfo, type SchedulingQueueOptions } from './scheduling-queue.ts'
+import { VolumeObjects } from './volume-objects.ts'
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED'
 
@@ -54,6 +58,8 @@ export interface Preemption {
   readonly lowerNominatedPods: readonly PodInfo[]
 }
 
+const storageAction = (type: WatchEventType): 'Add' | 'Update' | 'Delete' => (type === 'ADDED' ? 'Add' : type === 'MODIFIED' ? 'Update' : 'Delete')
+
 const nodeShape = (n: Node | undefined): string => JSON.stringify([n?.metadata.labels, n?.spec, n?.status?.allocatable, n?.status?.capacity])
 
 export class Scheduler {
@@ -63,6 +69,7 @@ export class Scheduler {
   readonly snapshot = new Snapshot()
   readonly algorithm: SchedulingAlgorithm
   readonly nominator = new Nominator()
+  readonly volumes = new VolumeObjects()
   private readonly random: () => number
 
   constructor(options: SchedulerOptions) {
@@ -71,6 +78,22 @@ export class Scheduler {
     this.queue = new SchedulingQueue(options.queue)
     this.algorithm = new SchedulingAlgorithm(this.framework)
     this.random = options.random
+    this.snapshot.volumes = this.volumes
+  }
+
+  onClaim(type: WatchEventType, claim: PersistentVolumeClaim, now: number): void {
+    this.volumes.onClaim(type, claim)
+    this.queue.moveAllToActiveOrBackoffQueue({ resource: 'PersistentVolumeClaim', action: storageAction(type) }, now)
+  }
+
+  onVolume(type: WatchEventType, volume: PersistentVolume, now: number): void {
+    this.volumes.onVolume(type, volume)
+    this.queue.moveAllToActiveOrBackoffQueue({ resource: 'PersistentVolume', action: storageAction(type) }, now)
+  }
+
+  onStorageClass(type: WatchEventType, storageClass: StorageClass, now: number): void {
+    this.volumes.onClass(type, storageClass)
+    this.queue.moveAllToActiveOrBackoffQueue({ resource: 'StorageClass', action: storageAction(type) }, now)
   }
 
   /** Whether this scheduler schedules the pod (spec.schedulerName). */

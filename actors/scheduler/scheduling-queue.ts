@@ -29,6 +29,7 @@ export interface QueuedPodInfo {
 export type ClusterEvent =
   | { readonly resource: 'Node'; readonly action: 'Add' | 'Update' | 'Delete' }
   | { readonly resource: 'Pod'; readonly action: 'Add' | 'Update' | 'Delete' }
+  | { readonly resource: 'PersistentVolumeClaim' | 'PersistentVolume' | 'StorageClass'; readonly action: 'Add' | 'Update' | 'Delete' }
 
 const eventKey = (e: ClusterEvent): string => `${e.resource}/${e.action}`
 
@@ -41,6 +42,7 @@ export const PLUGIN_EVENTS: Readonly<Record<string, readonly string[]>> = {
   TaintToleration: ['Node/Add', 'Node/Update'],
   InterPodAffinity: ['Pod/Add', 'Pod/Update', 'Pod/Delete', 'Node/Add', 'Node/Update'],
   PodTopologySpread: ['Pod/Add', 'Pod/Update', 'Pod/Delete', 'Node/Add', 'Node/Update', 'Node/Delete'],
+  VolumeBinding: ['PersistentVolumeClaim/Add', 'PersistentVolumeClaim/Update', 'PersistentVolume/Add', 'PersistentVolume/Update', 'StorageClass/Add', 'StorageClass/Update', 'Node/Add', 'Node/Update'],
 }
 
 export interface SchedulingQueueOptions {

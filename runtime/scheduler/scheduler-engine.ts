@@ -1,7 +1,8 @@
 /**
  * The scheduler's `engine` child: runs while its actor leads. A thin adapter of the pure step in
  * actors/scheduler/scheduler-engine-step.ts (which decides what to bind, patch, preempt and when
- * to wake up): it feeds the step Node and Pod watch events, bind answers and due pumps, and
+ * to wake up): it feeds the step Node, StorageClass, PV, PVC and Pod watch events, bind answers and
+ * due pumps, and
  * carries out the effects it returns with the API client, the EventRecorder and the engine's
  * timers.
  *
@@ -12,11 +13,11 @@
 import { ROOT_CONTEXT } from '@opentelemetry/api'
 import type { AnyActorLogic } from 'xstate'
 import type { KubeObject } from '../../actors/apiserver/ports.ts'
-import type { Node, Pod } from '../../actors/kube/objects.ts'
+import { SELECTED_NODE_ANNOTATION } from '../../actors/kube/storage.ts'
 import { traceparentOf } from '../../actors/kube/trace-annotation.ts'
 import type { LeaderOptions } from '../../actors/leader/leader-elected.machine.ts'
 import type { PodInfo } from '../../actors/scheduler/framework/pod-info.ts'
-import { newSchedulerEngineState, step, type CycleTrace, type PodStatusPatch, type SchedulerEffect, type SchedulerEngineInput, type WatchedObject } from '../../actors/scheduler/scheduler-engine-step.ts'
+import { newSchedulerEngineState, step, type CycleTrace, type PodStatusPatch, type SchedulerEffect, type SchedulerEngineInput } from '../../actors/scheduler/scheduler-engine-step.ts'
 import { ApiError } from '../apiserver/api-client.ts'
 import type { ApiWatch } from '../apiserver/api-watch.ts'
 import type { TimerHandle } from '../clock.ts'
@@ -67,14 +68,20 @@ export function schedulerEngineLogic(hostId: string, options: LeaderOptions, dep
       watches = []
       await Promise.all(previous.map((w) => w.cancel()))
       const onError = (error: Error) => feed({ type: 'watch.ended', generation, message: error.message })
-      const nodes = await ctx.api.watch('/api/v1/nodes', {}, { onEvents: (batch) => feed({ type: 'nodes', generation, events: batch as unknown as readonly WatchedObject<Node>[] }), onError })
-      const pods = await ctx.api.watch('/api/v1/pods', {}, { onEvents: (batch) => feed({ type: 'pods', generation, events: batch as unknown as readonly WatchedObject<Pod>[] }), onError })
+      const opened: ApiWatch[] = []
+      // In this order: a pod's cycle finds its node and its claims' objects.
+      const watch = async (path: string, type: 'nodes' | 'classes' | 'volumes' | 'claims' | 'pods') =>
+        void opened.push(await ctx.api.watch(path, {}, { onEvents: (batch) => feed({ type, generation, events: batch } as unknown as SchedulerEngineInput), onError }))
+      await watch('/api/v1/nodes', 'nodes')
+      await watch('/apis/storage.k8s.io/v1/storageclasses', 'classes')
+      await watch('/api/v1/persistentvolumes', 'volumes')
+      await watch('/api/v1/persistentvolumeclaims', 'claims')
+      await watch('/api/v1/pods', 'pods')
       if (ctx.stopped || generation !== state.generation) {
-        void nodes.cancel()
-        void pods.cancel()
+        for (const w of opened) void w.cancel()
         return
       }
-      watches = [nodes, pods]
+      watches = opened
       ctx.log.info('scheduling')
     }
 
@@ -102,9 +109,16 @@ export function schedulerEngineLogic(hostId: string, options: LeaderOptions, dep
       )
     }
 
-    function bind({ id, pod, nodeName }: Effect<'bind'>): Promise<unknown> {
+    /** VolumeBinding's PreBind: the claims learn the node their volumes are to be made on. */
+    async function selectNode(pod: PodInfo, claims: readonly string[], nodeName: string): Promise<void> {
+      const patch = { metadata: { annotations: { [SELECTED_NODE_ANNOTATION]: nodeName } } }
+      await Promise.all(claims.map((claim) => ctx.api.patch(`/api/v1/namespaces/${pod.namespace}/persistentvolumeclaims/${claim}`, patch, 'application/merge-patch+json')))
+    }
+
+    function bind({ id, pod, nodeName, claimsToSelect }: Effect<'bind'>): Promise<unknown> {
       const binding = { apiVersion: 'v1', kind: 'Binding', metadata: { name: pod.name, namespace: pod.namespace, uid: pod.uid }, target: { apiVersion: 'v1', kind: 'Node', name: nodeName } }
-      const answered = ctx.api.call('POST', `${podPath(pod)}/binding`, { body: binding })
+      const selected = claimsToSelect === undefined ? Promise.resolve() : selectNode(pod, claimsToSelect, nodeName)
+      const answered = selected.then(() => ctx.api.call('POST', `${podPath(pod)}/binding`, { body: binding }))
       // Its handlers are attached outside the pod's trace: the pump they start is not this pod's.
       withContext(undefined, () =>
         answered.then(

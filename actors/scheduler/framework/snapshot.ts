@@ -8,6 +8,7 @@
  */
 import type { NodeInfo } from './node-info.ts'
 import { TermGroups, TopologyCounts, type CountQuery } from './pod-index.ts'
+import { NO_VOLUMES, type VolumeLister } from '../volume-objects.ts'
 
 type Labels = Readonly<Record<string, string>>
 
@@ -23,6 +24,8 @@ export class Snapshot {
   generation = 0
   /** Namespace labels for affinity terms with a namespaceSelector; none by default. */
   namespaceLabels: (ns: string) => Labels | undefined = () => undefined
+  /** Claims, volumes and classes (VolumeBinding); none by default. */
+  volumes: VolumeLister = NO_VOLUMES
 
   private affinityList: NodeInfo[] | undefined
   private antiAffinityList: NodeInfo[] | undefined
