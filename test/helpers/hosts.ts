@@ -13,7 +13,7 @@ import { waitFor, withTimeout } from './wait.ts'
 export type LogRecord = Readonly<Record<string, unknown>>
 
 export interface ActorEntry {
-  readonly kind: 'echo' | 'member' | 'store' | 'proxy' | 'apiserver' | 'scheduler' | 'controllermanager'
+  readonly kind: 'echo' | 'member' | 'store' | 'proxy' | 'apiserver' | 'scheduler' | 'controllermanager' | 'chaoscontroller'
   readonly id: string
   readonly options?: Readonly<Record<string, unknown>>
 }

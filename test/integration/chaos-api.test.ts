@@ -4,13 +4,22 @@
  * short names), explained from the OpenAPI schema, annotated for abort, its status written
  * through the status subresource, an invalid experiment refused with 422 and field paths. The
  * cluster runs no chaos controller (`--no-chaos-controller`): the API is under test, not the runs
- * (chaos-controller.test.ts runs experiments).
+ * (chaos-controller.test.ts runs experiments). Its last case starts a chaos controller host of its
+ * own (`actorkube host`, as another machine would join), runs one short experiment to its verdict
+ * and writes its report with `actorkube chaos report`.
  */
-import { writeFile } from 'node:fs/promises'
+import { execFile } from 'node:child_process'
+import { createServer } from 'node:http'
+import { readFile, writeFile } from 'node:fs/promises'
+import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import t from 'tap'
+import type { ChaosReport } from '../../actors/chaos/experiment-report.ts'
+import { readClusterInfo } from '../../runtime/cli/cluster-info.ts'
+import { startHost } from '../helpers/hosts.ts'
 import { haveKubectl, kubectlFor, kubectlJson } from '../helpers/kubectl.ts'
-import { startUp, REPO } from '../helpers/up-process.ts'
+import { BIN, startUp, REPO } from '../helpers/up-process.ts'
+import { waitFor } from '../helpers/wait.ts'
 
 if (!(await haveKubectl())) {
   t.plan(0, 'kubectl is not on PATH')
@@ -104,4 +113,70 @@ t.test('chaos api - abort annotation, status subresource, delete', async (t) => 
   t.equal(deleted.code, 0, deleted.stderr)
   const left = await kubectlJson<{ items: Item[] }>(kubectl, ['get', 'chaos'])
   t.same(left.items.map((i) => i.metadata.name).sort(), ['api-message-loss', 'master-partition', 'store-leader-kill'])
+})
+
+t.test('chaos api - a chaos controller joins, runs a message-drop under an HTTP probe to its verdict; actorkube chaos report writes JSON and HTML', async (t) => {
+  // Nothing left for the controller to run but the experiment below.
+  t.equal((await kubectl(['delete', 'cex', '--all'])).code, 0)
+  // The probed service: the test turns it to 503 for a while once the fault is in force.
+  let failing = false
+  const server = createServer((_req, res) => void res.writeHead(failing ? 503 : 200).end(failing ? 'down' : 'ok'))
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())))
+  const port = (server.address() as AddressInfo).port
+  await startHost(t, stateDir, readClusterInfo(stateDir).nats!, { host: 'chaos-1', actors: [{ kind: 'chaoscontroller', id: 'chaos-1', options: { apiservers: ['master-1'] } }] })
+  const path = join(stateDir, 'drop-report.yaml')
+  await writeFile(
+    path,
+    `apiVersion: chaos.actorkube.io/v1alpha1
+kind: ChaosExperiment
+metadata: {name: drop-report}
+spec:
+  seed: 21
+  steadyState:
+    probes:
+    - {name: web, type: http, interval: 250ms, timeout: 1s, http: {url: "http://127.0.0.1:${port}/", bodyMatches: "^ok$"}}
+  method:
+    faults:
+    - {name: drop-echo, kind: message-drop, duration: 4s, mode: all, target: {hosts: {names: [master-1]}}, params: {subject: "ak.c1.echo.>", probability: 1}}
+`,
+  )
+  t.equal((await kubectl(['apply', '-f', path])).code, 0)
+  await waitFor(async () => (await kubectlJson<Item>(kubectl, ['get', 'cex', 'drop-report'])).status?.faults?.[0]?.injectedAt, { timeoutMs: 60_000, intervalMs: 200, what: 'the fault injected' })
+  failing = true
+  await new Promise((resolve) => setTimeout(resolve, 1500))
+  failing = false
+  const done = await waitFor(async () => {
+    const status = (await kubectlJson<Item>(kubectl, ['get', 'cex', 'drop-report'])).status
+    return status?.phase === 'Completed' ? status : undefined
+  }, { timeoutMs: 60_000, intervalMs: 300, what: 'drop-report Completed' })
+  t.match(done, { verdict: 'Passed', reason: 'AllProbesRecovered' })
+
+  const out = join(stateDir, 'reports')
+  const run = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+    execFile(process.execPath, [BIN, 'chaos', 'report', 'drop-report', '--state-dir', stateDir, '--out', out], { cwd: REPO, timeout: 60_000 }, (error, stdout, stderr) => resolve({ code: error ? 1 : 0, stdout, stderr })),
+  )
+  t.equal(run.code, 0, run.stderr)
+  t.match(run.stdout, /^drop-report: Passed \(AllProbesRecovered\), seed 21\nwrote .*drop-report\.json\nwrote .*drop-report\.html\n$/)
+  const report = JSON.parse(await readFile(join(out, 'drop-report.json'), 'utf8')) as ChaosReport
+  t.match(report, { experiment: { name: 'drop-report', namespace: 'default' }, verdict: 'Passed', seed: 21, spec: { faults: [{ name: 'drop-echo', kind: 'message-drop', target: 'hosts names=master-1' }] } })
+  t.match(report.faults, [{ name: 'drop-echo', targets: ['master-1'], injectedAt: /Z$/, healedAt: /Z$/ }])
+  const round = report.rounds[0]!
+  t.ok(round.timeToDetectMs! > 0 && round.timeToRecoverMs! > round.timeToDetectMs!, `detected after ${round.timeToDetectMs} ms, recovered after ${round.timeToRecoverMs} ms`)
+  const web = report.probes[0]!
+  t.match(web, { name: 'web', type: 'http', lastError: /status 503, expected 200/ })
+  t.ok(web.failures > 0 && web.availabilityPercent < 100, `availability ${web.availabilityPercent}%`)
+  t.same(web.timeline.map((s) => s.ok), [true, false, true], 'passing, failing while the service was down, passing again')
+  t.equal(web.timeline[1]!.from, round.detectedAt, 'the failing stretch starts at the detection')
+
+  const html = await readFile(join(out, 'drop-report.html'), 'utf8')
+  const svg = /<svg[\s\S]*?<\/svg>/.exec(html)?.[0] ?? ''
+  t.ok(svg.includes('>fault drop-echo<'), 'the fault lane')
+  t.ok(svg.includes(`>probe web · ${web.availabilityPercent}%<`), 'the probe lane')
+  t.ok(svg.includes('>message-drop on master-1<'), 'the fault bar, labelled')
+  // Tested as booleans: a mismatch would print the whole SVG.
+  t.ok(/fill-opacity="0\.14"/.test(svg), 'the fault band across the lanes')
+  t.ok(/>detected \+[\d.]+m?s</.test(svg), 'the detect marker, labelled')
+  t.ok(/>recovered \+[\d.]+m?s</.test(svg), 'the recovery marker, labelled')
+  t.notMatch(html, /<script|src=/, 'self-contained')
 })
