@@ -5,13 +5,14 @@
  * coloured by `series`; a ratio whose measurements sit in a panel is printed under it. The
  * scheduling suite gets line charts instead (charts/scheduling.ts: scheduling-throughput.svg,
  * scheduling-latency.svg), and so does startup (charts/startup.ts: startup-latency.svg,
- * startup-memory.svg).
+ * startup-memory.svg); chaos gets one panel per goal (charts/chaos.ts: chaos.svg).
  */
 import { readdir, readFile, writeFile } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { SuiteResult } from '../bench/lib/report.ts'
 import { renderBarChart, type BarChartSpec, type Panel } from './bar-chart.ts'
+import { renderChaos } from './chaos.ts'
 import { renderScheduling } from './scheduling.ts'
 import { renderStartup } from './startup.ts'
 
@@ -65,6 +66,11 @@ async function main(argv: readonly string[]): Promise<number> {
     if (result.suite === 'scheduling') {
       // Lines against node count and latency CDFs (vega-lite, charts/scheduling.ts), not bars.
       for (const out of await renderScheduling(result)) process.stdout.write(`wrote ${out}\n`)
+      continue
+    }
+    if (result.suite === 'chaos') {
+      // One panel per goal with its statistics, baseline and verdict (charts/chaos.ts).
+      for (const out of await renderChaos(result)) process.stdout.write(`wrote ${out}\n`)
       continue
     }
     if (result.suite === 'startup') {

@@ -72,12 +72,20 @@ export async function runExperiment(api: ApiClient, name: string, spec: ChaosExp
   const created = (await api.create(path(namespace), { apiVersion: CHAOS_API_VERSION, kind: 'ChaosExperiment', metadata: { name, namespace }, spec } as KubeObject)) as KubeObject
   const uid = String(created.metadata?.uid ?? '')
   let last = ''
+  let lastShape = ''
+  let lastAt = 0
   while (Date.now() - createdAt < options.timeoutMs) {
     const status = ((await api.get(`${path(namespace)}/${name}`).catch(() => undefined)) as { status?: ChaosExperimentStatus } | undefined)?.status
     if (status !== undefined) {
       const line = progressLine(status)
-      if (line !== last) options.progress(`  ${line}`)
+      // A line when the phase, round or faults change, else at most every 5 s (probe counts change each second).
+      const shape = line.slice(0, line.lastIndexOf(' | probes:'))
+      if (shape !== lastShape || (line !== last && Date.now() - lastAt >= 5_000)) {
+        options.progress(`  ${line}`)
+        lastAt = Date.now()
+      }
       last = line
+      lastShape = shape
       if (status.phase === 'Completed') {
         options.progress(`  ${verdictLine(name, status)}`)
         return { name, uid, status, createdAt, completedAt: Date.now() }
