@@ -1,12 +1,12 @@
 /**
- * Reading a host's Prometheus `/metrics` page: fetch it and look series up by name and labels.
+ * Reading a host's Prometheus `/metrics` page: fetch it and look series up by name and labels
+ * (the text parsed by actors/chaos/metric-exposition.ts, as the chaos metric probe does).
  */
 
-export interface Sample {
-  readonly name: string
-  readonly labels: Readonly<Record<string, string>>
-  readonly value: number
-}
+import type { Sample } from '../../actors/chaos/metric-expr.ts'
+import { parsePrometheusText } from '../../actors/chaos/metric-exposition.ts'
+
+export type { Sample }
 
 export class MetricsPage {
   readonly samples: readonly Sample[]
@@ -33,18 +33,4 @@ export async function scrapeMetrics(port: number): Promise<MetricsPage> {
   return new MetricsPage(await response.text())
 }
 
-/** Parses the Prometheus text exposition format (enough of it for prom-client's output). */
-export function parsePrometheusText(text: string): Sample[] {
-  const samples: Sample[] = []
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue
-    const match = /^([A-Za-z_:][A-Za-z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/.exec(line)
-    if (!match) continue
-    const labels: Record<string, string> = {}
-    for (const pair of (match[2] ?? '').matchAll(/([A-Za-z_][A-Za-z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) {
-      labels[pair[1]!] = pair[2]!.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c))
-    }
-    samples.push({ name: match[1]!, labels, value: Number(match[3]) })
-  }
-  return samples
-}
+export { parsePrometheusText }

@@ -10,6 +10,7 @@ import type { KubeObject } from '../ports.ts'
 import { COMPARATORS, HOST_ROLES, LEADERS, PROBE_TYPES, TARGET_MODES } from '../../chaos/api.ts'
 import { FAULT_KIND_NAMES, faultKind, type ParamType, type TargetFamily } from '../../chaos/fault-kinds.ts'
 import { parseDuration } from '../../chaos/duration.ts'
+import { parseMetricQuery } from '../../chaos/metric-expr.ts'
 import { parseCronSchedule } from '../../controllers/cron-schedule.ts'
 
 /** Bounds an operator may change (the apiserver's chaos limits); these are the defaults. */
@@ -91,11 +92,22 @@ function probeCheck(p: Obj, path: FieldPath): FieldError[] {
   }
   const errors: FieldError[] = []
   if (typeof body.expr !== 'string' || body.expr.trim() === '') errors.push(required(at.child('expr')))
+  else errors.push(...metricExpr(body.expr, at.child('expr')))
   const cmp = body.comparator
   if (!isObj(cmp)) return [...errors, required(at.child('comparator'))]
   if (!COMPARATORS.includes(cmp.op as never)) errors.push(notSupported(at.child('comparator').child('op'), cmp.op, COMPARATORS))
   if (typeof cmp.value !== 'number' || !Number.isFinite(cmp.value)) errors.push(invalid(at.child('comparator').child('value'), cmp.value, 'must be a number'))
   return errors
+}
+
+/** Outside the metric probe's PromQL subset (actors/chaos/metric-expr.ts): 422 saying what and where. */
+function metricExpr(expr: string, path: FieldPath): FieldError[] {
+  try {
+    parseMetricQuery(expr)
+    return []
+  } catch (error) {
+    return [invalid(path, expr, error instanceof Error ? error.message : String(error))]
+  }
 }
 
 function validRegExp(v: unknown): boolean {
