@@ -212,6 +212,15 @@ export const storeMachine = setup({
   },
   actors: { network: placeholderNetwork, disk: placeholderDisk, metrics: placeholderMetrics },
   delays: { tick: ({ context }) => context.options.tickMs },
+  actions: {
+    // A write or fsync failed: what the WAL holds is unknown, so the replica fails and its
+    // supervisor restarts it from what is on disk, as etcd panics; its pending proposals fail
+    // with it (clients retry). Each state names it: their '*' handlers would take it otherwise,
+    // and did, leaving a replica that persisted nothing more and never caught up.
+    failOnDisk: ({ event }) => {
+      throw new Error(`store: disk failed: ${(event as DiskFailed).message}`)
+    },
+  },
 }).createMachine({
   id: 'store',
   context: ({ input }) => ({
@@ -232,6 +241,7 @@ export const storeMachine = setup({
     recovering: {
       entry: sendTo(DISK, { type: 'disk.recover' } satisfies DiskCommand),
       on: {
+        'disk.failed': { actions: 'failOnDisk' },
         'disk.recovered': {
           target: 'running',
           actions: assign({
@@ -262,6 +272,7 @@ export const storeMachine = setup({
         },
       },
       on: {
+        'disk.failed': { actions: 'failOnDisk' },
         'disk.persisted': {
           actions: act((context, event, out) => {
             for (const effects of context.gate.persisted((event as DiskPersisted).seq)) emit(effects, out)
@@ -274,13 +285,6 @@ export const storeMachine = setup({
             else handle(context, event as Incoming, out)
           }),
         },
-      },
-    },
-  },
-  on: {
-    'disk.failed': {
-      actions: ({ event }) => {
-        throw new Error(`store: disk failed: ${(event as DiskFailed).message}`)
       },
     },
   },
