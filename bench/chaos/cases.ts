@@ -11,7 +11,7 @@ import { findLibraryExperiment, timeOf, type ExperimentOutcome } from './experim
 import { chaosMeasurement, type ChaosMeasurement } from './goal-measurement.ts'
 import { PodTimeline } from './pod-timeline.ts'
 import type { ProcessWatch } from './process-watch.ts'
-import { ServiceProber } from './service-prober.ts'
+import { apiGet, nodePortGet, SteadyProber } from './steady-prober.ts'
 import type { StoreStream } from './store-stream.ts'
 
 export interface CaseContext {
@@ -291,7 +291,10 @@ const masterKillService: ChaosCase = {
   async prepare(ctx) {
     const timeline = await echoServing(ctx)
     await timeline.stop()
-    const prober = new ServiceProber([{ host: '127.0.0.1', port: NODE_PORT }, { host: '127.0.1.1', port: NODE_PORT }, { host: '127.0.2.1', port: NODE_PORT }], 50, 1_000)
+    const prober = new SteadyProber(nodePortGet([{ host: '127.0.0.1', port: NODE_PORT }, { host: '127.0.1.1', port: NODE_PORT }, { host: '127.0.2.1', port: NODE_PORT }]), 50, 1_000)
+    // kubectl's way in: the front door over the apiservers (issue 14, item 9).
+    const { up, frontDoor } = ctx.cluster
+    const apiProber = new SteadyProber(apiGet(frontDoor, '/api/v1/namespaces/default/pods?limit=1', up.token, up.ca), 100, 2_000)
     const preparedAt = Date.now()
     return {
       async measure(outcome) {
@@ -302,11 +305,16 @@ const masterKillService: ChaosCase = {
         })
         // The last window must have been probed to its end.
         const lastEnd = Math.max(...windows.map((w) => w.to))
-        while (Date.now() < lastEnd + 1_500) await sleep(250)
+        while (Date.now() < lastEnd + 2_500) await sleep(250)
+        const firstKill = Math.min(...moments.map((m) => m.at))
         const samples = windows.map((w) => prober.availability(w.from, w.to))
-        const before = prober.availability(preparedAt, Math.min(...moments.map((m) => m.at)))
-        ctx.progress(`  kills: ${moments.map((m) => m.target).join(', ')}; NodePort availability per kill: ${samples.map((s) => `${s.percent.toFixed(2)}% of ${s.requests}`).join(', ')}; before: ${before.percent.toFixed(2)}% of ${before.requests}`)
+        const before = prober.availability(preparedAt, firstKill)
+        const api = windows.map((w) => apiProber.availability(w.from, w.to))
+        const apiBefore = apiProber.availability(preparedAt, firstKill)
+        const shown = (a: { percent: number; requests: number }) => `${a.percent.toFixed(2)}% of ${a.requests}`
+        ctx.progress(`  kills: ${moments.map((m) => m.target).join(', ')}; NodePort availability per kill: ${samples.map(shown).join(', ')} (before: ${shown(before)}); API through the front door: ${api.map(shown).join(', ')} (before: ${shown(apiBefore)})`)
         const probe = outcome.status.probes.find((p) => p.name === 'echo-service')
+        const window = 'per kill: requests sent from the moment the bench saw the master die (/proc) to 5 s after the fault\'s heal'
         return [
           chaosMeasurement({
             id: 'master-kill-service.availability',
@@ -316,11 +324,24 @@ const masterKillService: ChaosCase = {
             samples: samples.map((s) => s.percent).filter(Number.isFinite),
             goals: [{ text: '>= 99% (every kill: min)', statistic: 'min', op: '>=', value: 99 }],
             baseline: { label: 'availability before the first kill (same run)', value: before.percent, unit: '%', measured: true },
-            method: `HTTP GET every 50 ms (1 s timeout) through NodePort ${NODE_PORT} on 127.0.0.1, 127.0.1.1 and 127.0.2.1 in turn; per kill: requests sent from the moment the bench saw the master die to 5 s after the fault's heal${probe ? `; the experiment's own http probe: ${probe.availabilityPercent}% (${probe.successes}/${probe.successes + probe.failures})` : ''}`,
+            method: `HTTP GET every 50 ms (1 s timeout) through NodePort ${NODE_PORT} on 127.0.0.1, 127.0.1.1 and 127.0.2.1 in turn; ${window}${probe ? `; the experiment's own http probe: ${probe.availabilityPercent}% (${probe.successes}/${probe.successes + probe.failures})` : ''}`,
+          }),
+          chaosMeasurement({
+            id: 'master-kill-service.api-availability',
+            label: 'API through the front door during a master kill',
+            experiment: 'master-kill-service',
+            unit: '%',
+            samples: api.map((s) => s.percent).filter(Number.isFinite),
+            goals: [],
+            baseline: { label: 'availability before the first kill (same run)', value: apiBefore.percent, unit: '%', measured: true },
+            method: `HTTPS GET /api/v1/namespaces/default/pods?limit=1 through the front door (${frontDoor}) every 100 ms (2 s timeout, a new connection each, the kubeconfig's token and CA), as kubectl would; ${window}; no goal in the issue (item 9: the front door survives a master)`,
           }),
         ]
       },
-      stop: () => prober.stop(),
+      async stop() {
+        await prober.stop()
+        await apiProber.stop()
+      },
     }
   },
 }
