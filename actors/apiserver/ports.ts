@@ -67,7 +67,7 @@ export interface ApiPorts {
   /** A container's log from the kubelet of `nodeName` (a `text` stream, or a Status). */
   /** Answers authorization reviews (SelfSubjectAccessReview, ...); none: they get a 503. */
   readonly authorizer?: Authorizer
-  /** Signs service account tokens (serviceaccounts/token); none: TokenRequests get a 503. */
+  /** Signs service account tokens (serviceaccounts/token); none: the subresource is not served (404). */
   readonly serviceAccountTokens?: ServiceAccountTokenIssuer
   readonly podLogs?: (nodeName: string, request: PodLogOptions & { readonly namespace: string; readonly name: string; readonly container: string }) => Promise<ApiResponse>
 }

@@ -26,6 +26,8 @@ export interface SandboxConfig {
 export interface Sandbox {
   readonly id: string
   readonly podIP: string
+  /** The pod's directory on the host (process runtime: its containers' default working dir), where volumes go. */
+  readonly dir?: string
 }
 
 export interface ContainerConfig {

@@ -21,6 +21,7 @@ import type {
 import { CriError, type ContainerExit, type ContainerInfo, type ContainerRuntime, type Sandbox } from './container-runtime.ts'
 import { routeExits, unrouteExits } from './exit-router.ts'
 import type { PodTraces } from '../kubelet/pod-traces.ts'
+import type { PodVolumes } from '../kubelet/service-account-volume.ts'
 import { endSpan, failActiveSpan, startSpan, withContext, withSpan } from '../telemetry.ts'
 
 /** Every runtime call made for this pod may be rejected once it is gone; that is not news. */
@@ -43,11 +44,12 @@ interface Slot {
 
 /**
  * `traces`: the host's pod traces; a traced pod's runtime calls are `cri runSandbox` and
- * `cri startContainer <name>` spans under its `kubelet sync pod` span.
+ * `cri startContainer <name>` spans under its `kubelet sync pod` span. `volumes`: set up in the
+ * sandbox before it is reported ready (the service account token); their env goes to every container.
  */
-export function podRuntimeLogic(runtime: ContainerRuntime, traces?: PodTraces) {
+export function podRuntimeLogic(runtime: ContainerRuntime, traces?: PodTraces, volumes?: PodVolumes) {
   return fromCallback<CriCommand, PodRuntimeInput>(({ input, sendBack, receive }) => {
-    const pod = new PodContainers(runtime, input, (report) => sendBack(report), traces)
+    const pod = new PodContainers(runtime, input, (report) => sendBack(report), traces, volumes)
     receive((command) => pod.handle(command))
     return () => pod.stop()
   })
@@ -65,11 +67,15 @@ class PodContainers {
   readonly #routed = new Set<string>()
   #stopped = false
   readonly #traces: PodTraces | undefined
+  readonly #volumes: PodVolumes | undefined
+  /** What the pod's volumes add to every container's environment. */
+  #volumeEnv: Readonly<Record<string, string>> = {}
 
-  constructor(runtime: ContainerRuntime, input: PodRuntimeInput, report: (report: CriReport) => void, traces?: PodTraces) {
+  constructor(runtime: ContainerRuntime, input: PodRuntimeInput, report: (report: CriReport) => void, traces?: PodTraces, volumes?: PodVolumes) {
     this.#runtime = runtime
     this.#input = input
     this.#traces = traces
+    this.#volumes = volumes
     // A report is the pod actor's next turn, not part of the runtime call's span: it goes out of any trace.
     this.#report = (r) => {
       if (!this.#stopped) withContext(undefined, () => report(r))
@@ -110,6 +116,7 @@ class PodContainers {
     this.#stopped = true
     for (const id of this.#routed) unrouteExits(this.#runtime, id)
     this.#routed.clear()
+    this.#volumes?.unmount(this.#input.pod.metadata.uid ?? '')
     const sandbox = this.#sandbox
     this.#sandbox = undefined
     void sandbox?.then((s) => (s ? this.#runtime.removePodSandbox(s.id) : undefined)).catch(ignore)
@@ -132,7 +139,7 @@ class PodContainers {
       annotations: meta.annotations ?? {},
       ...(pod.status?.podIP ? { podIP: pod.status.podIP } : {}),
     }
-    this.#sandbox = this.#traced('cri runSandbox', () => this.#runtime.runPodSandbox(config)).then(
+    this.#sandbox = this.#traced('cri runSandbox', () => this.#runtime.runPodSandbox(config).then((sandbox) => this.#mountVolumes(sandbox))).then(
       (sandbox) => {
         if (this.#stopped) {
           this.#runtime.removePodSandbox(sandbox.id).catch(ignore)
@@ -147,6 +154,18 @@ class PodContainers {
         return undefined
       },
     )
+  }
+
+  /** The pod's volumes set up in its new sandbox; if they cannot be, the sandbox goes and its creation fails. */
+  async #mountVolumes(sandbox: Sandbox): Promise<Sandbox> {
+    if (this.#volumes === undefined) return sandbox
+    try {
+      this.#volumeEnv = await this.#volumes.mount(this.#input.pod, sandbox)
+    } catch (error) {
+      await this.#runtime.removePodSandbox(sandbox.id).catch(ignore)
+      throw error
+    }
+    return sandbox
   }
 
   #enqueue(name: string, work: () => Promise<void>, start: boolean): void {
@@ -184,7 +203,7 @@ class PodContainers {
 
     let created: ContainerInfo
     try {
-      created = await this.#runtime.createContainer(sandbox.id, { container: command.container, env: command.env, attempt: command.attempt, init: command.init })
+      created = await this.#runtime.createContainer(sandbox.id, { container: command.container, env: { ...this.#volumeEnv, ...command.env }, attempt: command.attempt, init: command.init })
     } catch (error) {
       return failed(error instanceof CriError ? error.reason : 'CreateContainerError', messageOf(error))
     }
@@ -255,6 +274,7 @@ class PodContainers {
     await Promise.all(this.#starting)
     const sandbox = await this.#sandbox
     this.#sandbox = undefined
+    this.#volumes?.unmount(this.#input.pod.metadata.uid ?? '')
     if (sandbox) {
       try {
         await this.#runtime.removePodSandbox(sandbox.id)

@@ -11,7 +11,7 @@ import { parseObjectBody } from '../http/body.ts'
 import type { ResourcePath } from '../http/route.ts'
 import { storeKey } from '../meta/keys.ts'
 import { rfc3339Seconds } from '../meta/object-meta.ts'
-import { badRequest, conflict, invalid, methodNotAllowed, notFound, serviceUnavailable, unsupportedMediaType, type StatusError } from '../meta/status.ts'
+import { badRequest, conflict, invalid, methodNotAllowed, notFound, unsupportedMediaType, type StatusError } from '../meta/status.ts'
 import type { ApiPorts, KubeObject } from '../ports.ts'
 import { signJws, type JwsSigner } from './jwt.ts'
 import { boundTokenClaims } from './token-claims.ts'
@@ -61,7 +61,8 @@ export function parseTokenSpec(body: Obj, defaultAudiences: readonly string[]): 
 export async function tokenRequest(request: ApiRequest, at: ResourcePath, ports: ApiPorts): Promise<ApiResponse> {
   if (request.method !== 'POST') return fail(methodNotAllowed('serviceaccounts/token', request.method.toLowerCase()))
   const issuer = ports.serviceAccountTokens
-  if (issuer === undefined) return fail(serviceUnavailable('this apiserver has no service account signing key'))
+  // As kube-apiserver without a signing key, which does not serve the subresource at all.
+  if (issuer === undefined) return fail(notServed(at))
   const name = at.name!
   const namespace = at.namespace ?? 'default'
   const parsed = parseObjectBody(request.body, request.contentType)
@@ -117,5 +118,10 @@ async function boundObject(spec: TokenSpec, account: string, namespace: string, 
   }
   return { ok: true, to: { kind: ref.kind, name: ref.name, uid } }
 }
+
+const notServed = (at: ResourcePath): StatusError => ({
+  code: 404,
+  status: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `the server could not find the requested resource (post serviceaccounts ${at.name ?? ''} token)`, reason: 'NotFound', code: 404 },
+})
 
 const podServiceAccount = (pod: KubeObject): string => str(obj(pod.spec).serviceAccountName) || 'default'

@@ -117,7 +117,7 @@ export class ProcessRuntime implements ContainerRuntime {
     const podIP = this.#ips.allocatePreferring(config.podIP, (ip) => !taken.has(ip))
     const sandbox: ProcessSandbox = { id, config, podIP, dir, containers: new Set() }
     this.#sandboxes.set(id, sandbox)
-    return { id, podIP: sandbox.podIP }
+    return { id, podIP: sandbox.podIP, dir }
   }
 
   async removePodSandbox(sandboxId: string): Promise<void> {

@@ -4,6 +4,7 @@ import type { Container, Pod } from '../../../actors/kube/objects.ts'
 import type { CriCommand, CriReport } from '../../../actors/pod/pod-protocol.ts'
 import type { ContainerRuntime } from '../../../runtime/cri/container-runtime.ts'
 import { podRuntimeLogic } from '../../../runtime/cri/pod-runtime.ts'
+import type { PodVolumes } from '../../../runtime/kubelet/service-account-volume.ts'
 
 export function testPod(name: string, containers: Container[], annotations: Record<string, string> = {}): Pod {
   return { metadata: { name, namespace: 'default', uid: `uid-${name}`, annotations }, spec: { nodeName: 'node-1', containers } }
@@ -21,13 +22,13 @@ export interface Harness {
   stop(): void
 }
 
-/** The child is stopped on `t`'s teardown. */
-export function podRuntimeHarness(t: { teardown(fn: () => unknown): void }, runtime: ContainerRuntime, pod: Pod): Harness {
+/** The child is stopped on `t`'s teardown; `volumes`: the pod's (the kubelet's service account volume). */
+export function podRuntimeHarness(t: { teardown(fn: () => unknown): void }, runtime: ContainerRuntime, pod: Pod, volumes?: PodVolumes): Harness {
   const reports: CriReport[] = []
   const waiters = new Set<(report: CriReport) => boolean>()
   const parent = setup({
     types: { events: {} as AnyEventObject },
-    actors: { runtime: podRuntimeLogic(runtime) },
+    actors: { runtime: podRuntimeLogic(runtime, undefined, volumes) },
   }).createMachine({
     invoke: { id: 'runtime', src: 'runtime', input: { pod, nodeName: 'node-1', hostIP: '10.0.0.1' } },
     on: {

@@ -1,0 +1,137 @@
+/**
+ * ServiceAccounts end to end against one `actorkube up` (1 master, 1 process-runtime worker) with
+ * real kubectl: `kubectl create token` issues a signed, expiring token; kubectl with it
+ * (`--token`) is the account (`auth whoami`), gets 403 until a RoleBinding grants it, then reads;
+ * a tampered token and a deleted account's token get 401; pods run as `default` unless they name
+ * an account, and naming a missing one is refused (403); a pod's process reads the token the
+ * kubelet gave it and calls the API with it.
+ */
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import t from 'tap'
+import { haveKubectl, kubectlJson } from '../helpers/kubectl.ts'
+import { startReadyUp } from '../helpers/up-process.ts'
+import { waitFor } from '../helpers/wait.ts'
+
+if (!(await haveKubectl())) {
+  t.plan(0, 'kubectl is not on PATH')
+  process.exit(0)
+}
+
+const { stateDir, kubectl } = await startReadyUp(t, ['--masters', '1', '--workers', '1', '--nats-servers', '1', '--api-port', '0', '--status-interval', '0'], { prefix: 'ak-sa-' })
+const NS = 'sa-test'
+const as = (token: string, args: readonly string[]) => kubectl([...args, '--token', token])
+
+async function apply(file: string, manifest: unknown): Promise<{ code: number; stderr: string }> {
+  const path = join(stateDir, file)
+  await writeFile(path, JSON.stringify(manifest))
+  return kubectl(['apply', '-f', path])
+}
+
+const claimsOf = (token: string): Record<string, any> => JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString())
+
+t.before(async () => {
+  t.equal((await kubectl(['create', 'namespace', NS])).code, 0)
+  // The ServiceAccount controller gives every namespace its `default` account.
+  await waitFor(async () => (await kubectl(['get', 'serviceaccount', 'default', '-n', NS, '-o', 'json'])).code === 0, { timeoutMs: 20_000, what: `${NS}/default ServiceAccount` })
+  t.equal((await kubectl(['create', 'serviceaccount', 'robot', '-n', NS])).code, 0)
+})
+
+let token = ''
+
+t.test('serviceaccounts - kubectl create token issues a signed token with Kubernetes’ claims', async (t) => {
+  const created = await kubectl(['create', 'token', 'robot', '-n', NS, '--duration', '15m'])
+  t.equal(created.code, 0, created.stderr)
+  token = created.stdout.trim()
+  t.match(token, /^[\w-]+\.[\w-]+\.[\w-]+$/)
+  const claims = claimsOf(token)
+  const robot = await kubectlJson<{ metadata: { uid: string } }>(kubectl, ['get', 'serviceaccount', 'robot', '-n', NS])
+  t.match(claims, { iss: 'https://kubernetes.default.svc.cluster.local', sub: `system:serviceaccount:${NS}:robot`, aud: ['https://kubernetes.default.svc.cluster.local'], 'kubernetes.io': { namespace: NS, serviceaccount: { name: 'robot', uid: robot.metadata.uid } } })
+  t.equal(claims.exp - claims.iat, 900, '--duration 15m')
+  const missing = await kubectl(['create', 'token', 'ghost', '-n', NS])
+  t.match(missing.stderr, /serviceaccounts "ghost" not found/)
+})
+
+t.test('serviceaccounts - the token authenticates; RBAC decides what it may do', async (t) => {
+  const whoami = await as(token, ['auth', 'whoami', '-o', 'json'])
+  t.equal(whoami.code, 0, whoami.stderr)
+  t.same(JSON.parse(whoami.stdout).status.userInfo, { username: `system:serviceaccount:${NS}:robot`, groups: ['system:serviceaccounts', `system:serviceaccounts:${NS}`, 'system:authenticated'] })
+  const refused = await as(token, ['get', 'pods', '-n', NS, '-o', 'json'])
+  t.not(refused.code, 0)
+  t.match(refused.stderr, `pods is forbidden: User "system:serviceaccount:${NS}:robot" cannot list resource "pods" in API group "" in the namespace "${NS}"`)
+  t.equal((await kubectl(['create', 'rolebinding', 'robot-edit', '--clusterrole', 'edit', '--serviceaccount', `${NS}:robot`, '-n', NS])).code, 0)
+  const listed = await waitFor(async () => {
+    const r = await as(token, ['get', 'pods', '-n', NS, '-o', 'json'])
+    return r.code === 0 ? (JSON.parse(r.stdout) as { kind: string }) : undefined
+  }, { timeoutMs: 10_000, what: 'the RoleBinding to apply' })
+  t.equal(listed.kind, 'List')
+  const elsewhere = await as(token, ['get', 'pods', '-n', 'default', '-o', 'json'])
+  t.match(elsewhere.stderr, /Forbidden|forbidden/, 'only in its namespace')
+  const [head, payload = '', sig] = token.split('.')
+  const forged = `${head}.${Buffer.from(JSON.stringify({ ...claimsOf(token), sub: 'system:serviceaccount:kube-system:default' })).toString('base64url')}.${sig}`
+  t.not(payload, forged.split('.')[1])
+  const tampered = await as(forged, ['get', 'pods', '-n', NS, '-o', 'json'])
+  t.match(tampered.stderr, /You must be logged in to the server|Unauthorized/)
+})
+
+t.test('serviceaccounts - pods run as default unless they name an account; a missing one is refused', async (t) => {
+  t.equal((await kubectl(['run', 'plain', '--image', 'actorkube/sleep', '-n', NS])).code, 0)
+  const plain = await kubectlJson<{ spec: { serviceAccountName: string } }>(kubectl, ['get', 'pod', 'plain', '-n', NS])
+  t.equal(plain.spec.serviceAccountName, 'default')
+  const ghost = await apply('ghost.json', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'ghost', namespace: NS }, spec: { serviceAccountName: 'ghost', containers: [{ name: 'c', image: 'actorkube/sleep' }] } })
+  t.not(ghost.code, 0)
+  t.match(ghost.stderr, `pods "ghost" is forbidden: error looking up service account ${NS}/ghost: serviceaccount "ghost" not found`)
+})
+
+t.test('serviceaccounts - a pod’s process calls the API with the token the kubelet gave it', async (t) => {
+  // The container reads its token, CA and namespace files and asks who it is, then writes the answer into a ConfigMap.
+  const script = `
+const fs = require('fs'), https = require('https')
+const dir = 'var/run/secrets/kubernetes.io/serviceaccount'
+const token = fs.readFileSync(dir + '/token', 'utf8'), ca = fs.readFileSync(process.env.ACTORKUBE_SERVICEACCOUNT_DIR + '/ca.crt'), ns = fs.readFileSync(dir + '/namespace', 'utf8')
+const call = (method, path, body) => new Promise((resolve, reject) => {
+  const req = https.request({ host: process.env.KUBERNETES_SERVICE_HOST, port: process.env.KUBERNETES_SERVICE_PORT, path, method, ca, headers: { authorization: 'Bearer ' + token, 'content-type': 'application/json' } }, (res) => {
+    let text = ''
+    res.on('data', (c) => (text += c)).on('end', () => resolve({ status: res.statusCode, body: JSON.parse(text) }))
+  })
+  req.on('error', reject)
+  req.end(JSON.stringify(body))
+})
+call('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' })
+  .then((who) => call('POST', '/api/v1/namespaces/' + ns + '/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'from-pod' }, data: { user: who.body.status.userInfo.username } }))
+  .then((r) => process.exit(r.status === 201 ? 0 : 1), (e) => { console.error(e); process.exit(2) })
+`
+  const applied = await apply('caller.json', {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'caller', namespace: NS },
+    spec: { serviceAccountName: 'robot', restartPolicy: 'OnFailure', containers: [{ name: 'call', image: 'node', command: [process.execPath, '-e', script] }] },
+  })
+  t.equal(applied.code, 0, applied.stderr)
+  const fromPod = await waitFor(async () => {
+    const r = await kubectl(['get', 'configmap', 'from-pod', '-n', NS, '-o', 'json'])
+    return r.code === 0 ? (JSON.parse(r.stdout) as { data: { user: string } }) : undefined
+  }, { timeoutMs: 30_000, intervalMs: 500, what: 'the pod’s ConfigMap' })
+  t.equal(fromPod.data.user, `system:serviceaccount:${NS}:robot`)
+  const optedOut = await apply('opted-out.json', {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'opted-out', namespace: NS },
+    spec: { automountServiceAccountToken: false, restartPolicy: 'Never', containers: [{ name: 'c', image: 'node', command: [process.execPath, '-e', "process.exit(require('fs').existsSync('var/run/secrets/kubernetes.io/serviceaccount/token') ? 1 : 0)"] }] },
+  })
+  t.equal(optedOut.code, 0, optedOut.stderr)
+  const phase = await waitFor(async () => {
+    const p = await kubectlJson<{ status?: { phase?: string } }>(kubectl, ['get', 'pod', 'opted-out', '-n', NS])
+    return p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed' ? p.status.phase : undefined
+  }, { timeoutMs: 30_000, intervalMs: 500, what: 'opted-out to finish' })
+  t.equal(phase, 'Succeeded', 'automountServiceAccountToken: false leaves no token file')
+})
+
+t.test('serviceaccounts - deleting the account revokes its tokens', async (t) => {
+  t.equal((await kubectl(['delete', 'serviceaccount', 'robot', '-n', NS])).code, 0)
+  const refused = await waitFor(async () => {
+    const r = await as(token, ['get', 'pods', '-n', NS, '-o', 'json'])
+    return r.code !== 0 ? r.stderr : undefined
+  }, { timeoutMs: 10_000, what: 'the token to stop working' })
+  t.match(refused, /You must be logged in to the server|Unauthorized/)
+})
