@@ -22,8 +22,6 @@ import { KubeletLogService } from './log-service.ts'
 import { PodTraces } from './pod-traces.ts'
 import { KubeletReadOnlyServer } from './read-only-server.ts'
 import { serviceAccountVolumes } from './service-account-volume.ts'
-import { claimVolumes, volumeRoot } from './claim-volumes.ts'
-import { joinVolumes } from './joined-volumes.ts'
 
 export function kubeletServices(id: string, options: KubeletOptions, deps: EngineDeps): { logic: Record<string, AnyActorLogic>; kubeletFaults: KubeletFaults; close(): Promise<void> } {
   const dir = resolve(options.dir || join('.actorkube', 'kubelet', id))
@@ -48,17 +46,14 @@ export function kubeletServices(id: string, options: KubeletOptions, deps: Engin
   const traces = new PodTraces(deps.clock)
   // Chaos faults on this kubelet (pod-failure, container-kill, kubelet-stop); pods run on its runtime.
   const faults = new KubeletFaults({ runtime, nodes, view: () => view, log: deps.log })
-  const process = options.runtime === 'process'
-  const engine = kubeletEngineLogic(id, options, deps, { onView: (v) => void (view = v), readOnlyPort: () => readOnly?.port, traces, faults, ...(process ? { volumeDir: volumeRoot(dir) } : {}) })
+  const engine = kubeletEngineLogic(id, options, deps, { onView: (v) => void (view = v), readOnlyPort: () => readOnly?.port, traces, faults })
   // Process pods get their service account token as files (hollow pods run nothing that could read one).
   const accounts = options.runtime === 'hollow' ? undefined : serviceAccountVolumes(options.apiservers, deps)
-  // Process pods get their claims' directories (hollow pods write nothing).
-  const claims = process ? claimVolumes(options.apiservers, dir, deps) : undefined
   return {
     logic: {
       [KUBELET_ENGINE]: engine,
       // The pod machine is spawned by each node actor, so it is provided one level down.
-      node: nodeMachine.provide({ actors: { pod: podMachine.provide({ actors: { [POD_RUNTIME]: podRuntimeLogic(faults.runtime, traces, joinVolumes(accounts?.volumes, claims?.volumes)) } }) } }),
+      node: nodeMachine.provide({ actors: { pod: podMachine.provide({ actors: { [POD_RUNTIME]: podRuntimeLogic(faults.runtime, traces, accounts?.volumes) } }) } }),
     },
     kubeletFaults: faults,
     async close() {
@@ -67,7 +62,6 @@ export function kubeletServices(id: string, options: KubeletOptions, deps: Engin
       await readOnlyStarted
       await readOnly?.close()
       await accounts?.close()
-      await claims?.close()
       await runtime.close()
     },
   }
