@@ -16,6 +16,7 @@ import type { KubeObject } from '../actors/apiserver/ports.ts'
 import { validateChaosExperiment } from '../actors/apiserver/validation/chaos-kinds.ts'
 import { verdictLine } from '../runtime/cli/chaos-run.ts'
 import { unsimulatedFaults } from '../runtime/sim/experiment-faults.ts'
+import { describeMessage } from '../runtime/sim/report.ts'
 import { runExperiment, type ExperimentRunResult } from '../runtime/sim/experiment-run.ts'
 import { DEFAULT_SIM_NODES } from '../runtime/sim/sim-cluster.ts'
 import { integerFlag } from './cli-flags.ts'
@@ -24,6 +25,10 @@ export interface ExperimentOptions {
   readonly file: string
   readonly seed: number
   readonly nodes: number
+  /** Manifest files created through the API before the experiment (a Deployment its probes watch). */
+  readonly apply: readonly string[]
+  /** Print every message published in this window of virtual ms (decoded), to follow a run message by message. */
+  readonly messages?: { readonly fromMs: number; readonly toMs: number }
   readonly verbose: boolean
 }
 
@@ -36,9 +41,21 @@ export class ExperimentRefused extends Error {
 }
 
 export function parseExperimentOptions(argv: readonly string[]): ExperimentOptions {
-  const { values } = parseArgs({ args: [...argv], options: { experiment: { type: 'string' }, seed: { type: 'string' }, nodes: { type: 'string' }, verbose: { type: 'boolean' } }, strict: true })
+  const { values } = parseArgs({
+    args: [...argv],
+    options: { experiment: { type: 'string' }, seed: { type: 'string' }, nodes: { type: 'string' }, apply: { type: 'string', multiple: true }, messages: { type: 'string' }, verbose: { type: 'boolean' } },
+    strict: true,
+  })
   if (values.experiment === undefined || values.experiment === '') throw new RangeError('--experiment FILE: a ChaosExperiment YAML file')
-  return { file: values.experiment, seed: integerFlag('seed', values.seed, randomInt(0, 2 ** 31), 0), nodes: integerFlag('nodes', values.nodes, DEFAULT_SIM_NODES, 1), verbose: values.verbose ?? false }
+  const messages = values.messages === undefined ? undefined : messageWindow(values.messages)
+  return { file: values.experiment, seed: integerFlag('seed', values.seed, randomInt(0, 2 ** 31), 0), nodes: integerFlag('nodes', values.nodes, DEFAULT_SIM_NODES, 1), apply: values.apply ?? [], ...(messages ? { messages } : {}), verbose: values.verbose ?? false }
+}
+
+/** `--messages 12.5..13` (virtual seconds, as the progress lines print them) as a window in ms. */
+export function messageWindow(text: string): { fromMs: number; toMs: number } {
+  const match = /^(\d+(?:\.\d+)?)\.\.(\d+(?:\.\d+)?)$/.exec(text)
+  if (match === null || Number(match[1]) > Number(match[2])) throw new RangeError(`--messages: expected FROM..TO in virtual seconds (e.g. 12.5..13), got ${JSON.stringify(text)}`)
+  return { fromMs: Number(match[1]) * 1000, toMs: Number(match[2]) * 1000 }
 }
 
 /** The one ChaosExperiment of a YAML file, validated; throws ExperimentRefused with every reason. */
@@ -70,16 +87,31 @@ export function simulatedProbes(spec: ChaosExperimentSpec): { spec: ChaosExperim
 }
 
 export function replayLine(options: ExperimentOptions): string {
-  return `npm run sim -- --experiment ${options.file} --seed ${options.seed}${options.nodes !== DEFAULT_SIM_NODES ? ` --nodes ${options.nodes}` : ''}`
+  return `npm run sim -- --experiment ${options.file} --seed ${options.seed}${options.nodes !== DEFAULT_SIM_NODES ? ` --nodes ${options.nodes}` : ''}${options.apply.map((f) => ` --apply ${f}`).join('')}`
+}
+
+/** Every object of the manifest files, in order. */
+async function manifestsOf(files: readonly string[]): Promise<KubeObject[]> {
+  const objects: KubeObject[] = []
+  for (const file of files) {
+    for (const doc of parseAllDocuments(await readFile(file, 'utf8'))) {
+      if (doc.errors.length > 0) throw new ExperimentRefused(`${file}: not YAML: ${doc.errors[0]!.message}`)
+      const object = doc.toJS() as KubeObject | null
+      if (object !== null) objects.push(object)
+    }
+  }
+  return objects
 }
 
 /** Runs the file; prints as it goes; returns the exit code. */
 export async function experimentMain(argv: readonly string[], say: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<number> {
   let options: ExperimentOptions
   let experiment: { name: string; spec: ChaosExperimentSpec }
+  let manifests: KubeObject[]
   try {
     options = parseExperimentOptions(argv)
     experiment = experimentOf(await readFile(options.file, 'utf8'), options.file)
+    manifests = await manifestsOf(options.apply)
   } catch (error) {
     say(`sim: ${error instanceof Error ? error.message : String(error)}`)
     return 2
@@ -92,7 +124,7 @@ export async function experimentMain(argv: readonly string[], say: (line: string
   const onUnhandled = (reason: unknown) => void unhandled.push(reason)
   process.on('unhandledRejection', onUnhandled)
   try {
-    const result = await runExperiment({ name: experiment.name, spec, seed: options.seed, nodes: options.nodes })
+    const result = await runExperiment({ name: experiment.name, spec, seed: options.seed, nodes: options.nodes, manifests })
     for (const line of report(result, experiment.name, skipped, options)) say(line)
     if (unhandled.length > 0) say(`  note: ${unhandled.length} unhandled rejection(s), first: ${String(unhandled[0])}`)
     return unhandled.length > 0 ? 1 : exitCode(result)
@@ -113,6 +145,10 @@ export function report(result: ExperimentRunResult, name: string, skipped: reado
   const held = result.results.filter((r) => r.held).length
   lines.push(`invariants: ${held}/${result.results.length} held`)
   for (const r of result.results) if (options.verbose || !r.held) lines.push(`  ${r.held ? 'held' : 'VIOLATED'} ${r.name}${r.detail ? `: ${r.detail.split('\n')[0]}` : ''}`)
+  if (options.messages !== undefined) {
+    const { fromMs, toMs } = options.messages
+    lines.push(`messages from ${fromMs / 1000} to ${toMs / 1000} virtual s:`, ...result.cluster.sim.trace.filter((m) => m.at >= fromMs && m.at <= toMs).map((m) => describeMessage(m)))
+  }
   const rate = result.virtualMs / Math.max(1, result.wallMs)
   lines.push(`sim: seed ${result.seed}, ${(result.virtualMs / 1000).toFixed(1)} virtual s in ${(result.wallMs / 1000).toFixed(1)} wall s (${rate.toFixed(1)} virtual s per wall s), ${result.messages} messages, digest ${result.digest.slice(0, 16)}`)
   lines.push(`replay: ${replayLine(options)}`)

@@ -28,22 +28,26 @@ function collectionOf(object: KubeObject): string | undefined {
 /** Creates what the manifest holds (what exists already is left as it is); returns what it did. */
 export async function applyDemo(transport: Transport, cluster: string, apiservers: readonly string[]): Promise<string[]> {
   const api = new ApiClient({ transport, cluster, apiservers, timeoutMs: 5000 })
-  const done: string[] = []
   try {
-    for (const doc of parseAllDocuments(readFileSync(DEMO_MANIFEST, 'utf8'))) {
-      const object = doc.toJS() as KubeObject
-      const path = collectionOf(object)
-      if (!path) throw new Error(`the demo manifest holds a ${String(object.apiVersion)} ${String(object.kind)}, which the API does not serve`)
-      try {
-        await api.create(path, object)
-        done.push(`${String(object.kind).toLowerCase()}/${object.metadata?.name} created`)
-      } catch (error) {
-        if (!(error instanceof ApiError && error.status === 409)) throw error
-        done.push(`${String(object.kind).toLowerCase()}/${object.metadata?.name} unchanged`)
-      }
-    }
+    return await applyObjects(api, parseAllDocuments(readFileSync(DEMO_MANIFEST, 'utf8')).map((doc) => doc.toJS() as KubeObject), 'the demo manifest')
   } finally {
     await api.close()
+  }
+}
+
+/** Creates each object in its collection (one that exists already is left as it is), as `kubectl create` would; returns what it did. */
+export async function applyObjects(api: ApiClient, objects: readonly KubeObject[], source: string): Promise<string[]> {
+  const done: string[] = []
+  for (const object of objects) {
+    const path = collectionOf(object)
+    if (!path) throw new Error(`${source} holds a ${String(object.apiVersion)} ${String(object.kind)}, which the API does not serve`)
+    try {
+      await api.create(path, object)
+      done.push(`${String(object.kind).toLowerCase()}/${object.metadata?.name} created`)
+    } catch (error) {
+      if (!(error instanceof ApiError && error.status === 409)) throw error
+      done.push(`${String(object.kind).toLowerCase()}/${object.metadata?.name} unchanged`)
+    }
   }
   return done
 }

@@ -17,7 +17,10 @@ import { DEFAULT_EXPERIMENT_CONFIG, experimentStep, startExperiment, type Experi
 import { sendChaos } from '../chaos/chaos-client.ts'
 import { runProbe, type ProbeResult } from '../chaos/chaos-probes.ts'
 import { resolveCandidates, type KnownHost, type TargetSources } from '../chaos/chaos-targets.ts'
-import type { TimerHandle } from '../clock.ts'
+import type { KubeObject } from '../../actors/apiserver/ports.ts'
+import type { ApiClient } from '../apiserver/api-client.ts'
+import type { Clock, TimerHandle } from '../clock.ts'
+import { applyObjects } from '../cli/demo-workload.ts'
 import type { WireEvent } from '../codec.ts'
 import type { Logger } from '../log.ts'
 import { seededRandom } from '../random.ts'
@@ -28,7 +31,7 @@ import { SimFaults } from './experiment-faults.ts'
 import { ACKNOWLEDGED_WRITES } from './invariants/acknowledged-writes.ts'
 import { InvariantProbes, type InvariantResult } from './invariants/index.ts'
 import { STORE_LINEARIZABLE } from './invariants/store-linearizable.ts'
-import { pollUntil, readyNodes } from './readiness.ts'
+import { pollUntil, readyNodes, unreadyDeployments } from './readiness.ts'
 import { DEFAULT_SIM_NODES, SimCluster } from './sim-cluster.ts'
 import type { MemoryTransport } from './memory-network.ts'
 import type { TraceKeeping } from './simulation.ts'
@@ -40,6 +43,8 @@ export interface ExperimentRunOptions {
   /** The simulation's seed; also the experiment's, unless its spec names one. */
   readonly seed: number
   readonly nodes?: number
+  /** Objects created through the API once the cluster is up (a Deployment the probes watch); the experiment waits for its Deployments to be ready. */
+  readonly manifests?: readonly KubeObject[]
   readonly trace?: TraceKeeping
   readonly log?: Logger
 }
@@ -63,6 +68,8 @@ export interface ExperimentRunResult {
 
 /** The cluster gets this long (virtual) to boot: all nodes Ready. */
 const BOOT_MS = 30_000
+/** The manifests' Deployments get this long (virtual) to be ready before the experiment starts. */
+const MANIFESTS_READY_MS = 60_000
 /** The invariant check (store history, watch streams, convergence) may take longer than a live store check. */
 const SIM_EXPERIMENT_CONFIG: ExperimentConfig = { ...DEFAULT_EXPERIMENT_CONFIG, storeCheckTimeoutMs: 120_000 }
 const HOSTS_FRESH_MS = 2000
@@ -92,15 +99,23 @@ export async function runExperiment(options: ExperimentRunOptions): Promise<Expe
   const booted = await sim.drive(pollUntil(clock, async () => (await readyNodes(driver)).length === nodes), BOOT_MS, 'boot').then(() => true, () => false)
   results.push({ name: 'cluster boots', held: booted, ...(booted ? {} : { detail: `not all ${nodes} nodes Ready within ${BOOT_MS} virtual ms`, at: clock.now() }) })
   if (!booted) return finish()
+  if (options.manifests !== undefined && options.manifests.length > 0) {
+    const ready = await sim.drive(applyAndWait(driver, options.manifests, clock, (line) => timeline.push(`${at(clock.now())} ${line}`)), MANIFESTS_READY_MS, 'applying the manifests').then(
+      () => ({ name: 'manifests applied and ready', held: true }),
+      (error: unknown) => ({ name: 'manifests applied and ready', held: false, detail: error instanceof Error ? error.message : String(error), at: clock.now() }),
+    )
+    results.push(ready)
+    if (!ready.held) return finish()
+  }
   const probes = new InvariantProbes({ transport: sim.client('probes'), clock, random: seededRandom(Math.floor(cluster.random() * 2 ** 32)), cluster: cluster.cluster, apiservers: cluster.masters, storeReplicas: cluster.masters, trace: sim.trace })
   await sim.drive(probes.start(), 10_000, 'starting the probes')
 
   let checked: Promise<InvariantResult[]> | undefined
   const check = (): Promise<InvariantResult[]> => (checked ??= probes.check({ convergeWithinMs: 30_000 }))
   const runner = stepRunner(cluster, options, check, {
+    // A line when the phase, round or faults change (`chaos run` also prints the probe counts every second).
     status: (s) => {
-      const line = progressLine(s)
-      if (status === undefined || line !== progressLine(status)) progress.push(`${at(clock.now())} ${line}`)
+      if (status === undefined || progressLine({ ...s, probes: [] }) !== progressLine({ ...status, probes: [] })) progress.push(`${at(clock.now())} ${progressLine(s)}`)
       status = s
     },
     timeline: (line) => void timeline.push(`${at(clock.now())} ${line}`),
@@ -119,6 +134,13 @@ export async function runExperiment(options: ExperimentRunOptions): Promise<Expe
   results.push(...(await sim.drive(check(), 120_000, 'the invariant checks').catch((error: unknown) => [{ name: 'invariant checks', held: false, detail: String(error) }])))
   await sim.drive(probes.stop(), 10_000, 'stopping the probes').catch(() => {})
   return finish()
+}
+
+/** Creates the objects, then waits until every Deployment is ready. */
+async function applyAndWait(api: ApiClient, objects: readonly KubeObject[], clock: Clock, say: (line: string) => void): Promise<void> {
+  for (const line of await applyObjects(api, objects, 'the --apply manifests')) say(line)
+  await pollUntil(clock, async () => (await unreadyDeployments(api)).length === 0, 500)
+  say('every Deployment ready')
 }
 
 interface Listeners {
@@ -147,10 +169,12 @@ function stepRunner(cluster: SimCluster, options: ExperimentRunOptions, check: (
   let stopped = false
   let done: () => void = () => {}
   let probeRuns = 0
+  // Whole ms, as a live controller's clock reads: message latencies make virtual time fractional.
+  const stepNow = (): number => Math.floor(clock.now())
 
   const feed = (input: ExperimentInput): void => {
     queue = queue
-      .then(() => (stopped || state === undefined ? undefined : carryOut(experimentStep(state, input, clock.now()))))
+      .then(() => (stopped || state === undefined ? undefined : carryOut(experimentStep(state, input, stepNow()))))
       .catch((error: unknown) => listen.timeline(`step failed: ${String(error)}`))
   }
 
@@ -214,7 +238,7 @@ function stepRunner(cluster: SimCluster, options: ExperimentRunOptions, check: (
   return {
     run(plan: ExperimentPlan, seed: number): Promise<void> {
       const finished = new Promise<void>((resolve) => (done = resolve))
-      queue = queue.then(() => carryOut(startExperiment(plan, seed, clock.now(), SIM_EXPERIMENT_CONFIG)))
+      queue = queue.then(() => carryOut(startExperiment(plan, seed, stepNow(), SIM_EXPERIMENT_CONFIG)))
       return finished
     },
     stop(): void {

@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import { runExperiment, type ExperimentRunResult } from '../../runtime/sim/experiment-run.ts'
-import { experimentMain, experimentOf, exitCode, report, simulatedProbes } from '../../scripts/sim-experiment.ts'
+import { experimentMain, experimentOf, exitCode, messageWindow, report, simulatedProbes } from '../../scripts/sim-experiment.ts'
 import { seedComment, seedsFrom } from '../helpers/seeds.ts'
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/chaos/store-leader-kill-short.yaml', import.meta.url))
@@ -49,7 +49,7 @@ for (const seed of seedsFrom('SIM_EXPERIMENT_SEED', [7])) {
     t.ok(first.results.every((r) => r.held), `every invariant held: ${first.results.filter((r) => !r.held).map((r) => r.name).join(', ')}`)
     t.equal(exitCode(first), 0)
 
-    const printed = report(first, parsed.name, skipped, { file: 'FILE', seed, nodes: NODES, verbose: false })
+    const printed = report(first, parsed.name, skipped, { file: 'FILE', seed, nodes: NODES, apply: [], verbose: false })
     t.ok(printed.some((l) => l.startsWith(`${parsed.name}: Passed (AllProbesRecovered), seed 1414`)), 'the verdict line, as chaos run prints it')
     t.ok(printed.some((l) => l.includes(`digest ${first.digest.slice(0, 16)}`)), 'the digest')
     t.ok(printed.includes(`replay: npm run sim -- --experiment FILE --seed ${seed} --nodes ${NODES}`), 'the replay command')
@@ -80,6 +80,10 @@ t.test('sim experiment - an invalid experiment is refused with its field paths, 
   const podLines: string[] = []
   t.equal(await experimentMain(['--experiment', join(dir, 'pod.yaml')], (l) => podLines.push(l)), 2)
   t.match(podLines.join('\n'), /expected one ChaosExperiment/)
+  t.strictSame(messageWindow('12.5..13'), { fromMs: 12_500, toMs: 13_000 })
+  const windowLines: string[] = []
+  t.equal(await experimentMain(['--experiment', FIXTURE, '--messages', '13..12'], (l) => windowLines.push(l)), 2)
+  t.match(windowLines.join('\n'), /--messages: expected FROM\.\.TO in virtual seconds/)
 })
 
 function readFixture(): string {
