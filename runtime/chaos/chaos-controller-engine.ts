@@ -35,6 +35,7 @@ import { runProbe } from './chaos-probes.ts'
 import { ChaosSchedules } from './chaos-schedules.ts'
 import { combineStoreChecks } from '../../actors/chaos/store-probe-plan.ts'
 import { StoreProbes, type ProbedExperiment } from './store-probe.ts'
+import { MetricProbes } from './metric-probe.ts'
 import { resolveCandidates, type KnownHost } from './chaos-targets.ts'
 import { FaultInjector, leaseIdOf } from './fault-injector.ts'
 
@@ -74,7 +75,8 @@ export function chaosControllerEngineLogic(hostId: string, options: LeaderOption
     const store = new StoreClient({ transport: deps.transport, clock: ctx.clock, cluster: deps.cluster, replicas: options.apiservers, requestTimeoutMs: 500 })
     const storeProbes = new StoreProbes({ transport: deps.transport, clock: ctx.clock, cluster: deps.cluster, replicas: options.apiservers })
     const experimentOf = (run: Run): ProbedExperiment => ({ namespace: String(run.object.metadata?.namespace ?? 'default'), name: String(run.object.metadata?.name), uid: run.uid })
-    const stateful = (run: Run) => ({ store: (spec: ProbeSpec, timeoutMs: number) => storeProbes.of(experimentOf(run), spec).run(timeoutMs) })
+    const metricProbes = new MetricProbes({ requester, cluster: deps.cluster, clock: ctx.clock })
+    const stateful = (run: Run) => ({ store: (spec: ProbeSpec, timeoutMs: number) => storeProbes.of(experimentOf(run), spec).run(timeoutMs), metric: (spec: ProbeSpec, timeoutMs: number) => metricProbes.run(run.uid, spec, timeoutMs) })
     const sources = { api: ctx.api, cluster: deps.cluster, requester, hosts, storeLeader: () => store.leader() }
 
     const informer = new Informer<Experiment>(ctx.api, EXPERIMENTS, (type, object) => observe(type, object), ctx.log)
@@ -89,6 +91,7 @@ export function chaosControllerEngineLogic(hostId: string, options: LeaderOption
         if (run === undefined) return
         run.deleted = true
         void storeProbes.forget(run.uid)
+        metricProbes.forget(run.uid)
         runs.delete(key)
         return feed(run, { type: 'abort', reason: 'the experiment was deleted' })
       }
@@ -108,6 +111,7 @@ export function chaosControllerEngineLogic(hostId: string, options: LeaderOption
     /** Its verdict is written: nothing is left to do for it. */
     function forget(run: Run): void {
       if (run.timer !== undefined) ctx.clearTimer(run.timer)
+      metricProbes.forget(run.uid)
       runs.delete(run.key)
     }
 

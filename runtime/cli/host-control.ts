@@ -9,7 +9,8 @@
  * - `{type: 'hosts.stop', host, lease, ttlMs}` -> `{type: 'hosts.status', ...}` (SIGSTOP, leased)
  * - `{type: 'hosts.renew', lease, ttlMs}` / `{type: 'hosts.heal', lease}` -> `hosts.status`
  * - `{type: 'hosts.restart', host}` -> `hosts.status` (SIGTERM; `up` restarts the host when it exits)
- * - `{type: 'hosts.status'}` -> `{type: 'hosts.status', stopped: [{lease, host, expiresInMs}]}`
+ * - `{type: 'hosts.status'}` -> `{type: 'hosts.status', stopped: [{lease, host, expiresInMs}], metrics:
+ *   [{host, url}]}` (each running host's Prometheus /metrics: what a chaos metric probe scrapes)
  * - anything invalid -> `{type: 'hosts.error', message}`.
  */
 import { EMPTY_LEASE_TABLE, leaseStep, type LeaseInput, type LeaseTable } from '../../actors/chaos/fault-lease-table.ts'
@@ -34,6 +35,8 @@ export interface HostControlDeps {
   pidOf(host: string): number | undefined
   /** Sends a signal (process.kill in `up`). */
   signal(pid: number, signal: NodeJS.Signals): void
+  /** Each running host's /metrics URL (hosts pick their metrics port anew at every start). */
+  metricsTargets?(): readonly { readonly host: string; readonly url: string }[]
 }
 
 const text = (event: WireEvent, field: string): string => {
@@ -69,7 +72,7 @@ export function serveHostControl(deps: HostControlDeps): { subscription: Subscri
     }
     return step.known
   }
-  const status = (): WireEvent => ({ type: 'hosts.status', stopped: table.leases.map((l) => ({ lease: l.id, host: l.fault.host, expiresInMs: l.expiresAt - deps.clock.now() })) })
+  const status = (): WireEvent => ({ type: 'hosts.status', stopped: table.leases.map((l) => ({ lease: l.id, host: l.fault.host, expiresInMs: l.expiresAt - deps.clock.now() })), metrics: deps.metricsTargets?.() ?? [] })
   const running = (host: string): number => {
     const pid = deps.pidOf(host)
     if (pid === undefined) throw new TypeError(`host ${JSON.stringify(host)} is not running`)

@@ -89,7 +89,7 @@ export async function runUp(options: UpOptions): Promise<void> {
   if (natsCluster) serveNatsControl(watcher, options.shape.cluster, natsCluster)
   // SIGSTOP / SIGCONT / SIGTERM of a host for chaos experiments, leased (host-control.ts).
   const livePid = (h: RunningHost | undefined) => (h?.process?.child.exitCode === null && h.process.child.signalCode === null ? h.process.child.pid : undefined)
-  const hostControl = serveHostControl({ transport: watcher, cluster: options.shape.cluster, clock: systemClock, pidOf: (name) => livePid(hosts.find((h) => h.plan.host === name)), signal: (pid, signal) => process.kill(pid, signal) })
+  const hostControl = serveHostControl({ transport: watcher, cluster: options.shape.cluster, clock: systemClock, pidOf: (name) => livePid(hosts.find((h) => h.plan.host === name)), signal: (pid, signal) => process.kill(pid, signal), metricsTargets: () => hosts.flatMap((h) => (h.metricsPort !== undefined && livePid(h) !== undefined ? [{ host: h.plan.host, url: `http://127.0.0.1:${h.metricsPort}/metrics` }] : [])) })
   const requester = new Requester(watcher, systemClock)
   const store = new StoreClient({ transport: watcher, clock: systemClock, cluster: options.shape.cluster, replicas: voters, requestTimeoutMs: 500 })
   const heard = new Set<string>()
