@@ -1,0 +1,204 @@
+/**
+ * The fault kinds carried out on the hosts' actors, each run as a ChaosExperiment by the chaos
+ * controller against one `actorkube up` (3 masters, 1 worker), with each fault's real effect and
+ * its healing observed from outside: `actor-crash` of a store replica (its supervisor's restart
+ * count on the host's /metrics, the replica applying new writes again); `disk-latency` on every
+ * replica's WAL (writes take at least the latency, fsyncs on /metrics too, then normal again);
+ * `disk-error` on one replica (it fails and restarts, nothing is lost, it catches up once healed);
+ * `clock-skew` of the worker's kubelet (its node Lease's renewTime runs ahead, then not);
+ * `eventTypes: [pods/binding]` on a message drop (a Deployment's pod is created but stays
+ * unbound while the fault lasts, and is bound once it is healed).
+ */
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import t from 'tap'
+import { haveKubectl, kubectlJson } from '../helpers/kubectl.ts'
+import { startReadyUp } from '../helpers/up-process.ts'
+import { delay, waitFor } from '../helpers/wait.ts'
+
+if (!(await haveKubectl())) {
+  t.plan(0, 'kubectl is not on PATH')
+  process.exit(0)
+}
+
+const { stateDir, output, kubectl } = await startReadyUp(t, ['--masters', '3', '--workers', '1', '--nats-servers', '1', '--api-port', '0', '--status-interval', '0'], { prefix: 'ak-chaos-faults-' })
+const ready = output.lines.find((l) => l.startsWith('actorkube ready'))!
+/** Each host's /metrics port, from the ready line (`master-1(metrics :41234)`). */
+const metricsPorts = new Map([...ready.matchAll(/(\S+)\(metrics :(\d+)\)/g)].map((m) => [m[1]!, Number(m[2])]))
+
+/** One sample of a metric on a host's /metrics (undefined: not there). */
+async function metric(host: string, name: string, labels: Readonly<Record<string, string>>): Promise<number | undefined> {
+  const text = await (await fetch(`http://127.0.0.1:${metricsPorts.get(host)}/metrics`)).text()
+  const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`)
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && wanted.every((w) => l.includes(w)))
+  return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1))
+}
+
+interface Experiment {
+  status?: {
+    phase: string
+    verdict?: string
+    reason?: string
+    errors: string[]
+    faults: { name: string; targets: string[]; injectedAt?: string; healedAt?: string; error?: string }[]
+  }
+}
+type Status = NonNullable<Experiment['status']>
+const experiment = async (name: string): Promise<Status | undefined> => (await kubectlJson<Experiment>(kubectl, ['get', 'cex', name])).status
+const until = (name: string, what: string, done: (s: Status) => boolean, timeoutMs = 30_000): Promise<Status> =>
+  waitFor(async () => {
+    const status = await experiment(name)
+    return status !== undefined && done(status) ? status : undefined
+  }, { timeoutMs, intervalMs: 250, what: `${name} ${what}` })
+
+/** Applies a one-fault experiment and waits until the fault is in force. */
+async function inject(name: string, fault: string): Promise<Status> {
+  const file = join(stateDir, `${name}.yaml`)
+  await writeFile(file, `apiVersion: chaos.actorkube.io/v1alpha1
+kind: ChaosExperiment
+metadata: {name: ${name}}
+spec:
+  seed: 3
+  method:
+    faults:
+    - name: ${name}
+${fault.replace(/^/gm, '      ')}
+`)
+  const applied = await kubectl(['apply', '-f', file])
+  if (applied.code !== 0) throw new Error(applied.stderr)
+  return until(name, 'injected', (s) => s.faults[0]?.injectedAt !== undefined || s.phase === 'Completed')
+}
+const healed = (name: string): Promise<Status> => until(name, 'Completed', (s) => s.phase === 'Completed', 60_000)
+
+let writes = 0
+/** One write through the API (kubectl create configmap); returns how long it took, in ms. */
+async function timedWrite(): Promise<number> {
+  const started = performance.now()
+  const r = await kubectl(['create', 'configmap', `w-${++writes}`, '--from-literal=k=v', '-o', 'json'])
+  if (r.code !== 0) throw new Error(r.stderr)
+  return performance.now() - started
+}
+
+/** The highest commit index any replica reports. */
+const commitIndex = async (): Promise<number> => Math.max(...(await Promise.all(['master-1', 'master-2', 'master-3'].map(async (h) => (await metric(h, 'actorkube_store_commit_index', { replica: h })) ?? 0))))
+/** Waits until `replica` has applied every write committed so far (a fresh write first). */
+async function caughtUp(replica: string): Promise<number> {
+  await timedWrite()
+  const target = await commitIndex()
+  return waitFor(async () => {
+    const applied = (await metric(replica, 'actorkube_store_applied_index', { replica })) ?? 0
+    return applied >= target ? applied : undefined
+  }, { timeoutMs: 30_000, intervalMs: 250, what: `${replica} to apply index ${target}` })
+}
+const restarts = async (host: string, actor: string): Promise<number> => (await metric(host, 'actorkube_actor_restarts_total', { actor })) ?? 0
+
+t.test('actor-crash: the store replica fails, its supervisor restarts it, and it applies writes again', async (t) => {
+  const before = await restarts('master-2', 'store/master-2')
+  const status = await inject('crash-store', `kind: actor-crash
+duration: 2s
+target: {actors: {kind: store, ids: [master-2]}}`)
+  t.match(status.faults[0], { targets: ['store/master-2'], injectedAt: /Z$/ })
+  const after = await waitFor(async () => ((await restarts('master-2', 'store/master-2')) > before ? restarts('master-2', 'store/master-2') : undefined), { timeoutMs: 15_000, intervalMs: 250, what: 'the restart counted' })
+  t.equal(after, before + 1, 'one restart in actorkube_actor_restarts_total{actor="store/master-2"}')
+  await t.resolves(caughtUp('master-2'), 'the restarted replica applies what is committed after its crash')
+  t.match(await healed('crash-store'), { verdict: 'Passed', faults: [{ healedAt: /Z$/ }] })
+  t.equal(await restarts('master-2', 'store/master-2'), before + 1, 'crashed once: the lease does not crash it again')
+})
+
+/** Seconds spent in WAL fsyncs and how many there were, over every replica, from /metrics. */
+async function fsyncs(): Promise<[number, number]> {
+  const sums = await Promise.all(['master-1', 'master-2', 'master-3'].map(async (h): Promise<[number, number]> => [(await metric(h, 'actorkube_store_fsync_seconds_sum', { replica: h })) ?? 0, (await metric(h, 'actorkube_store_fsync_seconds_count', { replica: h })) ?? 0]))
+  return sums.reduce(([s, c], [s1, c1]) => [s + s1, c + c1], [0, 0])
+}
+const LATENCY_MS = 400
+
+t.test(`disk-latency: every WAL fsync ${LATENCY_MS} ms slower, so writes are too; normal again once healed`, async (t) => {
+  const normal = [await timedWrite(), await timedWrite()]
+  await inject('slow-fsync', `kind: disk-latency
+duration: 6s
+mode: all
+target: {actors: {kind: store}}
+params: {latency: ${LATENCY_MS}ms}`)
+  // The status names the fault just before the hosts apply it (persist, then act).
+  await delay(500)
+  const [sum0, count0] = await fsyncs()
+  const slowed = [await timedWrite(), await timedWrite()]
+  const [sum1, count1] = await fsyncs()
+  const during = await experiment('slow-fsync')
+  t.equal(during?.faults[0]?.healedAt, undefined, 'the writes were timed while the fault was in force')
+  await healed('slow-fsync')
+  const [sum2, count2] = await fsyncs()
+  const after = [await timedWrite(), await timedWrite()]
+  const [sum3, count3] = await fsyncs()
+  t.comment(`write ms: normal ${normal.map(Math.round)}, slowed ${slowed.map(Math.round)}, healed ${after.map(Math.round)}; mean fsync ms under the fault ${Math.round(((sum1 - sum0) / (count1 - count0)) * 1000)}, after ${Math.round(((sum3 - sum2) / Math.max(1, count3 - count2)) * 1000)}`)
+  t.ok(slowed.every((ms) => ms >= LATENCY_MS), 'every write waits for a majority of slowed fsyncs')
+  t.ok((sum1 - sum0) / (count1 - count0) >= LATENCY_MS / 1000, 'the WAL fsyncs took the latency longer')
+  t.ok(Math.max(...after) < Math.max(...slowed), 'writes are faster again')
+  t.ok((sum3 - sum2) / Math.max(1, count3 - count2) < LATENCY_MS / 2000, 'fsyncs are back to normal')
+})
+
+t.test('disk-error: the replica whose WAL writes fail restarts, loses nothing, and catches up once healed', async (t) => {
+  const before = await restarts('master-3', 'store/master-3')
+  await inject('wal-errors', `kind: disk-error
+duration: 4s
+target: {actors: {kind: store, ids: [master-3]}}
+params: {probability: 1}`)
+  await timedWrite()
+  await waitFor(async () => (await restarts('master-3', 'store/master-3')) > before, { timeoutMs: 15_000, intervalMs: 250, what: 'master-3 failed and restarted' })
+  await t.resolves(timedWrite(), 'writes go on with the two other replicas')
+  t.match(await healed('wal-errors'), { verdict: 'Passed' })
+  await t.resolves(caughtUp('master-3'), 'once healed the replica recovers from its WAL and applies every committed write')
+  const cms = await kubectlJson<{ items: { metadata: { name: string } }[] }>(kubectl, ['get', 'configmaps'])
+  t.equal(cms.items.filter((c) => c.metadata.name.startsWith('w-')).length, writes, 'every acknowledged write is there')
+})
+
+const renewTime = async (): Promise<number> => Date.parse((await kubectlJson<{ spec: { renewTime: string } }>(kubectl, ['get', 'lease', '-n', 'kube-node-lease', 'worker-1'])).spec.renewTime)
+
+t.test("clock-skew: the kubelet's clock runs 10m ahead (its node Lease says so), then true again", async (t) => {
+  t.ok(Math.abs((await renewTime()) - Date.now()) < 60_000, 'the node Lease is renewed on true time')
+  await inject('skew-kubelet', `kind: clock-skew
+duration: 4s
+target: {actors: {kind: kubelet, ids: [worker-1]}}
+params: {offset: 10m}`)
+  const ahead = await waitFor(async () => {
+    const skew = (await renewTime()) - Date.now()
+    return skew > 9 * 60_000 ? skew : undefined
+  }, { timeoutMs: 10_000, intervalMs: 250, what: 'a renewal on the skewed clock' })
+  t.ok(ahead < 11 * 60_000, `renewTime ${Math.round(ahead / 1000)} s ahead`)
+  await healed('skew-kubelet')
+  await waitFor(async () => Math.abs((await renewTime()) - Date.now()) < 60_000, { timeoutMs: 10_000, intervalMs: 250, what: 'a renewal on true time' })
+  const node = await kubectlJson<{ status: { conditions: { type: string; status: string }[] } }>(kubectl, ['get', 'node', 'worker-1'])
+  t.match(node.status.conditions.find((c) => c.type === 'Ready'), { status: 'True' }, 'the node stayed Ready')
+})
+
+t.test('eventTypes: only pods/binding requests are dropped; the pod is created but stays unbound until healed', async (t) => {
+  const deploy = join(stateDir, 'held.yaml')
+  await writeFile(deploy, `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: held}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: held}}
+  template:
+    metadata: {labels: {app: held}}
+    spec:
+      containers:
+      - {name: main, image: busybox, command: [sh, -c, 'sleep 3600']}
+`)
+  await inject('drop-bindings', `kind: message-drop
+duration: 8s
+mode: all
+target: {hosts: {roles: [master]}}
+params: {subject: "ak.c1.apiserver.>", probability: 1, eventTypes: [pods/binding]}`)
+  t.equal((await kubectl(['apply', '-f', deploy])).code, 0)
+  interface Pods { items: { metadata: { name: string }; spec: { nodeName?: string } }[] }
+  const pods = (): Promise<Pods> => kubectlJson<Pods>(kubectl, ['get', 'pods', '-l', 'app=held'])
+  await waitFor(async () => (await pods()).items.length === 1, { timeoutMs: 15_000, intervalMs: 250, what: 'the controller manager to create the pod (its pods requests go through)' })
+  await delay(3000)
+  const during = await experiment('drop-bindings')
+  t.equal(during?.faults[0]?.healedAt, undefined, 'still in force')
+  t.equal((await pods()).items[0]!.spec.nodeName, undefined, 'the pod is not bound: the scheduler binds, but its bindings are dropped')
+  await healed('drop-bindings')
+  const bound = await waitFor(async () => (await pods()).items[0]?.spec.nodeName, { timeoutMs: 30_000, intervalMs: 250, what: 'the pod bound once healed' })
+  t.equal(bound, 'worker-1')
+})
