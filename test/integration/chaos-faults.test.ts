@@ -186,7 +186,7 @@ spec:
       - {name: main, image: busybox, command: [sh, -c, 'sleep 3600']}
 `)
   await inject('drop-bindings', `kind: message-drop
-duration: 8s
+duration: 6s
 mode: all
 target: {hosts: {roles: [master]}}
 params: {subject: "ak.c1.apiserver.>", probability: 1, eventTypes: [pods/binding]}`)
@@ -194,7 +194,7 @@ params: {subject: "ak.c1.apiserver.>", probability: 1, eventTypes: [pods/binding
   interface Pods { items: { metadata: { name: string }; spec: { nodeName?: string } }[] }
   const pods = (): Promise<Pods> => kubectlJson<Pods>(kubectl, ['get', 'pods', '-l', 'app=held'])
   await waitFor(async () => (await pods()).items.length === 1, { timeoutMs: 15_000, intervalMs: 250, what: 'the controller manager to create the pod (its pods requests go through)' })
-  await delay(3000)
+  await delay(2000)
   const during = await experiment('drop-bindings')
   t.equal(during?.faults[0]?.healedAt, undefined, 'still in force')
   t.equal((await pods()).items[0]!.spec.nodeName, undefined, 'the pod is not bound: the scheduler binds, but its bindings are dropped')
