@@ -77,5 +77,8 @@ export function messageTypeOf(apiVersion: string, kind: string): MessageType | u
   return name === undefined ? undefined : schemas().lookupType(name)
 }
 
+/** A message by its full name (`k8s.io.api.core.v1.PodSpec`): field validation walks them. */
+export const messageNamed = (fullName: string): MessageType => schemas().lookupType(fullName)
+
 /** runtime.Unknown: the envelope of every protobuf body. */
 export const unknownType = (): MessageType => schemas().lookupType('k8s.io.apimachinery.pkg.runtime.Unknown')

@@ -10,6 +10,10 @@ message TypeMeta {
   optional string apiVersion = 1;
   optional string kind = 2;
 }
+/** JSON carries the embedded object itself (ControllerRevision.data); not converted by to-json.ts. */
+message RawExtension {
+  optional bytes raw = 1;
+}
 message Unknown {
   optional TypeMeta typeMeta = 1;
   optional bytes raw = 2;

@@ -360,6 +360,23 @@ message ObjectReference {
   optional string resourceVersion = 6;
   optional string fieldPath = 7;
 }
+message ModifyVolumeStatus {
+  optional string targetVolumeAttributesClassName = 1;
+  optional string status = 2 [(keep_zero) = true];
+}
+message PersistentVolumeClaim {
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta metadata = 1;
+  optional PersistentVolumeClaimSpec spec = 2;
+  optional PersistentVolumeClaimStatus status = 3;
+}
+message PersistentVolumeClaimCondition {
+  optional string type = 1 [(keep_zero) = true];
+  optional string status = 2 [(keep_zero) = true];
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.Time lastProbeTime = 3;
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.Time lastTransitionTime = 4;
+  optional string reason = 5;
+  optional string message = 6;
+}
 message PersistentVolumeClaimSpec {
   repeated string accessModes = 1;
   optional VolumeResourceRequirements resources = 2;
@@ -370,6 +387,16 @@ message PersistentVolumeClaimSpec {
   optional TypedLocalObjectReference dataSource = 7;
   optional TypedObjectReference dataSourceRef = 8;
   optional string volumeAttributesClassName = 9 [(keep_zero) = true];
+}
+message PersistentVolumeClaimStatus {
+  optional string phase = 1;
+  repeated string accessModes = 2;
+  map<string, .k8s.io.apimachinery.pkg.api.resource.Quantity> capacity = 3;
+  repeated PersistentVolumeClaimCondition conditions = 4;
+  map<string, .k8s.io.apimachinery.pkg.api.resource.Quantity> allocatedResources = 5;
+  map<string, string> allocatedResourceStatuses = 7;
+  optional string currentVolumeAttributesClassName = 8;
+  optional ModifyVolumeStatus modifyVolumeStatus = 9;
 }
 message PersistentVolumeClaimTemplate {
   optional .k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta metadata = 1;
