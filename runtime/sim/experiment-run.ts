@@ -17,6 +17,7 @@ import { DEFAULT_EXPERIMENT_CONFIG, experimentStep, startExperiment, type Experi
 import { sendChaos } from '../chaos/chaos-client.ts'
 import { runProbe, type ProbeResult } from '../chaos/chaos-probes.ts'
 import { resolveCandidates, type KnownHost, type TargetSources } from '../chaos/chaos-targets.ts'
+import { leaseIdOf } from '../chaos/fault-injector.ts'
 import type { KubeObject } from '../../actors/apiserver/ports.ts'
 import type { ApiClient } from '../apiserver/api-client.ts'
 import type { Clock, TimerHandle } from '../clock.ts'
@@ -126,7 +127,7 @@ export async function runExperiment(options: ExperimentRunOptions): Promise<Expe
     () => true,
     (error: unknown) => (timeline.push(`${at(clock.now())} no verdict: ${error instanceof Error ? error.message : String(error)}`), false),
   )
-  if (!verdict) runner.stop()
+  runner.stop()
   // Whatever is still down or cut off comes back before the invariants are judged.
   cluster.heal()
   for (const host of cluster.hosts) if (sim.isPaused(host)) sim.resumeHost(host)
@@ -171,6 +172,8 @@ function stepRunner(cluster: SimCluster, options: ExperimentRunOptions, check: (
   let probeRuns = 0
   // Whole ms, as a live controller's clock reads: message latencies make virtual time fractional.
   const stepNow = (): number => Math.floor(clock.now())
+  // The live controller names a lease after the experiment's uid; the run's experiment has its name.
+  const leaseOf = (fault: string, round: number): string => leaseIdOf(options.name, fault, round)
 
   const feed = (input: ExperimentInput): void => {
     queue = queue
@@ -202,14 +205,13 @@ function stepRunner(cluster: SimCluster, options: ExperimentRunOptions, check: (
         return
       case 'inject': {
         const fault = state!.plan.faults.find((f) => f.name === effect.fault)!
-        return faults.inject(fault, `${options.name}/${effect.fault}/${effect.round}`, effect.targets).catch((error: unknown) => feed({ type: 'inject.failed', fault: effect.fault, error: error instanceof Error ? error.message : String(error) }))
+        return faults.inject(fault, leaseOf(effect.fault, effect.round), effect.targets, Math.max(0, effect.leaseExpiresAt - stepNow())).catch((error: unknown) => feed({ type: 'inject.failed', fault: effect.fault, error: error instanceof Error ? error.message : String(error) }))
       }
       case 'renew':
-        // Nothing is leased in the simulation: the run that heals cannot die mid-experiment.
-        return
+        return faults.renew(state!.plan.faults.find((f) => f.name === effect.fault)!, leaseOf(effect.fault, effect.round), Math.max(0, effect.leaseExpiresAt - stepNow()))
       case 'heal': {
         const fault = state!.plan.faults.find((f) => f.name === effect.fault)!
-        return faults.heal(fault, `${options.name}/${effect.fault}/${effect.round}`, effect.targets).catch((error: unknown) => listen.timeline(`${effect.fault}: heal failed: ${String(error)}`))
+        return faults.heal(fault, leaseOf(effect.fault, effect.round), effect.targets).catch((error: unknown) => listen.timeline(`${effect.fault}: heal failed: ${String(error)}`))
       }
       case 'runProbe': {
         const spec = options.spec.steadyState?.probes?.find((p) => p.name === effect.probe.name)
@@ -245,6 +247,7 @@ function stepRunner(cluster: SimCluster, options: ExperimentRunOptions, check: (
       stopped = true
       if (timer !== undefined) clock.clearTimeout(timer)
       requester.close()
+      faults.close()
     },
   }
 }
