@@ -7,6 +7,7 @@ import { rfc3339Seconds } from '../apiserver/meta/object-meta.ts'
 import type { Condition, Lease, Node } from '../kube/objects.ts'
 import { microTime } from '../leader/lease-election.ts'
 import type { KubeletOptions } from './kubelet-options.ts'
+import { NODE_VOLUME_DIR_ANNOTATION } from '../kube/storage.ts'
 
 export const NODE_LEASE_NAMESPACE = 'kube-node-lease'
 export const KUBELET_VERSION = 'v1.32.0-actorkube'
@@ -16,6 +17,8 @@ export interface NodeIdentity {
   readonly options: KubeletOptions
   /** The read-only endpoint's port, once it listens. */
   readonly readOnlyPort?: number
+  /** Where its kubelet keeps local volumes (process runtime): the local provisioner makes their paths there. */
+  readonly volumeDir?: string
 }
 
 const PRESSURES = [
@@ -48,7 +51,7 @@ export function registrationNode(identity: NodeIdentity, now: number): Node {
         'node.actorkube.io/runtime': options.runtime,
         ...options.labels,
       },
-      annotations: { 'node.alpha.kubernetes.io/ttl': '0' },
+      annotations: { 'node.alpha.kubernetes.io/ttl': '0', ...(identity.volumeDir === undefined ? {} : { [NODE_VOLUME_DIR_ANNOTATION]: identity.volumeDir }) },
     },
     spec: {
       ...(options.taints.length > 0 ? { taints: options.taints } : {}),

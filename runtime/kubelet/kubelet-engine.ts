@@ -38,6 +38,8 @@ export interface KubeletEngineHooks {
   /** Called with the engine's view once it runs, and with undefined when it stops. */
   onView(view: KubeletView | undefined): void
   readOnlyPort(): number | undefined
+  /** Where the host's kubelet keeps local volumes (process runtime), announced on its Nodes. */
+  readonly volumeDir?: string
   /** The host's pod traces (runtime/kubelet/pod-traces.ts), shared with the pods' runtimes. */
   readonly traces?: PodTraces
   /** Chaos faults on this kubelet: a stopped node's inputs are held until it starts again. */
@@ -163,7 +165,8 @@ class KubeletApi {
   }
 
   async #createNode(nodeName: string): Promise<EngineInput> {
-    const node = registrationNode({ name: nodeName, options: this.#options, readOnlyPort: this.#hooks.readOnlyPort() }, this.#ctx.clock.now())
+    const volumeDir = this.#hooks.volumeDir
+    const node = registrationNode({ name: nodeName, options: this.#options, readOnlyPort: this.#hooks.readOnlyPort(), ...(volumeDir === undefined ? {} : { volumeDir }) }, this.#ctx.clock.now())
     try {
       await this.#api.create('/api/v1/nodes', node as unknown as KubeObject)
       this.#ctx.log.info({ node: nodeName }, 'node registered')

@@ -22,6 +22,8 @@ import { KubeletLogService } from './log-service.ts'
 import { PodTraces } from './pod-traces.ts'
 import { KubeletReadOnlyServer } from './read-only-server.ts'
 import { serviceAccountVolumes } from './service-account-volume.ts'
+import { claimVolumes, volumeRoot } from './claim-volumes.ts'
+import { joinVolumes } from './joined-volumes.ts'
 
 export function kubeletServices(id: string, options: KubeletOptions, deps: EngineDeps): { logic: Record<string, AnyActorLogic>; kubeletFaults: KubeletFaults; close(): Promise<void> } {
   const dir = resolve(options.dir || join('.actorkube', 'kubelet', id))
@@ -46,14 +48,17 @@ export function kubeletServices(id: string, options: KubeletOptions, deps: Engin
   const traces = new PodTraces(deps.clock)
   // Chaos faults on this kubelet (pod-failure, container-kill, kubelet-stop); pods run on its runtime.
   const faults = new KubeletFaults({ runtime, nodes, view: () => view, log: deps.log })
-  const engine = kubeletEngineLogic(id, options, deps, { onView: (v) => void (view = v), readOnlyPort: () => readOnly?.port, traces, faults })
+  const processPods = options.runtime === 'process'
+  const engine = kubeletEngineLogic(id, options, deps, { onView: (v) => void (view = v), readOnlyPort: () => readOnly?.port, traces, faults, ...(processPods ? { volumeDir: volumeRoot(dir) } : {}) })
   // Process pods get their service account token as files (hollow pods run nothing that could read one).
   const accounts = options.runtime === 'hollow' ? undefined : serviceAccountVolumes(options.apiservers, deps)
+  // Process pods get their claims' directories (hollow pods write nothing).
+  const claims = processPods ? claimVolumes(options.apiservers, dir, deps) : undefined
   return {
     logic: {
       [KUBELET_ENGINE]: engine,
       // The pod machine is spawned by each node actor, so it is provided one level down.
-      node: nodeMachine.provide({ actors: { pod: podMachine.provide({ actors: { [POD_RUNTIME]: podRuntimeLogic(faults.runtime, traces, accounts?.volumes) } }) } }),
+      node: nodeMachine.provide({ actors: { pod: podMachine.provide({ actors: { [POD_RUNTIME]: podRuntimeLogic(faults.runtime, traces, joinVolumes(accounts?.volumes, claims?.volumes)) } }) } }),
     },
     kubeletFaults: faults,
     async close() {
@@ -62,6 +67,7 @@ export function kubeletServices(id: string, options: KubeletOptions, deps: Engin
       await readOnlyStarted
       await readOnly?.close()
       await accounts?.close()
+      await claims?.close()
       await runtime.close()
     },
   }
