@@ -260,7 +260,7 @@ async function create(request: ApiRequest, at: ResourcePath, ports: ApiPorts): P
   const name = object.metadata!.name!
   const closed = await namespaceClosed(at, name, ports)
   if (closed) return fail(closed)
-  const admitted = await admitNewObject(r, object, ports.objects)
+  const admitted = await admitNewObject(r, object, ports.objects, ports.serviceAccountTokens)
   if (!admitted.ok) return fail(forbiddenBecause(r.name, name, admitted.detail, r.group))
   const allocated = await allocationFor(at, ports, admitted.object)
   if (!allocated.ok) return fail(allocated.status)

@@ -127,11 +127,25 @@ call('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', { apiVersion: 
   t.equal(phase, 'Succeeded', 'automountServiceAccountToken: false leaves no token file')
 })
 
+let legacyToken = ''
+
+t.test('serviceaccounts - a kubernetes.io/service-account-token Secret gets a long-lived token', async (t) => {
+  const applied = await apply('robot-token.json', { apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/service-account-token', metadata: { name: 'robot-token', namespace: NS, annotations: { 'kubernetes.io/service-account.name': 'robot' } } })
+  t.equal(applied.code, 0, applied.stderr)
+  const secret = await kubectlJson<{ data: Record<string, string> }>(kubectl, ['get', 'secret', 'robot-token', '-n', NS])
+  t.same(Object.keys(secret.data).sort(), ['ca.crt', 'namespace', 'token'])
+  legacyToken = Buffer.from(secret.data.token ?? '', 'base64').toString()
+  const whoami = await as(legacyToken, ['auth', 'whoami', '-o', 'json'])
+  t.equal(JSON.parse(whoami.stdout).status.userInfo.username, `system:serviceaccount:${NS}:robot`)
+})
+
 t.test('serviceaccounts - deleting the account revokes its tokens', async (t) => {
   t.equal((await kubectl(['delete', 'serviceaccount', 'robot', '-n', NS])).code, 0)
-  const refused = await waitFor(async () => {
-    const r = await as(token, ['get', 'pods', '-n', NS, '-o', 'json'])
-    return r.code !== 0 ? r.stderr : undefined
-  }, { timeoutMs: 10_000, what: 'the token to stop working' })
-  t.match(refused, /You must be logged in to the server|Unauthorized/)
+  for (const [what, bearer] of [['requested', token], ['legacy', legacyToken]] as const) {
+    const refused = await waitFor(async () => {
+      const r = await as(bearer, ['get', 'pods', '-n', NS, '-o', 'json'])
+      return r.code !== 0 ? r.stderr : undefined
+    }, { timeoutMs: 10_000, what: `the ${what} token to stop working` })
+    t.match(refused, /You must be logged in to the server|Unauthorized/, what)
+  }
 })

@@ -12,14 +12,19 @@ import { admitLimitRanges } from './limit-ranger.ts'
 import { admitCreate } from './priority.ts'
 import { admitResourceQuota, LIMIT_RANGES } from './resource-quota.ts'
 import { admitPodServiceAccount } from './service-account.ts'
+import { fillLegacyTokenSecret } from '../serviceaccount/legacy-token-secret.ts'
+import type { ServiceAccountTokenIssuer } from '../serviceaccount/token-request.ts'
 
 type Admitted = { readonly ok: true; readonly object: KubeObject } | { readonly ok: false; readonly detail: string }
 
 /** Resources LimitRanger looks at. */
 const LIMITED = new Set(['pods', 'persistentvolumeclaims'])
 
-/** Every admission plugin's verdict on a new object of `resource` (API group `group`). */
-export async function admitNewObject(resource: { readonly name: string; readonly group: string }, object: KubeObject, objects: ObjectsPort): Promise<Admitted> {
+/**
+ * Every admission plugin's verdict on a new object of `resource` (API group `group`). `tokens`:
+ * the apiserver's signer, for a service account token Secret's token (legacy-token-secret.ts).
+ */
+export async function admitNewObject(resource: { readonly name: string; readonly group: string }, object: KubeObject, objects: ObjectsPort, tokens?: ServiceAccountTokenIssuer): Promise<Admitted> {
   const prioritized = await admitCreate(resource.name, object, objects)
   if (!prioritized.ok) return prioritized
   const namespace = object.metadata?.namespace
@@ -29,6 +34,7 @@ export async function admitNewObject(resource: { readonly name: string; readonly
     if (!accounted.ok) return accounted
     admitted = accounted.object
   }
+  if (resource.group === '' && resource.name === 'secrets') admitted = await fillLegacyTokenSecret(admitted, objects, tokens)
   if (resource.group === '' && LIMITED.has(resource.name) && namespace !== undefined && namespace !== '') {
     const ranges = (await objects.list(storePrefix(LIMIT_RANGES, namespace), { anyVersion: true })).items
     const limited = admitLimitRanges(resource.name, admitted, ranges)
