@@ -129,11 +129,16 @@ export async function runUp(options: UpOptions): Promise<void> {
       },
     })
     host.process = proc
+    const startedAt = Date.now()
     void proc.ready.then((record) => {
       host.metricsPort = typeof record.metricsPort === 'number' ? record.metricsPort : undefined
     }, () => {})
     void proc.exited.then((code) => {
+      host.metricsPort = undefined
       if (stopping) return
+      // As the supervisor does: a host that ran stableMs starts its backoff over. The count only
+      // grew, so the tenth kill of a host in one `up` (chaos experiments repeat) waited 30 s.
+      if (Date.now() - startedAt >= DEFAULT_BACKOFF.stableMs) host.failures = 0
       host.failures++
       const delay = backoffDelay(DEFAULT_BACKOFF, host.failures)
       const how = proc.child.signalCode ? `killed by ${proc.child.signalCode}` : `code ${code}`
