@@ -79,8 +79,8 @@ export class SimCluster {
     this.workers = plans.filter((p) => p.role === 'worker').map((p) => p.host)
     for (const plan of plans) {
       const config = plan.config as { actors: Actor[] }
-      // The chaos controller stays out until experiments replay in the simulation (issue 14, item 8):
-      // a third elector per master would change every seed's schedule.
+      // The chaos controller stays out: a third elector per master would change every seed's schedule.
+      // Experiments replay through its pure step, driven by experiment-run.ts (`--experiment FILE`).
       const simConfig = { ...plan.config, actors: config.actors.filter((a) => a.kind !== 'chaoscontroller').map(simulated) }
       if (plan.role === 'master') {
         const disk = new MemoryDisk(this.sim.clock, seededRandom(this.#streamSeed(`disk:${plan.host}`)))
