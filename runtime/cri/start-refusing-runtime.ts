@@ -20,14 +20,20 @@ import {
   type SandboxConfig,
 } from './container-runtime.ts'
 
+export interface StartRefusals {
+  /** Whether any pod's starts are refused now. */
+  any(): boolean
+  /** Why a start of this pod's containers is refused now, or undefined to start it. */
+  of(podUid: string): string | undefined
+}
+
 export class StartRefusingRuntime implements ContainerRuntime {
   readonly #inner: ContainerRuntime
-  /** Why a start of this pod's containers is refused now, or undefined to start it. */
-  readonly #refusal: (podUid: string) => string | undefined
+  readonly #refusals: StartRefusals
 
-  constructor(inner: ContainerRuntime, refusal: (podUid: string) => string | undefined) {
+  constructor(inner: ContainerRuntime, refusals: StartRefusals) {
     this.#inner = inner
-    this.#refusal = refusal
+    this.#refusals = refusals
   }
 
   get name(): ContainerRuntime['name'] {
@@ -35,8 +41,10 @@ export class StartRefusingRuntime implements ContainerRuntime {
   }
 
   async startContainer(containerId: string): Promise<ContainerInfo> {
+    // A hollow pool starts thousands of containers: no lookup unless some pod is refused.
+    if (!this.#refusals.any()) return this.#inner.startContainer(containerId)
     const container = this.#inner.listContainers().find((c) => c.id === containerId)
-    const refused = container === undefined ? undefined : this.#refusal(container.podUid)
+    const refused = container === undefined ? undefined : this.#refusals.of(container.podUid)
     if (refused !== undefined) throw new CriError('RunContainerError', refused)
     return this.#inner.startContainer(containerId)
   }

@@ -2,7 +2,7 @@
  * A worker host's kubelet faults (actors/chaos/kubelet-faults.ts) carried out on its kubelet: the
  * host's fault leases (runtime/chaos/fault-leases.ts) apply and lift them here. `container-kill`
  * kills the pod's running containers on the container runtime (the pod actor hears the exits and
- * restarts them per restartPolicy); `pod-failure` kills them and has the runtime refuse their
+ * restarts them per restartPolicy: a process container gets SIGKILL); `pod-failure` kills them and has the runtime refuse their
  * starts (./start-refusing-runtime.ts) until lifted; `kubelet-stop` holds what the kubelet engine
  * would step for the node (actors/kubelet/stopped-nodes.ts) and releases it when lifted. One per
  * kubelet actor; it outlives the actor's restarts, as its runtime does.
@@ -11,6 +11,7 @@ import { containersToKill, type KubeletFault } from '../../actors/chaos/kubelet-
 import type { EngineInput } from '../../actors/kubelet/engine-io.ts'
 import { admit, startNode, stoppedNodes, stopNode, type Admission } from '../../actors/kubelet/stopped-nodes.ts'
 import type { ContainerRuntime } from '../cri/container-runtime.ts'
+import { killGroup } from '../cri/process/kill-group.ts'
 import { StartRefusingRuntime } from '../cri/start-refusing-runtime.ts'
 import type { Logger } from '../log.ts'
 import type { KubeletView } from './kubelet-engine.ts'
@@ -39,7 +40,10 @@ export class KubeletFaults implements KubeletFaultTarget {
     this.#nodes = options.nodes
     this.#view = options.view
     this.#log = options.log
-    this.runtime = new StartRefusingRuntime(options.runtime, (uid) => ([...this.#failing.values()].includes(uid) ? 'chaos pod-failure: the kubelet refuses to start the container until the fault is healed' : undefined))
+    this.runtime = new StartRefusingRuntime(options.runtime, {
+      any: () => this.#failing.size > 0,
+      of: (uid) => ([...this.#failing.values()].includes(uid) ? 'chaos pod-failure: the kubelet refuses to start the container until the fault is healed' : undefined),
+    })
   }
 
   /** Whether this kubelet carries every pod or node the fault names. */
@@ -95,9 +99,14 @@ export class KubeletFaults implements KubeletFaultTarget {
   #kill(pod: string, container?: string): void {
     const uid = this.#uidOf(pod)
     if (uid === undefined) return
-    for (const id of containersToKill(this.#runtime.listContainers({ podUid: uid }), uid, container)) {
+    const listed = this.#runtime.listContainers({ podUid: uid })
+    for (const id of containersToKill(listed, uid, container)) {
       this.#log.warn({ pod, container: id }, 'chaos: killing a container')
-      this.#runtime.stopContainer(id, 0).catch((error: unknown) => this.#log.warn({ pod, container: id, err: String(error) }, 'chaos: container kill failed'))
+      // kill -9 of its process group from outside, as a crash would end it (exit 137, so that
+      // restartPolicy OnFailure restarts it too); a hollow container has no process: stopped at once.
+      const pid = listed.find((c) => c.id === id)?.pid
+      if (pid !== undefined) killGroup(pid, 'SIGKILL')
+      else this.#runtime.stopContainer(id, 0).catch((error: unknown) => this.#log.warn({ pod, container: id, err: String(error) }, 'chaos: container kill failed'))
     }
   }
 }

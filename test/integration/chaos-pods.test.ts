@@ -1,6 +1,6 @@
 /**
  * Pod and node faults, ChaosSchedules and chaos RBAC end to end against one `actorkube up` (1
- * master, 2 process-runtime workers), with real kubectl: `container-kill` (the container killed,
+ * master, 2 process-runtime workers), with real kubectl: `container-kill` (the container killed by SIGKILL,
  * restarted by the kubelet, restartCount up), `pod-failure` (the pod not Ready while its starts are
  * refused, Ready again after the heal), `kubelet-stop` (worker-2's node NotReady through the node
  * lifecycle, Ready again after, its pod's container never restarted) run side by side, each to a
@@ -47,6 +47,7 @@ interface ContainerStatus {
   restartCount: number
   containerID?: string
   state: { waiting?: { reason: string } }
+  lastState?: { terminated?: { exitCode: number; signal?: number } }
 }
 interface Pod {
   status?: { conditions?: { type: string; status: string }[]; containerStatuses?: ContainerStatus[] }
@@ -152,6 +153,7 @@ t.test('chaos pods - container-kill: the kubelet restarts the container, restart
   const after = await pod('ck')
   t.ok(ready(after))
   t.equal(container(after)!.restartCount, 1)
+  t.match(container(after)!.lastState, { terminated: { exitCode: 137, signal: 9 } }, 'killed by SIGKILL')
 })
 
 t.test('chaos pods - kubelet-stop: the node NotReady and Ready again, its containers untouched', async (t) => {
