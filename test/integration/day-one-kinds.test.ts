@@ -66,7 +66,10 @@ t.test('day one - every documentation manifest is accepted and reads back with i
   t.equal(decode(((await get('secret', 'secret-basic-auth')).data as Record<string, string>).username), 'admin')
   t.equal((await get('serviceaccount', 'build-robot')).automountServiceAccountToken, false)
 
-  t.match(await get('pv', 'task-pv-volume'), { spec: { persistentVolumeReclaimPolicy: 'Retain', volumeMode: 'Filesystem' }, status: { phase: 'Pending' } })
+  // A volume no claim names is Available (the volume binder's, as in Kubernetes).
+  const available = async () => ((await get('pv', 'task-pv-volume')).status as { phase?: string } | undefined)?.phase === 'Available'
+  await waitFor(available, { timeoutMs: 15_000, intervalMs: 250, what: 'pv task-pv-volume Available' })
+  t.match(await get('pv', 'task-pv-volume'), { spec: { persistentVolumeReclaimPolicy: 'Retain', volumeMode: 'Filesystem' }, status: { phase: 'Available' } })
   t.match(await get('pvc', 'task-pv-claim'), { spec: { volumeMode: 'Filesystem' }, status: { phase: 'Pending' } })
   t.match(await get('storageclass', 'local-storage'), { reclaimPolicy: 'Delete', volumeBindingMode: 'WaitForFirstConsumer' })
   t.match(await get('limitrange', 'cpu-resource-constraint'), { spec: { limits: [{ type: 'Container', default: { cpu: '500m' }, max: { cpu: '1' } }] } })
