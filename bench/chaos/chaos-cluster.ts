@@ -34,7 +34,8 @@ export async function startChaosCluster(dir: string, args: readonly string[], wo
   }
   let up: ApiCluster
   try {
-    up = await startApiCluster(dir, 180_000, ['--workers', String(workers), ...args])
+    // Hosts start slowly on a busy machine: up's default of 60 s to get them all up is not enough.
+    up = await startApiCluster(dir, 240_000, ['--workers', String(workers), '--ready-timeout', '180000', ...args])
   } catch (error) {
     await release()
     throw error
