@@ -54,9 +54,11 @@ export type ControlledNats = Pick<NatsCluster, 'status' | 'kill' | 'restart'>
 export function serveNatsControl(transport: Transport, cluster: string, nats: ControlledNats, clock: Clock = systemClock): Subscription {
   const leases = new NatsLeases(nats, clock)
   return transport.subscribe(natsControlSubject(cluster), (message) => {
+    // Renewals are published without a reply subject (fire and forget, as the hosts' are): still carried out.
     const reply = message.reply
-    if (!reply) return
-    const answer: Answer = (event) => transport.publish(reply, encodeEvent(event))
+    const answer: Answer = (event) => {
+      if (reply) transport.publish(reply, encodeEvent(event))
+    }
     void handle(decodeEvent(message.data), nats, leases, answer, () => transport.flush()).catch((error: unknown) => {
       answer({ type: 'nats.error', message: error instanceof Error ? error.message : String(error) })
     })

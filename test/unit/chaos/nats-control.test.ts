@@ -46,10 +46,12 @@ function setUp() {
     for (let i = 0; i < 20 && answers.length === before; i++) await new Promise((resolve) => setImmediate(resolve))
     return answers.at(-1)!
   }
+  /** A renewal as the chaos controller sends it: published, no reply wanted. */
+  const publish = (request: { type: string } & Record<string, unknown>): void => handler!({ subject: natsControlSubject('c1'), data: encodeEvent(request), headers: undefined, reply: undefined })
   const settle = async () => {
     for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve))
   }
-  return { clock, actions, ask, settle }
+  return { clock, actions, ask, publish, settle }
 }
 
 t.test('nats control - a leased kill nobody renews: the servers restart when the lease lapses', async (t) => {
@@ -68,14 +70,19 @@ t.test('nats control - a leased kill nobody renews: the servers restart when the
 })
 
 t.test('nats control - renewals keep them down; a heal restarts them at once; a late renewal is refused', async (t) => {
-  const { clock, actions, ask, settle } = setUp()
+  const { clock, actions, ask, publish, settle } = setUp()
   await ask({ type: 'nats.kill', indexes: [1, 3], lease: 'l1', ttlMs: 3000 })
   for (let i = 0; i < 4; i++) {
     clock.advance(2000)
     t.match(await ask({ type: 'nats.renew', lease: 'l1', ttlMs: 3000 }), { type: 'nats.leases', leases: [{ lease: 'l1' }] })
   }
+  clock.advance(2000)
+  publish({ type: 'nats.renew', lease: 'l1', ttlMs: 3000 })
   await settle()
-  t.same(actions, ['kill 1', 'kill 3'], 'held 8 s by renewals')
+  clock.advance(2000)
+  await settle()
+  await settle()
+  t.same(actions, ['kill 1', 'kill 3'], 'held 12 s by renewals, the last one published without a reply subject (as the controller renews)')
   t.match(await ask({ type: 'nats.heal', lease: 'l1' }), { type: 'nats.leases', leases: [] })
   t.same(actions, ['kill 1', 'kill 3', 'restart 1', 'restart 3'], 'restarted before the heal is answered')
   t.match(await ask({ type: 'nats.renew', lease: 'l1', ttlMs: 3000 }), { type: 'nats.error', message: 'lease "l1" is not held (it lapsed or was healed)' })
