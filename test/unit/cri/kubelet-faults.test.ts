@@ -2,20 +2,26 @@
  * A kubelet's chaos faults (runtime/kubelet/kubelet-faults.ts) on a hollow runtime and a virtual
  * clock: container-kill kills the pod's running containers once; pod-failure kills them and
  * refuses their starts (RunContainerError) until lifted; kubelet-stop holds the node's engine
- * inputs and gives them back in order when lifted; which pods and nodes it carries.
+ * inputs and gives them back in order when lifted; which pods and nodes it carries; and, granted
+ * through the host's fault leases, lifted by the host itself when no renewal comes.
  */
 import t from 'tap'
 import type { Pod } from '../../../actors/kube/objects.ts'
 import type { EngineInput } from '../../../actors/kubelet/engine-io.ts'
 import { CriError, type ContainerExit, type ContainerInfo } from '../../../runtime/cri/container-runtime.ts'
 import { HollowRuntime } from '../../../runtime/cri/hollow/hollow-runtime.ts'
+import { FaultLeases } from '../../../runtime/chaos/fault-leases.ts'
+import { FaultyTransport } from '../../../runtime/chaos/faulty-transport.ts'
 import { KubeletFaults } from '../../../runtime/kubelet/kubelet-faults.ts'
+import { seededRandom } from '../../../runtime/random.ts'
+import { MemoryNetwork } from '../../../runtime/sim/memory-network.ts'
 import { silentLogger } from '../../../runtime/log.ts'
 import { VirtualClock } from '../../../runtime/sim/virtual-clock.ts'
 import { container, sandboxConfig } from './hollow-fixtures.ts'
 
 async function setup() {
-  const runtime = new HollowRuntime({ clock: new VirtualClock(1_700_000_000_000), podCidr: '10.200.0.0/16' })
+  const clock = new VirtualClock(1_700_000_000_000)
+  const runtime = new HollowRuntime({ clock, podCidr: '10.200.0.0/16' })
   const exits: [ContainerInfo, ContainerExit][] = []
   runtime.onExit((info, exit) => exits.push([info, exit]))
   const pods: Record<string, Pod> = {
@@ -27,7 +33,7 @@ async function setup() {
     const created = await faults.runtime.createContainer(sandbox.id, { container: container(name), env: {}, attempt: 0 })
     return faults.runtime.startContainer(created.id)
   }
-  return { runtime, faults, exits, start }
+  return { clock, runtime, faults, exits, start }
 }
 
 t.test('kubelet faults - which pods and nodes it carries', async (t) => {
@@ -76,4 +82,22 @@ t.test('kubelet faults - kubelet-stop holds the node\'s inputs and releases them
   t.equal(faults.admit(renew), 'pass')
   faults.lift({ action: 'kubelet-stop', nodes: ['node-1'] })
   t.equal(released.length, 2, 'lifting again releases nothing')
+})
+
+t.test('kubelet faults - a leased kubelet-stop the controller stops renewing lifts itself on the host\'s clock', async (t) => {
+  const { clock, faults } = await setup()
+  const network = new MemoryNetwork(clock, seededRandom(1))
+  const layer = new FaultyTransport(network.connect('worker-1'), { clock, random: seededRandom(1), host: 'worker-1' })
+  const leases = new FaultLeases({ clock, faults: layer, actors: { pause: () => {}, resume: () => {}, actorKeys: [] }, log: silentLogger, kubelets: () => [faults] })
+  const released: EngineInput[] = []
+  faults.attach((input) => released.push(input))
+  t.throws(() => leases.feed({ type: 'grant', id: 'x/stop/1', fault: { kind: 'kubelet', fault: { action: 'kubelet-stop', nodes: ['node-9'] } }, ttlMs: 10_000 }), /no kubelet of this host carries nodes node-9/, 'a node it does not carry is refused')
+  leases.feed({ type: 'grant', id: 'e/stop/1', fault: { kind: 'kubelet', fault: { action: 'kubelet-stop', nodes: ['node-1'] } }, ttlMs: 10_000 })
+  const renew: EngineInput = { type: 'kubelet.renewLease', nodeName: 'node-1' }
+  t.equal(faults.admit(renew), 'hold')
+  clock.runUntil(clock.now() + 9_999)
+  t.same(released, [], 'held until the lease ends')
+  clock.runUntil(clock.now() + 1)
+  t.same(released, [renew], 'lapsed: started again, what it held released')
+  t.same(leases.view, [])
 })
