@@ -27,6 +27,7 @@ import { applyCreateDefaults, applyDefaults } from './validation/defaults.ts'
 import { admitNewObject } from './admission/admit-create.ts'
 import { nameRuleOf, validateKind } from './validation/kinds.ts'
 import { allocationFor, releaseRemoved } from './services/service-writes.ts'
+import { checkFields, jsonTextOf } from './field-validation/field-validation.ts'
 import { TRACEPARENT_ANNOTATION } from '../kube/trace-annotation.ts'
 
 const APPLY_PATCH_CONTENT_TYPE = 'application/apply-patch+yaml'
@@ -251,9 +252,11 @@ async function create(request: ApiRequest, at: ResourcePath, ports: ApiPorts): P
   const body = bodyObject(request, at)
   if (!body.ok) return body.response
   const r = at.resource
+  const checked = fieldsChecked(request, r, body.object, request.body)
+  if (!checked.ok) return fail(checked.status)
   // Create strategies drop a client's status, except for Nodes: a kubelet registers its node with its capacity.
   const resetStatus = r.name !== 'nodes' && r.subresources.some((sub) => sub.name === 'status')
-  const prepared = prepareForCreate(body.object, { now: ports.now(), uid: ports.uid, random: ports.random, resetStatus })
+  const prepared = prepareForCreate(checked.object, { now: ports.now(), uid: ports.uid, random: ports.random, resetStatus })
   const object = withTraceparent(applyCreateDefaults(r.kind, prepared), r, request.traceparent)
   const invalidStatus = validate(object, r)
   if (invalidStatus) return fail(invalidStatus)
@@ -269,8 +272,16 @@ async function create(request: ApiRequest, at: ResourcePath, ports: ApiPorts): P
     await allocated.allocation.rollback()
     return fail(alreadyExists(r.name, name, r.group))
   }
-  return render(request, r, created.object, ports, 201)
+  return warned(render(request, r, created.object, ports, 201), checked.warnings)
 }
+
+/** Unknown and duplicate fields of the request's object, as its `fieldValidation` says (field-validation/). */
+function fieldsChecked(request: ApiRequest, r: ResourceSpec, object: KubeObject, body: Uint8Array | undefined) {
+  const checked = checkFields({ query: request.query, object, apiVersion: apiVersionOf(r), kind: r.kind, jsonText: jsonTextOf(body, request.contentType) })
+  return checked.ok ? { ...checked, object: checked.object as KubeObject } : checked
+}
+
+const warned = (response: ApiResponse, warnings: readonly string[]): ApiResponse => (warnings.length === 0 || response.kind !== 'json' ? response : { ...response, warnings })
 
 /** A new pod records the span it was created in, unless its client set the annotation already. */
 function withTraceparent(object: KubeObject, r: ResourceSpec, traceparent: string | undefined): KubeObject {
@@ -291,7 +302,9 @@ async function update(request: ApiRequest, at: ResourcePath, ports: ApiPorts): P
   const cached = asked === undefined ? undefined : await ports.objects.get(key, { anyVersion: true })
   const current = cached !== undefined && cached.metadata?.resourceVersion === asked ? cached : await ports.objects.get(key)
   if (current === undefined) return fail(notFound(at.resource.name, at.name!, at.resource.group))
-  return write(request, at, ports, current, body.object, asked)
+  const checked = fieldsChecked(request, at.resource, body.object, request.body)
+  if (!checked.ok) return fail(checked.status)
+  return warned(await write(request, at, ports, current, checked.object, asked), checked.warnings)
 }
 
 /** Stores `next` over `current` (status subresource: only status changes); Conflict if `resourceVersion` is stale. */
@@ -360,9 +373,11 @@ async function patch(request: ApiRequest, at: ResourcePath, ports: ApiPorts): Pr
     }
     const patched = applyPatch(request.contentType, current, request.body, r.kind, at.name!)
     if (!patched.ok) return fail(patched.status)
+    const checked = fieldsChecked(request, r, patched.value, request.body)
+    if (!checked.ok) return fail(checked.status)
     // A resourceVersion in the patch is a precondition the client asked for: a conflict is final.
-    const precondition = askedVersion(patched.value) ?? current.metadata?.resourceVersion
-    const response = await write(request, at, ports, current, patched.value, precondition)
+    const precondition = askedVersion(checked.object) ?? current.metadata?.resourceVersion
+    const response = warned(await write(request, at, ports, current, checked.object, precondition), checked.warnings)
     if (response.status !== 409 || precondition !== current.metadata?.resourceVersion) return response
   }
   return fail(conflict(r.name, at.name!, r.group))

@@ -177,8 +177,14 @@ function send(res: ServerResponse, response: Exclude<ApiResponse, { kind: 'strea
   const protobuf = response.kind === 'json' ? protobufAnswer(accept, response.body) : undefined
   const text = protobuf ?? (response.kind === 'json' ? JSON.stringify(response.body) : response.body)
   const type = protobuf !== undefined ? PROTOBUF_CONTENT_TYPE : response.kind === 'json' ? (response.contentType ?? 'application/json') : response.contentType
-  res.writeHead(response.status, { 'content-type': type, 'content-length': Buffer.byteLength(text), ...retryAfterHeader(response) })
+  res.writeHead(response.status, { 'content-type': type, 'content-length': Buffer.byteLength(text), ...retryAfterHeader(response), ...warningHeaders(response) })
   res.end(text)
+}
+
+/** RFC 7234 warnings, code 299 and agent "-" as kube-apiserver writes them, the text quoted (ASCII only: a header). */
+function warningHeaders(response: Exclude<ApiResponse, { kind: 'stream' } | TextStreamResponse>): Record<string, string[]> {
+  const warnings = response.kind === 'json' ? (response.warnings ?? []) : []
+  return warnings.length === 0 ? {} : { warning: warnings.map((w) => `299 - ${JSON.stringify(w).replace(/[^\x20-\x7e]/g, '?')}`) }
 }
 
 /** A 429's Retry-After header, from its Status' details.retryAfterSeconds. */

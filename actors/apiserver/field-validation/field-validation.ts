@@ -7,6 +7,8 @@
  * silently. Unknown fields are never stored. Undecodable bytes (bad base64) are a 400 always.
  */
 import { badRequest, type StatusError } from '../meta/status.ts'
+import { PROTOBUF_CONTENT_TYPE } from '../protobuf/codec.ts'
+import { JSON_PATCH_CONTENT_TYPE } from '../patch/json-patch.ts'
 import { duplicateFields } from './duplicate-fields.ts'
 import { pruneUnknownFields } from './prune-unknown-fields.ts'
 
@@ -51,6 +53,20 @@ export function checkFields(input: FieldCheckInput): FieldCheck {
   if (problems.length === 0) return { ok: true, object, warnings: [] }
   if (directive.directive === 'Strict') return { ok: false, status: badRequest(`${handled}: strict decoding error: ${problems.join(', ')}`) }
   return { ok: true, object, warnings: problems }
+}
+
+const utf8 = new TextDecoder()
+/** Bodies whose text is not the object's fields: protobuf, and JSON patches (a list of operations). */
+const NOT_FIELDS = new Set([PROTOBUF_CONTENT_TYPE, JSON_PATCH_CONTENT_TYPE])
+
+/**
+ * The body as text when its fields are the object's (JSON, a merge or apply patch), for the
+ * duplicate search; undefined for protobuf (which has none) and JSON patches (operations).
+ */
+export function jsonTextOf(body: Uint8Array | undefined, contentType: string): string | undefined {
+  const type = contentType.split(';')[0]!.trim().toLowerCase()
+  if (body === undefined || NOT_FIELDS.has(type)) return undefined
+  return utf8.decode(body)
 }
 
 const versionOf = (apiVersion: string): string => apiVersion.slice(apiVersion.lastIndexOf('/') + 1)

@@ -30,7 +30,8 @@ export interface ApiRequest {
 }
 
 export type ApiResponse =
-  | { readonly kind: 'json'; readonly status: number; readonly body: unknown; readonly contentType?: string }
+  /** `warnings`: sent as `Warning: 299 - "..."` headers (kubectl prints each as `Warning: ...`). */
+  | { readonly kind: 'json'; readonly status: number; readonly body: unknown; readonly contentType?: string; readonly warnings?: readonly string[] }
   | { readonly kind: 'raw'; readonly status: number; readonly body: string; readonly contentType: string }
   /**
    * A watch: `open` starts emitting events (in batches; an ERROR event is followed by `end`) and
