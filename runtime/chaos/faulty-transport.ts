@@ -140,7 +140,7 @@ export class FaultyTransport implements Transport {
     return this.#inner.newInbox()
   }
 
-  /** A held message goes out right after the next message on a subject its rule matches. */
+  /** A held message goes out right after the next message its rule matches. */
   #hold(rule: FaultRule, subject: string, data: Uint8Array, options: PublishOptions | undefined, copies: number): void {
     const previous = this.#held.get(rule.id)
     if (previous) {
@@ -161,8 +161,13 @@ export class FaultyTransport implements Transport {
     this.#inner.publish(subject, data, options)
     if (this.#held.size === 0) return
     for (const rule of this.#rules) {
-      if (rule.kind === 'reorder' && this.#held.has(rule.id) && subjectMatches(rule.subject, subject)) this.#release(rule.id)
+      if (rule.kind === 'reorder' && this.#held.has(rule.id) && this.#picks(rule, subject, data)) this.#release(rule.id)
     }
+  }
+
+  /** Whether `rule` applies to this message (its subject, and its event type when the rule names some). */
+  #picks(rule: FaultRule, subject: string, data: Uint8Array): boolean {
+    return subjectMatches(rule.subject, subject) && (rule.eventTypes === undefined || matchesEventTypes(rule.eventTypes, readEnvelope(data)))
   }
 
   #release(ruleId: string): void {

@@ -292,3 +292,15 @@ t.test('faulty-transport - a rule with eventTypes drops only messages of those t
   t.equal(arrivals.length, 3, 'everything but the binding went out')
   t.strictSame(faults, [{ kind: 'drop', subject: 'ak.c1.api.req' }])
 })
+
+t.test('faulty-transport - a reorder rule with eventTypes holds a message of that type until the next one of that type', async (t) => {
+  const { clock, sender, arrivals } = setup(scripted([0, 0.9]))
+  sender.setRule(parseFaultRule({ id: 'r', kind: 'reorder', subject: 'x.>', probability: 0.5, delayMs: 100, eventTypes: ['b'] }))
+  const event = (type: string, n: number) => encodeEvent({ type, n })
+  sender.publish('x.1', event('b', 1))
+  sender.publish('x.2', event('a', 2))
+  sender.publish('x.3', event('b', 3))
+  clock.advance(10)
+  // x.1 drew 0 (held); x.2 is not a b and draws nothing; x.3 drew 0.9 (not chosen) and released x.1.
+  t.strictSame(arrivals.map((a) => a.subject), ['x.2', 'x.3', 'x.1'], 'the b went out after the next b, not after the a')
+})
