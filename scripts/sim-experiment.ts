@@ -40,6 +40,16 @@ export class ExperimentRefused extends Error {
   override readonly name = 'ExperimentRefused'
 }
 
+export const EXPERIMENT_USAGE = [
+  'usage: npm run sim -- --experiment FILE [--seed N] [--nodes N] [--apply MANIFEST]... [--messages FROM..TO] [--verbose]',
+  '--experiment FILE    a ChaosExperiment YAML file, run against the simulated cluster',
+  "--seed N             the simulation's seed, and the experiment's unless its spec names one (random if absent; printed)",
+  `--nodes N            hollow kubelet hosts (default ${DEFAULT_SIM_NODES})`,
+  '--apply MANIFEST     objects created through the API before the experiment (its Deployments waited for)',
+  '--messages FROM..TO  print every message between these virtual seconds, decoded',
+  '--verbose            print every invariant, held or not',
+].join('\n')
+
 export function parseExperimentOptions(argv: readonly string[]): ExperimentOptions {
   const { values } = parseArgs({
     args: [...argv],
@@ -108,8 +118,17 @@ export async function experimentMain(argv: readonly string[], say: (line: string
   let options: ExperimentOptions
   let experiment: { name: string; spec: ChaosExperimentSpec }
   let manifests: KubeObject[]
+  if (argv.includes('--help')) {
+    say(EXPERIMENT_USAGE)
+    return 0
+  }
   try {
     options = parseExperimentOptions(argv)
+  } catch (error) {
+    say(`sim: ${error instanceof Error ? error.message : String(error)}\n${EXPERIMENT_USAGE}`)
+    return 2
+  }
+  try {
     experiment = experimentOf(await readFile(options.file, 'utf8'), options.file)
     manifests = await manifestsOf(options.apply)
   } catch (error) {
