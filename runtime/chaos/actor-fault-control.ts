@@ -53,7 +53,8 @@ export class ActorFaults implements ActorFaultTarget {
       else if (fault.kind === 'skew') this.clockFor(actor).offsetMs = fault.offsetMs
       else {
         const disk = this.#disks.get(actor)
-        if (disk !== undefined) disk.faults = { latencyMs: fault.latencyMs, errorProbability: fault.errorProbability }
+        // A disk-latency and a disk-error in force together (a Parallel experiment) both apply.
+        if (disk !== undefined) disk.faults = { latencyMs: Math.max(fault.latencyMs, disk.faults?.latencyMs ?? 0), errorProbability: Math.max(fault.errorProbability, disk.faults?.errorProbability ?? 0) }
       }
     }
   }
@@ -63,7 +64,10 @@ export class ActorFaults implements ActorFaultTarget {
       if (fault.kind === 'skew') this.clockFor(actor).offsetMs = 0
       else if (fault.kind === 'disk') {
         const disk = this.#disks.get(actor)
-        if (disk !== undefined) disk.faults = undefined
+        if (disk?.faults === undefined) continue
+        // Lifts what this fault set; the other kind's part stays.
+        const left = { latencyMs: fault.latencyMs > 0 ? 0 : disk.faults.latencyMs, errorProbability: fault.errorProbability > 0 ? 0 : disk.faults.errorProbability }
+        disk.faults = left.latencyMs === 0 && left.errorProbability === 0 ? undefined : left
       }
     }
   }
