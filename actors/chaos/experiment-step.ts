@@ -463,6 +463,8 @@ function runDueProbes(d: Draft, now: number): void {
   const probes = s.probes.map((p, i): ProbeState => {
     const planned = s.plan.probes[i]!
     if (p.runningSince !== undefined || now < p.nextRunAt) return p
+    // A store probe's stream ends when its check begins: a write after the final reads would look lost.
+    if (s.ending !== undefined && planned.type === 'store') return p
     d.effects.push({ type: 'runProbe', probe: planned })
     return { ...p, runningSince: now, nextRunAt: now + planned.intervalMs }
   })

@@ -52,6 +52,8 @@ export class StoreProbe {
   readonly #recorder: HistoryRecorder<KvInput, KvOutput>
   readonly #clock: Clock
   #runs = 0
+  /** The run in flight: the check waits for it, so no write of it lands after the final reads. */
+  #running: Promise<ProbeResult> | undefined
 
   constructor(deps: StoreProbeDeps, prefix: string) {
     this.prefix = prefix
@@ -61,7 +63,13 @@ export class StoreProbe {
   }
 
   /** One run: a put, then a get, each within `timeoutMs` in all. */
-  async run(timeoutMs: number): Promise<ProbeResult> {
+  run(timeoutMs: number): Promise<ProbeResult> {
+    const running = this.#runOnce(timeoutMs)
+    this.#running = running
+    return running
+  }
+
+  async #runOnce(timeoutMs: number): Promise<ProbeResult> {
     const { put, get } = storeProbeRun(this.prefix, this.#runs++)
     const deadline = this.#clock.now() + timeoutMs
     const left = (): number => Math.max(1, deadline - this.#clock.now())
@@ -76,6 +84,7 @@ export class StoreProbe {
 
   /** The final reads, the check, and the probe's keys deleted. */
   async check(name: string): Promise<StoreProbeCheck> {
+    await this.#running
     await this.#finalReads()
     const history = this.#recorder.history()
     const report = checkKvHistory(history, { timeoutMs: CHECK_TIMEOUT_MS })

@@ -55,3 +55,13 @@ t.test('store probe plan - through the step: each store probe its linearizable, 
   t.match(nonLinear.state, { verdict: 'Failed', reason: 'NotLinearizable: writes (stale read)' })
   t.match(nonLinear.status, { linearizable: false, probes: [{ name: 'writes', linearizable: false }] })
 })
+
+t.test('store probe plan - the store probe stops running when its check begins (a later write would look lost); the others go on', async (t) => {
+  const twoProbes: ChaosExperimentSpec = { ...spec, steadyState: { probes: [{ name: 'writes', type: 'store', interval: '200ms' }, { name: 'web', type: 'http', interval: '200ms', http: { url: 'http://127.0.0.1/' } }] } }
+  const d = Driver.start(twoProbes, 3, { candidates, store: 'silent' }).run()
+  t.match(d.state, { verdict: 'Failed', reason: 'StoreCheckMissing' })
+  const checkAt = d.effects('checkStore')[0]!.at
+  const runsAfter = (name: string) => d.effects('runProbe').filter((r) => r.effect.probe.name === name && r.at > checkAt).length
+  t.equal(runsAfter('writes'), 0, 'no store run after the check began')
+  t.ok(runsAfter('web') > 100, 'the http probe ran on while the check was awaited')
+})
