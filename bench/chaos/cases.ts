@@ -187,7 +187,7 @@ const schedulerLeaderStop: ChaosCase = {
             samples: gaps,
             goals: [{ text: '<= 2 s (every round: max)', statistic: 'max', op: '<=', value: 2_000 }],
             baseline: { label: 'create -> bound p50 before the first fault (same run)', value: steady[Math.floor(steady.length / 2)] ?? Number.NaN, unit: 'ms', measured: true },
-            method: `pods created at ${1000 / rateMs}/s throughout, bound to 10 hollow nodes; per fault: from the moment the bench saw the leader's host stop (/proc) to the first bind (pod watch) of a pod created after it`,
+            method: `pods created at ${1000 / rateMs}/s throughout, bound to 10 hollow nodes; per fault: from the moment the bench saw the leader's host stop (/proc) to the first bind (pod watch) of a pod created after it. For reference (not measured): kube-scheduler's default leader election (lease 15 s, renew deadline 10 s, retry 2 s) lets a new leader take over up to about 15 s after the old one's last renewal`,
           }),
         ]
       },
