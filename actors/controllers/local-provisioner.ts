@@ -13,7 +13,8 @@
  *      a Bound claim whose volume is gone is Lost.
  *
  * One write per pass: each write changes the claim (or makes the volume), and that change brings
- * the next pass. Claims of other provisioners, without a class, or without a selected node wait.
+ * the next pass. Claims of other provisioners, without a class, or without a selected node wait
+ * (a WaitForFirstConsumer one with the event `WaitForFirstConsumer`, as Kubernetes').
  */
 import type { PersistentVolumeClaim } from '../kube/apps.ts'
 import type { Node } from '../kube/objects.ts'
@@ -84,7 +85,11 @@ function provision(input: ClaimInput, now: number): Action[] {
   const cls = className === '' ? undefined : input.classes.get(className)
   if (cls?.provisioner !== LOCAL_PROVISIONER) return []
   const nodeName = claim.metadata.annotations?.[SELECTED_NODE_ANNOTATION]
-  if (nodeName === undefined || nodeName === '') return []
+  if (nodeName === undefined || nodeName === '') {
+    // What `kubectl describe pvc` shows a claim waiting for its first pod (the PV controller's event).
+    const waiting = cls.volumeBindingMode === 'WaitForFirstConsumer'
+    return waiting ? [claimEvent(claim, 'Normal', 'WaitForFirstConsumer', 'waiting for first consumer to be created before binding', now)] : []
+  }
   const node = input.nodes.get(nodeName)
   if (node === undefined) return [claimEvent(claim, 'Warning', 'ProvisioningFailed', `failed to provision volume with StorageClass "${className}": node "${nodeName}" not found`, now)]
   const volume = localVolume(claim, cls, node)

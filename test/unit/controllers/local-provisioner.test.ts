@@ -63,6 +63,8 @@ t.test('local provisioner - what one pass over a claim does', async (t) => {
     ['Bound and its volume gone: Lost', input(claim({ volumeName: 'pvc-c1', phase: 'Bound' })), ['updateStatus /api/v1/namespaces/default/persistentvolumeclaims/data/status']],
   ]
   for (const [name, i, want] of cases) t.same(nonEvents(reconcileClaim(i, T0).actions), want, name)
+  t.same(summary(reconcileClaim(input(claim()), T0).actions), ['event Normal WaitForFirstConsumer PersistentVolumeClaim/data: waiting for first consumer to be created before binding'], 'the waiting claim says why')
+  t.same(summary(reconcileClaim(input(claim({ className: 'fast' }), { classes: [{ metadata: { name: 'fast' }, provisioner: 'actorkube.io/local', volumeBindingMode: 'Immediate' }] }), T0).actions), [], 'an Immediate local claim has no node to go to')
 })
 
 t.test('local provisioner - the volume it makes', async (t) => {
