@@ -1,16 +1,21 @@
 /**
  * The chaos controller end to end against one `actorkube up` (3 masters, 1 process-runtime
- * worker), with real kubectl and the real CLI: `actorkube chaos run FILE` runs a message-fault
- * experiment to its verdict; a worker host killed under a Deployment probe; a host's fault lease
- * lapsing by itself; the chaos controller's own host killed mid-experiment (its faults lifted,
- * the next leader finishing from `.status`); `kubectl delete cex` healing at once. The hosts'
- * faults are read with `actorkube chaos status`, the experiments with kubectl -o json.
+ * worker, 3 nats-servers), with real kubectl and the real CLI: `actorkube chaos run FILE` runs a
+ * message-fault experiment to its verdict; three library experiments with their verdicts
+ * (examples/chaos/worker-kill.yaml and nats-server-restart.yaml as written, store-leader-kill.yaml
+ * cut to one short round): a worker host killed under a Deployment probe, the store leader's host
+ * killed under a store probe (no acked write lost, linearizable), a nats-server killed (no host
+ * restarts, no acked write lost); a host's fault lease lapsing by itself; the chaos controller's
+ * own host killed mid-experiment (its faults lifted, the next leader finishing from `.status`);
+ * `kubectl delete cex` healing at once. The hosts' faults are read with `actorkube chaos status`,
+ * the experiments with kubectl -o json.
  */
 import { execFile } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import t from 'tap'
+import t, { type Test } from 'tap'
+import { parse as parseYaml } from 'yaml'
 import { haveKubectl, kubectlFor, kubectlJson } from '../helpers/kubectl.ts'
 import { isAlive, pidsWithArgument } from '../helpers/processes.ts'
 import { BIN, REPO, startUp } from '../helpers/up-process.ts'
@@ -21,7 +26,7 @@ if (!(await haveKubectl())) {
   process.exit(0)
 }
 
-const { stateDir, output } = await startUp(t, ['--masters', '3', '--workers', '1', '--nats-servers', '1', '--api-port', '0', '--status-interval', '0'], { prefix: 'ak-chaos-ctl-' })
+const { stateDir, output } = await startUp(t, ['--masters', '3', '--workers', '1', '--nats-servers', '3', '--api-port', '0', '--status-interval', '0'], { prefix: 'ak-chaos-ctl-' })
 await output.waitForLine((l) => l.startsWith('actorkube ready'), { timeoutMs: 120_000, what: '"actorkube ready"' })
 const kubectl = kubectlFor(join(stateDir, 'kubeconfig'), join(stateDir, 'kube-cache'))
 
@@ -56,8 +61,11 @@ interface Experiment {
     reason?: string
     faults: { name: string; targets: string[]; injectedAt?: string; healedAt?: string }[]
     rounds: { injectedAt?: string; detectedAt?: string; recoveredAt?: string; timeToRecoverMs?: number }[]
-    probes: { name: string; successes: number; failures: number }[]
+    probes: { name: string; successes: number; failures: number; linearizable?: boolean; operations?: number; ackedWritesLost?: number }[]
+    timeToDetectMs?: number
     timeToRecoverMs?: number
+    linearizable?: boolean
+    ackedWritesLost?: number
     warnings: string[]
   }
 }
@@ -74,6 +82,21 @@ const injected = async (name: string): Promise<string> =>
     const e = await experiment(name)
     return e.status?.faults[0]?.injectedAt !== undefined ? e : undefined
   }, { timeoutMs: 30_000, intervalMs: 250, what: `${name}'s fault injected` })).metadata.uid
+
+/** A library experiment's text (examples/chaos/). */
+const example = (file: string): string => readFileSync(join(REPO, 'examples', 'chaos', file), 'utf8')
+
+/** The store probe's check of a completed experiment, asserted: ran, linearizable, no acked write lost. */
+function storeChecked(t: Test, status: NonNullable<Experiment['status']>, probe: string): void {
+  const checked = status.probes.find((p) => p.name === probe)
+  t.match(checked, { linearizable: true, ackedWritesLost: 0 }, `${probe}: linearizable, no acked write lost`)
+  t.ok((checked?.operations ?? 0) > 8, `${probe} checked a history beyond its 8 final reads (${checked?.operations} operations)`)
+  t.match(status, { linearizable: true, ackedWritesLost: 0 })
+}
+
+/** Each host's process id now. */
+const hostPids = (): Record<string, number | undefined> =>
+  Object.fromEntries(['master-1', 'master-2', 'master-3', 'worker-1'].map((h) => [h, pidsWithArgument(join(stateDir, 'hosts', `${h}.yaml`)).find(isAlive)]))
 
 async function manifest(file: string, text: string): Promise<string> {
   const path = join(stateDir, file)
@@ -120,47 +143,44 @@ t.test('chaos controller - actorkube chaos run: a message-drop experiment with a
   t.match(again.stderr, /chaosexperiment default\/drop-run exists already/)
 })
 
-t.test('chaos controller - a worker host killed under a Deployment probe', async (t) => {
-  const deploy = `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: sleeper}
-spec:
-  replicas: 1
-  selector: {matchLabels: {app: sleeper}}
-  template:
-    metadata: {labels: {app: sleeper}}
-    spec:
-      containers:
-      - {name: main, image: busybox, command: [sh, -c, 'sleep 3600']}
-`
-  t.equal((await kubectl(['apply', '-f', await manifest('sleeper.yaml', deploy)])).code, 0)
-  await waitFor(async () => ((await kubectlJson<{ status?: { availableReplicas?: number } }>(kubectl, ['get', 'deploy', 'sleeper'])).status?.availableReplicas ?? 0) >= 1, { timeoutMs: 60_000, intervalMs: 500, what: 'sleeper Available' })
-  const workerPid = pidsWithArgument(join(stateDir, 'hosts', 'worker-1.yaml')).find(isAlive)
+t.test('chaos controller - worker-kill.yaml as written: a worker host killed under a Deployment probe', async (t) => {
+  const workerPid = hostPids()['worker-1']
   t.ok(workerPid, 'the worker host runs')
-  const kill = `apiVersion: chaos.actorkube.io/v1alpha1
-kind: ChaosExperiment
-metadata: {name: kill-worker}
-spec:
-  seed: 5
-  recoveryTimeout: 90s
-  steadyState:
-    probes:
-    - {name: sleeper-available, type: kubernetes, interval: 500ms, timeout: 2s, kubernetes: {deploymentAvailable: {name: sleeper}}}
-    - {name: worker-ready, type: kubernetes, interval: 500ms, timeout: 2s, kubernetes: {nodeReady: {name: worker-1}}}
-  method:
-    faults:
-    - {name: kill-worker, kind: host-kill, duration: 5s, target: {hosts: {roles: [worker]}}}
-`
-  t.equal((await kubectl(['apply', '-f', await manifest('kill-worker.yaml', kill)])).code, 0)
-  const status = await completed('kill-worker', 150_000)
-  t.comment(`kill-worker: ${status.verdict} (${status.reason}); round ${JSON.stringify(status.rounds[0])}`)
+  t.equal((await kubectl(['apply', '-f', join(REPO, 'examples', 'chaos', 'worker-kill.yaml')])).code, 0)
+  const status = await completed('worker-kill', 150_000)
+  t.comment(`worker-kill: ${status.verdict} (${status.reason}); detect ${status.timeToDetectMs} ms, recover ${status.timeToRecoverMs} ms; round ${JSON.stringify(status.rounds[0])}`)
   // Why the worker did not come back, if it did not (its restarts' last words).
   if (status.verdict !== 'Passed') t.comment(readFileSync(join(stateDir, 'logs', 'worker-1.log'), 'utf8').split('\n').filter((l) => /"level":(40|50|60)/.test(l)).slice(-15).join('\n'))
   t.match(status, { verdict: 'Passed', faults: [{ name: 'kill-worker', targets: ['worker-1'], injectedAt: /Z$/, healedAt: /Z$/ }] })
   t.equal(isAlive(workerPid!), false, 'the worker host process was killed')
-  const restarted = await waitFor(() => pidsWithArgument(join(stateDir, 'hosts', 'worker-1.yaml')).find(isAlive), { timeoutMs: 30_000, what: 'up to restart worker-1' })
+  const restarted = await waitFor(() => hostPids()['worker-1'], { timeoutMs: 30_000, what: 'up to restart worker-1' })
   t.not(restarted, workerPid)
   if (status.rounds[0]!.detectedAt !== undefined) t.ok(status.timeToRecoverMs! > 0, 'a detected failure has a time to recover')
+})
+
+t.test('chaos controller - nats-server-restart.yaml as written: nats-2 killed and restarted; no host restarts, no acked write lost', async (t) => {
+  const { NatsTransport } = await import('../../runtime/transport/nats-transport.ts')
+  const { Requester } = await import('../../runtime/transport/requester.ts')
+  const { systemClock } = await import('../../runtime/clock.ts')
+  const { requestNatsControl } = await import('../../runtime/cli/nats-control.ts')
+  const { readClusterInfo } = await import('../../runtime/cli/cluster-info.ts')
+  const transport = await NatsTransport.connect({ servers: [...readClusterInfo(stateDir).natsServers!], name: 'chaos-nats-test' })
+  const requester = new Requester(transport, systemClock)
+  t.teardown(async () => {
+    requester.close()
+    await transport.close()
+  })
+  const running = async (): Promise<boolean[]> => ((await requestNatsControl(requester, 'c1', { type: 'nats.status' })).servers as { running: boolean }[]).map((m) => m.running)
+  const before = hostPids()
+  t.equal((await kubectl(['apply', '-f', join(REPO, 'examples', 'chaos', 'nats-server-restart.yaml')])).code, 0)
+  await injected('nats-server-restart')
+  await waitFor(async () => (await running())[1] === false, { timeoutMs: 5000, intervalMs: 100, what: 'nats-2 down' })
+  const status = await completed('nats-server-restart', 90_000)
+  t.comment(`nats-server-restart: ${status.verdict} (${status.reason}); detect ${status.timeToDetectMs} ms, recover ${status.timeToRecoverMs} ms; probes ${JSON.stringify(status.probes.map(({ name, successes, failures, operations, ackedWritesLost, linearizable }) => ({ name, successes, failures, operations, ackedWritesLost, linearizable })))}`)
+  t.match(status, { verdict: 'Passed', faults: [{ name: 'kill-nats-2', targets: ['nats-2'], injectedAt: /Z$/, healedAt: /Z$/ }] })
+  storeChecked(t, status, 'store-writes')
+  t.same(await running(), [true, true, true], 'nats-2 serves again')
+  t.same(hostPids(), before, 'no host restarted')
 })
 
 t.test("chaos controller - a host's fault lease lapses by itself when nobody renews it", async (t) => {
@@ -202,7 +222,8 @@ t.test('chaos controller - host-stop: up stops the worker under a lease it holds
   const ask = async (request: { type: string } & Record<string, unknown>) => decodeEvent((await requester.request(hostControlSubject('c1'), encodeEvent(request), { timeoutMs: 3000 })).data)
   // By hand, with a 1.5 s lease nobody renews: up continues the host by itself.
   t.match(await ask({ type: 'hosts.stop', host: 'worker-1', lease: 'by-hand', ttlMs: 1500 }), { type: 'hosts.status', stopped: [{ lease: 'by-hand', host: 'worker-1' }] })
-  t.equal(processState(pid), 'T', 'stopped')
+  // The signal is sent before the answer, but the kernel stops the process when it next runs (under load, a moment later).
+  await waitFor(() => processState(pid) === 'T', { timeoutMs: 1000, intervalMs: 20, what: 'the worker stopped' })
   await waitFor(() => processState(pid) !== 'T', { timeoutMs: 15_000, intervalMs: 100, what: 'the host continued when its lease lapsed' })
   t.match(await ask({ type: 'hosts.status' }), { stopped: [] })
   t.match(await ask({ type: 'hosts.stop', host: 'nobody', lease: 'x', ttlMs: 1000 }), { type: 'hosts.error', message: 'host "nobody" is not running' })
@@ -230,6 +251,25 @@ t.test('chaos controller - leader: store aims at the replica that leads', async 
   const status = await completed('store-leader-drop', 60_000)
   const replicas = (await actorkube(['store', 'status'])).stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: string; role: string })
   t.match(status, { verdict: 'Passed', faults: [{ targets: [replicas.find((r) => r.role === 'leader')!.id] }] })
+})
+
+t.test("chaos controller - store-leader-kill.yaml, one short round: the store leader's host killed; writes commit again, none lost, linearizable", async (t) => {
+  const experiment = parseYaml(example('store-leader-kill.yaml')) as { spec: { repeat?: number; interval?: string; method: { faults: { duration: string }[] } } }
+  experiment.spec.repeat = 1
+  delete experiment.spec.interval
+  experiment.spec.method.faults[0]!.duration = '4s'
+  const leader = (await actorkube(['store', 'status'])).stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: string; role: string }).find((r) => r.role === 'leader')!.id
+  const before = hostPids()[leader]
+  t.equal((await kubectl(['apply', '-f', await manifest('store-leader-kill.json', JSON.stringify(experiment))])).code, 0)
+  const status = await completed('store-leader-kill', 120_000)
+  t.comment(`store-leader-kill: ${status.verdict} (${status.reason}); killed ${status.faults[0]?.targets}; detect ${status.timeToDetectMs} ms, recover ${status.timeToRecoverMs} ms; probes ${JSON.stringify(status.probes.map(({ name, successes, failures, operations, ackedWritesLost, linearizable }) => ({ name, successes, failures, operations, ackedWritesLost, linearizable })))}; warnings ${status.warnings.join('; ')}`)
+  t.match(status, { verdict: 'Passed', faults: [{ name: 'kill-leader', targets: [/^master-\d$/], injectedAt: /Z$/, healedAt: /Z$/ }] })
+  storeChecked(t, status, 'store-writes')
+  const killed = status.faults[0]!.targets[0]!
+  t.equal(killed, leader, 'the replica that led when the experiment began')
+  t.not(await waitFor(() => hostPids()[killed], { timeoutMs: 30_000, what: `up to restart ${killed}` }), before, 'killed and restarted')
+  // The next case aims at every host: wait until the restarted one answers again.
+  await waitFor(async () => (await hostLeases()).has(killed), { timeoutMs: 30_000, intervalMs: 250, what: `${killed} answering chaos.status` })
 })
 
 t.test("chaos controller - its host killed mid-experiment: faults lifted, the next leader finishes from .status", async (t) => {
