@@ -4,8 +4,11 @@
  * `a-b`, a step `*\/n`, `a-b/n` or `a/n` (a to the field's maximum), lists with commas, month and
  * weekday names (`JAN`, `mon`); and the descriptors @yearly (@annually), @monthly, @weekly, @daily
  * (@midnight), @hourly. Day of month and day of week: when either field starts with `*` or `?`
- * both must match, otherwise either may (as cron always did). Times are UTC epoch ms; pure.
+ * both must match, otherwise either may (as cron always did). Times are epoch ms, fields read on
+ * the wall clock of a time zone (time-zone.ts); pure.
  */
+
+import { instantOf, UTC_ZONE, type TimeZone, type WallClock } from './time-zone.ts'
 
 /** A parsed schedule: the allowed values of each field as bit sets. */
 export interface CronSchedule {
@@ -118,40 +121,69 @@ function positiveInt(text: string): number {
 
 const has = (bits: bigint, v: number): boolean => ((bits >> BigInt(v)) & 1n) === 1n
 
-function dayMatches(s: CronSchedule, d: Date): boolean {
-  const domMatch = has(s.dom, d.getUTCDate())
-  const dowMatch = has(s.dow, d.getUTCDay())
+function dayMatches(s: CronSchedule, w: WallClock): boolean {
+  const domMatch = has(s.dom, w.day)
+  const dowMatch = has(s.dow, w.weekday)
   return s.dayStar ? domMatch && dowMatch : domMatch || dowMatch
 }
 
 const MINUTE_MS = 60_000
+const HOUR_MS = 60 * MINUTE_MS
 
 /**
- * The first time strictly after `after` (epoch ms) the schedule fires, on a whole minute; undefined
- * when none comes within five years (`0 0 30 2 *`). robfig/cron's Next: move month, then day,
- * hour, minute forward to the next allowed value, starting over when a field wraps.
+ * The first time strictly after `after` (epoch ms) the schedule fires, on a whole minute of the
+ * wall clock in `zone` (UTC when not given); undefined when none comes within five years
+ * (`0 0 30 2 *`). robfig/cron's SpecSchedule.Next: move month, then day, hour, minute forward to
+ * the next allowed value, starting over when a field wraps. Hours advance in real time, so across
+ * a DST change a wall time that does not exist is skipped (`30 2 * * *` does not fire on the
+ * spring-forward day) and one that happens twice fires twice (`30 1 * * *` on the fall-back day).
  */
-export function nextCronTime(s: CronSchedule, after: number): number | undefined {
+export function nextCronTime(s: CronSchedule, after: number, zone: TimeZone = UTC_ZONE): number | undefined {
   let t = Math.floor(after / MINUTE_MS) * MINUTE_MS + MINUTE_MS
-  const yearLimit = new Date(t).getUTCFullYear() + 5
-  for (;;) {
-    const d = new Date(t)
-    if (d.getUTCFullYear() > yearLimit) return undefined
-    if (!has(s.month, d.getUTCMonth() + 1)) {
-      t = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1)
-      continue
+  let added = false
+  const yearLimit = zone.wallClock(t).year + 5
+  wrap: for (;;) {
+    let w = zone.wallClock(t)
+    if (w.year > yearLimit) return undefined
+    while (!has(s.month, w.month)) {
+      if (!added) {
+        added = true
+        t = instantOf(zone, w.year, w.month, 1)
+        w = zone.wallClock(t)
+      }
+      t = instantOf(zone, w.year, w.month + 1, w.day, w.hour, w.minute)
+      w = zone.wallClock(t)
+      if (w.month === 1) continue wrap
     }
-    if (!dayMatches(s, d)) {
-      t = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + 1)
-      continue
+    while (!dayMatches(s, w)) {
+      if (!added) {
+        added = true
+        t = instantOf(zone, w.year, w.month, w.day)
+        w = zone.wallClock(t)
+      }
+      t = instantOf(zone, w.year, w.month, w.day + 1, w.hour, w.minute)
+      w = zone.wallClock(t)
+      // A DST change moved midnight: back to it (robfig adds or subtracts the hours).
+      if (w.hour !== 0) {
+        t += (w.hour > 12 ? 24 - w.hour : -w.hour) * HOUR_MS
+        w = zone.wallClock(t)
+      }
+      if (w.day === 1) continue wrap
     }
-    if (!has(s.hour, d.getUTCHours())) {
-      t = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), d.getUTCHours() + 1)
-      continue
+    while (!has(s.hour, w.hour)) {
+      if (!added) {
+        added = true
+        t = instantOf(zone, w.year, w.month, w.day, w.hour)
+      }
+      t += HOUR_MS
+      w = zone.wallClock(t)
+      if (w.hour === 0) continue wrap
     }
-    if (!has(s.minute, d.getUTCMinutes())) {
+    while (!has(s.minute, w.minute)) {
+      added = true
       t += MINUTE_MS
-      continue
+      w = zone.wallClock(t)
+      if (w.minute === 0) continue wrap
     }
     return t
   }

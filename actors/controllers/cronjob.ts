@@ -5,13 +5,15 @@
  * each scheduled time create the Job `<cronjob>-<scheduled time in minutes>`. Only the most
  * recent missed time starts (one start per pass), and not when it is more than
  * `startingDeadlineSeconds` late; concurrencyPolicy Forbid skips a time while a Job runs, Replace
- * deletes the running ones first. Pure: (cronjob, jobs, now) -> actions and when to look again.
+ * deletes the running ones first. The schedule reads the wall clock of `spec.timeZone` (UTC when
+ * unset). Pure: (cronjob, jobs, now) -> actions and when to look again.
  */
 import type { CronJob, CronJobStatus, Job, ObjectReference } from '../kube/batch.ts'
 import { CRONJOB_SCHEDULED_TIMESTAMP } from '../kube/batch.ts'
 import { type Action, type EventAction, type TypeMeta, collectionPath, eventAction, pathOf } from './actions.ts'
 import { controllerOf, controllerRef, isDeleting, timeOf, timestamp } from './_util.ts'
 import { nextCronTime, parseCronSchedule, type CronSchedule } from './cron-schedule.ts'
+import { timeZone, timeZoneError, type TimeZone } from './time-zone.ts'
 import { JOB, finishedCondition } from './job.ts'
 
 export const CRONJOB: TypeMeta = { apiVersion: 'batch/v1', kind: 'CronJob' }
@@ -45,10 +47,10 @@ export function cronJobKeyOf(job: Job): string | undefined {
 }
 
 /** The latest firing time in (earliest, now], and how many there were; none: `time` undefined. */
-export function mostRecentScheduleTime(schedule: CronSchedule, earliest: number, now: number): { readonly time?: number; readonly missed: number } {
+export function mostRecentScheduleTime(schedule: CronSchedule, earliest: number, now: number, zone?: TimeZone): { readonly time?: number; readonly missed: number } {
   let time: number | undefined
   let missed = 0
-  for (let t = nextCronTime(schedule, earliest); t !== undefined && t <= now && missed < MAX_WALK; t = nextCronTime(schedule, t)) {
+  for (let t = nextCronTime(schedule, earliest, zone); t !== undefined && t <= now && missed < MAX_WALK; t = nextCronTime(schedule, t, zone)) {
     time = t
     missed++
   }
@@ -112,11 +114,15 @@ export function reconcileCronJob(input: CronJobInput, now: number): CronJobResul
   if (!isDeleting(cj.metadata)) {
     actions.push(...cleanUpHistory(cj, owned, event))
     const parsed = parseCronSchedule(cj.spec.schedule)
+    const zoneName = cj.spec.timeZone ?? undefined
+    const zoneError = zoneName === undefined ? undefined : timeZoneError(zoneName)
     if (!parsed.ok) actions.push(event('UnparseableSchedule', `unparseable schedule: ${JSON.stringify(cj.spec.schedule)} : ${parsed.error}`, 'Warning'))
+    else if (zoneError !== undefined) actions.push(event('UnknownTimeZone', `invalid timeZone: ${JSON.stringify(zoneName)}: ${zoneError}`, 'Warning'))
     else if (cj.spec.suspend !== true) {
-      const next = nextCronTime(parsed.schedule, now)
+      const zone = timeZone(zoneName)
+      const next = nextCronTime(parsed.schedule, now, zone)
       requeueAfterMs = next === undefined ? undefined : next - now + NEXT_SCHEDULE_DELAY_MS
-      const started = startDue(cj, parsed.schedule, owned, active, lastSchedule, now, event)
+      const started = startDue(cj, parsed.schedule, zone, owned, active, lastSchedule, now, event)
       actions.push(...started.actions)
       if (started.scheduled !== undefined) lastSchedule = started.scheduled
       if (started.replaced) active.length = 0
@@ -138,6 +144,7 @@ type EventOf = (reason: string, message: string, eventType?: 'Normal' | 'Warning
 function startDue(
   cj: CronJob,
   schedule: CronSchedule,
+  zone: TimeZone,
   owned: readonly Job[],
   active: readonly Job[],
   lastSchedule: number | undefined,
@@ -147,7 +154,7 @@ function startDue(
   const deadline = cj.spec.startingDeadlineSeconds
   let earliest = lastSchedule ?? timeOf(cj.metadata.creationTimestamp) ?? now
   if (deadline !== undefined && deadline !== null) earliest = Math.max(earliest, now - deadline * 1000)
-  const recent = mostRecentScheduleTime(schedule, earliest, now)
+  const recent = mostRecentScheduleTime(schedule, earliest, now, zone)
   const scheduled = recent.time
   if (scheduled === undefined) return { actions: [] }
   const actions: Action[] = []

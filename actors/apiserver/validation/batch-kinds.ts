@@ -5,6 +5,7 @@
  * validation are the core ones, passed in by defaults.ts and kinds.ts.
  */
 import { parseCronSchedule } from '../../controllers/cron-schedule.ts'
+import { timeZoneError } from '../../controllers/time-zone.ts'
 import { CONTROLLER_UID_LABEL, JOB_NAME_LABEL, LEGACY_CONTROLLER_UID_LABEL, LEGACY_JOB_NAME_LABEL } from '../../kube/batch.ts'
 import { FieldPath, invalid, notSupported, required, type FieldError } from '../field-errors.ts'
 import type { KubeObject } from '../ports.ts'
@@ -129,9 +130,9 @@ export function validateCronJob(o: KubeObject, podSpec: PodSpecValidator): Field
   const s = o.spec
   if (!isObj(s)) return [...errors, required(root)]
   errors.push(...schedule(s.schedule, root.child('schedule')))
-  if (s.timeZone !== undefined && s.timeZone !== null && !['UTC', 'Etc/UTC'].includes(String(s.timeZone))) {
-    // Schedules run on the cluster clock in UTC; another zone would fire at the wrong hours, so it is refused.
-    errors.push(notSupported(root.child('timeZone'), s.timeZone, ['UTC', 'Etc/UTC']))
+  if (s.timeZone !== undefined && s.timeZone !== null) {
+    const zoneError = typeof s.timeZone === 'string' ? timeZoneError(s.timeZone) : 'must be a string'
+    if (zoneError !== undefined) errors.push(invalid(root.child('timeZone'), s.timeZone, zoneError))
   }
   if (s.concurrencyPolicy !== undefined && !CONCURRENCY_POLICIES.includes(String(s.concurrencyPolicy))) errors.push(notSupported(root.child('concurrencyPolicy'), s.concurrencyPolicy, CONCURRENCY_POLICIES))
   errors.push(...nonNegative(s, 'startingDeadlineSeconds', root), ...nonNegative(s, 'successfulJobsHistoryLimit', root), ...nonNegative(s, 'failedJobsHistoryLimit', root))
@@ -142,7 +143,8 @@ export function validateCronJob(o: KubeObject, podSpec: PodSpecValidator): Field
 
 function schedule(value: unknown, path: FieldPath): FieldError[] {
   if (typeof value !== 'string' || value.trim() === '') return [required(path)]
-  if (/(^|\s)(CRON_)?TZ=/.test(value)) return [invalid(path, value, 'cannot use TZ or CRON_TZ in schedule, use timeZone field instead')]
+  // Kubernetes refuses any `TZ` in a new schedule (validateScheduleFormat): the zone goes in timeZone.
+  if (value.includes('TZ')) return [invalid(path, value, 'cannot use TZ or CRON_TZ in schedule, use timeZone field instead')]
   const parsed = parseCronSchedule(value)
   return parsed.ok ? [] : [invalid(path, value, parsed.error)]
 }

@@ -44,6 +44,13 @@ t.test('batch - a CronJob gets Kubernetes defaults', async (t) => {
   t.match(body.spec, { concurrencyPolicy: 'Allow', suspend: false, successfulJobsHistoryLimit: 3, failedJobsHistoryLimit: 1, jobTemplate: { spec: { template: { spec: { dnsPolicy: 'ClusterFirst' } } } } })
 })
 
+t.test('batch - a CronJob in an IANA time zone is accepted as given', async (t) => {
+  const ports = await cluster(handle)
+  const { status, body } = bodyOf(await handle(request('POST', CRONJOBS, { body: cronJob('berlin', { schedule: '0 9 * * *', timeZone: 'Europe/Berlin' }) }), ports))
+  t.equal(status, 201)
+  t.equal(body.spec.timeZone, 'Europe/Berlin')
+})
+
 t.test('batch - invalid Jobs and CronJobs: 422 with field paths', async (t) => {
   const ports = await cluster(handle)
   const cases: [string, string, unknown, string[]][] = [
@@ -61,7 +68,11 @@ t.test('batch - invalid Jobs and CronJobs: 422 with field paths', async (t) => {
     ['TZ in schedule', CRONJOBS, cronJob('h', { schedule: 'TZ=UTC * * * * *' }), ['spec.schedule: Invalid value: "TZ=UTC * * * * *": cannot use TZ or CRON_TZ in schedule, use timeZone field instead']],
     ['no schedule', CRONJOBS, cronJob('i', { schedule: '' }), ['spec.schedule: Required value']],
     ['concurrency policy', CRONJOBS, cronJob('j', { concurrencyPolicy: 'Sometimes' }), ['spec.concurrencyPolicy: Unsupported value: "Sometimes": supported values: "Allow", "Forbid", "Replace"']],
-    ['time zone', CRONJOBS, cronJob('k', { timeZone: 'Europe/Paris' }), ['spec.timeZone: Unsupported value: "Europe/Paris": supported values: "UTC", "Etc/UTC"']],
+    ['unknown time zone', CRONJOBS, cronJob('k', { timeZone: 'Mars/Olympus_Mons' }), ['spec.timeZone: Invalid value: "Mars/Olympus_Mons": unknown time zone Mars/Olympus_Mons']],
+    ['Local time zone', CRONJOBS, cronJob('k2', { timeZone: 'Local' }), ['spec.timeZone: Invalid value: "Local": timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones']],
+    ['empty time zone', CRONJOBS, cronJob('k3', { timeZone: '' }), ['spec.timeZone: Invalid value: "": timeZone must be nil or non-empty string']],
+    ['time zone path', CRONJOBS, cronJob('k4', { timeZone: '../etc/passwd' }), ['spec.timeZone: Invalid value: "../etc/passwd": unknown time zone ../etc/passwd']],
+    ['CRON_TZ in schedule', CRONJOBS, cronJob('k5', { schedule: 'CRON_TZ=Europe/Paris 0 9 * * *', timeZone: 'Europe/Paris' }), ['spec.schedule: Invalid value: "CRON_TZ=Europe/Paris 0 9 * * *": cannot use TZ or CRON_TZ in schedule, use timeZone field instead']],
     ['history limit', CRONJOBS, cronJob('l', { successfulJobsHistoryLimit: -1 }), ['spec.successfulJobsHistoryLimit: Invalid value: -1: must be greater than or equal to 0']],
     ['template restartPolicy', CRONJOBS, cronJob('m', { jobTemplate: { spec: { template: podTemplate('Always') } } }), ['spec.jobTemplate.spec.template.spec.restartPolicy: Unsupported value: "Always": supported values: "OnFailure", "Never"']],
     ['long name', CRONJOBS, cronJob('x'.repeat(53)), [`metadata.name: Invalid value: "${'x'.repeat(53)}": must be no more than 52 characters`]],

@@ -1,5 +1,6 @@
 import t from 'tap'
 import { nextCronTime, parseCronSchedule, type CronSchedule } from '../../../actors/controllers/cron-schedule.ts'
+import { timeZone, timeZoneError } from '../../../actors/controllers/time-zone.ts'
 
 const utc = (text: string): number => Date.parse(text)
 const iso = (ms: number | undefined): string => (ms === undefined ? 'never' : new Date(ms).toISOString().replace('.000Z', 'Z'))
@@ -77,4 +78,65 @@ t.test('cron - bad schedules are refused with robfig/cron wording', async (t) =>
     ['@often', 'unrecognized descriptor: @often'],
   ]
   for (const [text, error] of cases) t.same(parseCronSchedule(text), { ok: false, error }, text)
+})
+
+/** The next firing after `from` (an ISO time with offset) in `zone`, as an ISO time in UTC. */
+const nextIn = (zoneName: string, text: string, from: string): string => iso(nextCronTime(schedule(text), Date.parse(from), timeZone(zoneName)))
+
+t.test('cron - schedules read the wall clock of a time zone', async (t) => {
+  t.equal(nextIn('Europe/Berlin', '0 9 * * *', '2026-01-10T12:00:00Z'), '2026-01-11T08:00:00Z', 'winter: 09:00 CET is 08:00 UTC')
+  t.equal(nextIn('Europe/Berlin', '0 9 * * *', '2026-07-10T12:00:00Z'), '2026-07-11T07:00:00Z', 'summer: 09:00 CEST is 07:00 UTC')
+  t.equal(nextIn('Asia/Kolkata', '0 0 * * *', '2026-01-01T00:00:00Z'), '2026-01-01T18:30:00Z', 'a half-hour offset')
+  t.equal(nextIn('Pacific/Auckland', '0 0 1 * *', '2026-01-15T00:00:00Z'), '2026-01-31T11:00:00Z', 'the first of the month, a day ahead of UTC')
+  t.equal(nextIn('America/New_York', '0 0 * * 1', '2026-03-04T00:00:00Z'), '2026-03-09T04:00:00Z', 'day of week on the zone calendar, after spring forward')
+  t.equal(nextIn('UTC', '0 9 * * *', '2026-01-10T12:00:00Z'), '2026-01-11T09:00:00Z')
+  t.equal(nextIn('Etc/UTC', '0 9 * * *', '2026-01-10T12:00:00Z'), '2026-01-11T09:00:00Z')
+})
+
+// robfig/cron v3's own DST cases (spec_test.go TestNext), America/New_York in 2012: spring forward
+// on 11 March at 02:00 EST -> 03:00 EDT, fall back on 4 November at 02:00 EDT -> 01:00 EST.
+t.test('cron - across DST changes as robfig/cron: a skipped wall time is skipped, a repeated one fires twice', async (t) => {
+  const cases: [string, string, string][] = [
+    ['0 * * * *', '2012-03-11T00:00:00-0500', '2012-03-11T01:00:00-0500'],
+    ['0 * * * *', '2012-03-11T01:00:00-0500', '2012-03-11T03:00:00-0400'],
+    ['0 * * * *', '2012-03-11T03:00:00-0400', '2012-03-11T04:00:00-0400'],
+    ['0 1 * * *', '2012-03-11T00:00:00-0500', '2012-03-11T01:00:00-0500'],
+    ['0 1 * * *', '2012-03-11T01:00:00-0500', '2012-03-12T01:00:00-0400'],
+    ['0 2 * * *', '2012-03-11T00:00:00-0500', '2012-03-12T02:00:00-0400'],
+    ['30 2 4 11 *', '2012-11-04T00:00:00-0400', '2012-11-04T02:30:00-0500'],
+    ['30 1 4 11 *', '2012-11-04T01:45:00-0400', '2012-11-04T01:30:00-0500'],
+    ['0 * * * *', '2012-11-04T00:00:00-0400', '2012-11-04T01:00:00-0400'],
+    ['0 * * * *', '2012-11-04T01:00:00-0400', '2012-11-04T01:00:00-0500'],
+    ['0 * * * *', '2012-11-04T01:00:00-0500', '2012-11-04T02:00:00-0500'],
+    ['0 1 * * *', '2012-11-04T00:00:00-0400', '2012-11-04T01:00:00-0400'],
+    ['0 1 * * *', '2012-11-04T01:00:00-0400', '2012-11-04T01:00:00-0500'],
+    ['0 1 * * *', '2012-11-04T01:00:00-0500', '2012-11-05T01:00:00-0500'],
+    ['0 2 * * *', '2012-11-04T00:00:00-0400', '2012-11-04T02:00:00-0500'],
+    ['0 2 * * *', '2012-11-04T02:00:00-0500', '2012-11-05T02:00:00-0500'],
+    ['0 0 * * *', '2012-03-10T12:00:00-0500', '2012-03-11T00:00:00-0500'],
+    ['0 0 * * *', '2012-03-11T00:00:00-0500', '2012-03-12T00:00:00-0400'],
+  ]
+  for (const [text, from, want] of cases) t.equal(nextIn('America/New_York', text, from), iso(Date.parse(want)), `${text} after ${from}`)
+})
+
+t.test('cron - a simulated day of */30 across the spring-forward hour: 45 firings (00:30 to 23:30), none at 02:xx', async (t) => {
+  const zone = timeZone('America/New_York')
+  const s = schedule('*/30 * * * *')
+  const fired: string[] = []
+  for (let t0 = Date.parse('2012-03-11T00:00:00-0500'), next = nextCronTime(s, t0, zone); next !== undefined && next < Date.parse('2012-03-12T00:00:00-0400'); next = nextCronTime(s, next, zone)) {
+    const w = zone.wallClock(next)
+    fired.push(`${w.hour}:${w.minute}`)
+  }
+  t.equal(fired.length, 45)
+  t.notOk(fired.some((f) => f.startsWith('2:')), 'no wall time in the gap')
+  t.same(fired.slice(0, 5), ['0:30', '1:0', '1:30', '3:0', '3:30'])
+})
+
+t.test('time zones: the names Kubernetes accepts', async (t) => {
+  for (const name of ['UTC', 'Etc/UTC', 'Europe/Berlin', 'America/Argentina/Buenos_Aires', 'Etc/GMT+5', 'US/Eastern']) t.equal(timeZoneError(name), undefined, name)
+  t.equal(timeZoneError('Mars/Olympus'), 'unknown time zone Mars/Olympus')
+  t.equal(timeZoneError('../../etc/passwd'), 'unknown time zone ../../etc/passwd')
+  t.equal(timeZoneError('-Europe'), 'unknown time zone -Europe')
+  t.equal(timeZoneError('Local'), 'timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones')
+  t.equal(timeZoneError(''), 'timeZone must be nil or non-empty string')
 })

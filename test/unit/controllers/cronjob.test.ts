@@ -156,3 +156,18 @@ t.test('CronJob - a simulated hour of */1: one Job per minute, history trimmed t
   t.ok(starts.every((late) => late === 100), 'each 100 ms after its time')
   t.ok(jobs.length <= 4, `history: at most 3 finished + 1 running (${jobs.length})`)
 })
+
+t.test('CronJob - spec.timeZone: the schedule fires at the zone wall time; an unknown zone is an event', async (t) => {
+  // 2026-03-29 is the EU spring-forward day (02:00 CET -> 03:00 CEST); 09:00 Berlin is then 07:00 UTC.
+  const created = Date.parse('2026-03-28T12:00:00Z')
+  const berlin = cronJob({ schedule: '0 9 * * *', timeZone: 'Europe/Berlin' }, undefined, created)
+  const before = reconcileCronJob({ cronJob: berlin, jobs: [] }, Date.parse('2026-03-29T06:59:00Z'))
+  t.same(createdJobs(before), [])
+  t.equal(before.requeueAfterMs, MIN + 100, 'requeued just after 07:00 UTC')
+  const due = reconcileCronJob({ cronJob: berlin, jobs: [] }, Date.parse('2026-03-29T07:00:00Z'))
+  t.same(createdJobs(due).map((j) => j.metadata.name), [scheduledJobName('tick', Date.parse('2026-03-29T07:00:00Z'))])
+  t.equal(statusOf(due)?.lastScheduleTime, '2026-03-29T07:00:00Z')
+  const unknown = reconcileCronJob({ cronJob: cronJob({ timeZone: 'Mars/Olympus' }), jobs: [] }, T0 + 5 * MIN)
+  t.same(reasons(unknown), ['UnknownTimeZone'])
+  t.equal(unknown.requeueAfterMs, undefined)
+})
