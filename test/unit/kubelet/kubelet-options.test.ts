@@ -38,6 +38,9 @@ t.test('node objects - registration carries capacity, labels, taints, addresses 
   t.same(node.status?.addresses, [{ type: 'InternalIP', address: '127.0.1.1' }, { type: 'Hostname', address: 'worker-1' }])
   t.match(node.status?.conditions?.find((c) => c.type === 'Ready'), { status: 'True', reason: 'KubeletReady', lastHeartbeatTime: '2026-01-01T00:00:00Z' })
   t.same(node.status?.daemonEndpoints, { kubeletEndpoint: { Port: 10255 } })
+  t.same(node.metadata.annotations, { 'node.alpha.kubernetes.io/ttl': '0' }, 'no volume dir: none announced')
+  const withVolumes = registrationNode({ name: 'worker-1', options, volumeDir: '/state/worker-1/volumes' }, T0)
+  t.equal(withVolumes.metadata.annotations?.['volumes.actorkube.io/dir'], '/state/worker-1/volumes', 'where the local provisioner puts its volumes')
 })
 
 t.test('node objects - a node not Ready gets Ready again; the lease renews with its version', async (t) => {
