@@ -126,8 +126,13 @@ const nodeReadyProbe = `  steadyState:
 
 await waitFor(async () => (await kubectlJson<{ items: unknown[] }>(kubectl, ['get', 'nodes'])).items.length === 1, { timeoutMs: 60_000, intervalMs: 500, what: 'the worker node' })
 
-t.test('chaos controller - actorkube chaos run: a message-drop experiment with a node probe, progress lines, Passed', async (t) => {
-  const file = await manifest('drop-run.yaml', echoDrop('drop-run', '4s', '{roles: [worker]}', nodeReadyProbe))
+/** Metric probes over the hosts' /metrics: every host scraped (4 run actors), messages flowing (a rate from two scrapes). */
+const metricProbes = `    - {name: every-host-scraped, type: metric, interval: 1s, timeout: 2s, metric: {expr: 'count(actorkube_actors_running)', comparator: {op: '==', value: 4}}}
+    - {name: messages-flowing, type: metric, interval: 1s, timeout: 2s, metric: {expr: 'sum(rate(actorkube_messages_out_total{type!=""}[30s]))', comparator: {op: '>', value: 0}}}
+`
+
+t.test('chaos controller - actorkube chaos run: a message-drop experiment with node and metric probes, progress lines, Passed', async (t) => {
+  const file = await manifest('drop-run.yaml', echoDrop('drop-run', '4s', '{roles: [worker]}', nodeReadyProbe + metricProbes))
   const run = await actorkube(['chaos', 'run', file], 120_000)
   t.equal(run.code, 0, run.stderr)
   const lines = run.stdout.trim().split('\n')
@@ -137,6 +142,7 @@ t.test('chaos controller - actorkube chaos run: a message-drop experiment with a
   const status = (await experiment('drop-run')).status!
   t.match(status, { phase: 'Completed', verdict: 'Passed', faults: [{ name: 'drop-echo', targets: ['worker-1'], injectedAt: /Z$/, healedAt: /Z$/ }] })
   t.ok(status.probes[0]!.successes > 0, 'the probe ran during the fault')
+  for (const name of ['every-host-scraped', 'messages-flowing']) t.match(status.probes.find((p) => p.name === name), { failures: 0, successes: Number }, `${name} passed every run during the fault and recovery`)
   t.same(await leasesOf((await experiment('drop-run')).metadata.uid), [], 'no host holds a lease of it any more')
   const again = await actorkube(['chaos', 'run', file])
   t.equal(again.code, 1)
