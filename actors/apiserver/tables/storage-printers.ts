@@ -6,10 +6,7 @@
 import { AGE_COL, NAME_COL, ageOf, arr, col, nameOf, obj, str } from './columns.ts'
 import type { Printer } from './printers.ts'
 import type { KubeObject } from './types.ts'
-
-/** The beta annotation that still overrides spec.storageClassName (helper.GetPersistentVolumeClass). */
-const BETA_STORAGE_CLASS = 'volume.beta.kubernetes.io/storage-class'
-const DEFAULT_CLASS_ANNOTATIONS = ['storageclass.kubernetes.io/is-default-class', 'storageclass.beta.kubernetes.io/is-default-class']
+import { BETA_STORAGE_CLASS_ANNOTATION as BETA_STORAGE_CLASS, isDefaultClass } from '../../kube/storage.ts'
 
 const MODE_ABBREVIATIONS: readonly (readonly [string, string])[] = [
   ['ReadWriteOnce', 'RWO'],
@@ -111,7 +108,7 @@ const storageClassPrinter: Printer = {
     AGE_COL,
   ],
   row: (sc, now) => {
-    const isDefault = DEFAULT_CLASS_ANNOTATIONS.some((a) => sc.metadata?.annotations?.[a] === 'true')
+    const isDefault = isDefaultClass(sc)
     return {
       cells: [
         isDefault ? `${nameOf(sc)} (default)` : nameOf(sc),
