@@ -9,8 +9,10 @@ import type { CronJob, Job } from '../kube/batch.ts'
 import type { DaemonSet, PersistentVolumeClaim, StatefulSet } from '../kube/apps.ts'
 import type { PodDisruptionBudget } from '../kube/policy.ts'
 import type { PersistentVolume, StorageClass } from '../kube/storage.ts'
+import type { ControllerRevision } from '../kube/controller-revision.ts'
 
 import type { ResourceQuota } from './resource-quota.ts'
+import type { ClusterRole } from './clusterrole-aggregation.ts'
 
 export interface ObjectCache<T> {
   /** By `namespace/name` (`name` for cluster-scoped objects). */
@@ -27,6 +29,8 @@ export interface ControllerCaches {
   readonly deployments: ObjectCache<Deployment>
   readonly daemonSets: ObjectCache<DaemonSet>
   readonly statefulSets: ObjectCache<StatefulSet>
+  /** The two sets' template history (controller-history.ts). */
+  readonly controllerRevisions: ObjectCache<ControllerRevision>
   /** PersistentVolumeClaims: a StatefulSet makes the ones it lacks. */
   readonly persistentVolumeClaims: ObjectCache<PersistentVolumeClaim>
   /** PersistentVolumes and StorageClasses: the volume binder and local provisioner's. */
@@ -43,6 +47,8 @@ export interface ControllerCaches {
   readonly jobs: ObjectCache<Job>
   readonly cronJobs: ObjectCache<CronJob>
   readonly podDisruptionBudgets: ObjectCache<PodDisruptionBudget>
+  /** ClusterRoles: the aggregation controller fills the aggregated ones. */
+  readonly clusterRoles: ObjectCache<ClusterRole>
 }
 
 export type ChangeType = 'ADDED' | 'MODIFIED' | 'DELETED'
@@ -56,6 +62,7 @@ export type ObservedChange =
   | ChangeOf<'deployments', Deployment>
   | ChangeOf<'daemonSets', DaemonSet>
   | ChangeOf<'statefulSets', StatefulSet>
+  | ChangeOf<'controllerRevisions', ControllerRevision>
   | ChangeOf<'persistentVolumeClaims', PersistentVolumeClaim>
   | ChangeOf<'persistentVolumes', PersistentVolume>
   | ChangeOf<'storageClasses', StorageClass>
@@ -69,3 +76,4 @@ export type ObservedChange =
   | ChangeOf<'jobs', Job>
   | ChangeOf<'cronJobs', CronJob>
   | ChangeOf<'podDisruptionBudgets', PodDisruptionBudget>
+  | ChangeOf<'clusterRoles', ClusterRole>

@@ -12,6 +12,7 @@ import type { ControllerCaches, ChangeType, ObservedChange } from './caches.ts'
 import { ownerKeyOf } from './replicaset.ts'
 import { workloadObjectMarks } from './workload-marks.ts'
 import { cronJobKeyOf } from './cronjob.ts'
+import { aggregationItems } from './clusterrole-aggregation.ts'
 import { jobExpectationsKey, jobKeyOf } from './job.ts'
 import { objectItem } from './work-item.ts'
 import { budgetItemsFor } from './disruption.ts'
@@ -69,6 +70,7 @@ export function changeMarks(change: ObservedChange, caches: ControllerCaches): C
     case 'daemonSets':
     case 'statefulSets':
     case 'persistentVolumeClaims':
+    case 'controllerRevisions':
       return workloadObjectMarks(change, graph)
     case 'nodes':
     case 'leases':
@@ -90,6 +92,9 @@ export function changeMarks(change: ObservedChange, caches: ControllerCaches): C
       const items = [objectItem('job', key), ...(cronJob !== undefined ? [objectItem('cronjob', cronJob)] : [])]
       return { items, wholeCluster: false, graph, ...(change.type === 'DELETED' ? { forgetExpectationsOf: jobExpectationsKey(key) } : {}) }
     }
+    case 'clusterRoles':
+      // Any ClusterRole's labels or rules may change what an aggregated one holds (and view feeds edit feeds admin).
+      return { items: aggregationItems(change.object, caches.clusterRoles), wholeCluster: false, graph: false }
     case 'podDisruptionBudgets':
       return { items: [objectItem('disruption', keyOf(change.object.metadata))], wholeCluster: false, graph: false }
     case 'cronJobs':

@@ -8,7 +8,10 @@
  * template told apart by the `controller-revision-hash` label. Pure: (daemon set, nodes, pods,
  * expectations, now) -> actions.
  *
- * Differs from Kubernetes: no ControllerRevision objects (the hash label is the revision), no
+ * Each template version is a ControllerRevision `<set>-<hash>` (controller-history.ts), when
+ * the input carries the namespace's revisions.
+ *
+ * Differs from Kubernetes: no
  * maxSurge (a surge asks for two pods per node; here maxSurge is read as 0), no backoff on
  * failed pods (a failed pod is deleted, its replacement made on the next pass).
  */
@@ -25,6 +28,8 @@ import { computeHash } from './pod-template-hash.ts'
 import { untilAvailable } from './availability.ts'
 import { scaledValue } from './deployment.ts'
 import { podFromTemplate } from './replicaset.ts'
+import { revisionName, syncHistory } from './controller-history.ts'
+import type { ControllerRevision } from '../kube/controller-revision.ts'
 
 export const DAEMON_SET: TypeMeta = { apiVersion: 'apps/v1', kind: 'DaemonSet' }
 
@@ -35,6 +40,8 @@ export interface DaemonSetInput {
   /** The pods of the DaemonSet's namespace. */
   readonly pods: readonly Pod[]
   readonly expectations?: Expectations
+  /** The ControllerRevisions of the namespace; without them no history is kept. */
+  readonly revisions?: readonly ControllerRevision[]
 }
 
 export interface DaemonSetResult {
@@ -149,6 +156,10 @@ export function reconcileDaemonSet(input: DaemonSetInput, now: number, config: D
   expectations = pruneDeletions(expectations, key, new Set(live.map((p) => p.metadata.uid ?? '')))
   const plan = new DaemonSetPlan(ds, input.nodes, claimed.owned, now)
   const actions: Action[] = [...claimed.actions]
+  if (input.revisions !== undefined) {
+    const inUse = new Set(live.flatMap((p) => p.metadata.labels?.[CONTROLLER_REVISION_HASH_LABEL] ?? []).map((hash) => revisionName(ds, hash)))
+    actions.push(...syncHistory({ ownerType: DAEMON_SET, owner: ds, hash: plan.hash, revisions: input.revisions, inUse }))
+  }
   if (satisfied(expectations, key, now, config.expectationsTimeoutMs ?? DEFAULT_EXPECTATIONS_TIMEOUT_MS)) {
     const { creates, deletes } = plan.changes()
     actions.push(...deletes.map((p, i) => deletePod(ds, p, now, i)), ...creates.map((node, i) => createPod(ds, plan.hash, node, now, deletes.length + i)))

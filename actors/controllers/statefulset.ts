@@ -8,9 +8,11 @@
  * template rolls out from the highest ordinal down to the partition, one pod at a time, each
  * replacement Ready before the next goes. Pure: (stateful set, pods, claims) -> actions.
  *
- * Differs from Kubernetes: the revision is the template's hash (`<set>-<hash>` in the
- * `controller-revision-hash` label and the status), with no ControllerRevision objects, so a pod
- * below the partition that is deleted comes back from the new template; rolling update
+ * The revision is `<set>-<hash>` of the template (the `controller-revision-hash` label and the
+ * status), each a ControllerRevision (controller-history.ts) when the input carries the
+ * namespace's revisions.
+ *
+ * Differs from Kubernetes: a pod below the partition that is deleted comes back from the new template; rolling update
  * maxUnavailable is read as 1. persistentVolumeClaimRetentionPolicy (default Retain/Retain):
  * whenDeleted Delete makes the set an owner of its claims, whenScaled Delete makes a condemned
  * member the owner of its claims (instead of the set) before it is deleted; the garbage collector
@@ -24,6 +26,8 @@ import { type Action, MERGE_PATCH_CONTENT_TYPE, POD, type TypeMeta, collectionPa
 import { claim, controllerOf, controllerRef, isDeleting, isPodAvailable, isPodReady } from './_util.ts'
 import { computeHash } from './pod-template-hash.ts'
 import { untilAvailable } from './availability.ts'
+import { syncHistory } from './controller-history.ts'
+import type { ControllerRevision } from '../kube/controller-revision.ts'
 
 export const STATEFUL_SET: TypeMeta = { apiVersion: 'apps/v1', kind: 'StatefulSet' }
 export const PERSISTENT_VOLUME_CLAIM: TypeMeta = { apiVersion: 'v1', kind: 'PersistentVolumeClaim' }
@@ -35,6 +39,8 @@ export interface StatefulSetInput {
   readonly pods: readonly Pod[]
   /** The PersistentVolumeClaims of the set's namespace. */
   readonly claims: readonly PersistentVolumeClaim[]
+  /** The ControllerRevisions of the namespace; without them no history is kept. */
+  readonly revisions?: readonly ControllerRevision[]
 }
 
 export interface StatefulSetResult {
@@ -78,7 +84,15 @@ export function reconcileStatefulSet(input: StatefulSetInput, now: number): Stat
   const run = new StatefulSetRun(set, claimed.owned, input.claims, now)
   run.sync()
   const wait = untilAvailable(claimed.owned.filter(isHealthy), set.spec.minReadySeconds ?? 0, now)
-  return { actions: [...claimed.actions, ...run.actions, ...run.statusAction()], ...(wait !== undefined ? { requeueAfterMs: wait } : {}) }
+  const history = input.revisions === undefined ? [] : statefulSetHistory(set, claimed.owned, input.revisions)
+  return { actions: [...claimed.actions, ...history, ...run.actions, ...run.statusAction()], ...(wait !== undefined ? { requeueAfterMs: wait } : {}) }
+}
+
+/** The set's revisions made current; its members' revisions and the status' current and update revisions are in use. */
+function statefulSetHistory(set: StatefulSet, members: readonly Pod[], revisions: readonly ControllerRevision[]): Action[] {
+  const inUse = new Set([...members.flatMap((p) => revisionOf(p) ?? []), ...[set.status?.currentRevision, set.status?.updateRevision].flatMap((r) => r ?? [])])
+  const hash = computeHash(set.spec.template, set.status?.collisionCount ?? 0)
+  return syncHistory({ ownerType: STATEFUL_SET, owner: set, hash, revisions, inUse })
 }
 
 /** One pass: the members by ordinal, and the actions collected. */

@@ -20,6 +20,7 @@ import { reconcileDaemonSet } from './daemonset.ts'
 import { reconcileStatefulSet } from './statefulset.ts'
 import { reconcileJob } from './job.ts'
 import { reconcileCronJob } from './cronjob.ts'
+import { reconcileClusterRoleAggregation } from './clusterrole-aggregation.ts'
 import { reconcileDisruptionBudget } from './disruption.ts'
 import { reconcileStaleDisruption } from './stale-disruption.ts'
 import { reconcileServiceAccounts } from './serviceaccount.ts'
@@ -116,15 +117,19 @@ export function runWork(threaded: Threaded, item: ParsedItem, caches: Controller
     case 'daemonset': {
       const daemonSet = caches.daemonSets.get(item.key)
       if (daemonSet === undefined) return {}
-      const result = reconcileDaemonSet({ daemonSet, nodes: caches.nodes.list(), pods: caches.pods.inNamespace(daemonSet.metadata.namespace ?? 'default'), expectations: threaded.expectations }, now)
+      const result = reconcileDaemonSet({ daemonSet, nodes: caches.nodes.list(), pods: caches.pods.inNamespace(daemonSet.metadata.namespace ?? 'default'), expectations: threaded.expectations, revisions: caches.controllerRevisions.inNamespace(daemonSet.metadata.namespace ?? 'default') }, now)
       return { plan: act(result.actions), threaded: { expectations: result.expectations }, ...requeue(result.requeueAfterMs) }
     }
     case 'statefulset': {
       const statefulSet = caches.statefulSets.get(item.key)
       if (statefulSet === undefined) return {}
       const ns = statefulSet.metadata.namespace ?? 'default'
-      const result = reconcileStatefulSet({ statefulSet, pods: caches.pods.inNamespace(ns), claims: caches.persistentVolumeClaims.inNamespace(ns) }, now)
+      const result = reconcileStatefulSet({ statefulSet, pods: caches.pods.inNamespace(ns), claims: caches.persistentVolumeClaims.inNamespace(ns), revisions: caches.controllerRevisions.inNamespace(ns) }, now)
       return { plan: act(result.actions), ...requeue(result.requeueAfterMs) }
+    }
+    case 'clusterroleaggregation': {
+      const role = caches.clusterRoles.get(item.key)
+      return role === undefined ? {} : { plan: act(reconcileClusterRoleAggregation(role, caches.clusterRoles.list()).actions) }
     }
     case 'cronjob': {
       const cronJob = caches.cronJobs.get(item.key)
@@ -205,6 +210,7 @@ function ownershipGraph(caches: ControllerCaches): GraphObject[] {
     ...caches.cronJobs.list().map((o) => withType(o, 'batch/v1', 'CronJob')),
     ...caches.daemonSets.list().map((o) => withType(o, 'apps/v1', 'DaemonSet')),
     ...caches.statefulSets.list().map((o) => withType(o, 'apps/v1', 'StatefulSet')),
+    ...caches.controllerRevisions.list().map((o) => withType(o, 'apps/v1', 'ControllerRevision')),
     ...caches.persistentVolumeClaims.list().map((o) => withType(o, 'v1', 'PersistentVolumeClaim')),
   ]
 }

@@ -13,7 +13,7 @@ import type { ChangeMarks } from './change-marks.ts'
 import { daemonSetExpectationsKey } from './daemonset.ts'
 import { objectItem } from './work-item.ts'
 
-type WorkloadChange = Extract<ObservedChange, { readonly cache: 'daemonSets' | 'statefulSets' | 'persistentVolumeClaims' }>
+type WorkloadChange = Extract<ObservedChange, { readonly cache: 'daemonSets' | 'statefulSets' | 'persistentVolumeClaims' | 'controllerRevisions' }>
 
 /** The marks of a DaemonSet, StatefulSet or claim change (change-marks.ts hands these over). */
 export function workloadObjectMarks(change: WorkloadChange, graph: boolean): ChangeMarks {
@@ -26,6 +26,12 @@ export function workloadObjectMarks(change: WorkloadChange, graph: boolean): Cha
     case 'persistentVolumeClaims':
       // A claim's owners (retention policy Delete) are the garbage collector's.
       return { items: [], wholeCluster: false, graph }
+    case 'controllerRevisions': {
+      // A revision marks the set controlling it (kube's addHistory/updateHistory/deleteHistory).
+      const ref = controllerOf(change.object.metadata)
+      const work = ref?.kind === 'DaemonSet' ? 'daemonset' : ref?.kind === 'StatefulSet' ? 'statefulset' : undefined
+      return { items: work === undefined ? [] : [objectItem(work, `${change.object.metadata.namespace ?? ''}/${ref!.name}`)], wholeCluster: false, graph }
+    }
   }
 }
 

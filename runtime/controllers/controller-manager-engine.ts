@@ -10,7 +10,9 @@
 import type { AnyActorLogic } from 'xstate'
 import type { Action } from '../../actors/controllers/actions.ts'
 import type { ControllerCaches, ObservedChange } from '../../actors/controllers/caches.ts'
+import type { ClusterRole } from '../../actors/controllers/clusterrole-aggregation.ts'
 import type { DaemonSet, PersistentVolumeClaim, StatefulSet } from '../../actors/kube/apps.ts'
+import type { ControllerRevision } from '../../actors/kube/controller-revision.ts'
 import type { ControllerManagerOptions } from '../../actors/controllers/controller-manager.kind.ts'
 import type { ResourceQuota } from '../../actors/controllers/resource-quota.ts'
 import { advance, continueNamespace, finishWork, INITIAL_MANAGER_STATE, observeChange, onSynced, startWork, type Plan, type WorkOutcome } from '../../actors/controllers/manager.ts'
@@ -45,6 +47,7 @@ export function controllerManagerEngineLogic(options: ControllerManagerOptions, 
       deployments: informer<Deployment>('deployments', '/apis/apps/v1/deployments'),
       daemonSets: informer<DaemonSet>('daemonSets', '/apis/apps/v1/daemonsets'),
       statefulSets: informer<StatefulSet>('statefulSets', '/apis/apps/v1/statefulsets'),
+      controllerRevisions: informer<ControllerRevision>('controllerRevisions', '/apis/apps/v1/controllerrevisions'),
       persistentVolumeClaims: informer<PersistentVolumeClaim>('persistentVolumeClaims', '/api/v1/persistentvolumeclaims'),
       persistentVolumes: informer<PersistentVolume>('persistentVolumes', '/api/v1/persistentvolumes'),
       storageClasses: informer<StorageClass>('storageClasses', '/apis/storage.k8s.io/v1/storageclasses'),
@@ -58,6 +61,7 @@ export function controllerManagerEngineLogic(options: ControllerManagerOptions, 
       cronJobs: informer<CronJob>('cronJobs', '/apis/batch/v1/cronjobs'),
       podDisruptionBudgets: informer<PodDisruptionBudget>('podDisruptionBudgets', '/apis/policy/v1/poddisruptionbudgets'),
       serviceAccounts: informer<ServiceAccount>('serviceAccounts', '/api/v1/serviceaccounts'),
+      clusterRoles: informer<ClusterRole>('clusterRoles', '/apis/rbac.authorization.k8s.io/v1/clusterroles'),
     }
     const informers = Object.values(caches) as Informer<Named>[]
 

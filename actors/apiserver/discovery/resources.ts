@@ -133,6 +133,7 @@ export const RESOURCES: readonly ResourceSpec[] = [
     categories: ['all'],
     subresources: [status('Service')],
   }),
+  entry({ group: 'apps', version: 'v1', name: 'controllerrevisions', singularName: 'controllerrevision', kind: 'ControllerRevision', namespaced: true }),
   entry({ group: 'apps', version: 'v1', name: 'daemonsets', singularName: 'daemonset', kind: 'DaemonSet', namespaced: true, shortNames: ['ds'], categories: ['all'], subresources: [status('DaemonSet')] }),
   entry({
     group: 'apps',

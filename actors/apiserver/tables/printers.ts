@@ -7,6 +7,7 @@ import { since } from './duration.ts'
 import { AGE_COL, CONTAINERS_COL, IMAGES_COL, NAME_COL, ageOf, arr, col, containerCells, formatLabelSelector, formatLabels, nameOf, num, obj, str } from './columns.ts'
 import { CONFIG_PRINTERS } from './config-printers.ts'
 import { NETWORKING_PRINTERS } from './networking-printers.ts'
+import { REVISION_PRINTERS } from './revision-printers.ts'
 import { STORAGE_PRINTERS } from './storage-printers.ts'
 import { RBAC_PRINTERS } from './rbac-printers.ts'
 import { WORKLOAD_PRINTERS } from './workload-printers.ts'
@@ -471,6 +472,7 @@ export const PRINTERS: Readonly<Record<string, Printer>> = {
   ...RBAC_PRINTERS,
   ...BATCH_PRINTERS,
   ...NETWORKING_PRINTERS,
+  ...REVISION_PRINTERS,
 }
 
 export const printerFor = (group: string, resource: string): Printer => PRINTERS[`${group}/${resource}`] ?? defaultPrinter

@@ -21,6 +21,7 @@ t.test('resource table', async (t) => {
       '/v1/secrets',
       '/v1/serviceaccounts',
       '/v1/services',
+      'apps/v1/controllerrevisions',
       'apps/v1/daemonsets',
       'apps/v1/deployments',
       'apps/v1/replicasets',
@@ -76,6 +77,7 @@ t.test('resource table', async (t) => {
     secrets: '',
     serviceaccounts: 'sa',
     services: 'svc',
+    controllerrevisions: '',
     daemonsets: 'ds',
     deployments: 'deploy',
     replicasets: 'rs',
@@ -216,6 +218,7 @@ t.test('/apis/apps/v1 and /apis/coordination.k8s.io/v1', async (t) => {
   const apps = apiResourceList('apps', 'v1')!
   t.equal(apps.groupVersion, 'apps/v1')
   t.same(apps.resources, [
+    { name: 'controllerrevisions', singularName: 'controllerrevision', namespaced: true, kind: 'ControllerRevision', verbs: FULL },
     { name: 'daemonsets', singularName: 'daemonset', namespaced: true, kind: 'DaemonSet', verbs: FULL, shortNames: ['ds'], categories: ['all'] },
     { name: 'daemonsets/status', singularName: '', namespaced: true, kind: 'DaemonSet', verbs: ['get', 'patch', 'update'] },
     { name: 'deployments', singularName: 'deployment', namespaced: true, kind: 'Deployment', verbs: FULL, shortNames: ['deploy'], categories: ['all'] },

@@ -9,7 +9,8 @@ import { T0, at, pod } from './fixtures.ts'
 import { ManagerDriver } from './manager-driver.ts'
 
 const actionsOf = (plan: Plan | undefined): readonly Action[] => (plan?.type === 'act' ? plan.actions : [])
-const created = (plan: Plan | undefined) => actionsOf(plan).flatMap((a) => (a.type === 'create' ? [a.object] : []))
+/** The pods a plan creates (not the ControllerRevisions). */
+const created = (plan: Plan | undefined) => actionsOf(plan).flatMap((a) => (a.type === 'create' && a.path.endsWith('/pods') ? [a.object] : []))
 const LABELS = { app: 'agent' }
 
 const daemonSet: DaemonSet = {

@@ -53,6 +53,8 @@ export function memoryCaches(): MemoryCaches {
     jobs: new MemoryCache(),
     cronJobs: new MemoryCache(),
     podDisruptionBudgets: new MemoryCache(),
+    clusterRoles: new MemoryCache(),
+    controllerRevisions: new MemoryCache(),
   }
 }
 
