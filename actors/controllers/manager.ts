@@ -10,6 +10,7 @@
  */
 import type { Action } from './actions.ts'
 import { keyOf } from './_util.ts'
+import { isAggregated } from './clusterrole-aggregation.ts'
 import { changeMarks, type ChangeMarks } from './change-marks.ts'
 import type { ControllerCaches, ObservedChange } from './caches.ts'
 import { forget, NO_EXPECTATIONS, observeCreate } from './expectations.ts'
@@ -76,6 +77,7 @@ export function onSynced(state: ManagerState, caches: ControllerCaches, now: num
   for (const j of caches.jobs.list()) queue = markDirty(queue, objectItem('job', keyOf(j.metadata)))
   for (const c of caches.cronJobs.list()) queue = markDirty(queue, objectItem('cronjob', keyOf(c.metadata)))
   for (const b of caches.podDisruptionBudgets.list()) queue = markDirty(queue, objectItem('disruption', keyOf(b.metadata)))
+  for (const r of caches.clusterRoles.list()) if (isAggregated(r)) queue = markDirty(queue, objectItem('clusterroleaggregation', keyOf(r.metadata)))
   for (const ns of caches.namespaces.list()) queue = markDirty(queue, objectItem('serviceaccount', keyOf(ns.metadata)))
   for (const q of caches.resourceQuotas.list()) queue = markDirty(queue, objectItem('resourcequota', keyOf(q.metadata)))
   for (const c of caches.persistentVolumeClaims.list()) queue = markDirty(queue, claimItem(c))

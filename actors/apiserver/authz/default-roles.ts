@@ -2,13 +2,19 @@
  * The user-facing ClusterRoles kube-apiserver creates at startup when absent
  * (plugin/pkg/auth/authorizer/rbac/bootstrappolicy): `cluster-admin`, `admin`, `edit` and `view`
  * (plus our `chaos-engineer`),
- * and the ClusterRoleBinding `cluster-admin` for group system:masters. Kubernetes aggregates
- * admin/edit/view from labelled roles; we write the aggregated rules out (aggregation is not
- * served), for the resources Kubernetes lists, served here or not.
+ * and the ClusterRoleBinding `cluster-admin` for group system:masters. As in Kubernetes,
+ * admin/edit/view are aggregated (`aggregationRule`) from the ClusterRoles labelled
+ * `rbac.authorization.k8s.io/aggregate-to-admin|edit|view: "true"`: `system:aggregate-to-*` hold
+ * the pieces, view is labelled aggregate-to-edit and edit aggregate-to-admin, so a user's role
+ * labelled aggregate-to-view extends all three (the ClusterRole aggregation controller,
+ * actors/controllers/clusterrole-aggregation.ts). Their rules are written out aggregated too, so
+ * they hold before the controller manager runs. The resources are those Kubernetes lists, served
+ * here or not.
  */
 import type { KubeObject } from '../ports.ts'
 import { MASTERS_GROUP } from './policy.ts'
 import { RBAC_GROUP } from './rbac.ts'
+import { aggregatedRules, type ClusterRole } from '../../controllers/clusterrole-aggregation.ts'
 
 const READ = ['get', 'list', 'watch']
 const WRITE = ['create', 'delete', 'deletecollection', 'patch', 'update']
@@ -72,21 +78,42 @@ const CHAOS_ENGINEER_RULES: readonly Rule[] = [
 
 const BOOTSTRAP_META = { labels: { 'kubernetes.io/bootstrapping': 'rbac-defaults' }, annotations: { 'rbac.authorization.kubernetes.io/autoupdate': 'true' } }
 
-const clusterRole = (name: string, rules: readonly Rule[]): KubeObject => ({
+const clusterRole = (name: string, rules: readonly Rule[], labels: Readonly<Record<string, string>> = {}): KubeObject => ({
   apiVersion: `${RBAC_GROUP}/v1`,
   kind: 'ClusterRole',
-  metadata: { name, ...BOOTSTRAP_META },
+  metadata: { name, ...BOOTSTRAP_META, labels: { ...BOOTSTRAP_META.labels, ...labels } },
   rules,
 })
+
+const AGGREGATE_TO = (role: 'admin' | 'edit' | 'view'): string => `${RBAC_GROUP}/aggregate-to-${role}`
+
+/** The pieces, as Kubernetes' `system:aggregate-to-admin|edit|view`. */
+const AGGREGATE_PIECES: readonly KubeObject[] = [
+  clusterRole('system:aggregate-to-admin', ADMIN_RULES, { [AGGREGATE_TO('admin')]: 'true' }),
+  clusterRole('system:aggregate-to-edit', EDIT_RULES, { [AGGREGATE_TO('edit')]: 'true' }),
+  clusterRole('system:aggregate-to-view', VIEW_RULES, { [AGGREGATE_TO('view')]: 'true' }),
+]
+
+/** `name` aggregating the roles labelled aggregate-to-`name`, its rules aggregated from `known`. */
+function aggregatingRole(name: 'admin' | 'edit' | 'view', labels: Readonly<Record<string, string>>, known: readonly KubeObject[]): KubeObject {
+  const role = { ...clusterRole(name, [], labels), aggregationRule: { clusterRoleSelectors: [{ matchLabels: { [AGGREGATE_TO(name)]: 'true' } }] } }
+  return { ...role, rules: aggregatedRules(role as ClusterRole, known as readonly ClusterRole[]) }
+}
+
+// view before edit before admin: each one's rules include the one before it.
+const VIEW = aggregatingRole('view', { [AGGREGATE_TO('edit')]: 'true' }, AGGREGATE_PIECES)
+const EDIT = aggregatingRole('edit', { [AGGREGATE_TO('admin')]: 'true' }, [...AGGREGATE_PIECES, VIEW])
+const ADMIN = aggregatingRole('admin', {}, [...AGGREGATE_PIECES, VIEW, EDIT])
 
 export const DEFAULT_CLUSTER_ROLES: readonly KubeObject[] = [
   clusterRole('cluster-admin', [
     { apiGroups: ['*'], resources: ['*'], verbs: ['*'] },
     { nonResourceURLs: ['*'], verbs: ['*'] },
   ]),
-  clusterRole('admin', [...VIEW_RULES, ...EDIT_RULES, ...ADMIN_RULES]),
-  clusterRole('edit', [...VIEW_RULES, ...EDIT_RULES]),
-  clusterRole('view', VIEW_RULES),
+  ...AGGREGATE_PIECES,
+  ADMIN,
+  EDIT,
+  VIEW,
   clusterRole('chaos-engineer', CHAOS_ENGINEER_RULES),
 ]
 

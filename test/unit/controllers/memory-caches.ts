@@ -54,6 +54,7 @@ export function memoryCaches(): MemoryCaches {
     cronJobs: new MemoryCache(),
     podDisruptionBudgets: new MemoryCache(),
     clusterRoles: new MemoryCache(),
+    clusterRoles: new MemoryCache(),
     controllerRevisions: new MemoryCache(),
   }
 }
