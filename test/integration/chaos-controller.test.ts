@@ -155,8 +155,11 @@ t.test('chaos controller - worker-kill.yaml as written: a worker host killed und
   t.equal((await kubectl(['apply', '-f', join(REPO, 'examples', 'chaos', 'worker-kill.yaml')])).code, 0)
   const status = await completed('worker-kill', 150_000)
   t.comment(`worker-kill: ${status.verdict} (${status.reason}); detect ${status.timeToDetectMs} ms, recover ${status.timeToRecoverMs} ms; round ${JSON.stringify(status.rounds[0])}`)
-  // Why the worker did not come back, if it did not (its restarts' last words).
-  if (status.verdict !== 'Passed') t.comment(readFileSync(join(stateDir, 'logs', 'worker-1.log'), 'utf8').split('\n').filter((l) => /"level":(40|50|60)/.test(l)).slice(-15).join('\n'))
+  // Why the worker did not come back, if it did not: how up restarted it (each exit and its delay), and its last words.
+  if (status.verdict !== 'Passed') {
+    t.comment(output.lines.filter((l) => l.includes('host worker-1 ')).slice(-10).join('\n'))
+    t.comment(readFileSync(join(stateDir, 'logs', 'worker-1.log'), 'utf8').split('\n').filter((l) => /"level":(40|50|60)|"host ready"|"host started"/.test(l)).slice(-15).join('\n'))
+  }
   t.match(status, { verdict: 'Passed', faults: [{ name: 'kill-worker', targets: ['worker-1'], injectedAt: /Z$/, healedAt: /Z$/ }] })
   t.equal(isAlive(workerPid!), false, 'the worker host process was killed')
   const restarted = await waitFor(() => hostPids()['worker-1'], { timeoutMs: 30_000, what: 'up to restart worker-1' })
