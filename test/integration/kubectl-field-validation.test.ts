@@ -4,13 +4,15 @@
  * fieldValidation parameter), so `apply` of a manifest with a misspelt field fails naming it
  * (strict, kubectl's default), `--validate=warn` applies it with kubectl printing the server's
  * warning, `--validate=false` applies it silently, and the field is never stored; a Secret
- * with bad base64 is a 400. State is read with -o json / jsonpath.
+ * with bad base64 is a 400. Then `kubectl rollout history` and `rollout undo` of a DaemonSet
+ * and a StatefulSet through their ControllerRevisions. State is read with -o json / jsonpath.
  */
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import t from 'tap'
 import { haveKubectl, kubectlJson } from '../helpers/kubectl.ts'
 import { startReadyUp } from '../helpers/up-process.ts'
+import { waitFor } from '../helpers/wait.ts'
 
 if (!(await haveKubectl())) {
   t.plan(0, 'kubectl is not on PATH')
@@ -84,3 +86,53 @@ t.test('a Secret with bad base64: 400 from the decoder', async (t) => {
   t.match(r.stderr, 'Secret in version "v1" cannot be handled as a Secret: illegal base64 data at input byte 3')
   t.match(r.stderr, 'BadRequest')
 })
+
+const workload = (kind: 'DaemonSet' | 'StatefulSet', name: string) => `apiVersion: apps/v1
+kind: ${kind}
+metadata: {name: ${name}}
+spec:
+${kind === 'StatefulSet' ? '  replicas: 1\n  serviceName: ' + name + '\n' : ''}  selector: {matchLabels: {app: ${name}}}
+  template:
+    metadata: {labels: {app: ${name}}}
+    spec:
+      containers:
+      - {name: c, image: actorkube/sleep:v1, resources: {requests: {cpu: 10m}}}
+`
+
+type Templated = { spec: { template: { spec: { containers: { image: string }[] } } } }
+type Revision = { metadata: { name: string }; revision: number }
+/** The revision numbers of the set's ControllerRevisions, sorted, once there are `count`. */
+const revisionsOf = (name: string, count: number): Promise<number[]> =>
+  waitFor(
+    async () => {
+      const list = await kubectlJson<{ items: Revision[] }>(kubectl, ['get', 'controllerrevisions', '-l', `app=${name}`])
+      const numbers = list.items.map((r) => r.revision).sort((a, b) => a - b)
+      return numbers.length === count ? numbers : undefined
+    },
+    { timeoutMs: 20_000, what: `${count} revisions of ${name}` },
+  )
+
+for (const [kind, resource] of [['DaemonSet', 'daemonset'], ['StatefulSet', 'statefulset']] as const) {
+  t.test(`${kind} - rollout history lists each template's revision, rollout undo goes back`, async (t) => {
+    const name = `hist-${resource}`
+    const applied = await kubectl(['apply', '-f', await manifest(name, workload(kind, name))])
+    t.equal(applied.code, 0, applied.stderr)
+    t.same(await revisionsOf(name, 1), [1])
+    t.equal((await kubectl(['set', 'image', `${resource}/${name}`, 'c=actorkube/sleep:v2'])).code, 0)
+    t.same(await revisionsOf(name, 2), [1, 2])
+    // kubectl prints the set as it was at that revision (its template patched in from the revision's data).
+    const first = await kubectlJson<Templated>(kubectl, ['rollout', 'history', `${resource}/${name}`, '--revision=1'])
+    t.equal(first.spec.template.spec.containers[0]!.image, 'actorkube/sleep:v1', 'revision 1 holds the first template')
+    const undo = await kubectl(['rollout', 'undo', `${resource}/${name}`])
+    t.equal(undo.code, 0, undo.stderr)
+    const image = await kubectl(['get', resource, name, '-o', 'jsonpath={.spec.template.spec.containers[0].image}'])
+    t.equal(image.stdout, 'actorkube/sleep:v1', 'the template is the first again')
+    // The first template's revision is renumbered as the newest, as Kubernetes does.
+    t.same(await waitFor(async () => {
+      const numbers = await revisionsOf(name, 2)
+      return numbers.includes(3) ? numbers : undefined
+    }, { timeoutMs: 20_000, what: 'revision 3' }), [2, 3])
+    const third = await kubectlJson<Templated>(kubectl, ['rollout', 'history', `${resource}/${name}`, '--revision=3'])
+    t.equal(third.spec.template.spec.containers[0]!.image, 'actorkube/sleep:v1')
+  })
+}
