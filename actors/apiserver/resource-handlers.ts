@@ -25,6 +25,7 @@ import { buildTable, tableRow, wantsTable } from './tables/table.ts'
 import { toScale, withScale } from './scale.ts'
 import { applyCreateDefaults, applyDefaults } from './validation/defaults.ts'
 import { admitNewObject } from './admission/admit-create.ts'
+import { admitObjectUpdate } from './admission/admit-update.ts'
 import { nameRuleOf, validateKind } from './validation/kinds.ts'
 import { allocationFor, releaseRemoved } from './services/service-writes.ts'
 import { checkFields, jsonTextOf } from './field-validation/field-validation.ts'
@@ -319,6 +320,10 @@ async function write(request: ApiRequest, at: ResourcePath, ports: ApiPorts, cur
   if (prepared.errors.length > 0) return fail(invalid(r.kind, at.name!, prepared.errors, r.group))
   const invalidStatus = validate(prepared.object, r, current)
   if (invalidStatus) return fail(invalidStatus)
+  if (at.subresource === undefined) {
+    const admitted = await admitObjectUpdate(r, current, prepared.object, ports.objects)
+    if (!admitted.ok) return fail(forbiddenBecause(r.name, at.name!, admitted.detail, r.group))
+  }
   if (finishedDeleting(r.name, prepared.object)) {
     // The last finalizer is off an object being deleted: it goes now.
     const removed = await ports.objects.delete(keyOf(at, at.name!), resourceVersion ?? current.metadata?.resourceVersion)

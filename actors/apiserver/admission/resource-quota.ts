@@ -1,6 +1,7 @@
 /**
- * The ResourceQuota admission plugin (plugin/pkg/admission/resourcequota), on creates: the new
- * object's usage (kube/resource-usage.ts) is checked against every quota of its namespace that
+ * The ResourceQuota admission plugin (plugin/pkg/admission/resourcequota), on creates and, for
+ * the kinds whose usage can change (admit-update.ts), updates: the new object's usage
+ * (kube/resource-usage.ts; on an update, what it adds to the old object's) is checked against every quota of its namespace that
  * matches it, and charged to them BEFORE the object is stored, by a compare-and-swap of each
  * quota's status.used (as Kubernetes: two creates racing for the last unit both read the same
  * quota version, and only one status write succeeds; the other re-reads and is refused). If the
@@ -68,8 +69,10 @@ export type QuotaCheck =
  * that must be written for the object to be admitted, or why it is refused. Quotas the object
  * does not touch are not in `charged`.
  */
-export function checkQuotas(quotas: readonly KubeObject[], resource: string, group: string, object: KubeObject): QuotaCheck {
-  const usage = objectUsage(resource, group, object)
+export function checkQuotas(quotas: readonly KubeObject[], resource: string, group: string, object: KubeObject, previous?: KubeObject): QuotaCheck {
+  const usage = previous === undefined ? objectUsage(resource, group, object) : usageIncrease(objectUsage(resource, group, object), objectUsage(resource, group, previous))
+  // An update that adds nothing (a label, a smaller claim) charges nothing and is never refused.
+  if (Object.keys(usage).length === 0) return { ok: true, charged: [] }
   const charged: KubeObject[] = []
   const sorted = [...quotas].sort((a, b) => (nameOf(a) < nameOf(b) ? -1 : nameOf(a) > nameOf(b) ? 1 : 0))
   for (const quota of sorted as QuotaView[]) {
@@ -102,20 +105,30 @@ export function checkQuotas(quotas: readonly KubeObject[], resource: string, gro
   return { ok: true, charged }
 }
 
+/** quota.SubtractWithNonNegativeResult then RemoveZeros: what `next` adds to `before`, name by name. */
+function usageIncrease(next: Usage, before: Usage): Usage {
+  const out: Record<string, Usage[string]> = {}
+  for (const [name, q] of Object.entries(next)) {
+    const nanos = q.nanos - (before[name]?.nanos ?? 0n)
+    if (nanos > 0n) out[name] = { ...q, nanos }
+  }
+  return out
+}
+
 // ------------------------------------------------------------------ admission with the store
 
 type Admitted = { readonly ok: true; readonly object: KubeObject } | { readonly ok: false; readonly detail: string }
 
 /**
- * The ResourceQuota admission of a new object in `namespace`: the quotas from the apiserver's
+ * The ResourceQuota admission of a new object in `namespace` (or of an update from `previous`): the quotas from the apiserver's
  * cache (Kubernetes' lister), each charge a compare-and-swap on the quota's version; a quota that
  * changed meanwhile is read from the store and checked again (the charges already made stand).
  */
-export async function admitResourceQuota(resource: string, group: string, namespace: string | undefined, object: KubeObject, objects: ObjectsPort): Promise<Admitted> {
+export async function admitResourceQuota(resource: string, group: string, namespace: string | undefined, object: KubeObject, objects: ObjectsPort, previous?: KubeObject): Promise<Admitted> {
   if (namespace === undefined || namespace === '') return { ok: true, object }
   let quotas = (await objects.list(storePrefix(RESOURCE_QUOTAS, namespace), { anyVersion: true })).items
   for (let attempt = 0; attempt < CHARGE_ATTEMPTS && quotas.length > 0; attempt++) {
-    const checked = checkQuotas(quotas, resource, group, object)
+    const checked = checkQuotas(quotas, resource, group, object, previous)
     if (!checked.ok) return checked
     const stale: KubeObject[] = []
     for (const quota of checked.charged) {
