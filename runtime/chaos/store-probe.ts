@@ -17,6 +17,7 @@ import { HistoryRecorder } from '../check/history.ts'
 import { checkKvHistory } from '../check/kv-check.ts'
 import type { KvInput, KvOutput } from '../check/kv-model.ts'
 import type { Clock } from '../clock.ts'
+import { randomClientId, type Random } from '../random.ts'
 import { FINAL_READER, storeWritesLost } from '../sim/invariants/acknowledged-writes.ts'
 import { StoreClient } from '../store/store-client.ts'
 import type { Transport } from '../transport/transport.ts'
@@ -28,6 +29,8 @@ export interface StoreProbeDeps {
   readonly cluster: string
   /** The store's replica ids. */
   readonly replicas: readonly string[]
+  /** The host's Random, for the clients' ids (the simulation replays them). */
+  readonly random: Random
 }
 
 /** The experiment a probe runs for. */
@@ -58,7 +61,7 @@ export class StoreProbe {
   constructor(deps: StoreProbeDeps, prefix: string) {
     this.prefix = prefix
     this.#clock = deps.clock
-    this.#client = new StoreClient({ transport: deps.transport, clock: deps.clock, cluster: deps.cluster, replicas: deps.replicas, requestTimeoutMs: 500 })
+    this.#client = new StoreClient({ transport: deps.transport, clock: deps.clock, cluster: deps.cluster, replicas: deps.replicas, requestTimeoutMs: 500, clientId: randomClientId('c', deps.random) })
     this.#recorder = new HistoryRecorder(() => deps.clock.now())
   }
 
