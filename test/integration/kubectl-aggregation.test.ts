@@ -38,6 +38,28 @@ interface Rules {
 }
 const grantsSecrets = (role: Rules): boolean => (role.rules ?? []).some((r) => r.resources?.includes('secrets') && r.verbs?.includes('get') === true && r.verbs.length === 1)
 
+const cronJob = (name: string, spec: Record<string, unknown>) => ({
+  apiVersion: 'batch/v1',
+  kind: 'CronJob',
+  metadata: { name },
+  spec: { schedule: '0 9 * * 1-5', jobTemplate: { spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] } } } }, ...spec },
+})
+
+/**
+ * The wall-clock minute and hour in `zone` of the first whole minute at least 5 s ahead: a
+ * schedule naming them fires within a minute only when the controller reads that zone's clock
+ * (Asia/Kolkata is UTC+05:30, so neither field matches UTC's).
+ */
+function nextMinuteIn(zone: string): { readonly schedule: string; readonly at: number } {
+  const at = Math.ceil((Date.now() + 5_000) / 60_000) * 60_000
+  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', hour: 'numeric', minute: 'numeric' }).formatToParts(new Date(at)).map((p) => [p.type, p.value]))
+  return { schedule: `${Number(parts.minute)} ${Number(parts.hour)} * * *`, at }
+}
+
+// Made first, so the wait for its minute overlaps the other cases.
+const kolkata = nextMinuteIn('Asia/Kolkata')
+const scheduled = await create('kolkata', cronJob('kolkata', { schedule: kolkata.schedule, timeZone: 'Asia/Kolkata' }))
+
 t.test('aggregation - a role labelled aggregate-to-view extends view, edit and admin; can-i --as sees it', async (t) => {
   const bound = await kubectl(['create', 'clusterrolebinding', 'carol-views', '--clusterrole=view', '--user=carol'])
   t.equal(bound.code, 0, bound.stderr)
@@ -68,14 +90,9 @@ t.test('aggregation - a role labelled aggregate-to-view extends view, edit and a
   t.notOk(grantsSecrets(await kubectlJson<Rules>(kubectl, ['get', 'clusterrole', 'view'])), 'view no longer holds it')
 })
 
-const cronJob = (name: string, spec: Record<string, unknown>) => ({
-  apiVersion: 'batch/v1',
-  kind: 'CronJob',
-  metadata: { name },
-  spec: { schedule: '0 9 * * 1-5', jobTemplate: { spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] } } } }, ...spec },
-})
+t.test('time zones - a CronJob in Europe/Berlin is accepted; an unknown zone and CRON_TZ are refused; Kolkata fires on its clock', async (t) => {
+  t.equal(scheduled.code, 0, scheduled.stderr)
 
-t.test('time zones - a CronJob in Europe/Berlin is accepted; an unknown zone and CRON_TZ are refused', async (t) => {
   const made = await create('berlin', cronJob('berlin-standup', { timeZone: 'Europe/Berlin' }))
   t.equal(made.code, 0, made.stderr)
   const got = await kubectl(['get', 'cronjob', 'berlin-standup', '-o', 'jsonpath={.spec.timeZone} {.spec.schedule}'])
@@ -88,5 +105,11 @@ t.test('time zones - a CronJob in Europe/Berlin is accepted; an unknown zone and
   t.not(inSchedule.code, 0)
   t.match(inSchedule.stderr, 'cannot use TZ or CRON_TZ in schedule, use timeZone field instead')
   const names = (await kubectlJson<{ items: { metadata: { name: string } }[] }>(kubectl, ['get', 'cronjobs'])).items.map((c) => c.metadata.name)
-  t.same(names, ['berlin-standup'], 'nothing refused was stored')
+  t.same(names.sort(), ['berlin-standup', 'kolkata'], 'nothing refused was stored')
+
+  // The Kolkata schedule fires at its minute: lastScheduleTime and the Job <name>-<minutes>.
+  const last = await waitFor(async () => (await kubectl(['get', 'cronjob', 'kolkata', '-o', 'jsonpath={.status.lastScheduleTime}'])).stdout || undefined, { timeoutMs: 80_000, intervalMs: 500, what: `kolkata's first run (${kolkata.schedule})` })
+  t.equal(last, new Date(kolkata.at).toISOString().replace('.000Z', 'Z'), `fired at ${kolkata.schedule} Asia/Kolkata`)
+  const job = await kubectlJson<{ metadata: { ownerReferences: { kind: string; name: string }[] } }>(kubectl, ['get', 'job', `kolkata-${kolkata.at / 60_000}`])
+  t.same(job.metadata.ownerReferences.map((o) => `${o.kind}/${o.name}`), ['CronJob/kolkata'])
 })
