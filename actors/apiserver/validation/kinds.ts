@@ -15,6 +15,7 @@ import type { ValidateNameFunc } from '../meta/names.ts'
 import { RBAC_NAME_RULES, RBAC_VALIDATORS } from './rbac.ts'
 import { CHAOS_VALIDATORS } from './chaos-kinds.ts'
 import { validateCronJob, validateJob } from './batch-kinds.ts'
+import { validateControllerRevision } from './controller-revision.ts'
 
 type Obj = Record<string, unknown>
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
@@ -99,6 +100,7 @@ const VALIDATORS: Readonly<Record<string, (o: KubeObject, old?: KubeObject) => F
   Service: service,
   DaemonSet: (o, old) => validateDaemonSet(o, old, replicated),
   StatefulSet: (o, old) => validateStatefulSet(o, old, replicated),
+  ControllerRevision: validateControllerRevision,
   ...CORE_KIND_VALIDATORS,
   ...STORAGE_KIND_VALIDATORS,
   ...POLICY_KIND_VALIDATORS,
