@@ -13,7 +13,6 @@ import type { ControllerRevision } from '../kube/controller-revision.ts'
 
 import type { ResourceQuota } from './resource-quota.ts'
 import type { ClusterRole } from './clusterrole-aggregation.ts'
-import type { ClusterRole } from './clusterrole-aggregation.ts'
 
 export interface ObjectCache<T> {
   /** By `namespace/name` (`name` for cluster-scoped objects). */
@@ -50,8 +49,6 @@ export interface ControllerCaches {
   readonly podDisruptionBudgets: ObjectCache<PodDisruptionBudget>
   /** ClusterRoles: the aggregation controller fills the aggregated ones. */
   readonly clusterRoles: ObjectCache<ClusterRole>
-  /** ClusterRoles: the aggregation controller fills the aggregated ones. */
-  readonly clusterRoles: ObjectCache<ClusterRole>
 }
 
 export type ChangeType = 'ADDED' | 'MODIFIED' | 'DELETED'
@@ -79,5 +76,4 @@ export type ObservedChange =
   | ChangeOf<'jobs', Job>
   | ChangeOf<'cronJobs', CronJob>
   | ChangeOf<'podDisruptionBudgets', PodDisruptionBudget>
-  | ChangeOf<'clusterRoles', ClusterRole>
   | ChangeOf<'clusterRoles', ClusterRole>

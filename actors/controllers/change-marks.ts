@@ -13,7 +13,6 @@ import { ownerKeyOf } from './replicaset.ts'
 import { workloadObjectMarks } from './workload-marks.ts'
 import { cronJobKeyOf } from './cronjob.ts'
 import { aggregationItems } from './clusterrole-aggregation.ts'
-import { aggregationItems } from './clusterrole-aggregation.ts'
 import { jobExpectationsKey, jobKeyOf } from './job.ts'
 import { objectItem } from './work-item.ts'
 import { budgetItemsFor } from './disruption.ts'
@@ -93,9 +92,6 @@ export function changeMarks(change: ObservedChange, caches: ControllerCaches): C
       const items = [objectItem('job', key), ...(cronJob !== undefined ? [objectItem('cronjob', cronJob)] : [])]
       return { items, wholeCluster: false, graph, ...(change.type === 'DELETED' ? { forgetExpectationsOf: jobExpectationsKey(key) } : {}) }
     }
-    case 'clusterRoles':
-      // Any ClusterRole's labels or rules may change what an aggregated one holds (and view feeds edit feeds admin).
-      return { items: aggregationItems(change.object, caches.clusterRoles), wholeCluster: false, graph: false }
     case 'clusterRoles':
       // Any ClusterRole's labels or rules may change what an aggregated one holds (and view feeds edit feeds admin).
       return { items: aggregationItems(change.object, caches.clusterRoles), wholeCluster: false, graph: false }

@@ -21,7 +21,6 @@ import { reconcileStatefulSet } from './statefulset.ts'
 import { reconcileJob } from './job.ts'
 import { reconcileCronJob } from './cronjob.ts'
 import { reconcileClusterRoleAggregation } from './clusterrole-aggregation.ts'
-import { reconcileClusterRoleAggregation } from './clusterrole-aggregation.ts'
 import { reconcileDisruptionBudget } from './disruption.ts'
 import { reconcileStaleDisruption } from './stale-disruption.ts'
 import { reconcileServiceAccounts } from './serviceaccount.ts'
@@ -127,10 +126,6 @@ export function runWork(threaded: Threaded, item: ParsedItem, caches: Controller
       const ns = statefulSet.metadata.namespace ?? 'default'
       const result = reconcileStatefulSet({ statefulSet, pods: caches.pods.inNamespace(ns), claims: caches.persistentVolumeClaims.inNamespace(ns), revisions: caches.controllerRevisions.inNamespace(ns) }, now)
       return { plan: act(result.actions), ...requeue(result.requeueAfterMs) }
-    }
-    case 'clusterroleaggregation': {
-      const role = caches.clusterRoles.get(item.key)
-      return role === undefined ? {} : { plan: act(reconcileClusterRoleAggregation(role, caches.clusterRoles.list()).actions) }
     }
     case 'clusterroleaggregation': {
       const role = caches.clusterRoles.get(item.key)

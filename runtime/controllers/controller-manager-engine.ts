@@ -11,7 +11,6 @@ import type { AnyActorLogic } from 'xstate'
 import type { Action } from '../../actors/controllers/actions.ts'
 import type { ControllerCaches, ObservedChange } from '../../actors/controllers/caches.ts'
 import type { ClusterRole } from '../../actors/controllers/clusterrole-aggregation.ts'
-import type { ClusterRole } from '../../actors/controllers/clusterrole-aggregation.ts'
 import type { DaemonSet, PersistentVolumeClaim, StatefulSet } from '../../actors/kube/apps.ts'
 import type { ControllerRevision } from '../../actors/kube/controller-revision.ts'
 import type { ControllerManagerOptions } from '../../actors/controllers/controller-manager.kind.ts'
@@ -62,7 +61,6 @@ export function controllerManagerEngineLogic(options: ControllerManagerOptions, 
       cronJobs: informer<CronJob>('cronJobs', '/apis/batch/v1/cronjobs'),
       podDisruptionBudgets: informer<PodDisruptionBudget>('podDisruptionBudgets', '/apis/policy/v1/poddisruptionbudgets'),
       serviceAccounts: informer<ServiceAccount>('serviceAccounts', '/api/v1/serviceaccounts'),
-      clusterRoles: informer<ClusterRole>('clusterRoles', '/apis/rbac.authorization.k8s.io/v1/clusterroles'),
       clusterRoles: informer<ClusterRole>('clusterRoles', '/apis/rbac.authorization.k8s.io/v1/clusterroles'),
     }
     const informers = Object.values(caches) as Informer<Named>[]

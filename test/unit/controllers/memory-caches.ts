@@ -54,7 +54,6 @@ export function memoryCaches(): MemoryCaches {
     cronJobs: new MemoryCache(),
     podDisruptionBudgets: new MemoryCache(),
     clusterRoles: new MemoryCache(),
-    clusterRoles: new MemoryCache(),
     controllerRevisions: new MemoryCache(),
   }
 }
