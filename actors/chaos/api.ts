@@ -71,7 +71,8 @@ export type TargetMode = 'one' | 'all' | 'fixed' | 'percent'
 export const TARGET_MODES: readonly TargetMode[] = ['one', 'all', 'fixed', 'percent']
 export type LeaderName = 'store' | 'scheduler' | 'controller-manager'
 export const LEADERS: readonly LeaderName[] = ['store', 'scheduler', 'controller-manager']
-export const HOST_ROLES: readonly string[] = ['master', 'worker', 'nats']
+/** The roles hosts announce (runtime/cluster/local-cluster.ts): a hollow host carries many hollow nodes. */
+export const HOST_ROLES: readonly string[] = ['master', 'worker', 'hollow', 'nats']
 
 /** What a fault aims at: one family per fault (fault-kinds.ts says which a kind accepts). */
 export interface FaultTarget {
