@@ -25,12 +25,15 @@ export interface StoreProbeCheck {
 
 /**
  * The prefix of one probe's keys in one experiment: under `keyPrefix` (default
- * `/chaos/<namespace>/<experiment>/`), then the experiment's uid and the probe's name, so two runs
- * of an experiment of the same name, or two probes, never share a key.
+ * `/chaos/<namespace>/<experiment>/`), then the experiment's uid, the probe's name and the
+ * controller's `term` (who leads, since when), so two runs of an experiment of the same name, two
+ * probes, or two controllers in turn never share a key. A successor writing the keys its
+ * predecessor wrote would read values its own history never wrote, and the checker would call
+ * that a violation.
  */
-export function storeProbePrefix(experiment: { readonly namespace: string; readonly name: string; readonly uid: string }, probe: string, keyPrefix?: string): string {
+export function storeProbePrefix(experiment: { readonly namespace: string; readonly name: string; readonly uid: string }, probe: string, term: string, keyPrefix?: string): string {
   const base = keyPrefix ?? `/chaos/${experiment.namespace}/${experiment.name}/`
-  return `${base.endsWith('/') ? base : `${base}/`}${experiment.uid}/${probe}/`
+  return `${base.endsWith('/') ? base : `${base}/`}${experiment.uid}/${probe}/${term}/`
 }
 
 export const storeProbeKey = (prefix: string, index: number): string => `${prefix}k${index}`

@@ -74,7 +74,7 @@ export function chaosControllerEngineLogic(hostId: string, options: LeaderOption
     const injector = new FaultInjector({ transport: deps.transport, requester, cluster: deps.cluster, api: ctx.api, hosts })
     // The store's replicas are the masters, named as the apiservers.
     const store = new StoreClient({ transport: deps.transport, clock: ctx.clock, cluster: deps.cluster, replicas: options.apiservers, requestTimeoutMs: 500, clientId: randomClientId('c', deps.random) })
-    const storeProbes = new StoreProbes({ transport: deps.transport, clock: ctx.clock, cluster: deps.cluster, replicas: options.apiservers, random: deps.random })
+    const storeProbes = new StoreProbes({ transport: deps.transport, clock: ctx.clock, cluster: deps.cluster, replicas: options.apiservers, random: deps.random, term: `${hostId}-${ctx.clock.now()}` })
     const experimentOf = (run: Run): ProbedExperiment => ({ namespace: String(run.object.metadata?.namespace ?? 'default'), name: String(run.object.metadata?.name), uid: run.uid })
     const metricProbes = new MetricProbes({ requester, cluster: deps.cluster, clock: ctx.clock })
     const stateful = (run: Run) => ({ store: (spec: ProbeSpec, timeoutMs: number) => storeProbes.of(experimentOf(run), spec).run(timeoutMs), metric: (spec: ProbeSpec, timeoutMs: number) => metricProbes.run(run.uid, spec, timeoutMs) })

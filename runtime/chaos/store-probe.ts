@@ -31,6 +31,8 @@ export interface StoreProbeDeps {
   readonly replicas: readonly string[]
   /** The host's Random, for the clients' ids (the simulation replays them). */
   readonly random: Random
+  /** This controller's term (its host and when it began leading): its probes' keys are its own. */
+  readonly term: string
 }
 
 /** The experiment a probe runs for. */
@@ -140,7 +142,7 @@ export class StoreProbes {
     const key = `${experiment.uid}/${spec.name}`
     let probe = this.#probes.get(key)
     if (probe === undefined) {
-      probe = new StoreProbe(this.#deps, storeProbePrefix(experiment, spec.name, spec.store?.keyPrefix))
+      probe = new StoreProbe(this.#deps, storeProbePrefix(experiment, spec.name, this.#deps.term, spec.store?.keyPrefix))
       this.#probes.set(key, probe)
     }
     return probe

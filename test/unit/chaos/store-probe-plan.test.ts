@@ -10,11 +10,12 @@ import { Driver } from './experiment-driver.ts'
 
 const experiment = { namespace: 'default', name: 'kill', uid: 'u-1' }
 
-t.test('store probe plan - keys under the experiment, its uid and the probe', async (t) => {
-  t.equal(storeProbePrefix(experiment, 'writes'), '/chaos/default/kill/u-1/writes/')
-  t.equal(storeProbePrefix(experiment, 'writes', '/mine'), '/mine/u-1/writes/', 'a keyPrefix without its slash gets one')
-  t.equal(storeProbePrefix(experiment, 'writes', '/mine/'), '/mine/u-1/writes/')
-  const prefix = storeProbePrefix(experiment, 'writes')
+t.test('store probe plan - keys under the experiment, its uid, the probe and the controller term', async (t) => {
+  t.equal(storeProbePrefix(experiment, 'writes', 'master-1-5000'), '/chaos/default/kill/u-1/writes/master-1-5000/')
+  t.equal(storeProbePrefix(experiment, 'writes', 't', '/mine'), '/mine/u-1/writes/t/', 'a keyPrefix without its slash gets one')
+  t.equal(storeProbePrefix(experiment, 'writes', 't', '/mine/'), '/mine/u-1/writes/t/')
+  t.not(storeProbePrefix(experiment, 'writes', 'master-1-5000'), storeProbePrefix(experiment, 'writes', 'master-2-9000'), 'a successor controller writes keys of its own')
+  const prefix = storeProbePrefix(experiment, 'writes', 't')
   t.equal(storeProbeKeys(prefix).length, STORE_PROBE_KEYS)
   t.ok(storeProbeKeys(prefix).every((k) => k.startsWith(prefix)))
 })
