@@ -1,17 +1,20 @@
 /**
  * `actorkube chaos run FILE`: creates one ChaosExperiment from a file against the running
- * cluster (through the apiserver over NATS, as the hosts' own clients), follows its `.status`
+ * cluster (through the apiserver over NATS, as the hosts' own clients), after the other objects
+ * the file holds (what its probes watch: the library's files carry their Deployment; one that
+ * exists already is left as it is), follows its `.status`
  * printing a progress line whenever it changes (phase, round, faults, probes), then the verdict.
  * Exits 0 on Passed, 1 on Failed or Aborted (for CI), 2 when it cannot tell (timeout).
  */
 import { readFile } from 'node:fs/promises'
-import { parse } from 'yaml'
+import { parseAllDocuments } from 'yaml'
 import { CHAOS_API_VERSION, type ChaosExperimentStatus } from '../../actors/chaos/api.ts'
 import { formatDuration } from '../../actors/chaos/duration.ts'
 import type { KubeObject } from '../../actors/apiserver/ports.ts'
 import { ApiClient, ApiError } from '../apiserver/api-client.ts'
 import { systemClock } from '../clock.ts'
 import { withClusterConnection, type ClusterFlags } from './cluster-info.ts'
+import { applyObjects } from './demo-workload.ts'
 
 const POLL_MS = 500
 
@@ -32,14 +35,18 @@ export function verdictLine(name: string, status: ChaosExperimentStatus): string
 }
 
 export async function chaosRun(file: string, flags: ClusterFlags & { namespace?: string; timeoutS: number }, out: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<number> {
-  const experiment = parse(await readFile(file, 'utf8')) as KubeObject
-  if (experiment?.kind !== 'ChaosExperiment') throw new Error(`${file}: expected one ChaosExperiment (kind: ChaosExperiment), got ${JSON.stringify(experiment?.kind)}`)
+  const objects = parseAllDocuments(await readFile(file, 'utf8')).map((doc) => doc.toJS() as KubeObject).filter((o) => o !== null && o !== undefined)
+  const experiments = objects.filter((o) => o.kind === 'ChaosExperiment')
+  if (experiments.length !== 1) throw new Error(`${file}: expected one ChaosExperiment (kind: ChaosExperiment), got ${experiments.length} among ${JSON.stringify(objects.map((o) => o.kind))}`)
+  const experiment = experiments[0]!
+  const others = objects.filter((o) => o !== experiment)
   const namespace = flags.namespace ?? experiment.metadata?.namespace ?? 'default'
   const name = String(experiment.metadata?.name)
   return withClusterConnection(flags, 'actorkube-chaos-run', async (transport, cluster, info) => {
     const apiservers = info.store ?? (info.hosts ?? []).filter((h) => h.startsWith('master-'))
     const api = new ApiClient({ transport, cluster, apiservers, timeoutMs: 5000 })
     try {
+      for (const line of await applyObjects(api, others, file)) out(line)
       const path = `/apis/${CHAOS_API_VERSION}/namespaces/${namespace}/chaosexperiments`
       try {
         await api.create(path, { ...experiment, metadata: { ...experiment.metadata, namespace } })
