@@ -6,7 +6,7 @@
  * cluster runs no chaos controller (`--no-chaos-controller`): the API is under test, not the runs
  * (chaos-controller.test.ts runs experiments). Its last case starts a chaos controller host of its
  * own (`actorkube host`, as another machine would join), runs one short experiment to its verdict
- * and writes its report with `actorkube chaos report`.
+ * writes its report with `actorkube chaos report` and reads its Events (`kubectl describe`).
  */
 import { execFile } from 'node:child_process'
 import { createServer } from 'node:http'
@@ -179,4 +179,18 @@ spec:
   t.ok(/>detected \+[\d.]+m?s</.test(svg), 'the detect marker, labelled')
   t.ok(/>recovered \+[\d.]+m?s</.test(svg), 'the recovery marker, labelled')
   t.notMatch(html, /<script|src=/, 'self-contained')
+
+  // The controller's Events, as kubectl describe shows them (read here through the events API as JSON).
+  type EventList = { items: { reason?: string; type?: string; involvedObject?: { kind?: string; name?: string } }[] }
+  const reasons = await waitFor(async () => {
+    const events = await kubectlJson<EventList>(kubectl, ['get', 'events', '-o', 'json'])
+    const mine = events.items.filter((e) => e.involvedObject?.kind === 'ChaosExperiment' && e.involvedObject.name === 'drop-report').map((e) => e.reason)
+    return mine.includes('Passed') ? mine : undefined
+  }, { timeoutMs: 30_000, intervalMs: 300, what: "drop-report's Events" })
+  for (const reason of ['Started', 'SteadyStateMet', 'FaultInjected', 'FaultHealed', 'Recovered', 'Passed']) t.ok(reasons.includes(reason), `an Event ${reason}`)
+  const described = await kubectl(['describe', 'cex', 'drop-report'])
+  t.equal(described.code, 0, described.stderr)
+  t.match(described.stdout, /^Name:\s+drop-report$/m, 'kubectl describe shows the experiment')
+  t.match(described.stdout, /^Events:/m, 'and its Events')
+  t.match(described.stdout, /FaultInjected/)
 })
