@@ -5,7 +5,7 @@
  * through the status subresource, an invalid experiment refused with 422 and field paths. The
  * cluster runs no chaos controller (`--no-chaos-controller`): the API is under test, not the runs
  * (chaos-controller.test.ts runs experiments). Its last case starts a chaos controller host of its
- * own (`actorkube host`, as another machine would join), runs one short experiment to its verdict
+ * own (`actorkube host`, as another machine would join), runs one short experiment to its verdict,
  * writes its report with `actorkube chaos report` and reads its Events (`kubectl describe`).
  */
 import { execFile } from 'node:child_process'
