@@ -130,7 +130,7 @@ t.test('day one - discovery: api-resources lists every kind, explain finds each'
   const resources = await kubectl(['api-resources', '-o', 'name'])
   t.equal(resources.code, 0, resources.stderr)
   const listed = resources.stdout.trim().split('\n')
-  for (const name of ['secrets', 'serviceaccounts', 'persistentvolumeclaims', 'persistentvolumes', 'limitranges', 'resourcequotas', 'daemonsets.apps', 'statefulsets.apps', 'poddisruptionbudgets.policy', 'ingresses.networking.k8s.io', 'ingressclasses.networking.k8s.io', 'networkpolicies.networking.k8s.io', 'storageclasses.storage.k8s.io']) {
+  for (const name of ['secrets', 'serviceaccounts', 'persistentvolumeclaims', 'persistentvolumes', 'limitranges', 'resourcequotas', 'daemonsets.apps', 'statefulsets.apps', 'poddisruptionbudgets.policy', 'ingresses.networking.k8s.io', 'ingressclasses.networking.k8s.io', 'networkpolicies.networking.k8s.io', 'storageclasses.storage.k8s.io', 'jobs.batch', 'cronjobs.batch', 'controllerrevisions.apps', 'roles.rbac.authorization.k8s.io', 'rolebindings.rbac.authorization.k8s.io', 'clusterroles.rbac.authorization.k8s.io', 'clusterrolebindings.rbac.authorization.k8s.io', 'selfsubjectaccessreviews.authorization.k8s.io', 'selfsubjectrulesreviews.authorization.k8s.io', 'priorityclasses.scheduling.k8s.io']) {
     t.ok(listed.includes(name), `api-resources lists ${name}`)
   }
   for (const kind of ['secret', 'serviceaccount', 'storageclass', 'statefulset.spec', 'daemonset.status', 'poddisruptionbudget.spec', 'ingress.spec', 'networkpolicy.spec', 'persistentvolumeclaim.spec', 'persistentvolume.spec', 'limitrange.spec', 'resourcequota.status', 'ingressclass.spec']) {
