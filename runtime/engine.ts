@@ -34,6 +34,8 @@ export interface EngineApiOptions {
   readonly timeoutMs?: number
   /** Names the client's watch subject; drawn from `deps.random` by default. */
   readonly clientId?: string
+  /** The apiserver tried first (ApiClientOptions.preferredApiserver): a master's own. */
+  readonly preferredApiserver?: string
   /**
    * 'afterCleanup': the body's stop writes through the client (the lease elector's release), so it
    * closes only once that cleanup settled. Never for a fenced engine: a deposed leader stops
@@ -102,6 +104,7 @@ export function engine<TReport extends EventObject, TCommand extends EventObject
       clock: deps.clock,
       timeoutMs: apiOptions.timeoutMs ?? 5000,
       clientId: apiOptions.clientId ?? randomClientId('a', deps.random),
+      ...(apiOptions.preferredApiserver !== undefined ? { preferredApiserver: apiOptions.preferredApiserver } : {}),
     })
     const log = deps.log.child({ engine: name, ...(fence !== undefined ? { term: fence.term } : {}) })
     const context: EngineContext<TReport> = {

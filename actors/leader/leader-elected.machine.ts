@@ -49,6 +49,23 @@ export const ENGINE = 'engine'
  */
 export const LEADER_DEFAULTS = { leaseDurationMs: 2000, renewDeadlineMs: 1500, retryPeriodMs: 200 } as const
 
+/**
+ * The scheduler's: failover in about 1 s, so that pods bind again within 2 s of losing the leader
+ * (issue 14's goal). With a 2 s lease that goal cannot be met: a standby sees the lease expire 2 s
+ * after it last saw it renewed, which is at most a retry period before the leader stopped. The
+ * cost: a renewal must land within about (renewDeadline - retry) / 2 = 350 ms (two tries before
+ * the deadline) where the defaults allow 650 ms, so a store slowed far enough costs the leadership
+ * sooner. The scheduler can afford that where the controller manager cannot: renewals run at the
+ * apiserver's own leader-election priority level (never queued behind the pods it binds), its binds
+ * in flight are capped (MAX_IN_FLIGHT_BINDS), and a lost lease costs only a few hundred
+ * milliseconds of binding. 1 s is the shortest lease a Lease can say (whole seconds); 850 ms leaves
+ * the others 150 ms (plus the renewal's own commit) between the holder's deadline and the earliest
+ * moment they can see the lease expire.
+ */
+export const SCHEDULER_LEADER_DEFAULTS = { leaseDurationMs: 1000, renewDeadlineMs: 850, retryPeriodMs: 150 } as const
+
+export type LeaderTimings = Pick<LeaderOptions, 'leaseDurationMs' | 'renewDeadlineMs' | 'retryPeriodMs'>
+
 export function leaderElectedMachine(name: string) {
   return setup({
     types: {

@@ -31,6 +31,12 @@ export interface ApiClientOptions {
   readonly maxRetriesOn429?: number
   /** A leader's fencing token, sent on every call but a GET: the apiserver refuses it (409) once the term is over. */
   readonly fence?: Fence
+  /**
+   * The apiserver to try first, while it answers (the others follow in turn): a control-plane
+   * component's own master's, as kubeadm points them at their local apiserver. Its calls and
+   * watches then do not depend on another master, whose stop would hold them for a timeout.
+   */
+  readonly preferredApiserver?: string
 }
 
 /** A metav1.Status failure from the API. */
@@ -94,6 +100,7 @@ export class ApiClient {
       apiservers: options.apiservers,
       keepAliveMs: options.watchKeepAliveMs ?? 2000,
       maxBytes: MAX_ANSWER_BYTES,
+      ...(options.preferredApiserver !== undefined ? { preferred: options.preferredApiserver } : {}),
       request: (id, event) => this.#ask(id, encodeEvent(event)),
       send: (id, event) => options.transport.publish(this.#subjectOf(id), encodeEvent(event)),
       log: () => {},
@@ -198,10 +205,11 @@ export class ApiClient {
     return answer
   }
 
-  /** The apiservers to try, starting at the next in turn, those that failed within SUSPECT_MS last. */
+  /** The apiservers to try: the preferred one, else starting at the next in turn; those that failed within SUSPECT_MS last. */
   #order(): string[] {
     const servers = this.#o.apiservers
-    const first = this.#next++
+    const preferred = servers.indexOf(this.#o.preferredApiserver ?? '')
+    const first = preferred >= 0 ? preferred : this.#next++
     const rotated = servers.map((_, i) => servers[(first + i) % servers.length]!)
     const now = this.#clock.now()
     const fine = rotated.filter((id) => (this.#suspects.get(id) ?? -Infinity) + SUSPECT_MS <= now)

@@ -78,6 +78,8 @@ export interface ApiWatchLink {
   readonly apiservers: readonly string[]
   readonly keepAliveMs: number
   readonly maxBytes: number
+  /** Where first openings go (ApiClientOptions.preferredApiserver); in turn when absent. */
+  readonly preferred?: string
   /** One request to one apiserver; rejects on timeout or no responders. */
   request(apiserver: string, event: ApiWatchOpen | { readonly type: 'api.watchKeepAlive'; readonly watchIds: readonly string[] }): Promise<WireEvent>
   /** One-way. */
@@ -160,7 +162,8 @@ export class ApiWatches {
     const stream = new ApiWatchStream(this, path, options, handlers)
     this.hub.add(stream)
     try {
-      await stream.openFirst(this.#next++)
+      const preferred = this.link.preferred === undefined ? -1 : this.link.apiservers.indexOf(this.link.preferred)
+      await stream.openFirst(preferred >= 0 ? preferred : this.#next++)
     } catch (error) {
       this.hub.ended(stream)
       throw error

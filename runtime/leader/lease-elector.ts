@@ -13,6 +13,7 @@ import { ApiError } from '../apiserver/api-client.ts'
 import { engine, type EngineContext, type EngineDeps } from '../engine.ts'
 import type { TimerHandle } from '../clock.ts'
 import { randomClientId } from '../random.ts'
+import { ownApiserver } from './own-apiserver.ts'
 
 export const LEASES = `/apis/coordination.k8s.io/v1/namespaces/${LEASE_NAMESPACE}/leases`
 
@@ -21,7 +22,7 @@ export function leaseElectorLogic(hostId: string, options: LeaderOptions, deps: 
   // elsewhere after a short timeout conflicts with the write that did land), and a dead
   // apiserver still leaves time for a second try before the deadline.
   const timeoutMs = Math.max(100, Math.floor(options.renewDeadlineMs / 2))
-  return engine<ElectorEvent>('lease-elector', deps, { apiservers: options.apiservers, timeoutMs, closeApi: 'afterCleanup' }, (context) => {
+  return engine<ElectorEvent>('lease-elector', deps, { apiservers: options.apiservers, timeoutMs, closeApi: 'afterCleanup', ...ownApiserver(hostId, options.apiservers) }, (context) => {
     // A fresh identity per incarnation: a restarted actor is a new candidate, never mistaken for its old self.
     const identity = randomClientId(`${hostId}_`, context.random)
     const { leaseDurationMs, renewDeadlineMs, retryPeriodMs } = options

@@ -23,6 +23,7 @@ import type { ApiWatch } from '../apiserver/api-watch.ts'
 import type { TimerHandle } from '../clock.ts'
 import { engine, type EngineDeps } from '../engine.ts'
 import { EventRecorder } from '../events/event-recorder.ts'
+import { ownApiserver } from '../leader/own-apiserver.ts'
 import { contextOfTraceparent, endSpan, startSpan, tracingOn, withContext, withSpan } from '../telemetry.ts'
 
 type Effect<T extends SchedulerEffect['type']> = Extract<SchedulerEffect, { type: T }>
@@ -30,7 +31,7 @@ type Effect<T extends SchedulerEffect['type']> = Extract<SchedulerEffect, { type
 const podPath = (pod: PodInfo): string => `/api/v1/namespaces/${pod.namespace}/pods/${pod.name}`
 
 export function schedulerEngineLogic(hostId: string, options: LeaderOptions, deps: EngineDeps): AnyActorLogic {
-  return engine('scheduler', deps, { apiservers: options.apiservers }, (ctx) => {
+  return engine('scheduler', deps, { apiservers: options.apiservers, ...ownApiserver(hostId, options.apiservers) }, (ctx) => {
     const events = new EventRecorder(ctx.api, ctx.clock, { component: 'default-scheduler', host: hostId })
     // performance.now() only times spans; it never reaches a decision.
     const state = newSchedulerEngineState({ scheduler: { random: ctx.random }, measure: () => (tracingOn() ? performance.now() : 0) })

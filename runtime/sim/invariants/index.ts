@@ -9,7 +9,7 @@
  */
 import { storePrefix } from '../../../actors/apiserver/meta/keys.ts'
 import type { KubeObject } from '../../../actors/apiserver/ports.ts'
-import { LEADER_DEFAULTS } from '../../../actors/leader/leader-elected.machine.ts'
+import { LEADER_DEFAULTS, SCHEDULER_LEADER_DEFAULTS } from '../../../actors/leader/leader-elected.machine.ts'
 import type { LeaseRecord } from '../../../actors/leader/lease-election.ts'
 import { ApiClient } from '../../apiserver/api-client.ts'
 import { LEASES } from '../../leader/lease-elector.ts'
@@ -46,9 +46,9 @@ const WATCHED = {
 type Watched = keyof typeof WATCHED
 
 /** The leader-elected components and their Leases (actors/scheduler, actors/controllers *.kind.ts). */
-const LEADER_LEASES: readonly { readonly component: LeaderComponent; readonly lease: string }[] = [
-  { component: 'scheduler', lease: 'kube-scheduler' },
-  { component: 'controller-manager', lease: 'kube-controller-manager' },
+const LEADER_LEASES: readonly { readonly component: LeaderComponent; readonly lease: string; readonly renewDeadlineMs: number }[] = [
+  { component: 'scheduler', lease: 'kube-scheduler', renewDeadlineMs: SCHEDULER_LEADER_DEFAULTS.renewDeadlineMs },
+  { component: 'controller-manager', lease: 'kube-controller-manager', renewDeadlineMs: LEADER_DEFAULTS.renewDeadlineMs },
 ]
 
 /** How long all streams together get to catch up with fresh lists (and replays to run) at check time. */
@@ -138,11 +138,11 @@ export class InvariantProbes {
     const until = this.#deps.clock.now()
     const leases = this.#watches.leases.record()
     const sent = this.#deps.trace === undefined ? new Map<string, number>() : leaseWriteTimes(this.#deps.trace, this.#deps.cluster, LEASES)
-    const histories: LeaseHistory[] = LEADER_LEASES.map(({ component, lease }) => ({
+    const histories: LeaseHistory[] = LEADER_LEASES.map(({ component, lease, renewDeadlineMs }) => ({
       component,
       lease,
       records: leaseRecords(leases, lease, this.#startedAt!).map((r) => ({ ...r, at: sent.get(leaseWriteKey(r.record.holderIdentity, r.record.renewTime)) ?? r.at })),
-      renewDeadlineMs: this.#deps.renewDeadlineMs ?? LEADER_DEFAULTS.renewDeadlineMs,
+      renewDeadlineMs: this.#deps.renewDeadlineMs ?? renewDeadlineMs,
       hosts: [...this.#deps.apiservers, ...(this.#deps.leaderHosts ?? [])],
     }))
     const actions = this.#deps.trace === undefined ? [] : leaderActions(this.#deps.trace, this.#deps.cluster)

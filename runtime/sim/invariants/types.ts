@@ -17,7 +17,7 @@ export interface ProbeDeps {
   readonly storeReplicas: readonly string[]
   /** The simulation's message trace (Simulation.trace), read at check time for who acted when. */
   readonly trace?: readonly TracedMessage[]
-  /** The leader-elected actors' renewDeadlineMs, if not the default (LEADER_DEFAULTS). */
+  /** The leader-elected actors' renewDeadlineMs, if not their kinds' defaults (LEADER_DEFAULTS, SCHEDULER_LEADER_DEFAULTS). */
   readonly renewDeadlineMs?: number
   /** Hosts running a scheduler or controller manager: their writes are judged even if they never led. */
   readonly leaderHosts?: readonly string[]
