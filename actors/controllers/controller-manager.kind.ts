@@ -3,6 +3,7 @@ import { positiveNumber } from '../kit/options.ts'
 import { leaderElectedMachine, type LeaderOptions } from '../leader/leader-elected.machine.ts'
 import { parseLeaderOptions } from '../leader/leader-options.ts'
 import { EVICTION_DEFAULTS, validateEvictionRates } from './eviction-limiter.ts'
+import { NODE_LIFECYCLE_DEFAULTS } from './node-lifecycle.ts'
 import { POD_GC_DEFAULTS } from './pod-gc.ts'
 
 export interface ControllerManagerOptions extends LeaderOptions {
@@ -24,10 +25,10 @@ export interface ControllerManagerOptions extends LeaderOptions {
   readonly terminatedPodGcThreshold: number
 }
 
-/** Fast defaults, as the issue asks: 5 s to NotReady, 5 s more to eviction, 1 node/s per zone, 5 s of quarantine for pods of deleted nodes. */
+/** Fast defaults, as the issue asks: 5 s to NotReady, 2 s more to eviction (NODE_LIFECYCLE_DEFAULTS says why), 1 node/s per zone, 5 s of quarantine for pods of deleted nodes. */
 export const CONTROLLER_DEFAULTS = {
-  nodeGracePeriodMs: 5000,
-  defaultTolerationSeconds: 5,
+  nodeGracePeriodMs: NODE_LIFECYCLE_DEFAULTS.gracePeriodMs,
+  defaultTolerationSeconds: NODE_LIFECYCLE_DEFAULTS.defaultTolerationSeconds,
   ...EVICTION_DEFAULTS,
   podGcQuarantineMs: POD_GC_DEFAULTS.quarantineMs,
   terminatedPodGcThreshold: POD_GC_DEFAULTS.terminatedPodThreshold,

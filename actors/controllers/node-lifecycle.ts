@@ -26,12 +26,21 @@ export const NODE_LEASE_NAMESPACE = 'kube-node-lease'
 export const TAINT_UNREACHABLE = 'node.kubernetes.io/unreachable'
 export const TAINT_NOT_READY = 'node.kubernetes.io/not-ready'
 
+/**
+ * The fast defaults `up` runs with (Kubernetes: 40 s and 300 s), chosen in docs/control-plane.md:
+ * a node is Unknown after 5 s without a heartbeat (5 of the kubelet's 1 s lease renewals, so a
+ * loaded machine or a store failover does not take a live node's pods out of their Services) and
+ * its pods are evicted 2 s later. The toleration buys no availability (the pods were marked not
+ * Ready with the node), only a margin before they are replaced for a stall just past the grace.
+ */
+export const NODE_LIFECYCLE_DEFAULTS = { gracePeriodMs: 5000, defaultTolerationSeconds: 2 } as const
+
 export interface NodeLifecycleConfig extends EvictionRates {
   /** A node whose heartbeat is older than this is Unknown (Kubernetes: 40 s; fast default 5 s). */
   readonly gracePeriodMs?: number
   /**
    * The toleration of not-ready/unreachable NoExecute that pods without one are treated as
-   * having (the DefaultTolerationSeconds admission plugin's 300 s; fast default 5 s). null: none.
+   * having (the DefaultTolerationSeconds admission plugin's 300 s; fast default 2 s). null: none.
    */
   readonly defaultTolerationSeconds?: number | null
   readonly component?: string
@@ -171,8 +180,8 @@ export function evictionTime(pod: Pod, taints: readonly Taint[], now: number, de
 
 /** One pass of monitorNodeHealth + the taint manager over every node. */
 export function reconcileNodeLifecycle(input: NodeLifecycleInput, now: number, config: NodeLifecycleConfig = {}): NodeLifecycleResult {
-  const grace = config.gracePeriodMs ?? 5000
-  const defaultToleration = config.defaultTolerationSeconds === undefined ? 5 : config.defaultTolerationSeconds
+  const grace = config.gracePeriodMs ?? NODE_LIFECYCLE_DEFAULTS.gracePeriodMs
+  const defaultToleration = config.defaultTolerationSeconds === undefined ? NODE_LIFECYCLE_DEFAULTS.defaultTolerationSeconds : config.defaultTolerationSeconds
   const component = config.component ?? NODE_COMPONENT
   const actions: Action[] = []
   let seq = 0

@@ -218,7 +218,7 @@ t.test('workers - a worker cut off goes NotReady and its pods are recreated on t
       const rows = serving(await pods()).filter((p) => p.node === 'worker-1')
       return rows.length === 4 ? rows : undefined
     }, { timeoutMs: 60_000, what: '4 pods serving on worker-1' })
-    t.equal(moved.length, 4, `its pods run again on worker-1 ${Date.now() - cutAt} ms after the cut (grace 5 s + eviction 5 s)`)
+    t.equal(moved.length, 4, `its pods run again on worker-1 ${Date.now() - cutAt} ms after the cut (grace 5 s + eviction 2 s)`)
     t.ok(before.filter((p) => p.node === 'worker-2').every((p) => !moved.some((m) => m.name === p.name)), 'as new pods')
   } finally {
     process.kill(pid!, 'SIGCONT')

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { evictionTime, reconcileNodeLifecycle } from '../../../actors/controllers/node-lifecycle.ts'
+import { evictionTime, NODE_LIFECYCLE_DEFAULTS, reconcileNodeLifecycle, type NodeLifecycleConfig } from '../../../actors/controllers/node-lifecycle.ts'
 import type { Action, PatchAction, UpdateStatusAction } from '../../../actors/controllers/actions.ts'
 import type { Lease, Node, Pod, Taint, Toleration } from '../../../actors/kube/objects.ts'
 import { T0, at, pod, summary } from './fixtures.ts'
@@ -87,13 +87,14 @@ t.test('NodeLifecycle - timeline: lease renewed -> stale -> Unknown + taints -> 
   t.equal(pods[0]?.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'False')
   t.equal((stale[2] as PatchAction).patchType, 'application/merge-patch+json')
 
-  // 10 s: nothing new (idempotent), the next eviction is due at 14 s.
+  // 10 s: nothing new (idempotent), the next eviction is due at 11 s.
   const idle = reconcileNodeLifecycle({ nodes: [n, healthy], leases: [l, healthyLease], pods }, T0 + 10_000, { gracePeriodMs: grace })
   t.same(idle.actions, [])
-  t.equal(idle.requeueAfterMs, 4000)
+  t.equal(idle.requeueAfterMs, 1000)
 
-  // 14 s: the default 5 s toleration has run out.
-  t.same(summary(run(T0 + 14_000)), [`delete ${PODS}/default-tol`, 'event Normal TaintManagerEviction Pod/default-tol: Marking for deletion Pod default/default-tol'])
+  // 10.999 s: still tolerated; 11 s: the default 2 s toleration has run out.
+  t.same(run(T0 + 10_999), [])
+  t.same(summary(run(T0 + 11_000)), [`delete ${PODS}/default-tol`, 'event Normal TaintManagerEviction Pod/default-tol: Marking for deletion Pod default/default-tol'])
   // 19 s: tolerationSeconds 10 has run out; `forever` stays.
   t.same(summary(run(T0 + 19_000)), [`delete ${PODS}/tol-10s`, 'event Normal TaintManagerEviction Pod/tol-10s: Marking for deletion Pod default/tol-10s'])
   t.same(run(T0 + 60_000), [])
@@ -105,6 +106,35 @@ t.test('NodeLifecycle - timeline: lease renewed -> stale -> Unknown + taints -> 
   t.same(summary(run(T0 + 61_000)), [`patch ${NODE_PATH} {"spec":{"taints":null}}`])
   t.same(n.spec?.taints, undefined)
   t.same(run(T0 + 62_000), [])
+})
+
+t.test("NodeLifecycle - up's defaults: Unknown after 5 s without a heartbeat, evicted 2 s after the taint; options override both", async (t) => {
+  const cases: { config: NodeLifecycleConfig; unknownAt: number; evictedAt: number }[] = [
+    // The taint's timeAdded is in whole seconds (metav1.Time), as in Kubernetes: the toleration counts from T0 + 5 s.
+    { config: {}, unknownAt: 5001, evictedAt: 7000 },
+    { config: { gracePeriodMs: 3000, defaultTolerationSeconds: 0 }, unknownAt: 3001, evictedAt: 3001 },
+    { config: { gracePeriodMs: 40_000, defaultTolerationSeconds: 300 }, unknownAt: 40_001, evictedAt: 340_000 },
+  ]
+  t.same(NODE_LIFECYCLE_DEFAULTS, { gracePeriodMs: 5000, defaultTolerationSeconds: 2 })
+  for (const { config, unknownAt, evictedAt } of cases) {
+    let n = node('True', T0)
+    const victim = pod({ name: 'p', node: 'n1', ready: true })
+    const pass = (ms: number) => {
+      const r = reconcileNodeLifecycle({ nodes: [n, healthy], leases: [lease(T0), healthyLease], pods: [victim] }, T0 + ms, config)
+      for (const a of r.actions) if (a.type === 'patch') n = { ...n, spec: { taints: (a.body as { spec: { taints: Taint[] } }).spec.taints } }
+      return r
+    }
+    const label = JSON.stringify(config)
+    t.same(pass(unknownAt - 1).actions, [], `${label}: Ready just before the grace runs out`)
+    const stale = pass(unknownAt)
+    t.ok(stale.actions.some((a) => a.type === 'patch'), `${label}: tainted once it has`)
+    t.equal(stale.actions.some((a) => a.type === 'delete'), evictedAt === unknownAt, `${label}: evicted in the same pass only without a toleration`)
+    if (evictedAt > unknownAt) {
+      t.equal(stale.requeueAfterMs, evictedAt - unknownAt, `${label}: wakes when the toleration runs out`)
+      t.same(pass(evictedAt - 1).actions.filter((a) => a.type === 'delete'), [], `${label}: tolerated until then`)
+      t.same(summary(pass(evictedAt).actions.filter((a) => a.type === 'delete')), [`delete ${PODS}/p`], `${label}: evicted then`)
+    }
+  }
 })
 
 t.test('NodeLifecycle - Ready=False gets not-ready taints; other taints are kept; without a default toleration pods go at once', async (t) => {
