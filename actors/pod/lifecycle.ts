@@ -8,7 +8,7 @@ import { goDuration, nextBackoffMs } from './backoff.ts'
 import { resolveEnv } from './env.ts'
 import { type ContainerRecord, initNames, podRef, record, regularNames } from './pod-core.ts'
 import type { CriContainerExited, CriContainerFailed, CriContainerStarted, CriProbeResult, ProbeKind } from './pod-protocol.ts'
-import { firstProbeDelayMs, newTracker, probePeriodMs, takeResult } from './probes.ts'
+import { firstProbeDelayMs, newTracker, probePeriodMs, readinessRetryMs, takeResult } from './probes.ts'
 import { type Turn, arm, cri, disarm, podEvent, timerKeys, update } from './turn.ts'
 
 /**
@@ -188,7 +188,11 @@ export function probeResult(t: Turn, e: CriProbeResult): void {
   const outcome = takeResult(tracker, e.seq, e.ok)
   if (outcome === undefined) return
   update(t, e.name, { probes: { ...r.probes, [e.kind]: outcome.tracker } })
-  if (!e.ok) podEvent(t, 'Warning', 'Unhealthy', `${probeTitle[e.kind]} probe failed: ${e.message ?? ''}`)
+  const retry = readinessRetryMs(outcome.tracker)
+  if (retry !== undefined) arm(t, timerKeys.probe(e.name, e.kind), retry)
+  // The quick retries of a readiness probe that has not passed yet tell no more than their first failure.
+  const quickRetry = retry !== undefined && outcome.tracker.streak!.count > 1
+  if (!e.ok && !quickRetry) podEvent(t, 'Warning', 'Unhealthy', `${probeTitle[e.kind]} probe failed: ${e.message ?? ''}`)
   if (outcome.flipped === undefined) return
   if (e.kind === 'readiness') {
     update(t, e.name, { ready: outcome.flipped === 'success' })

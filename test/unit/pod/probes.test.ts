@@ -60,6 +60,41 @@ t.test('probes - readiness: initial delay, period, thresholds; Ready follows it 
   )
 })
 
+t.test('probes - readiness before its first success: failures retried after 100 ms doubling up to the period, one Unhealthy event for the quick ones', async (t) => {
+  const readinessProbe = { httpGet: { path: '/', port: 8080 }, periodSeconds: 2 }
+  const h = withProbes({ readinessProbe })
+  const gaps: number[] = []
+  const first = nextProbe(h, 'readiness')
+  t.equal(first.after, 0, 'the first probe as the container starts')
+  answer(h, first.probe, false, 'connect ECONNREFUSED')
+  for (let i = 0; i < 5; i++) {
+    const next = nextProbe(h, 'readiness')
+    gaps.push(next.after)
+    answer(h, next.probe, false, 'connect ECONNREFUSED')
+  }
+  t.same(gaps, [100, 200, 400, 800, 1600], 'doubling while below the 2 s period')
+  t.same(h.events().filter((e) => e.includes('Unhealthy')), ['Warning Unhealthy Readiness probe failed: connect ECONNREFUSED', 'Warning Unhealthy Readiness probe failed: connect ECONNREFUSED'], 'the first failure and the one that goes back to the period')
+  const onPeriod = nextProbe(h, 'readiness')
+  t.equal(onPeriod.after, 2000, 'then the period')
+  answer(h, onPeriod.probe, true)
+  t.equal(ready(h), true)
+  const after = nextProbe(h, 'readiness')
+  t.equal(after.after, 2000)
+  answer(h, after.probe, false, 'HTTP 503')
+  t.equal(nextProbe(h, 'readiness').after, 2000, 'once it has passed, a failure waits the period')
+})
+
+t.test('probes - a readiness probe that passes at once: the period from then on; liveness failures never retried early', async (t) => {
+  const h = withProbes({ readinessProbe: { exec, periodSeconds: 10 }, livenessProbe: { exec, periodSeconds: 3, failureThreshold: 5 } })
+  const cs = probes(h.take())
+  t.same(cs.map((c) => c.kind).sort(), ['liveness', 'readiness'], 'both at start')
+  answer(h, cs.find((c) => c.kind === 'readiness')!, true)
+  answer(h, cs.find((c) => c.kind === 'liveness')!, false, 'exit 1')
+  t.equal(ready(h), true)
+  t.equal(nextProbe(h, 'liveness').after, 3000)
+  t.equal(nextProbe(h, 'readiness').after, 7000, 'readiness on its 10 s period')
+})
+
 t.test('probes - liveness failure: Unhealthy, Killing, stop with the pod grace, restart with back-off', async (t) => {
   const livenessProbe = { exec, periodSeconds: 1, failureThreshold: 2 }
   const h = withProbes({ livenessProbe }, 7)
