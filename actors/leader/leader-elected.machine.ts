@@ -4,7 +4,10 @@
  * runtime/leader/lease-elector.ts) that campaigns for a Lease and reports
  * `leader.elected` / `leader.lost`, and an `engine` child that does the actual work (scheduling,
  * reconciling). The engine runs only in `leading`: losing the lease stops it at once, and a new
- * engine starts from scratch (fresh watches and caches) on the next election. The engine is
+ * engine starts from scratch (fresh watches and caches) on the next election, unless the kind
+ * provides `informers` too: a child that runs in both states and keeps the caches warm (the
+ * scheduler's, as kube-scheduler starts its informers before it campaigns), so a new leader acts
+ * at once instead of listing first. The engine is
  * invoked with its term's fencing token, which its writes carry: one that lands after the term
  * ended is refused by the apiserver (actors/apiserver/fence.ts).
  */
@@ -40,6 +43,8 @@ export interface LeaderEngineInput {
 
 export const ELECTOR = 'elector'
 export const ENGINE = 'engine'
+/** Optional: a kind without warm caches leaves it the placeholder, which does nothing. */
+export const INFORMERS = 'informers'
 
 /**
  * Fast defaults: failover in about 2 s (Kubernetes' defaults, 15 s / 10 s / 2 s, allow ~17 s).
@@ -57,8 +62,9 @@ export const LEADER_DEFAULTS = { leaseDurationMs: 2000, renewDeadlineMs: 1500, r
  * the deadline) where the defaults allow 650 ms, so a store slowed far enough costs the leadership
  * sooner. The scheduler can afford that where the controller manager cannot: renewals run at the
  * apiserver's own leader-election priority level (never queued behind the pods it binds), its binds
- * in flight are capped (MAX_IN_FLIGHT_BINDS), and a lost lease costs only a few hundred
- * milliseconds of binding. 1 s is the shortest lease a Lease can say (whole seconds); 850 ms leaves
+ * in flight are capped (MAX_IN_FLIGHT_BINDS), and a standby scheduler keeps its caches warm
+ * (the `informers` child), so a change of hands costs a few hundred milliseconds of binding, not a
+ * relist. 1 s is the shortest lease a Lease can say (whole seconds); 850 ms leaves
  * the others 150 ms (plus the renewal's own commit) between the holder's deadline and the earliest
  * moment they can see the lease expire.
  */
@@ -74,13 +80,14 @@ export function leaderElectedMachine(name: string) {
       events: {} as ElectorEvent | EngineFailed,
       input: {} as ActorInput<LeaderOptions>,
     },
-    actors: { network: placeholderNetwork, elector: fromCallback(() => {}), engine: fromCallback(() => {}) },
+    actors: { network: placeholderNetwork, elector: fromCallback(() => {}), informers: fromCallback(() => {}), engine: fromCallback(() => {}) },
   }).createMachine({
     id: name,
     context: ({ input }) => ({ id: input.id, leaseName: input.options.leaseName, fence: undefined, terms: 0 }),
     invoke: [
       { id: NETWORK, src: 'network' },
       { id: ELECTOR, src: 'elector' },
+      { id: INFORMERS, src: 'informers' },
     ],
     initial: 'standby',
     states: {

@@ -17,6 +17,11 @@
  *   - A watch that ended starts a new generation: a fresh Scheduler from a fresh list. Events and
  *     bind answers of an older generation are ignored (their binds still count as in flight: they
  *     still load the store).
+ *   - A warm standby (kube-scheduler starts its informers before it campaigns): a state made with
+ *     `standby` follows the watches like a leader's but decides nothing until `lead`, so a new
+ *     leader binds at once instead of relisting first. `standby` again (the term ended) gives up
+ *     the binds in flight, whose answers the closed client will never bring: each assumed pod is
+ *     forgotten and queued again, and the watch tells which of them did land.
  */
 import { rfc3339Seconds } from '../apiserver/meta/object-meta.ts'
 import type { Condition, Node, Pod } from '../kube/objects.ts'
@@ -41,6 +46,8 @@ export interface SchedulerEngineOptions {
   readonly scheduler: SchedulerOptions
   /** Times each cycle's start for tracing only (the runtime's high-resolution clock); never drives a decision. */
   readonly measure?: () => number
+  /** Start as a warm standby: follow the watches, decide nothing until `lead`. */
+  readonly standby?: boolean
 }
 
 export interface SchedulerEngineState {
@@ -55,6 +62,8 @@ export interface SchedulerEngineState {
   nextBindId: number
   /** A `pumpSoon` was emitted and its `pump` has not come yet. */
   pumpQueued: boolean
+  /** Decides and binds (this actor leads); false: a warm standby that only follows the watches. */
+  leading: boolean
 }
 
 export interface WatchedObject<T> {
@@ -65,6 +74,10 @@ export interface WatchedObject<T> {
 export type SchedulerEngineInput =
   /** Start over from a fresh list (the engine's start). */
   | { readonly type: 'relist' }
+  /** This actor now leads: decide and bind from the view the watches built. */
+  | { readonly type: 'lead' }
+  /** The term ended: decide nothing more, give up the binds in flight (their client closed). */
+  | { readonly type: 'standby' }
   /** A watch of `generation` ended for good (410 Gone and the like). */
   | { readonly type: 'watch.ended'; readonly generation: number; readonly message: string }
   | { readonly type: 'nodes'; readonly generation: number; readonly events: readonly WatchedObject<Node>[] }
@@ -118,7 +131,7 @@ export type SchedulerEffect =
   | { readonly type: 'preemptVictim'; readonly victim: PodInfo; readonly nodeName: string; readonly condition: Condition; readonly message: string }
 
 export function newSchedulerEngineState(options: SchedulerEngineOptions): SchedulerEngineState {
-  return { options, scheduler: new Scheduler(options.scheduler), generation: 0, binds: new Map(), inFlightBinds: 0, nextBindId: 1, pumpQueued: false }
+  return { options, scheduler: new Scheduler(options.scheduler), generation: 0, binds: new Map(), inFlightBinds: 0, nextBindId: 1, pumpQueued: false, leading: options.standby !== true }
 }
 
 /** Applies one input to `state` (mutated) and returns the effects to carry out, in order. */
@@ -126,6 +139,11 @@ export function step(state: SchedulerEngineState, input: SchedulerEngineInput, n
   switch (input.type) {
     case 'relist':
       return relist(state)
+    case 'lead':
+      state.leading = true
+      return pumpSoon(state)
+    case 'standby':
+      return standby(state, now)
     case 'watch.ended':
       return input.generation === state.generation ? relist(state, input.message) : []
     case 'nodes':
@@ -152,6 +170,7 @@ export function step(state: SchedulerEngineState, input: SchedulerEngineInput, n
       return pump(state, now)
     case 'bind.answered':
     case 'bind.failed':
+      if (!state.leading) return []
       return bindAnswered(state, input.id, input.type === 'bind.answered' ? input.status : undefined, now)
   }
 }
@@ -163,14 +182,24 @@ function relist(state: SchedulerEngineState, why?: string): SchedulerEffect[] {
   return [{ type: 'wakeup', at: undefined }, { type: 'relist', generation: state.generation, ...(why === undefined ? {} : { why }) }]
 }
 
+function standby(state: SchedulerEngineState, now: number): SchedulerEffect[] {
+  state.leading = false
+  for (const decision of state.binds.values()) state.scheduler.bindFailed(decision, now)
+  state.binds.clear()
+  state.inFlightBinds = 0
+  return [{ type: 'wakeup', at: undefined }]
+}
+
+/** A standby asks for no pump: `lead` asks for the first. */
 function pumpSoon(state: SchedulerEngineState): SchedulerEffect[] {
-  if (state.pumpQueued) return []
+  if (state.pumpQueued || !state.leading) return []
   state.pumpQueued = true
   return [{ type: 'pumpSoon' }]
 }
 
 function pump(state: SchedulerEngineState, now: number): SchedulerEffect[] {
   state.pumpQueued = false
+  if (!state.leading) return []
   const effects: SchedulerEffect[] = []
   let made = 0
   while (made < DECISIONS_PER_TURN && state.inFlightBinds < MAX_IN_FLIGHT_BINDS) {

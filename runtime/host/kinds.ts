@@ -9,9 +9,9 @@ import { apiserverKind } from '../../actors/apiserver/apiserver.kind.ts'
 import { HTTP, type ApiServerOptions } from '../../actors/apiserver/apiserver.machine.ts'
 import { apiHttpServiceLogic } from '../apiserver/http-service.ts'
 import { schedulerKind } from '../../actors/scheduler/scheduler.kind.ts'
-import { ELECTOR, ENGINE, type LeaderOptions } from '../../actors/leader/leader-elected.machine.ts'
+import { ELECTOR, ENGINE, INFORMERS, type LeaderOptions } from '../../actors/leader/leader-elected.machine.ts'
 import { leaseElectorLogic } from '../leader/lease-elector.ts'
-import { schedulerEngineLogic } from '../scheduler/scheduler-engine.ts'
+import { schedulerLogics } from '../scheduler/scheduler-engine.ts'
 import { controllerManagerKind, type ControllerManagerOptions } from '../../actors/controllers/controller-manager.kind.ts'
 import { controllerManagerEngineLogic } from '../controllers/controller-manager-engine.ts'
 import { chaosControllerKind } from '../../actors/chaos/chaos-controller.kind.ts'
@@ -74,10 +74,11 @@ export const hostServices: Readonly<Record<string, ServiceFactory>> = {
     logic: { [HTTP]: apiHttpServiceLogic(options as ApiServerOptions, deps) },
     close: async () => {},
   }),
-  scheduler: (id, options, deps) => ({
-    logic: { [ELECTOR]: leaseElectorLogic(id, options as LeaderOptions, deps), [ENGINE]: schedulerEngineLogic(id, options as LeaderOptions, deps) },
-    close: async () => {},
-  }),
+  scheduler: (id, options, deps) => {
+    // Informers on every master, the engine while leading, over one warm view (a hot standby).
+    const scheduler = schedulerLogics(id, options as LeaderOptions, deps)
+    return { logic: { [ELECTOR]: leaseElectorLogic(id, options as LeaderOptions, deps), [INFORMERS]: scheduler.informers, [ENGINE]: scheduler.engine }, close: async () => {} }
+  },
   controllermanager: (id, options, deps) => ({
     logic: { [ELECTOR]: leaseElectorLogic(id, options as LeaderOptions, deps), [ENGINE]: controllerManagerEngineLogic(options as ControllerManagerOptions, deps) },
     close: async () => {},

@@ -34,8 +34,8 @@ class Driver {
   #wakeup: TimerHandle | undefined
   #pumpSoon = false
 
-  constructor(options: Partial<SchedulerOptions> = {}) {
-    this.state = newSchedulerEngineState({ scheduler: { random: seeded(7), ...options } })
+  constructor(options: Partial<SchedulerOptions> = {}, standby = false) {
+    this.state = newSchedulerEngineState({ scheduler: { random: seeded(7), ...options }, ...(standby ? { standby } : {}) })
   }
 
   feed(input: SchedulerEngineInput): SchedulerEffect[] {
@@ -305,4 +305,44 @@ t.test('scheduler engine step - the same seed makes the same decisions', async (
     return binds(d.take()).map((b) => `${b.pod.name}->${b.nodeName}`)
   }
   t.same(run(), run())
+})
+
+t.test('scheduler engine step - a warm standby follows the watches and decides nothing until it leads, then binds at once', async (t) => {
+  const d = new Driver({}, true)
+  d.start([node('n1', { cpu: '4' })], [pod('a', { cpu: '1' }), bound(pod('other', { cpu: '1' }), 'n1')])
+  d.advance(5000)
+  t.same(d.take(), [], 'no bind, no status patch, no event while standing by')
+  t.equal(d.wakeupAt, undefined, 'no timer while standing by')
+  t.equal(d.state.scheduler.cache.nodeOf('uid-other'), 'n1', "the cache follows the leader's binds")
+  d.feed({ type: 'pods', generation: 1, events: [{ type: 'ADDED', object: pod('b', { cpu: '1' }) }] })
+  d.settle()
+  t.same(d.take(), [], 'a pod created meanwhile waits in the queue')
+  t.same(d.feed({ type: 'lead' }), [{ type: 'pumpSoon' }], 'leading asks for a pump, no relist')
+  d.settle()
+  t.same(
+    binds(d.take()).map((b) => b.pod.name).sort(),
+    ['a', 'b'],
+    'the queued pods bind in the first pump',
+  )
+})
+
+t.test('scheduler engine step - standby again gives up the binds in flight: assumptions undone, the pods queued again, late answers ignored', async (t) => {
+  const d = new Driver({ queue: { initialBackoffMs: 1000 } })
+  const a = pod('a', { cpu: '1' })
+  d.start([node('n1', { cpu: '1' })], [a])
+  const [bindA] = binds(d.take())
+  t.ok(d.state.scheduler.cache.isAssumed('uid-a'))
+  t.same(d.feed({ type: 'standby' }), [{ type: 'wakeup', at: undefined }])
+  t.notOk(d.state.scheduler.cache.isAssumed('uid-a'), 'the assumption is undone: its node has room again')
+  t.equal(d.state.inFlightBinds, 0, 'no bind of the ended term counts as in flight')
+  t.equal(d.state.scheduler.queue.whereIs('uid-a'), 'backoff', 'a waits to be tried again')
+  t.same(d.feed({ type: 'bind.answered', id: bindA!.id, status: 201 }), [], "an answer of the ended term changes nothing")
+  t.equal(d.state.inFlightBinds, 0)
+  d.feed({ type: 'pods', generation: 1, events: [{ type: 'MODIFIED', object: bound(a, 'n1') }] })
+  t.equal(d.state.scheduler.cache.nodeOf('uid-a'), 'n1', 'the watch tells that the bind landed')
+  t.equal(d.state.scheduler.queue.whereIs('uid-a'), undefined, 'and a leaves the queue')
+  d.advance(2000)
+  d.feed({ type: 'lead' })
+  d.settle()
+  t.same(binds(d.take()), [], 'leading again, nothing is bound twice')
 })
