@@ -3,8 +3,11 @@
  * between starts (a pass reads every object: at 100,000 pods one every 500 ms would keep a core
  * busy) and may have a period (it runs at least that often even if nothing changed):
  *
- * - node lifecycle: at most every 500 ms, after any change, and every grace period / 2 at
- *   least (heartbeats go stale without an event);
+ * - node lifecycle: after any change, and every grace period / 2 at least (heartbeats go stale
+ *   without an event); at most every grace period / 25, between 100 and 500 ms, because a node
+ *   goes Unknown and its pods are evicted at deadlines the pass asks to run at, and a pass that
+ *   ran just before one delays it by up to this (200 ms with `up`'s 5 s grace; 500 ms with a
+ *   hollow pool's 40 s, whose passes read the most objects);
  * - pod GC: every 5 s (Kubernetes: 20 s);
  * - the garbage collector: only after the ownership graph changed, at most every second.
  *
@@ -12,7 +15,7 @@
  */
 import { WHOLE_CLUSTER_WORK, type WholeClusterWork } from './work-item.ts'
 
-export const NODE_LIFECYCLE_MIN_INTERVAL_MS = 500
+export const NODE_LIFECYCLE_MIN_INTERVAL = { floorMs: 100, ceilingMs: 500, graceShare: 1 / 25 } as const
 export const POD_GC_INTERVAL_MS = 5000
 export const GC_MIN_INTERVAL_MS = 1000
 
@@ -35,9 +38,14 @@ export type Schedules = Readonly<Record<WholeClusterWork, Schedule>>
 /** Nothing wanted yet: the manager wants every controller once its caches are synced. */
 export const NO_SCHEDULES: Schedules = { nodelifecycle: {}, podgc: {}, gc: {} }
 
+export function nodeLifecycleMinIntervalMs(gracePeriodMs: number): number {
+  const { floorMs, ceilingMs, graceShare } = NODE_LIFECYCLE_MIN_INTERVAL
+  return Math.min(ceilingMs, Math.max(floorMs, gracePeriodMs * graceShare))
+}
+
 export function scheduleRules(options: { readonly nodeGracePeriodMs: number }): ScheduleRules {
   return {
-    nodelifecycle: { minIntervalMs: NODE_LIFECYCLE_MIN_INTERVAL_MS, periodMs: Math.max(100, options.nodeGracePeriodMs / 2) },
+    nodelifecycle: { minIntervalMs: nodeLifecycleMinIntervalMs(options.nodeGracePeriodMs), periodMs: Math.max(100, options.nodeGracePeriodMs / 2) },
     podgc: { minIntervalMs: POD_GC_INTERVAL_MS, periodMs: POD_GC_INTERVAL_MS },
     gc: { minIntervalMs: GC_MIN_INTERVAL_MS },
   }

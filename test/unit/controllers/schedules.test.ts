@@ -1,5 +1,5 @@
 import t from 'tap'
-import { dueAt, NO_SCHEDULES, scheduleRules, startDue, want } from '../../../actors/controllers/schedules.ts'
+import { dueAt, NO_SCHEDULES, nodeLifecycleMinIntervalMs, scheduleRules, startDue, want } from '../../../actors/controllers/schedules.ts'
 import type { Node } from '../../../actors/kube/objects.ts'
 import { pod } from './fixtures.ts'
 import { gaps, ManagerDriver } from './manager-driver.ts'
@@ -10,6 +10,23 @@ const node = (name: string, generation = 0): Node => ({ metadata: { name, labels
 function churnNodes(driver: ManagerDriver, everyMs: number, untilMs: number): void {
   for (let at = everyMs; at <= untilMs; at += everyMs) driver.at(at, () => driver.change('nodes', 'MODIFIED', node('n1', at)))
 }
+
+t.test('schedules - node lifecycle: at most every grace period / 25 under a change every 10 ms, between 100 and 500 ms', async (t) => {
+  const cases = [
+    { graceMs: 200, gapMs: 100 },
+    { graceMs: 5000, gapMs: 200 },
+    { graceMs: 10_000, gapMs: 400 },
+    { graceMs: 40_000, gapMs: 500 },
+  ]
+  for (const { graceMs, gapMs } of cases) {
+    t.equal(nodeLifecycleMinIntervalMs(graceMs), gapMs, `grace ${graceMs} ms`)
+    const driver = new ManagerDriver({ options: { nodeGracePeriodMs: graceMs } })
+    driver.sync()
+    churnNodes(driver, 10, 2000)
+    driver.runUntil(2000)
+    t.same(new Set(gaps(driver.startsOf('nodelifecycle'))), new Set([gapMs]), `grace ${graceMs} ms: a start every ${gapMs} ms`)
+  }
+})
 
 t.test('schedules - node lifecycle starts at most every 500 ms under a change every 10 ms', async (t) => {
   const driver = new ManagerDriver({ options: { nodeGracePeriodMs: 40_000 } })
@@ -37,7 +54,7 @@ t.test('schedules - with nothing changing, node lifecycle still looks every grac
   const fast = new ManagerDriver({ options: { nodeGracePeriodMs: 200 } })
   fast.sync()
   fast.runUntil(2000)
-  t.same(gaps(fast.startsOf('nodelifecycle')), [500, 500, 500, 500], 'a short grace period: still no more than every 500 ms')
+  t.same(gaps(fast.startsOf('nodelifecycle')), Array(20).fill(100), 'a short grace period: its period, but no more than every 100 ms')
 })
 
 t.test('schedules - pod GC runs every 5 s, changes or not', async (t) => {
