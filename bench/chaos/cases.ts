@@ -6,6 +6,7 @@
  * experiment's outcome plus the bench's own observations into measurements with their goals.
  */
 import type { ChaosExperimentSpec, FaultSpec } from '../../actors/chaos/api.ts'
+import { SCHEDULER_LEADER_DEFAULTS } from '../../actors/leader/leader-elected.machine.ts'
 import { ApiClient } from '../../runtime/apiserver/api-client.ts'
 import type { ChaosCluster } from './chaos-cluster.ts'
 import { findLibraryExperiment, timeOf, type ExperimentOutcome } from './experiment-run.ts'
@@ -13,6 +14,7 @@ import { chaosMeasurement, type ChaosMeasurement } from './goal-measurement.ts'
 import { PodTimeline } from './pod-timeline.ts'
 import type { ProcessWatch } from './process-watch.ts'
 import { apiGet, nodePortGet, SteadyProber } from './steady-prober.ts'
+import { percentiles } from '../store/workload.ts'
 import type { StoreStream } from './store-stream.ts'
 
 export interface CaseContext {
@@ -187,7 +189,7 @@ const schedulerLeaderStop: ChaosCase = {
           if (bound.length > 0) gaps.push(Math.min(...bound) - m.at)
         }
         const firstStop = Math.min(...moments.map((m) => m.at))
-        const steady = [...sentAt].filter(([, s]) => s >= preparedAt && s < firstStop).map(([pod, s]) => (boundAt(pod) ?? Number.NaN) - s).filter(Number.isFinite).sort((a, b) => a - b)
+        const steady = [...sentAt].filter(([, s]) => s >= preparedAt && s < firstStop).map(([pod, s]) => (boundAt(pod) ?? Number.NaN) - s).filter(Number.isFinite)
         ctx.progress(`  stops seen: ${moments.map((m) => m.target).join(', ')} (.status: ${injectedRounds(outcome)} injected); first bind of a pod created after each (create acked after it): ${gaps.map((g) => Math.round(g)).join(', ')} ms; ${sentAt.size} pods created`)
         return [
           chaosMeasurement({
@@ -197,8 +199,8 @@ const schedulerLeaderStop: ChaosCase = {
             unit: 'ms',
             samples: gaps,
             goals: [{ text: '<= 2 s (every round: max)', statistic: 'max', op: '<=', value: 2_000 }],
-            baseline: { label: 'create -> bound p50 before the first fault (same run)', value: steady[Math.floor(steady.length / 2)] ?? Number.NaN, unit: 'ms', measured: true },
-            method: `pods created at ${1000 / rateMs}/s throughout, bound to 10 hollow nodes; per fault: from the moment the bench saw the leader's host stop (/proc) to the first bind (seen by the first of three pod watches, one through each apiserver) of a pod whose create was acked after it (only a live scheduler can bind it). For reference (not measured): kube-scheduler's default leader election (lease 15 s, renew deadline 10 s, retry 2 s) lets a new leader take over up to about 15 s after the old one's last renewal`,
+            baseline: { label: 'create -> bound p50 before the first fault (same run)', value: steady.length > 0 ? percentiles(steady).p50 : Number.NaN, unit: 'ms', measured: true },
+            method: `pods created at ${1000 / rateMs}/s throughout, bound to 10 hollow nodes; per fault: from the moment the bench saw the leader's host stop (/proc) to the first bind (seen by the first of three pod watches, one through each apiserver) of a pod whose create was acked after it (only a live scheduler can bind it). The scheduler's election: lease ${SCHEDULER_LEADER_DEFAULTS.leaseDurationMs} ms, renew deadline ${SCHEDULER_LEADER_DEFAULTS.renewDeadlineMs} ms, retry ${SCHEDULER_LEADER_DEFAULTS.retryPeriodMs} ms, standbys with warm caches. For reference (not measured): kube-scheduler's default leader election (lease 15 s, renew deadline 10 s, retry 2 s) lets a new leader take over up to about 15 s after the old one's last renewal`,
           }),
         ]
       },
