@@ -56,6 +56,18 @@ export const KUBELET_DEFAULTS = {
   backoffMaxMs: 300_000,
 } as const
 
+/**
+ * How long a Lease renewal may wait for its answer: a quarter of the lease, at least one renewal
+ * interval (Kubernetes' heartbeat client: min(lease duration, status update frequency), 10 s of a
+ * 40 s lease). Without it a renewal sent to a stopped master's apiserver waited out the API
+ * client's 5 s while no other renewal went out (one at a time), and the node went NotReady,
+ * its pods out of their Services, because one master of three was stopped. A renewal that timed
+ * out is sent again at the next interval, to another apiserver.
+ */
+export function heartbeatTimeoutMs(options: Pick<KubeletOptions, 'leaseDurationSeconds' | 'leaseRenewIntervalMs'>): number {
+  return Math.max(options.leaseRenewIntervalMs, (options.leaseDurationSeconds * 1000) / 4)
+}
+
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/
 const CIDR = /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/
 const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/

@@ -11,12 +11,13 @@ import type { KubeObject } from '../../actors/apiserver/ports.ts'
 import type { Node, Pod } from '../../actors/kube/objects.ts'
 import type { EngineEffect, EngineInput, InformerName } from '../../actors/kubelet/engine-io.ts'
 import { engineState, informerSelector, startEngine, stepEngine } from '../../actors/kubelet/engine-step.ts'
-import { nodeNames, type KubeletOptions } from '../../actors/kubelet/kubelet-options.ts'
+import { heartbeatTimeoutMs, nodeNames, type KubeletOptions } from '../../actors/kubelet/kubelet-options.ts'
 import type { EngineCommand, EngineReport, PodRef } from '../../actors/kubelet/kubelet-protocol.ts'
 import { nodeLease, NODE_LEASE_NAMESPACE, registrationNode } from '../../actors/kubelet/node-object.ts'
-import { ApiError, type ApiClient } from '../apiserver/api-client.ts'
+import { ApiClient, ApiError } from '../apiserver/api-client.ts'
 import { Informer } from '../controllers/informer.ts'
 import { engine, type EngineContext, type EngineDeps } from '../engine.ts'
+import { randomClientId } from '../random.ts'
 import { EventRateLimit, EventRecorder } from '../events/event-recorder.ts'
 import { tracingOn } from '../telemetry.ts'
 import type { KubeletFaults } from './kubelet-faults.ts'
@@ -51,7 +52,8 @@ export function kubeletEngineLogic(id: string, options: KubeletOptions, deps: En
   return engine<EngineReport, EngineCommand>('kubelet', deps, { apiservers: options.apiservers }, (ctx) => {
     const state = engineState(names)
     const traces = hooks.traces
-    const api = new KubeletApi(ctx, options, hooks, traces)
+    const heartbeats = new ApiClient({ transport: deps.transport, cluster: deps.cluster, apiservers: options.apiservers, clock: deps.clock, timeoutMs: heartbeatTimeoutMs(options), clientId: randomClientId('hb', deps.random) })
+    const api = new KubeletApi(ctx, options, hooks, traces, heartbeats)
     const run = (input: EngineInput) => {
       if (ctx.stopped) return
       if (hooks.faults !== undefined && hooks.faults.admit(input) !== 'pass') return
@@ -93,7 +95,7 @@ export function kubeletEngineLogic(id: string, options: KubeletOptions, deps: En
       stop: () => {
         hooks.onView(undefined)
         hooks.faults?.attach(undefined)
-        return Promise.all([pods.stop(), nodes.stop()])
+        return Promise.all([pods.stop(), nodes.stop(), heartbeats.close()])
       },
     }
   })
@@ -115,15 +117,18 @@ type ApiEffect = Exclude<EngineEffect, { type: 'report' | 'after' | 'startInform
 class KubeletApi {
   readonly #ctx: EngineContext<EngineReport>
   readonly #api: ApiClient
+  /** Lease renewals only, with their own short timeout (heartbeatTimeoutMs). */
+  readonly #heartbeats: ApiClient
   readonly #options: KubeletOptions
   readonly #hooks: KubeletEngineHooks
   readonly #traces: PodTraces | undefined
   readonly #recorders = new Map<string, EventRecorder>()
   readonly #eventLimit: EventRateLimit
 
-  constructor(ctx: EngineContext<EngineReport>, options: KubeletOptions, hooks: KubeletEngineHooks, traces: PodTraces | undefined) {
+  constructor(ctx: EngineContext<EngineReport>, options: KubeletOptions, hooks: KubeletEngineHooks, traces: PodTraces | undefined, heartbeats: ApiClient) {
     this.#ctx = ctx
     this.#api = ctx.api
+    this.#heartbeats = heartbeats
     this.#options = options
     this.#hooks = hooks
     this.#traces = traces
@@ -203,7 +208,7 @@ class KubeletApi {
   async #writeLease(nodeName: string, resourceVersion: string | undefined): Promise<EngineInput> {
     const lease = nodeLease(nodeName, this.#options, this.#ctx.clock.now(), resourceVersion) as unknown as KubeObject
     try {
-      const written = resourceVersion === undefined ? await this.#api.create(LEASES, lease) : await this.#api.update(`${LEASES}/${nodeName}`, lease)
+      const written = resourceVersion === undefined ? await this.#heartbeats.create(LEASES, lease) : await this.#heartbeats.update(`${LEASES}/${nodeName}`, lease)
       return { type: 'leaseWritten', nodeName, outcome: 'written', resourceVersion: written.metadata?.resourceVersion }
     } catch (error) {
       const status = error instanceof ApiError ? error.status : 0
@@ -214,7 +219,7 @@ class KubeletApi {
   }
 
   async #readLease(nodeName: string): Promise<EngineInput> {
-    const current = await this.#api.get(`${LEASES}/${nodeName}`).catch(() => undefined)
+    const current = await this.#heartbeats.get(`${LEASES}/${nodeName}`).catch(() => undefined)
     return { type: 'leaseRead', nodeName, resourceVersion: current?.metadata?.resourceVersion }
   }
 

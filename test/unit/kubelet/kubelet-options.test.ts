@@ -1,5 +1,6 @@
 import t from 'tap'
-import { KUBELET_DEFAULTS, nodeNames, parseKubeletOptions } from '../../../actors/kubelet/kubelet-options.ts'
+import { heartbeatTimeoutMs, KUBELET_DEFAULTS, nodeNames, parseKubeletOptions } from '../../../actors/kubelet/kubelet-options.ts'
+import { hollowTimings } from '../../../runtime/cluster/local-cluster.ts'
 import { nodeLease, readyAgainPatch, registrationNode } from '../../../actors/kubelet/node-object.ts'
 
 const T0 = Date.parse('2026-01-01T00:00:00Z')
@@ -55,4 +56,13 @@ t.test('node objects - a node not Ready gets Ready again; the lease renews with 
     metadata: { name: 'n', namespace: 'kube-node-lease', resourceVersion: '42' },
     spec: { holderIdentity: 'n', leaseDurationSeconds: 5, renewTime: '2026-01-01T00:00:00.000000Z' },
   })
+})
+
+t.test('kubelet options - a Lease renewal waits a quarter of the lease for its answer, at least one renewal interval', async (t) => {
+  const cases = [
+    { what: "up's workers (5 s lease, renewed every second)", options: KUBELET_DEFAULTS, timeoutMs: 1250 },
+    { what: 'a hollow pool (40 s lease, every 10 s), as Kubernetes', options: hollowTimings(60), timeoutMs: 10_000 },
+    { what: 'a lease of 2 renewals', options: { leaseDurationSeconds: 2, leaseRenewIntervalMs: 1000 }, timeoutMs: 1000 },
+  ]
+  for (const { what, options, timeoutMs } of cases) t.equal(heartbeatTimeoutMs(options), timeoutMs, what)
 })
