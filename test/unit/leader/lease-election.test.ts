@@ -1,6 +1,9 @@
 import t from 'tap'
 import { electionStep, microTime, mustStepDown, observe, releasedRecord, validateElectionConfig, type ElectionConfig } from '../../../actors/leader/lease-election.ts'
 import { parseLeaderOptions } from '../../../actors/leader/leader-options.ts'
+import { LEADER_DEFAULTS, SCHEDULER_LEADER_DEFAULTS } from '../../../actors/leader/leader-elected.machine.ts'
+import { schedulerKind } from '../../../actors/scheduler/scheduler.kind.ts'
+import { controllerManagerKind } from '../../../actors/controllers/controller-manager.kind.ts'
 
 const config: ElectionConfig = { identity: 'a', leaseDurationMs: 1000, renewDeadlineMs: 800, retryPeriodMs: 200 }
 const T0 = Date.parse('2026-01-01T00:00:00Z')
@@ -59,4 +62,12 @@ t.test('leader options - timings that could not fence are refused with the confi
   t.match(parseLeaderOptions(base, 'scheduler', 'kube-scheduler'), { leaseName: 'kube-scheduler', leaseDurationMs: 2000, renewDeadlineMs: 1500, retryPeriodMs: 200 })
   t.throws(() => parseLeaderOptions({ ...base, leaseDurationMs: 1000, renewDeadlineMs: 1500 }, 'scheduler', 'kube-scheduler'), { name: 'RangeError', message: /^scheduler: leader election: the lease duration \(1 s\) must exceed renewDeadlineMs \(1500\)/ })
   t.throws(() => parseLeaderOptions({ ...base, retryPeriodMs: 1500 }, 'controllermanager', 'kube-controller-manager'), /^controllermanager: .*must exceed retryPeriodMs/)
+})
+
+t.test("leader options - the scheduler's kind defaults to its shorter timings; the others to LEADER_DEFAULTS; a config overrides either", async (t) => {
+  const base = { apiservers: ['m1'] }
+  t.match(schedulerKind.parseOptions(base), { leaseName: 'kube-scheduler', ...SCHEDULER_LEADER_DEFAULTS })
+  t.match(schedulerKind.parseOptions({ ...base, leaseDurationMs: 2000, renewDeadlineMs: 1500 }), { leaseDurationMs: 2000, renewDeadlineMs: 1500, retryPeriodMs: SCHEDULER_LEADER_DEFAULTS.retryPeriodMs })
+  t.match(controllerManagerKind.parseOptions(base), { leaseName: 'kube-controller-manager', ...LEADER_DEFAULTS })
+  t.ok(SCHEDULER_LEADER_DEFAULTS.leaseDurationMs < LEADER_DEFAULTS.leaseDurationMs, 'the scheduler fails over sooner')
 })
