@@ -23,12 +23,15 @@ import type { ServiceAccount } from '../../actors/kube/service-account.ts'
 import type { PersistentVolume, StorageClass } from '../../actors/kube/storage.ts'
 import type { TimerHandle } from '../clock.ts'
 import { engine, type EngineDeps } from '../engine.ts'
+import { ownApiserver } from '../leader/own-apiserver.ts'
 import type { Logger } from '../log.ts'
 import { runActions } from './action-runner.ts'
 import { Informer, type Named } from './informer.ts'
 
-export function controllerManagerEngineLogic(options: ControllerManagerOptions, deps: EngineDeps): AnyActorLogic {
-  return engine('controller-manager', deps, { apiservers: options.apiservers }, (ctx) => {
+export function controllerManagerEngineLogic(hostId: string, options: ControllerManagerOptions, deps: EngineDeps): AnyActorLogic {
+  // Its own master's apiserver first: a watch on a stopped master's would leave the Lease cache
+  // stale until a keepalive timed out, and every node would look NotReady meanwhile.
+  return engine('controller-manager', deps, { apiservers: options.apiservers, ...ownApiserver(hostId, options.apiservers) }, (ctx) => {
     const { api, log } = ctx
     const now = () => ctx.clock.now()
     let state = INITIAL_MANAGER_STATE

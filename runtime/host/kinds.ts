@@ -80,7 +80,7 @@ export const hostServices: Readonly<Record<string, ServiceFactory>> = {
     return { logic: { [ELECTOR]: leaseElectorLogic(id, options as LeaderOptions, deps), [INFORMERS]: scheduler.informers, [ENGINE]: scheduler.engine }, close: async () => {} }
   },
   controllermanager: (id, options, deps) => ({
-    logic: { [ELECTOR]: leaseElectorLogic(id, options as LeaderOptions, deps), [ENGINE]: controllerManagerEngineLogic(options as ControllerManagerOptions, deps) },
+    logic: { [ELECTOR]: leaseElectorLogic(id, options as LeaderOptions, deps), [ENGINE]: controllerManagerEngineLogic(id, options as ControllerManagerOptions, deps) },
     close: async () => {},
   }),
   chaoscontroller: (id, options, deps) => ({

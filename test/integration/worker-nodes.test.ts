@@ -232,6 +232,24 @@ t.test('workers - a worker cut off goes NotReady and its pods are recreated on t
   t.same(left.filter((p) => evicted.includes(p.name)).map((p) => p.name), [], 'back on the network, worker-2 removed the pods evicted from it')
 })
 
+t.test("workers - a master SIGSTOPped for 8 s: the kubelets' renewals sent to its apiserver time out and go to another, the nodes stay Ready", async (t) => {
+  // Not master-1 (kubectl's context) and not the controller manager's leader (it judges the nodes).
+  const lease = await kubectlJson<{ spec: { holderIdentity: string } }>(kubectl, ['get', 'lease', '-n', 'kube-system', 'kube-controller-manager'])
+  const judge = lease.spec.holderIdentity.split('_')[0]
+  const victim = ['master-3', 'master-2'].find((m) => m !== judge)!
+  const transitions = async () => [...(await nodes()).entries()].map(([name, n]) => `${name} ${readyCondition(n)?.status} since ${readyCondition(n)?.lastTransitionTime}`)
+  const before = await transitions()
+  const pid = hostPid(victim)
+  t.ok(pid, `found ${victim} (the controller manager's leader: ${judge})`)
+  process.kill(pid!, 'SIGSTOP')
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 8000))
+  } finally {
+    process.kill(pid!, 'SIGCONT')
+  }
+  t.same(await transitions(), before, 'no Ready transition on either node')
+})
+
 t.test('workers - a worker host killed outright comes back and runs its pods again', async (t) => {
   await kubectl(['rollout', 'restart', 'deployment', 'echo'])
   const spread = await waitFor(async () => {
