@@ -34,6 +34,12 @@ type Effect<T extends SchedulerEffect['type']> = Extract<SchedulerEffect, { type
 type Context = EngineContext<never>
 
 const podPath = (pod: PodInfo): string => `/api/v1/namespaces/${pod.namespace}/pods/${pod.name}`
+/**
+ * A relist that failed is tried again after this backoff: the informers start with the host, often
+ * before any apiserver serves (503, no responders), and failing the actor for that would restart
+ * its elector too.
+ */
+const relistBackoffMs = (failures: number): number => Math.min(2000, 100 * 2 ** Math.min(failures - 1, 5))
 
 export function schedulerLogics(hostId: string, options: LeaderOptions, deps: EngineDeps): { readonly informers: AnyActorLogic; readonly engine: AnyActorLogic } {
   const api = { apiservers: options.apiservers, ...ownApiserver(hostId, options.apiservers) }
@@ -58,6 +64,8 @@ class WarmScheduler {
   #watches: ApiWatch[] = []
   #leader: { readonly ctx: Context; readonly acting: Acting } | undefined
   #wakeup: TimerHandle | undefined
+  /** Relists that failed in a row. */
+  #relistFailures = 0
 
   constructor(hostId: string) {
     this.#hostId = hostId
@@ -109,7 +117,7 @@ class WarmScheduler {
   #carryOut(effect: SchedulerEffect, follower: Context): void {
     switch (effect.type) {
       case 'relist':
-        return void this.#relist(effect, follower).catch((error: unknown) => follower.fail(error))
+        return void this.#relist(effect, follower).catch((error: unknown) => this.#relistFailed(effect.generation, follower, error))
       case 'pumpSoon':
         return queueMicrotask(() => this.#feed({ type: 'pump' }))
       case 'wakeup':
@@ -130,17 +138,32 @@ class WarmScheduler {
     // In this order: a pod's cycle finds its node and its claims' objects.
     const watch = async (path: string, type: 'nodes' | 'classes' | 'volumes' | 'claims' | 'pods') =>
       void opened.push(await follower.api.watch(path, {}, { onEvents: (batch) => this.#feed({ type, generation, events: batch } as unknown as SchedulerEngineInput), onError }))
-    await watch('/api/v1/nodes', 'nodes')
-    await watch('/apis/storage.k8s.io/v1/storageclasses', 'classes')
-    await watch('/api/v1/persistentvolumes', 'volumes')
-    await watch('/api/v1/persistentvolumeclaims', 'claims')
-    await watch('/api/v1/pods', 'pods')
+    try {
+      await watch('/api/v1/nodes', 'nodes')
+      await watch('/apis/storage.k8s.io/v1/storageclasses', 'classes')
+      await watch('/api/v1/persistentvolumes', 'volumes')
+      await watch('/api/v1/persistentvolumeclaims', 'claims')
+      await watch('/api/v1/pods', 'pods')
+    } catch (error) {
+      for (const w of opened) void w.cancel()
+      throw error
+    }
+    this.#relistFailures = 0
     if (follower.stopped || this.#state !== state || generation !== state?.generation) {
       for (const w of opened) void w.cancel()
       return
     }
     this.#watches = opened
     follower.log.debug('informers synced')
+  }
+
+  /** Tries again after a backoff, as a watch that ended would (the step starts a new generation). */
+  #relistFailed(generation: number, follower: Context, error: unknown): void {
+    if (follower.stopped) return
+    const delay = relistBackoffMs(++this.#relistFailures)
+    const log = this.#relistFailures > 3 ? follower.log.warn.bind(follower.log) : follower.log.debug.bind(follower.log)
+    log({ err: String(error), retryInMs: delay }, 'could not open the watches; trying again')
+    follower.setTimer(() => this.#feed({ type: 'watch.ended', generation, message: String(error) }), delay)
   }
 
   /** The one wakeup timer, a leader's (a standby's step arms none). */
