@@ -120,7 +120,7 @@ export class ApiClient {
    * One call; resolves to the status and JSON body (errors included), rejects only when no apiserver
    * answers. A 429 (flow control) is waited out and sent again first (maxRetriesOn429).
    */
-  async call(method: string, path: string, options: { query?: Record<string, string>; body?: unknown; contentType?: string } = {}): Promise<{ status: number; body: unknown }> {
+  async call(method: string, path: string, options: { query?: Record<string, string>; body?: unknown; contentType?: string; timeoutMs?: number } = {}): Promise<{ status: number; body: unknown }> {
     if (this.#closed) throw new ApiClientClosedError(method, path)
     const fence = method !== 'GET' ? this.#o.fence : undefined
     const event: ApiCall = { type: 'api.request', method, path, ...(options.query ? { query: options.query } : {}), ...(options.body !== undefined ? { body: options.body } : {}), ...(options.contentType ? { contentType: options.contentType } : {}), ...(fence ? { fence } : {}) }
@@ -128,7 +128,7 @@ export class ApiClient {
     // Inside a traced operation the call is a `send api.request` span the apiserver's handling joins.
     const sent = tracingOn() ? startClientSend('apiserver', 'api.request', { 'http.request.method': method, 'url.path': path }) : undefined
     try {
-      return await this.#callRetryingOn429(data, sent?.headers, method === 'GET')
+      return await this.#callRetryingOn429(data, sent?.headers, method === 'GET', options.timeoutMs)
     } catch (caught) {
       const error = this.#closed && caught instanceof RequesterClosedError ? new ApiClientClosedError(method, path) : caught
       endSpan(sent?.span, error)
@@ -148,10 +148,10 @@ export class ApiClient {
    * out and send the call again, as client-go does, up to maxRetriesOn429 times; the last 429 is
    * the answer.
    */
-  async #callRetryingOn429(data: Uint8Array, headers: Record<string, string> | undefined, read: boolean): Promise<{ status: number; body: unknown }> {
+  async #callRetryingOn429(data: Uint8Array, headers: Record<string, string> | undefined, read: boolean, timeoutMs: number | undefined): Promise<{ status: number; body: unknown }> {
     const retries = this.#o.maxRetriesOn429 ?? MAX_RETRIES_ON_429
     for (let attempt = 0; ; attempt++) {
-      const answer = await this.#callOn(data, headers, read)
+      const answer = await this.#callOn(data, headers, read, timeoutMs)
       if (answer.status !== 429 || attempt >= retries) return answer
       this.#throttled++
       await new Promise<void>((resolve) => this.#clock.setTimeout(resolve, retryAfterMs(answer.body)))
@@ -165,7 +165,7 @@ export class ApiClient {
    * slow): sending it again elsewhere could do it twice (a second pod from one generateName). It
    * fails with the timeout, as client-go's does, and the caller decides on fresh state.
    */
-  async #callOn(data: Uint8Array, headers: Record<string, string> | undefined, read: boolean): Promise<{ status: number; body: unknown }> {
+  async #callOn(data: Uint8Array, headers: Record<string, string> | undefined, read: boolean, timeoutMs: number | undefined): Promise<{ status: number; body: unknown }> {
     let lastError: unknown
     let unavailable: { status: number; body: unknown } | undefined
     // Round robin over the apiservers, those that failed lately last; one nobody serves (no
@@ -173,7 +173,7 @@ export class ApiClient {
     // the call on to the next.
     for (const id of this.#order()) {
       try {
-        const answer = await this.#ask(id, data, headers)
+        const answer = await this.#ask(id, data, headers, timeoutMs)
         if (answer.type !== 'api.response' || typeof answer.status !== 'number') throw new Error(`apiserver ${id} sent a malformed answer`)
         if (answer.status === 503) {
           unavailable = { status: answer.status, body: answer.body }
@@ -197,9 +197,9 @@ export class ApiClient {
     return subjectFor(this.#o.cluster, { component: 'apiserver', instance: id })
   }
 
-  /** One request to one apiserver and its decoded answer. */
-  async #ask(id: string, data: Uint8Array, headers?: Record<string, string>): Promise<WireEvent> {
-    const reply = await this.#requester.request(this.#subjectOf(id), data, { timeoutMs: this.#o.timeoutMs ?? 5000, ...(headers ? { headers } : {}) })
+  /** One request to one apiserver and its decoded answer; `timeoutMs`: this call's, instead of the client's. */
+  async #ask(id: string, data: Uint8Array, headers?: Record<string, string>, timeoutMs?: number): Promise<WireEvent> {
+    const reply = await this.#requester.request(this.#subjectOf(id), data, { timeoutMs: timeoutMs ?? this.#o.timeoutMs ?? 5000, ...(headers ? { headers } : {}) })
     const answer = decodeEvent(reply.data, MAX_ANSWER_BYTES)
     if (answer instanceof DecodeFailure) throw new Error(`apiserver ${id} sent a malformed answer`)
     return answer
@@ -221,14 +221,15 @@ export class ApiClient {
   }
 
   /** The body of a successful call; an ApiError otherwise. */
-  async #ok(method: string, path: string, options: { query?: Record<string, string>; body?: unknown; contentType?: string } = {}): Promise<KubeObject> {
+  async #ok(method: string, path: string, options: { query?: Record<string, string>; body?: unknown; contentType?: string; timeoutMs?: number } = {}): Promise<KubeObject> {
     const r = await this.call(method, path, options)
     if (r.status >= 400) throw new ApiError(r.status, r.body)
     return r.body as KubeObject
   }
 
-  get(path: string): Promise<KubeObject> {
-    return this.#ok('GET', path)
+  /** `timeoutMs`: how long each apiserver gets to answer this read, instead of the client's timeout. */
+  get(path: string, options: { timeoutMs?: number } = {}): Promise<KubeObject> {
+    return this.#ok('GET', path, options)
   }
 
   list(path: string, selectors: { labelSelector?: string; fieldSelector?: string } = {}): Promise<KubeObject & { items: KubeObject[] }> {

@@ -22,11 +22,18 @@ export function leaseElectorLogic(hostId: string, options: LeaderOptions, deps: 
   // elsewhere after a short timeout conflicts with the write that did land), and a dead
   // apiserver still leaves time for a second try before the deadline.
   const timeoutMs = Math.max(100, Math.floor(options.renewDeadlineMs / 2))
+  // A candidate's read waits longer: nothing is lost by waiting before the lease can expire, and
+  // an apiserver riding out a store leader's failover (its store client's 1 s timeout, then the
+  // next replica) answers after about a second. Cut off at the short timeout, the read went on to
+  // the other apiservers, stalled the same way, and to the stopped master's: the successor of a
+  // scheduler leader whose host also held the store leader took its lease 1.6 s after the stop
+  // instead of 1.2 s (the chaos bench, rounds with both leaders on the stopped master).
+  const candidateReadTimeoutMs = Math.max(timeoutMs, options.leaseDurationMs + 250)
   return engine<ElectorEvent>('lease-elector', deps, { apiservers: options.apiservers, timeoutMs, closeApi: 'afterCleanup', ...ownApiserver(hostId, options.apiservers) }, (context) => {
     // A fresh identity per incarnation: a restarted actor is a new candidate, never mistaken for its old self.
     const identity = randomClientId(`${hostId}_`, context.random)
     const { leaseDurationMs, renewDeadlineMs, retryPeriodMs } = options
-    const elector = new ElectorRunner(context, options.leaseName, identity)
+    const elector = new ElectorRunner(context, options.leaseName, identity, candidateReadTimeoutMs)
     elector.apply(startElector({ identity, leaseDurationMs, renewDeadlineMs, retryPeriodMs }, options.leaseName, context.clock.monotonic(), context.clock.now()))
     return { stop: () => elector.stop() }
   })
@@ -43,9 +50,11 @@ class ElectorRunner {
   /** The request in flight, settled once its outcome has been fed back. */
   #inFlight: Promise<void> = Promise.resolve()
   #released: Promise<unknown> = Promise.resolve()
+  readonly #candidateReadTimeoutMs: number
 
-  constructor(context: EngineContext<ElectorEvent>, leaseName: string, identity: string) {
+  constructor(context: EngineContext<ElectorEvent>, leaseName: string, identity: string, candidateReadTimeoutMs: number) {
     this.#context = context
+    this.#candidateReadTimeoutMs = candidateReadTimeoutMs
     this.#path = `${LEASES}/${leaseName}`
     this.#log = context.log.child({ lease: leaseName, identity })
   }
@@ -71,8 +80,11 @@ class ElectorRunner {
   #carryOut(effect: ElectorEffect): void {
     const { api } = this.#context
     switch (effect.type) {
-      case 'read':
-        return this.#request(api.get(this.#path), (lease) => ({ type: 'read.found', lease }), (status) => (status === 404 ? { type: 'read.notFound' } : { type: 'read.failed' }))
+      case 'read': {
+        // A leader reads only after a failed renewal: its deadline runs, so it keeps the client's short timeout.
+        const read = this.#step.state.role === 'leading' ? api.get(this.#path) : api.get(this.#path, { timeoutMs: this.#candidateReadTimeoutMs })
+        return this.#request(read, (lease) => ({ type: 'read.found', lease }), (status) => (status === 404 ? { type: 'read.notFound' } : { type: 'read.failed' }))
+      }
       case 'create':
         return this.#request(api.create(LEASES, effect.lease), (lease) => ({ type: 'write.succeeded', lease }), writeRefused)
       case 'update':

@@ -61,3 +61,15 @@ t.test('api client failover - a write nobody serves goes to the next apiserver a
   t.strictSame(answer, { status: 200, body: { kind: 'Pod' } })
   t.strictSame(s.seen.answering, ['POST'])
 })
+
+t.test("api client failover - a read given its own timeout waits that long at each apiserver, not the client's", async (t) => {
+  const s = apiservers()
+  const client = s.client(['silent', 'answering'])
+  let answer: unknown
+  void client.get('/api/v1/pods', { timeoutMs: 8000 }).then((r) => (answer = r))
+  await settle(s.clock, 7000)
+  t.equal(answer, undefined, "still waiting for the silent apiserver past the client's 5 s")
+  await settle(s.clock, 1100)
+  t.strictSame(answer, { kind: 'Pod' }, 'then asked the next')
+  t.strictSame(s.seen, { silent: ['GET'], answering: ['GET'] })
+})
