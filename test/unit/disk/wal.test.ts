@@ -96,7 +96,9 @@ t.test('group commit: concurrent appends share fsyncs; each resolves only after 
   t.ok(samples.every((s) => s.seconds >= 0 && s.bytes > 0))
   t.ok(samples.some((s) => s.appends > 1), 'some fsync covered many appends')
   await wal.close()
-  t.same((await Wal.open(dir)).recovered.entries.length, n)
+  const reopened = await Wal.open(dir)
+  t.same(reopened.recovered.entries.length, n)
+  await reopened.wal.close()
 })
 
 t.test('a promise never resolves while its fsync is held back', async (t) => {
