@@ -10,6 +10,7 @@ import type { KubeObject } from '../../actors/apiserver/ports.ts'
 import type { ElectorEvent, LeaderOptions } from '../../actors/leader/leader-elected.machine.ts'
 import { electorStep, LEASE_NAMESPACE, startElector, type ElectorEffect, type ElectorInput, type ElectorStep } from '../../actors/leader/lease-elector-step.ts'
 import { ApiError } from '../apiserver/api-client.ts'
+import type { ApiWatch, WatchEvent } from '../apiserver/api-watch.ts'
 import { engine, type EngineContext, type EngineDeps } from '../engine.ts'
 import type { TimerHandle } from '../clock.ts'
 import { randomClientId } from '../random.ts'
@@ -35,6 +36,7 @@ export function leaseElectorLogic(hostId: string, options: LeaderOptions, deps: 
     const { leaseDurationMs, renewDeadlineMs, retryPeriodMs } = options
     const elector = new ElectorRunner(context, options.leaseName, identity, candidateReadTimeoutMs)
     elector.apply(startElector({ identity, leaseDurationMs, renewDeadlineMs, retryPeriodMs }, options.leaseName, context.clock.monotonic(), context.clock.now()))
+    elector.watch()
     return { stop: () => elector.stop() }
   })
 }
@@ -51,10 +53,14 @@ class ElectorRunner {
   #inFlight: Promise<void> = Promise.resolve()
   #released: Promise<unknown> = Promise.resolve()
   readonly #candidateReadTimeoutMs: number
+  readonly #leaseName: string
+  #watch: ApiWatch | undefined
+  #stopped = false
 
   constructor(context: EngineContext<ElectorEvent>, leaseName: string, identity: string, candidateReadTimeoutMs: number) {
     this.#context = context
     this.#candidateReadTimeoutMs = candidateReadTimeoutMs
+    this.#leaseName = leaseName
     this.#path = `${LEASES}/${leaseName}`
     this.#log = context.log.child({ lease: leaseName, identity })
   }
@@ -64,8 +70,38 @@ class ElectorRunner {
     for (const effect of step.effects) this.#carryOut(effect)
   }
 
+  /**
+   * Follows the Lease (step: `watched`), so that its changes are observed as they are written, not
+   * when a read gets through. Best effort: the reads go on regardless, and a watch that cannot open
+   * or ends is opened again a second later.
+   */
+  watch(): void {
+    const again = () => {
+      this.#watch = undefined
+      if (!this.#stopped) this.#context.setTimer(() => this.watch(), 1000)
+    }
+    const handlers = {
+      onEvents: (events: readonly WatchEvent[]) => {
+        for (const e of events) if (e.type !== 'DELETED') this.#feed({ type: 'watched', lease: e.object })
+      },
+      onError: again,
+    }
+    this.#context.api.watch(LEASES, { fieldSelector: `metadata.name=${this.#leaseName}` }, handlers).then(
+      (watch) => {
+        if (this.#stopped) return void watch.cancel()
+        this.#watch = watch
+      },
+      (error: unknown) => {
+        this.#log.debug({ err: String(error) }, 'could not watch the lease; trying again')
+        again()
+      },
+    )
+  }
+
   /** Feeds stop, waits for a write in flight (the step releases after it), then for the release. */
   async stop(): Promise<void> {
+    this.#stopped = true
+    void this.#watch?.cancel()
     this.#feed({ type: 'stop' })
     await this.#inFlight
     await this.#released

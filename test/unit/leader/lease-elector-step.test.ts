@@ -205,3 +205,39 @@ t.test('lease elector - a wall clock stepped back does not keep a leader past it
   t.same(e.at(800, { type: 'deadline' }), [{ type: 'lost', why: 'no renewal for 800 ms' }], 'the deadline counts on the monotonic clock')
   t.equal(e.state.role, 'candidate')
 })
+
+t.test('lease elector - a watched renewal counts from when it arrived, not from when a stalled read brings it', async (t) => {
+  const e = elector()
+  e.at(0, { type: 'read.found', lease: lease('8', theirs(0)) })
+  t.same(e.at(100, { type: 'watched', lease: lease('9', theirs(100)) }), [], 'a watched change starts nothing by itself')
+  t.equal(e.state.observation?.observedAt, T0 + 100, 'observed as it arrived')
+  e.at(200, { type: 'tick' })
+  // The read was stalled (a store leader's failover) and brings the same renewal a second later.
+  t.same(e.at(1050, { type: 'read.found', lease: lease('9', theirs(100)) }), [{ type: 'armTick', at: T0 + 1250 }], 'the holder still has 50 ms')
+  t.equal(e.state.observation?.observedAt, T0 + 100, 'the read did not restart the wait')
+  e.at(1250, { type: 'tick' })
+  const [update] = e.at(1255, { type: 'read.found', lease: lease('9', theirs(100)) })
+  t.match(update, { type: 'update', lease: { metadata: { resourceVersion: '9' }, spec: { holderIdentity: 'me', leaseTransitions: 5 } } }, 'taken over 1 s after the watched renewal')
+})
+
+t.test('lease elector - an older version, watched or read, never replaces the observation', async (t) => {
+  const e = elector()
+  e.at(0, { type: 'read.found', lease: lease('12', theirs(0)) })
+  e.at(300, { type: 'watched', lease: lease('11', theirs(-100)) })
+  t.match(e.state.observation, { resourceVersion: '12', observedAt: T0 }, 'a late watch event of an older write is ignored')
+  e.at(400, { type: 'tick' })
+  e.at(450, { type: 'read.found', lease: lease('13', theirs(400)) })
+  e.at(500, { type: 'watched', lease: lease('13', theirs(400)) })
+  t.match(e.state.observation, { resourceVersion: '13', observedAt: T0 + 450 }, 'the same version again changes nothing')
+  e.at(650, { type: 'tick' })
+  e.at(700, { type: 'read.found', lease: lease('12', theirs(0)) })
+  t.match(e.state.observation, { resourceVersion: '13', observedAt: T0 + 450 }, 'nor does a read answering with an older version')
+})
+
+t.test('lease elector - a leader that watches another take the lease steps down at its next renewal, without a read', async (t) => {
+  const e = leader()
+  e.at(200, { type: 'tick' })
+  e.at(210, { type: 'write.succeeded', lease: lease('2', { holderIdentity: 'me', leaseDurationSeconds: 1, leaseTransitions: 0 }) })
+  e.at(300, { type: 'watched', lease: lease('3', theirs(300)) })
+  t.same(e.at(410, { type: 'tick' }), [{ type: 'lost', why: 'them holds the lease' }, { type: 'armTick', at: T0 + 610 }])
+})
