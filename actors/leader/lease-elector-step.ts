@@ -39,8 +39,8 @@ export interface ElectorState {
   readonly leaseName: string
   readonly role: ElectorRole
   /**
-   * The request in flight, when its attempt began (a renewal counts from then), and whether it
-   * renews a term (written while leading) rather than starting one.
+   * The request in flight, when it was sent (a write counts as a renewal from then), and whether
+   * it renews a term (written while leading) rather than starting one.
    */
   readonly attempt: { readonly phase: 'reading' | 'writing'; readonly startedAt: number; readonly renewing: boolean } | undefined
   /** The Lease as last read or written; undefined when there is none (or none seen yet). */
@@ -130,18 +130,24 @@ function isNewer(version: string, than: string): boolean {
 
 /** A new attempt: renew straight away after our own write, read the Lease otherwise. */
 function begin(state: ElectorState, now: number, wall: number): ElectorStep {
-  if (state.role === 'leading' && state.wroteLast && state.lease !== undefined) return decide(state, now, now, wall)
+  if (state.role === 'leading' && state.wroteLast && state.lease !== undefined) return decide(state, now, wall)
   return { state: { ...state, attempt: { phase: 'reading', startedAt: now, renewing: false } }, effects: [{ type: 'read' }] }
 }
 
 function readAnswered(state: ElectorState, lease: KubeObject | undefined, now: number, wall: number): ElectorStep {
   if (state.attempt?.phase !== 'reading') return { state, effects: [] }
   const read = lease === undefined ? { ...state, lease: undefined, observation: undefined } : seen(state, lease, now)
-  return decide({ ...read, wroteLast: false }, state.attempt.startedAt, now, wall)
+  return decide({ ...read, wroteLast: false }, now, wall)
 }
 
 /** What the election rules say to write, given the Lease as the state holds it. */
-function decide(state: ElectorState, startedAt: number, now: number, wall: number): ElectorStep {
+/**
+ * A write counts as a renewal from when it is sent, not from the read before it: the others count
+ * the lease from when they see the write, which is after it was sent. (Counted from the read, a
+ * candidate whose read a store leader's failover stalled for a second won the lease and could
+ * not lead on it: its deadline had passed.)
+ */
+function decide(state: ElectorState, now: number, wall: number): ElectorStep {
   const step = electionStep(state.lease === undefined ? undefined : state.observation, now, wall, state.config, state.role === 'leading')
   if (step.kind === 'wait') {
     const { state: next, effects } = lose(state, `${step.holder} holds the lease`)
@@ -149,11 +155,11 @@ function decide(state: ElectorState, startedAt: number, now: number, wall: numbe
   }
   const metadata = { ...(state.lease?.metadata ?? { name: state.leaseName, namespace: LEASE_NAMESPACE }), ...(step.kind === 'update' ? { resourceVersion: step.resourceVersion } : {}) }
   const lease: KubeObject = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata, spec: step.record }
-  return { state: { ...state, attempt: { phase: 'writing', startedAt, renewing: state.role === 'leading' }, wroteLast: false }, effects: [{ type: step.kind, lease }] }
+  return { state: { ...state, attempt: { phase: 'writing', startedAt: now, renewing: state.role === 'leading' }, wroteLast: false }, effects: [{ type: step.kind, lease }] }
 }
 
 /**
- * Our write landed. It counts as a renewal from when its attempt began; one that took the whole
+ * Our write landed. It counts as a renewal from when it was sent; one that took the whole
  * renew deadline is too late to lead on (the others may be about to see the lease expire), and
  * a renewal of a term we were deposed from in the meantime does not revive it: the next attempt
  * takes the lease back under a new term.

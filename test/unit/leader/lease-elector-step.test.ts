@@ -241,3 +241,17 @@ t.test('lease elector - a leader that watches another take the lease steps down 
   e.at(300, { type: 'watched', lease: lease('3', theirs(300)) })
   t.same(e.at(410, { type: 'tick' }), [{ type: 'lost', why: 'them holds the lease' }, { type: 'armTick', at: T0 + 610 }])
 })
+
+t.test('lease elector - a write counts from when it was sent: a candidate whose read was stalled past the renew deadline still leads on the lease it won', async (t) => {
+  const e = elector()
+  e.at(0, { type: 'watched', lease: lease('9', theirs(0)) })
+  e.at(100, { type: 'tick' })
+  // The read took 1000 ms (a store leader's failover), more than the 800 ms renew deadline.
+  const [update] = e.at(1100, { type: 'read.found', lease: lease('9', theirs(0)) })
+  t.match(update, { type: 'update', lease: { spec: { holderIdentity: 'me' } } }, 'the lease expired: take it')
+  t.same(e.at(1120, { type: 'write.succeeded', lease: stored(update, '10') }), [
+    { type: 'elected', identity: 'me', term: 5 },
+    { type: 'armDeadline', at: T0 + 1100 + 800 },
+    { type: 'armTick', at: T0 + 1120 + 200 },
+  ], 'elected, its deadline 800 ms after the write was sent')
+})
