@@ -82,7 +82,8 @@ class ElectorRunner {
     }
     const handlers = {
       onEvents: (events: readonly WatchEvent[]) => {
-        for (const e of events) if (e.type !== 'DELETED') this.#feed({ type: 'watched', lease: e.object })
+        // Only this Lease (the field selector says so; a stray event must not pass for a renewal).
+        for (const e of events) if (e.type !== 'DELETED' && e.object.metadata?.name === this.#leaseName) this.#feed({ type: 'watched', lease: e.object })
       },
       onError: again,
     }
