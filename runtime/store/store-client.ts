@@ -10,8 +10,8 @@
  *
  * A new leader announces itself (`store.leader`, see protocol.ts): on a term newer than any it has
  * heard, the client makes it the leader guess and abandons every try waiting on another replica,
- * retrying it there at once, and re-opens the watches streaming from another replica. A stopped
- * old leader stays connected, so only timeouts would otherwise end those tries and watches.
+ * retrying it there at once. A stopped old leader stays connected, so only the timeout would
+ * otherwise end those tries.
  *
  * Errors: a call returns the ok result; an `ok: false` result or a refused request throws a
  * {@link StoreError} carrying the code; running out of time throws {@link StoreUnavailableError}.
@@ -375,7 +375,6 @@ export class StoreClient {
     this.#leaderTerm = term
     this.#leader = leader
     for (const attempt of this.#tries) if (attempt.target !== leader) attempt.abandon.abort()
-    this.#watches.leaderMoved(leader)
   }
 
   async #callOnce(replica: string, request: ClientRequest): Promise<WireEvent> {

@@ -95,7 +95,6 @@ const resumeRevision = (p: StorePosition): number => (p.fromNow ? 0 : p.sub === 
 export class StoreWatches {
   readonly link: WatchLink
   readonly hub: ClientWatches<StorePush, WatchStream>
-  readonly #streams = new Set<WatchStream>()
 
   constructor(link: WatchLink) {
     this.link = link
@@ -113,25 +112,12 @@ export class StoreWatches {
   async open(options: WatchOptions, onEvents: WatchOnEvents, handlers: WatchHandlers): Promise<Watch> {
     const stream = new WatchStream(this, options, onEvents, handlers)
     this.hub.add(stream)
-    this.#streams.add(stream)
     await stream.open(true)
     return stream
   }
 
   close(): Promise<void> {
     return this.hub.close()
-  }
-
-  /**
-   * A newer leader announced itself: watches streaming from another replica re-open now, as after
-   * a failed keepalive. A stopped old leader pushes nothing, and only the next keepalive's timeout
-   * (up to keepAliveMs + the request timeout later) would find that out.
-   */
-  leaderMoved(leader: string): void {
-    for (const stream of this.#streams) {
-      if (stream.ended) this.#streams.delete(stream)
-      else if (stream.streaming && stream.server !== leader) stream.step({ type: 'keepAliveFailed', watchId: stream.watchId })
-    }
   }
 }
 
@@ -161,10 +147,6 @@ class WatchStream implements Watch, ClientWatch<StorePush> {
 
   get server(): string {
     return this.#core.server
-  }
-
-  get ended(): boolean {
-    return this.#core.ended
   }
 
   get streaming(): boolean {
