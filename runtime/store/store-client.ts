@@ -8,11 +8,6 @@
  * A write keeps one `requestId` over all its retries; the replicas remember recent ids, which is
  * what makes a write retried after a timeout apply exactly once.
  *
- * A new leader announces itself (`store.leader`, see protocol.ts): on a term newer than any it has
- * heard, the client makes it the leader guess and abandons every try waiting on another replica,
- * retrying it there at once. A stopped old leader stays connected, so only the timeout would
- * otherwise end those tries.
- *
  * Errors: a call returns the ok result; an `ok: false` result or a refused request throws a
  * {@link StoreError} carrying the code; running out of time throws {@link StoreUnavailableError}.
  * The client does not own its transport: close() stops the client, the caller closes the transport.
@@ -21,13 +16,13 @@ import { randomClientId } from '../random.ts'
 import type { CompactResult, DeleteRangeResult, ErrorCode, ErrorResult, LeaseGrantResult, LeaseKeepAliveResult, LeaseRevokeResult, PutResult, RangeResult, TxnResult } from '../../actors/store/mvcc/results.ts'
 import type { Compare, KeySelector, RangeRequest, TxnOp } from '../../actors/store/mvcc/commands.ts'
 import type { KeyValue } from '../../actors/store/mvcc/types.ts'
-import { leaderAnnouncementAddress, replicaAddress, type ClientRequest, type ClientWrite, type StatusReply } from '../../actors/store/replica/protocol.ts'
+import { replicaAddress, type ClientRequest, type ClientWrite, type StatusReply } from '../../actors/store/replica/protocol.ts'
 import { systemClock, type Clock } from '../clock.ts'
 import { decodeEvent, DecodeFailure, EncodeError, encodeEvent, type WireEvent } from '../codec.ts'
 import { subjectFor, token } from '../subjects.ts'
 import { endSpan, startClientSend, tracingOn } from '../telemetry.ts'
-import { NoRespondersError, RequestAbandonedError, Requester, RequesterClosedError, RequestTimeoutError } from '../transport/requester.ts'
-import type { Subscription, Transport } from '../transport/transport.ts'
+import { NoRespondersError, Requester, RequesterClosedError, RequestTimeoutError } from '../transport/requester.ts'
+import type { Transport } from '../transport/transport.ts'
 import { StoreWatches, type Watch, type WatchHandlers, type WatchLink, type WatchOnEvents, type WatchOptions } from './store-watch.ts'
 
 export type { Watch, WatchHandlers, WatchOnEvents, WatchOptions }
@@ -116,12 +111,6 @@ export interface TxnSpec {
   readonly failure: readonly TxnOp[]
 }
 
-/** One try in flight: abandoned when a newer leader than `target` announces itself. */
-interface Try {
-  readonly target: string
-  readonly abandon: AbortController
-}
-
 /** Where a request goes: `leader` follows redirects and learns the leader; `any` is a serializable read. */
 interface Route extends CallOptions {
   readonly any?: boolean
@@ -142,11 +131,7 @@ export class StoreClient {
   readonly #deadlineMs: number
   readonly #maxBytes: number
   readonly #watches: StoreWatches
-  readonly #tries = new Set<Try>()
-  readonly #announcements: Subscription
   #leader: string
-  /** The newest term a leader announced (0: none heard). */
-  #leaderTerm = 0
   #writeSeq = 0
   #messageSeq = 0
   #closed = false
@@ -176,7 +161,6 @@ export class StoreClient {
       log: options.log ?? (() => {}),
     }
     this.#watches = new StoreWatches(link)
-    this.#announcements = options.transport.subscribe(subjectFor(options.cluster, leaderAnnouncementAddress), (m) => this.#onAnnouncement(m.data))
   }
 
   /** The replica calls go to first. */
@@ -268,7 +252,6 @@ export class StoreClient {
     if (this.#closed) return
     await this.#watches.close()
     this.#closed = true
-    this.#announcements.unsubscribe()
     this.#requester.close()
   }
 
@@ -307,19 +290,11 @@ export class StoreClient {
       const left = deadlineAt - this.#clock.now()
       if (left <= 0) throw new StoreUnavailableError(`${request.type}: no answer within ${deadlineMs} ms (last: ${why})`)
       let reply: WireEvent | DecodeFailure
-      const attempt: Try = { target, abandon: new AbortController() }
-      this.#tries.add(attempt)
       try {
-        const message = await this.#requester.request(this.#subject(target)!, data, { timeoutMs: Math.min(this.#requestTimeoutMs, left), headers: this.#headers(traceHeaders), signal: attempt.abandon.signal })
+        const message = await this.#requester.request(this.#subject(target)!, data, { timeoutMs: Math.min(this.#requestTimeoutMs, left), headers: this.#headers(traceHeaders) })
         reply = decodeEvent(message.data, this.#maxBytes)
       } catch (error) {
         if (error instanceof RequesterClosedError || this.#closed) throw new StoreClientClosedError()
-        if (error instanceof RequestAbandonedError) {
-          // A newer leader announced itself: same request (same requestId) there, now.
-          why = `${target} abandoned for ${this.#leader}`
-          target = this.#leader
-          continue
-        }
         if (error instanceof RequestTimeoutError) why = `${target} timed out`
         else if (error instanceof NoRespondersError) {
           why = `nobody serves ${target}`
@@ -328,8 +303,6 @@ export class StoreClient {
         } else throw error
         target = this.#after(target)
         continue
-      } finally {
-        this.#tries.delete(attempt)
       }
       if (reply instanceof DecodeFailure) {
         why = `${target} sent a ${reply.reason} reply`
@@ -362,19 +335,6 @@ export class StoreClient {
       if (route.answered) route.answered.replica = target
       return reply
     }
-  }
-
-  /** A leader's announcement: only a newer term moves the guess (a late one from an old term never does). */
-  #onAnnouncement(data: Uint8Array): void {
-    if (this.#closed) return
-    const event = decodeEvent(data, this.#maxBytes)
-    if (event instanceof DecodeFailure || event.type !== 'store.leader') return
-    const { leader, term } = event
-    if (typeof leader !== 'string' || typeof term !== 'number' || !Number.isSafeInteger(term) || term <= this.#leaderTerm) return
-    if (this.#subject(leader) === undefined) return
-    this.#leaderTerm = term
-    this.#leader = leader
-    for (const attempt of this.#tries) if (attempt.target !== leader) attempt.abandon.abort()
   }
 
   async #callOnce(replica: string, request: ClientRequest): Promise<WireEvent> {

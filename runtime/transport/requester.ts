@@ -14,11 +14,6 @@ export class RequesterClosedError extends Error {
   override readonly name = 'RequesterClosedError'
 }
 
-/** The caller gave up on the request (its `signal` aborted): a late reply is ignored. */
-export class RequestAbandonedError extends Error {
-  override readonly name = 'RequestAbandonedError'
-}
-
 interface Pending {
   readonly resolve: (message: InboundMessage) => void
   readonly reject: (error: Error) => void
@@ -48,11 +43,9 @@ export class Requester {
     })
   }
 
-  /** `signal`: aborting it rejects the request at once with {@link RequestAbandonedError}. */
-  request(subject: string, data: Uint8Array, options: { timeoutMs: number; headers?: Headers; signal?: AbortSignal }): Promise<InboundMessage> {
+  request(subject: string, data: Uint8Array, options: { timeoutMs: number; headers?: Headers }): Promise<InboundMessage> {
     // A closed requester sends nothing: its owner stopped, and a request it could never answer must not go out.
     if (this.#closed) return Promise.reject(new RequesterClosedError(`requester closed: nothing sent on ${subject}`))
-    if (options.signal?.aborted) return Promise.reject(new RequestAbandonedError(`abandoned before sending on ${subject}`))
     const token = (this.#seq++).toString(36)
     const reply = `${this.#prefix}.${token}`
     return new Promise<InboundMessage>((resolve, reject) => {
@@ -61,7 +54,6 @@ export class Requester {
         reject(new RequestTimeoutError(`no reply on ${subject} within ${options.timeoutMs} ms`))
       }, options.timeoutMs)
       this.#pending.set(token, { resolve, reject, timer })
-      options.signal?.addEventListener('abort', () => this.#abandon(token, subject), { once: true })
       try {
         this.#transport.publish(subject, data, { reply, ...(options.headers ? { headers: options.headers } : {}) })
       } catch (error) {
@@ -84,14 +76,6 @@ export class Requester {
       pending.reject(new RequesterClosedError('requester closed'))
       this.#pending.delete(token)
     }
-  }
-
-  #abandon(token: string, subject: string): void {
-    const pending = this.#pending.get(token)
-    if (!pending) return
-    this.#pending.delete(token)
-    this.#clock.clearTimeout(pending.timer)
-    pending.reject(new RequestAbandonedError(`abandoned the request on ${subject}`))
   }
 
   #settle(message: InboundMessage): void {

@@ -4,7 +4,7 @@
  * (answer, stay silent, or a test's own interceptor) on an in-memory network in virtual time.
  */
 import type { KeyValue, WatchEvent } from '../../actors/store/mvcc/types.ts'
-import { leaderAnnouncementAddress, replicaAddress, watchAddress, type WatchEventsPush } from '../../actors/store/replica/protocol.ts'
+import { replicaAddress, watchAddress, type WatchEventsPush } from '../../actors/store/replica/protocol.ts'
 import { decodeEvent, DecodeFailure, encodeEvent, type WireEvent } from '../../runtime/codec.ts'
 import { seededRandom } from '../../runtime/random.ts'
 import { MemoryNetwork, type MemoryTransport } from '../../runtime/sim/memory-network.ts'
@@ -143,13 +143,6 @@ export class FakeCluster {
 
   client(options: Partial<StoreClientOptions> = {}): StoreClient {
     return new StoreClient({ transport: this.network.connect(`client${this.#clients++}`), clock: this.clock, cluster: CLUSTER, replicas: [...this.replicas.keys()], clientId: 'cl', ...options })
-  }
-
-  /** Makes `id` the leader and has it announce itself with `term`, as a newly elected replica does. */
-  announce(id: string, term: number): void {
-    this.leader = id
-    const event = { type: 'store.leader', leader: id, term }
-    this.replica(id).transport.publish(subjectFor(CLUSTER, leaderAnnouncementAddress), encodeEvent(event, MAX))
   }
 
   /** Puts every key in one revision (a txn), then offers the events to every replica's watches. */

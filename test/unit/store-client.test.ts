@@ -1,9 +1,6 @@
 import t from 'tap'
 import { StoreClientClosedError, StoreError, StoreUnavailableError } from '../../runtime/store/store-client.ts'
-import { leaderAnnouncementAddress } from '../../actors/store/replica/protocol.ts'
-import { encodeEvent } from '../../runtime/codec.ts'
-import { subjectFor } from '../../runtime/subjects.ts'
-import { CLUSTER, FakeCluster, outcome, settle } from './store-client-fakes.ts'
+import { FakeCluster, outcome, settle } from './store-client-fakes.ts'
 
 const bytes = (s: string) => new TextEncoder().encode(s)
 const writes = (seen: { request: { type: string; requestId?: unknown } }[]) => seen.filter((s) => s.request.type === 'store.write').map((s) => s.request.requestId)
@@ -213,67 +210,4 @@ t.test('store client - bad options and oversized values', async (t) => {
   t.match(cluster.client({ clientId: undefined }).clientId, /^[A-Za-z0-9_-]+$/)
   const client = cluster.client({ maxBytes: 1024 })
   await t.rejects(client.put('/a', new Uint8Array(2048)), { code: 'value-too-large' })
-})
-
-t.test('store client - a new leader\'s announcement moves a write waiting on the stopped leader at once', async (t) => {
-  const cluster = new FakeCluster(['r1', 'r2', 'r3'])
-  const r1 = cluster.replica('r1')
-  r1.silent = true // SIGSTOPped: connected, never answers
-  const client = cluster.client({ requestTimeoutMs: 1000 })
-  const put = outcome(client.put('/a', bytes('1')))
-  await settle(cluster.clock, 250)
-  t.notOk(put.settled, 'waiting on r1')
-  const electedAt = cluster.clock.now()
-  cluster.announce('r2', 2)
-  await settle(cluster.clock, 10)
-  t.match(put.value, { ok: true, type: 'put' }, `done ${cluster.clock.now() - electedAt} ms after the announcement, not at the 1000 ms timeout`)
-  t.equal(client.leaderGuess, 'r2')
-  t.same(writes(cluster.replica('r2').seen), ['cl-0'], 'retried at r2 with the same requestId')
-  t.equal(cluster.replica('r3').seen.length, 0, 'straight to the announced leader')
-  t.equal(cluster.applied.size, 1)
-})
-
-t.test('store client - an announcement of an older term, or of the replica already asked, changes nothing', async (t) => {
-  const cluster = new FakeCluster(['r1', 'r2', 'r3'])
-  const client = cluster.client({ requestTimeoutMs: 1000 })
-  cluster.announce('r2', 5)
-  await settle(cluster.clock, 5)
-  t.equal(client.leaderGuess, 'r2')
-  cluster.announce('r3', 4) // late, from a deposed leader's term
-  cluster.leader = 'r2'
-  await settle(cluster.clock, 5)
-  t.equal(client.leaderGuess, 'r2', 'never back to an older term')
-  cluster.announce('r2', 5) // a duplicate
-  await settle(cluster.clock, 5)
-  t.equal(client.leaderGuess, 'r2')
-
-  // A try already at the announced leader is left alone: its reply comes as usual.
-  const r2 = cluster.replica('r2')
-  let held: (() => void) | undefined
-  r2.intercept = (request, respond) => {
-    if (request.type !== 'store.write' || held) return false
-    held = () => respond({ type: 'store.result', result: cluster.write(request.requestId as string, request.command as never) })
-    return true
-  }
-  const put = outcome(client.put('/a', bytes('1')))
-  await settle(cluster.clock, 5)
-  cluster.announce('r2', 6) // r2 again, re-elected
-  await settle(cluster.clock, 5)
-  t.notOk(put.settled, 'still waiting on r2')
-  t.equal(writes(r2.seen).length, 1, 'not sent twice')
-  held!()
-  await settle(cluster.clock, 5)
-  t.match(put.value, { ok: true })
-})
-
-t.test('store client - announcements with bad fields are ignored', async (t) => {
-  const cluster = new FakeCluster(['r1', 'r2', 'r3'])
-  const client = cluster.client()
-  const publish = (event: Record<string, unknown>) => cluster.replica('r3').transport.publish(subjectFor(CLUSTER, leaderAnnouncementAddress), encodeEvent({ type: 'store.leader', ...event }, 1024))
-  publish({ leader: 'r3' })
-  publish({ leader: 'r3', term: 1.5 })
-  publish({ leader: 'not a token!', term: 9 })
-  publish({ leader: 7, term: 9 })
-  await settle(cluster.clock, 5)
-  t.equal(client.leaderGuess, 'r1')
 })

@@ -28,12 +28,7 @@ export const STORE_COMPONENT = 'store'
 /** Watch events are pushed to `{ component: WATCH_COMPONENT, instance: <client id> }`. */
 export const WATCH_COMPONENT = 'storewatch'
 
-/** A new leader announces itself on `{ component: LEADER_COMPONENT, instance: LEADER_INSTANCE }` of its cluster. */
-export const LEADER_COMPONENT = 'storeleader'
-const LEADER_INSTANCE = 'all'
-
 export const replicaAddress = (id: string): Address => ({ component: STORE_COMPONENT, instance: id })
-export const leaderAnnouncementAddress: Address = { component: LEADER_COMPONENT, instance: LEADER_INSTANCE }
 export const watchAddress = (clientId: string): Address => ({ component: WATCH_COMPONENT, instance: clientId })
 
 /** Lease commands as a client sends them: the leader stamps the time. */
@@ -131,14 +126,6 @@ export interface WatchEventsPush {
    */
   readonly replica: string
 }
-
-/**
- * Published once by a replica when it becomes leader, to every client of the cluster: a client
- * waiting on another replica (a stopped old leader, which stays connected and so never refuses)
- * moves to `leader` at once instead of waiting out its request timeout. Best effort: a lost
- * announcement leaves clients to their timeouts and redirects. Clients take only a newer `term`.
- */
-export interface LeaderAnnouncement { readonly type: 'store.leader'; readonly leader: string; readonly term: number }
 
 // ---- replica <-> replica ----
 

@@ -18,7 +18,6 @@ import { EffectGate } from './effect-gate.ts'
 import { asPeerMessage } from './peer-message.ts'
 import {
   DISK,
-  leaderAnnouncementAddress,
   replicaAddress,
   type ClientWrite,
   type DiskCommand,
@@ -120,7 +119,6 @@ function emit(effects: Effects, out: Out): void {
   sendPeers(effects.messages, out)
   for (const r of effects.replies) out.sendTo(NETWORK, respond(r.replyTo, r.event))
   for (const p of effects.pushes) out.sendTo(NETWORK, send(p.to, p.event))
-  if (effects.announcement) out.sendTo(NETWORK, send(leaderAnnouncementAddress, effects.announcement))
 }
 
 /** Peer messages, one `sendMany` per peer; snapshots in chunks. */

@@ -20,7 +20,7 @@ import { AppliedRequests, type StoredResult } from './applied-requests.ts'
 import { decodeProposals, encodeProposals, packPlain, unpackPlain, type Proposal } from './proposals.ts'
 import { isEmptyPersist, mergePersist, mustSync, type Persist } from './persist.ts'
 import { travelsAhead } from './priority-lane.ts'
-import type { ClientWrite, LeaderAnnouncement, RedirectReply, ReplicaReply, ReplicaStats, StatusReply, WatchRequest } from './protocol.ts'
+import type { ClientWrite, RedirectReply, ReplicaReply, ReplicaStats, StatusReply, WatchRequest } from './protocol.ts'
 import { WatchHub, type Push } from './watch-hub.ts'
 
 export interface ReplicaOptions {
@@ -61,8 +61,6 @@ export interface Effects {
   readonly pushes: readonly Push[]
   /** A snapshot this replica took of its own state: save it (its log was already compacted). */
   readonly saveSnapshot: Snapshot | undefined
-  /** This replica just became leader: tell the cluster's clients (after the persist, like replies). */
-  readonly announcement?: LeaderAnnouncement
 }
 
 interface SnapshotData {
@@ -104,7 +102,6 @@ export class Replica {
   #replies: Reply[] = []
   #pushes: Push[] = []
   #saveSnapshot: Snapshot | undefined
-  #announcement: LeaderAnnouncement | undefined
 
   constructor(options: ReplicaOptions, recovered: Recovered) {
     this.options = options
@@ -358,9 +355,7 @@ export class Replica {
       this.#lastLead = this.raft.lead
     }
     const leader = this.isLeader
-    if (!this.#wasLeader && leader) this.#announcement = { type: 'store.leader', leader: this.raft.id, term: this.raft.term }
     if (this.#wasLeader && !leader) {
-      this.#announcement = undefined
       const redirect = this.#redirect('stepped-down')
       for (const requestId of [...this.#pendingWrites.keys()]) this.#answer(requestId, redirect)
       for (const read of this.#pendingReads.values()) this.#replies.push({ replyTo: read.replyTo, event: redirect })
@@ -439,7 +434,6 @@ export class Replica {
       replies: this.#replies,
       pushes: this.#pushes,
       saveSnapshot: this.#saveSnapshot,
-      ...(this.#announcement ? { announcement: this.#announcement } : {}),
     }
     this.#persist = undefined
     this.#sync = false
@@ -448,7 +442,6 @@ export class Replica {
     this.#replies = []
     this.#pushes = []
     this.#saveSnapshot = undefined
-    this.#announcement = undefined
     return effects
   }
 }

@@ -3,7 +3,7 @@
 // go through a FIFO queue (delivered after the sender's effects), snaps travel in chunks like on
 // the wire, and a virtual clock advances with each tick.
 import { asPeerMessage } from '../../../actors/store/replica/peer-message.ts'
-import type { ClientWrite, LeaderAnnouncement, ReplicaReply, WatchEventsPush } from '../../../actors/store/replica/protocol.ts'
+import type { ClientWrite, ReplicaReply, WatchEventsPush } from '../../../actors/store/replica/protocol.ts'
 import { Replica, type Effects, type ReplicaOptions } from '../../../actors/store/replica/replica.ts'
 import { chunkSnap, SnapAssembler } from '../../../actors/store/replica/snapshot-chunks.ts'
 import type { PeerMessage } from '../../../actors/store/raft/messages.ts'
@@ -27,8 +27,6 @@ export class Cluster {
   /** Every reply and push any replica produced, in order. */
   readonly replies: Sent[] = []
   readonly pushes: Pushed[] = []
-  /** Every leader announcement, with the simulated time it was made. */
-  readonly announcements: { readonly from: string; readonly at: number; readonly event: LeaderAnnouncement }[] = []
   /** Every peer message any replica produced (delivered or not). */
   readonly sent: PeerMessage[] = []
   /** Replicas cut off: messages from or to them are dropped. */
@@ -81,7 +79,6 @@ export class Cluster {
   handle(id: string, effects: Effects): Effects {
     for (const r of effects.replies) this.replies.push({ from: id, replyTo: r.replyTo, event: r.event })
     for (const p of effects.pushes) this.pushes.push({ from: id, clientId: p.to.instance, event: p.event })
-    if (effects.announcement) this.announcements.push({ from: id, at: this.now, event: effects.announcement })
     for (const m of [...effects.urgent, ...effects.messages]) {
       // The core's own messages must pass the wire check its peers apply.
       if (asPeerMessage(m) === undefined) throw new Error(`${id} sent a message its peers would drop: ${JSON.stringify(m)}`)
