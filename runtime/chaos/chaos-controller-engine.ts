@@ -6,9 +6,9 @@
  * skipped), with its effects carried out here in order, one input at a time per experiment:
  * targets resolved (chaos-targets.ts), faults injected / renewed / healed over the hosts' control
  * subjects (fault-injector.ts), probes run (chaos-probes.ts), status written through the status
- * subresource with the leader's fenced client, Events recorded. A failed status write stops the
- * rest of that step's effects: its injects come after it, so no host applies a fault the status
- * does not name.
+ * subresource with the leader's fenced client, Events recorded. A status write that fails is tried
+ * again until it lands or the term ends, and the step's later effects wait for it: its injects
+ * come after it, so no host applies a fault the status does not name.
  *
  * The abort annotation and the experiment's deletion come in as `abort`: every fault is healed
  * at once (after a deletion only the heals are carried out).
@@ -39,9 +39,12 @@ import { StoreProbes, type ProbedExperiment } from './store-probe.ts'
 import { MetricProbes } from './metric-probe.ts'
 import { resolveCandidates, type KnownHost } from './chaos-targets.ts'
 import { FaultInjector, leaseIdOf } from './fault-injector.ts'
+import { ownApiserver } from '../leader/own-apiserver.ts'
 
 const EXPERIMENTS = `/apis/${CHAOS_API_VERSION}/chaosexperiments`
 const HOSTS_FRESH_MS = 2000
+const STATUS_RETRY_FIRST_MS = 200
+const STATUS_RETRY_MAX_MS = 2000
 
 interface Experiment extends KubeObject {
   readonly spec: ChaosExperimentSpec
@@ -62,7 +65,9 @@ interface Run {
 }
 
 export function chaosControllerEngineLogic(hostId: string, options: LeaderOptions, deps: EngineDeps): AnyActorLogic {
-  return engine('chaos-controller', deps, { apiservers: options.apiservers }, (ctx) => {
+  // Its own master's apiserver first, as the scheduler and controller manager: a status write
+  // sent to a stopped master's apiserver waits out the client's timeout.
+  return engine('chaos-controller', deps, { apiservers: options.apiservers, ...ownApiserver(hostId, options.apiservers) }, (ctx) => {
     const requester = new Requester(deps.transport, ctx.clock)
     const events = new EventRecorder(ctx.api, ctx.clock, { component: 'chaos-controller', host: hostId })
     const runs = new Map<string, Run>()
@@ -197,15 +202,25 @@ export function chaosControllerEngineLogic(hostId: string, options: LeaderOption
       }
     }
 
+    /**
+     * Tried again (the same merge patch) until it lands or the term ends: giving up while still
+     * leading would leave the step's later effects (its timer among them) undone, and the
+     * experiment stalled with its fault in force. When the term ends the client is closed and a
+     * successor rebuilds the experiment from the last status that did land.
+     */
     async function writeStatus(run: Run, status: ChaosExperimentStatus): Promise<boolean> {
       const { namespace, name } = run.object.metadata ?? {}
-      try {
-        await ctx.api.patch(`/apis/${CHAOS_API_VERSION}/namespaces/${namespace}/chaosexperiments/${name}/status`, { status }, 'application/merge-patch+json')
-        return true
-      } catch (error) {
-        ctx.log.warn({ experiment: run.key, err: String(error) }, 'status write failed; the step stops here')
-        return false
+      for (let pauseMs = STATUS_RETRY_FIRST_MS; !ctx.stopped; pauseMs = Math.min(2 * pauseMs, STATUS_RETRY_MAX_MS)) {
+        try {
+          await ctx.api.patch(`/apis/${CHAOS_API_VERSION}/namespaces/${namespace}/chaosexperiments/${name}/status`, { status }, 'application/merge-patch+json')
+          return true
+        } catch (error) {
+          if (ctx.stopped) break
+          ctx.log.warn({ experiment: run.key, err: String(error), retryInMs: pauseMs }, 'status write failed; trying it again')
+          await new Promise<void>((resolve) => ctx.setTimer(resolve, pauseMs))
+        }
       }
+      return false
     }
 
     informer
