@@ -125,8 +125,10 @@ async function leaseHolders(uid: string): Promise<string[]> {
 
 t.test(`disk-latency: every WAL fsync ${LATENCY_MS} ms slower, so writes are too; normal again once healed`, async (t) => {
   const normal = [await timedWrite(), await timedWrite()]
+  // Long enough to outlast the waits and the slowed writes on a loaded machine (6 s did not, once);
+  // aborted as soon as they are measured.
   await inject('slow-fsync', `kind: disk-latency
-duration: 6s
+duration: 60s
 mode: all
 target: {actors: {kind: store}}
 params: {latency: ${LATENCY_MS}ms}`)
@@ -139,6 +141,7 @@ params: {latency: ${LATENCY_MS}ms}`)
   const [sum1, count1] = await fsyncs()
   const during = await experiment('slow-fsync')
   t.equal(during?.faults[0]?.healedAt, undefined, 'the writes were timed while the fault was in force')
+  t.equal((await kubectl(['annotate', 'cex', 'slow-fsync', 'actorkube.io/abort=true'])).code, 0)
   await healed('slow-fsync')
   const [sum2, count2] = await fsyncs()
   const after = [await timedWrite(), await timedWrite()]
