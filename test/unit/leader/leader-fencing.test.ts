@@ -16,6 +16,7 @@ import { seededRandom } from '../../../runtime/random.ts'
 import { MemoryDisk } from '../../../runtime/sim/memory-disk.ts'
 import { Simulation } from '../../../runtime/sim/simulation.ts'
 import { seedComment, seedsFrom } from '../../helpers/seeds.ts'
+import { simUntil } from '../../helpers/sim-until.ts'
 
 const [SEED = 13] = seedsFrom('LEADER_FENCING_SEED', [13])
 const PODS = '/api/v1/namespaces/default/pods'
@@ -33,16 +34,8 @@ function world(seed: number, schedulers: readonly string[] = SCHEDULERS) {
   for (const host of schedulers) sim.addHost({ host, actors: [{ kind: 'scheduler', id: host, options: { apiservers: ['api'] } }] })
   const client = (name: string, fence?: Fence) => new ApiClient({ transport: sim.client(name), cluster: 'c1', apiservers: ['api'], clock: sim.clock, timeoutMs: 2000, clientId: name, ...(fence ? { fence } : {}) })
   const api = client('test')
-  /** Runs virtual time until `check` (an API read) gives a value, or fails after `maxMs`. */
-  const until = async <T>(what: string, check: () => Promise<T | undefined>, maxMs = 20_000): Promise<T> => {
-    const end = sim.clock.now() + maxMs
-    while (sim.clock.now() < end) {
-      const value = await sim.drive(check().catch(() => undefined), 5000, what)
-      if (value !== undefined) return value
-      await sim.runFor(100)
-    }
-    throw new Error(`${what}: not within ${maxMs} virtual ms`)
-  }
+  /** Runs virtual time in 100 ms steps until `check` (an API read) gives a value. */
+  const until = <T>(what: string, check: () => Promise<T | undefined>): Promise<T> => simUntil(sim, what, check, { stepMs: 100 })
   const leaseTerm = async (): Promise<Fence | undefined> => {
     const spec = (await api.get(LEASE)).spec as { holderIdentity?: string; leaseTransitions?: number }
     return spec.holderIdentity ? { lease: 'kube-scheduler', holder: spec.holderIdentity, term: spec.leaseTransitions ?? 0 } : undefined

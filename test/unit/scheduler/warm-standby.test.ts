@@ -13,6 +13,7 @@ import { seededRandom } from '../../../runtime/random.ts'
 import { MemoryDisk } from '../../../runtime/sim/memory-disk.ts'
 import { Simulation } from '../../../runtime/sim/simulation.ts'
 import { seedComment, seedsFrom } from '../../helpers/seeds.ts'
+import { simUntil } from '../../helpers/sim-until.ts'
 
 const [SEED = 21] = seedsFrom('WARM_STANDBY_SEED', [21])
 const PODS = '/api/v1/namespaces/default/pods'
@@ -30,15 +31,7 @@ t.test(`warm standby - the leader's host is killed: the standby binds the next p
   for (const host of ['s1', 's2']) sim.addHost({ host, actors: [{ kind: 'scheduler', id: host, options: { apiservers: ['api'] } }] })
   const api = new ApiClient({ transport: sim.client('test'), cluster: 'c1', apiservers: ['api'], clock: sim.clock, timeoutMs: 2000, clientId: 'test' })
   /** Polls (an API read) every 10 virtual ms until it gives a value. */
-  const until = async <T>(what: string, check: () => Promise<T | undefined>, maxMs = 20_000): Promise<T> => {
-    const end = sim.clock.now() + maxMs
-    while (sim.clock.now() < end) {
-      const value = await sim.drive(check().catch(() => undefined), 5000, what)
-      if (value !== undefined) return value
-      await sim.runFor(10)
-    }
-    throw new Error(`${what}: not within ${maxMs} virtual ms`)
-  }
+  const until = <T>(what: string, check: () => Promise<T | undefined>): Promise<T> => simUntil(sim, what, check, { stepMs: 10 })
   const holder = async () => ((await api.get(LEASE)).spec as { holderIdentity?: string }).holderIdentity || undefined
   const nodeOf = async (name: string) => ((await api.get(`${PODS}/${name}`)).spec as { nodeName?: string }).nodeName
 
