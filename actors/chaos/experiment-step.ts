@@ -204,7 +204,7 @@ function finish(d: Draft, now: number): ExperimentStep {
   if (change !== undefined) {
     set(d, { written: change.written })
     // Persist before acting (etcd's order): the status names a fault before any host applies it,
-    // so a successor always knows what to heal. The adapter stops at a failed status write.
+    // so a successor always knows what to heal. The adapter retries a failed status write before going on.
     const firstInject = d.effects.findIndex((e) => e.type === 'inject')
     d.effects.splice(firstInject < 0 ? d.effects.length : firstInject, 0, { type: 'writeStatus', status: change.status })
   }

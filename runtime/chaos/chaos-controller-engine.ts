@@ -7,8 +7,8 @@
  * targets resolved (chaos-targets.ts), faults injected / renewed / healed over the hosts' control
  * subjects (fault-injector.ts), probes run (chaos-probes.ts), status written through the status
  * subresource with the leader's fenced client, Events recorded. A status write that fails is tried
- * again until it lands or the term ends, and the step's later effects wait for it: its injects
- * come after it, so no host applies a fault the status does not name.
+ * again until it lands, the term ends or the experiment is deleted, and the step's later effects
+ * wait for it: its injects come after it, so no host applies a fault the status does not name.
  *
  * The abort annotation and the experiment's deletion come in as `abort`: every fault is healed
  * at once (after a deletion only the heals are carried out).
@@ -152,7 +152,7 @@ export function chaosControllerEngineLogic(hostId: string, options: LeaderOption
       }
     }
 
-    /** False: stop carrying out this step's effects (its status write failed). */
+    /** False: stop carrying out this step's effects (its status write will not land: the term ended or the experiment was deleted). */
     async function carryOutOne(run: Run, effect: ExperimentEffect): Promise<boolean> {
       switch (effect.type) {
         case 'writeStatus':
@@ -203,19 +203,22 @@ export function chaosControllerEngineLogic(hostId: string, options: LeaderOption
     }
 
     /**
-     * Tried again (the same merge patch) until it lands or the term ends: giving up while still
-     * leading would leave the step's later effects (its timer among them) undone, and the
-     * experiment stalled with its fault in force. When the term ends the client is closed and a
-     * successor rebuilds the experiment from the last status that did land.
+     * Tried again (the same merge patch) until it lands, the term ends or the experiment is
+     * deleted: giving up while still leading would leave the step's later effects (its timer among
+     * them) undone, and the experiment stalled with its fault in force. When the term ends the
+     * client is closed and a successor rebuilds the experiment from the last status that did land.
+     * A deleted experiment's write would get 404 for ever, holding up the abort queued behind it
+     * that heals its faults.
      */
     async function writeStatus(run: Run, status: ChaosExperimentStatus): Promise<boolean> {
       const { namespace, name } = run.object.metadata ?? {}
-      for (let pauseMs = STATUS_RETRY_FIRST_MS; !ctx.stopped; pauseMs = Math.min(2 * pauseMs, STATUS_RETRY_MAX_MS)) {
+      const gone = () => ctx.stopped || run.deleted
+      for (let pauseMs = STATUS_RETRY_FIRST_MS; !gone(); pauseMs = Math.min(2 * pauseMs, STATUS_RETRY_MAX_MS)) {
         try {
           await ctx.api.patch(`/apis/${CHAOS_API_VERSION}/namespaces/${namespace}/chaosexperiments/${name}/status`, { status }, 'application/merge-patch+json')
           return true
         } catch (error) {
-          if (ctx.stopped) break
+          if (gone()) break
           ctx.log.warn({ experiment: run.key, err: String(error), retryInMs: pauseMs }, 'status write failed; trying it again')
           await new Promise<void>((resolve) => ctx.setTimer(resolve, pauseMs))
         }

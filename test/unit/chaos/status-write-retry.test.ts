@@ -8,7 +8,8 @@
  * chaos controller on hosts of their own; a drop rule on a controller host's transport loses its
  * status writes (`chaosexperiments/status`) and nothing else, so each one times out as a write to
  * a stopped apiserver does. Cases: the leader's first writes lost; a takeover whose first writes
- * are lost (the bench's stall); a leader whose term ends while it retries sends nothing after.
+ * are lost (the bench's stall); a leader whose term ends while it retries sends nothing after; an
+ * experiment deleted while its write is retried (the write would get 404 for ever) is healed at once.
  */
 import { Writable } from 'node:stream'
 import t, { type Test } from 'tap'
@@ -16,6 +17,7 @@ import { CHAOS_API_VERSION, type ChaosExperimentStatus } from '../../../actors/c
 import type { KubeObject } from '../../../actors/apiserver/ports.ts'
 import { ApiClient } from '../../../runtime/apiserver/api-client.ts'
 import { decodeEvent, type WireEvent } from '../../../runtime/codec.ts'
+import { sendChaos } from '../../../runtime/chaos/chaos-client.ts'
 import { parseFaultRule } from '../../../runtime/chaos/fault-rules.ts'
 import { createLogger } from '../../../runtime/log.ts'
 import { seededRandom } from '../../../runtime/random.ts'
@@ -41,6 +43,12 @@ const echoDrop = (name: string, duration: string) => ({
   metadata: { name },
   spec: { seed: 11, method: { faults: [{ name: 'drop-echo', kind: 'message-drop', duration, mode: 'all', target: { hosts: { names: ['api'] } }, params: { subject: 'ak.c1.echo.>', probability: 1 } }] } },
 })
+
+/** Two faults at once on the master: one healed after 1 s, the other in force for a minute. */
+const shortAndLong = (name: string) => {
+  const [fault] = echoDrop(name, '1s').spec.method.faults
+  return { ...echoDrop(name, '1s'), spec: { seed: 11, method: { mode: 'Parallel', faults: [fault, { ...fault!, name: 'drop-echo-long', duration: '60s' }] } } }
+}
 
 /** Log lines the hosts wrote at warn and above, as objects (the simulation's logger). */
 function warnings() {
@@ -74,6 +82,12 @@ function world(seed: number, controllers: readonly string[]) {
   const deliverStatusWrites = (host: string) => sim.hosts.get(host)?.faults.clearRules(LOSE_STATUS_WRITES)
   /** `host`'s Lease renewals lost: its term ends while the host runs on. */
   const loseLeaseWrites = (host: string) => sim.hosts.get(host)!.faults.setRule(parseFaultRule({ id: 'lose-lease-writes', kind: 'drop', subject: subjectFor('c1', { component: 'apiserver', instance: 'api' }), eventTypes: ['leases'] }))
+  const chaosTransport = sim.client('chaos-status')
+  /** The ids of the fault leases the master holds now (`actorkube chaos status`). */
+  const leasesOnMaster = async (): Promise<string[]> => {
+    const answers = await sendChaos(chaosTransport, sim.clock, { cluster: 'c1', host: 'api', command: { type: 'chaos.status' } })
+    return answers.flatMap((a) => ((a as { leases?: { id: string }[] }).leases ?? []).map((l) => l.id))
+  }
   /** Failed status writes `host` logged so far. */
   const failedWrites = (host: string) => lines.filter((l) => l.host === host && /^status write failed/.test(l.msg ?? ''))
   /** Status writes `host` sent that got past its faults, with their virtual time. */
@@ -82,7 +96,7 @@ function world(seed: number, controllers: readonly string[]) {
       .filter((m) => m.from === host)
       .map((m) => ({ at: m.at, call: decodeEvent(m.data) as WireEvent & { method?: string; path?: string } }))
       .filter(({ call }) => call.type === 'api.request' && call.method === 'PATCH' && /\/chaosexperiments\/[^/]+\/status$/.test(call.path ?? ''))
-  return { sim, api, until, leader, experiment, phaseOf, loseStatusWrites, deliverStatusWrites, loseLeaseWrites, failedWrites, statusWritesSent }
+  return { sim, api, until, leader, experiment, phaseOf, leasesOnMaster, loseStatusWrites, deliverStatusWrites, loseLeaseWrites, failedWrites, statusWritesSent }
 }
 
 /** The verdict, with the fault injected and healed at its end: the timers were carried out. */
@@ -144,4 +158,27 @@ t.test(`chaos status write - a leader whose term ends while it retries sends no 
   t.same(w.statusWritesSent(first), [], 'the deposed leader sent no status write after its term')
   t.equal(w.failedWrites(first).length, retriesInTerm, 'nor tried one again')
   t.ok(w.statusWritesSent(next).length > 0, 'the next leader wrote the status')
+})
+
+t.test(`chaos status write - an experiment deleted while its status write is retried: the retries stop, its faults are healed at once (${seedComment('CHAOS_STATUS_RETRY_SEED', SEED, import.meta.url)})`, async (t) => {
+  const w = world(SEED, ['m1'])
+  t.equal(await w.until('the chaos controller leads', w.leader), 'm1')
+  const created = await w.sim.drive(w.api.create(EXPERIMENTS, shortAndLong('deleted')), 5000, 'creating the experiment')
+  const uid = String(created.metadata?.uid)
+  const leases = await w.until('both faults in force', async () => {
+    const ids = (await w.leasesOnMaster()).filter((id) => id.startsWith(uid)).sort()
+    return ids.length === 2 ? ids : undefined
+  })
+  t.same(leases, [`${uid}/drop-echo-long/1`, `${uid}/drop-echo/1`], 'both leased on the master')
+  // The short fault's heal is written while the writes are lost: that write is retried.
+  w.loseStatusWrites('m1')
+  await w.until('its status write failed', async () => (w.failedWrites('m1').length > 0 ? true : undefined))
+  await w.sim.drive(w.api.delete(`${EXPERIMENTS}/deleted`), 5000, 'deleting the experiment')
+  const deletedAt = w.sim.clock.now()
+  // The outage ends: a write now gets a 404, as it would for ever.
+  w.deliverStatusWrites('m1')
+  await w.until('the long fault healed', async () => ((await w.leasesOnMaster()).some((id) => id.startsWith(uid)) ? undefined : true), 15_000)
+  t.ok(w.sim.clock.now() - deletedAt < 3000, `healed ${Math.round(w.sim.clock.now() - deletedAt)} ms after the deletion, not when its lease ran out`)
+  await w.sim.runFor(10_000)
+  t.ok(w.statusWritesSent('m1').filter((s) => s.at > deletedAt).length <= 1, 'no more status writes for the deleted experiment')
 })
