@@ -9,7 +9,9 @@
  * status writes (`chaosexperiments/status`) and nothing else, so each one times out as a write to
  * a stopped apiserver does. Cases: the leader's first writes lost; a takeover whose first writes
  * are lost (the bench's stall); a leader whose term ends while it retries sends nothing after; an
- * experiment deleted while its write is retried (the write would get 404 for ever) is healed at once.
+ * experiment deleted while its write is retried (the write would get 404 for ever) is healed at once;
+ * a controller on a master writes to its own master's apiserver (a stopped other master's would
+ * hold the write for the client's timeout).
  */
 import { Writable } from 'node:stream'
 import t, { type Test } from 'tap'
@@ -62,12 +64,17 @@ function warnings() {
   return { log: createLogger({ base: {}, level: 'warn', destination }), lines }
 }
 
-function world(seed: number, controllers: readonly string[]) {
+/** `withApiservers`: each controller's host also runs an apiserver of its id (a master's), listed after the first master's. */
+function world(seed: number, controllers: readonly string[], withApiservers = false) {
   const { log, lines } = warnings()
   const sim = new Simulation(seed, { log })
   const disk = new MemoryDisk(sim.clock, seededRandom(seed))
   sim.addHost({ host: 'api', actors: [{ kind: 'store', id: 'api', options: { dataDir: '/sim/store/api', voters: ['api'] } }, { kind: 'apiserver', id: 'api', options: { https: false, port: 0, storeReplicas: ['api'] } }] }, { io: () => disk.incarnation() })
-  for (const host of controllers) sim.addHost({ host, actors: [{ kind: 'chaoscontroller', id: host, options: { apiservers: ['api'] } }] })
+  for (const host of controllers) {
+    const apiserver = { kind: 'apiserver', id: host, options: { https: false, port: 0, storeReplicas: ['api'] } }
+    const controller = { kind: 'chaoscontroller', id: host, options: { apiservers: withApiservers ? ['api', host] : ['api'] } }
+    sim.addHost({ host, actors: withApiservers ? [apiserver, controller] : [controller] })
+  }
   const api = new ApiClient({ transport: sim.client('test'), cluster: 'c1', apiservers: ['api'], clock: sim.clock, timeoutMs: 2000, clientId: 'test' })
   const until = <T>(what: string, check: () => Promise<T | undefined>, maxMs?: number): Promise<T> => simUntil(sim, what, check, { stepMs: 100, ...(maxMs !== undefined ? { maxMs } : {}) })
   const leader = async (): Promise<string | undefined> => ((await api.get(LEASE)).spec as { holderIdentity?: string }).holderIdentity?.split('_')[0]
@@ -94,7 +101,7 @@ function world(seed: number, controllers: readonly string[]) {
   const statusWritesSent = (host: string) =>
     sim.trace
       .filter((m) => m.from === host)
-      .map((m) => ({ at: m.at, call: decodeEvent(m.data) as WireEvent & { method?: string; path?: string } }))
+      .map((m) => ({ at: m.at, subject: m.subject, call: decodeEvent(m.data) as WireEvent & { method?: string; path?: string } }))
       .filter(({ call }) => call.type === 'api.request' && call.method === 'PATCH' && /\/chaosexperiments\/[^/]+\/status$/.test(call.path ?? ''))
   return { sim, api, until, leader, experiment, phaseOf, leasesOnMaster, loseStatusWrites, deliverStatusWrites, loseLeaseWrites, failedWrites, statusWritesSent }
 }
@@ -181,4 +188,14 @@ t.test(`chaos status write - an experiment deleted while its status write is ret
   t.ok(w.sim.clock.now() - deletedAt < 3000, `healed ${Math.round(w.sim.clock.now() - deletedAt)} ms after the deletion, not when its lease ran out`)
   await w.sim.runFor(10_000)
   t.ok(w.statusWritesSent('m1').filter((s) => s.at > deletedAt).length <= 1, 'no more status writes for the deleted experiment')
+})
+
+t.test(`chaos status write - a controller on a master writes the status to its own master's apiserver (${seedComment('CHAOS_STATUS_RETRY_SEED', SEED, import.meta.url)})`, async (t) => {
+  const w = world(SEED, ['m1'], true)
+  t.equal(await w.until('the chaos controller leads', w.leader), 'm1')
+  await w.sim.drive(w.api.create(EXPERIMENTS, echoDrop('own-apiserver', '3s')), 5000, 'creating the experiment')
+  finishedAsPlanned(t, await w.until('the experiment completed', () => w.phaseOf('own-apiserver', 'Completed'), 60_000), 3000)
+  const subjects = w.statusWritesSent('m1').map((s) => s.subject)
+  t.ok(subjects.length > 2, `it wrote the status ${subjects.length} times`)
+  t.same([...new Set(subjects)], [subjectFor('c1', { component: 'apiserver', instance: 'm1' })], 'every time to its own apiserver, none to the other master\'s in turn')
 })
