@@ -20,6 +20,7 @@ import { haveKubectl, kubectlFor, kubectlJson } from '../helpers/kubectl.ts'
 import { isAlive, pidsWithArgument } from '../helpers/processes.ts'
 import { BIN, REPO, startUp } from '../helpers/up-process.ts'
 import { waitFor } from '../helpers/wait.ts'
+import { explainedOnFailure, hostLogDigest } from '../helpers/cluster-diagnostics.ts'
 
 if (!(await haveKubectl())) {
   t.plan(0, 'kubectl is not on PATH')
@@ -74,17 +75,24 @@ interface Experiment {
 }
 const experiment = (name: string): Promise<Experiment> => kubectlJson<Experiment>(kubectl, ['get', 'cex', name])
 const completed = (name: string, timeoutMs: number): Promise<NonNullable<Experiment['status']>> =>
-  waitFor(async () => {
+  explained(name, waitFor(async () => {
     const status = (await experiment(name)).status
     return status?.phase === 'Completed' ? status : undefined
-  }, { timeoutMs, intervalMs: 500, what: `${name} Completed` })
+  }, { timeoutMs, intervalMs: 500, what: `${name} Completed` }))
 
 /** The experiment's uid once its first fault is injected. */
 const injected = async (name: string): Promise<string> =>
-  (await waitFor(async () => {
+  (await explained(name, waitFor(async () => {
     const e = await experiment(name)
     return e.status?.faults[0]?.injectedAt !== undefined ? e : undefined
-  }, { timeoutMs: 30_000, intervalMs: 250, what: `${name}'s fault injected` })).metadata.uid
+  }, { timeoutMs: 30_000, intervalMs: 250, what: `${name}'s fault injected` }))).metadata.uid
+/** `waiting`, or on failure its error with the experiment's status, the hosts' leases and the masters' warnings. */
+const explained = <T>(name: string, waiting: Promise<T>): Promise<T> =>
+  explainedOnFailure(waiting, async () => {
+    const status = await experiment(name).then((e) => JSON.stringify(e.status), (e: unknown) => `(not read: ${String(e)})`)
+    const leases = await hostLeases().then((m) => JSON.stringify(Object.fromEntries(m)), (e: unknown) => `(not read: ${String(e)})`)
+    return `status of ${name}: ${status}\nhost leases: ${leases}\nhost logs:\n${await hostLogDigest(stateDir)}`
+  })
 
 /** A library experiment's text (examples/chaos/). */
 const example = (file: string): string => readFileSync(join(REPO, 'examples', 'chaos', file), 'utf8')
@@ -290,13 +298,13 @@ t.test("chaos controller - store-leader-kill.yaml, one short round: the store le
 t.test("chaos controller - its host killed mid-experiment: faults lifted, the next leader finishes from .status", async (t) => {
   t.equal((await kubectl(['apply', '-f', await manifest('long-drop.yaml', echoDrop('long-drop', '60s', '{roles: [worker, master]}'))])).code, 0)
   const uid = await injected('long-drop')
-  await waitFor(async () => (await leasesOf(uid)).length === 4, { timeoutMs: 10_000, intervalMs: 250, what: 'a lease on every host' })
+  await explained('long-drop', waitFor(async () => (await leasesOf(uid)).length === 4, { timeoutMs: 10_000, intervalMs: 250, what: 'a lease on every host' }))
   const lease = await kubectlJson<{ spec: { holderIdentity: string } }>(kubectl, ['get', 'lease', '-n', 'kube-system', 'actorkube-chaos-controller'])
   const leader = lease.spec.holderIdentity.split('_')[0]!
   t.match(leader, /^master-\d$/)
   for (const pid of pidsWithArgument(join(stateDir, 'hosts', `${leader}.yaml`))) process.kill(pid, 'SIGKILL')
   // Lifted within a lease (10 s) of the last renewal, whoever gets there first: the hosts' clocks or the next leader's heal.
-  await waitFor(async () => (await leasesOf(uid)).length === 0, { timeoutMs: 20_000, intervalMs: 250, what: "the dead controller's faults lifted" })
+  await explained('long-drop', waitFor(async () => (await leasesOf(uid)).length === 0, { timeoutMs: 20_000, intervalMs: 250, what: "the dead controller's faults lifted" }))
   const status = await completed('long-drop', 90_000)
   t.match(status, { verdict: 'Passed', faults: [{ name: 'drop-echo', healedAt: /Z$/ }] })
   t.ok(status.warnings.some((w) => /^controller restarted at .* in Observing, round 1: healed drop-echo/.test(w)), `the successor says what it did: ${status.warnings.join('; ')}`)

@@ -12,9 +12,9 @@ import t from 'tap'
 import { parse } from 'yaml'
 import { apiRequest } from '../helpers/api-https.ts'
 import { haveKubectl, kubectlFor, spawnKubectl } from '../helpers/kubectl.ts'
-import { collectLines, pidsWithArgument } from '../helpers/processes.ts'
+import { collectLines, isAlive, pidsWithArgument } from '../helpers/processes.ts'
 import { startUp } from '../helpers/up-process.ts'
-import { delay } from '../helpers/wait.ts'
+import { delay, waitFor } from '../helpers/wait.ts'
 import { ApiClient } from '../../runtime/apiserver/api-client.ts'
 import { NatsTransport } from '../../runtime/transport/nats-transport.ts'
 
@@ -166,7 +166,12 @@ t.test('the same API over NATS for the cluster\'s actors, served by every apiser
   // Every apiserver answers (round robin), and with master-1's host killed the others go on.
   const answered = await Promise.all(info.store.map(() => api.get('/api/v1/namespaces/default/configmaps/from-nats')))
   t.equal(answered.length, info.store.length)
-  for (const pid of pidsWithArgument(join(stateDir, 'hosts', 'master-1.yaml'))) process.kill(pid, 'SIGKILL')
+  // A write sent while the host is still dying is lost with it and times out, as it would for
+  // client-go (a write is not sent again elsewhere: it may have been done). So the writes start
+  // once the process is gone, when the nats-server has dropped its subscriptions.
+  const killed = pidsWithArgument(join(stateDir, 'hosts', 'master-1.yaml'))
+  for (const pid of killed) process.kill(pid, 'SIGKILL')
+  await waitFor(() => killed.every((pid) => !isAlive(pid)) || undefined, { timeoutMs: 10_000, what: 'master-1\'s host to be gone' })
   for (let i = 0; i < 6; i++) {
     const patched = await api.patch('/api/v1/namespaces/default/configmaps/from-nats', { data: { k: `after-kill-${i}` } })
     t.equal((patched.data as { k: string }).k, `after-kill-${i}`)
