@@ -34,7 +34,7 @@ export function leaseElectorLogic(hostId: string, options: LeaderOptions, deps: 
     // A fresh identity per incarnation: a restarted actor is a new candidate, never mistaken for its old self.
     const identity = randomClientId(`${hostId}_`, context.random)
     const { leaseDurationMs, renewDeadlineMs, retryPeriodMs } = options
-    const elector = new ElectorRunner(context, options.leaseName, identity, candidateReadTimeoutMs)
+    const elector = new ElectorRunner(context, options.leaseName, identity, candidateReadTimeoutMs, slowRequestMs(renewDeadlineMs))
     elector.apply(startElector({ identity, leaseDurationMs, renewDeadlineMs, retryPeriodMs }, options.leaseName, context.clock.monotonic(), context.clock.now()))
     elector.watch()
     return { stop: () => elector.stop() }
@@ -54,11 +54,15 @@ class ElectorRunner {
   #released: Promise<unknown> = Promise.resolve()
   readonly #candidateReadTimeoutMs: number
   readonly #leaseName: string
+  readonly #slowRequestMs: number
+  /** How late (ms) the last tick fired after its `at`: a blocked event loop shows here first. */
+  #tickLateMs = 0
   #watch: ApiWatch | undefined
   #stopped = false
 
-  constructor(context: EngineContext<ElectorEvent>, leaseName: string, identity: string, candidateReadTimeoutMs: number) {
+  constructor(context: EngineContext<ElectorEvent>, leaseName: string, identity: string, candidateReadTimeoutMs: number, slowRequestMs: number) {
     this.#context = context
+    this.#slowRequestMs = slowRequestMs
     this.#candidateReadTimeoutMs = candidateReadTimeoutMs
     this.#leaseName = leaseName
     this.#path = `${LEASES}/${leaseName}`
@@ -120,17 +124,17 @@ class ElectorRunner {
       case 'read': {
         // A leader reads only after a failed renewal: its deadline runs, so it keeps the client's short timeout.
         const read = this.#step.state.role === 'leading' ? api.get(this.#path) : api.get(this.#path, { timeoutMs: this.#candidateReadTimeoutMs })
-        return this.#request(read, (lease) => ({ type: 'read.found', lease }), (status) => (status === 404 ? { type: 'read.notFound' } : { type: 'read.failed' }))
+        return this.#request('read', read, (lease) => ({ type: 'read.found', lease }), (status) => (status === 404 ? { type: 'read.notFound' } : { type: 'read.failed' }))
       }
       case 'create':
-        return this.#request(api.create(LEASES, effect.lease), (lease) => ({ type: 'write.succeeded', lease }), writeRefused)
+        return this.#request('create', api.create(LEASES, effect.lease), (lease) => ({ type: 'write.succeeded', lease }), writeRefused)
       case 'update':
-        return this.#request(api.update(this.#path, effect.lease), (lease) => ({ type: 'write.succeeded', lease }), writeRefused)
+        return this.#request('update', api.update(this.#path, effect.lease), (lease) => ({ type: 'write.succeeded', lease }), writeRefused)
       case 'release':
         this.#released = api.update(this.#path, effect.lease).catch((error: unknown) => this.#log.debug({ err: String(error) }, 'lease release failed'))
         return
       case 'armTick':
-        this.#tick = this.#rearm(this.#tick, effect.at, { type: 'tick' })
+        this.#tick = this.#rearm(this.#tick, effect.at, { type: 'tick' }, (lateMs) => (this.#tickLateMs = lateMs))
         return
       case 'armDeadline':
         this.#deadline = this.#rearm(this.#deadline, effect.at, { type: 'deadline' })
@@ -139,26 +143,46 @@ class ElectorRunner {
         this.#log.info({ term: effect.term }, 'became leader')
         return this.#context.report({ type: 'leader.elected', identity: effect.identity, term: effect.term })
       case 'lost':
-        this.#log.warn({ why: effect.why }, 'lost leadership')
+        this.#log.warn({ why: effect.why, tickLateMs: Math.round(this.#tickLateMs) }, 'lost leadership')
         return this.#context.report({ type: 'leader.lost' })
     }
   }
 
-  /** One API call; its answer (or the HTTP status it failed with, undefined when none came) is fed back. */
-  #request(call: Promise<KubeObject>, answered: (lease: KubeObject) => ElectorInput, refused: (status: number | undefined) => ElectorInput): void {
+  /**
+   * One API call; its answer (or the HTTP status it failed with, undefined when none came) is fed
+   * back. A slow one is logged with its round trip and how late the tick that started it fired, so
+   * a lost lease can be told apart: a late tick is this host's event loop, a slow answer the path.
+   */
+  #request(op: string, call: Promise<KubeObject>, answered: (lease: KubeObject) => ElectorInput, refused: (status: number | undefined) => ElectorInput): void {
+    const sentAt = this.#context.clock.monotonic()
+    const tickLateMs = this.#tickLateMs
+    const timed = (outcome: string) => {
+      const tookMs = this.#context.clock.monotonic() - sentAt
+      if (tookMs >= this.#slowRequestMs) this.#log.info({ op, outcome, tookMs: Math.round(tookMs), tickLateMs: Math.round(tickLateMs) }, 'slow lease request')
+    }
     this.#inFlight = call.then(
-      (lease) => this.#feed(answered(lease)),
+      (lease) => {
+        timed('ok')
+        this.#feed(answered(lease))
+      },
       (error: unknown) => {
+        timed(error instanceof ApiError ? String(error.status) : String(error))
         if (!(error instanceof ApiError)) this.#log.debug({ err: String(error) }, 'lease request failed')
         this.#feed(refused(error instanceof ApiError ? error.status : undefined))
       },
     ).catch((error: unknown) => this.#context.fail(error))
   }
 
-  #rearm(previous: TimerHandle | undefined, at: number, input: ElectorInput): TimerHandle {
+  #rearm(previous: TimerHandle | undefined, at: number, input: ElectorInput, late?: (ms: number) => void): TimerHandle {
     if (previous !== undefined) this.#context.clearTimer(previous)
-    return this.#context.setTimer(() => this.#feed(input), Math.max(0, at - this.#context.clock.monotonic()))
+    return this.#context.setTimer(() => {
+      late?.(Math.max(0, this.#context.clock.monotonic() - at))
+      this.#feed(input)
+    }, Math.max(0, at - this.#context.clock.monotonic()))
   }
 }
+
+/** A lease request slower than this is logged: a quarter of the renew deadline. */
+const slowRequestMs = (renewDeadlineMs: number): number => Math.max(50, Math.floor(renewDeadlineMs / 4))
 
 const writeRefused = (status: number | undefined): ElectorInput => (status === 409 ? { type: 'write.conflicted' } : { type: 'write.failed' })
