@@ -4,7 +4,9 @@
  * its lease) rebuilds the step's state from `.status` alone. It heals at once every fault the
  * status shows in force (the hosts let them lapse within a lease anyway), skips what is left of
  * that round, and goes on from recovery, so no fault is left behind and the measurements that
- * were written survive.
+ * were written survive. A round taken over before any of its faults was injected (its status
+ * says Injecting, none in it yet; grants are sent only after that status landed) or in its
+ * steady-state check runs again in full.
  */
 import type { ChaosExperimentStatus, FaultStatus, ProbeStatus, RoundStatus } from './api.ts'
 import type { ExperimentPlan } from './experiment-plan.ts'
@@ -90,15 +92,20 @@ export function restoreExperiment(plan: ExperimentPlan, status: ChaosExperimentS
   const faults = status.faults.map((f) => restoredFault(f, plan))
   const left = faults.filter((f) => f.injectedAt !== undefined && f.healedAt === undefined)
   const rounds = status.rounds.length > 0 ? status.rounds.map(restoredRound) : [{ round: status.round, startedAt: now }]
-  const midRound = ['Injecting', 'Observing', 'Recovering'].includes(status.phase)
-  const warning = `controller restarted at ${time(now)} in ${status.phase}, round ${status.round}${left.length > 0 ? `: healed ${left.map((f) => f.name).join(', ')}` : ''}${midRound && status.phase !== 'Recovering' ? '; the rest of the round skipped' : ''}`
+  // Taken over while its first faults were being aimed (nothing of the round injected yet): the
+  // round starts again from its steady-state check rather than going on as if it had run.
+  const nothingInjected = status.phase === 'Injecting' && !faults.some((f) => f.round === status.round && f.injectedAt !== undefined)
+  const midRound = ['Injecting', 'Observing', 'Recovering'].includes(status.phase) && !nothingInjected
+  const outcome = nothingInjected ? ': nothing injected yet; the round starts again' : `${left.length > 0 ? `: healed ${left.map((f) => f.name).join(', ')}` : ''}${midRound && status.phase !== 'Recovering' ? '; the rest of the round skipped' : ''}`
+  const warning = `controller restarted at ${time(now)} in ${status.phase}, round ${status.round}${outcome}`
   const state: ExperimentState = {
     ...started,
     phase: status.phase === 'Completed' ? 'Completed' : midRound ? 'Recovering' : 'SteadyStateCheck',
     phaseSince: now,
     checkFrom: now,
     round: status.round,
-    nextFault: plan.faults.length,
+    // A round checked again injects all its faults; one in recovery, none.
+    nextFault: midRound ? plan.faults.length : 0,
     faults: faults.map((f) => (left.includes(f) ? { ...f, healedAt: now, leaseExpiresAt: undefined } : f)),
     rounds,
     // No run is in flight: those the old controller started died with it (and the one the fresh

@@ -205,6 +205,31 @@ t.test('experiment - a controller restarting mid-experiment: state rebuilt from 
   t.equal(fresh.state.seed, 4242, 'no status yet: a fresh start with the seed given')
 })
 
+t.test('experiment - a controller taking over before a round injected anything runs that round in full', async (t) => {
+  for (const mode of ['Serial', 'Parallel'] as const) {
+    const s = spec({ method: { mode, faults: [fault('a'), fault('b')] } })
+    const old = Driver.start(s, 7, { candidates }).run()
+    // What the old leader last wrote before it lost its lease: Injecting, the targets not yet resolved.
+    const written = old.effects('writeStatus').map((r) => r.effect.status).find((w) => w.phase === 'Injecting' && w.faults.length === 0)
+    if (written === undefined) return t.fail(`${mode}: no Injecting status without faults was written`)
+    const takeover = T0 + 20_000
+    const restored = restoreExperiment(planOf(s), written, 999, takeover)
+    t.equal(restored.state.phase, 'SteadyStateCheck', `${mode}: the round is checked again`)
+    t.same(restored.effects.filter((e) => e.type === 'heal'), [], `${mode}: nothing to heal`)
+    const d = new Driver({ candidates }, restored, takeover).run()
+    t.equal(d.state.verdict, 'Passed', d.state.reason ?? '')
+    t.same(d.effects('inject').map((r) => r.effect.fault), ['a', 'b'], `${mode}: both faults injected after the takeover`)
+    t.same(d.effects('inject').map((r) => r.effect.targets), old.effects('inject').map((r) => r.effect.targets), `${mode}: the targets an uninterrupted run draws`)
+    t.match(d.status!.warnings, [/^controller restarted at .* in Injecting, round 1: nothing injected yet; the round starts again$/])
+  }
+  // Taken over in its steady-state check, a Serial experiment also injects every fault.
+  const serial = spec()
+  const checking = Driver.start(serial, 7, { candidates }).effects('writeStatus')[0]!.effect.status
+  t.equal(checking.phase, 'SteadyStateCheck')
+  const resumed = new Driver({ candidates }, restoreExperiment(planOf(serial), checking, 1, T0 + 1000), T0 + 1000).run()
+  t.same(resumed.effects('inject').map((r) => r.effect.fault), ['stop-a', 'stop-b'], 'Serial from its steady-state check: every fault')
+})
+
 t.test('experiment - status writes: phase changes at once, probe counts at most every statusEveryMs', async (t) => {
   const d = Driver.start(spec({ method: { faults: [fault('a', { duration: '10s' })] } }), 1, { candidates }).run()
   const writes = d.effects('writeStatus')
