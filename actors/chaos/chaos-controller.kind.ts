@@ -1,6 +1,14 @@
 import type { ActorKind } from '../kit/actor-kind.ts'
-import { leaderElectedMachine, type LeaderOptions } from '../leader/leader-elected.machine.ts'
+import { leaderElectedMachine, type LeaderOptions, type LeaderTimings } from '../leader/leader-elected.machine.ts'
 import { parseLeaderOptions } from '../leader/leader-options.ts'
+
+/**
+ * Longer than the scheduler's and controller manager's: a chaos controller that loses its Lease
+ * hands its experiments to a successor, which heals what is in force and skips the rest of the
+ * round, so a Lease that changes hands under load (2 s did, on a busy 2-core machine) costs
+ * experiments; a slow takeover costs nothing (each fault lapses on its host by itself).
+ */
+export const CHAOS_LEADER_DEFAULTS: LeaderTimings = { leaseDurationMs: 5000, renewDeadlineMs: 4000, retryPeriodMs: 500 }
 
 /**
  * One per master; the one holding the `actorkube-chaos-controller` Lease runs the chaos
@@ -10,5 +18,5 @@ export const chaosControllerKind: ActorKind<LeaderOptions> = {
   component: 'chaoscontroller',
   logic: leaderElectedMachine('chaoscontroller'),
   accepts: new Set<string>(),
-  parseOptions: (raw) => parseLeaderOptions(raw, 'chaoscontroller', 'actorkube-chaos-controller'),
+  parseOptions: (raw) => parseLeaderOptions(raw, 'chaoscontroller', 'actorkube-chaos-controller', CHAOS_LEADER_DEFAULTS),
 }
