@@ -9,6 +9,7 @@
  * covers its records, so "resolved" means "durable".
  */
 import type { Entry, HardState } from '../../actors/store/raft/types.ts'
+import { systemClock, type Clock } from '../clock.ts'
 import { encodeFrame } from './frame.ts'
 import { nodeIo, type AppendFile, type DiskIo } from './io.ts'
 import { IndexRule } from './log-rebuild.ts'
@@ -41,6 +42,11 @@ export interface WalOptions {
   readonly io?: DiskIo
   /** Called after every fsync of appended data. */
   readonly onSync?: (sample: SyncSample) => void
+  /**
+   * Times the samples: the host's clock, on which a chaos disk-latency waits too (the simulation's
+   * virtual one: the wall clock would time its fsyncs at ~0). The system clock when absent.
+   */
+  readonly clock?: Pick<Clock, 'monotonic'>
 }
 
 export class WalClosedError extends Error {
@@ -68,6 +74,7 @@ export class Wal {
   readonly #io: DiskIo
   readonly #maxSegmentBytes: number
   readonly #onSync: ((sample: SyncSample) => void) | undefined
+  readonly #clock: Pick<Clock, 'monotonic'>
   readonly #rule: IndexRule
   /** Oldest first; the last one is the one being appended to. */
   readonly #segments: LiveSegment[]
@@ -95,6 +102,7 @@ export class Wal {
     this.#io = options.io ?? nodeIo
     this.#maxSegmentBytes = options.maxSegmentBytes ?? DEFAULT_MAX_SEGMENT_BYTES
     this.#onSync = options.onSync
+    this.#clock = options.clock ?? systemClock
     this.#rule = new IndexRule(recovered.nextIndex)
     this.#writtenHardState = recovered.hardState
     this.#segments = segments
@@ -183,13 +191,13 @@ export class Wal {
           const bytes = concat(prefix ? [prefix, ...batch.map((p) => p.bytes)] : batch.map((p) => p.bytes))
           const current = this.#segments.at(-1)
           if (current !== undefined) current.maxIndex = Math.max(current.maxIndex, maxIndex)
-          const started = performance.now()
+          const started = this.#clock.monotonic()
           await this.#file.write(bytes)
           await this.#file.sync()
           this.#fileBytes += bytes.length
           for (const p of batch) this.#writtenHardState = p.hardState ?? this.#writtenHardState
           this.#onSync?.({
-            seconds: (performance.now() - started) / 1000,
+            seconds: (this.#clock.monotonic() - started) / 1000,
             appends: batch.length,
             records: batch.reduce((n, p) => n + p.records, 0),
             bytes: bytes.length,

@@ -64,8 +64,8 @@ export interface ServiceDeps extends EngineDeps {
 type ServiceFactory = (id: string, options: unknown, deps: ServiceDeps) => HostServices
 
 export const hostServices: Readonly<Record<string, ServiceFactory>> = {
-  store: (id, options, { log, metrics, io }) => {
-    const disk = new DiskService({ dir: (options as StoreOptions).dataDir, log, onSync: observeSync(id, metrics), ...(io ? { io } : {}) })
+  store: (id, options, { log, metrics, io, clock }) => {
+    const disk = new DiskService({ dir: (options as StoreOptions).dataDir, log, onSync: observeSync(id, metrics), clock, ...(io ? { io } : {}) })
     // The logic is built once: restarts invoke it again and wait for the previous close.
     const logic = disk.logic()
     return { logic: { [DISK]: logic, [METRICS]: storeMetricsLogic(id, metrics) }, close: () => disk.closed() }

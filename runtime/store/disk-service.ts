@@ -14,6 +14,7 @@
  */
 import { fromCallback, type AnyActorLogic } from 'xstate'
 import type { DiskCommand, DiskOutcome, DiskPersist } from '../../actors/store/replica/protocol.ts'
+import type { Clock } from '../clock.ts'
 import type { DiskIo } from '../disk/io.ts'
 import { ReplicaStorage } from '../disk/replica-storage.ts'
 import type { SyncSample } from '../disk/wal.ts'
@@ -25,6 +26,8 @@ export interface DiskServiceOptions {
   readonly onSync?: (sample: SyncSample) => void
   /** The file operations: the simulation's MemoryDisk, or tests holding an fsync back; node's by default. */
   readonly io?: DiskIo
+  /** Times the WAL's fsync samples (runtime/disk/wal.ts); performance.now() when absent. */
+  readonly clock?: Pick<Clock, 'monotonic'>
 }
 
 export class DiskService {
@@ -84,7 +87,7 @@ export class DiskService {
             this.#schedule(async () => {
               await previous
               storage?.close().catch(() => {})
-              const opened = await ReplicaStorage.open(this.#o.dir, { ...(this.#o.onSync ? { onSync: this.#o.onSync } : {}), ...(this.#o.io ? { io: this.#o.io } : {}) })
+              const opened = await ReplicaStorage.open(this.#o.dir, { ...(this.#o.onSync ? { onSync: this.#o.onSync } : {}), ...(this.#o.io ? { io: this.#o.io } : {}), ...(this.#o.clock ? { clock: this.#o.clock } : {}) })
               storage = opened.storage
               const { state } = opened
               if (state.tailRepair) this.#o.log.warn({ dir: this.#o.dir, repair: state.tailRepair }, 'store WAL: cut a torn tail')

@@ -2,12 +2,15 @@
  * Chaos disk faults on a replica's files (runtime/disk/faulty-io.ts) under the real WAL, on the
  * simulated disk and a virtual clock: fsyncs slowed by the latency in force and back to normal
  * when it is lifted; a write failing as EIO before a byte is written, the WAL failing its pending
- * appends, and a reopened WAL holding exactly what was acknowledged before.
+ * appends, and a reopened WAL holding exactly what was acknowledged before. The WAL's fsync
+ * samples (what `actorkube_store_fsync_seconds` counts) are timed on the same clock the latency
+ * waits on, so each one taken under the fault shows it: in every segment, the rotated ones too,
+ * and through a WAL reopened (a fresh file handle) while the fault is in force.
  */
 import t from 'tap'
 
 import { FaultyDiskIo, InjectedDiskError } from '../../../runtime/disk/faulty-io.ts'
-import { Wal } from '../../../runtime/disk/wal.ts'
+import { Wal, type SyncSample } from '../../../runtime/disk/wal.ts'
 import { seededRandom } from '../../../runtime/random.ts'
 import { MemoryDisk } from '../../../runtime/sim/memory-disk.ts'
 import { VirtualClock } from '../../../runtime/sim/virtual-clock.ts'
@@ -39,6 +42,31 @@ t.test('faulty io - fsyncs of the WAL take the latency in force longer, and norm
   t.equal(slowed, 251, 'the latency, then the fsync')
   t.equal(after, 1)
   await env.run(wal.close())
+})
+
+t.test('faulty io - every fsync sample the WAL reports under the latency includes it: rotated segments and a reopened WAL too', async (t) => {
+  const env = setup()
+  const samples: SyncSample[] = []
+  const options = { io: env.io, clock: env.clock, maxSegmentBytes: 200, onSync: (s: SyncSample) => samples.push(s) }
+  const first = await env.run(Wal.open('/wal', options))
+  await env.run(first.wal.append({ entries: [entry(1)] }))
+  t.same(samples.map((s) => s.seconds), [0.001], 'before the fault: the simulated fsync alone')
+  env.io.faults = { latencyMs: 250, errorProbability: 0 }
+  samples.length = 0
+  for (let i = 2; i <= 12; i++) await env.run(first.wal.append({ entries: [entry(i)] }))
+  t.ok(first.wal.segmentPaths.length > 1, `segments rotated under the fault (${first.wal.segmentPaths.length})`)
+  // Queued together: one group commit, one sample.
+  await env.run(Promise.all([first.wal.append({ entries: [entry(13)] }), first.wal.append({ entries: [entry(14)] })]))
+  await env.run(first.wal.close())
+  const again = await env.run(Wal.open('/wal', options))
+  await env.run(again.wal.append({ entries: [entry(15)] }))
+  t.equal(samples.length, 13, 'one sample per group commit')
+  t.same(samples.filter((s) => s.seconds !== 0.251), [], 'every one of them 250 ms slower than the simulated 1 ms fsync')
+  env.io.faults = undefined
+  samples.length = 0
+  await env.run(again.wal.append({ entries: [entry(16)] }))
+  t.same(samples.map((s) => s.seconds), [0.001], 'lifted: the fsync alone again')
+  await env.run(again.wal.close())
 })
 
 t.test('faulty io - an injected write error fails the pending appends, writes nothing, and a reopened WAL has what was acknowledged', async (t) => {
