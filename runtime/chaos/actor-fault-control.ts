@@ -3,7 +3,9 @@
  * leases (./fault-leases.ts) apply and lift them here. Every actor reads time through its own
  * skewed clock (runtime/sim/skewed-clock.ts: `now` off by the offset, timers and the monotonic
  * clock true, as after an NTP step) and writes files through its own FaultyDiskIo
- * (runtime/disk/faulty-io.ts), both made once per actor so they outlive its restarts. A crash
+ * (runtime/disk/faulty-io.ts), both made once per actor so they outlive its restarts. Disk faults
+ * are kept per lease: every one held applies (the longest latency, the likeliest error), and
+ * lifting one leaves the others in force. A crash
  * is the supervisor's `supervisor.crash`: the actor stops where it stands and is restarted after
  * its backoff; lifting a crash does nothing.
  */
@@ -26,6 +28,8 @@ export class ActorFaults implements ActorFaultTarget {
   readonly #crash: (actor: string) => void
   readonly #clocks = new Map<string, SkewedClock>()
   readonly #disks = new Map<string, FaultyDiskIo>()
+  /** The disk faults of the leases held on each replica, one entry per lease. */
+  readonly #diskFaults = new Map<string, readonly DiskFault[]>()
 
   constructor(options: { clock: Clock; random: Random; crash: (actor: string) => void }) {
     this.#clock = options.clock
@@ -51,11 +55,7 @@ export class ActorFaults implements ActorFaultTarget {
     for (const actor of fault.actors) {
       if (fault.kind === 'crash') this.#crash(actor)
       else if (fault.kind === 'skew') this.clockFor(actor).offsetMs = fault.offsetMs
-      else {
-        const disk = this.#disks.get(actor)
-        // A disk-latency and a disk-error in force together (a Parallel experiment) both apply.
-        if (disk !== undefined) disk.faults = { latencyMs: Math.max(fault.latencyMs, disk.faults?.latencyMs ?? 0), errorProbability: Math.max(fault.errorProbability, disk.faults?.errorProbability ?? 0) }
-      }
+      else if (this.#disks.has(actor)) this.#setDiskFaults(actor, [...(this.#diskFaults.get(actor) ?? []), fault])
     }
   }
 
@@ -63,12 +63,24 @@ export class ActorFaults implements ActorFaultTarget {
     for (const actor of fault.actors) {
       if (fault.kind === 'skew') this.clockFor(actor).offsetMs = 0
       else if (fault.kind === 'disk') {
-        const disk = this.#disks.get(actor)
-        if (disk?.faults === undefined) continue
-        // Lifts what this fault set; the other kind's part stays.
-        const left = { latencyMs: fault.latencyMs > 0 ? 0 : disk.faults.latencyMs, errorProbability: fault.errorProbability > 0 ? 0 : disk.faults.errorProbability }
-        disk.faults = left.latencyMs === 0 && left.errorProbability === 0 ? undefined : left
+        // Lifts this lease's fault alone: another lease's on the same replica (a Parallel
+        // experiment's, a second experiment's) stays in force.
+        const held = this.#diskFaults.get(actor) ?? []
+        const i = held.findIndex((f) => sameDiskFault(f, fault))
+        if (i >= 0) this.#setDiskFaults(actor, held.filter((_, j) => j !== i))
       }
     }
   }
+
+  /** Every disk fault held on `actor` applies at once: the longest latency, the likeliest error. */
+  #setDiskFaults(actor: string, held: readonly DiskFault[]): void {
+    this.#diskFaults.set(actor, held)
+    const latencyMs = Math.max(0, ...held.map((f) => f.latencyMs))
+    const errorProbability = Math.max(0, ...held.map((f) => f.errorProbability))
+    this.#disks.get(actor)!.faults = latencyMs === 0 && errorProbability === 0 ? undefined : { latencyMs, errorProbability }
+  }
 }
+
+type DiskFault = Extract<ActorFault, { kind: 'disk' }>
+
+const sameDiskFault = (a: DiskFault, b: DiskFault): boolean => a.latencyMs === b.latencyMs && a.errorProbability === b.errorProbability

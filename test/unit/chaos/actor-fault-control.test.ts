@@ -76,6 +76,20 @@ t.test("actor faults - skew moves one actor's clock (timers and monotonic true) 
   t.strictSame(disk.faults, { latencyMs: 0, errorProbability: 0.2 }, 'lifting one leaves the other')
   faults.lift({ kind: 'disk', actors: ['store/s1'], latencyMs: 0, errorProbability: 0.2 })
   t.equal(disk.faults, undefined)
+  // Two leases' latencies on one replica (two experiments, say): lifting one keeps the other's.
+  const slow = (latencyMs: number) => ({ kind: 'disk' as const, actors: ['store/s1'], latencyMs, errorProbability: 0 })
+  const steps: [('apply' | 'lift'), number, number | undefined, string][] = [
+    ['apply', 400, 400, 'one lease'],
+    ['apply', 100, 400, 'two: the longer latency'],
+    ['lift', 400, 100, 'the other lease still slows the fsyncs'],
+    ['apply', 100, 100, 'the same fault held by two leases'],
+    ['lift', 100, 100, 'is lifted once per lease'],
+    ['lift', 100, undefined, 'none left'],
+  ]
+  for (const [op, latencyMs, expected, what] of steps) {
+    faults[op](slow(latencyMs))
+    t.strictSame(disk.faults, expected === undefined ? undefined : { latencyMs: expected, errorProbability: 0 }, `${op} ${latencyMs} ms: ${what}`)
+  }
   faults.apply({ kind: 'crash', actors: ['store/s1', 'store/s2'] })
   faults.lift({ kind: 'crash', actors: ['store/s1', 'store/s2'] })
   t.strictSame(crashed, ['store/s1', 'store/s2'], 'each crashed once; lifting does nothing')
