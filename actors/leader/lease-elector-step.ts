@@ -6,7 +6,13 @@
  * One attempt at a time: a tick reads the Lease (a leader whose last write was its own renews with
  * one PUT, no read first), the election rules of lease-election.ts decide what to write, the write
  * carries the read resourceVersion as a precondition (so two candidates never both win), and the
- * next tick is armed `retryPeriodMs` after the attempt ends. A leader also has a deadline: when no
+ * next tick is armed `retryPeriodMs` after the attempt ends; after a leader's renewal, `retryPeriodMs`
+ * after it began (at once if it took longer). A leader's renewal also says how long its answer is
+ * worth waiting for (`answerBy`: its renew deadline). Under load a renewal's round trip crosses
+ * busy event loops and the store's commit path (300-600 ms measured in the scheduling bench on 2
+ * cores): a pause of the whole retry period after each, or a renewal given up at half the deadline
+ * and started over with a read, cost a 1 s lease the leadership though each renewal landed.
+ * A leader also has a deadline: when no
  * renewal it started in the last `renewDeadlineMs` has succeeded it reports `lost`, whether or not
  * a request is still in flight, so a leader cut off from the API stops acting before its lease can
  * expire for anyone else. On stop it releases the lease (no holder), so a successor need not wait
@@ -69,7 +75,11 @@ export type ElectorInput =
 export type ElectorEffect =
   | { readonly type: 'read' }
   | { readonly type: 'create'; readonly lease: KubeObject }
-  | { readonly type: 'update'; readonly lease: KubeObject }
+  /**
+   * `answerBy` (monotonic), on a leader's renewal: its renew deadline, until when an answer still
+   * counts; the runtime waits for it that long rather than give up early and start over.
+   */
+  | { readonly type: 'update'; readonly lease: KubeObject; readonly answerBy?: number }
   /** Fire-and-forget: the elector has stopped and takes no answer. */
   | { readonly type: 'release'; readonly lease: KubeObject }
   /** (Re)arms the one tick timer, or the one deadline timer, to fire at `at`. */
@@ -155,7 +165,9 @@ function decide(state: ElectorState, now: number, wall: number): ElectorStep {
   }
   const metadata = { ...(state.lease?.metadata ?? { name: state.leaseName, namespace: LEASE_NAMESPACE }), ...(step.kind === 'update' ? { resourceVersion: step.resourceVersion } : {}) }
   const lease: KubeObject = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata, spec: step.record }
-  return { state: { ...state, attempt: { phase: 'writing', startedAt: now, renewing: state.role === 'leading' }, wroteLast: false }, effects: [{ type: step.kind, lease }] }
+  const renewing = state.role === 'leading'
+  const effect: ElectorEffect = step.kind === 'update' && renewing ? { type: 'update', lease, answerBy: state.lastRenew + state.config.renewDeadlineMs } : { type: step.kind, lease }
+  return { state: { ...state, attempt: { phase: 'writing', startedAt: now, renewing }, wroteLast: false }, effects: [effect] }
 }
 
 /**
@@ -178,7 +190,8 @@ function written(state: ElectorState, lease: KubeObject, now: number, wall: numb
   const effects: ElectorEffect[] = []
   if (state.role !== 'leading') effects.push({ type: 'elected', identity: state.config.identity, term: recordOf(lease).leaseTransitions ?? 0 })
   effects.push({ type: 'armDeadline', at: startedAt + state.config.renewDeadlineMs })
-  return finish(renewed, now, effects)
+  // Renewals keep their cadence from when each began: a slow one is followed at once, not after a pause.
+  return { state: { ...renewed, attempt: undefined }, effects: [...effects, { type: 'armTick', at: Math.max(now, startedAt + state.config.retryPeriodMs) }] }
 }
 
 function writeRefused(state: ElectorState, now: number, wall: number): ElectorStep {

@@ -34,11 +34,20 @@ export function leaseElectorLogic(hostId: string, options: LeaderOptions, deps: 
     // A fresh identity per incarnation: a restarted actor is a new candidate, never mistaken for its old self.
     const identity = randomClientId(`${hostId}_`, context.random)
     const { leaseDurationMs, renewDeadlineMs, retryPeriodMs } = options
-    const elector = new ElectorRunner(context, options.leaseName, identity, candidateReadTimeoutMs, slowRequestMs(renewDeadlineMs))
+    const elector = new ElectorRunner(context, options.leaseName, identity, { candidateReadTimeoutMs, timeoutMs, slowRequestMs: slowRequestMs(renewDeadlineMs) })
     elector.apply(startElector({ identity, leaseDurationMs, renewDeadlineMs, retryPeriodMs }, options.leaseName, context.clock.monotonic(), context.clock.now()))
     elector.watch()
     return { stop: () => elector.stop() }
   })
+}
+
+interface ElectorTimeouts {
+  /** The client's, for every call but these two. */
+  readonly timeoutMs: number
+  /** A candidate's read. */
+  readonly candidateReadTimeoutMs: number
+  /** A request that took this long is logged. */
+  readonly slowRequestMs: number
 }
 
 /** Holds the step's state and its two timers, and turns effects into API calls and reports. */
@@ -52,18 +61,16 @@ class ElectorRunner {
   /** The request in flight, settled once its outcome has been fed back. */
   #inFlight: Promise<void> = Promise.resolve()
   #released: Promise<unknown> = Promise.resolve()
-  readonly #candidateReadTimeoutMs: number
+  readonly #timeouts: ElectorTimeouts
   readonly #leaseName: string
-  readonly #slowRequestMs: number
   /** How late (ms) the last tick fired after its `at`: a blocked event loop shows here first. */
   #tickLateMs = 0
   #watch: ApiWatch | undefined
   #stopped = false
 
-  constructor(context: EngineContext<ElectorEvent>, leaseName: string, identity: string, candidateReadTimeoutMs: number, slowRequestMs: number) {
+  constructor(context: EngineContext<ElectorEvent>, leaseName: string, identity: string, timeouts: ElectorTimeouts) {
     this.#context = context
-    this.#slowRequestMs = slowRequestMs
-    this.#candidateReadTimeoutMs = candidateReadTimeoutMs
+    this.#timeouts = timeouts
     this.#leaseName = leaseName
     this.#path = `${LEASES}/${leaseName}`
     this.#log = context.log.child({ lease: leaseName, identity })
@@ -123,13 +130,13 @@ class ElectorRunner {
     switch (effect.type) {
       case 'read': {
         // A leader reads only after a failed renewal: its deadline runs, so it keeps the client's short timeout.
-        const read = this.#step.state.role === 'leading' ? api.get(this.#path) : api.get(this.#path, { timeoutMs: this.#candidateReadTimeoutMs })
+        const read = this.#step.state.role === 'leading' ? api.get(this.#path) : api.get(this.#path, { timeoutMs: this.#timeouts.candidateReadTimeoutMs })
         return this.#request('read', read, (lease) => ({ type: 'read.found', lease }), (status) => (status === 404 ? { type: 'read.notFound' } : { type: 'read.failed' }))
       }
       case 'create':
         return this.#request('create', api.create(LEASES, effect.lease), (lease) => ({ type: 'write.succeeded', lease }), writeRefused)
       case 'update':
-        return this.#request('update', api.update(this.#path, effect.lease), (lease) => ({ type: 'write.succeeded', lease }), writeRefused)
+        return this.#request('update', this.#put(effect.lease, effect.answerBy), (lease) => ({ type: 'write.succeeded', lease }), writeRefused)
       case 'release':
         this.#released = api.update(this.#path, effect.lease).catch((error: unknown) => this.#log.debug({ err: String(error) }, 'lease release failed'))
         return
@@ -149,6 +156,21 @@ class ElectorRunner {
   }
 
   /**
+   * A PUT of the Lease; a leader's renewal waits for its answer until its renew deadline
+   * (`answerBy`) when that is later than the client's timeout: given up early, it would be
+   * followed by a read and another write, two more round trips through the same slow path.
+   */
+  #put(lease: KubeObject, answerBy: number | undefined): Promise<KubeObject> {
+    const { api, clock } = this.#context
+    if (answerBy === undefined) return api.update(this.#path, lease)
+    const timeoutMs = Math.max(this.#timeouts.timeoutMs, Math.ceil(answerBy - clock.monotonic()))
+    return api.call('PUT', this.#path, { body: lease, timeoutMs }).then((answer) => {
+      if (answer.status >= 400) throw new ApiError(answer.status, answer.body)
+      return answer.body as KubeObject
+    })
+  }
+
+  /**
    * One API call; its answer (or the HTTP status it failed with, undefined when none came) is fed
    * back. A slow one is logged with its round trip and how late the tick that started it fired, so
    * a lost lease can be told apart: a late tick is this host's event loop, a slow answer the path.
@@ -158,7 +180,7 @@ class ElectorRunner {
     const tickLateMs = this.#tickLateMs
     const timed = (outcome: string) => {
       const tookMs = this.#context.clock.monotonic() - sentAt
-      if (tookMs >= this.#slowRequestMs) this.#log.info({ op, outcome, tookMs: Math.round(tookMs), tickLateMs: Math.round(tickLateMs) }, 'slow lease request')
+      if (tookMs >= this.#timeouts.slowRequestMs) this.#log.info({ op, outcome, tookMs: Math.round(tookMs), tickLateMs: Math.round(tickLateMs) }, 'slow lease request')
     }
     this.#inFlight = call.then(
       (lease) => {

@@ -61,8 +61,8 @@ t.test('lease elector - no Lease: read, create one held by me, report elected an
   t.same(e.at(5, { type: 'write.succeeded', lease: stored(create, '1') }), [
     { type: 'elected', identity: 'me', term: 0 },
     { type: 'armDeadline', at: T0 + 800 },
-    { type: 'armTick', at: T0 + 205 },
-  ])
+    { type: 'armTick', at: T0 + 200 },
+  ], 'the next renewal a retry period after this write began')
   t.equal(e.state.role, 'leading')
 })
 
@@ -73,9 +73,9 @@ t.test('lease elector - the leader renews with one PUT at the version it wrote, 
   t.same(rest, [], 'no read first')
   t.same(e.at(210, { type: 'write.succeeded', lease: stored(update, '2') }), [
     { type: 'armDeadline', at: T0 + 205 + 800 },
-    { type: 'armTick', at: T0 + 410 },
+    { type: 'armTick', at: T0 + 405 },
   ], 'elected is not reported again')
-  t.match(e.at(410, { type: 'tick' }), [{ type: 'update', lease: { metadata: { resourceVersion: '2' } } }])
+  t.match(e.at(405, { type: 'tick' }), [{ type: 'update', lease: { metadata: { resourceVersion: '2' } } }])
 })
 
 t.test('lease elector - no renewal for renewDeadlineMs: lost, though the renewal is still in flight', async (t) => {
@@ -252,6 +252,40 @@ t.test('lease elector - a write counts from when it was sent: a candidate whose 
   t.same(e.at(1120, { type: 'write.succeeded', lease: stored(update, '10') }), [
     { type: 'elected', identity: 'me', term: 5 },
     { type: 'armDeadline', at: T0 + 1100 + 800 },
-    { type: 'armTick', at: T0 + 1120 + 200 },
+    { type: 'armTick', at: T0 + 1100 + 200 },
   ], 'elected, its deadline 800 ms after the write was sent')
+})
+
+t.test('lease elector - a slow renewal is followed at once: renewals keep their cadence from when each began', async (t) => {
+  const e = leader()
+  const [first] = e.at(200, { type: 'tick' })
+  // 450 ms through a loaded store: more than the 200 ms retry period.
+  t.same(e.at(650, { type: 'write.succeeded', lease: stored(first, '2') }), [
+    { type: 'armDeadline', at: T0 + 200 + 800 },
+    { type: 'armTick', at: T0 + 650 },
+  ], 'no pause of a retry period after it')
+  const [second] = e.at(650, { type: 'tick' })
+  t.match(second, { type: 'update' })
+  // Another 300 ms: 950 ms after the first began, within its 800 ms deadline counted from 200.
+  t.same(e.at(950, { type: 'write.succeeded', lease: stored(second, '3') }), [
+    { type: 'armDeadline', at: T0 + 650 + 800 },
+    { type: 'armTick', at: T0 + 950 },
+  ])
+  t.equal(e.state.role, 'leading', 'still leading: with a pause after the first, the second would have begun at 850 and landed after its deadline at 1000')
+  t.same(e.at(1000, { type: 'deadline' }), [{ type: 'armDeadline', at: T0 + 1450 }], 'the old deadline is armed again, not lost')
+})
+
+t.test("lease elector - a leader's renewal says its answer counts until the renew deadline; a candidate's write does not", async (t) => {
+  const e = leader()
+  const [renewal] = e.at(200, { type: 'tick' })
+  t.match(renewal, { type: 'update', answerBy: T0 + 800 }, 'the term began with the write sent at 0: deadline 800')
+  e.at(250, { type: 'write.succeeded', lease: stored(renewal, '2') })
+  const [next] = e.at(400, { type: 'tick' })
+  t.match(next, { type: 'update', answerBy: T0 + 200 + 800 }, 'counted from the last renewal that landed')
+  const candidate = elector()
+  candidate.at(0, { type: 'watched', lease: lease('9', theirs(0)) })
+  candidate.at(1000, { type: 'tick' })
+  const [take] = candidate.at(1010, { type: 'read.found', lease: lease('9', theirs(0)) })
+  t.match(take, { type: 'update', lease: { spec: { holderIdentity: 'me' } } })
+  t.notOk(take !== undefined && 'answerBy' in take, 'a takeover waits the client timeout, as any call')
 })

@@ -74,3 +74,29 @@ t.test('lease elector adapter - the identity is drawn from the injected random: 
   t.equal(await identity(SEED), first, 'replayed')
   t.not(await identity(SEED + 1), first, 'another seed, another identity')
 })
+
+t.test('lease elector adapter - every call through a loaded store takes 350 ms: the leader keeps its 1 s lease, renewing back to back', async (t) => {
+  const w = world(SEED)
+  const a = w.elector('m1')
+  w.setLatency('m1', () => 350)
+  await settle(w.clock, 5000)
+  t.match(a.reports, [{ event: { type: 'leader.elected' } }], 'elected once')
+  t.equal(a.reports.length, 1, 'never lost: 350 + 350 ms fit the 800 ms renew deadline (with a 200 ms pause between them they would not)')
+  t.ok(a.leading())
+  a.stop()
+})
+
+t.test('lease elector adapter - one renewal slower than the client timeout is waited for until the renew deadline, not given up and started over', async (t) => {
+  const w = world(SEED)
+  const a = w.elector('m1')
+  await settle(w.clock, 1000)
+  t.ok(a.leading(), 'leads')
+  // The next PUT takes 550 ms (the client's timeout is 400), the ones after it 50 ms.
+  let puts = 0
+  w.setLatency('m1', (method) => (method === 'PUT' && ++puts === 1 ? 550 : 50))
+  await settle(w.clock, 3000)
+  t.ok(puts > 5, `the slow PUT and more renewals after it were sent (${puts})`)
+  t.equal(a.reports.length, 1, `never lost: ${JSON.stringify(a.reports.map((r) => r.event.type))}`)
+  t.ok(a.leading())
+  a.stop()
+})

@@ -4,7 +4,8 @@
  * its own) sharing one Lease, whose writes check the resourceVersion as the real apiserver's
  * compare-and-swap does. An apiserver can be `silent` (drops calls), `deaf` (applies them and
  * drops the answer) or `slow` (takes up to 600 ms to apply a call, longer than its client waits:
- * a write can then land after its client gave up).
+ * a write can then land after its client gave up). `setLatency` gives an apiserver a fixed time
+ * per call instead, as a loaded store's commit path takes (a function of the method).
  */
 import { assign, createActor, setup, type AnyActorLogic } from 'xstate'
 import type { KubeObject } from '../../../actors/apiserver/ports.ts'
@@ -39,6 +40,7 @@ export function leaseWorld(seed: number) {
   const random = seededRandom(seed)
   const network = new MemoryNetwork(clock, random, { minLatencyMs: 1, maxLatencyMs: 3 })
   const modes = new Map<string, ApiMode>()
+  const latencies = new Map<string, (method: string) => number>()
   let lease: KubeObject | undefined
   let version = 0
 
@@ -60,7 +62,7 @@ export function leaseWorld(seed: number) {
       clock.setTimeout(() => {
         const answer = apply(call)
         if (modes.get(host) !== 'deaf') server.publish(reply, encodeEvent({ type: 'api.response', ...answer }))
-      }, modes.get(host) === 'slow' ? Math.floor(random() * SLOW_MS) : 0)
+      }, modes.get(host) === 'slow' ? Math.floor(random() * SLOW_MS) : (latencies.get(host)?.(call.method) ?? 0))
     })
   }
 
@@ -91,6 +93,8 @@ export function leaseWorld(seed: number) {
     random,
     elector,
     setMode: (host: string, mode: ApiMode) => void modes.set(host, mode),
+    /** Every call to `host`'s apiserver is answered `ms(method)` after it arrives. */
+    setLatency: (host: string, ms: (method: string) => number) => void latencies.set(host, ms),
     holder: () => (lease?.spec as { holderIdentity?: string } | undefined)?.holderIdentity,
   }
 }
