@@ -13,6 +13,7 @@ import {
   step,
   type SchedulerEffect,
   type SchedulerEngineInput,
+  type SchedulerEngineOptions,
   type SchedulerEngineState,
 } from '../../../actors/scheduler/scheduler-engine-step.ts'
 import type { SchedulerOptions } from '../../../actors/scheduler/scheduler.ts'
@@ -34,8 +35,8 @@ class Driver {
   #wakeup: TimerHandle | undefined
   #pumpSoon = false
 
-  constructor(options: Partial<SchedulerOptions> = {}, standby = false) {
-    this.state = newSchedulerEngineState({ scheduler: { random: seeded(7), ...options }, ...(standby ? { standby } : {}) })
+  constructor(options: Partial<SchedulerOptions> = {}, standby = false, turnSlice?: SchedulerEngineOptions['turnSlice']) {
+    this.state = newSchedulerEngineState({ scheduler: { random: seeded(7), ...options }, ...(standby ? { standby } : {}), ...(turnSlice ? { turnSlice } : {}) })
   }
 
   feed(input: SchedulerEngineInput): SchedulerEffect[] {
@@ -116,6 +117,24 @@ t.test('scheduler engine step - a turn makes at most DECISIONS_PER_TURN decision
   d.advance(0)
   t.equal(d.take().filter((e) => e.type === 'patchStatus').length, 10)
   t.not(d.wakeupAt, START, 'nothing more is due now')
+})
+
+t.test('scheduler engine step - a turn also ends when its time slice is used up, after at least one decision', async (t) => {
+  // A clock that moves 7 ms each time the step reads it: each decision "takes" 7 ms.
+  let elapsed = 0
+  const d = new Driver({}, false, { clock: () => (elapsed += 7), ms: 20 })
+  d.start([], pods(10))
+  t.equal(d.take().filter((e) => e.type === 'patchStatus').length, 3, 'read at 7 (the slice ends at 27), then 14, 21, 28: three decisions')
+  t.equal(d.wakeupAt, START, 'cut short: the rest is due at once, after pending I/O')
+  d.advance(0)
+  t.equal(d.take().filter((e) => e.type === 'patchStatus').length, 7, 'the next turns decide the rest')
+  t.not(d.wakeupAt, START, 'nothing more is due now')
+  // A slice that is over before the first decision ends still makes one: the queue always moves.
+  const slow = new Driver({}, false, { clock: () => (elapsed += 100), ms: 20 })
+  slow.start([], pods(2))
+  t.equal(slow.take().filter((e) => e.type === 'patchStatus').length, 1)
+  slow.advance(0)
+  t.equal(slow.take().filter((e) => e.type === 'patchStatus').length, 1)
 })
 
 t.test('scheduler engine step - at most MAX_IN_FLIGHT_BINDS binds are in flight; each answer frees a slot', async (t) => {
