@@ -4,7 +4,7 @@
  * and restarts with back-off. Termination is pod-step.ts's.
  */
 import type { ContainerState } from '../kube/objects.ts'
-import { goDuration, nextBackoffMs } from './backoff.ts'
+import { crashBackoff, goDuration, nextBackoffMs } from './backoff.ts'
 import { resolveEnv } from './env.ts'
 import { type ContainerRecord, initNames, podRef, record, regularNames } from './pod-core.ts'
 import type { CriContainerExited, CriContainerFailed, CriContainerStarted, CriProbeResult, ProbeKind } from './pod-protocol.ts'
@@ -78,6 +78,9 @@ function beginProbes(t: Turn, name: string): void {
   }
 }
 
+/** lastState once a new run starts (or fails to): the run that ended, if the status still shows it (an immediate restart). */
+const lastStateAfter = (r: ContainerRecord): ContainerState => (r.state.terminated !== undefined ? r.state : r.lastState)
+
 export function containerStarted(t: Turn, e: CriContainerStarted): void {
   const r = t.core.containers[e.name]
   if (r?.run !== 'starting') return
@@ -85,6 +88,7 @@ export function containerStarted(t: Turn, e: CriContainerStarted): void {
   update(t, e.name, {
     run: 'running',
     state: { running: { startedAt: e.startedAt } },
+    lastState: lastStateAfter(r),
     containerID: e.containerID,
     image: e.image,
     imageID: e.imageID,
@@ -109,12 +113,13 @@ export function containerFailed(t: Turn, e: CriContainerFailed): void {
   const r = t.core.containers[e.name]
   if (r?.run !== 'starting') return
   const waiting: ContainerState = { waiting: { reason: e.reason, message: e.message } }
+  const lastState = lastStateAfter(r)
   if (t.core.termination !== undefined) {
-    update(t, e.name, { run: 'done', state: waiting })
+    update(t, e.name, { run: 'done', state: waiting, lastState })
     return
   }
-  const delay = nextBackoffMs(r.failBackoffMs, 0, t.core.backoff)
-  update(t, e.name, { run: 'backoff', state: waiting, failBackoffMs: delay })
+  const delay = nextBackoffMs(r.failBackoffMs, t.core.backoff)
+  update(t, e.name, { run: 'backoff', state: waiting, lastState, failBackoffMs: delay })
   podEvent(t, 'Warning', 'Failed', e.message)
   podEvent(t, 'Warning', 'Failed', `Error: ${e.reason}`)
   arm(t, timerKeys.restart(e.name), delay)
@@ -163,12 +168,18 @@ export function containerExited(t: Turn, e: CriContainerExited): void {
     if (r.init && e.exitCode === 0) proceed(t)
     return
   }
-  const delay = nextBackoffMs(r.crashBackoffMs, t.now - (r.runningSinceMs ?? t.now), t.core.backoff)
+  const { waitMs, entryMs } = crashBackoff(r.crashBackoffMs, t.now - (r.runningSinceMs ?? t.now), t.core.backoff)
+  if (waitMs === 0) {
+    // No back-off yet: restarted at once, the status showing the exit until the new run starts.
+    update(t, e.name, { ...ended, crashBackoffMs: entryMs, state: terminated })
+    startContainer(t, e.name)
+    return
+  }
   const pod = podRef(t.core.pod)
-  const message = `back-off ${goDuration(delay)} restarting failed container=${e.name} pod=${pod}`
-  update(t, e.name, { ...ended, run: 'backoff', crashBackoffMs: delay, lastState: terminated, state: { waiting: { reason: 'CrashLoopBackOff', message } } })
+  const message = `back-off ${goDuration(waitMs)} restarting failed container=${e.name} pod=${pod}`
+  update(t, e.name, { ...ended, run: 'backoff', crashBackoffMs: entryMs, lastState: terminated, state: { waiting: { reason: 'CrashLoopBackOff', message } } })
   podEvent(t, 'Warning', 'BackOff', `Back-off restarting failed container ${e.name} in pod ${pod}`)
-  arm(t, timerKeys.restart(e.name), delay)
+  arm(t, timerKeys.restart(e.name), waitMs)
 }
 
 export function probeDue(t: Turn, name: string, kind: ProbeKind): void {

@@ -31,6 +31,7 @@ export interface ContainerRecord {
   readonly containerID?: string
   /** input.now() when the current run started: initialDelaySeconds and back-off reset count from it. */
   readonly runningSinceMs?: number
+  /** The crash back-off entry: what the next exit waits (undefined before the first exit: it restarts at once). */
   readonly crashBackoffMs?: number
   /** Start failures (ErrImagePull ...) back off on their own, as the kubelet's image back-off does. */
   readonly failBackoffMs?: number

@@ -89,7 +89,7 @@ function timerDue(t: Turn, key: string): void {
 function sandboxFailed(t: Turn, message: string): void {
   if (t.core.sandbox !== 'creating') return
   podEvent(t, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${message}`)
-  const delay = nextBackoffMs(t.core.sandboxBackoffMs, 0, t.core.backoff)
+  const delay = nextBackoffMs(t.core.sandboxBackoffMs, t.core.backoff)
   t.core = { ...t.core, sandbox: 'retrying', sandboxBackoffMs: delay }
   if (t.core.termination === undefined) arm(t, timerKeys.sandbox, delay)
 }

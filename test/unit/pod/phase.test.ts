@@ -1,6 +1,5 @@
 import t from 'tap'
 import type { ContainerStatus, PodSpec } from '../../../actors/kube/objects.ts'
-import { goDuration, nextBackoffMs } from '../../../actors/pod/backoff.ts'
 import { podPhase } from '../../../actors/pod/phase.ts'
 
 const running = (name: string): ContainerStatus => ({ name, state: { running: {} } })
@@ -23,6 +22,7 @@ t.test('phase - getPhase table', async (t) => {
     ['one missing status', spec('Always'), [], [running('a')], false, 'Pending'],
     ['Always, all exited', spec('Always'), [], [exited('a', 0), exited('b', 1)], false, 'Running'],
     ['Always, crash looping', spec('Always'), [], [waiting('a', 1), running('b')], false, 'Running'],
+    ['Always, first exit, restarting at once', spec('Always'), [], [exited('a', 1), running('b')], false, 'Running'],
     ['OnFailure, all 0', spec('OnFailure'), [], [exited('a', 0), exited('b', 0)], false, 'Succeeded'],
     ['OnFailure, one failed', spec('OnFailure'), [], [exited('a', 0), exited('b', 1)], false, 'Running'],
     ['Never, one failed', spec('Never'), [], [exited('a', 0), exited('b', 1)], false, 'Failed'],
@@ -32,17 +32,8 @@ t.test('phase - getPhase table', async (t) => {
     ['init running', spec('Always', true), [running('i')], [waiting('a'), waiting('b')], false, 'Pending'],
     ['init failed, Never', spec('Never', true), [exited('i', 1)], [waiting('a'), waiting('b')], false, 'Failed'],
     ['init crash looping, OnFailure', spec('OnFailure', true), [waiting('i', 1)], [waiting('a'), waiting('b')], false, 'Pending'],
+    ['init first exit, restarting at once, OnFailure', spec('OnFailure', true), [exited('i', 1)], [waiting('a'), waiting('b')], false, 'Pending'],
     ['init done', spec('Always', true), [exited('i', 0)], [running('a'), running('b')], false, 'Running'],
   ]
   for (const [name, s, init, regular, terminal, want] of cases) t.equal(podPhase(s, init, regular, terminal), want, name)
-})
-
-t.test('backoff - doubling, cap, reset, Go durations', async (t) => {
-  const c = { initialMs: 10_000, maxMs: 300_000, resetAfterMs: 600_000 }
-  const seq: number[] = []
-  let d: number | undefined
-  for (let i = 0; i < 7; i++) seq.push((d = nextBackoffMs(d, 1000, c)))
-  t.strictSame(seq, [10_000, 20_000, 40_000, 80_000, 160_000, 300_000, 300_000])
-  t.equal(nextBackoffMs(300_000, 600_000, c), 10_000)
-  t.strictSame([0, 250, 1500, 10_000, 80_000, 300_000, 3_600_000].map(goDuration), ['0s', '250ms', '1.5s', '10s', '1m20s', '5m0s', '1h0m0s'])
 })
