@@ -21,7 +21,9 @@ export const LEASES = `/apis/coordination.k8s.io/v1/namespaces/${LEASE_NAMESPACE
 export function leaseElectorLogic(hostId: string, options: LeaderOptions, deps: EngineDeps): AnyActorLogic {
   // Half the renew deadline per try: a renewal slowed by a busy store should still land (a retry
   // elsewhere after a short timeout conflicts with the write that did land), and a dead
-  // apiserver still leaves time for a second try before the deadline.
+  // apiserver still leaves time for a second try before the deadline. A leader's renewal waits
+  // longer when its deadline is further off (the step's `answerBy`, see #put): given up at half the
+  // deadline under load, it was followed by a read and a write that could not land in time.
   const timeoutMs = Math.max(100, Math.floor(options.renewDeadlineMs / 2))
   // A candidate's read waits longer: nothing is lost by waiting before the lease can expire, and
   // an apiserver riding out a store leader's failover (its store client's 1 s timeout, then the
