@@ -75,6 +75,24 @@ t.test('pod STATUS, READY and RESTARTS follow kubectl printPod', async (t) => {
       want: ['0/1', 'CrashLoopBackOff', '4 (30s ago)'],
     },
     {
+      name: 'first exit, restarted at once: Error until the new run starts',
+      pod: pod({}, { phase: 'Running', containerStatuses: [{ name: 'app', ready: false, restartCount: 0, state: { terminated: { exitCode: 1, reason: 'Error', finishedAt: '2025-03-01T11:59:30Z' } } }] }),
+      want: ['0/1', 'Error', '0'],
+    },
+    {
+      name: 'that new run started: Running, one restart',
+      pod: pod(
+        {},
+        {
+          phase: 'Running',
+          containerStatuses: [
+            { name: 'app', ready: true, restartCount: 1, state: running, lastState: { terminated: { exitCode: 1, reason: 'Error', finishedAt: '2025-03-01T11:59:30Z' } } },
+          ],
+        },
+      ),
+      want: ['1/1', 'Running', '1 (30s ago)'],
+    },
+    {
       name: 'completed',
       pod: pod({}, { phase: 'Succeeded', containerStatuses: [{ name: 'app', ready: false, restartCount: 0, state: { terminated: { exitCode: 0, reason: 'Completed' } } }] }),
       want: ['0/1', 'Completed', '0'],
