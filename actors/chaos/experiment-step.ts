@@ -116,7 +116,12 @@ export type ExperimentInput =
 
 export type ExperimentEffect =
   | { readonly type: 'resolveTargets'; readonly fault: PlannedFault }
-  | { readonly type: 'inject'; readonly fault: string; readonly round: number; readonly kind: string; readonly targets: readonly string[]; readonly params: Readonly<Record<string, unknown>>; readonly leaseExpiresAt: number }
+  /**
+   * `resume`: a controller that took over grants again a fault its predecessor injected, under the
+   * same lease, until the fault's planned end. A leased fault is granted again (a host still holding
+   * it just renews it); a one-shot action (a host killed, a pod deleted) is not carried out again.
+   */
+  | { readonly type: 'inject'; readonly fault: string; readonly round: number; readonly kind: string; readonly targets: readonly string[]; readonly params: Readonly<Record<string, unknown>>; readonly leaseExpiresAt: number; readonly resume?: true }
   | { readonly type: 'renew'; readonly fault: string; readonly round: number; readonly targets: readonly string[]; readonly leaseExpiresAt: number }
   | { readonly type: 'heal'; readonly fault: string; readonly round: number; readonly kind: string; readonly targets: readonly string[] }
   | { readonly type: 'runProbe'; readonly probe: PlannedProbe }
@@ -276,7 +281,8 @@ function onTargets(d: Draft, name: string, candidates: readonly string[], now: n
   event(d, 'Normal', 'FaultInjected', `round ${s.round}: ${fault.kind} ${name} on ${targets.join(', ')} for ${fault.durationMs} ms`)
 }
 
-const renewEvery = (s: ExperimentState): number => Math.max(1, Math.floor(s.config.leaseMs / 3))
+/** How often a fault's lease is renewed: every third of a lease. */
+export const renewEvery = (s: Pick<ExperimentState, 'config'>): number => Math.max(1, Math.floor(s.config.leaseMs / 3))
 
 function onInjectFailed(d: Draft, name: string, error: string): void {
   const s = d.state

@@ -2,9 +2,9 @@
  * The chaos controller's `engine` child: runs while its actor leads (one per master, like the
  * scheduler). An informer on chaosexperiments; per experiment not Completed, the pure experiment
  * step (actors/chaos/experiment-step.ts), started or rebuilt from `.status` when this leader takes
- * over (restoreExperiment: faults the status shows in force are healed, the rest of that round
- * skipped), with its effects carried out here in order, one input at a time per experiment:
- * targets resolved (chaos-targets.ts), faults injected / renewed / healed over the hosts' control
+ * over (restoreExperiment: faults the status shows in force are granted again until their planned
+ * end, or healed if it passed), with its effects carried out here in order, one input at a time
+ * per experiment: targets resolved (chaos-targets.ts), faults injected / renewed / healed over the hosts' control
  * subjects (fault-injector.ts), probes run (chaos-probes.ts), status written through the status
  * subresource with the leader's fenced client, Events recorded. A status write that fails is tried
  * again until it lands, the term ends or the experiment is deleted, and the step's later effects
@@ -173,7 +173,7 @@ export function chaosControllerEngineLogic(hostId: string, options: LeaderOption
         case 'inject': {
           const fault = run.plan.faults.find((f) => f.name === effect.fault)!
           const ttlMs = Math.max(0, effect.leaseExpiresAt - ctx.clock.now())
-          await injector.inject(fault, leaseIdOf(run.uid, effect.fault, effect.round), effect.targets, ttlMs).catch((error: unknown) => feed(run, { type: 'inject.failed', fault: effect.fault, error: error instanceof Error ? error.message : String(error) }))
+          await injector.inject(fault, leaseIdOf(run.uid, effect.fault, effect.round), effect.targets, ttlMs, effect.resume === true).catch((error: unknown) => feed(run, { type: 'inject.failed', fault: effect.fault, error: error instanceof Error ? error.message : String(error) }))
           return true
         }
         case 'renew': {

@@ -42,6 +42,10 @@ export interface InjectorDeps {
 const MESSAGE_KINDS: Readonly<Record<string, string>> = { 'message-drop': 'drop', 'message-delay': 'delay', 'message-duplicate': 'duplicate', 'message-reorder': 'reorder' }
 const LEASED = new Set([...Object.keys(MESSAGE_KINDS), 'partition', 'actor-pause', ...KUBELET_FAULT_KINDS, ...ACTOR_FAULT_KINDS])
 export const isLeased = (kind: string): boolean => LEASED.has(kind)
+/** Kinds held under a lease (by the hosts, or by `up`: a host stopped, nats-servers killed): granted again when a controller takes over; the others are one-shot actions. */
+const isGrantedAgain = (kind: string): boolean => isLeased(kind) || kind === 'host-stop' || kind === 'nats-kill'
+/** Kinds aimed at hosts or actors that a resume grants on those still running only (a killed host holds nothing). */
+const ON_RUNNING_TARGETS = new Set([...Object.keys(MESSAGE_KINDS), 'actor-pause', ...ACTOR_FAULT_KINDS])
 
 /** One lease per fault and round of an experiment (its uid keeps two experiments' apart). */
 export const leaseIdOf = (uid: string, fault: string, round: number): string => `${uid}/${fault}/${round}`
@@ -58,9 +62,19 @@ export class FaultInjector {
     this.#deps = deps
   }
 
-  /** Applies the fault to its targets; throws (the step hears `inject.failed`) when it cannot. */
-  async inject(fault: PlannedFault, lease: string, targets: readonly string[], ttlMs: number): Promise<void> {
+  /**
+   * Applies the fault to its targets; throws (the step hears `inject.failed`) when it cannot.
+   * `resume`: a controller that took over grants again what its predecessor injected, under the
+   * same lease (a host or `up` still holding it just renews it), on the targets still running; a
+   * one-shot kind is not carried out again.
+   */
+  async inject(fault: PlannedFault, lease: string, targets: readonly string[], ttlMs: number, resume = false): Promise<void> {
     const kind = fault.kind
+    if (resume && !isGrantedAgain(kind)) return
+    if (resume && ON_RUNNING_TARGETS.has(kind)) {
+      const running = await this.#runningTargets(targets)
+      return running.length === 0 ? undefined : this.inject(fault, lease, running, ttlMs)
+    }
     if (MESSAGE_KINDS[kind] !== undefined) {
       const p = fault.params
       const rule = { kind: MESSAGE_KINDS[kind], subject: p.subject, probability: p.probability ?? 1, ...(ms(p.latency) !== undefined ? { delayMs: ms(p.latency) } : {}), ...(ms(p.jitter) !== undefined ? { jitterMs: ms(p.jitter) } : {}), ...(eventTypesParam(p.eventTypes) ? { eventTypes: eventTypesParam(p.eventTypes) } : {}) }
@@ -120,6 +134,12 @@ export class FaultInjector {
     if (isLeased(kind)) return this.#broadcast({ type: 'chaos.lease.heal', lease })
     if (kind === 'host-stop') return this.#up({ type: 'hosts.heal', lease })
     if (kind === 'nats-kill') await this.#nats({ type: 'nats.heal', lease })
+  }
+
+  /** The targets (hosts, or actors `component/id`) a host answering now runs. */
+  async #runningTargets(targets: readonly string[]): Promise<string[]> {
+    const hosts = await this.#deps.hosts()
+    return targets.filter((t) => hosts.some((h) => h.host === t || h.actors.includes(t)))
   }
 
   /** Host names of targets that are hosts or actors (`component/id`). */

@@ -6,7 +6,8 @@
  * cut to one short round): a worker host killed under a Deployment probe, the store leader's host
  * killed under a store probe (no acked write lost, linearizable), a nats-server killed (no host
  * restarts, no acked write lost); a host's fault lease lapsing by itself; the chaos controller's
- * own host killed mid-experiment (its faults lifted, the next leader finishing from `.status`);
+ * own host killed mid-experiment (the next leader, from `.status`, resuming the fault on every
+ * surviving host until its planned end, then healing it);
  * `kubectl delete cex` healing at once. The hosts' faults are read with `actorkube chaos status`,
  * the experiments with kubectl -o json.
  */
@@ -295,19 +296,33 @@ t.test("chaos controller - store-leader-kill.yaml, one short round: the store le
   await waitFor(async () => (await hostLeases()).has(killed), { timeoutMs: 30_000, intervalMs: 250, what: `${killed} answering chaos.status` })
 })
 
-t.test("chaos controller - its host killed mid-experiment: faults lifted, the next leader finishes from .status", async (t) => {
-  t.equal((await kubectl(['apply', '-f', await manifest('long-drop.yaml', echoDrop('long-drop', '60s', '{roles: [worker, master]}'))])).code, 0)
+t.test('chaos controller - its host killed mid-experiment: the next leader resumes the fault until its planned end, then heals it', async (t) => {
+  // 30 s: long enough that the dead controller's last lease (10 s) runs out well before the fault's end.
+  t.equal((await kubectl(['apply', '-f', await manifest('long-drop.yaml', echoDrop('long-drop', '30s', '{roles: [worker, master]}'))])).code, 0)
   const uid = await injected('long-drop')
   await explained('long-drop', waitFor(async () => (await leasesOf(uid)).length === 4, { timeoutMs: 10_000, intervalMs: 250, what: 'a lease on every host' }))
   const lease = await kubectlJson<{ spec: { holderIdentity: string } }>(kubectl, ['get', 'lease', '-n', 'kube-system', 'actorkube-chaos-controller'])
   const leader = lease.spec.holderIdentity.split('_')[0]!
   t.match(leader, /^master-\d$/)
+  const injectedAt = Date.parse((await experiment('long-drop')).status!.faults[0]!.injectedAt!)
+  const plannedEnd = injectedAt + 30_000
   for (const pid of pidsWithArgument(join(stateDir, 'hosts', `${leader}.yaml`))) process.kill(pid, 'SIGKILL')
-  // Lifted within a lease (10 s) of the last renewal, whoever gets there first: the hosts' clocks or the next leader's heal.
-  await explained('long-drop', waitFor(async () => (await leasesOf(uid)).length === 0, { timeoutMs: 20_000, intervalMs: 250, what: "the dead controller's faults lifted" }))
+  const killedAt = Date.now()
+  const until = new Date(plannedEnd).toISOString()
+  const resumed = `in Observing, round 1: resumed drop-echo until ${until}`
+  await explained('long-drop', waitFor(async () => (await experiment('long-drop')).status?.warnings.some((w) => w.endsWith(resumed)), { timeoutMs: 20_000, intervalMs: 250, what: 'the next leader resuming the fault' }))
+  // Past the dead controller's last lease: whatever the hosts still hold, the next leader granted again and renews.
+  const survivors = ['master-1', 'master-2', 'master-3', 'worker-1'].filter((h) => h !== leader)
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, killedAt + 11_000 - Date.now())))
+  const held = await leasesOf(uid)
+  t.ok(Date.now() < plannedEnd, `checked before the fault's planned end (${plannedEnd - Date.now()} ms left)`)
+  t.same(held.filter((h) => survivors.includes(h.split(':')[0]!)).sort(), survivors.map((h) => `${h}:${uid}/drop-echo/1`), `still in force on every surviving host 11 s after the kill: ${held.join(', ')}`)
   const status = await completed('long-drop', 90_000)
   t.match(status, { verdict: 'Passed', faults: [{ name: 'drop-echo', healedAt: /Z$/ }] })
-  t.ok(status.warnings.some((w) => /^controller restarted at .* in Observing, round 1: healed drop-echo/.test(w)), `the successor says what it did: ${status.warnings.join('; ')}`)
+  const healedAt = Date.parse(status.faults[0]!.healedAt!)
+  t.ok(healedAt >= plannedEnd && healedAt < plannedEnd + 5000, `healed at its planned end: ${healedAt - plannedEnd} ms after it`)
+  t.ok(status.warnings.some((w) => w.startsWith('controller restarted at ') && w.endsWith(resumed)), `the successor says what it resumed: ${status.warnings.join('; ')}`)
+  await waitFor(async () => (await leasesOf(uid)).length === 0, { timeoutMs: 5000, intervalMs: 250, what: 'the fault lifted on every host' })
 })
 
 t.test('chaos controller - kubectl delete cex heals at once', async (t) => {

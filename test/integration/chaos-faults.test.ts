@@ -171,10 +171,11 @@ interface SlowedMeasure {
  * The fault is in force on every host from the time each holds its lease until the earlier of
  * its first lease running out (10 s after `injectedAt`) and a heal (after `healedAt` is written,
  * persist then act), whatever its duration: slowed this much on every replica, the store's writes
- * outlast the lease electors' renew deadlines, so the chaos controller loses its leadership; then
- * nobody renews the hosts' leases, or a controller taking over heals the fault it finds in force
- * (docs/chaos.md, "Faults that stall the control plane"). Fsyncs counted after that are not
- * slowed: they made the mean 240-388 ms when the waits ran long (67a45fb).
+ * outlast the lease electors' renew deadlines, so the chaos controller can lose its leadership;
+ * nobody renews the hosts' leases until a controller taking over grants the fault again (it
+ * resumes it until its planned end; before it did, it healed it: docs/chaos.md, "Faults that stall
+ * the control plane"), and a slow takeover leaves a gap. Fsyncs counted in a gap are not slowed:
+ * they made the mean 240-388 ms when the waits ran long (67a45fb).
  */
 async function measureUnderSlowFsync(name: string): Promise<SlowedMeasure> {
   const injected = await inject(name, `kind: disk-latency

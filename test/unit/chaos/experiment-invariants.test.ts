@@ -1,8 +1,9 @@
 /**
  * The experiment step under seeded random specs, probe health and controller restarts: whatever
  * happens, no fault is left behind (every injected fault is healed, by the step or by a successor
- * rebuilt from .status, and no lease ever runs past its fault's end), only injected targets are
- * healed, the experiment completes with a verdict, and the same seed replays the same effects.
+ * rebuilt from .status, and no lease ever runs past its fault's planned end, a resumed one's
+ * included), only injected targets are healed, the experiment completes with a verdict, and the
+ * same seed replays the same effects.
  * Seeds: CHAOS_STEP_SEED=7 (or 7,8,9) replays.
  */
 import t from 'tap'
@@ -78,7 +79,13 @@ function runSeed(seed: number): Outcome {
   const injected = new Map<string, { at: number; end: number; targets: string }>()
   for (const { at, effect } of log) {
     const key = effect.type === 'inject' || effect.type === 'renew' || effect.type === 'heal' ? `${effect.fault}#${effect.round}` : ''
-    if (effect.type === 'inject') {
+    if (effect.type === 'inject' && effect.resume === true) {
+      // A successor granting again what its predecessor injected: the fault keeps its planned end.
+      const was = injected.get(key)
+      if (was === undefined) problems.push(`${key}: resumed, never injected`)
+      else if (effect.leaseExpiresAt > was.end) problems.push(`${key}: resumed past the fault's end`)
+      else if (was.targets !== effect.targets.join()) problems.push(`${key}: resumed on other targets`)
+    } else if (effect.type === 'inject') {
       const duration = planOf(spec).faults.find((f) => f.name === effect.fault)!.durationMs
       injected.set(key, { at, end: at + duration, targets: effect.targets.join() })
       if (effect.leaseExpiresAt > at + duration) problems.push(`${key}: lease past the fault's end`)

@@ -2,7 +2,8 @@
  * The chaos experiment step on a simulated clock (experiment-driver.ts stands in for the
  * adapter): phases, Serial and Parallel faults, leases and renewals, abort healing everything at
  * once, repeat with interval, targets from the seed, time to detect / recover, availability, the
- * verdict rules, and a controller restarting mid-experiment with no fault left behind.
+ * verdict rules, and a controller taking over mid-experiment: faults resumed until their planned
+ * end, expired ones healed, the round going on as planned, no fault left behind.
  */
 import t from 'tap'
 import type { ChaosExperimentSpec, FaultSpec } from '../../../actors/chaos/api.ts'
@@ -169,40 +170,108 @@ t.test('experiment - verdict rules', async (t) => {
   t.match(lostRuns.state, { verdict: 'Failed', reason: 'SteadyStateNotMet: mute' }, 'a probe that never answers never passes')
 })
 
-t.test('experiment - a controller restarting mid-experiment: state rebuilt from .status, no fault left behind', async (t) => {
+t.test('experiment - a controller taking over mid-experiment resumes the faults in force until their planned end', async (t) => {
   const s = spec({ repeat: 2, method: { mode: 'Parallel', faults: [fault('a', { duration: '60s' }), fault('b', { duration: '60s' })] } })
   const old = Driver.start(s, 31, { candidates }).run(T0 + 20_000)
   t.equal(old.state.phase, 'Observing')
   const written = old.status!
   t.equal(written.faults.filter((f) => f.healedAt === undefined).length, 2, 'two faults in force when the controller dies')
   const leases = written.faults.map((f) => Date.parse(f.leaseExpiresAt!))
-  t.ok(leases.every((l) => l <= T0 + 20_000 + 10_000), 'each lapses on its host within a lease if nobody heals it')
+  t.ok(leases.every((l) => l <= T0 + 20_000 + 10_000), 'each lapses on its host within a lease if nobody renews it')
+  const ends = written.faults.map((f) => Date.parse(f.injectedAt!) + 60_000)
 
   // The new leader takes over 15 s later, knowing only the status.
   const takeover = T0 + 35_000
   const restored = restoreExperiment(planOf(s), written, 999, takeover)
-  const heals = restored.effects.filter((e) => e.type === 'heal')
-  t.same(heals.map((h) => (h.type === 'heal' ? [h.fault, h.round, h.targets] : [])), written.faults.map((f) => [f.name, 1, f.targets]), 'heals what the status shows in force, at once')
+  t.same(restored.effects.filter((e) => e.type === 'heal'), [], 'nothing healed: both are still within their 60 s')
+  const resumed = restored.effects.filter((e) => e.type === 'inject')
+  t.same(
+    resumed.map((e) => (e.type === 'inject' ? [e.fault, e.round, e.targets, e.leaseExpiresAt, e.resume] : [])),
+    written.faults.map((f) => [f.name, 1, f.targets, takeover + 10_000, true]),
+    'granted again under the same lease (fault, round), for one lease from the takeover',
+  )
   t.match(restored.effects.find((e) => e.type === 'event'), { eventType: 'Warning', reason: 'ControllerRestarted' })
   t.equal(restored.state.seed, 31, 'the seed comes from the status, not the new controller')
-  t.equal(restored.state.phase, 'Recovering')
+  t.equal(restored.state.phase, 'Observing')
 
   const d = new Driver({ candidates }, restored, takeover).run()
   t.equal(d.state.verdict, 'Passed', d.state.reason ?? '')
-  t.same(d.effects('inject').map((r) => [r.effect.fault, r.effect.round]), [['a', 2], ['b', 2]], 'round 2 runs in full')
+  const roundOne = d.log.filter((r) => (r.effect.type === 'renew' || r.effect.type === 'heal') && r.effect.round === 1)
+  t.same(d.effects('heal').filter((r) => r.effect.round === 1).map((r) => [r.effect.fault, r.at]), [['a', ends[0]], ['b', ends[1]]], 'healed at their planned end')
+  const renews = roundOne.filter((r) => r.effect.type === 'renew')
+  t.ok(renews.length >= 2 * 7, `renewed until then (${renews.length})`)
+  for (const r of renews) if (r.effect.type === 'renew') t.ok(r.effect.leaseExpiresAt <= ends[0]! && r.effect.leaseExpiresAt > r.at, `renew at +${r.at - takeover} within the fault's end`)
+  const roundTwo = d.effects('inject').filter((r) => r.effect.round === 2)
+  t.same(roundTwo.map((r) => [r.effect.fault, r.effect.resume ?? false]), [['a', false], ['b', false]], 'round 2 runs in full')
   t.same(d.status!.faults.filter((f) => f.healedAt === undefined), [], 'no fault in force at the end')
-  t.match(d.status!.warnings, [/^controller restarted at .* in Observing, round 1: healed a, b; the rest of the round skipped$/])
-  t.same(d.status!.faults.slice(0, 2).map((f) => f.healedAt), [new Date(takeover).toISOString(), new Date(takeover).toISOString()])
+  const until = new Date(ends[0]!).toISOString()
+  t.same(d.status!.warnings, [`controller restarted at ${new Date(takeover).toISOString()} in Observing, round 1: resumed a until ${until}, b until ${until}`])
   t.same(d.status!.probes[0]!.successes >= written.probes[0]!.successes, true, 'probe counts carried over')
 
   const again = Driver.start(s, 31, { candidates }).run()
-  t.same(d.effects('inject').map((r) => r.effect.targets), again.effects('inject').filter((r) => r.effect.round === 2).map((r) => r.effect.targets), 'round 2 draws the targets an uninterrupted run draws')
+  t.same(roundTwo.map((r) => r.effect.targets), again.effects('inject').filter((r) => r.effect.round === 2).map((r) => r.effect.targets), 'round 2 draws the targets an uninterrupted run draws')
+  t.same(d.status!.faults.map((f) => f.healedAt), again.status!.faults.map((f) => f.healedAt).map((h, i) => (i < 2 ? h : d.status!.faults[i]!.healedAt)), 'round 1 ends when an uninterrupted run ends it')
 
   const done = restoreExperiment(planOf(s), again.status, 1, T0 + 999_000)
   t.same(done.effects, [], 'a completed experiment: nothing to do')
   t.equal(done.state.verdict, 'Passed')
   const fresh = restoreExperiment(planOf(s), undefined, 4242, T0)
   t.equal(fresh.state.seed, 4242, 'no status yet: a fresh start with the seed given')
+})
+
+t.test("experiment - a controller taking over after a fault's planned end heals it at once and goes on", async (t) => {
+  const s = spec({ method: { faults: [fault('a', { duration: '20s' }), fault('b', { duration: '5s' })] } })
+  const old = Driver.start(s, 8, { candidates }).run(T0 + 10_000)
+  const written = old.status!
+  t.match(written, { phase: 'Observing', faults: [{ name: 'a' }] })
+  const end = Date.parse(written.faults[0]!.injectedAt!) + 20_000
+  // Taken over only after the fault's end (the store was slow, say): its lease lapsed long ago.
+  const takeover = end + 3000
+  const restored = restoreExperiment(planOf(s), written, 1, takeover)
+  t.same(restored.effects.filter((e) => e.type === 'heal').map((e) => (e.type === 'heal' ? e.fault : '')), ['a'], 'healed at once')
+  t.same(restored.effects.filter((e) => e.type === 'inject'), [], 'not granted again')
+  const d = new Driver({ candidates }, restored, takeover).run()
+  t.equal(d.state.verdict, 'Passed', d.state.reason ?? '')
+  t.same(d.effects('inject').map((r) => [r.effect.fault, r.at]), [['b', takeover]], 'Serial: the next fault follows')
+  t.match(d.status!.warnings, [/^controller restarted at .* in Observing, round 1: healed a$/])
+  t.equal(d.status!.faults[0]!.healedAt, new Date(takeover).toISOString())
+})
+
+t.test('experiment - a Serial plan taken over mid-fault resumes it, then goes on with its next fault', async (t) => {
+  const s = spec({ method: { faults: [fault('a', { duration: '20s' }), fault('b', { duration: '5s' }), fault('c', { duration: '5s' })] } })
+  const withC = { ...candidates, c: MASTERS }
+  const uninterrupted = Driver.start(s, 8, { candidates: withC }).run()
+  const old = Driver.start(s, 8, { candidates: withC }).run(T0 + 10_000)
+  const written = old.status!
+  const takeover = T0 + 14_000
+  const restored = restoreExperiment(planOf(s), written, 1, takeover)
+  t.equal(restored.state.nextFault, 1, 'the fault after the one recorded')
+  const d = new Driver({ candidates: withC }, restored, takeover).run()
+  t.equal(d.state.verdict, 'Passed', d.state.reason ?? '')
+  const schedule = (x: Driver) => x.log.filter((r) => (r.effect.type === 'inject' && r.effect.resume === undefined) || r.effect.type === 'heal').map((r) => [r.effect.type, 'fault' in r.effect ? r.effect.fault : '', r.at])
+  t.same(schedule(d), schedule(uninterrupted).filter(([, , at]) => (at as number) >= takeover), 'a heals at its planned end, b and c follow as in an uninterrupted run')
+  t.same(d.effects('inject').filter((r) => r.effect.resume === true).map((r) => r.effect.fault), ['a'])
+  t.match(d.status!.warnings, [/^controller restarted at .* in Observing, round 1: resumed a until \S+Z$/])
+
+  // Taken over while b was being aimed (a already healed): b is aimed and injected.
+  const aiming = uninterrupted.effects('writeStatus').map((r) => r.effect.status).find((w) => w.phase === 'Injecting' && w.faults.length === 1)
+  if (aiming === undefined) return t.fail('no Injecting status with one fault was written')
+  const next = new Driver({ candidates: withC }, restoreExperiment(planOf(s), aiming, 1, T0 + 40_000), T0 + 40_000).run()
+  t.same(next.effects('inject').map((r) => r.effect.fault), ['b', 'c'], 'the rest of the round runs')
+  t.equal(next.state.verdict, 'Passed', next.state.reason ?? '')
+})
+
+t.test('experiment - a Parallel plan taken over while aiming its faults aims the unrecorded ones again', async (t) => {
+  const s = spec({ method: { mode: 'Parallel', faults: [fault('a', { duration: '20s' }), fault('b', { duration: '20s' })] } })
+  const old = Driver.start(s, 8, { candidates }).run()
+  const written = old.effects('writeStatus').map((r) => r.effect.status).find((w) => w.phase === 'Injecting' && w.faults.length === 1)
+  if (written === undefined) return t.fail('no Injecting status with one fault was written')
+  const takeover = Date.parse(written.faults[0]!.injectedAt!) + 2000
+  const d = new Driver({ candidates }, restoreExperiment(planOf(s), written, 1, takeover), takeover).run()
+  t.same(d.effects('inject').map((r) => [r.effect.fault, r.effect.resume ?? false]), [['a', true], ['b', false]])
+  t.same(d.effects('heal').map((r) => [r.effect.fault, r.at - takeover]), [['a', 18_000], ['b', 20_000]], 'each healed at its own planned end')
+  t.match(d.status!.warnings, [/in Injecting, round 1: resumed a until \S+; aiming b again$/])
+  t.equal(d.state.verdict, 'Passed', d.state.reason ?? '')
 })
 
 t.test('experiment - a controller taking over before a round injected anything runs that round in full', async (t) => {

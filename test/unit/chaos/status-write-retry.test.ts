@@ -129,7 +129,7 @@ t.test(`chaos status write - the leader's first status writes are lost; tried ag
   t.equal(await w.sim.drive(w.leader(), 5000), 'm1', 'the same term finished it')
 })
 
-t.test(`chaos status write - after a takeover the new leader's first status writes are lost; it still heals and finishes the experiment (${seedComment('CHAOS_STATUS_RETRY_SEED', SEED, import.meta.url)})`, async (t) => {
+t.test(`chaos status write - after a takeover the new leader's first status writes are lost; it still resumes the fault, heals it at its end and finishes the experiment (${seedComment('CHAOS_STATUS_RETRY_SEED', SEED, import.meta.url)})`, async (t) => {
   const w = world(SEED, ['m1', 'm2'])
   const first = await w.until('a chaos controller leads', w.leader)
   const next = first === 'm1' ? 'm2' : 'm1'
@@ -143,7 +143,8 @@ t.test(`chaos status write - after a takeover the new leader's first status writ
   t.same(w.statusWritesSent(next), [], 'none of its status writes landed yet')
   w.deliverStatusWrites(next)
   const status = await w.until('the experiment completed', () => w.phaseOf('takeover', 'Completed'), 60_000)
-  t.match(status, { phase: 'Completed', faults: [{ name: 'drop-echo', injectedAt: /Z$/, healedAt: /Z$/ }], warnings: [/controller restarted .* in Observing, round 1: healed drop-echo/] })
+  finishedAsPlanned(t, status, 30_000)
+  t.match(status.warnings, [/^controller restarted .* in Observing, round 1: resumed drop-echo until \S+Z$/], 'the fault resumed until its planned end')
   t.ok(w.statusWritesSent(next).length > 0, 'the new leader wrote it')
 })
 
