@@ -19,6 +19,11 @@ if (!(await haveKubectl())) {
   t.plan(0, 'kubectl is not on PATH')
   process.exit(0)
 }
+// Not tap's 120 s: the schedule case alone waits up to 75 s for a minute to begin, and pod-failure
+// recovers ~30 s after its kill (the killed container's immediate restart is refused, so is the
+// retry 10 s later under the 12 s fault, the next comes 20 s after that). One run here on 2 loaded
+// cores: `up` ready in ~60 s, and the 120 s ran out in the schedule case.
+t.setTimeout(300_000)
 
 const { stateDir, kubectl, output } = await startReadyUp(t, ['--masters', '1', '--workers', '2', '--nats-servers', '1', '--api-port', '0', '--status-interval', '0'], { prefix: 'ak-chaos-pods-' })
 t.teardown(() => {
@@ -62,14 +67,20 @@ const pod = (name: string): Promise<Pod> => kubectlJson<Pod>(kubectl, ['get', 'p
 const ready = (p: Pod): boolean => p.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True'
 const container = (p: Pod): ContainerStatus | undefined => p.status?.containerStatuses?.[0]
 
-const sleeper = (name: string, node: string, extra = '') => `apiVersion: v1
+const sleeper = (name: string, node: string, extra = '', container = '') => `apiVersion: v1
 kind: Pod
 metadata: {name: ${name}, labels: {app: ${name}}}
 spec:
   nodeName: ${node}
   containers:
-  - {name: main, image: actorkube/sleep}
+  - {name: main, image: actorkube/sleep${container}}
 ${extra}`
+/**
+ * Ready 3 s after each start, as an app that takes a while to come up: a killed container is
+ * restarted at once (its first exit, as the kubelet does), so without it the pod would be back
+ * Ready before a probe could see it gone.
+ */
+const slowToReady = ', readinessProbe: {exec: {command: ["true"]}, initialDelaySeconds: 3, periodSeconds: 1}'
 /** Stays on an unreachable node past the fast default of 5 s (that pod would be evicted: its pods move). */
 const staysOnUnreachable = `  tolerations:
   - {key: node.kubernetes.io/unreachable, operator: Exists, effect: NoExecute, tolerationSeconds: 300}
@@ -121,7 +132,7 @@ spec:
 ${harmlessSpec.replace(/^ {4}/gm, '')}
 `)).code, 0)
 
-  t.equal((await apply('pods.yaml', [sleeper('ck', 'worker-1'), sleeper('pf', 'worker-1'), sleeper('steady', 'worker-2', staysOnUnreachable)].join('---\n'))).code, 0)
+  t.equal((await apply('pods.yaml', [sleeper('ck', 'worker-1', '', slowToReady), sleeper('pf', 'worker-1'), sleeper('steady', 'worker-2', staysOnUnreachable)].join('---\n'))).code, 0)
   await waitFor(async () => (await Promise.all(['ck', 'pf', 'steady'].map(pod))).every(ready), { timeoutMs: 30_000, intervalMs: 500, what: 'the three pods Ready' })
   steadyBefore = container(await pod('steady'))
 
