@@ -66,7 +66,9 @@ export const LEADER_DEFAULTS = { leaseDurationMs: 2000, renewDeadlineMs: 1500, r
  * half the deadline. Since renewals keep their cadence from when each began and wait for their
  * answer until the deadline (lease-elector-step.ts), and scheduling turns end after 20 ms: no
  * loss in two runs, 397 and 344 pods/s, against 238 with the 2 s lease in the same session, on a
- * machine shared with other work (2026-12-06).
+ * machine shared with other work (load average 4-9 on 2 cores, 2026-12-06). Under heavier load
+ * from that work (8-15) it was lost 9-10 times a run (218 and 187 pods/s) while the 2 s lease held
+ * (272 pods/s): renewals then took 300-700 ms, in the store's commit path, which is left to speed up.
  */
 export const SCHEDULER_LEADER_DEFAULTS: LeaderTimings = { leaseDurationMs: 1000, renewDeadlineMs: 850, retryPeriodMs: 150 }
 
