@@ -50,8 +50,8 @@ export const KUBERNETES_POD_EVICTION_MS = 40_000 + 300_000
 /**
  * When each fault took effect, as the bench saw it: every process of `role` (`master-`, `worker-`)
  * that died or stopped while the experiment ran. Read from /proc rather than `.status`, whose
- * `injectedAt` is written before the fault is carried out, and which misses a fault whose
- * carrying out killed the chaos controller's own host (its successor skips the rest of the round).
+ * `injectedAt` is written before the fault is carried out (the status naming a fault lands before
+ * its grants are sent), however late the kill or stop follows.
  */
 function faultMoments(outcome: ExperimentOutcome, processes: ProcessWatch, change: 'died' | 'stopped', role: string): { at: number; target: string }[] {
   return processes.between(outcome.createdAt, outcome.completedAt).filter((e) => e.change === change && e.name.startsWith(role)).map((e) => ({ at: e.at, target: e.name }))
