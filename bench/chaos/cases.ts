@@ -191,6 +191,13 @@ const schedulerLeaderStop: ChaosCase = {
         const firstStop = Math.min(...moments.map((m) => m.at))
         const steady = [...sentAt].filter(([, s]) => s >= preparedAt && s < firstStop).map(([pod, s]) => (boundAt(pod) ?? Number.NaN) - s).filter(Number.isFinite)
         ctx.progress(`  stops seen: ${moments.map((m) => m.target).join(', ')} (.status: ${injectedRounds(outcome)} injected); first bind of a pod created after each (create acked after it): ${gaps.map((g) => Math.round(g)).join(', ')} ms; ${sentAt.size} pods created`)
+        // Where a slow round's time went: when the first pods acked after the stop were seen by each apiserver's watch, and bound.
+        for (const m of moments) {
+          const after = [...ackedAt].filter(([, a]) => a >= m.at).sort((x, y) => x[1] - y[1]).slice(0, 3)
+          const rel = (t: number | undefined): string => (t === undefined ? '-' : `+${Math.round(t - m.at)}`)
+          const pods = after.map(([pod, a]) => `${pod} sent ${rel(sentAt.get(pod))} acked ${rel(a)} seen ${timelines.map((t, i) => `${ctx.cluster.up.apiserverIds[i]}:${rel(t.seenAt.get(pod))}`).join(' ')} bound ${rel(boundAt(pod))}`)
+          ctx.progress(`    stop of ${m.target}: ${pods.join('; ')}`)
+        }
         return [
           chaosMeasurement({
             id: 'scheduler-leader-stop.binding-again',

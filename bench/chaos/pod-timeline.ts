@@ -36,6 +36,8 @@ export class PodTimeline {
   readonly #changes: Change[] = []
   /** First time each pod was seen bound. */
   readonly boundAt = new Map<string, number>()
+  /** First time each pod was seen at all. */
+  readonly seenAt = new Map<string, number>()
   #watch: ApiWatch | undefined
   #ended: string | undefined
 
@@ -89,6 +91,7 @@ export class PodTimeline {
       if (!name) continue
       const state = e.type === 'DELETED' ? undefined : stateOf(pod)
       this.#changes.push({ at, pod: name, state })
+      if (!this.seenAt.has(name)) this.seenAt.set(name, at)
       if (state?.node !== undefined && !this.boundAt.has(name)) this.boundAt.set(name, at)
     }
   }
