@@ -74,6 +74,17 @@ export class ClientWatches<M extends WatchPush<unknown>, S extends ClientWatch<M
     return id
   }
 
+  /**
+   * `server` failed to answer a call of this client's own (it timed out, or nobody serves it): the
+   * watches it serves resume elsewhere now, as after a failed keepalive, rather than when their
+   * next keepalive fails too (a stopped store leader's watches held an apiserver's watch cache
+   * up to two keepalives behind its writes).
+   */
+  serverSilent(server: string): void {
+    if (this.#closed) return
+    for (const w of streamingByServer(this.#watches).get(server) ?? []) w.step({ type: 'keepAliveFailed', watchId: w.watchId })
+  }
+
   ended(watch: S): void {
     this.#watches.delete(watch)
     this.#byId.delete(watch.watchId)

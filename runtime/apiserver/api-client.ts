@@ -185,6 +185,9 @@ export class ApiClient {
       } catch (error) {
         if (!(error instanceof RequestTimeoutError || error instanceof NoRespondersError)) throw error
         this.#suspect(id)
+        // Silent for the client's whole timeout (not a call's shorter one): the watches it serves
+        // resume elsewhere now, not after their own keepalive times out too.
+        if (error instanceof NoRespondersError || timeoutMs === undefined) this.#watches.hub.serverSilent(id)
         if (error instanceof RequestTimeoutError && !read) throw error
         lastError = error
       }

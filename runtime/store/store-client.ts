@@ -290,17 +290,22 @@ export class StoreClient {
       const left = deadlineAt - this.#clock.now()
       if (left <= 0) throw new StoreUnavailableError(`${request.type}: no answer within ${deadlineMs} ms (last: ${why})`)
       let reply: WireEvent | DecodeFailure
+      const timeoutMs = Math.min(this.#requestTimeoutMs, left)
       try {
-        const message = await this.#requester.request(this.#subject(target)!, data, { timeoutMs: Math.min(this.#requestTimeoutMs, left), headers: this.#headers(traceHeaders) })
+        const message = await this.#requester.request(this.#subject(target)!, data, { timeoutMs, headers: this.#headers(traceHeaders) })
         reply = decodeEvent(message.data, this.#maxBytes)
       } catch (error) {
         if (error instanceof RequesterClosedError || this.#closed) throw new StoreClientClosedError()
+        if (!(error instanceof RequestTimeoutError || error instanceof NoRespondersError)) throw error
+        // Silent for a whole request timeout (not just the end of this call's deadline): the
+        // watches it serves (the leader's) move on with this call, not a keepalive later.
+        if (error instanceof NoRespondersError || timeoutMs === this.#requestTimeoutMs) this.#watches.hub.serverSilent(target)
         if (error instanceof RequestTimeoutError) why = `${target} timed out`
-        else if (error instanceof NoRespondersError) {
+        else {
           why = `nobody serves ${target}`
           // Unserved subjects answer at once: pause after a whole round so a dead cluster is not spun on.
           if (++unserved % this.#replicas.length === 0) await this.#pause(pauses++, deadlineAt)
-        } else throw error
+        }
         target = this.#after(target)
         continue
       }

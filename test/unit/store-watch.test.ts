@@ -277,6 +277,26 @@ t.test('store watch - a keepalive timeout re-opens at the next replica', async (
   t.equal(watchRequests(cluster, 'r1').length, 1, 'not re-opened at the silent replica')
 })
 
+t.test('store watch - a call timing out at the watch\'s replica re-opens the watch with it, before any keepalive', async (t) => {
+  const cluster = new FakeCluster(['r1', 'r2', 'r3'])
+  const r1 = cluster.replica('r1')
+  // Keepalives far apart: only the write's timeout can tell the watch r1 went quiet.
+  const client = cluster.client({ requestTimeoutMs: 200, watchKeepAliveMs: 60_000 })
+  const w = await watching(cluster, client)
+  cluster.putAll(['/p/a'])
+  await settle(cluster.clock, 5)
+  r1.silent = true
+  r1.watches.clear()
+  cluster.leader = 'r2'
+  const written = outcome(client.put('/q/x', new TextEncoder().encode('v')))
+  await settle(cluster.clock, 250)
+  t.ok(written.settled && written.error === undefined, 'the write went on to the next replica')
+  t.equal(cluster.replica('r2').watches.size, 1, 're-opened at r2 with the write, ~200 ms after r1 went quiet')
+  cluster.putAll(['/p/b'])
+  await settle(cluster.clock, 5)
+  t.same(w.keys(), ['/p/a@1.0', '/p/b@3.0'], 'nothing lost or repeated')
+})
+
 t.test('store watch - compacted past the resume point ends the watch with onError', async (t) => {
   const cluster = new FakeCluster(['r1'])
   const r1 = cluster.replica('r1')

@@ -28,7 +28,7 @@ function apiservers(silent: readonly string[] = []) {
       server.publish(message.reply, encodeEvent({ type: 'api.response', status: 200, body }))
     })
   }
-  const client = (preferredApiserver?: string) => new ApiClient({ transport: network.connect('client'), cluster: 'c1', apiservers: ['m1', 'm2', 'm3'], clock, timeoutMs: 1000, ...(preferredApiserver ? { preferredApiserver } : {}) })
+  const client = (preferredApiserver?: string, watchKeepAliveMs?: number) => new ApiClient({ transport: network.connect('client'), cluster: 'c1', apiservers: ['m1', 'm2', 'm3'], clock, timeoutMs: 1000, ...(preferredApiserver ? { preferredApiserver } : {}), ...(watchKeepAliveMs ? { watchKeepAliveMs } : {}) })
   return { clock, seen, client }
 }
 
@@ -63,5 +63,24 @@ t.test('api client preferred - a preferred apiserver that stops answering is pas
   await settle(s.clock, 50)
   t.strictSame(answers, [200, 200], 'both reads answered')
   t.strictSame(s.seen, ['m2 GET', 'm3 GET', 'm3 GET'], 'the first timed out at m2 and went on to m3; the next skipped the suspect m2')
+  await client.close()
+})
+
+t.test('api client preferred - a call timing out at the apiserver serving a watch moves the watch on with it', async (t) => {
+  const silent: string[] = []
+  const s = apiservers(silent)
+  // Keepalives far apart: only the call's timeout can tell the watch m2 went quiet.
+  const client = s.client('m2', 60_000)
+  const watch = await (async () => {
+    const opening = client.watch('/api/v1/pods', { resourceVersion: '5' }, { onEvents: () => {} })
+    await settle(s.clock, 10)
+    return opening
+  })()
+  t.equal(watch.apiserver, 'm2')
+  silent.push('m2')
+  void client.call('GET', '/api/v1/pods')
+  await settle(s.clock, 1100)
+  t.equal(watch.apiserver, 'm3', 'the watch resumed at the next apiserver as the read timed out at m2, a keepalive period early')
+  t.strictSame(s.seen.filter((x) => x.endsWith('watch')), ['m2 watch', 'm3 watch'])
   await client.close()
 })
