@@ -4,9 +4,10 @@ import { parseLeaderOptions } from '../leader/leader-options.ts'
 
 /**
  * Longer than the scheduler's and controller manager's: a chaos controller that loses its Lease
- * hands its experiments to a successor, which heals what is in force and skips the rest of the
- * round, so a Lease that changes hands under load (2 s did, on a busy 2-core machine) costs
- * experiments; a slow takeover costs nothing (each fault lapses on its host by itself).
+ * hands its experiments to a successor that rebuilds them from `.status` (experiment-status.ts),
+ * with no probe running in between and each fault lapsing on its host if the gap outlasts its
+ * lease, so a Lease that changes hands under load (2 s did, on a busy 2-core machine) costs
+ * experiments; a slow takeover after a real failure costs little.
  */
 export const CHAOS_LEADER_DEFAULTS: LeaderTimings = { leaseDurationMs: 5000, renewDeadlineMs: 4000, retryPeriodMs: 500 }
 

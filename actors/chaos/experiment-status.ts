@@ -14,7 +14,7 @@ import type { ChaosExperimentStatus, FaultStatus, ProbeStatus, RoundStatus } fro
 import type { ExperimentPlan, PlannedFault } from './experiment-plan.ts'
 import { withStoreChecks } from './store-probe-plan.ts'
 import { restoredTimeline, timelineStatus } from './probe-timeline.ts'
-import { availability, DEFAULT_EXPERIMENT_CONFIG, experimentStep, renewEvery, startExperiment, type ExperimentConfig, type ExperimentEffect, type ExperimentState, type ExperimentStep, type FaultRun, type RoundRecord } from './experiment-step.ts'
+import { availability, DEFAULT_EXPERIMENT_CONFIG, experimentStep, inForce, renewEvery, startExperiment, type ExperimentConfig, type ExperimentEffect, type ExperimentState, type ExperimentStep, type FaultRun, type RoundRecord } from './experiment-step.ts'
 
 const time = (ms: number | undefined): string | undefined => (ms === undefined ? undefined : new Date(ms).toISOString())
 const ms = (text: string | undefined): number | undefined => (text === undefined ? undefined : Date.parse(text))
@@ -84,8 +84,6 @@ function restoredFault(f: FaultStatus, plan: ExperimentPlan): FaultRun {
 const restoredRound = (r: RoundStatus): RoundRecord =>
   defined({ round: r.round, startedAt: ms(r.startedAt) ?? 0, firstInjectedAt: ms(r.injectedAt), detectedAt: ms(r.detectedAt), recoveredAt: ms(r.recoveredAt) })
 
-const inForce = (f: FaultRun): boolean => f.injectedAt !== undefined && f.healedAt === undefined
-
 /** A fault's planned end: when it was injected plus the plan's duration for it. */
 const plannedEnd = (f: FaultRun, plan: ExperimentPlan): number | undefined => (f.injectedAt === undefined || f.index < 0 ? undefined : f.injectedAt + plan.faults[f.index]!.durationMs)
 
@@ -143,6 +141,13 @@ function takeoverOutcome(nothingInjected: boolean, taken: TakenOver, unaimed: re
   return parts.length === 0 ? '' : `: ${parts.join('; ')}`
 }
 
+/** Where a taken-over experiment goes on: mid-round it observes (or aims what it had not aimed yet); before any injection it checks the steady state again. */
+function restoredPhase(phase: ChaosExperimentStatus['phase'], midRound: boolean, aiming: boolean): ExperimentState['phase'] {
+  if (phase === 'Completed' || phase === 'Recovering') return phase
+  if (!midRound) return 'SteadyStateCheck'
+  return aiming ? 'Injecting' : 'Observing'
+}
+
 /**
  * The step's state rebuilt from `.status` by a controller taking over at `now`. No status (or
  * Pending): a fresh start with `seed`. Completed: nothing to do.
@@ -161,7 +166,7 @@ export function restoreExperiment(plan: ExperimentPlan, status: ChaosExperimentS
   const warning = `controller restarted at ${time(now)} in ${status.phase}, round ${status.round}${takeoverOutcome(nothingInjected, taken, unaimed)}`
   const state: ExperimentState = {
     ...started,
-    phase: status.phase === 'Completed' ? 'Completed' : status.phase === 'Recovering' ? 'Recovering' : !midRound ? 'SteadyStateCheck' : unaimed.length > 0 ? 'Injecting' : 'Observing',
+    phase: restoredPhase(status.phase, midRound, unaimed.length > 0),
     phaseSince: now,
     checkFrom: now,
     round: status.round,

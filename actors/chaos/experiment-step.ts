@@ -139,7 +139,8 @@ export interface ExperimentStep {
 type Draft = { state: ExperimentState; effects: ExperimentEffect[] }
 
 const MEASURING: readonly ExperimentPhase[] = ['Injecting', 'Observing', 'Recovering']
-const inForce = (f: FaultRun): boolean => f.injectedAt !== undefined && f.healedAt === undefined
+/** Injected and not healed yet. */
+export const inForce = (f: FaultRun): boolean => f.injectedAt !== undefined && f.healedAt === undefined
 
 const event = (d: Draft, eventType: 'Normal' | 'Warning', reason: string, message: string): void => void d.effects.push({ type: 'event', eventType, reason, message })
 const set = (d: Draft, patch: Partial<ExperimentState>): void => void (d.state = { ...d.state, ...patch })
