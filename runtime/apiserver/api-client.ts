@@ -244,9 +244,9 @@ export class ApiClient {
     return this.#ok('POST', path, { body: object })
   }
 
-  /** PUT; a stale `metadata.resourceVersion` is an ApiError with status 409. */
-  update(path: string, object: KubeObject): Promise<KubeObject> {
-    return this.#ok('PUT', path, { body: object })
+  /** PUT; a stale `metadata.resourceVersion` is an ApiError with status 409. `timeoutMs`: this call's, instead of the client's. */
+  update(path: string, object: KubeObject, options: { timeoutMs?: number } = {}): Promise<KubeObject> {
+    return this.#ok('PUT', path, { body: object, ...options })
   }
 
   patch(path: string, patch: unknown, contentType = 'application/merge-patch+json'): Promise<KubeObject> {

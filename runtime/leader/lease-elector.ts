@@ -165,11 +165,7 @@ class ElectorRunner {
   #put(lease: KubeObject, answerBy: number | undefined): Promise<KubeObject> {
     const { api, clock } = this.#context
     if (answerBy === undefined) return api.update(this.#path, lease)
-    const timeoutMs = Math.max(this.#timeouts.timeoutMs, Math.ceil(answerBy - clock.monotonic()))
-    return api.call('PUT', this.#path, { body: lease, timeoutMs }).then((answer) => {
-      if (answer.status >= 400) throw new ApiError(answer.status, answer.body)
-      return answer.body as KubeObject
-    })
+    return api.update(this.#path, lease, { timeoutMs: Math.max(this.#timeouts.timeoutMs, Math.ceil(answerBy - clock.monotonic())) })
   }
 
   /**
