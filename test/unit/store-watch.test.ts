@@ -260,16 +260,24 @@ t.test('store watch - an abandoned incarnation\'s buffered pushes are not taken 
   t.same(w.keys(), ['/p/k0@1.0', '/p/k1@2.0', '/p/k2@3.0', '/p/k3@4.0', '/p/k4@5.0', '/p/k5@6.0'])
 })
 
-t.test('store watch - a keepalive timeout re-opens at the next replica', async (t) => {
-  const cluster = new FakeCluster(['r1', 'r2', 'r3'])
-  const r1 = cluster.replica('r1')
-  const client = cluster.client({ requestTimeoutMs: 200 })
+/**
+ * A watch at r1 that has delivered /p/a; then r1 goes quiet (answers nothing, holds no watch) and
+ * r2 leads: the watch must find its way there.
+ */
+async function watchingWhileR1GoesQuiet(cluster: FakeCluster, client: StoreClient) {
   const w = await watching(cluster, client)
   cluster.putAll(['/p/a'])
   await settle(cluster.clock, 5)
+  const r1 = cluster.replica('r1')
   r1.silent = true
   r1.watches.clear()
   cluster.leader = 'r2'
+  return w
+}
+
+t.test('store watch - a keepalive timeout re-opens at the next replica', async (t) => {
+  const cluster = new FakeCluster(['r1', 'r2', 'r3'])
+  const w = await watchingWhileR1GoesQuiet(cluster, cluster.client({ requestTimeoutMs: 200 }))
   cluster.putAll(['/p/b'])
   await settle(cluster.clock, 1300)
   t.same(w.keys(), ['/p/a@1.0', '/p/b@2.0'])
@@ -279,15 +287,9 @@ t.test('store watch - a keepalive timeout re-opens at the next replica', async (
 
 t.test('store watch - a call timing out at the watch\'s replica re-opens the watch with it, before any keepalive', async (t) => {
   const cluster = new FakeCluster(['r1', 'r2', 'r3'])
-  const r1 = cluster.replica('r1')
   // Keepalives far apart: only the write's timeout can tell the watch r1 went quiet.
   const client = cluster.client({ requestTimeoutMs: 200, watchKeepAliveMs: 60_000 })
-  const w = await watching(cluster, client)
-  cluster.putAll(['/p/a'])
-  await settle(cluster.clock, 5)
-  r1.silent = true
-  r1.watches.clear()
-  cluster.leader = 'r2'
+  const w = await watchingWhileR1GoesQuiet(cluster, client)
   const written = outcome(client.put('/q/x', new TextEncoder().encode('v')))
   await settle(cluster.clock, 250)
   t.ok(written.settled && written.error === undefined, 'the write went on to the next replica')
