@@ -17,6 +17,7 @@ import { startUp } from '../helpers/up-process.ts'
 import { delay, waitFor } from '../helpers/wait.ts'
 import { ApiClient } from '../../runtime/apiserver/api-client.ts'
 import { NatsTransport } from '../../runtime/transport/nats-transport.ts'
+import { NoRespondersError } from '../../runtime/transport/requester.ts'
 
 if (!(await haveKubectl())) {
   t.plan(0, 'kubectl is not on PATH')
@@ -168,10 +169,15 @@ t.test('the same API over NATS for the cluster\'s actors, served by every apiser
   t.equal(answered.length, info.store.length)
   // A write sent while the host is still dying is lost with it and times out, as it would for
   // client-go (a write is not sent again elsewhere: it may have been done). So the writes start
-  // once the process is gone, when the nats-server has dropped its subscriptions.
+  // once the process is gone and NATS has seen it go: master-1's subject answers "no responders"
+  // (its interest can outlive the process for a moment across the nats-servers' routes), or the
+  // host `up` started again answers.
   const killed = pidsWithArgument(join(stateDir, 'hosts', 'master-1.yaml'))
   for (const pid of killed) process.kill(pid, 'SIGKILL')
   await waitFor(() => killed.every((pid) => !isAlive(pid)) || undefined, { timeoutMs: 10_000, what: 'master-1\'s host to be gone' })
+  const onlyMaster1 = new ApiClient({ transport, cluster: info.cluster, apiservers: ['master-1'], timeoutMs: 500 })
+  t.teardown(() => onlyMaster1.close())
+  await waitFor(() => onlyMaster1.get('/api/v1/namespaces/default/configmaps/from-nats').then(() => true, (e: unknown) => e instanceof NoRespondersError || undefined), { timeoutMs: 30_000, what: 'NATS to see master-1 gone (or back)' })
   for (let i = 0; i < 6; i++) {
     const patched = await api.patch('/api/v1/namespaces/default/configmaps/from-nats', { data: { k: `after-kill-${i}` } })
     t.equal((patched.data as { k: string }).k, `after-kill-${i}`)
