@@ -40,13 +40,15 @@ export function changeMarks(change: ObservedChange, caches: ControllerCaches): C
       const disruptionItems = budgetItemsFor(change.object, change.previous, caches.podDisruptionBudgets.inNamespace(change.object.metadata.namespace ?? 'default'))
       // A pod an eviction marked DisruptionTarget: its mark goes stale if the pod stays.
       if (change.type !== 'DELETED' && mayHaveStaleDisruption(change.object)) disruptionItems.push(objectItem('stale-disruption', keyOf(change.object.metadata)))
-      if (job !== undefined || (change.type === 'ADDED' && caches.jobs.inNamespace(change.object.metadata.namespace ?? 'default').length > 0)) {
-        const marks = jobPodMarks(change.type, change.object, job, caches, graph)
-        return { ...marks, items: [...marks.items, ...disruptionItems] }
-      }
       const pod = change.object
       const ns = pod.metadata.namespace ?? 'default'
       const owner = ownerKeyOf(pod) ?? (change.previous ? ownerKeyOf(change.previous) : undefined)
+      // A Job's pod, or a new orphan that a Job of its namespace may adopt; a replica set's pod
+      // stays on the path below whatever Jobs its namespace has (it settles an expected create).
+      if (job !== undefined || (owner === undefined && change.type === 'ADDED' && caches.jobs.inNamespace(ns).length > 0)) {
+        const marks = jobPodMarks(change.type, pod, job, caches, graph)
+        return { ...marks, items: [...marks.items, ...disruptionItems] }
+      }
       const items: string[] = [...disruptionItems]
       if (owner !== undefined) {
         items.push(objectItem('replicaset', owner))

@@ -91,3 +91,15 @@ t.test('change marks - a live namespace marks its service accounts, one being de
   t.same(changeMarks(apply(caches, 'serviceAccounts', 'ADDED', account), caches).items, [], 'a new account needs nothing')
   t.same(changeMarks(apply(caches, 'serviceAccounts', 'DELETED', account), caches).items, ['serviceaccount:team'], 'a deleted one is looked for again')
 })
+
+t.test('change marks - a replica set\'s new pod settles its expected create even where the namespace has Jobs', async (t) => {
+  // A Job in the namespace once sent every new pod down the Job path, which never saw a replica
+  // set's create: its expectations stayed unmet for 5 minutes and rollouts stalled.
+  const caches = cluster()
+  apply(caches, 'jobs', 'ADDED', { metadata: { name: 'pi', namespace: 'default', uid: 'uid-pi' }, spec: { template: {} } } as never)
+  const marks = changeMarks(apply(caches, 'pods', 'ADDED', pod({ name: 'web-1-x', owner })), caches)
+  t.equal(marks.createObservedFor, 'default/web-1')
+  t.same(marks.items, ['replicaset:default/web-1', 'deployment:default/web', 'endpoints:default/a', 'endpoints:default/b'])
+  const stray = changeMarks(apply(caches, 'pods', 'ADDED', pod({ name: 'stray' })), caches)
+  t.same(stray.items, ['job:default/pi', 'endpoints:default/a', 'endpoints:default/b', 'replicaset:default/web-1', 'replicaset:default/other'], 'an orphan: the Jobs and the replica sets that may adopt it')
+})
