@@ -4,30 +4,39 @@
  * without completions: until one succeeds and the rest end), each Indexed pod with its completion
  * index; fail the Job past `backoffLimit` failures or `activeDeadlineSeconds`, holding new pods
  * back after failures (10 s, doubling, at most 6 min); `suspend` deletes the running pods; a
- * finished Job is deleted `ttlSecondsAfterFinished` later. Conditions Complete / Failed /
- * Suspended and the counters go in the status. Pure: (job, pods, expectations, now) -> actions.
+ * finished Job is deleted `ttlSecondsAfterFinished` later. Also `podFailurePolicy`
+ * (job-failure-policy.ts), `backoffLimitPerIndex` / `maxFailedIndexes` (job-index-failures.ts),
+ * `successPolicy` (job-success-policy.ts) and `podReplacementPolicy`. Pure: (job, pods,
+ * expectations, now) -> actions.
+ *
+ * A Job ends in two steps, as Kubernetes 1.32: the interim condition (FailureTarget, or
+ * SuccessCriteriaMet) is written when the end is decided and the running pods are deleted; the
+ * terminal one (Failed, or Complete, same reason and message) once none of its pods is still
+ * terminating.
  *
  * Counting differs from Kubernetes in one way: it tracks terminated pods with a finalizer, this
  * step counts the terminated pods it sees and never lowers a counter the status already holds.
  */
 import type { Job, JobStatus } from '../kube/batch.ts'
-import { JOB_COMPLETION_INDEX } from '../kube/batch.ts'
+import { JOB_COMPLETION_INDEX, JOB_INDEX_FAILURE_COUNT, JOB_INDEX_IGNORED_FAILURE_COUNT } from '../kube/batch.ts'
 import type { Condition, Container, Pod } from '../kube/objects.ts'
 import { labelSelectorFromObject } from '../apiserver/meta/label-selector.ts'
 import { type Action, POD, type TypeMeta, collectionPath, eventAction, pathOf } from './actions.ts'
 import { claim, controllerOf, isDeleting, isPodActive, isPodReady, keyOf, restartCount, setCondition, timeOf, timestamp } from './_util.ts'
 import { DEFAULT_EXPECTATIONS_TIMEOUT_MS, type Expectations, NO_EXPECTATIONS, expect, pruneDeletions, satisfied } from './expectations.ts'
+import { type BackoffConfig, failureBackoff, indexBackoffUntil } from './job-backoff.ts'
+import { failJobMessage, matchPodFailurePolicy, onlyReplaceFailedPods } from './job-failure-policy.ts'
+import { failedIndexes, hasBackoffLimitPerIndex, lastFailedPods, newIndexFailureCounts } from './job-index-failures.ts'
 import { formatIndexes, parseIndexes } from './job-indexes.ts'
+import { matchSuccessPolicy } from './job-success-policy.ts'
 import { deletionOrder, podFromTemplate } from './replicaset.ts'
 
 export const JOB: TypeMeta = { apiVersion: 'batch/v1', kind: 'Job' }
 export const JOB_COMPONENT = 'job-controller'
 
-export interface JobConfig {
-  /** The first pod-failure backoff (Kubernetes: 10 s); it doubles with each failure in a row. */
-  readonly backoffBaseMs?: number
-  /** The longest backoff (Kubernetes: 6 min). */
-  readonly backoffMaxMs?: number
+export { failureBackoff } from './job-backoff.ts'
+
+export interface JobConfig extends BackoffConfig {
   readonly burstPods?: number
   readonly expectationsTimeoutMs?: number
 }
@@ -64,27 +73,6 @@ export const completionIndexOf = (pod: Pod): number | undefined => {
   return text !== undefined && /^\d+$/.test(text) ? Number(text) : undefined
 }
 
-/** When a terminated pod ended: its containers' latest finishedAt, else when it stopped being ready, else its creation. */
-function finishedAt(pod: Pod): number {
-  let latest: number | undefined
-  for (const s of pod.status?.containerStatuses ?? []) {
-    const t = timeOf(s.state?.terminated?.finishedAt)
-    if (t !== undefined && (latest === undefined || t > latest)) latest = t
-  }
-  return latest ?? timeOf(pod.status?.conditions?.find((c) => c.type === 'Ready')?.lastTransitionTime) ?? timeOf(pod.metadata.creationTimestamp) ?? 0
-}
-
-/** The pod-failure backoff: failures since the last success, the latest of them, and the delay they earn. */
-export function failureBackoff(succeeded: readonly Pod[], failed: readonly Pod[], config: JobConfig): { readonly until: number } | undefined {
-  const lastSuccess = Math.max(-Infinity, ...succeeded.map(finishedAt))
-  const failures = failed.map(finishedAt).filter((t) => t > lastSuccess)
-  if (failures.length === 0) return undefined
-  const base = config.backoffBaseMs ?? 10_000
-  const max = config.backoffMaxMs ?? 360_000
-  const delay = Math.min(max, base * 2 ** Math.min(failures.length - 1, 30))
-  return { until: Math.max(...failures) + delay }
-}
-
 /** An Indexed Job's pod for `index`: named `<job>-<index>-`, the index in an annotation, a label and JOB_COMPLETION_INDEX. */
 function indexedPod(pod: Pod, name: string, index: number): Pod {
   const env = { name: 'JOB_COMPLETION_INDEX', valueFrom: { fieldRef: { fieldPath: `metadata.annotations['${JOB_COMPLETION_INDEX}']` } } }
@@ -104,20 +92,28 @@ function indexedPod(pod: Pod, name: string, index: number): Pod {
 interface Observed {
   readonly owned: readonly Pod[]
   readonly active: readonly Pod[]
+  /** Pods being deleted that have not ended yet. */
+  readonly terminating: readonly Pod[]
   readonly succeededPods: readonly Pod[]
   readonly failedPods: readonly Pod[]
   readonly succeeded: number
+  /** Failures that count (the pod failure policy's Ignore'd ones do not). */
   readonly failed: number
   readonly completedIndexes: ReadonlySet<number>
+  /** With backoffLimitPerIndex: the indexes that failed for good. */
+  readonly failedIndexes?: ReadonlySet<number>
 }
 
 function observe(job: Job, owned: readonly Pod[]): Observed {
   const active = owned.filter(isPodActive)
+  const terminating = owned.filter((p) => isDeleting(p.metadata) && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed')
   const succeededPods = owned.filter((p) => p.status?.phase === 'Succeeded')
   const failedPods = owned.filter((p) => p.status?.phase === 'Failed')
+  const counted = failedPods.filter((p) => matchPodFailurePolicy(job.spec.podFailurePolicy, p).counts)
   const completions = job.spec.completions ?? 0
-  const completedIndexes = new Set(job.spec.completionMode === 'Indexed' ? parseIndexes(job.status?.completedIndexes ?? '') : [])
-  if (job.spec.completionMode === 'Indexed') {
+  const indexed = job.spec.completionMode === 'Indexed'
+  const completedIndexes = new Set(indexed ? parseIndexes(job.status?.completedIndexes ?? '', completions) : [])
+  if (indexed) {
     for (const p of succeededPods) {
       const i = completionIndexOf(p)
       if (i !== undefined && i < completions) completedIndexes.add(i)
@@ -126,35 +122,74 @@ function observe(job: Job, owned: readonly Pod[]): Observed {
   return {
     owned,
     active,
+    terminating,
     succeededPods,
     failedPods,
     succeeded: Math.max(job.status?.succeeded ?? 0, succeededPods.length),
-    failed: Math.max(job.status?.failed ?? 0, failedPods.length),
+    failed: Math.max(job.status?.failed ?? 0, counted.length),
     completedIndexes,
+    ...(hasBackoffLimitPerIndex(job) ? { failedIndexes: failedIndexes(job, owned, completionIndexOf) } : {}),
   }
 }
 
-/** Why the Job fails now, if it does: too many failures, or past its deadline. */
-function failure(job: Job, o: Observed, startTime: number | undefined, now: number): { readonly reason: string; readonly message: string } | undefined {
-  const restarts = job.spec.template.spec.restartPolicy === 'OnFailure' ? o.active.reduce((n, p) => n + restartCount(p), 0) : 0
-  if (o.failed + restarts > (job.spec.backoffLimit ?? 6)) return { reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' }
-  const deadline = job.spec.activeDeadlineSeconds
-  if (deadline !== undefined && startTime !== undefined && now - startTime >= deadline * 1000) return { reason: 'DeadlineExceeded', message: 'Job was active longer than specified deadline' }
+/** How a running Job ends: the interim condition's type, reason and message. */
+interface Ending {
+  readonly type: 'FailureTarget' | 'SuccessCriteriaMet'
+  readonly reason: string
+  readonly message: string
+}
+
+const failing = (reason: string, message: string): Ending => ({ type: 'FailureTarget', reason, message })
+
+/** An end decided in an earlier pass: a SuccessCriteriaMet or FailureTarget condition in the status. */
+function decidedEnding(job: Job): Ending | undefined {
+  for (const type of ['SuccessCriteriaMet', 'FailureTarget'] as const) {
+    const c = job.status?.conditions?.find((x) => x.type === type && x.status === 'True')
+    if (c !== undefined) return { type, reason: c.reason ?? '', message: c.message ?? '' }
+  }
   return undefined
 }
 
-function complete(job: Job, o: Observed): boolean {
-  const completions = job.spec.completions
-  if (job.spec.completionMode === 'Indexed') return o.completedIndexes.size >= (completions ?? 0)
-  if (completions === undefined || completions === null) return o.succeeded > 0 && o.active.length === 0
-  return o.succeeded >= completions
+/**
+ * Why the Job fails now, if it does, in Kubernetes' order: a FailJob rule of the pod failure
+ * policy, too many failures, past its deadline, then (backoffLimitPerIndex) too many failed
+ * indexes, or every index succeeded or failed with some failed.
+ */
+function failure(job: Job, o: Observed, startTime: number | undefined, now: number): Ending | undefined {
+  const policyMessage = failJobMessage(job, o.owned)
+  if (policyMessage !== undefined) return failing('PodFailurePolicy', policyMessage)
+  const restarts = job.spec.template.spec.restartPolicy === 'OnFailure' ? o.active.reduce((n, p) => n + restartCount(p), 0) : 0
+  if (o.failed + restarts > (job.spec.backoffLimit ?? 6)) return failing('BackoffLimitExceeded', 'Job has reached the specified backoff limit')
+  const deadline = job.spec.activeDeadlineSeconds
+  if (deadline !== undefined && deadline !== null && startTime !== undefined && now - startTime >= deadline * 1000) return failing('DeadlineExceeded', 'Job was active longer than specified deadline')
+  const failedIndexes = o.failedIndexes
+  if (failedIndexes !== undefined) {
+    const max = job.spec.maxFailedIndexes
+    if (max !== undefined && max !== null && failedIndexes.size > max) return failing('MaxFailedIndexesExceeded', 'Job has exceeded the specified maximal number of failed indexes')
+    if (failedIndexes.size > 0 && failedIndexes.size + o.completedIndexes.size >= (job.spec.completions ?? 0)) return failing('FailedIndexes', 'Job has failed indexes')
+  }
+  return undefined
 }
 
-/** Indexes neither completed nor running, lowest first. */
+const SUCCEEDED: Ending = { type: 'SuccessCriteriaMet', reason: 'CompletionsReached', message: 'Reached expected number of succeeded pods' }
+
+/** Whether the Job succeeded: an Indexed Job's success policy holds, or enough pods succeeded. */
+function success(job: Job, o: Observed): Ending | undefined {
+  const completions = job.spec.completions
+  if (job.spec.completionMode === 'Indexed') {
+    const matched = matchSuccessPolicy(job.spec.successPolicy, completions ?? 0, o.completedIndexes)
+    if (matched !== undefined) return { type: 'SuccessCriteriaMet', reason: 'SuccessPolicy', message: matched }
+    return o.completedIndexes.size >= (completions ?? 0) ? SUCCEEDED : undefined
+  }
+  if (completions === undefined || completions === null) return o.succeeded > 0 && o.active.length === 0 ? SUCCEEDED : undefined
+  return o.succeeded >= completions ? SUCCEEDED : undefined
+}
+
+/** Indexes neither completed, failed nor running (nor, when only failed pods are replaced, terminating), lowest first. */
 function pendingIndexes(job: Job, o: Observed): number[] {
-  const running = new Set(o.active.map(completionIndexOf))
+  const taken = new Set([...o.active, ...(onlyReplaceFailedPods(job) ? o.terminating : [])].map(completionIndexOf))
   const out: number[] = []
-  for (let i = 0; i < (job.spec.completions ?? 0); i++) if (!o.completedIndexes.has(i) && !running.has(i)) out.push(i)
+  for (let i = 0; i < (job.spec.completions ?? 0); i++) if (!o.completedIndexes.has(i) && !o.failedIndexes?.has(i) && !taken.has(i)) out.push(i)
   return out
 }
 
@@ -195,6 +230,8 @@ class JobRun {
   private startTime: number | undefined
   private completionTime: number | undefined
   private activeCount: number
+  private readyCount: number
+  private terminatingCount: number
   private requeueAfterMs: number | undefined
   private seq = 0
 
@@ -213,10 +250,14 @@ class JobRun {
     this.conditions = [...(job.status?.conditions ?? [])]
     this.startTime = timeOf(job.status?.startTime)
     this.activeCount = o.active.length
+    this.readyCount = o.active.filter(isPodReady).length
+    this.terminatingCount = o.terminating.length
   }
 
   sync(): void {
     const { job, o, now } = this
+    const decided = decidedEnding(job)
+    if (decided !== undefined) return this.finish(decided)
     if (job.spec.suspend === true) return this.suspend()
     if (isTrue(this.conditions, 'Suspended')) {
       this.condition('Suspended', 'False', 'JobResumed', 'Job resumed')
@@ -224,22 +265,33 @@ class JobRun {
       this.startTime = now
     }
     this.startTime ??= now
-    const failed = failure(job, o, this.startTime, now)
-    if (failed !== undefined) {
-      this.condition('Failed', 'True', failed.reason, failed.message)
-      this.event(failed.reason, failed.message, 'Warning')
-      return this.deletePods(o.active)
-    }
-    if (complete(job, o)) {
-      this.condition('SuccessCriteriaMet', 'True', 'CompletionsReached', 'Reached expected number of succeeded pods')
-      this.condition('Complete', 'True', 'CompletionsReached', 'Reached expected number of succeeded pods')
-      this.completionTime = now
-      this.event('Completed', 'Job completed')
-      return this.deletePods(o.active)
-    }
+    const ending = failure(job, o, this.startTime, now) ?? success(job, o)
+    if (ending !== undefined) return this.finish(ending)
     const deadline = job.spec.activeDeadlineSeconds
-    if (deadline !== undefined) this.requeueAt(this.startTime + deadline * 1000)
+    if (deadline !== undefined && deadline !== null) this.requeueAt(this.startTime + deadline * 1000)
     this.managePods()
+  }
+
+  /**
+   * The Job ends: its running pods are deleted and the interim condition written; once no pod is
+   * left terminating, the terminal condition (Failed or Complete) follows with its event. While
+   * earlier creates or deletes are unseen nothing is decided yet (Kubernetes: finishedCondition
+   * dropped until the expectations are met).
+   */
+  private finish(ending: Ending): void {
+    const satisfiedNow = satisfied(this.expectations, this.key, this.now, this.config.expectationsTimeoutMs ?? DEFAULT_EXPECTATIONS_TIMEOUT_MS)
+    this.deletePods(this.o.active)
+    if (!satisfiedNow) return
+    if (!isTrue(this.conditions, ending.type)) this.condition(ending.type, 'True', ending.reason, ending.message)
+    if (this.terminatingCount > 0) return
+    if (ending.type === 'SuccessCriteriaMet') {
+      this.condition('Complete', 'True', ending.reason, ending.message)
+      this.completionTime = this.now
+      this.event('Completed', 'Job completed')
+    } else {
+      this.condition('Failed', 'True', ending.reason, ending.message)
+      this.event(ending.reason, ending.message, 'Warning')
+    }
   }
 
   private suspend(): void {
@@ -255,12 +307,16 @@ class JobRun {
     if (!satisfied(this.expectations, this.key, now, this.config.expectationsTimeoutMs ?? DEFAULT_EXPECTATIONS_TIMEOUT_MS)) return
     const want = wantActive(job, o)
     if (o.active.length > want) return this.deletePods([...o.active].sort(deletionOrder).slice(0, o.active.length - want))
-    if (o.active.length === want) return
-    const backoff = failureBackoff(o.succeededPods, o.failedPods, this.config)
+    // Pods being deleted are replaced at once, unless only failed pods are (podReplacementPolicy Failed).
+    const terminating = onlyReplaceFailedPods(job) ? o.terminating.length : 0
+    if (o.active.length + terminating >= want) return
+    const perIndex = hasBackoffLimitPerIndex(job)
+    const backoff = perIndex ? undefined : failureBackoff(o.succeededPods, o.failedPods, this.config)
     if (backoff !== undefined && now < backoff.until) return this.requeueAt(backoff.until)
-    const n = Math.min(want - o.active.length, this.config.burstPods ?? 500)
+    const n = Math.min(want - o.active.length - terminating, this.config.burstPods ?? 500)
     const template = podFromTemplate(JOB, job, job.spec.template)
-    const pods = job.spec.completionMode === 'Indexed' ? pendingIndexes(job, o).slice(0, n).map((i) => indexedPod(template, job.metadata.name ?? '', i)) : Array.from({ length: n }, () => template)
+    const pods = job.spec.completionMode === 'Indexed' ? this.indexedPods(template, n) : Array.from({ length: n }, () => template)
+    if (pods.length === 0) return
     this.expectations = expect(this.expectations, this.key, pods.length, [], now)
     for (const pod of pods) {
       this.actions.push({
@@ -272,6 +328,31 @@ class JobRun {
       })
     }
     this.activeCount += pods.length
+  }
+
+  /**
+   * The next `n` pending indexes' pods. With backoffLimitPerIndex each carries its index's failure
+   * counts, and an index still in its own backoff waits (the pass is requeued for it): as
+   * Kubernetes, then no index gets a pod this pass.
+   */
+  private indexedPods(template: Pod, n: number): Pod[] {
+    const { job, o, now } = this
+    const name = job.metadata.name ?? ''
+    const indexes = pendingIndexes(job, o).slice(0, n)
+    if (!hasBackoffLimitPerIndex(job)) return indexes.map((i) => indexedPod(template, name, i))
+    const skip = new Set([...o.completedIndexes, ...(o.failedIndexes ?? []), ...o.active.flatMap((p) => completionIndexOf(p) ?? [])])
+    const replaced = lastFailedPods(job, o.owned, skip, completionIndexOf)
+    const waits = indexes.flatMap((i) => indexBackoffUntil(replaced.get(i), this.config) ?? []).filter((until) => until > now)
+    if (waits.length > 0) {
+      this.requeueAt(Math.max(...waits))
+      return []
+    }
+    return indexes.map((i) => {
+      const pod = indexedPod(template, name, i)
+      const counts = newIndexFailureCounts(job, replaced.get(i))
+      const annotations = { ...pod.metadata.annotations, [JOB_INDEX_FAILURE_COUNT]: String(counts.failures), ...(counts.ignored > 0 ? { [JOB_INDEX_IGNORED_FAILURE_COUNT]: String(counts.ignored) } : {}) }
+      return { ...pod, metadata: { ...pod.metadata, annotations } }
+    })
   }
 
   private deletePods(pods: readonly Pod[]): void {
@@ -287,6 +368,8 @@ class JobRun {
       })
     }
     this.activeCount -= pods.length
+    this.readyCount -= pods.filter(isPodReady).length
+    this.terminatingCount += pods.length
   }
 
   private condition(type: string, status: Condition['status'], reason: string, message: string): void {
@@ -316,8 +399,10 @@ class JobRun {
       active: Math.max(0, this.activeCount),
       succeeded: o.succeeded,
       failed: o.failed,
-      ready: o.active.filter(isPodReady).length,
+      ready: Math.max(0, this.readyCount),
+      terminating: this.terminatingCount,
       ...(job.spec.completionMode === 'Indexed' ? { completedIndexes: formatIndexes([...o.completedIndexes]) } : {}),
+      ...(o.failedIndexes !== undefined ? { failedIndexes: formatIndexes([...o.failedIndexes]) } : {}),
     }
     if (!sameStatus(job.status, status)) this.actions.push({ type: 'updateStatus', path: pathOf(JOB, job, 'status'), object: { ...job, ...JOB, status } as Job })
     return { actions: this.actions, expectations: this.expectations, ...(this.requeueAfterMs !== undefined ? { requeueAfterMs: this.requeueAfterMs } : {}) }
@@ -326,7 +411,7 @@ class JobRun {
 
 /** A status without the fields a write would not change (lastProbeTime moves with every write of a condition). */
 const comparable = (s: JobStatus | undefined): string =>
-  JSON.stringify({ ...s, active: s?.active ?? 0, succeeded: s?.succeeded ?? 0, failed: s?.failed ?? 0, ready: s?.ready ?? 0, conditions: (s?.conditions ?? []).map((c) => [c.type, c.status, c.reason]) })
+  JSON.stringify({ ...s, active: s?.active ?? 0, succeeded: s?.succeeded ?? 0, failed: s?.failed ?? 0, ready: s?.ready ?? 0, terminating: s?.terminating ?? 0, conditions: (s?.conditions ?? []).map((c) => [c.type, c.status, c.reason]) })
 
 const sameStatus = (a: JobStatus | undefined, b: JobStatus): boolean => comparable(a) === comparable(b)
 

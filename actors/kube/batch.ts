@@ -17,6 +17,48 @@ export interface JobSpec {
   readonly ttlSecondsAfterFinished?: number
   readonly completionMode?: 'NonIndexed' | 'Indexed'
   readonly suspend?: boolean
+  readonly podFailurePolicy?: PodFailurePolicy
+  /** Indexed Jobs: failures allowed per index before the index is failed. */
+  readonly backoffLimitPerIndex?: number
+  /** Indexed Jobs with backoffLimitPerIndex: failed indexes allowed before the Job fails. */
+  readonly maxFailedIndexes?: number
+  readonly podReplacementPolicy?: 'TerminatingOrFailed' | 'Failed'
+  readonly successPolicy?: SuccessPolicy
+  readonly managedBy?: string
+}
+
+export type PodFailurePolicyAction = 'FailJob' | 'FailIndex' | 'Ignore' | 'Count'
+
+export interface PodFailurePolicyOnExitCodesRequirement {
+  readonly containerName?: string
+  readonly operator: 'In' | 'NotIn'
+  readonly values: readonly number[]
+}
+
+export interface PodFailurePolicyOnPodConditionsPattern {
+  readonly type: string
+  /** Defaulted to True. */
+  readonly status?: 'True' | 'False' | 'Unknown'
+}
+
+export interface PodFailurePolicyRule {
+  readonly action: PodFailurePolicyAction
+  readonly onExitCodes?: PodFailurePolicyOnExitCodesRequirement
+  readonly onPodConditions?: readonly PodFailurePolicyOnPodConditionsPattern[]
+}
+
+export interface PodFailurePolicy {
+  readonly rules: readonly PodFailurePolicyRule[]
+}
+
+export interface SuccessPolicyRule {
+  /** Indexes as in completedIndexes (`0-2,5`). */
+  readonly succeededIndexes?: string
+  readonly succeededCount?: number
+}
+
+export interface SuccessPolicy {
+  readonly rules: readonly SuccessPolicyRule[]
 }
 
 export interface JobStatus {
@@ -29,6 +71,10 @@ export interface JobStatus {
   readonly ready?: number
   /** Indexed Jobs: the succeeded indexes, as Kubernetes writes them (`1-3,5`). */
   readonly completedIndexes?: string
+  /** Indexed Jobs with backoffLimitPerIndex: the failed indexes, written as completedIndexes. */
+  readonly failedIndexes?: string
+  /** Pods being deleted that have not yet ended (Kubernetes: with pod replacement policy). */
+  readonly terminating?: number
 }
 
 export interface Job {
@@ -86,5 +132,9 @@ export const LEGACY_CONTROLLER_UID_LABEL = 'controller-uid'
 export const LEGACY_JOB_NAME_LABEL = 'job-name'
 /** An Indexed Job's pod: its completion index (annotation and label). */
 export const JOB_COMPLETION_INDEX = 'batch.kubernetes.io/job-completion-index'
+/** A pod of an Indexed Job with backoffLimitPerIndex: its index's counted failures before it. */
+export const JOB_INDEX_FAILURE_COUNT = 'batch.kubernetes.io/job-index-failure-count'
+/** Likewise, the failures the pod failure policy ignored. */
+export const JOB_INDEX_IGNORED_FAILURE_COUNT = 'batch.kubernetes.io/job-index-ignored-failure-count'
 /** The CronJob's scheduled time of a Job it created (RFC 3339). */
 export const CRONJOB_SCHEDULED_TIMESTAMP = 'batch.kubernetes.io/cronjob-scheduled-timestamp'

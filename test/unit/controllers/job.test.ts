@@ -1,39 +1,11 @@
 import t from 'tap'
-import type { CreateAction, UpdateStatusAction } from '../../../actors/controllers/actions.ts'
-import { failureBackoff, jobExpectationsKey, reconcileJob, type JobResult } from '../../../actors/controllers/job.ts'
+import { failureBackoff, jobExpectationsKey, reconcileJob } from '../../../actors/controllers/job.ts'
 import { formatIndexes, parseIndexes } from '../../../actors/controllers/job-indexes.ts'
 import { observeCreate, observeDeletion, type Expectations } from '../../../actors/controllers/expectations.ts'
-import type { Job, JobSpec, JobStatus } from '../../../actors/kube/batch.ts'
-import type { Pod, PodPhase } from '../../../actors/kube/objects.ts'
-import { T0, at, pod, summary } from './fixtures.ts'
-
-const PODS = '/api/v1/namespaces/default/pods'
-const JOB_PATH = '/apis/batch/v1/namespaces/default/jobs/pi'
-const SELECTOR = { matchLabels: { 'batch.kubernetes.io/controller-uid': 'uid-pi' } }
-const LABELS = { 'batch.kubernetes.io/controller-uid': 'uid-pi', 'batch.kubernetes.io/job-name': 'pi' }
-
-function job(spec: Partial<JobSpec> = {}, status?: JobStatus, created = T0): Job {
-  return {
-    apiVersion: 'batch/v1',
-    kind: 'Job',
-    metadata: { name: 'pi', namespace: 'default', uid: 'uid-pi', resourceVersion: '5', creationTimestamp: at(created) },
-    spec: { completions: 1, parallelism: 1, backoffLimit: 6, completionMode: 'NonIndexed', suspend: false, selector: SELECTOR, template: { metadata: { labels: LABELS }, spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] } }, ...spec },
-    ...(status ? { status } : {}),
-  }
-}
-
-/** A pod of the Job; `endedAt` is when a terminated one finished. */
-function jobPod(name: string, phase: PodPhase, o: { endedAt?: number; index?: number; restarts?: number } = {}): Pod {
-  const base = pod({ name, phase, labels: LABELS, owner: { kind: 'Job', name: 'pi', uid: 'uid-pi', apiVersion: 'batch/v1' }, ...(o.restarts !== undefined ? { restarts: o.restarts } : {}) })
-  const index: Record<string, string> = o.index !== undefined ? { 'batch.kubernetes.io/job-completion-index': String(o.index) } : {}
-  const terminated = o.endedAt !== undefined ? [{ name: 'c', restartCount: 0, state: { terminated: { exitCode: phase === 'Succeeded' ? 0 : 1, finishedAt: at(o.endedAt) } } }] : base.status?.containerStatuses
-  return { ...base, metadata: { ...base.metadata, annotations: index, labels: { ...LABELS, ...index } }, status: { ...base.status, ...(terminated ? { containerStatuses: terminated } : {}) } }
-}
-
-const statusOf = (r: JobResult): JobStatus | undefined => (r.actions.find((a) => a.type === 'updateStatus') as UpdateStatusAction | undefined)?.object['status' as keyof object] as JobStatus | undefined
-const creates = (r: JobResult): CreateAction[] => r.actions.filter((a): a is CreateAction => a.type === 'create')
-const reasons = (r: JobResult): string[] => r.actions.flatMap((a) => (a.type === 'event' ? [a.event.reason] : []))
-const conditionsOf = (s: JobStatus | undefined): string[] => (s?.conditions ?? []).map((c) => `${c.type}=${c.status}:${c.reason}`)
+import type { JobSpec, JobStatus } from '../../../actors/kube/batch.ts'
+import type { Pod } from '../../../actors/kube/objects.ts'
+import { T0, at, summary } from './fixtures.ts'
+import { JOB_PATH, LABELS, PODS, conditionsOf, creates, job, jobPod, reasons, statusOf } from './job-fixtures.ts'
 
 t.test('Job - creates parallelism pods owned by the Job, then waits for them (expectations)', async (t) => {
   const first = reconcileJob({ job: job({ completions: 3, parallelism: 2 }), pods: [] }, T0)
@@ -42,7 +14,7 @@ t.test('Job - creates parallelism pods owned by the Job, then waits for them (ex
   t.same(created.metadata.generateName, 'pi-')
   t.same(created.metadata.labels, LABELS)
   t.same(created.metadata.ownerReferences, [{ apiVersion: 'batch/v1', kind: 'Job', name: 'pi', uid: 'uid-pi', controller: true, blockOwnerDeletion: true }])
-  t.same(statusOf(first), { startTime: at(T0), active: 2, succeeded: 0, failed: 0, ready: 0 })
+  t.same(statusOf(first), { startTime: at(T0), active: 2, succeeded: 0, failed: 0, ready: 0, terminating: 0 })
   // Until both creates are seen, nothing more is created.
   const again = reconcileJob({ job: job({ completions: 3, parallelism: 2 }, statusOf(first)), pods: [], expectations: first.expectations }, T0 + 10)
   t.same(creates(again), [], 'expectations hold creates back')
@@ -97,22 +69,27 @@ t.test('Job - pod-failure backoff: 10 s doubling per failure in a row, capped at
   t.match(statusOf(due), { failed: 2, active: 1 })
 })
 
-t.test('Job - backoffLimit: one failure too many fails the Job and deletes its running pods', async (t) => {
+t.test('Job - backoffLimit: one failure too many: FailureTarget and its running pods deleted, then Failed once they are gone', async (t) => {
+  const spec = { backoffLimit: 1, parallelism: 2, completions: 5 }
   const pods = [jobPod('f0', 'Failed', { endedAt: T0 }), jobPod('f1', 'Failed', { endedAt: T0 + 10 }), jobPod('run', 'Running')]
-  const r = reconcileJob({ job: job({ backoffLimit: 1, parallelism: 2, completions: 5 }, { startTime: at(T0) }), pods }, T0 + 20)
-  t.same(summary(r.actions), [
-    'event Warning BackoffLimitExceeded Job/pi: Job has reached the specified backoff limit',
-    `delete ${PODS}/run`,
-    `updateStatus ${JOB_PATH}/status`,
-  ])
-  t.same(conditionsOf(statusOf(r)), ['Failed=True:BackoffLimitExceeded'])
-  t.match(statusOf(r), { failed: 2, active: 0 })
-  t.notOk(statusOf(r)?.completionTime, 'a failed Job has no completionTime')
+  const r = reconcileJob({ job: job(spec, { startTime: at(T0) }), pods }, T0 + 20)
+  t.same(summary(r.actions), [`delete ${PODS}/run`, `updateStatus ${JOB_PATH}/status`])
+  t.same(conditionsOf(statusOf(r)), ['FailureTarget=True:BackoffLimitExceeded'])
+  t.match(statusOf(r), { failed: 2, active: 0, terminating: 1 })
+  // The deleted pod is still terminating: not Failed yet.
+  const deleting = { ...pods[2]!, metadata: { ...pods[2]!.metadata, deletionTimestamp: at(T0 + 20) } }
+  const waiting = reconcileJob({ job: job(spec, statusOf(r)), pods: [pods[0]!, pods[1]!, deleting], expectations: observeDeletion(r.expectations, jobExpectationsKey('default/pi'), 'uid-run') }, T0 + 30)
+  t.same(summary(waiting.actions), [], 'nothing while a pod terminates')
+  const gone = reconcileJob({ job: job(spec, statusOf(r)), pods: pods.slice(0, 2), expectations: observeDeletion(r.expectations, jobExpectationsKey('default/pi'), 'uid-run') }, T0 + 40)
+  t.same(summary(gone.actions), ['event Warning BackoffLimitExceeded Job/pi: Job has reached the specified backoff limit', `updateStatus ${JOB_PATH}/status`])
+  t.same(conditionsOf(statusOf(gone)), ['FailureTarget=True:BackoffLimitExceeded', 'Failed=True:BackoffLimitExceeded'])
+  t.match(statusOf(gone), { failed: 2, active: 0, terminating: 0 })
+  t.notOk(statusOf(gone)?.completionTime, 'a failed Job has no completionTime')
 
   // restartPolicy OnFailure: container restarts count as failures.
   const onFailure = job({ backoffLimit: 2, template: { metadata: { labels: LABELS }, spec: { restartPolicy: 'OnFailure', containers: [{ name: 'c', image: 'busybox' }] } } }, { startTime: at(T0) })
   const restarting = reconcileJob({ job: onFailure, pods: [jobPod('r', 'Running', { restarts: 3 })] }, T0 + 30)
-  t.same(conditionsOf(statusOf(restarting)), ['Failed=True:BackoffLimitExceeded'])
+  t.same(conditionsOf(statusOf(restarting)), ['FailureTarget=True:BackoffLimitExceeded'])
 })
 
 t.test('Job - activeDeadlineSeconds: requeued for the deadline, then Failed with DeadlineExceeded', async (t) => {
@@ -120,8 +97,11 @@ t.test('Job - activeDeadlineSeconds: requeued for the deadline, then Failed with
   const running = reconcileJob({ job: job(spec, { startTime: at(T0), active: 1 }), pods: [jobPod('a', 'Running')] }, T0 + 10_000)
   t.equal(running.requeueAfterMs, 20_000)
   const late = reconcileJob({ job: job(spec, { startTime: at(T0), active: 1 }), pods: [jobPod('a', 'Running')] }, T0 + 30_000)
-  t.same(conditionsOf(statusOf(late)), ['Failed=True:DeadlineExceeded'])
-  t.same(summary(late.actions).slice(0, 2), ['event Warning DeadlineExceeded Job/pi: Job was active longer than specified deadline', `delete ${PODS}/a`])
+  t.same(conditionsOf(statusOf(late)), ['FailureTarget=True:DeadlineExceeded'])
+  t.same(summary(late.actions).slice(0, 1), [`delete ${PODS}/a`])
+  const ended = reconcileJob({ job: job(spec, statusOf(late)), pods: [], expectations: observeDeletion(late.expectations, jobExpectationsKey('default/pi'), 'uid-a') }, T0 + 31_000)
+  t.same(conditionsOf(statusOf(ended)), ['FailureTarget=True:DeadlineExceeded', 'Failed=True:DeadlineExceeded'])
+  t.same(reasons(ended), ['DeadlineExceeded'])
 })
 
 t.test('Job - ttlSecondsAfterFinished: the finished Job is deleted (its pods go by garbage collection)', async (t) => {
@@ -152,7 +132,8 @@ t.test('Job - Indexed: each pod gets its completion index; completedIndexes; com
   const done = reconcileJob({ job: job(spec, { startTime: at(T0), completedIndexes: '0,2-3' }), pods: [jobPod('p1', 'Succeeded', { index: 1 })] }, T0 + 2000)
   t.equal(statusOf(done)?.completedIndexes, '0-3')
   t.same(conditionsOf(statusOf(done)), ['SuccessCriteriaMet=True:CompletionsReached', 'Complete=True:CompletionsReached'])
-  t.same([parseIndexes('0-2,5,x,7-8'), formatIndexes([8, 5, 0, 1, 2, 7])], [[0, 1, 2, 5, 7, 8], '0-2,5,7-8'])
+  t.same([parseIndexes('0-2,5,x,7-8'), formatIndexes([8, 5, 0, 1, 2, 7]), formatIndexes([0, 1, 3])], [[0, 1, 2, 5, 7, 8], '0-2,5,7,8', '0,1,3'])
+  t.same(parseIndexes('1-9,12', 4), [1, 2, 3], 'below completions')
 })
 
 t.test('Job - suspend deletes running pods and says Suspended; resuming restarts the clock', async (t) => {
