@@ -11,6 +11,7 @@ export type FieldErrorReason =
   | 'FieldValueNotSupported'
   | 'FieldValueDuplicate'
   | 'FieldValueTooLong'
+  | 'FieldValueTooMany'
   | 'FieldValueForbidden'
   | 'FieldValueTypeInvalid'
 
@@ -81,6 +82,20 @@ export const tooLong = (path: FieldPath, max: number): FieldError => ({
   reason: 'FieldValueTooLong',
   field: path.toString(),
   message: `Too long: may not be more than ${max} bytes`,
+})
+
+/** field.TooMany: `Too many: 21: must have at most 20 items`. */
+export const tooMany = (path: FieldPath, actual: number, max: number): FieldError => ({
+  reason: 'FieldValueTooMany',
+  field: path.toString(),
+  message: `Too many: ${actual}: must have at most ${max} items`,
+})
+
+/** field.Invalid with field.OmitValueType: the value is left out (`Invalid value: <detail>`). */
+export const invalidOmitValue = (path: FieldPath, detail: string): FieldError => ({
+  reason: 'FieldValueInvalid',
+  field: path.toString(),
+  message: `Invalid value: ${detail}`,
 })
 
 export const forbidden = (path: FieldPath, detail: string): FieldError => ({
