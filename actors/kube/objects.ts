@@ -48,11 +48,30 @@ export interface ContainerPort {
   readonly hostPort?: number
 }
 
+/** A key of a ConfigMap or Secret in the pod's namespace (configMapKeyRef, secretKeyRef). */
+export interface KeySelector {
+  readonly name?: string
+  readonly key: string
+  readonly optional?: boolean
+}
+
 export interface EnvVar {
   readonly name: string
   readonly value?: string
-  /** Only fieldRef (metadata.name, metadata.namespace, status.podIP, spec.nodeName, ...) is resolved. */
-  readonly valueFrom?: { readonly fieldRef?: { readonly fieldPath: string } }
+  /** Resolved by the pod actor (actors/pod/env.ts). */
+  readonly valueFrom?: {
+    readonly fieldRef?: { readonly fieldPath: string }
+    readonly resourceFieldRef?: { readonly containerName?: string; readonly resource: string; readonly divisor?: string | number }
+    readonly configMapKeyRef?: KeySelector
+    readonly secretKeyRef?: KeySelector
+  }
+}
+
+/** A whole ConfigMap or Secret as variables (envFrom), each key with the prefix. */
+export interface EnvFromSource {
+  readonly prefix?: string
+  readonly configMapRef?: { readonly name?: string; readonly optional?: boolean }
+  readonly secretRef?: { readonly name?: string; readonly optional?: boolean }
 }
 
 export interface ExecAction {
@@ -76,6 +95,7 @@ export interface Container {
   readonly command?: readonly string[]
   readonly args?: readonly string[]
   readonly env?: readonly EnvVar[]
+  readonly envFrom?: readonly EnvFromSource[]
   readonly workingDir?: string
   readonly ports?: readonly ContainerPort[]
   readonly resources?: ResourceRequirements
