@@ -4,7 +4,9 @@
  * manifests of every kind applied and read back with their defaults, kubectl's table columns,
  * discovery (`api-resources`, `explain`), the status and scale subresources, the
  * `create secret` generators, bad manifests refused 422 with field paths, and the default
- * ServiceAccount of a new namespace.
+ * ServiceAccount of a new namespace. The documentation's workloads (a Deployment, Job, CronJob,
+ * DaemonSet, StatefulSet and Pod, with their ConfigMap, Services, PriorityClass and RBAC
+ * objects) are applied too, and each one's pods are scheduled onto the hollow nodes and run.
  */
 import { execFile } from 'node:child_process'
 import { writeFile } from 'node:fs/promises'
@@ -23,8 +25,10 @@ if (!(await haveKubectl())) {
 }
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/day-one-kinds.yaml', import.meta.url))
+const WORKLOADS = fileURLToPath(new URL('../fixtures/day-one-workloads.yaml', import.meta.url))
+const NODES = 2
 
-const { stateDir, output } = await startUp(t, ['--masters', '1', '--workers', '0', '--api-port', '0', '--status-interval', '0'], { prefix: 'ak-day-one-' })
+const { stateDir, output } = await startUp(t, ['--masters', '1', '--workers', '0', '--hollow-nodes', String(NODES), '--api-port', '0', '--status-interval', '0'], { prefix: 'ak-day-one-' })
 await output.waitForLine((l) => l.startsWith('actorkube ready'), { timeoutMs: 90_000, what: '"actorkube ready"' })
 const kubeconfig = join(stateDir, 'kubeconfig')
 const cacheDir = join(stateDir, 'kube-cache')
@@ -269,4 +273,53 @@ t.test('day one - watched: kubectl get -w sees a new namespace\'s default Servic
   const modified = await secrets.waitForLine((l) => l === 'MODIFIED Secret/watched', { timeoutMs: 15_000, what: 'MODIFIED Secret/watched' })
   t.ok(modified > added, 'the change is seen after the creation')
   t.same(accounts.lines.filter((l) => l.startsWith('stderr:')), [], 'the watches ran without errors')
+})
+
+type PodList = { items: { metadata: { name: string; ownerReferences?: { kind: string; name: string }[] }; spec: { nodeName?: string }; status?: { phase?: string } }[] }
+
+t.test('day one - the documentation\'s workloads are accepted, and each one\'s pods scheduled and running', async (t) => {
+  const applied = await kubectl(['apply', '-f', WORKLOADS])
+  t.equal(applied.code, 0, applied.stderr)
+  t.equal(applied.stdout.trim().split('\n').length, 15, applied.stdout)
+  // The CronJob's template run now, as a user would rather than wait for the minute.
+  const manual = await kubectl(['create', 'job', 'hello-now', '--from=cronjob/hello', '-n', 'docs'])
+  t.equal(manual.code, 0, manual.stderr)
+
+  // Pods of each workload, by the kind and name of their controller (a Deployment's through its ReplicaSet).
+  const expected: Record<string, number> = { Deployment: 3, 'Job/pi': 1, 'Job/hello-now': 1, DaemonSet: NODES, StatefulSet: 2, Pod: 1 }
+  const counted = (pods: PodList): Record<string, number> => {
+    const counts: Record<string, number> = {}
+    for (const pod of pods.items) {
+      const owner = pod.metadata.ownerReferences?.[0]
+      const key = owner === undefined ? 'Pod' : owner.kind === 'ReplicaSet' ? 'Deployment' : owner.kind === 'Job' ? `Job/${owner.name}` : owner.kind
+      const running = pod.spec.nodeName !== undefined && (pod.status?.phase === 'Running' || pod.status?.phase === 'Succeeded')
+      if (running) counts[key] = (counts[key] ?? 0) + 1
+    }
+    return counts
+  }
+  let last: Record<string, number> = {}
+  try {
+    await waitFor(async () => {
+      last = counted(await kubectlJson<PodList>(kubectl, ['get', 'pods', '-n', 'docs']))
+      return Object.entries(expected).every(([key, n]) => (last[key] ?? 0) >= n)
+    }, { timeoutMs: 60_000, intervalMs: 500, what: 'every workload\'s pods scheduled and running' })
+  } finally {
+    t.same(last, expected, 'scheduled and running (or finished) pods per workload')
+  }
+  const job = await kubectlJson<{ status: { succeeded?: number } }>(kubectl, ['get', 'job', 'pi', '-n', 'docs'])
+  await waitFor(async () => ((await kubectlJson<{ status: { succeeded?: number } }>(kubectl, ['get', 'job', 'pi', '-n', 'docs'])).status.succeeded ?? 0) >= 1, { timeoutMs: 30_000, what: 'job pi succeeded' })
+  t.ok(job, 'job pi read')
+  const nodes = new Set((await kubectlJson<PodList>(kubectl, ['get', 'pods', '-n', 'docs', '-l', 'name=node-agent'])).items.map((p) => p.spec.nodeName))
+  t.equal(nodes.size, NODES, 'one node-agent pod per node')
+  const sts = await kubectlJson<PodList>(kubectl, ['get', 'pods', '-n', 'docs', '-l', 'app=nginx-sts'])
+  t.same(sts.items.map((p) => p.metadata.name).sort(), ['web-0', 'web-1'], 'ordinal names')
+  const priority = await kubectlJson<{ spec: { priority?: number } }>(kubectl, ['get', 'pod', 'nginx', '-n', 'docs'])
+  t.equal(priority.spec.priority, 1000000, 'the PriorityClass\'s value resolved into the pod')
+  const endpoints = await kubectlJson<{ subsets?: { addresses?: unknown[] }[] }>(kubectl, ['get', 'endpoints', 'my-service', '-n', 'docs'])
+  t.equal(endpoints.subsets?.[0]?.addresses?.length, 3, 'the Service selects the Deployment\'s three pods')
+
+  const canI = async (...args: string[]) => (await kubectl(['auth', 'can-i', ...args])).stdout.trim()
+  t.equal(await canI('list', 'pods', '-n', 'docs', '--as=jane'), 'yes', 'the Role and RoleBinding grant jane pods in docs')
+  t.equal(await canI('list', 'pods', '-n', 'default', '--as=jane'), 'no', 'and only there')
+  t.equal(await canI('get', 'secrets', '-A', '--as=dave', '--as-group=manager'), 'yes', 'the ClusterRoleBinding grants group manager secrets everywhere')
 })
