@@ -3,11 +3,17 @@
  * documents, each with a `?hash=` URL) and one document per served group/version with every
  * path and operation, PATCH operations carrying `x-kubernetes-group-version-kind` and a
  * `fieldValidation` query parameter (so kubectl leaves `--validate=strict` to the server),
- * and permissive component schemas (`x-kubernetes-preserve-unknown-fields` below the top
- * level) so `kubectl explain` finds each kind. Pure: built from RESOURCES, memoized.
+ * and component schemas: the built-in kinds' complete ones generated from our protobuf schema
+ * (openapi-schemas.ts, with the list and patch metadata kubectl's `apply`/`diff` patches and
+ * `explain` read), the chaos kinds' hand-written ones (chaos-schemas.ts), and open objects
+ * (`x-kubernetes-preserve-unknown-fields` below the top level) for the kinds we have no
+ * protobuf schema of. Pure: built from RESOURCES, memoized.
  */
-import { apiPathOf, GROUP_VERSIONS, resourcesOf, subresourceOf, type ResourceSpec } from './resources.ts'
+import { apiPathOf, GROUP_VERSIONS, RESOURCES, resourcesOf, subresourceOf, type ResourceSpec } from './resources.ts'
 import { CHAOS_SCHEMAS } from './chaos-schemas.ts'
+import { componentName, componentSchemas, type Schema } from './openapi-schemas.ts'
+import { kindFieldsOf, OPEN } from '../field-validation/kind-fields.ts'
+import { messageTypeOf } from '../protobuf/registry.ts'
 
 export type JsonObject = { [key: string]: unknown }
 
@@ -224,77 +230,43 @@ const resourcePaths = (r: ResourceSpec): Record<string, JsonObject> => {
 
 const stringProp = (description: string): JsonObject => ({ type: 'string', description })
 const preserve = (description: string): JsonObject => ({ type: 'object', description, 'x-kubernetes-preserve-unknown-fields': true })
-const stringMap = (description: string): JsonObject => ({ type: 'object', description, additionalProperties: { type: 'string', default: '' } })
 
 const API_VERSION = stringProp('APIVersion defines the versioned schema of this representation of an object.')
 const KIND = stringProp('Kind is a string value representing the REST resource this object represents.')
 
-/** The meta.k8s.io/v1 schemas every document shares. */
-const metaSchemas = (): Record<string, JsonObject> => ({
-  [`${META}.Time`]: { type: 'string', format: 'date-time', description: 'Time is a wrapper around time.Time which supports correct marshaling to YAML and JSON.' },
-  [`${META}.ObjectMeta`]: {
-    type: 'object',
-    description: 'ObjectMeta is metadata that all persisted resources must have, which includes all objects users must create.',
-    properties: {
-      annotations: stringMap('Annotations is an unstructured key value map stored with a resource.'),
-      creationTimestamp: allOfRef(`${META}.Time`, { description: 'CreationTimestamp is a timestamp representing the server time when this object was created.' }),
-      deletionGracePeriodSeconds: { type: 'integer', format: 'int64', description: 'Number of seconds allowed for this object to gracefully terminate.' },
-      deletionTimestamp: allOfRef(`${META}.Time`, { description: 'DeletionTimestamp is RFC 3339 date and time at which this resource will be deleted.' }),
-      finalizers: { type: 'array', description: 'Must be empty before the object is deleted from the registry.', items: { type: 'string', default: '' }, 'x-kubernetes-list-type': 'set' },
-      generateName: stringProp('GenerateName is an optional prefix, used by the server, to generate a unique name.'),
-      generation: { type: 'integer', format: 'int64', description: 'A sequence number representing a specific generation of the desired state.' },
-      labels: stringMap('Map of string keys and values that can be used to organize and categorize objects.'),
-      managedFields: { type: 'array', description: 'ManagedFields maps workflow-id and version to the set of fields that are managed by that workflow.', items: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
-      name: stringProp('Name must be unique within a namespace.'),
-      namespace: stringProp('Namespace defines the space within which each name must be unique.'),
-      ownerReferences: {
-        type: 'array',
-        description: 'List of objects depended by this object.',
-        items: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
-        'x-kubernetes-patch-merge-key': 'uid',
-        'x-kubernetes-patch-strategy': 'merge',
-      },
-      resourceVersion: stringProp('An opaque value that represents the internal version of this object.'),
-      selfLink: stringProp('Deprecated: selfLink is a legacy read-only field that is no longer populated by the system.'),
-      uid: stringProp('UID is the unique in time and space value for this object.'),
-    },
-  },
-  [`${META}.ListMeta`]: {
-    type: 'object',
-    description: 'ListMeta describes metadata that synthetic resources must have, including lists and various status objects.',
-    properties: {
-      continue: stringProp('continue may be set if the user set a limit on the number of items returned.'),
-      remainingItemCount: { type: 'integer', format: 'int64', description: 'The number of subsequent items in the list.' },
-      resourceVersion: stringProp('String that identifies the server\'s internal version of this object.'),
-      selfLink: stringProp('Deprecated: selfLink is a legacy read-only field that is no longer populated by the system.'),
-    },
-  },
-  [`${META}.Patch`]: { type: 'object', description: 'Patch is provided to give a concrete name and type to the Kubernetes PATCH request body.' },
-  [`${META}.DeleteOptions`]: {
-    type: 'object',
-    description: 'DeleteOptions may be provided when deleting an API object.',
-    properties: { apiVersion: API_VERSION, kind: KIND },
-    'x-kubernetes-preserve-unknown-fields': true,
-  },
-  [`${META}.Status`]: {
-    type: 'object',
-    description: 'Status is a return value for calls that don\'t return other objects.',
-    properties: {
-      apiVersion: API_VERSION,
-      code: { type: 'integer', format: 'int32', description: 'Suggested HTTP return code for this status, 0 if not set.' },
-      details: preserve('Extended data associated with the reason.'),
-      kind: KIND,
-      message: stringProp('A human-readable description of the status of this operation.'),
-      metadata: allOfRef(`${META}.ListMeta`, { default: {}, description: 'Standard list metadata.' }),
-      reason: stringProp('A machine-readable description of why this operation is in the "Failure" status.'),
-      status: stringProp('Status of the operation. One of: "Success" or "Failure".'),
-    },
-  },
+/** The meta.k8s.io/v1 messages every document describes (generated), besides Patch (a body of any patch type). */
+const META_ROOTS = ['ObjectMeta', 'ListMeta', 'Status', 'DeleteOptions', 'Time'].map((name) => `k8s.io.apimachinery.pkg.apis.meta.v1.${name}`)
+const META_KINDS = [`${META}.Status`, `${META}.DeleteOptions`]
+const PATCH_SCHEMA: JsonObject = { type: 'object', description: 'Patch is provided to give a concrete name and type to the Kubernetes PATCH request body.' }
+
+const typeMeta = (schema: Schema): Schema => ({
+  ...schema,
+  properties: Object.fromEntries(Object.entries({ ...(schema['properties'] as Schema), apiVersion: API_VERSION, kind: KIND }).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
 })
+
+/**
+ * How a kind is described from the protobuf schema: the message of the whole kind, or (Pod)
+ * its top-level fields, each a message or open; undefined for a kind we have no schema of.
+ */
+const protobufShape = (group: string, version: string, kind: string): { readonly message: string } | { readonly fields: Readonly<Record<string, string>> } | undefined => {
+  const apiVersion = group === '' ? version : `${group}/${version}`
+  const described = kindFieldsOf(apiVersion, kind)
+  if (described?.type === 'message') return { message: described.message.fullName.replace(/^\./, '') }
+  if (described?.type === 'fields') {
+    const fields = [...described.fields].filter(([name]) => name !== 'metadata')
+    // Kinds known by open fields only keep their open schema (objectSchema).
+    if (fields.every(([, shape]) => shape === OPEN)) return undefined
+    return { fields: Object.fromEntries(fields.map(([name, shape]) => [name, shape === OPEN ? OPEN : shape.fullName.replace(/^\./, '')])) }
+  }
+  const message = messageTypeOf(apiVersion, kind)
+  return message === undefined ? undefined : { message: message.fullName.replace(/^\./, '') }
+}
+
+const kindDescription = (k: KindRef): string => `${k.kind} (${k.group === '' ? '' : `${k.group}/`}${k.version}).`
 
 const objectSchema = (group: string, version: string, kind: string, withSpec: boolean): JsonObject => ({
   type: 'object',
-  description: `${kind} (${group === '' ? '' : `${group}/`}${version}).`,
+  description: kindDescription({ group, version, kind }),
   properties: {
     apiVersion: API_VERSION,
     kind: KIND,
@@ -324,49 +296,68 @@ const listSchema = (group: string, version: string, kind: string): JsonObject =>
   'x-kubernetes-group-version-kind': [gvk(group, version, `${kind}List`)],
 })
 
-/** Kinds with spec and status; the rest are described as open objects. */
-const SPEC_KINDS = new Set([
-  'Pod',
-  'Node',
-  'Service',
-  'Namespace',
-  'Deployment',
-  'ReplicaSet',
-  'Lease',
-  'Scale',
-  'Eviction',
-  'Binding',
-  'ChaosExperiment',
-  'ChaosSchedule',
-  'PersistentVolumeClaim',
-  'PersistentVolume',
-  'LimitRange',
-  'ResourceQuota',
-  'DaemonSet',
-  'StatefulSet',
-  'PodDisruptionBudget',
-  'Ingress',
-  'IngressClass',
-  'NetworkPolicy',
-])
+/** Of the kinds without a protobuf schema, those with spec and status; the rest are described as open objects. */
+const SPEC_KINDS = new Set(['Node', 'PersistentVolume', 'LimitRange', 'Lease', 'Scale', 'Binding', 'IngressClass', 'NetworkPolicy', 'ChaosExperiment', 'ChaosSchedule'])
+
+interface KindRef {
+  readonly group: string
+  readonly version: string
+  readonly kind: string
+}
+
+/** The component of a kind known by its top-level fields (Pod: spec a message, status open). */
+const fieldsSchema = (k: KindRef, fields: Readonly<Record<string, string>>): JsonObject => ({
+  type: 'object',
+  properties: {
+    apiVersion: API_VERSION,
+    kind: KIND,
+    metadata: allOfRef(`${META}.ObjectMeta`, { default: {} }),
+    ...Object.fromEntries(
+      Object.entries(fields).map(([name, shape]) => [name, shape === OPEN ? preserve(`The ${name} of the ${k.kind}.`) : allOfRef(componentName(shape), { default: {} })]),
+    ),
+  },
+})
 
 /** The OpenAPI v3 document of one group/version, or undefined when not served. */
 const buildDocument = (group: string, version: string): JsonObject | undefined => {
   const specs = resourcesOf(group, version)
   if (specs.length === 0) return undefined
   const paths: Record<string, JsonObject> = {}
-  const schemas: Record<string, JsonObject> = metaSchemas()
+  const kinds: KindRef[] = []
   for (const r of specs) {
     Object.assign(paths, resourcePaths(r))
-    schemas[schemaName(r.group, r.version, r.kind)] = objectSchema(r.group, r.version, r.kind, SPEC_KINDS.has(r.kind))
-    schemas[schemaName(r.group, r.version, `${r.kind}List`)] = listSchema(r.group, r.version, r.kind)
+    kinds.push(r)
     for (const s of r.subresources) {
       const sub = subresourceOf(r, s.name)
-      if (!sub) continue
-      const name = schemaName(sub.group, sub.version, sub.kind)
-      if (!schemas[name]) schemas[name] = objectSchema(sub.group, sub.version, sub.kind, SPEC_KINDS.has(sub.kind))
+      if (sub && !kinds.some((k) => k.group === sub.group && k.version === sub.version && k.kind === sub.kind)) kinds.push(sub)
     }
   }
+  // The protobuf messages of the kinds (and of Pod's spec ...), with every message they reach.
+  const shapes = new Map(kinds.map((k) => [k, protobufShape(k.group, k.version, k.kind)]))
+  const roots = [...META_ROOTS]
+  for (const shape of shapes.values()) {
+    if (shape === undefined) continue
+    if ('message' in shape) roots.push(shape.message)
+    else roots.push(...Object.values(shape.fields).filter((m) => m !== OPEN))
+  }
+  const schemas: Record<string, JsonObject> = { ...componentSchemas(roots), [`${META}.Patch`]: PATCH_SCHEMA }
+  for (const name of META_KINDS) schemas[name] = typeMeta(schemas[name] as Schema)
+  // Every kind a generated component describes (this document's, or one reached: a
+  // StatefulSet's PersistentVolumeClaims) has apiVersion, kind and its group/version/kind.
+  for (const k of [...RESOURCES, ...kinds]) {
+    const name = schemaName(k.group, k.version, k.kind)
+    const generated = schemas[name]
+    if (generated !== undefined && !('x-kubernetes-group-version-kind' in generated)) {
+      schemas[name] = { ...typeMeta(generated), description: kindDescription(k), 'x-kubernetes-group-version-kind': [gvk(k.group, k.version, k.kind)] }
+    }
+  }
+  for (const k of kinds) {
+    const name = schemaName(k.group, k.version, k.kind)
+    const shape = shapes.get(k)
+    if (shape !== undefined && 'fields' in shape) schemas[name] = { ...fieldsSchema(k, shape.fields), description: kindDescription(k), 'x-kubernetes-group-version-kind': [gvk(k.group, k.version, k.kind)] }
+    else if (shape === undefined && schemas[name] === undefined) schemas[name] = objectSchema(k.group, k.version, k.kind, SPEC_KINDS.has(k.kind))
+  }
+  for (const r of specs) schemas[schemaName(r.group, r.version, `${r.kind}List`)] = listSchema(r.group, r.version, r.kind)
   const sortedPaths = Object.fromEntries(Object.keys(paths).sort().map((k) => [k, paths[k]]))
   const sortedSchemas = Object.fromEntries(Object.keys(schemas).sort().map((k) => [k, schemas[k]]))
   return {
