@@ -5,7 +5,9 @@
  * (strict, kubectl's default), `--validate=warn` applies it with kubectl printing the server's
  * warning, `--validate=false` applies it silently, and the field is never stored; a Secret
  * with bad base64 is a 400. Then `kubectl rollout history` and `rollout undo` of a DaemonSet
- * and a StatefulSet through their ControllerRevisions. State is read with -o json / jsonpath.
+ * and a StatefulSet through their ControllerRevisions. Then the OpenAPI schemas: `kubectl explain`
+ * of nested fields, and `apply`/`diff` of changed Deployments and Services patching from the
+ * schema without falling back (no "error calculating patch" warning). State is read with -o json / jsonpath.
  */
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -136,3 +138,56 @@ for (const [kind, resource] of [['DaemonSet', 'daemonset'], ['StatefulSet', 'sta
     t.equal(third.spec.template.spec.containers[0]!.image, 'actorkube/sleep:v1')
   })
 }
+
+const served = (name: string, image: string, env: string) => `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ${name}}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: ${name}}}
+  strategy: {type: RollingUpdate, rollingUpdate: {maxSurge: 1, maxUnavailable: 0}}
+  template:
+    metadata: {labels: {app: ${name}}}
+    spec:
+      containers:
+      - name: c
+        image: ${image}
+        ports: [{containerPort: 8080, name: http}]
+        env: [{name: MODE, value: ${env}}]
+        resources: {requests: {cpu: 10m, memory: 16Mi}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: ${name}}
+spec:
+  selector: {app: ${name}}
+  ports: [{port: 80, targetPort: http${env === 'b' ? ', name: web' : ''}}]
+`
+
+t.test('OpenAPI schemas: explain finds nested fields; apply and diff patch from the schema, with no warning', async (t) => {
+  const ports = await kubectl(['explain', 'deployment.spec.template.spec.containers.ports'])
+  t.equal(ports.code, 0, ports.stderr)
+  t.match(ports.stdout, 'containerPort')
+  const template = await kubectl(['explain', 'job.spec.template'])
+  t.equal(template.code, 0, template.stderr)
+  t.match(template.stdout, 'spec')
+
+  const first = await kubectl(['apply', '-f', await manifest('served-a', served('served', 'actorkube/sleep:v1', 'a'))])
+  t.equal(first.code, 0, first.stderr)
+  const changed = await manifest('served-b', served('served', 'actorkube/sleep:v2', 'b'))
+  // kubectl diff: exit 1 with the diff when the live objects differ.
+  const diff = await kubectl(['diff', '-f', changed])
+  t.equal(diff.code, 1, diff.stderr)
+  t.match(diff.stdout, 'actorkube/sleep:v2')
+  t.notMatch(diff.stderr, /error calculating patch/)
+  const second = await kubectl(['apply', '-f', changed])
+  t.equal(second.code, 0, second.stderr)
+  t.notMatch(second.stderr, /error calculating patch/)
+  const container = await containerOf('served')
+  t.equal(container.image, 'actorkube/sleep:v2')
+  t.same(container.env, [{ name: 'MODE', value: 'b' }])
+  t.equal((await kubectl(['get', 'service', 'served', '-o', 'jsonpath={.spec.ports[0].name}'])).stdout, 'web')
+  // Applied again unchanged: nothing to diff.
+  const same = await kubectl(['diff', '-f', changed])
+  t.equal(same.code, 0, same.stdout + same.stderr)
+})
