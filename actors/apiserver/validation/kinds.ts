@@ -107,7 +107,7 @@ const VALIDATORS: Readonly<Record<string, (o: KubeObject, old?: KubeObject) => F
   ...NETWORKING_KIND_VALIDATORS,
   ...RBAC_VALIDATORS,
   ...CHAOS_VALIDATORS,
-  Job: (o) => validateJob(o, podSpec),
+  Job: (o, old) => validateJob(o, podSpec, old),
   CronJob: (o) => validateCronJob(o, podSpec),
 }
 

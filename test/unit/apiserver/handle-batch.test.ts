@@ -85,6 +85,118 @@ t.test('batch - invalid Jobs and CronJobs: 422 with field paths', async (t) => {
   t.equal(bodyOf(await handle(request('GET', JOBS), ports)).body.items.length, 0, 'nothing stored')
 })
 
+const POLICY_JOB = { completions: 12, parallelism: 3, podFailurePolicy: { rules: [{ action: 'FailJob', onExitCodes: { containerName: 'c', operator: 'In', values: [42] } }, { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget' }] }] } }
+
+t.test('batch - podFailurePolicy and backoffLimitPerIndex defaults', async (t) => {
+  const ports = await cluster(handle)
+  const { status, body } = bodyOf(await handle(request('POST', JOBS, { body: job('policy', POLICY_JOB) }), ports))
+  t.equal(status, 201)
+  t.equal(body.spec.podReplacementPolicy, 'Failed', 'with a podFailurePolicy only failed pods are replaced')
+  t.same(body.spec.podFailurePolicy.rules[1].onPodConditions, [{ type: 'DisruptionTarget', status: 'True' }], 'a pattern matches status True unless it says')
+  t.equal(body.spec.backoffLimit, 6)
+  const perIndex = bodyOf(await handle(request('POST', JOBS, { body: job('per-index', { completionMode: 'Indexed', completions: 3, backoffLimitPerIndex: 1 }) }), ports))
+  t.equal(perIndex.status, 201)
+  t.equal(perIndex.body.spec.backoffLimit, 2147483647, 'backoffLimitPerIndex: the Job-wide limit is off')
+  t.equal(perIndex.body.spec.podReplacementPolicy, 'TerminatingOrFailed')
+})
+
+t.test('batch - invalid podFailurePolicy, backoffLimitPerIndex and successPolicy: 422 with field paths', async (t) => {
+  const ports = await cluster(handle)
+  const rules = (...r: unknown[]) => ({ podFailurePolicy: { rules: r } })
+  const indexed = (o: Record<string, unknown>) => ({ completionMode: 'Indexed', completions: 4, ...o })
+  const cases: [string, unknown, string[]][] = [
+    ['restartPolicy OnFailure with a policy', { ...job('a', POLICY_JOB), spec: { ...POLICY_JOB, template: podTemplate('OnFailure') } }, ['spec.template.spec.restartPolicy: Invalid value: "OnFailure": only "Never" is supported when podFailurePolicy is specified']],
+    ['no action, unknown action', job('b', rules({ onExitCodes: { operator: 'In', values: [1] } }, { action: 'Retry', onExitCodes: { operator: 'In', values: [1] } })), [
+      'spec.podFailurePolicy.rules[0].action: Required value: valid values: ["Count" "FailIndex" "FailJob" "Ignore"]',
+      'spec.podFailurePolicy.rules[1].action: Unsupported value: "Retry": supported values: "Count", "FailIndex", "FailJob", "Ignore"',
+    ]],
+    ['FailIndex without backoffLimitPerIndex', job('c', rules({ action: 'FailIndex', onExitCodes: { operator: 'In', values: [1] } })), ['spec.podFailurePolicy.rules[0].action: Invalid value: "FailIndex": requires the backoffLimitPerIndex to be set']],
+    ['both and neither requirement', job('d', rules({ action: 'Ignore', onExitCodes: { operator: 'In', values: [1] }, onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] }, { action: 'Ignore' })), [
+      'spec.podFailurePolicy.rules[0]: Invalid value: specifying both OnExitCodes and OnPodConditions is not supported',
+      'spec.podFailurePolicy.rules[1]: Invalid value: specifying one of OnExitCodes and OnPodConditions is required',
+    ]],
+    ['exit codes: operator, container, values', job('e', rules({ action: 'Count', onExitCodes: { containerName: 'nope', values: [3, 1, 1] } }, { action: 'Count', onExitCodes: { operator: 'In', values: [0] } }, { action: 'Count', onExitCodes: { operator: 'Is', values: [] } })), [
+      'spec.podFailurePolicy.rules[0].onExitCodes.operator: Required value: valid values: ["In" "NotIn"]',
+      'spec.podFailurePolicy.rules[0].onExitCodes.containerName: Invalid value: "nope": must be one of the container or initContainer names in the pod template',
+      'spec.podFailurePolicy.rules[0].onExitCodes.values[2]: Duplicate value: 1',
+      'spec.podFailurePolicy.rules[0].onExitCodes.values: Invalid value: [3,1,1]: must be ordered',
+      'spec.podFailurePolicy.rules[1].onExitCodes.values[0]: Invalid value: 0: must not be 0 for the In operator',
+      'spec.podFailurePolicy.rules[2].onExitCodes.operator: Unsupported value: "Is": supported values: "In", "NotIn"',
+      'spec.podFailurePolicy.rules[2].onExitCodes.values: Invalid value: []: at least one value is required',
+    ]],
+    ['too many rules and values', job('f', rules(...Array.from({ length: 21 }, () => ({ action: 'Count', onExitCodes: { operator: 'NotIn', values: Array.from({ length: 256 }, (_, i) => i) } })))), [
+      'spec.podFailurePolicy.rules: Too many: 21: must have at most 20 items',
+      ...Array.from({ length: 21 }, (_, i) => `spec.podFailurePolicy.rules[${i}].onExitCodes.values: Too many: 256: must have at most 255 items`),
+    ]],
+    ['pod condition status', job('g', rules({ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'Maybe' }] })), ['spec.podFailurePolicy.rules[0].onPodConditions[0].status: Unsupported value: "Maybe": supported values: "False", "True", "Unknown"']],
+    ['podReplacementPolicy with a policy', job('h', { ...POLICY_JOB, podReplacementPolicy: 'TerminatingOrFailed' }), ['spec.podReplacementPolicy: Unsupported value: "TerminatingOrFailed": supported values: "Failed"']],
+    ['per-index fields need Indexed', job('i', { backoffLimitPerIndex: 1, maxFailedIndexes: 1 }), [
+      'spec.backoffLimitPerIndex: Invalid value: 1: requires indexed completion mode',
+      'spec.maxFailedIndexes: Invalid value: 1: requires indexed completion mode',
+    ]],
+    ['maxFailedIndexes needs backoffLimitPerIndex, at most completions', job('j', indexed({ maxFailedIndexes: 5 })), [
+      'spec.backoffLimitPerIndex: Required value: when maxFailedIndexes is specified',
+      'spec.maxFailedIndexes: Invalid value: 5: must be less than or equal to completions',
+    ]],
+    ['successPolicy needs Indexed', job('k', { successPolicy: { rules: [{ succeededCount: 1 }] } }), ['spec.successPolicy: Invalid value: {"rules":[{"succeededCount":1}]}: requires indexed completion mode']],
+    ['successPolicy rules', job('l', indexed({ successPolicy: { rules: [{}, { succeededIndexes: '3-1' }, { succeededIndexes: '0,5' }, { succeededIndexes: '0-1', succeededCount: 3 }, { succeededCount: 5 }] } })), [
+      'spec.successPolicy.rules[0]: Required value: at least one of succeededCount or succeededIndexes must be specified',
+      'spec.successPolicy.rules[1].succeededIndexes: Invalid value: "3-1": error parsing succeededIndexes: non-increasing order, previous: 3, current: 1',
+      'spec.successPolicy.rules[2].succeededIndexes: Invalid value: "0,5": error parsing succeededIndexes: too large index: "5"',
+      'spec.successPolicy.rules[3].succeededCount: Invalid value: 3: must be less than or equal to 2 (the number of indexes in the specified succeededIndexes field)',
+      'spec.successPolicy.rules[4].succeededCount: Invalid value: 5: must be less than or equal to 4 (the number of specified completions)',
+    ]],
+    ['no successPolicy rules', job('m', indexed({ successPolicy: { rules: [] } })), ['spec.successPolicy.rules: Required value: at least one rules must be specified when the successPolicy is specified']],
+    ['Indexed pod hostnames must be DNS labels', job('x'.repeat(62), indexed({ completions: 10 })), [`metadata.name: Invalid value: "${'x'.repeat(62)}": will not able to create pod with invalid DNS label: ${'x'.repeat(62)}-9`]],
+  ]
+  for (const [name, object, messages] of cases) {
+    const { status, body } = bodyOf(await handle(request('POST', JOBS, { body: object }), ports))
+    t.equal(status, 422, name)
+    t.same(body.details?.causes?.map((c: { field: string; message: string }) => `${c.field}: ${c.message}`), messages, name)
+  }
+})
+
+t.test('batch - a Job\'s selector, template, completions and policies are immutable on update (422), as Kubernetes allows', async (t) => {
+  const ports = await cluster(handle)
+  const created = bodyOf(await handle(request('POST', JOBS, { body: job('pi', { completions: 3, parallelism: 2 }) }), ports)).body
+  const put = async (change: (spec: Record<string, unknown>) => Record<string, unknown>, name = 'pi') => {
+    const current = bodyOf(await handle(request('GET', `${JOBS}/${name}`), ports)).body
+    return bodyOf(await handle(request('PUT', `${JOBS}/${name}`, { body: { ...current, spec: change(current.spec) } }), ports))
+  }
+  const causes = (r: { body: { details?: { causes?: { field: string; message: string }[] } } }) => r.body.details?.causes?.map((c) => `${c.field}: ${c.message}`) ?? []
+  const image = (spec: Record<string, unknown>, to: string) => {
+    const template = spec.template as { spec: { containers: Record<string, unknown>[] } }
+    return { ...spec, template: { ...template, spec: { ...template.spec, containers: [{ ...template.spec.containers[0], image: to }] } } }
+  }
+  const newImage = await put((s) => image(s, 'busybox:2'))
+  t.equal(newImage.status, 422)
+  t.match(causes(newImage)[0], /^spec\.template: Invalid value: .*: field is immutable$/)
+  const completions = await put((s) => ({ ...s, completions: 4 }))
+  t.same(causes(completions), ['spec.completions: Invalid value: 4: field is immutable'])
+  const selector = await put((s) => ({ ...s, selector: { matchLabels: { ...(s.selector as { matchLabels: object }).matchLabels, extra: 'x' } } }))
+  t.ok(causes(selector).some((c) => /^spec\.selector: Invalid value: .*: field is immutable$/.test(c)), 'selector')
+  const policy = await put((s) => ({ ...s, podFailurePolicy: { rules: [{ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] }] }, podReplacementPolicy: 'Failed' }))
+  t.ok(causes(policy).some((c) => c.startsWith('spec.podFailurePolicy: Invalid value: ') && c.endsWith('field is immutable')), 'podFailurePolicy')
+  const parallelism = await put((s) => ({ ...s, parallelism: 5, activeDeadlineSeconds: 100 }))
+  t.equal(parallelism.status, 200, 'parallelism and activeDeadlineSeconds may change')
+  t.equal(created.spec.completions, 3)
+
+  // Elastic Indexed Jobs: completions change with parallelism.
+  await handle(request('POST', JOBS, { body: job('elastic', { completionMode: 'Indexed', completions: 3, parallelism: 3 }) }), ports)
+  t.same(causes(await put((s) => ({ ...s, completions: 4 }), 'elastic')), ['spec.completions: Invalid value: 4: can only be modified in tandem with spec.parallelism'])
+  t.equal((await put((s) => ({ ...s, completions: 5, parallelism: 5 }), 'elastic')).status, 200)
+
+  // A suspended Job that never started may change its scheduling directives, and nothing else.
+  await handle(request('POST', JOBS, { body: job('held', { suspend: true }) }), ports)
+  const withNode = (s: Record<string, unknown>) => {
+    const template = s.template as { spec: Record<string, unknown> }
+    return { ...s, template: { ...template, spec: { ...template.spec, nodeSelector: { zone: 'a' }, tolerations: [{ key: 'k', operator: 'Exists' }] } } }
+  }
+  t.equal((await put(withNode, 'held')).status, 200, 'nodeSelector and tolerations of a suspended Job')
+  t.equal((await put((s) => image(s, 'busybox:3'), 'held')).status, 422, 'but not its image')
+  t.equal((await put(withNode, 'pi')).status, 422, 'nor those of a Job that is not suspended')
+})
+
 t.test('batch - kubectl columns', async (t) => {
   const ports = await cluster(handle)
   const created = bodyOf(await handle(request('POST', JOBS, { body: job('pi', { completions: 3, parallelism: 2 }) }), ports)).body
