@@ -10,7 +10,7 @@ import { groupVersionOf } from './discovery/resources.ts'
 import { json, type ApiRequest, type ApiResponse, type WatchStreamEvent } from './http/api-request.ts'
 import { parseJson, parseJsonObject, parseObjectBody } from './http/body.ts'
 import type { ResourcePath } from './http/route.ts'
-import { alreadyExists, badRequest, conflict, forbiddenBecause, gone, invalid, methodNotAllowed, notFound, unsupportedMediaType } from './meta/status.ts'
+import { alreadyExists, badRequest, conflict, forbiddenBecause, gone, invalid, methodNotAllowed, notFound, subresourceNotServed, unsupportedMediaType } from './meta/status.ts'
 import { failedPrecondition, finishedDeleting, parseDeleteOptions, planDeletion } from './deletion.ts'
 import { storeKey, storePrefix } from './meta/keys.ts'
 import { prepareForCreate, prepareForUpdate, rfc3339Seconds, validateObjectMeta } from './meta/object-meta.ts'
@@ -36,6 +36,8 @@ const APPLY_PATCH_CONTENT_TYPE = 'application/apply-patch+yaml'
 export const INITIAL_EVENTS_END = 'k8s.io/initial-events-end'
 /** kubectl re-reads and retries a conflicting apply up to 5 times; so does the server for patches. */
 const PATCH_ATTEMPTS = 5
+/** Pod subresources kubectl exec, attach, port-forward and proxy ask for; none is served yet. */
+const POD_STREAM_SUBRESOURCES: ReadonlySet<string> = new Set(['exec', 'attach', 'portforward', 'proxy'])
 
 type Status = { readonly code: number; readonly status: unknown }
 const fail = (s: Status): ApiResponse => json(s.code, s.status)
@@ -54,6 +56,9 @@ export async function handleResource(request: ApiRequest, at: ResourcePath, port
   if (subresource === 'token' && name !== undefined && resource.name === 'serviceaccounts' && resource.group === '') return tokenRequest(request, at, ports)
   if (subresource === 'finalize' && name !== undefined && resource.name === 'namespaces') {
     return request.method === 'PUT' ? finalize(request, at, ports) : fail(methodNotAllowed('namespaces/finalize', request.method.toLowerCase()))
+  }
+  if (subresource !== undefined && subresource !== 'status' && name !== undefined && resource.name === 'pods' && POD_STREAM_SUBRESOURCES.has(subresource)) {
+    return fail(subresourceNotServed(resource.name, subresource, name))
   }
   if (subresource !== undefined && subresource !== 'status') return fail(notFound(`${resource.name}/${subresource}`, name ?? '', resource.group))
   const watching = request.query.watch === 'true' || request.query.watch === '1'

@@ -88,6 +88,10 @@ function failure(code: number, reason: StatusReason, message: string, d?: Status
 export const notFound = (resource: string, name: string, group = ''): StatusError =>
   failure(404, 'NotFound', `${qualify(resource, group)} ${JSON.stringify(name)} not found`, details({ name, group, kind: resource }))
 
+/** 404 for a subresource this server does not serve (yet): says so, instead of `pods/exec "x" not found`. */
+export const subresourceNotServed = (resource: string, subresource: string, name: string, group = ''): StatusError =>
+  failure(404, 'NotFound', `${qualify(resource, group)} ${JSON.stringify(name)}: the ${subresource} subresource is not served by actorkube (pods serve log, binding, eviction and status)`, details({ name, group, kind: resource }))
+
 /** 409: `pods "x" already exists`. */
 export const alreadyExists = (resource: string, name: string, group = ''): StatusError =>
   failure(409, 'AlreadyExists', `${qualify(resource, group)} ${JSON.stringify(name)} already exists`, details({ name, group, kind: resource }))

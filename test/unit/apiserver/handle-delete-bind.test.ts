@@ -172,3 +172,14 @@ t.test('update - a cached copy at the version the client names spares the curren
   t.equal(stale.status, 409)
   t.same((await call(ports, 'GET', `${PODS}/web`)).body.metadata.labels, { a: '2' })
 })
+
+t.test('pods/exec, attach, portforward and proxy - a 404 that says the subresource is not served, not that the pod is missing', async (t) => {
+  const ports = await cluster(handle)
+  await call(ports, 'POST', PODS, pod('web', { nodeName: 'node-1' }))
+  for (const sub of ['exec', 'attach', 'portforward', 'proxy']) {
+    const r = await call(ports, 'POST', `${PODS}/web/${sub}`)
+    t.equal(r.status, 404, sub)
+    t.equal(r.body.message, `pods "web": the ${sub} subresource is not served by actorkube (pods serve log, binding, eviction and status)`)
+  }
+  t.equal((await call(ports, 'GET', `${PODS}/web/other`)).body.message, 'pods/other "web" not found', 'an unknown subresource stays a plain NotFound')
+})
