@@ -30,15 +30,19 @@ export function podServiceAccount(pod: Pod): string {
   return typeof name === 'string' && name !== '' ? name : 'default'
 }
 
-/** The TokenRequest for the pod's token, bound to the pod. */
-export function podTokenRequest(pod: Pod): { path: string; body: Obj } {
+/** The TokenRequest for the pod's token, bound to the pod; a projected serviceAccountToken source names its audience and expiry. */
+export function podTokenRequest(pod: Pod, projection: { readonly audience?: string; readonly expirationSeconds?: number } = {}): { path: string; body: Obj } {
   const namespace = pod.metadata.namespace ?? 'default'
   return {
     path: `/api/v1/namespaces/${namespace}/serviceaccounts/${podServiceAccount(pod)}/token`,
     body: {
       apiVersion: 'authentication.k8s.io/v1',
       kind: 'TokenRequest',
-      spec: { expirationSeconds: POD_TOKEN_SECONDS, boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: pod.metadata.name ?? '', uid: pod.metadata.uid ?? '' } },
+      spec: {
+        ...(projection.audience ? { audiences: [projection.audience] } : {}),
+        expirationSeconds: projection.expirationSeconds ?? POD_TOKEN_SECONDS,
+        boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: pod.metadata.name ?? '', uid: pod.metadata.uid ?? '' },
+      },
     },
   }
 }

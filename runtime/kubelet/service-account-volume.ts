@@ -100,18 +100,8 @@ export class ServiceAccountVolumes implements PodVolumes {
   }
 
   /** A fresh token for the pod; undefined when none is to be had (no signing key, no default account yet). */
-  async #issue(pod: Pod): Promise<{ token: string; expiresAt: number } | undefined> {
-    const { path, body } = podTokenRequest(pod)
-    const answer = await this.#api.call('POST', path, { body })
-    if (answer.status === 404 && (/could not find the requested resource/.test(messageOf(answer.body)) || path.endsWith('/serviceaccounts/default/token'))) {
-      this.#log.info({ pod: `${pod.metadata.namespace}/${pod.metadata.name}`, reason: messageOf(answer.body) }, 'pod starts without a service account token')
-      return undefined
-    }
-    if (answer.status !== 201) throw new Error(`MountVolume.SetUp failed for volume "kube-api-access": ${messageOf(answer.body) || `HTTP ${answer.status}`}`)
-    const status = (answer.body as TokenAnswer).status
-    const expiresAt = Date.parse(status?.expirationTimestamp ?? '')
-    if (typeof status?.token !== 'string' || Number.isNaN(expiresAt)) throw new Error('MountVolume.SetUp failed for volume "kube-api-access": the TokenRequest answer has no token')
-    return { token: status.token, expiresAt }
+  #issue(pod: Pod): Promise<IssuedToken | undefined> {
+    return issuePodToken(this.#api, this.#log, pod)
   }
 
   /** Renews the token while the pod is mounted: unmount() cancels the timer, and a renewal under way writes nothing. */
@@ -147,6 +137,31 @@ export class ServiceAccountVolumes implements PodVolumes {
     const answer = await this.#api.call('GET', path)
     return answer.status === 200 ? answer.body : undefined
   }
+}
+
+export interface IssuedToken {
+  readonly token: string
+  /** ms since the epoch. */
+  readonly expiresAt: number
+}
+
+/**
+ * A fresh token bound to the pod (TokenRequest over the cluster's NATS), for the service account
+ * volume and projected serviceAccountToken sources; undefined when none is to be had (no signing
+ * key, no default account yet). Any other failure throws the FailedMount message for `volume`.
+ */
+export async function issuePodToken(api: ApiClient, log: Logger, pod: Pod, projection: { readonly audience?: string; readonly expirationSeconds?: number } = {}, volume = 'kube-api-access'): Promise<IssuedToken | undefined> {
+  const { path, body } = podTokenRequest(pod, projection)
+  const answer = await api.call('POST', path, { body })
+  if (answer.status === 404 && (/could not find the requested resource/.test(messageOf(answer.body)) || path.endsWith('/serviceaccounts/default/token'))) {
+    log.info({ pod: `${pod.metadata.namespace}/${pod.metadata.name}`, reason: messageOf(answer.body) }, 'pod starts without a service account token')
+    return undefined
+  }
+  if (answer.status !== 201) throw new Error(`MountVolume.SetUp failed for volume "${volume}": ${messageOf(answer.body) || `HTTP ${answer.status}`}`)
+  const status = (answer.body as TokenAnswer).status
+  const expiresAt = Date.parse(status?.expirationTimestamp ?? '')
+  if (typeof status?.token !== 'string' || Number.isNaN(expiresAt)) throw new Error(`MountVolume.SetUp failed for volume "${volume}": the TokenRequest answer has no token`)
+  return { token: status.token, expiresAt }
 }
 
 const messageOf = (body: unknown): string => {
