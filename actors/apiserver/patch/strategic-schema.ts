@@ -119,6 +119,10 @@ const table: Record<string, [string, FieldStrategy][]> = {
   IngressClass: objectMeta(''),
   NetworkPolicy: objectMeta(''),
   StorageClass: objectMeta(''),
+  // JobSpec's podFailurePolicy and successPolicy rules are atomic; JobStatus.conditions merge by type.
+  Job: workload(),
+  // CronJobStatus.active is atomic.
+  CronJob: [...objectMeta(''), ...objectMeta('spec.jobTemplate'), ...objectMeta('spec.jobTemplate.spec.template'), ...podSpec('spec.jobTemplate.spec.template')],
 }
 
 const schemas: ReadonlyMap<string, StrategicSchema> = new Map(Object.entries(table).map(([kind, entries]) => [kind, new Map(entries)]))

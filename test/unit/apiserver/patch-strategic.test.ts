@@ -163,12 +163,14 @@ t.test('other kinds: service ports by port, node addresses/conditions by type, o
   })
   t.same(STRATEGIC_KINDS.slice().sort(), [
     'ConfigMap',
+    'CronJob',
     'DaemonSet',
     'Deployment',
     'Endpoints',
     'Event',
     'Ingress',
     'IngressClass',
+    'Job',
     'Lease',
     'LimitRange',
     'Namespace',
@@ -193,6 +195,9 @@ t.test('other kinds: service ports by port, node addresses/conditions by type, o
   t.same(strategicSchemaFor('Pod')?.get('spec.ephemeralContainers[].volumeDevices'), { strategy: 'merge', mergeKey: 'devicePath' })
   t.same(strategicSchemaFor('Pod')?.get('spec.hostAliases'), { strategy: 'merge', mergeKey: 'ip' })
   t.equal(strategicSchemaFor('Pod')?.get('spec.tolerations'), undefined)
+  t.same(strategicSchemaFor('Job')?.get('spec.template.spec.containers'), { strategy: 'merge', mergeKey: 'name' }, 'kubectl set image job/x: 415 before')
+  t.same(strategicSchemaFor('CronJob')?.get('spec.jobTemplate.spec.template.spec.containers[].env'), { strategy: 'merge', mergeKey: 'name' })
+  t.equal(strategicSchemaFor('Job')?.get('spec.podFailurePolicy.rules'), undefined, 'atomic')
 })
 
 t.test('errors are returned, never thrown', async (t) => {
