@@ -129,6 +129,8 @@ export interface CriSandboxReady {
 export interface CriSandboxFailed {
   readonly type: 'cri.sandboxFailed'
   readonly message: string
+  /** A volume could not be set up: Kubernetes' FailedMount event with the message as is. */
+  readonly reason?: 'FailedMount'
 }
 
 export interface CriContainerStarted {

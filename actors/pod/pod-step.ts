@@ -55,7 +55,7 @@ export function step(core: PodCore, event: PodMachineEvent): Step {
       proceed(t)
       break
     case 'cri.sandboxFailed':
-      sandboxFailed(t, event.message)
+      sandboxFailed(t, event.message, event.reason)
       break
     case 'cri.sandboxRemoved':
       if (t.core.sandbox === 'removing') t.core = { ...t.core, sandbox: 'removed' }
@@ -86,9 +86,10 @@ function timerDue(t: Turn, key: string): void {
   else if (what === 'probe') probeDue(t, name, kind as ProbeKind)
 }
 
-function sandboxFailed(t: Turn, message: string): void {
+function sandboxFailed(t: Turn, message: string, reason?: 'FailedMount'): void {
   if (t.core.sandbox !== 'creating') return
-  podEvent(t, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${message}`)
+  if (reason === 'FailedMount') podEvent(t, 'Warning', 'FailedMount', message)
+  else podEvent(t, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${message}`)
   const delay = nextBackoffMs(t.core.sandboxBackoffMs, t.core.backoff)
   t.core = { ...t.core, sandbox: 'retrying', sandboxBackoffMs: delay }
   if (t.core.termination === undefined) arm(t, timerKeys.sandbox, delay)

@@ -149,7 +149,7 @@ class PodContainers {
         return sandbox
       },
       (error: unknown) => {
-        this.#report({ type: 'cri.sandboxFailed', message: messageOf(error) })
+        this.#report({ type: 'cri.sandboxFailed', message: messageOf(error), ...(isMountFailure(error) ? { reason: 'FailedMount' as const } : {}) })
         this.#sandbox = undefined
         return undefined
       },
@@ -299,6 +299,9 @@ class PodContainers {
     return `${this.#runtime.name}://${id}`
   }
 }
+
+/** A volume's set-up failed (volume kinds throw errors named `FailedMount`): the pod shows Kubernetes' FailedMount event. */
+const isMountFailure = (error: unknown): boolean => error instanceof Error && error.name === 'FailedMount'
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
