@@ -5,9 +5,12 @@
  * pods see JOB_COMPLETION_INDEX, ttlSecondsAfterFinished, `kubectl create cronjob` and
  * `kubectl create job --from=cronjob/x` (the schedule itself is unit-tested on a simulated clock:
  * this cluster's clock cannot be driven, and a real minute is too long to wait), garbage
- * collection of a deleted Job's pods, and a refused Job (422 with its field path).
+ * collection of a deleted Job's pods, a refused Job (422 with its field path), and the Kubernetes
+ * documentation's podFailurePolicy example (exit code 42 fails the Job at once: FailureTarget,
+ * then Failed with reason PodFailurePolicy) with its spec immutable afterwards.
  */
 import { writeFileSync } from 'node:fs'
+import type { Condition } from '../../actors/kube/objects.ts'
 import { join } from 'node:path'
 import t from 'tap'
 import type { CronJob, Job } from '../../actors/kube/batch.ts'
@@ -151,4 +154,63 @@ t.test('batch - a Job with restartPolicy Always is refused with its field path',
   t.not(r.code, 0)
   t.match(r.stderr, 'spec.template.spec.restartPolicy: Unsupported value: "Always": supported values: "OnFailure", "Never"')
   t.match((await kubectl(['get', 'job', 'bad', '-o', 'name'])).stderr, 'NotFound')
+})
+
+/** The Kubernetes documentation's example (tasks/job/pod-failure-policy), with a 1 s sleep instead of 5 s. */
+const POD_FAILURE_POLICY_EXAMPLE = `apiVersion: batch/v1
+kind: Job
+metadata:
+  name: job-pod-failure-policy-example
+spec:
+  completions: 12
+  parallelism: 3
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+      - name: main
+        image: docker.io/library/bash:5
+        command: ["bash"]
+        args:
+        - -c
+        - echo "Hello world!" && sleep 1 && exit 42
+  backoffLimit: 6
+  podFailurePolicy:
+    rules:
+    - action: FailJob
+      onExitCodes:
+        containerName: main
+        operator: In
+        values: [42]
+    - action: Ignore
+      onPodConditions:
+      - type: DisruptionTarget
+`
+
+t.test('batch - the documentation podFailurePolicy example: exit 42 fails the Job with FailureTarget, then Failed PodFailurePolicy', async (t) => {
+  const explain = await kubectl(['explain', 'job.spec.podFailurePolicy.rules.onExitCodes'])
+  t.equal(explain.code, 0, explain.stderr)
+  t.match(explain.stdout, 'operator')
+  const file = join(stateDir, 'pod-failure-policy.yaml')
+  writeFileSync(file, POD_FAILURE_POLICY_EXAMPLE)
+  const applied = await kubectl(['apply', '-f', file])
+  t.equal(applied.code, 0, applied.stderr)
+  const name = 'job-pod-failure-policy-example'
+  const job = await finished(name, 'Failed', 60_000)
+  const conditions: readonly Condition[] = job.status?.conditions ?? []
+  t.same(conditions.filter((c) => c.type === 'FailureTarget' || c.type === 'Failed').map((c) => [c.type, c.status, c.reason]), [['FailureTarget', 'True', 'PodFailurePolicy'], ['Failed', 'True', 'PodFailurePolicy']], 'FailureTarget first')
+  const failed = conditions.find((c) => c.type === 'Failed')
+  t.match(failed?.message, new RegExp(`^Container main for pod default/${name}-[a-z0-9]+ failed with exit code 42 matching FailJob rule at index 0$`))
+  const reason = await kubectl(['get', 'job', name, '-o', 'jsonpath={.status.conditions[?(@.type=="Failed")].reason}'])
+  t.equal(reason.stdout, 'PodFailurePolicy')
+  t.match(job.spec, { podReplacementPolicy: 'Failed', podFailurePolicy: { rules: [{ action: 'FailJob' }, { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] }] } })
+  t.ok((job.status?.failed ?? 0) < 6, `stopped long before backoffLimit (failed ${job.status?.failed})`)
+  t.equal(job.status?.active ?? 0, 0)
+  t.equal((await podsOf(name)).filter((p) => p.status?.phase === 'Running' || p.status?.phase === 'Pending').length, 0, 'nothing left running')
+
+  // The template is immutable, as in Kubernetes.
+  const setImage = await kubectl(['set', 'image', `job/${name}`, 'main=docker.io/library/bash:5.2'])
+  t.not(setImage.code, 0)
+  t.match(setImage.stderr, 'spec.template: Invalid value')
+  t.match(setImage.stderr, 'field is immutable')
 })
