@@ -41,6 +41,7 @@ export const kubeletMachine = setup({
         input: {
           nodeName,
           hostIP: options.nodeIP,
+          allocatable: { cpu: options.capacity.cpu, memory: options.capacity.memory },
           leaseRenewIntervalMs: options.leaseRenewIntervalMs,
           backoff: { initialMs: options.backoffInitialMs, maxMs: options.backoffMaxMs, resetAfterMs: BACKOFF_DEFAULTS.resetAfterMs },
           now: () => env.now(),

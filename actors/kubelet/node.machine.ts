@@ -7,7 +7,7 @@
  * a late watch event about it does not start it again.
  */
 import { enqueueActions, setup, type ActorRefFrom, type AnyActorRef } from 'xstate'
-import type { Pod } from '../kube/objects.ts'
+import type { Pod, ResourceList } from '../kube/objects.ts'
 import type { PodCommand, PodReport } from '../pod/pod-protocol.ts'
 import { podMachine } from '../pod/pod.machine.ts'
 import { KUBELET_ENGINE, type EngineCommand, type NodeRegistered, type PodGone, type PodSeen } from './kubelet-protocol.ts'
@@ -15,6 +15,8 @@ import { KUBELET_ENGINE, type EngineCommand, type NodeRegistered, type PodGone, 
 export interface NodeActorInput {
   readonly nodeName: string
   readonly hostIP: string
+  /** The node's allocatable, for its pods' resourceFieldRefs. */
+  readonly allocatable?: ResourceList
   readonly leaseRenewIntervalMs: number
   readonly backoff: { readonly initialMs: number; readonly maxMs: number; readonly resetAfterMs: number }
   readonly now: () => number
@@ -100,7 +102,7 @@ export const nodeMachine = setup({
             [uid]: {
               ...ref,
               gone: false,
-              ref: spawn('pod', { id: uid, input: { pod, nodeName: context.input.nodeName, hostIP: context.input.hostIP, backoff: context.input.backoff, now: context.input.now } }),
+              ref: spawn('pod', { id: uid, input: { pod, nodeName: context.input.nodeName, hostIP: context.input.hostIP, allocatable: context.input.allocatable, backoff: context.input.backoff, now: context.input.now } }),
             },
           }),
         })

@@ -1,15 +1,86 @@
 /**
- * A container's environment as the kubelet builds it (kubelet_pods.go makeEnvironmentVariables):
- * literal values, `$(VAR)` references to variables defined earlier, and the downward API's
- * fieldRefs. The pod actor resolves it, so every runtime gets plain strings.
+ * A container's environment as the kubelet builds it (kubelet_pods.go makeEnvironmentVariables),
+ * when the container starts: first `envFrom` (each ConfigMap's or Secret's keys, with the
+ * prefix; a later source overriding an earlier one), then `env` in order, each overriding what
+ * came before: literal values with `$(VAR)` references to the variables so far, the downward
+ * API's fieldRefs and resourceFieldRefs, and ConfigMap/Secret keys. The pod actor resolves it
+ * from the objects the runtime read for it (envObjectRefs says which), so every runtime gets
+ * plain strings. A ConfigMap, Secret or key that is missing and not optional fails the start
+ * with the kubelet's message (CreateContainerConfigError).
  */
-import type { Container, Pod } from '../kube/objects.ts'
+import type { Container, Pod, ResourceList } from '../kube/objects.ts'
+import { milliCpu, wholeUnits } from '../kube/quantity.ts'
 
 /** What the fieldRefs read that is not in the pod object the API sent. */
 export interface EnvContext {
   readonly nodeName: string
   readonly podIP: string | undefined
   readonly hostIP: string
+  /** The node's allocatable: what a resourceFieldRef reads for a limit the container does not set. */
+  readonly allocatable?: ResourceList
+}
+
+export type EnvObjectKind = 'configmap' | 'secret'
+
+/** A ConfigMap or Secret in the pod's namespace that a container's env refers to. */
+export interface EnvObjectRef {
+  readonly kind: EnvObjectKind
+  readonly name: string
+}
+
+/** What reading one gave: its data (a Secret's decoded), that it does not exist, or why it could not be read. */
+export type EnvObject = { readonly data: Readonly<Record<string, string>> } | { readonly notFound: true } | { readonly error: string }
+
+/** The objects read for a container, by envObjectKey. */
+export type EnvObjects = Readonly<Record<string, EnvObject>>
+
+export const envObjectKey = (ref: EnvObjectRef): string => `${ref.kind}/${ref.name}`
+
+/** The objects the container's env and envFrom refer to, each once, in the order referred to. */
+export function envObjectRefs(container: Container): EnvObjectRef[] {
+  const refs = new Map<string, EnvObjectRef>()
+  const add = (kind: EnvObjectKind, name: string | undefined): void => {
+    const ref = { kind, name: name ?? '' }
+    if (!refs.has(envObjectKey(ref))) refs.set(envObjectKey(ref), ref)
+  }
+  for (const source of container.envFrom ?? []) {
+    if (source.configMapRef) add('configmap', source.configMapRef.name)
+    else if (source.secretRef) add('secret', source.secretRef.name)
+  }
+  for (const v of container.env ?? []) {
+    // A literal value wins over valueFrom, as in the kubelet.
+    if (v.value) continue
+    if (v.valueFrom?.configMapKeyRef) add('configmap', v.valueFrom.configMapKeyRef.name)
+    else if (v.valueFrom?.secretKeyRef) add('secret', v.valueFrom.secretKeyRef.name)
+  }
+  return [...refs.values()]
+}
+
+/** Where the API serves a referenced object. */
+export const envObjectPath = (namespace: string, ref: EnvObjectRef): string =>
+  `/api/v1/namespaces/${encodeURIComponent(namespace)}/${ref.kind === 'configmap' ? 'configmaps' : 'secrets'}/${encodeURIComponent(ref.name)}`
+
+/** An API answer to a GET of envObjectPath as an EnvObject: 200 its data (only a ConfigMap's `data`, a Secret's decoded), 404 not found, else the error. */
+export function envObjectFrom(kind: EnvObjectKind, status: number, body: unknown): EnvObject {
+  if (status === 404) return { notFound: true }
+  if (status !== 200) {
+    const message = (body as { message?: unknown } | undefined)?.message
+    return { error: typeof message === 'string' && message !== '' ? message : `HTTP ${status}` }
+  }
+  const raw = (body as { data?: unknown } | undefined)?.data
+  const data: Record<string, string> = {}
+  if (raw !== null && typeof raw === 'object') {
+    for (const [k, v] of Object.entries(raw)) if (typeof v === 'string') data[k] = kind === 'secret' ? decodeBase64(v) : v
+  }
+  return { data }
+}
+
+function decodeBase64(text: string): string {
+  try {
+    return new TextDecoder().decode(Uint8Array.from(atob(text), (c) => c.charCodeAt(0)))
+  } catch {
+    return ''
+  }
 }
 
 const SUBSCRIPT = /^metadata\.(labels|annotations)\['(.+)'\]$/
@@ -80,12 +151,131 @@ export function expand(value: string, vars: Readonly<Record<string, string>>): s
   return out
 }
 
-/** The container's env in order, later entries overriding earlier ones; unknown fieldPaths give ''. */
-export function resolveEnv(container: Container, pod: Pod, ctx: EnvContext): Record<string, string> {
-  const env: Record<string, string> = {}
-  for (const v of container.env ?? []) {
-    const ref = v.valueFrom?.fieldRef
-    env[v.name] = ref !== undefined ? (fieldRefValue(pod, ref.fieldPath, ctx) ?? '') : expand(v.value ?? '', env)
+/**
+ * Whether a key may be a variable name: since RelaxedEnvironmentVariableValidation (on by
+ * default from v1.32) any printable ASCII but `=`, and not empty.
+ */
+export function isEnvVarName(name: string): boolean {
+  if (name === '') return false
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i)
+    if (c < 0x20 || c > 0x7e || c === 0x3d) return false
   }
-  return env
+  return true
+}
+
+/** The resolved environment, with the messages of the InvalidEnvironmentVariableNames events; or why the container cannot be created. */
+export type EnvResult =
+  | { readonly ok: true; readonly env: Record<string, string>; readonly invalidNames: readonly string[] }
+  | { readonly ok: false; readonly message: string }
+
+class EnvError extends Error {}
+
+const title = { configmap: 'ConfigMap', secret: 'Secret' } as const
+
+/**
+ * The object `ref` names from what was read: its data, or undefined when it is missing and
+ * `optional`; throws with the kubelet's message otherwise (`configmap "game" not found`, as the
+ * kubelet's configmap manager words its NotFound).
+ */
+function objectData(ref: EnvObjectRef, optional: boolean | undefined, namespace: string, objects: EnvObjects): Readonly<Record<string, string>> | undefined {
+  const found = objects[envObjectKey(ref)]
+  if (found === undefined) throw new EnvError(`couldn't get ${ref.kind === 'configmap' ? 'configMap' : 'secret'} ${namespace}/${ref.name}, no kubeClient defined`)
+  if ('data' in found) return found.data
+  if ('notFound' in found) {
+    if (optional === true) return undefined
+    throw new EnvError(`${ref.kind} "${ref.name}" not found`)
+  }
+  throw new EnvError(found.error)
+}
+
+/**
+ * The container's env (kubelet's makeEnvironmentVariables), from the objects envObjectRefs named
+ * as they were read at this start.
+ */
+export function resolveEnv(container: Container, pod: Pod, ctx: EnvContext, objects: EnvObjects = {}): EnvResult {
+  const namespace = pod.metadata.namespace ?? 'default'
+  const env: Record<string, string> = {}
+  const invalidNames: string[] = []
+  try {
+    for (const source of container.envFrom ?? []) {
+      const kind: EnvObjectKind | undefined = source.configMapRef ? 'configmap' : source.secretRef ? 'secret' : undefined
+      const ref = source.configMapRef ?? source.secretRef
+      if (kind === undefined || ref === undefined) continue
+      const name = ref.name ?? ''
+      const data = objectData({ kind, name }, ref.optional, namespace, objects)
+      if (data === undefined) continue
+      const invalid: string[] = []
+      for (const [key, value] of Object.entries(data)) {
+        const variable = `${source.prefix ?? ''}${key}`
+        if (isEnvVarName(variable)) env[variable] = value
+        else invalid.push(variable)
+      }
+      if (invalid.length > 0) {
+        invalid.sort()
+        const from = kind === 'configmap' ? 'configMap' : 'secret'
+        invalidNames.push(`Keys [${invalid.join(', ')}] from the EnvFrom ${from} ${namespace}/${name} were skipped since they are considered invalid environment variable names.`)
+      }
+    }
+    for (const v of container.env ?? []) {
+      const value = envVarValue(v, container, pod, ctx, namespace, objects, env)
+      if (value !== undefined) env[v.name] = value
+    }
+  } catch (error) {
+    if (error instanceof EnvError) return { ok: false, message: error.message }
+    throw error
+  }
+  return { ok: true, env, invalidNames }
+}
+
+type EnvVarOf = NonNullable<Container['env']>[number]
+
+/** One variable's value; undefined when it refers to an optional ConfigMap/Secret or key that is missing (the variable is left out). */
+function envVarValue(v: EnvVarOf, container: Container, pod: Pod, ctx: EnvContext, namespace: string, objects: EnvObjects, sofar: Readonly<Record<string, string>>): string | undefined {
+  if (v.value) return expand(v.value, sofar)
+  const from = v.valueFrom
+  if (from === undefined) return ''
+  if (from.fieldRef) return fieldRefValue(pod, from.fieldRef.fieldPath, ctx) ?? ''
+  if (from.resourceFieldRef) return resourceFieldValue(from.resourceFieldRef, container, pod, ctx)
+  const selector = from.configMapKeyRef ?? from.secretKeyRef
+  if (selector === undefined) return ''
+  const kind: EnvObjectKind = from.configMapKeyRef ? 'configmap' : 'secret'
+  const name = selector.name ?? ''
+  const data = objectData({ kind, name }, selector.optional, namespace, objects)
+  if (data === undefined) return undefined
+  if (Object.hasOwn(data, selector.key)) return data[selector.key]
+  if (selector.optional === true) return undefined
+  throw new EnvError(`couldn't find key ${selector.key} in ${title[kind]} ${namespace}/${name}`)
+}
+
+/** Limits the kubelet defaults to the node's allocatable when the container sets none (defaultPodLimitsForDownwardAPI). */
+const DEFAULTED_LIMITS = ['cpu', 'memory', 'ephemeral-storage']
+
+/**
+ * A resourceFieldRef's value (ExtractContainerResourceValue): the container's request or limit
+ * (a missing limit read as the node's allocatable) divided by the divisor (default 1), rounded up;
+ * CPU in millicores before dividing.
+ */
+export function resourceFieldValue(
+  ref: { readonly containerName?: string; readonly resource: string; readonly divisor?: string | number },
+  container: Container,
+  pod: Pod,
+  ctx: EnvContext,
+): string {
+  let target = container
+  if (ref.containerName) {
+    const named = [...pod.spec.containers, ...(pod.spec.initContainers ?? [])].find((c) => c.name === ref.containerName)
+    if (named === undefined) throw new EnvError(`container ${ref.containerName} not found`)
+    target = named
+  }
+  const dot = ref.resource.indexOf('.')
+  const which = ref.resource.slice(0, dot)
+  const name = ref.resource.slice(dot + 1)
+  const supported = (which === 'limits' || which === 'requests') && (DEFAULTED_LIMITS.includes(name) || name.startsWith('hugepages-'))
+  if (dot < 0 || !supported) throw new EnvError(`unsupported container resource : ${ref.resource}`)
+  let value = which === 'limits' ? target.resources?.limits?.[name] : target.resources?.requests?.[name]
+  if (value === undefined && which === 'limits' && DEFAULTED_LIMITS.includes(name)) value = ctx.allocatable?.[name]
+  const divisor = ref.divisor === undefined || ref.divisor === '' || ref.divisor === 0 || ref.divisor === '0' ? '1' : ref.divisor
+  if (name === 'cpu') return String(Math.ceil(milliCpu(value) / Math.max(1, milliCpu(divisor))))
+  return String(Math.ceil(wholeUnits(value) / Math.max(1, wholeUnits(divisor))))
 }

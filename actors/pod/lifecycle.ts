@@ -5,9 +5,9 @@
  */
 import type { ContainerState } from '../kube/objects.ts'
 import { crashBackoff, goDuration, nextBackoffMs } from './backoff.ts'
-import { resolveEnv } from './env.ts'
+import { type EnvObjects, envObjectRefs, resolveEnv } from './env.ts'
 import { type ContainerRecord, initNames, podRef, record, regularNames } from './pod-core.ts'
-import type { CriContainerExited, CriContainerFailed, CriContainerStarted, CriProbeResult, ProbeKind } from './pod-protocol.ts'
+import type { CriContainerExited, CriContainerFailed, CriContainerStarted, CriEnvObjectsRead, CriProbeResult, ProbeKind } from './pod-protocol.ts'
 import { firstProbeDelayMs, newTracker, probePeriodMs, readinessRetryMs, takeResult } from './probes.ts'
 import { type Turn, arm, cri, disarm, podEvent, timerKeys, update } from './turn.ts'
 
@@ -24,12 +24,46 @@ export const stopGrace = (t: Turn): number => t.core.pod.spec.terminationGracePe
 
 const initSucceeded = (r: ContainerRecord): boolean => r.run === 'done' && r.state.terminated?.exitCode === 0
 
+/**
+ * Starts a container: its env's ConfigMaps and Secrets are read first (at every start, as the
+ * kubelet reads them), then its env is resolved and the container created.
+ */
 export function startContainer(t: Turn, name: string): void {
+  const r = update(t, name, { run: 'starting' })
+  const refs = envObjectRefs(r.spec)
+  if (refs.length === 0) return createContainer(t, name, {})
+  update(t, name, { readingEnv: true })
+  cri(t, { type: 'cri.readEnvObjects', name, namespace: t.core.pod.metadata.namespace ?? 'default', refs })
+}
+
+export function envObjectsRead(t: Turn, e: CriEnvObjectsRead): void {
+  const r = t.core.containers[e.name]
+  if (r?.run !== 'starting' || r.readingEnv !== true) return
+  update(t, e.name, { readingEnv: false })
+  createContainer(t, e.name, e.objects)
+}
+
+function createContainer(t: Turn, name: string, objects: EnvObjects): void {
   const r = record(t.core, name)
-  const { pod, nodeName, podIP, hostIP } = t.core
-  const env = resolveEnv(r.spec, pod, { nodeName, podIP, hostIP })
-  cri(t, { type: 'cri.startContainer', container: r.spec, env, init: r.init, attempt: r.exits })
-  update(t, name, { run: 'starting' })
+  const { pod, nodeName, podIP, hostIP, allocatable } = t.core
+  const result = resolveEnv(r.spec, pod, { nodeName, podIP, hostIP, ...(allocatable !== undefined ? { allocatable } : {}) }, objects)
+  if (!result.ok) return configError(t, name, result.message)
+  for (const message of result.invalidNames) podEvent(t, 'Warning', 'InvalidEnvironmentVariableNames', message)
+  cri(t, { type: 'cri.startContainer', container: r.spec, env: result.env, init: r.init, attempt: r.exits })
+}
+
+/**
+ * The container's config cannot be made (a ConfigMap, Secret or key its env needs is missing):
+ * it is not created and waits in CreateContainerConfigError. The kubelet's pod worker syncs
+ * the pod again after its back-off period (10 s, not doubling), which tries the start again.
+ */
+function configError(t: Turn, name: string, message: string): void {
+  const r = record(t.core, name)
+  update(t, name, { run: 'backoff', state: { waiting: { reason: 'CreateContainerConfigError', message } }, lastState: lastStateAfter(r) })
+  // The image is looked at before the config is generated (kuberuntime's startContainer).
+  podEvent(t, 'Normal', 'Pulled', `Container image "${r.spec.image ?? r.image}" already present on machine`)
+  podEvent(t, 'Warning', 'Failed', `Error: ${message}`)
+  arm(t, timerKeys.restart(name), t.core.backoff.initialMs)
 }
 
 /** Starts whatever may start now: the next init container, or every container once all init containers succeeded. */

@@ -2,7 +2,7 @@
  * What a pod actor knows: the pod, its sandbox, one record per container run, its timers and the
  * last status it reported. Plain data (plus the injected clock), changed only by pod-step.ts.
  */
-import type { Container, ContainerState, Pod, PodStatus } from '../kube/objects.ts'
+import type { Container, ContainerState, Pod, PodStatus, ResourceList } from '../kube/objects.ts'
 import { rfc3339Seconds } from '../apiserver/meta/object-meta.ts'
 import type { BackoffConfig } from './backoff.ts'
 import { BACKOFF_DEFAULTS, type PodActorInput, type ProbeKind } from './pod-protocol.ts'
@@ -20,6 +20,8 @@ export interface ContainerRecord {
   readonly init: boolean
   readonly spec: Container
   readonly run: Run
+  /** While `starting`: waiting for the ConfigMaps and Secrets its env refers to (cri.readEnvObjects sent). */
+  readonly readingEnv?: boolean
   /** As the status shows it: core/v1 ContainerState. */
   readonly state: ContainerState
   readonly lastState: ContainerState
@@ -50,6 +52,7 @@ export interface PodCore {
   readonly pod: Pod
   readonly nodeName: string
   readonly hostIP: string
+  readonly allocatable?: ResourceList
   readonly backoff: BackoffConfig
   readonly now: () => number
   readonly startTime: string
@@ -101,6 +104,7 @@ export function createCore(input: PodActorInput): PodCore {
     pod,
     nodeName: input.nodeName,
     hostIP: input.hostIP,
+    ...(input.allocatable !== undefined ? { allocatable: input.allocatable } : {}),
     backoff: input.backoff ?? BACKOFF_DEFAULTS,
     now: input.now,
     startTime: rfc3339Seconds(input.now()),

@@ -11,7 +11,8 @@
  *
  * Containers are named by their name in the pod spec; the runtime keeps the ids.
  */
-import type { Condition, Container, ContainerStatus, Pod, PodStatus, Probe } from '../kube/objects.ts'
+import type { Condition, Container, ContainerStatus, Pod, PodStatus, Probe, ResourceList } from '../kube/objects.ts'
+import type { EnvObjectRef, EnvObjects } from './env.ts'
 
 /** The id under which a pod machine invokes its host-provided container runtime child. */
 export const POD_RUNTIME = 'runtime'
@@ -24,6 +25,8 @@ export interface PodActorInput {
   readonly nodeName: string
   /** The node's address: status.hostIP and the HOST_IP of containers. */
   readonly hostIP: string
+  /** The node's allocatable: what resourceFieldRefs read for limits a container does not set. */
+  readonly allocatable?: ResourceList
   /** Crash-loop back-off; tests and demos shorten it. */
   readonly backoff?: { readonly initialMs: number; readonly maxMs: number; readonly resetAfterMs: number }
   /** The clock (ms since the epoch): status times. Timers use XState's delays (the host's clock). */
@@ -95,6 +98,15 @@ export interface CriStartContainer {
   readonly attempt: number
 }
 
+/** Read the ConfigMaps and Secrets a container's env refers to (in the pod's namespace), before it is created. */
+export interface CriReadEnvObjects {
+  readonly type: 'cri.readEnvObjects'
+  /** The container's name. */
+  readonly name: string
+  readonly namespace: string
+  readonly refs: readonly EnvObjectRef[]
+}
+
 export interface CriStopContainer {
   readonly type: 'cri.stopContainer'
   readonly name: string
@@ -117,7 +129,7 @@ export interface CriRemoveSandbox {
   readonly type: 'cri.removeSandbox'
 }
 
-export type CriCommand = CriRunSandbox | CriStartContainer | CriStopContainer | CriProbe | CriRemoveSandbox
+export type CriCommand = CriRunSandbox | CriReadEnvObjects | CriStartContainer | CriStopContainer | CriProbe | CriRemoveSandbox
 
 // ---- runtime child -> pod actor ----
 
@@ -131,6 +143,13 @@ export interface CriSandboxFailed {
   readonly message: string
   /** A volume could not be set up: Kubernetes' FailedMount event with the message as is. */
   readonly reason?: 'FailedMount'
+}
+
+/** What cri.readEnvObjects found, every ref answered (envObjectKey). */
+export interface CriEnvObjectsRead {
+  readonly type: 'cri.envObjectsRead'
+  readonly name: string
+  readonly objects: EnvObjects
 }
 
 export interface CriContainerStarted {
@@ -178,6 +197,6 @@ export interface CriSandboxRemoved {
   readonly type: 'cri.sandboxRemoved'
 }
 
-export type CriReport = CriSandboxReady | CriSandboxFailed | CriContainerStarted | CriContainerFailed | CriContainerExited | CriProbeResult | CriSandboxRemoved
+export type CriReport = CriSandboxReady | CriSandboxFailed | CriEnvObjectsRead | CriContainerStarted | CriContainerFailed | CriContainerExited | CriProbeResult | CriSandboxRemoved
 
 export type { Condition, ContainerStatus, PodStatus }

@@ -10,6 +10,7 @@ import {
   containerExited,
   containerFailed,
   containerStarted,
+  envObjectsRead,
   probeDue,
   probeResult,
   proceed,
@@ -59,6 +60,9 @@ export function step(core: PodCore, event: PodMachineEvent): Step {
       break
     case 'cri.sandboxRemoved':
       if (t.core.sandbox === 'removing') t.core = { ...t.core, sandbox: 'removed' }
+      break
+    case 'cri.envObjectsRead':
+      envObjectsRead(t, event)
       break
     case 'cri.containerStarted':
       containerStarted(t, event)
@@ -119,8 +123,9 @@ export function terminate(t: Turn, graceSeconds: number): void {
       stopContainer(t, r.name, graceSeconds)
     } else if (r.run === 'stopping' && (r.stopGraceSeconds ?? Infinity) > graceSeconds) {
       stopContainer(t, r.name, graceSeconds)
-    } else if (r.run === 'pending' || r.run === 'backoff') {
-      update(t, r.name, { run: 'done' })
+    } else if (r.run === 'pending' || r.run === 'backoff' || (r.run === 'starting' && r.readingEnv === true)) {
+      // A start still reading its env's objects creates nothing: it ends here, its answer ignored.
+      update(t, r.name, { run: 'done', readingEnv: false })
     }
   }
 }

@@ -50,6 +50,7 @@ export const podMachine = setup({
     'cri.sandboxReady': { actions: 'step' },
     'cri.sandboxFailed': { actions: 'step' },
     'cri.sandboxRemoved': { actions: 'step' },
+    'cri.envObjectsRead': { actions: 'step' },
     'cri.containerStarted': { actions: 'step' },
     'cri.containerFailed': { actions: 'step' },
     'cri.containerExited': { actions: 'step' },
