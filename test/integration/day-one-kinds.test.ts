@@ -95,6 +95,7 @@ t.test('day one - every documentation manifest is accepted and reads back with i
   // patch always carries it).
   const again = await kubectl(['apply', '-f', FIXTURE])
   t.equal(again.code, 0, again.stderr)
+  t.equal(again.stderr, '', 'kubectl patches every kind from the OpenAPI schema without a warning')
   const configured = again.stdout.split('\n').filter((l) => l.endsWith(' configured'))
   t.same(configured.sort(), [
     'poddisruptionbudget.policy/web-pdb configured',
