@@ -13,6 +13,7 @@ import type {
   CriCommand,
   CriContainerExited,
   CriProbe,
+  CriReadEnvObjects,
   CriReport,
   CriStartContainer,
   CriStopContainer,
@@ -20,6 +21,7 @@ import type {
 } from '../../actors/pod/pod-protocol.ts'
 import { CriError, type ContainerExit, type ContainerInfo, type ContainerRuntime, type Sandbox } from './container-runtime.ts'
 import { routeExits, unrouteExits } from './exit-router.ts'
+import type { EnvObjectReader } from '../kubelet/env-objects.ts'
 import type { PodTraces } from '../kubelet/pod-traces.ts'
 import type { PodVolumes } from '../kubelet/service-account-volume.ts'
 import { endSpan, failActiveSpan, startSpan, withContext, withSpan } from '../telemetry.ts'
@@ -46,10 +48,12 @@ interface Slot {
  * `traces`: the host's pod traces; a traced pod's runtime calls are `cri runSandbox` and
  * `cri startContainer <name>` spans under its `kubelet sync pod` span. `volumes`: set up in the
  * sandbox before it is reported ready (the service account token); their env goes to every container.
+ * `envObjects`: reads the ConfigMaps and Secrets a container's env refers to (without it, every
+ * such read fails as a kubelet without an API client's would).
  */
-export function podRuntimeLogic(runtime: ContainerRuntime, traces?: PodTraces, volumes?: PodVolumes) {
+export function podRuntimeLogic(runtime: ContainerRuntime, traces?: PodTraces, volumes?: PodVolumes, envObjects?: EnvObjectReader) {
   return fromCallback<CriCommand, PodRuntimeInput>(({ input, sendBack, receive }) => {
-    const pod = new PodContainers(runtime, input, (report) => sendBack(report), traces, volumes)
+    const pod = new PodContainers(runtime, input, (report) => sendBack(report), traces, volumes, envObjects)
     receive((command) => pod.handle(command))
     return () => pod.stop()
   })
@@ -68,14 +72,16 @@ class PodContainers {
   #stopped = false
   readonly #traces: PodTraces | undefined
   readonly #volumes: PodVolumes | undefined
+  readonly #envObjects: EnvObjectReader | undefined
   /** What the pod's volumes add to every container's environment. */
   #volumeEnv: Readonly<Record<string, string>> = {}
 
-  constructor(runtime: ContainerRuntime, input: PodRuntimeInput, report: (report: CriReport) => void, traces?: PodTraces, volumes?: PodVolumes) {
+  constructor(runtime: ContainerRuntime, input: PodRuntimeInput, report: (report: CriReport) => void, traces?: PodTraces, volumes?: PodVolumes, envObjects?: EnvObjectReader) {
     this.#runtime = runtime
     this.#input = input
     this.#traces = traces
     this.#volumes = volumes
+    this.#envObjects = envObjects
     // A report is the pod actor's next turn, not part of the runtime call's span: it goes out of any trace.
     this.#report = (r) => {
       if (!this.#stopped) withContext(undefined, () => report(r))
@@ -99,6 +105,8 @@ class PodContainers {
     switch (command.type) {
       case 'cri.runSandbox':
         return this.#runSandbox()
+      case 'cri.readEnvObjects':
+        return void this.#readEnvObjects(command)
       case 'cri.startContainer':
         return this.#enqueue(command.container.name, () => this.#traced(`cri startContainer ${command.container.name}`, () => this.#start(command), { 'k8s.container.name': command.container.name }), true)
       case 'cri.stopContainer':
@@ -246,6 +254,12 @@ class PodContainers {
     }
     if (attempt.started) this.#report(report)
     else attempt.pendingExit = report
+  }
+
+  /** The objects read for the pod actor; with no reader, each answered as unreadable (the pod actor words the error). */
+  async #readEnvObjects(command: CriReadEnvObjects): Promise<void> {
+    const objects = this.#envObjects ? await this.#envObjects.read(command.namespace, command.refs) : {}
+    this.#report({ type: 'cri.envObjectsRead', name: command.name, objects })
   }
 
   async #stop(command: CriStopContainer): Promise<void> {

@@ -24,6 +24,7 @@ import { KubeletReadOnlyServer } from './read-only-server.ts'
 import { serviceAccountVolumes } from './service-account-volume.ts'
 import { claimVolumes, volumeRoot } from './claim-volumes.ts'
 import { joinVolumes } from './joined-volumes.ts'
+import { envObjectReader } from './env-objects.ts'
 
 export function kubeletServices(id: string, options: KubeletOptions, deps: EngineDeps): { logic: Record<string, AnyActorLogic>; kubeletFaults: KubeletFaults; close(): Promise<void> } {
   const dir = resolve(options.dir || join('.actorkube', 'kubelet', id))
@@ -54,11 +55,13 @@ export function kubeletServices(id: string, options: KubeletOptions, deps: Engin
   const accounts = options.runtime === 'hollow' ? undefined : serviceAccountVolumes(options.apiservers, deps)
   // Process pods get their claims' directories (hollow pods write nothing).
   const claims = processPods ? claimVolumes(options.apiservers, dir, deps) : undefined
+  // Every runtime's pods get their env's ConfigMaps and Secrets (hollow ones too: a missing one holds the container back).
+  const envObjects = envObjectReader(options.apiservers, deps)
   return {
     logic: {
       [KUBELET_ENGINE]: engine,
       // The pod machine is spawned by each node actor, so it is provided one level down.
-      node: nodeMachine.provide({ actors: { pod: podMachine.provide({ actors: { [POD_RUNTIME]: podRuntimeLogic(faults.runtime, traces, joinVolumes(accounts?.volumes, claims?.volumes)) } }) } }),
+      node: nodeMachine.provide({ actors: { pod: podMachine.provide({ actors: { [POD_RUNTIME]: podRuntimeLogic(faults.runtime, traces, joinVolumes(accounts?.volumes, claims?.volumes), envObjects.reader) } }) } }),
     },
     kubeletFaults: faults,
     async close() {
@@ -68,6 +71,7 @@ export function kubeletServices(id: string, options: KubeletOptions, deps: Engin
       await readOnly?.close()
       await accounts?.close()
       await claims?.close()
+      await envObjects.close()
       await runtime.close()
     },
   }
