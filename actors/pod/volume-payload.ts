@@ -40,7 +40,7 @@ export interface PayloadContext {
   readonly objects: ObjectLookup
   /** For resourceFieldRefs of containers without limits. */
   readonly allocatable?: NodeAllocatable
-  /** Projected serviceAccountToken files: the token issued for each path. */
+  /** Projected serviceAccountToken files: the token issued for each path (a path without one is left out). */
   readonly tokens?: Readonly<Record<string, string>>
 }
 
@@ -80,9 +80,9 @@ function projectedFiles(volume: ObjectVolume, pod: Pod, namespace: string, ctx: 
     else if (source.secret) part = keyFiles('secret', { kind: 'secret', namespace, name: source.secret.name ?? '' }, source.secret, mode, ctx.objects)
     else if (source.downwardAPI) part = downwardApiFiles(source.downwardAPI.items ?? [], mode, pod, ctx.allocatable)
     else if (source.serviceAccountToken) {
+      // No token to be had (a cluster without a signing key): the file is left out, as the service account volume starts the pod without one.
       const token = ctx.tokens?.[source.serviceAccountToken.path]
-      if (token === undefined) return { error: `failed to fetch token: no token for path "${source.serviceAccountToken.path}"` }
-      part = { files: [{ path: source.serviceAccountToken.path, content: token, encoding: 'utf8', mode }] }
+      if (token !== undefined) part = { files: [{ path: source.serviceAccountToken.path, content: token, encoding: 'utf8', mode }] }
     }
     if ('error' in part) return part
     files.push(...part.files)
