@@ -54,6 +54,9 @@ export interface JobResult {
   readonly requeueAfterMs?: number
 }
 
+/** The `spec.managedBy` of Jobs this controller syncs (unset means this one too). */
+export const JOB_CONTROLLER_NAME = 'kubernetes.io/job-controller'
+
 /** A Job's key in the manager's expectations (apart from replica sets of the same name). */
 export const jobExpectationsKey = (key: string): string => `Job/${key}`
 
@@ -210,6 +213,8 @@ export function reconcileJob(input: JobInput, now: number, config: JobConfig = {
   const { job } = input
   const expectations = input.expectations ?? NO_EXPECTATIONS
   if (isDeleting(job.metadata)) return { actions: [], expectations }
+  // A Job another controller manages (spec.managedBy) is left to it, as Kubernetes' JobManagedBy.
+  if (job.spec.managedBy !== undefined && job.spec.managedBy !== null && job.spec.managedBy !== JOB_CONTROLLER_NAME) return { actions: [], expectations }
   const finished = finishedCondition(job)
   if (finished !== undefined) return { ...afterFinish(job, finished, input.pods, now), expectations }
   const parsed = labelSelectorFromObject(job.spec.selector)

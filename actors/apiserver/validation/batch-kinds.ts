@@ -10,7 +10,7 @@ import { parseCronSchedule } from '../../controllers/cron-schedule.ts'
 import { timeZoneError } from '../../controllers/time-zone.ts'
 import { CONTROLLER_UID_LABEL, JOB_NAME_LABEL, LEGACY_CONTROLLER_UID_LABEL, LEGACY_JOB_NAME_LABEL } from '../../kube/batch.ts'
 import { FieldPath, duplicate, invalid, invalidOmitValue, notSupported, required, tooLong, tooMany, type FieldError } from '../field-errors.ts'
-import { isDNS1123Label, isQualifiedName } from '../meta/names.ts'
+import { isDNS1123Label, isDNS1123Subdomain, isQualifiedName } from '../meta/names.ts'
 import type { KubeObject } from '../ports.ts'
 import { immutableField } from './field-values.ts'
 
@@ -146,6 +146,29 @@ function indexedLimits(s: Obj, path: FieldPath): FieldError[] {
     if (isSet(perIndex)) errors.push(invalid(path.child('backoffLimitPerIndex'), perIndex, 'requires indexed completion mode'))
     if (isSet(maxFailed)) errors.push(invalid(path.child('maxFailedIndexes'), maxFailed, 'requires indexed completion mode'))
   }
+  return errors
+}
+
+const MAX_MANAGED_BY_LENGTH = 63
+const HTTP_PATH = /^[A-Za-z0-9/\-._~%!$&'()*+,;=:]+$/
+
+/** managedBy: a domain-prefixed path (IsDomainPrefixedPath), at most 63 characters. */
+function managedBy(s: Obj, path: FieldPath): FieldError[] {
+  const value = s.managedBy
+  if (!isSet(value)) return []
+  const text = String(value)
+  const at = path.child('managedBy')
+  const errors: FieldError[] = []
+  const slash = text.indexOf('/')
+  if (text === '') errors.push(required(at))
+  else if (slash <= 0 || slash === text.length - 1) errors.push(invalid(at, text, 'must be a domain-prefixed path (such as "acme.io/foo")'))
+  else {
+    const host = text.slice(0, slash)
+    const rest = text.slice(slash + 1)
+    errors.push(...isDNS1123Subdomain(host).map((m) => invalid(at, host, m)))
+    if (!HTTP_PATH.test(rest)) errors.push(invalid(at, rest, "Invalid path (regex used for validation is '[A-Za-z0-9/\\-._~%!$&'()*+,;=:]+')"))
+  }
+  if (text.length > MAX_MANAGED_BY_LENGTH) errors.push(tooLong(at, MAX_MANAGED_BY_LENGTH))
   return errors
 }
 
@@ -292,6 +315,7 @@ function jobSpec(s: unknown, path: FieldPath, podSpec: PodSpecValidator, require
     ...positive(s, 'activeDeadlineSeconds', path),
     ...nonNegative(s, 'ttlSecondsAfterFinished', path),
     ...indexedLimits(s, path),
+    ...managedBy(s, path),
   ]
   if (s.completionMode !== undefined && !COMPLETION_MODES.includes(String(s.completionMode))) errors.push(notSupported(path.child('completionMode'), s.completionMode, COMPLETION_MODES))
   if (s.completionMode === 'Indexed' && (s.completions === undefined || s.completions === null)) errors.push(required(path.child('completions'), 'when completion mode is Indexed'))

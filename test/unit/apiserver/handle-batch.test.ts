@@ -147,6 +147,8 @@ t.test('batch - invalid podFailurePolicy, backoffLimitPerIndex and successPolicy
       'spec.successPolicy.rules[4].succeededCount: Invalid value: 5: must be less than or equal to 4 (the number of specified completions)',
     ]],
     ['no successPolicy rules', job('m', indexed({ successPolicy: { rules: [] } })), ['spec.successPolicy.rules: Required value: at least one rules must be specified when the successPolicy is specified']],
+    ['managedBy a domain-prefixed path', job('n', { managedBy: 'queue' }), ['spec.managedBy: Invalid value: "queue": must be a domain-prefixed path (such as "acme.io/foo")']],
+    ['managedBy at most 63 characters', job('o', { managedBy: `example.com/${'q'.repeat(60)}` }), ['spec.managedBy: Too long: may not be more than 63 bytes']],
     ['Indexed pod hostnames must be DNS labels', job('x'.repeat(62), indexed({ completions: 10 })), [`metadata.name: Invalid value: "${'x'.repeat(62)}": will not able to create pod with invalid DNS label: ${'x'.repeat(62)}-9`]],
   ]
   for (const [name, object, messages] of cases) {

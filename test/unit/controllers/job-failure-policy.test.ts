@@ -169,3 +169,8 @@ t.test('successPolicy - the leader index succeeding completes the Job: SuccessCr
   t.match(statusOf(done), { completionTime: at(T0 + 2000), succeeded: 1, completedIndexes: '0' })
   t.same(reasons(done), ['Completed'])
 })
+
+t.test('managedBy - a Job another controller manages is left alone', async (t) => {
+  t.same(reconcileJob({ job: job({ managedBy: 'example.com/queue' }), pods: [] }, T0).actions, [])
+  t.equal(creates(reconcileJob({ job: job({ managedBy: 'kubernetes.io/job-controller' }), pods: [] }, T0)).length, 1, 'the built-in controller by name')
+})
