@@ -152,7 +152,7 @@ t.test('batch - a Job with restartPolicy Always is refused with its field path',
   const file = manifest('bad', jobManifest('bad', {}, 'true', 'Always'))
   const r = await kubectl(['create', '-f', file])
   t.not(r.code, 0)
-  t.match(r.stderr, 'spec.template.spec.restartPolicy: Unsupported value: "Always": supported values: "OnFailure", "Never"')
+  t.match(r.stderr, 'spec.template.spec.restartPolicy: Required value: valid values: "OnFailure", "Never"')
   t.match((await kubectl(['get', 'job', 'bad', '-o', 'name'])).stderr, 'NotFound')
 })
 

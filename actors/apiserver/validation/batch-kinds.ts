@@ -327,7 +327,8 @@ function jobSpec(s: unknown, path: FieldPath, podSpec: PodSpecValidator, require
   const podPath = path.child('template').child('spec')
   errors.push(...podSpec(template.spec, podPath))
   const policy = objOf(template.spec).restartPolicy
-  if (policy === undefined) errors.push(required(podPath.child('restartPolicy'), 'valid values: "OnFailure", "Never"'))
+  // Pod defaulting makes an unset restartPolicy Always: both are "Required" (as Kubernetes words it).
+  if (policy === undefined || policy === null || policy === '' || policy === 'Always') errors.push(required(podPath.child('restartPolicy'), 'valid values: "OnFailure", "Never"'))
   else if (!RESTART_POLICIES.includes(String(policy))) errors.push(notSupported(podPath.child('restartPolicy'), policy, RESTART_POLICIES))
   else if (isSet(s.podFailurePolicy) && policy !== 'Never') errors.push(invalid(podPath.child('restartPolicy'), policy, 'only "Never" is supported when podFailurePolicy is specified'))
   if (isObj(s.selector)) errors.push(...selectorMatchesTemplate(s.selector, template, path))
