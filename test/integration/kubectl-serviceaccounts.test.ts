@@ -4,7 +4,8 @@
  * (`--token`) is the account (`auth whoami`), gets 403 until a RoleBinding grants it, then reads;
  * a tampered token and a deleted account's token get 401; pods run as `default` unless they name
  * an account, and naming a missing one is refused (403); a pod's process reads the token the
- * kubelet gave it and calls the API with it.
+ * kubelet gave it and calls the API with it. Pods read ConfigMaps and Secrets through env and
+ * envFrom; a missing one holds the container in CreateContainerConfigError until it is created.
  */
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -137,6 +138,47 @@ t.test('serviceaccounts - a kubernetes.io/service-account-token Secret gets a lo
   legacyToken = Buffer.from(secret.data.token ?? '', 'base64').toString()
   const whoami = await as(legacyToken, ['auth', 'whoami', '-o', 'json'])
   t.equal(JSON.parse(whoami.stdout).status.userInfo.username, `system:serviceaccount:${NS}:robot`)
+})
+
+t.test('config - a pod reads ConfigMaps and Secrets through its env; a missing one holds the container in CreateContainerConfigError until it exists', async (t) => {
+  t.equal((await kubectl(['create', 'configmap', 'game', '-n', NS, '--from-literal=lives=3', '--from-literal=mode=easy'])).code, 0)
+  t.equal((await kubectl(['create', 'secret', 'generic', 'pw', '-n', NS, '--from-literal=password=hunter2'])).code, 0)
+  const pod = (name: string, spec: object) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: NS }, spec: { restartPolicy: 'Never', ...spec } })
+  const applied = await apply('cfg-pod.json', pod('cfg-pod', {
+    containers: [{
+      name: 'c',
+      image: 'busybox',
+      command: ['sh', '-c', 'echo LIVES=$LIVES PW=$PASSWORD MODE=$mode'],
+      env: [{ name: 'LIVES', valueFrom: { configMapKeyRef: { name: 'game', key: 'lives' } } }, { name: 'PASSWORD', valueFrom: { secretKeyRef: { name: 'pw', key: 'password' } } }],
+      envFrom: [{ configMapRef: { name: 'game' } }],
+    }],
+  }))
+  t.equal(applied.code, 0, applied.stderr)
+  const finished = (name: string) => async () => {
+    const p = await kubectlJson<{ status?: { phase?: string } }>(kubectl, ['get', 'pod', name, '-n', NS])
+    return p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed' ? p.status.phase : undefined
+  }
+  t.equal(await waitFor(finished('cfg-pod'), { timeoutMs: 30_000, intervalMs: 500, what: 'cfg-pod to finish' }), 'Succeeded')
+  t.equal((await kubectl(['logs', 'cfg-pod', '-n', NS])).stdout.trim(), 'LIVES=3 PW=hunter2 MODE=easy')
+
+  const waiting = await apply('needs-cm.json', pod('needs-cm', {
+    containers: [{ name: 'c', image: 'busybox', command: ['sh', '-c', 'echo GREETING=$GREETING'], env: [{ name: 'GREETING', valueFrom: { configMapKeyRef: { name: 'later', key: 'greeting' } } }] }],
+  }))
+  t.equal(waiting.code, 0, waiting.stderr)
+  const state = (field: string) => kubectl(['get', 'pod', 'needs-cm', '-n', NS, '-o', `jsonpath={.status.containerStatuses[0].state.waiting.${field}}`])
+  const reason = await waitFor(async () => {
+    const r = (await state('reason')).stdout
+    return r === 'CreateContainerConfigError' ? r : undefined
+  }, { timeoutMs: 30_000, intervalMs: 500, what: 'needs-cm to show CreateContainerConfigError' })
+  t.equal(reason, 'CreateContainerConfigError')
+  t.equal((await state('message')).stdout, 'configmap "later" not found')
+  t.equal((await kubectl(['get', 'pod', 'needs-cm', '-n', NS, '-o', 'jsonpath={.status.phase}'])).stdout, 'Pending')
+  const events = await kubectlJson<{ items: { type: string; reason: string; message: string }[] }>(kubectl, ['get', 'events', '-n', NS, '--field-selector', 'involvedObject.name=needs-cm'])
+  t.ok(events.items.some((e) => e.type === 'Warning' && e.reason === 'Failed' && e.message === 'Error: configmap "later" not found'), 'a Warning Failed event')
+  t.equal((await kubectl(['create', 'configmap', 'later', '-n', NS, '--from-literal=greeting=hello'])).code, 0)
+  // The kubelet tries again at its next sync of the pod (10 s).
+  t.equal(await waitFor(finished('needs-cm'), { timeoutMs: 40_000, intervalMs: 500, what: 'needs-cm to start and finish' }), 'Succeeded')
+  t.equal((await kubectl(['logs', 'needs-cm', '-n', NS])).stdout.trim(), 'GREETING=hello')
 })
 
 t.test('serviceaccounts - deleting the account revokes its tokens', async (t) => {
