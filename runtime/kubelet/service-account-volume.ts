@@ -150,7 +150,7 @@ export interface IssuedToken {
  * volume and projected serviceAccountToken sources; undefined when none is to be had (no signing
  * key, no default account yet). Any other failure throws the FailedMount message for `volume`.
  */
-export async function issuePodToken(api: ApiClient, log: Logger, pod: Pod, projection: { readonly audience?: string; readonly expirationSeconds?: number } = {}, volume = 'kube-api-access'): Promise<IssuedToken | undefined> {
+export async function issuePodToken(api: Pick<ApiClient, 'call'>, log: Logger, pod: Pod, projection: { readonly audience?: string; readonly expirationSeconds?: number } = {}, volume = 'kube-api-access'): Promise<IssuedToken | undefined> {
   const { path, body } = podTokenRequest(pod, projection)
   const answer = await api.call('POST', path, { body })
   if (answer.status === 404 && (/could not find the requested resource/.test(messageOf(answer.body)) || path.endsWith('/serviceaccounts/default/token'))) {

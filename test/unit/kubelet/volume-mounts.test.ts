@@ -3,7 +3,7 @@
  * variable always; the mountPath as a link where no root is needed; links removed only while
  * they still point at the pod's volumes. Real files in a temporary directory.
  */
-import { lstatSync, mkdirSync, readlinkSync, symlinkSync } from 'node:fs'
+import { lstatSync, mkdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
 import { joinVolumes } from '../../../runtime/kubelet/joined-volumes.ts'
@@ -57,6 +57,25 @@ t.test('volume mounts - variable, links where allowed, subPath, and their remova
   unmountVolumes([...mounted.links, join(root, 'mnt', 'foreign')], volumes)
   t.throws(() => lstatSync(join(root, 'mnt', 'data')), 'its links go')
   t.equal(readlinkSync(join(root, 'mnt', 'foreign')), join(root, 'elsewhere'), 'a link pointing elsewhere stays')
+})
+
+t.test('volume mounts - a subPath naming a file; a snapshot for volumes the kubelet rewrites', async (t) => {
+  const root = t.testdir({ vol: { 'game.properties': 'lives=3' }, pod: {}, mnt: {} })
+  const volumes = [{ name: 'config', path: join(root, 'vol'), snapshotSubPaths: true }, { name: 'live', path: join(root, 'vol') }]
+  const mounted = mountVolumes(
+    volumes,
+    [
+      { name: 'config', mountPath: join(root, 'mnt', 'game'), subPath: 'game.properties' },
+      { name: 'live', mountPath: join(root, 'mnt', 'live'), subPath: 'game.properties' },
+    ],
+    join(root, 'pod'),
+  )
+  const copy = join(root, 'pod', 'volume-subpaths', 'config', '0', 'game.properties')
+  t.same(mounted.env, { ACTORKUBE_VOLUME_CONFIG: copy, ACTORKUBE_VOLUME_LIVE: join(root, 'vol', 'game.properties') }, 'a copy in the pod for the rewritten volume; the file itself otherwise')
+  t.equal(readlinkSync(join(root, 'mnt', 'game')), copy, 'the mountPath links to the file')
+  writeFileSync(join(root, 'vol', 'game.properties'), 'lives=5')
+  t.equal(readFileSync(join(root, 'mnt', 'game'), 'utf8'), 'lives=3', 'the copy does not follow updates')
+  t.equal(readFileSync(join(root, 'mnt', 'live'), 'utf8'), 'lives=5')
 })
 
 t.test('joined volumes - environments joined in order, all unmounted', async (t) => {
