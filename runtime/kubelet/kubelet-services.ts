@@ -24,6 +24,7 @@ import { KubeletReadOnlyServer } from './read-only-server.ts'
 import { serviceAccountVolumes } from './service-account-volume.ts'
 import { claimVolumes, volumeRoot } from './claim-volumes.ts'
 import { joinVolumes } from './joined-volumes.ts'
+import { kubeletObjectVolumes } from './object-volumes.ts'
 import { envObjectReader } from './env-objects.ts'
 
 export function kubeletServices(id: string, options: KubeletOptions, deps: EngineDeps): { logic: Record<string, AnyActorLogic>; kubeletFaults: KubeletFaults; close(): Promise<void> } {
@@ -55,13 +56,15 @@ export function kubeletServices(id: string, options: KubeletOptions, deps: Engin
   const accounts = options.runtime === 'hollow' ? undefined : serviceAccountVolumes(options.apiservers, deps)
   // Process pods get their claims' directories (hollow pods write nothing).
   const claims = processPods ? claimVolumes(options.apiservers, dir, deps) : undefined
+  // configMap, secret, emptyDir, downwardAPI and projected volumes: files for process pods; hollow pods only have their objects checked.
+  const objectVolumes = kubeletObjectVolumes(options.apiservers, deps, { cpu: options.capacity.cpu, memory: options.capacity.memory })
   // Every runtime's pods get their env's ConfigMaps and Secrets (hollow ones too: a missing one holds the container back).
   const envObjects = envObjectReader(options.apiservers, deps)
   return {
     logic: {
       [KUBELET_ENGINE]: engine,
       // The pod machine is spawned by each node actor, so it is provided one level down.
-      node: nodeMachine.provide({ actors: { pod: podMachine.provide({ actors: { [POD_RUNTIME]: podRuntimeLogic(faults.runtime, traces, joinVolumes(accounts?.volumes, claims?.volumes), envObjects.reader) } }) } }),
+      node: nodeMachine.provide({ actors: { pod: podMachine.provide({ actors: { [POD_RUNTIME]: podRuntimeLogic(faults.runtime, traces, joinVolumes(accounts?.volumes, claims?.volumes, objectVolumes.volumes), envObjects.reader) } }) } }),
     },
     kubeletFaults: faults,
     async close() {
@@ -71,6 +74,7 @@ export function kubeletServices(id: string, options: KubeletOptions, deps: Engin
       await readOnly?.close()
       await accounts?.close()
       await claims?.close()
+      await objectVolumes.close()
       await envObjects.close()
       await runtime.close()
     },
