@@ -337,8 +337,8 @@ class JobRun {
 
   /**
    * The next `n` pending indexes' pods. With backoffLimitPerIndex each carries its index's failure
-   * counts, and an index still in its own backoff waits (the pass is requeued for it): as
-   * Kubernetes, then no index gets a pod this pass.
+   * counts, and an index still in its own backoff waits (getPodCreationInfoForIndependentIndexes):
+   * the others get their pods, and the pass is requeued for the first wait to end.
    */
   private indexedPods(template: Pod, n: number): Pod[] {
     const { job, o, now } = this
@@ -347,12 +347,13 @@ class JobRun {
     if (!hasBackoffLimitPerIndex(job)) return indexes.map((i) => indexedPod(template, name, i))
     const skip = new Set([...o.completedIndexes, ...(o.failedIndexes ?? []), ...o.active.flatMap((p) => completionIndexOf(p) ?? [])])
     const replaced = lastFailedPods(job, o.owned, skip, completionIndexOf)
-    const waits = indexes.flatMap((i) => indexBackoffUntil(replaced.get(i), this.config) ?? []).filter((until) => until > now)
-    if (waits.length > 0) {
-      this.requeueAt(Math.max(...waits))
-      return []
+    const ready: number[] = []
+    for (const i of indexes) {
+      const until = indexBackoffUntil(replaced.get(i), this.config)
+      if (until !== undefined && until > now) this.requeueAt(until)
+      else ready.push(i)
     }
-    return indexes.map((i) => {
+    return ready.map((i) => {
       const pod = indexedPod(template, name, i)
       const counts = newIndexFailureCounts(job, replaced.get(i))
       const annotations = { ...pod.metadata.annotations, [JOB_INDEX_FAILURE_COUNT]: String(counts.failures), ...(counts.ignored > 0 ? { [JOB_INDEX_IGNORED_FAILURE_COUNT]: String(counts.ignored) } : {}) }

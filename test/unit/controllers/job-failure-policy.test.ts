@@ -112,6 +112,11 @@ t.test('backoffLimitPerIndex - a failed index gets a new pod carrying its failur
   t.equal(made?.metadata.annotations?.[FAILURE_COUNT], '1', 'one failure of index 1 before it')
   t.equal(made?.metadata.annotations?.[IGNORED_COUNT], undefined)
   t.match(statusOf(due), { failed: 1 })
+  // Each index has its own backoff: index 0 failing later does not hold index 1 back.
+  const both = [jobPod('p0', 'Failed', { index: 0, endedAt: T0 + 8000, annotations: { [FAILURE_COUNT]: '0' } }), pods[1]!, pods[2]!]
+  const one = reconcileJob({ job: job(perIndex(), { startTime: at(T0) }), pods: both }, T0 + 10_000)
+  t.same(creates(one).map((c) => c.object.metadata.generateName), ['pi-1-'], 'index 1 now, index 0 still waits')
+  t.equal(one.requeueAfterMs, 8000, 'woken when index 0 may go')
 })
 
 t.test('backoffLimitPerIndex - past the limit the index fails for good; all indexes done with some failed: FailedIndexes', async (t) => {
