@@ -248,6 +248,19 @@ function envVarValue(v: EnvVarOf, container: Container, pod: Pod, ctx: EnvContex
   throw new EnvError(`couldn't find key ${selector.key} in ${title[kind]} ${namespace}/${name}`)
 }
 
+/**
+ * The container with `$(VAR)` in its command and args expanded against its resolved env, as the
+ * kubelet runs it (ExpandContainerCommandAndArgs); an unknown name stays as written.
+ */
+export function expandCommand(container: Container, env: Readonly<Record<string, string>>): Container {
+  if (container.command === undefined && container.args === undefined) return container
+  return {
+    ...container,
+    ...(container.command !== undefined ? { command: container.command.map((c) => expand(c, env)) } : {}),
+    ...(container.args !== undefined ? { args: container.args.map((a) => expand(a, env)) } : {}),
+  }
+}
+
 /** Limits the kubelet defaults to the node's allocatable when the container sets none (defaultPodLimitsForDownwardAPI). */
 const DEFAULTED_LIMITS = ['cpu', 'memory', 'ephemeral-storage']
 

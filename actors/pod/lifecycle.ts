@@ -5,7 +5,7 @@
  */
 import type { ContainerState } from '../kube/objects.ts'
 import { crashBackoff, goDuration, nextBackoffMs } from './backoff.ts'
-import { type EnvObjects, envObjectRefs, resolveEnv } from './env.ts'
+import { type EnvObjects, envObjectRefs, expandCommand, resolveEnv } from './env.ts'
 import { type ContainerRecord, initNames, podRef, record, regularNames } from './pod-core.ts'
 import type { CriContainerExited, CriContainerFailed, CriContainerStarted, CriEnvObjectsRead, CriProbeResult, ProbeKind } from './pod-protocol.ts'
 import { firstProbeDelayMs, newTracker, probePeriodMs, readinessRetryMs, takeResult } from './probes.ts'
@@ -49,7 +49,7 @@ function createContainer(t: Turn, name: string, objects: EnvObjects): void {
   const result = resolveEnv(r.spec, pod, { nodeName, podIP, hostIP, ...(allocatable !== undefined ? { allocatable } : {}) }, objects)
   if (!result.ok) return configError(t, name, result.message)
   for (const message of result.invalidNames) podEvent(t, 'Warning', 'InvalidEnvironmentVariableNames', message)
-  cri(t, { type: 'cri.startContainer', container: r.spec, env: result.env, init: r.init, attempt: r.exits })
+  cri(t, { type: 'cri.startContainer', container: expandCommand(r.spec, result.env), env: result.env, init: r.init, attempt: r.exits })
 }
 
 /**

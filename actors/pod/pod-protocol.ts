@@ -90,6 +90,7 @@ export interface CriRunSandbox {
 
 export interface CriStartContainer {
   readonly type: 'cri.startContainer'
+  /** The pod's container, `$(VAR)` in its command and args expanded. */
   readonly container: Container
   /** The container's environment, resolved (values and fieldRefs) by the pod actor. */
   readonly env: Readonly<Record<string, string>>

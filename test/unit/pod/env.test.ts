@@ -276,3 +276,14 @@ t.test('env - invalid envFrom names are a Warning event, and the container start
   t.equal(h.take()[0]?.type, 'cri.startContainer')
   t.strictSame(h.events(), ['Warning InvalidEnvironmentVariableNames Keys [a=lives] from the EnvFrom configMap default/game were skipped since they are considered invalid environment variable names.'])
 })
+
+t.test('env - $(VAR) in command and args is expanded against the resolved env, as the kubelet runs the container', async (t) => {
+  const container = { name: 'app', image: 'busybox', command: ['/bin/echo', '$(LIVES) lives'], args: ['$(mode)', '$$(LIVES)', '$(NOPE)'], env: [cmKey('LIVES', 'game', 'lives')], envFrom: [{ configMapRef: { name: 'game' } }] }
+  const h = runPod(makePod({ containers: [container] }))
+  h.take()
+  h.sandboxReady()
+  h.take()
+  h.reply({ type: 'cri.envObjectsRead', name: 'app', objects: { 'configmap/game': { data: { lives: '3', mode: 'easy' } } } })
+  const [start] = h.take()
+  t.strictSame(start?.type === 'cri.startContainer' ? [start.container.command, start.container.args] : undefined, [['/bin/echo', '3 lives'], ['easy', '$(LIVES)', '$(NOPE)']])
+})
