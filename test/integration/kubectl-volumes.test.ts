@@ -5,7 +5,10 @@
  * the local provisioner makes its PV there and binds it; the pod finds the directory in
  * ACTORKUBE_VOLUME_<NAME> and at its mountPath (a symbolic link); a StatefulSet's web-0 sees
  * what the web-0 before it wrote; a pod whose claim does not exist stays Pending with the
- * scheduler's message; a deleted claim takes its PV and the directory along.
+ * scheduler's message; a deleted claim takes its PV and the directory along. ConfigMap, Secret,
+ * emptyDir and downwardAPI volumes: a pod reads their files, a ConfigMap edit reaches the file,
+ * and a pod whose ConfigMap is missing waits in ContainerCreating with the FailedMount event
+ * until it is created.
  */
 import { existsSync, mkdirSync, readlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -156,4 +159,68 @@ t.test('volumes - deleting the claim deletes its volume and the directory', asyn
   await waitFor(async () => !(await volumes()).some((v) => v.metadata.name === name), { timeoutMs: 20_000, intervalMs: 250, what: `pv ${name} deleted` })
   await waitFor(() => !existsSync(volumePath), { timeoutMs: 10_000, intervalMs: 100, what: `${volumePath} removed` })
   t.notOk(existsSync(volumePath), 'the node removed the directory')
+})
+
+interface EventList {
+  readonly items: readonly { readonly type: string; readonly reason: string; readonly message: string }[]
+}
+
+const readerPod = (name: string, script: string, volumes: readonly unknown[], volumeMounts: readonly unknown[]) => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, labels: { app: 'reader' } },
+  spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'main', image: 'busybox', command: ['sh', '-c', script], volumeMounts }], volumes },
+})
+
+t.test('volumes - a pod reads its ConfigMap, Secret, emptyDir and downward API files; a ConfigMap edit reaches the file', async (t) => {
+  t.equal((await apply('cm-game', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'game' }, data: { 'game.properties': 'lives=3', 'ui.properties': 'color=red' } })).code, 0)
+  t.equal((await apply('secret-creds', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'creds' }, stringData: { password: 's3cret' } })).code, 0)
+  const script = [
+    'echo "secret=$(cat etc/creds/password) mode=$(stat -c %a etc/creds/..data/password)"',
+    'echo "labels=$(cat "$ACTORKUBE_VOLUME_INFO/labels")"',
+    'echo scratched > scratch/note; echo "scratch=$(cat "$ACTORKUBE_VOLUME_SCRATCH/note")"',
+    'echo "ui=$(cat etc/ui)"',
+    'while true; do echo "game=$(cat etc/config/game.properties)"; sleep 1; done',
+  ].join('; ')
+  const volumes = [
+    { name: 'config', configMap: { name: 'game' } },
+    { name: 'creds', secret: { secretName: 'creds', defaultMode: 0o400 } },
+    { name: 'scratch', emptyDir: {} },
+    { name: 'info', downwardAPI: { items: [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }] } },
+  ]
+  const mounts = [
+    { name: 'config', mountPath: 'etc/config' },
+    { name: 'config', mountPath: 'etc/ui', subPath: 'ui.properties' },
+    { name: 'creds', mountPath: 'etc/creds', readOnly: true },
+    { name: 'scratch', mountPath: 'scratch' },
+    { name: 'info', mountPath: 'etc/podinfo' },
+  ]
+  t.equal((await apply('reader', readerPod('reader', script, volumes, mounts))).code, 0)
+  await running('reader')
+  const out = await logsOf('reader', /game=lives=3/)
+  t.match(out, /^secret=s3cret mode=400$/m, 'the Secret decoded, with its defaultMode')
+  t.match(out, /^labels=app="reader"$/m, 'the downward API labels')
+  t.match(out, /^scratch=scratched$/m, 'the emptyDir is writable')
+  t.match(out, /^ui=color=red$/m, 'a subPath mount of one key')
+
+  t.equal((await kubectl(['patch', 'configmap', 'game', '--type', 'merge', '-p', JSON.stringify({ data: { 'game.properties': 'lives=5' } })])).code, 0)
+  await waitFor(async () => /game=lives=5/.test((await kubectl(['logs', 'reader'])).stdout), { timeoutMs: 30_000, intervalMs: 500, what: 'the edited ConfigMap in the file' })
+  t.pass('the edit reached the file while the pod ran')
+  t.equal((await kubectl(['delete', 'pod', 'reader', '--wait=false'])).code, 0)
+})
+
+t.test('volumes - a missing ConfigMap keeps the pod in ContainerCreating with FailedMount until it is created', async (t) => {
+  const volumes = [{ name: 'config', configMap: { name: 'later' } }]
+  t.equal((await apply('waiter', readerPod('waiter', 'echo "level=$(cat config/level)"; exec sleep 3600', volumes, [{ name: 'config', mountPath: 'config' }]))).code, 0)
+  const event = await waitFor(async () => (await kubectlJson<EventList>(kubectl, ['get', 'events', '--field-selector', 'involvedObject.name=waiter'])).items.find((e) => e.reason === 'FailedMount'), { timeoutMs: 30_000, intervalMs: 500, what: 'a FailedMount event' })
+  t.equal(event.type, 'Warning')
+  t.equal(event.message, 'MountVolume.SetUp failed for volume "config" : configmap "later" not found')
+  const waiting = await podOf('waiter')
+  t.equal(waiting.status?.phase, 'Pending')
+  t.equal(waiting.status?.containerStatuses?.[0]?.state?.waiting?.reason, 'ContainerCreating')
+
+  t.equal((await apply('cm-later', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'later' }, data: { level: 'seven' } })).code, 0)
+  await running('waiter', 60_000)
+  t.match(await logsOf('waiter', /level=/), /^level=seven$/m, 'started once the ConfigMap exists, and reads it')
+  t.equal((await kubectl(['delete', 'pod', 'waiter', '--wait=false'])).code, 0)
 })
