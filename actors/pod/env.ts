@@ -9,7 +9,7 @@
  * with the kubelet's message (CreateContainerConfigError).
  */
 import type { Container, Pod, ResourceList } from '../kube/objects.ts'
-import { milliCpu, wholeUnits } from '../kube/quantity.ts'
+import { resourceValue } from './downward-api-files.ts'
 
 /** What the fieldRefs read that is not in the pod object the API sent. */
 export interface EnvContext {
@@ -229,6 +229,7 @@ export function resolveEnv(container: Container, pod: Pod, ctx: EnvContext, obje
 }
 
 type EnvVarOf = NonNullable<Container['env']>[number]
+type ResourceFieldRef = NonNullable<NonNullable<EnvVarOf['valueFrom']>['resourceFieldRef']>
 
 /** One variable's value; undefined when it refers to an optional ConfigMap/Secret or key that is missing (the variable is left out). */
 function envVarValue(v: EnvVarOf, container: Container, pod: Pod, ctx: EnvContext, namespace: string, objects: EnvObjects, sofar: Readonly<Record<string, string>>): string | undefined {
@@ -261,34 +262,13 @@ export function expandCommand(container: Container, env: Readonly<Record<string,
   }
 }
 
-/** Limits the kubelet defaults to the node's allocatable when the container sets none (defaultPodLimitsForDownwardAPI). */
-const DEFAULTED_LIMITS = ['cpu', 'memory', 'ephemeral-storage']
-
 /**
- * A resourceFieldRef's value (ExtractContainerResourceValue): the container's request or limit
- * (a missing limit read as the node's allocatable) divided by the divisor (default 1), rounded up;
- * CPU in millicores before dividing.
+ * A resourceFieldRef's value: downward-api-files.ts' resourceValue (the container's request or
+ * limit, a missing limit read as the node's allocatable, over the divisor, rounded up), where an
+ * empty containerName is the container itself.
  */
-export function resourceFieldValue(
-  ref: { readonly containerName?: string; readonly resource: string; readonly divisor?: string | number },
-  container: Container,
-  pod: Pod,
-  ctx: EnvContext,
-): string {
-  let target = container
-  if (ref.containerName) {
-    const named = [...pod.spec.containers, ...(pod.spec.initContainers ?? [])].find((c) => c.name === ref.containerName)
-    if (named === undefined) throw new EnvError(`container ${ref.containerName} not found`)
-    target = named
-  }
-  const dot = ref.resource.indexOf('.')
-  const which = ref.resource.slice(0, dot)
-  const name = ref.resource.slice(dot + 1)
-  const supported = (which === 'limits' || which === 'requests') && (DEFAULTED_LIMITS.includes(name) || name.startsWith('hugepages-'))
-  if (dot < 0 || !supported) throw new EnvError(`unsupported container resource : ${ref.resource}`)
-  let value = which === 'limits' ? target.resources?.limits?.[name] : target.resources?.requests?.[name]
-  if (value === undefined && which === 'limits' && DEFAULTED_LIMITS.includes(name)) value = ctx.allocatable?.[name]
-  const divisor = ref.divisor === undefined || ref.divisor === '' || ref.divisor === 0 || ref.divisor === '0' ? '1' : ref.divisor
-  if (name === 'cpu') return String(Math.ceil(milliCpu(value) / Math.max(1, milliCpu(divisor))))
-  return String(Math.ceil(wholeUnits(value) / Math.max(1, wholeUnits(divisor))))
+function resourceFieldValue(ref: ResourceFieldRef, container: Container, pod: Pod, ctx: EnvContext): string {
+  const value = resourceValue(pod, { ...ref, containerName: ref.containerName || container.name }, ctx.allocatable ?? {})
+  if (value === undefined) throw new EnvError(`unsupported container resource : ${ref.resource}`)
+  return value
 }

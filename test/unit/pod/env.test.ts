@@ -189,7 +189,6 @@ t.test('env - resourceFieldRef: requests and limits with divisor, rounded up; a 
     valueFrom: { resourceFieldRef: { resource, ...(divisor !== undefined ? { divisor } : {}), ...(containerName !== undefined ? { containerName } : {}) } },
   })
   const sidecar = { name: 'side', resources: { requests: { memory: '64Mi' } } }
-  const pod = makePod({ containers: [{ name: 'app' }, sidecar] })
   const container: Container = {
     name: 'app',
     resources: { requests: { cpu: '250m', memory: '100Mi' }, limits: { cpu: '1500m' } },
@@ -204,6 +203,7 @@ t.test('env - resourceFieldRef: requests and limits with divisor, rounded up; a 
       res('NO_REQ', 'requests.ephemeral-storage'),
     ],
   }
+  const pod = makePod({ containers: [sidecar, container] })
   t.strictSame(envOf(resolveEnv(container, pod, CTX)), {
     REQ_CPU: '1',
     REQ_CPU_M: '250',
