@@ -208,6 +208,8 @@ export interface PodSpec {
   /** Never: the pod waits for room instead of preempting others (default PreemptLowerPriority). */
   readonly preemptionPolicy?: 'PreemptLowerPriority' | 'Never'
   readonly restartPolicy?: 'Always' | 'OnFailure' | 'Never'
+  /** false: no variables for the namespace's Services, only for the master `kubernetes` one (default true). */
+  readonly enableServiceLinks?: boolean
   readonly terminationGracePeriodSeconds?: number
   readonly initContainers?: readonly Container[]
   readonly containers: readonly Container[]
