@@ -1,0 +1,69 @@
+import t from 'tap'
+import { reconcileRootCaConfigMap, ROOT_CA_DESCRIPTION, type ConfigMap } from '../../../actors/controllers/root-ca-publisher.ts'
+import type { Namespace } from '../../../actors/kube/objects.ts'
+import { T0, at, summary } from './fixtures.ts'
+
+const CA = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n'
+const DESCRIBED = { 'kubernetes.io/description': ROOT_CA_DESCRIPTION }
+
+const ns = (name: string, o: { deleting?: boolean; phase?: 'Active' | 'Terminating' } = {}): Namespace => ({
+  metadata: { name, uid: `uid-${name}`, ...(o.deleting ? { deletionTimestamp: at(T0) } : {}) },
+  status: { phase: o.phase ?? 'Active' },
+})
+const cm = (o: { data?: Record<string, string>; annotations?: Record<string, string>; labels?: Record<string, string> } = {}): ConfigMap => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name: 'kube-root-ca.crt', namespace: 'team', uid: 'uid-cm', resourceVersion: '7', annotations: o.annotations ?? DESCRIBED, ...(o.labels ? { labels: o.labels } : {}) },
+  data: o.data ?? { 'ca.crt': CA },
+})
+
+t.test('root CA publisher - what each namespace gets', async (t) => {
+  const create = ['create /api/v1/namespaces/team/configmaps']
+  const update = ['update /api/v1/namespaces/team/configmaps/kube-root-ca.crt']
+  const cases: [string, Namespace, ConfigMap | undefined, string[]][] = [
+    ['a namespace without it gets it', ns('team'), undefined, create],
+    ['one that has it as published is left alone', ns('team'), cm(), []],
+    ['another description is left alone (only an empty one counts)', ns('team'), cm({ annotations: { 'kubernetes.io/description': 'mine' } }), []],
+    ['changed data is restored', ns('team'), cm({ data: { 'ca.crt': 'not the CA' } }), update],
+    ['a key added beside ca.crt goes', ns('team'), cm({ data: { 'ca.crt': CA, extra: 'x' } }), update],
+    ['emptied data is restored', ns('team'), cm({ data: {} }), update],
+    ['a removed description is put back', ns('team'), cm({ annotations: {} }), update],
+    ['an emptied description is put back', ns('team'), cm({ annotations: { 'kubernetes.io/description': '' } }), update],
+    ['a namespace being deleted gets none', ns('team', { deleting: true }), undefined, []],
+    ['a Terminating namespace gets none', ns('team', { phase: 'Terminating' }), undefined, []],
+    ['a Terminating namespace is not repaired', ns('team', { phase: 'Terminating' }), cm({ data: {} }), []],
+  ]
+  for (const [name, namespace, configMap, want] of cases) t.same(summary(reconcileRootCaConfigMap({ namespace, configMap, rootCa: CA }).actions), want, name)
+})
+
+t.test('root CA publisher - the objects written', async (t) => {
+  t.same(reconcileRootCaConfigMap({ namespace: ns('team'), configMap: undefined, rootCa: CA }).actions, [
+    {
+      type: 'create',
+      path: '/api/v1/namespaces/team/configmaps',
+      object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kube-root-ca.crt', namespace: 'team', annotations: DESCRIBED }, data: { 'ca.crt': CA } },
+    },
+  ])
+  // The update is the object as read (its resourceVersion the precondition), its labels and other annotations kept.
+  const changed = cm({ data: { 'ca.crt': 'old', extra: 'x' }, annotations: { owner: 'me' }, labels: { a: 'b' } })
+  t.same(reconcileRootCaConfigMap({ namespace: ns('team'), configMap: changed, rootCa: CA }).actions, [
+    {
+      type: 'update',
+      path: '/api/v1/namespaces/team/configmaps/kube-root-ca.crt',
+      object: {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'kube-root-ca.crt', namespace: 'team', uid: 'uid-cm', resourceVersion: '7', annotations: { owner: 'me', ...DESCRIBED }, labels: { a: 'b' } },
+        data: { 'ca.crt': CA },
+      },
+    },
+  ])
+  t.same(changed.data, { 'ca.crt': 'old', extra: 'x' }, 'the input is not changed')
+})
+
+t.test('root CA publisher - the description is Kubernetes\' own', async (t) => {
+  t.equal(
+    ROOT_CA_DESCRIPTION,
+    'Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.',
+  )
+})
