@@ -13,6 +13,7 @@ import type { ControllerRevision } from '../kube/controller-revision.ts'
 
 import type { ResourceQuota } from './resource-quota.ts'
 import type { ClusterRole } from './clusterrole-aggregation.ts'
+import type { ConfigMap } from './root-ca-publisher.ts'
 
 export interface ObjectCache<T> {
   /** By `namespace/name` (`name` for cluster-scoped objects). */
@@ -49,6 +50,8 @@ export interface ControllerCaches {
   readonly podDisruptionBudgets: ObjectCache<PodDisruptionBudget>
   /** ClusterRoles: the aggregation controller fills the aggregated ones. */
   readonly clusterRoles: ObjectCache<ClusterRole>
+  /** ConfigMaps named `kube-root-ca.crt` (one a namespace): the root CA publisher's. */
+  readonly rootCaConfigMaps: ObjectCache<ConfigMap>
 }
 
 export type ChangeType = 'ADDED' | 'MODIFIED' | 'DELETED'
@@ -77,3 +80,4 @@ export type ObservedChange =
   | ChangeOf<'cronJobs', CronJob>
   | ChangeOf<'podDisruptionBudgets', PodDisruptionBudget>
   | ChangeOf<'clusterRoles', ClusterRole>
+  | ChangeOf<'rootCaConfigMaps', ConfigMap>

@@ -102,10 +102,14 @@ export function changeMarks(change: ObservedChange, caches: ControllerCaches): C
     case 'cronJobs':
       return { items: [objectItem('cronjob', keyOf(change.object.metadata))], wholeCluster: false, graph }
     case 'namespaces': {
-      // A namespace being deleted is the namespace controller's; a live one must have its default ServiceAccount.
-      const work = change.object.metadata.deletionTimestamp ? 'namespace' : 'serviceaccount'
-      return { items: [objectItem(work, keyOf(change.object.metadata))], wholeCluster: false, graph: false }
+      // A namespace being deleted is the namespace controller's; a live one must have its default ServiceAccount and kube-root-ca.crt.
+      const key = keyOf(change.object.metadata)
+      const items = change.object.metadata.deletionTimestamp ? [objectItem('namespace', key)] : [objectItem('serviceaccount', key), objectItem('rootcacertpublisher', key)]
+      return { items, wholeCluster: false, graph: false }
     }
+    case 'rootCaConfigMaps':
+      // A kube-root-ca.crt deleted or changed is published again in its namespace.
+      return { items: [objectItem('rootcacertpublisher', change.object.metadata.namespace ?? 'default')], wholeCluster: false, graph: false }
     case 'serviceAccounts':
       // A deleted default account is made again.
       return { items: change.type === 'DELETED' ? [objectItem('serviceaccount', change.object.metadata.namespace ?? 'default')] : [], wholeCluster: false, graph: false }

@@ -23,6 +23,8 @@ export interface ControllerManagerOptions extends LeaderOptions {
   readonly podGcQuarantineMs: number
   /** Terminated pods kept before PodGC deletes the oldest; 0: keep all (Kubernetes: 12500). */
   readonly terminatedPodGcThreshold: number
+  /** The cluster's root CA bundle (PEM) that the root CA publisher puts in every namespace's kube-root-ca.crt (kube's --root-ca-file); none: it publishes nothing. */
+  readonly rootCaFile?: string
 }
 
 /** Fast defaults, as the issue asks: 5 s to NotReady, 2 s more to eviction (NODE_LIFECYCLE_DEFAULTS says why), 1 node/s per zone, 5 s of quarantine for pods of deleted nodes. */
@@ -37,6 +39,11 @@ export const CONTROLLER_DEFAULTS = {
 function wholeNumber(value: unknown, field: string, fallback: number): number {
   if (value === undefined) return fallback
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) throw new TypeError(`controllermanager.${field}: expected a whole number, got ${JSON.stringify(value)}`)
+  return value
+}
+
+function filePath(value: unknown, field: string): string {
+  if (typeof value !== 'string' || value === '') throw new TypeError(`controllermanager.${field}: expected a file path, got ${JSON.stringify(value)}`)
   return value
 }
 
@@ -65,6 +72,7 @@ export const controllerManagerKind: ActorKind<ControllerManagerOptions> = {
       largeClusterSizeThreshold: wholeNumber(o.largeClusterSizeThreshold, 'largeClusterSizeThreshold', d.largeClusterSizeThreshold),
       podGcQuarantineMs: wholeNumber(o.podGcQuarantineMs, 'podGcQuarantineMs', d.podGcQuarantineMs),
       terminatedPodGcThreshold: wholeNumber(o.terminatedPodGcThreshold, 'terminatedPodGcThreshold', d.terminatedPodGcThreshold),
+      ...(o.rootCaFile !== undefined ? { rootCaFile: filePath(o.rootCaFile, 'rootCaFile') } : {}),
     }
     try {
       validateEvictionRates(options)

@@ -78,7 +78,7 @@ export function onSynced(state: ManagerState, caches: ControllerCaches, now: num
   for (const c of caches.cronJobs.list()) queue = markDirty(queue, objectItem('cronjob', keyOf(c.metadata)))
   for (const b of caches.podDisruptionBudgets.list()) queue = markDirty(queue, objectItem('disruption', keyOf(b.metadata)))
   for (const r of caches.clusterRoles.list()) if (isAggregated(r)) queue = markDirty(queue, objectItem('clusterroleaggregation', keyOf(r.metadata)))
-  for (const ns of caches.namespaces.list()) queue = markDirty(queue, objectItem('serviceaccount', keyOf(ns.metadata)))
+  for (const ns of caches.namespaces.list()) queue = markDirty(markDirty(queue, objectItem('serviceaccount', keyOf(ns.metadata))), objectItem('rootcacertpublisher', keyOf(ns.metadata)))
   for (const q of caches.resourceQuotas.list()) queue = markDirty(queue, objectItem('resourcequota', keyOf(q.metadata)))
   for (const c of caches.persistentVolumeClaims.list()) queue = markDirty(queue, claimItem(c))
   for (const v of caches.persistentVolumes.list()) queue = markDirty(queue, volumeItem(v.metadata.name ?? ''))

@@ -5,12 +5,12 @@
  */
 
 /** Controllers that reconcile one object at a time. */
-export type ObjectWork = 'replicaset' | 'deployment' | 'endpoints' | 'namespace' | 'serviceaccount' | 'job' | 'cronjob' | 'daemonset' | 'statefulset' | 'disruption' | 'stale-disruption' | 'resourcequota' | 'volumeclaim' | 'volume' | 'clusterroleaggregation'
+export type ObjectWork = 'replicaset' | 'deployment' | 'endpoints' | 'namespace' | 'serviceaccount' | 'job' | 'cronjob' | 'daemonset' | 'statefulset' | 'disruption' | 'stale-disruption' | 'resourcequota' | 'volumeclaim' | 'volume' | 'clusterroleaggregation' | 'rootcacertpublisher'
 
 /** Controllers that read the whole cluster in one pass. */
 export type WholeClusterWork = 'nodelifecycle' | 'podgc' | 'gc'
 
-const OBJECT_WORK: readonly ObjectWork[] = ['replicaset', 'deployment', 'endpoints', 'namespace', 'serviceaccount', 'job', 'cronjob', 'daemonset', 'statefulset', 'disruption', 'stale-disruption', 'resourcequota', 'volumeclaim', 'volume', 'clusterroleaggregation']
+const OBJECT_WORK: readonly ObjectWork[] = ['replicaset', 'deployment', 'endpoints', 'namespace', 'serviceaccount', 'job', 'cronjob', 'daemonset', 'statefulset', 'disruption', 'stale-disruption', 'resourcequota', 'volumeclaim', 'volume', 'clusterroleaggregation', 'rootcacertpublisher']
 
 export const WHOLE_CLUSTER_WORK: readonly WholeClusterWork[] = ['nodelifecycle', 'podgc', 'gc']
 

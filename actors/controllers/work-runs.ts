@@ -24,13 +24,14 @@ import { reconcileClusterRoleAggregation } from './clusterrole-aggregation.ts'
 import { reconcileDisruptionBudget } from './disruption.ts'
 import { reconcileStaleDisruption } from './stale-disruption.ts'
 import { reconcileServiceAccounts } from './serviceaccount.ts'
+import { reconcileRootCaConfigMap, ROOT_CA_CONFIG_MAP } from './root-ca-publisher.ts'
 import type { ParsedItem } from './work-item.ts'
 import { runResourceQuota } from './resource-quota.ts'
 import { reconcileClaim } from './local-provisioner.ts'
 import { reconcileVolume } from './volume-reclaim.ts'
 
-/** The options the controllers read (the leader election's are the adapter's). */
-export type ManagerOptions = Pick<
+/** The options the controllers read (the leader election's are the adapter's), and the root CA bundle its runtime read from `rootCaFile` (none: no publishing). */
+export type ManagerOptions = { readonly rootCa?: string } & Pick<
   ControllerManagerOptions,
   | 'nodeGracePeriodMs'
   | 'defaultTolerationSeconds'
@@ -107,6 +108,12 @@ export function runWork(threaded: Threaded, item: ParsedItem, caches: Controller
       const ns = caches.namespaces.get(item.key)
       if (ns === undefined) return {}
       return { plan: act(reconcileServiceAccounts({ namespace: ns, serviceAccounts: caches.serviceAccounts.inNamespace(item.key) }).actions) }
+    }
+    case 'rootcacertpublisher': {
+      const namespace = caches.namespaces.get(item.key)
+      if (namespace === undefined || options.rootCa === undefined) return {}
+      const configMap = caches.rootCaConfigMaps.get(`${item.key}/${ROOT_CA_CONFIG_MAP}`)
+      return { plan: act(reconcileRootCaConfigMap({ namespace, configMap, rootCa: options.rootCa }).actions) }
     }
     case 'job': {
       const job = caches.jobs.get(item.key)

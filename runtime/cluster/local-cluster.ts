@@ -58,6 +58,9 @@ export const storeVoters = (shape: ClusterShape): string[] => Array.from({ lengt
 /** Where the masters' shared CA, serving certificate, tokens and policy live. */
 export const securityDir = (stateDir: string): string => join(stateDir, 'security')
 
+/** The cluster CA the apiservers' PKI keeps (runtime/apiserver/security/pki.ts): the controller manager's --root-ca-file. */
+export const rootCaFile = (stateDir: string): string => join(securityDir(stateDir), 'pki', 'ca.crt')
+
 /**
  * `apiPort`: master-1's apiserver port, master-2 takes the next one and so on; 0 lets every
  * apiserver pick a free port (they log it).
@@ -81,7 +84,7 @@ export function planHosts(shape: ClusterShape, nats: readonly string[], stateDir
       const port = apiPort === 0 ? 0 : apiPort + index - 1
       actors.push({ kind: 'apiserver', id: host, options: { port, securityDir: securityDir(stateDir), storeReplicas: voters } })
       actors.push({ kind: 'scheduler', id: host, options: { apiservers: voters } })
-      actors.push({ kind: 'controllermanager', id: host, options: { apiservers: voters, ...(hollow ? { nodeGracePeriodMs: hollowTimings(hollowTotal).nodeGracePeriodMs } : {}) } })
+      actors.push({ kind: 'controllermanager', id: host, options: { apiservers: voters, rootCaFile: rootCaFile(stateDir), ...(hollow ? { nodeGracePeriodMs: hollowTimings(hollowTotal).nodeGracePeriodMs } : {}) } })
       if (shape.chaosController !== false) actors.push({ kind: 'chaoscontroller', id: host, options: { apiservers: voters } })
     }
     const kubeletDir = join(stateDir, 'kubelet', host)

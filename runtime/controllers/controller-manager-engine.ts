@@ -7,6 +7,7 @@
  * What a change marks, one reconcile per object at a time, and when the whole-cluster
  * controllers run are the step's (change-marks.ts, work-queue.ts, schedules.ts).
  */
+import { readFile } from 'node:fs/promises'
 import type { AnyActorLogic } from 'xstate'
 import type { Action } from '../../actors/controllers/actions.ts'
 import type { ControllerCaches, ObservedChange } from '../../actors/controllers/caches.ts'
@@ -15,7 +16,8 @@ import type { DaemonSet, PersistentVolumeClaim, StatefulSet } from '../../actors
 import type { ControllerRevision } from '../../actors/kube/controller-revision.ts'
 import type { ControllerManagerOptions } from '../../actors/controllers/controller-manager.kind.ts'
 import type { ResourceQuota } from '../../actors/controllers/resource-quota.ts'
-import { advance, continueNamespace, finishWork, INITIAL_MANAGER_STATE, observeChange, onSynced, startWork, type Plan, type WorkOutcome } from '../../actors/controllers/manager.ts'
+import { ROOT_CA_CONFIG_MAP, type ConfigMap } from '../../actors/controllers/root-ca-publisher.ts'
+import { advance, continueNamespace, finishWork, INITIAL_MANAGER_STATE, observeChange, onSynced, startWork, type ManagerOptions, type Plan, type WorkOutcome } from '../../actors/controllers/manager.ts'
 import type { Deployment, Endpoints, Lease, Namespace, Node, Pod, ReplicaSet, Service } from '../../actors/kube/objects.ts'
 import type { CronJob, Job } from '../../actors/kube/batch.ts'
 import type { PodDisruptionBudget } from '../../actors/kube/policy.ts'
@@ -26,7 +28,7 @@ import { engine, type EngineDeps } from '../engine.ts'
 import { ownApiserver } from '../leader/own-apiserver.ts'
 import type { Logger } from '../log.ts'
 import { runActions } from './action-runner.ts'
-import { Informer, type Named } from './informer.ts'
+import { Informer, type InformerSelectors, type Named } from './informer.ts'
 
 export function controllerManagerEngineLogic(hostId: string, options: ControllerManagerOptions, deps: EngineDeps): AnyActorLogic {
   // Its own master's apiserver first: a watch on a stopped master's would leave the Lease cache
@@ -38,12 +40,14 @@ export function controllerManagerEngineLogic(hostId: string, options: Controller
     let synced = false
     let pumpQueued = false
     let wake: { readonly at: number; readonly handle: TimerHandle } | undefined
+    /** With the root CA bundle once it is read (kube-controller-manager's --root-ca-file). */
+    let managerOptions: ManagerOptions = options
 
-    const informer = <T extends Named>(cache: ObservedChange['cache'], path: string) =>
+    const informer = <T extends Named>(cache: ObservedChange['cache'], path: string, selectors?: InformerSelectors) =>
       new Informer<T>(api, path, (type, object, previous) => {
         state = observeChange(state, { cache, type, object, previous } as ObservedChange, caches, now())
         schedulePump()
-      }, log)
+      }, log, selectors)
     const caches: ControllerCaches = {
       pods: informer<Pod>('pods', '/api/v1/pods'),
       replicaSets: informer<ReplicaSet>('replicaSets', '/apis/apps/v1/replicasets'),
@@ -65,6 +69,7 @@ export function controllerManagerEngineLogic(hostId: string, options: Controller
       podDisruptionBudgets: informer<PodDisruptionBudget>('podDisruptionBudgets', '/apis/policy/v1/poddisruptionbudgets'),
       serviceAccounts: informer<ServiceAccount>('serviceAccounts', '/api/v1/serviceaccounts'),
       clusterRoles: informer<ClusterRole>('clusterRoles', '/apis/rbac.authorization.k8s.io/v1/clusterroles'),
+      rootCaConfigMaps: informer<ConfigMap>('rootCaConfigMaps', '/api/v1/configmaps', { fieldSelector: `metadata.name=${ROOT_CA_CONFIG_MAP}` }),
     }
     const informers = Object.values(caches) as Informer<Named>[]
 
@@ -78,7 +83,7 @@ export function controllerManagerEngineLogic(hostId: string, options: Controller
     function pump(): void {
       pumpQueued = false
       if (ctx.stopped || !synced) return
-      const step = advance(state, now(), options)
+      const step = advance(state, now(), managerOptions)
       state = step.state
       armWake(step.wakeAt)
       for (const item of step.start) void run(item)
@@ -110,7 +115,7 @@ export function controllerManagerEngineLogic(hostId: string, options: Controller
 
     /** Starts `item`'s run; a namespace's contents are listed first. */
     async function startAndList(item: string): Promise<Plan | undefined> {
-      const started = startWork(state, item, caches, now(), options)
+      const started = startWork(state, item, caches, now(), managerOptions)
       state = started.state
       if (started.plan?.type !== 'list') return started.plan
       const contents = await Promise.all(started.plan.paths.map(async (path) => ({ path, items: (await api.list(path)).items })))
@@ -128,9 +133,11 @@ export function controllerManagerEngineLogic(hostId: string, options: Controller
       return { notDone: outcome.notDone, failedStatus: outcome.failed.status }
     }
 
-    Promise.all(informers.map((i) => i.start()))
-      .then(() => {
+    const rootCa = options.rootCaFile === undefined ? Promise.resolve(undefined) : readFile(options.rootCaFile, 'utf8')
+    Promise.all([rootCa, ...informers.map((i) => i.start())])
+      .then(([ca]) => {
         if (ctx.stopped) return
+        if (ca !== undefined) managerOptions = { ...options, rootCa: ca }
         log.info('controllers running')
         synced = true
         state = onSynced(state, caches, now())

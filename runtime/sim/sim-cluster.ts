@@ -50,7 +50,11 @@ function simulated(actor: Actor): Actor {
     delete options.leaseDurationSeconds
     delete options.leaseRenewIntervalMs
   }
-  if (actor.kind === 'controllermanager') delete options.nodeGracePeriodMs
+  if (actor.kind === 'controllermanager') {
+    delete options.nodeGracePeriodMs
+    // No CA without the apiserver's security dir: the root CA publisher stays idle.
+    delete options.rootCaFile
+  }
   return { ...actor, options }
 }
 

@@ -55,6 +55,7 @@ export function memoryCaches(): MemoryCaches {
     podDisruptionBudgets: new MemoryCache(),
     clusterRoles: new MemoryCache(),
     controllerRevisions: new MemoryCache(),
+    rootCaConfigMaps: new MemoryCache(),
   }
 }
 
