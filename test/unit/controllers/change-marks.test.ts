@@ -81,15 +81,17 @@ t.test('change marks - Endpoints of a Service not seen yet are left alone once s
   t.same(changeMarks(apply(caches, 'endpoints', 'ADDED', endpoints('leftover')), caches), { items: ['endpoints:default/leftover'], wholeCluster: false, graph: true })
 })
 
-t.test('change marks - a live namespace marks its service accounts, one being deleted the namespace controller', async (t) => {
+t.test('change marks - a live namespace marks its service accounts and root CA ConfigMap, one being deleted the namespace controller', async (t) => {
   const caches = cluster()
   const ns: Namespace = { metadata: { name: 'team' } } as Namespace
-  t.same(changeMarks(apply(caches, 'namespaces', 'ADDED', ns), caches), { items: ['serviceaccount:team'], wholeCluster: false, graph: false })
+  t.same(changeMarks(apply(caches, 'namespaces', 'ADDED', ns), caches), { items: ['serviceaccount:team', 'rootcacertpublisher:team'], wholeCluster: false, graph: false })
   const deleting = { ...ns, metadata: { ...ns.metadata, deletionTimestamp: at(T0) } } as Namespace
   t.same(changeMarks(apply(caches, 'namespaces', 'MODIFIED', deleting), caches), { items: ['namespace:team'], wholeCluster: false, graph: false })
   const account = { metadata: { name: 'default', namespace: 'team' } }
   t.same(changeMarks(apply(caches, 'serviceAccounts', 'ADDED', account), caches).items, [], 'a new account needs nothing')
   t.same(changeMarks(apply(caches, 'serviceAccounts', 'DELETED', account), caches).items, ['serviceaccount:team'], 'a deleted one is looked for again')
+  const rootCa = { metadata: { name: 'kube-root-ca.crt', namespace: 'team' }, data: { 'ca.crt': 'PEM' } }
+  for (const type of ['ADDED', 'MODIFIED', 'DELETED'] as const) t.same(changeMarks(apply(caches, 'rootCaConfigMaps', type, rootCa), caches).items, ['rootcacertpublisher:team'], `kube-root-ca.crt ${type}: its namespace is published again`)
 })
 
 t.test('change marks - a replica set\'s new pod settles its expected create even where the namespace has Jobs', async (t) => {
