@@ -1,7 +1,10 @@
 import t from 'tap'
 import { reconcileRootCaConfigMap, ROOT_CA_DESCRIPTION, type ConfigMap } from '../../../actors/controllers/root-ca-publisher.ts'
 import type { Namespace } from '../../../actors/kube/objects.ts'
+import type { Action } from '../../../actors/controllers/actions.ts'
+import type { Plan } from '../../../actors/controllers/manager.ts'
 import { T0, at, summary } from './fixtures.ts'
+import { ManagerDriver } from './manager-driver.ts'
 
 const CA = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n'
 const DESCRIBED = { 'kubernetes.io/description': ROOT_CA_DESCRIPTION }
@@ -66,4 +69,45 @@ t.test('root CA publisher - the description is Kubernetes\' own', async (t) => {
     ROOT_CA_DESCRIPTION,
     'Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.',
   )
+})
+
+const actionsOf = (plan: Plan | undefined): readonly Action[] => (plan?.type === 'act' ? plan.actions : [])
+const inNs = (namespace: string, o: Parameters<typeof cm>[0] = {}): ConfigMap => {
+  const c = cm(o)
+  return { ...c, metadata: { ...c.metadata, namespace, uid: `uid-cm-${namespace}` } }
+}
+
+t.test('root CA publisher - through the manager: namespaces at sync, a new namespace, a deleted and a changed ConfigMap', async (t) => {
+  const driver = new ManagerDriver({ options: { rootCa: CA } })
+  driver.change('namespaces', 'ADDED', ns('default'))
+  driver.change('namespaces', 'ADDED', ns('kube-system'))
+  driver.change('rootCaConfigMaps', 'ADDED', inNs('kube-system', { annotations: {} }))
+  driver.sync()
+  driver.at(100, () => driver.change('namespaces', 'ADDED', ns('team')))
+  driver.at(200, () => driver.change('rootCaConfigMaps', 'ADDED', inNs('team')))
+  driver.at(300, () => driver.change('rootCaConfigMaps', 'DELETED', inNs('team')))
+  driver.at(400, () => driver.change('rootCaConfigMaps', 'ADDED', inNs('team')))
+  driver.at(500, () => driver.change('rootCaConfigMaps', 'MODIFIED', inNs('team', { data: { 'ca.crt': 'edited' } })))
+  driver.at(600, () => driver.change('namespaces', 'MODIFIED', ns('team', { deleting: true })))
+  driver.at(700, () => driver.change('rootCaConfigMaps', 'DELETED', inNs('team')))
+  driver.runUntil(1000)
+  const runs = driver.starts.filter((s) => s.item.startsWith('rootcacertpublisher:')).map((s) => [s.at, s.item, summary(actionsOf(s.plan))])
+  t.same(runs, [
+    [0, 'rootcacertpublisher:default', ['create /api/v1/namespaces/default/configmaps']],
+    [0, 'rootcacertpublisher:kube-system', ['update /api/v1/namespaces/kube-system/configmaps/kube-root-ca.crt']],
+    [100, 'rootcacertpublisher:team', ['create /api/v1/namespaces/team/configmaps']],
+    [200, 'rootcacertpublisher:team', []],
+    [300, 'rootcacertpublisher:team', ['create /api/v1/namespaces/team/configmaps']],
+    [400, 'rootcacertpublisher:team', []],
+    [500, 'rootcacertpublisher:team', ['update /api/v1/namespaces/team/configmaps/kube-root-ca.crt']],
+    [700, 'rootcacertpublisher:team', []],
+  ])
+})
+
+t.test('root CA publisher - without a root CA file nothing is published', async (t) => {
+  const driver = new ManagerDriver()
+  driver.change('namespaces', 'ADDED', ns('default'))
+  driver.sync()
+  driver.runUntil(100)
+  t.same(driver.starts.filter((s) => s.item.startsWith('rootcacertpublisher:')).map((s) => s.plan), [undefined])
 })
