@@ -246,7 +246,7 @@ t.test('day one - kubectl create secret generic, tls, docker-registry, serviceac
   t.match(decode((tlsSecret.data as Record<string, string>)['tls.crt']), /BEGIN CERTIFICATE/)
 })
 
-t.test('day one - every namespace gets a default ServiceAccount', async (t) => {
+t.test('day one - every namespace gets a default ServiceAccount and the kube-root-ca.crt ConfigMap', async (t) => {
   t.equal((await get('sa', 'default')).metadata.name, 'default', 'the default namespace has one')
   const created = await kubectl(['create', 'namespace', 'team-a'])
   t.equal(created.code, 0, created.stderr)
@@ -259,6 +259,31 @@ t.test('day one - every namespace gets a default ServiceAccount', async (t) => {
     return sa.metadata.uid !== account.metadata.uid ? sa : undefined
   }, { timeoutMs: 20_000, what: 'a new default ServiceAccount after the deletion' })
   t.not(again.metadata.uid, account.metadata.uid)
+
+  // The root CA publisher: kube-root-ca.crt with kube-system's CA bundle, made again when deleted, restored when edited.
+  type RootCa = Obj & { data?: Record<string, string>; metadata: Obj['metadata'] & { annotations?: Record<string, string> } }
+  const rootCa = (namespace: string) => kubectlJson<RootCa>(kubectl, ['get', 'configmap', 'kube-root-ca.crt', '-n', namespace])
+  const systemCa = (await rootCa('kube-system')).data?.['ca.crt']
+  t.match(systemCa, /^-----BEGIN CERTIFICATE-----/, 'kube-system holds the cluster CA')
+  const published = await waitFor(() => rootCa('team-a'), { timeoutMs: 20_000, what: 'kube-root-ca.crt in team-a' })
+  t.same(published.data, { 'ca.crt': systemCa }, 'the same bundle as kube-system\'s')
+  t.match(published.metadata.annotations?.['kubernetes.io/description'], /^Contains a CA bundle that can be used to verify the kube-apiserver/)
+  const described = (cm: RootCa) => (cm.metadata.annotations?.['kubernetes.io/description'] ?? '') !== ''
+  await waitFor(async () => described(await rootCa('kube-system')), { timeoutMs: 20_000, what: "kube-system's kube-root-ca.crt (made by the apiserver at bootstrap) described too" })
+  t.equal((await kubectl(['delete', 'configmap', 'kube-root-ca.crt', '-n', 'team-a'])).code, 0)
+  const remade = await waitFor(async () => {
+    const cm = await rootCa('team-a')
+    return cm.metadata.uid !== published.metadata.uid ? cm : undefined
+  }, { timeoutMs: 20_000, what: 'kube-root-ca.crt made again after its deletion' })
+  t.same(remade.data, { 'ca.crt': systemCa }, 'made again with the bundle')
+  const edited = await kubectl(['patch', 'configmap', 'kube-root-ca.crt', '-n', 'team-a', '--type', 'merge', '-p', '{"data":{"ca.crt":"not a CA","extra":"x"}}'])
+  t.equal(edited.code, 0, edited.stderr)
+  const restored = await waitFor(async () => {
+    const cm = await rootCa('team-a')
+    return cm.data?.['ca.crt'] === systemCa ? cm : undefined
+  }, { timeoutMs: 20_000, what: 'kube-root-ca.crt restored after an edit' })
+  t.same(restored.data, { 'ca.crt': systemCa }, 'restored, the added key gone')
+
   // Deleting the namespace takes its account with it, and the controller does not put one back.
   const deleted = await kubectl(['delete', 'namespace', 'team-a', '--wait', '--timeout=60s'], { timeoutMs: 70_000 })
   t.equal(deleted.code, 0, deleted.stderr)
