@@ -26,6 +26,7 @@ import { claimVolumes, volumeRoot } from './claim-volumes.ts'
 import { joinVolumes } from './joined-volumes.ts'
 import { kubeletObjectVolumes } from './object-volumes.ts'
 import { envObjectReader } from './env-objects.ts'
+import { serviceLinkEnvSource } from './service-link-env.ts'
 
 export function kubeletServices(id: string, options: KubeletOptions, deps: EngineDeps): { logic: Record<string, AnyActorLogic>; kubeletFaults: KubeletFaults; close(): Promise<void> } {
   const dir = resolve(options.dir || join('.actorkube', 'kubelet', id))
@@ -58,13 +59,15 @@ export function kubeletServices(id: string, options: KubeletOptions, deps: Engin
   const claims = processPods ? claimVolumes(options.apiservers, dir, deps) : undefined
   // configMap, secret, emptyDir, downwardAPI and projected volumes: files for process pods; hollow pods only have their objects checked.
   const objectVolumes = kubeletObjectVolumes(options.apiservers, deps, { cpu: options.capacity.cpu, memory: options.capacity.memory })
+  // Process pods get the Service variables (<NAME>_SERVICE_HOST ...): first, so every other source wins over them.
+  const serviceLinks = processPods ? serviceLinkEnvSource(options.apiservers, deps) : undefined
   // Every runtime's pods get their env's ConfigMaps and Secrets (hollow ones too: a missing one holds the container back).
   const envObjects = envObjectReader(options.apiservers, deps)
   return {
     logic: {
       [KUBELET_ENGINE]: engine,
       // The pod machine is spawned by each node actor, so it is provided one level down.
-      node: nodeMachine.provide({ actors: { pod: podMachine.provide({ actors: { [POD_RUNTIME]: podRuntimeLogic(faults.runtime, traces, joinVolumes(accounts?.volumes, claims?.volumes, objectVolumes.volumes), envObjects.reader) } }) } }),
+      node: nodeMachine.provide({ actors: { pod: podMachine.provide({ actors: { [POD_RUNTIME]: podRuntimeLogic(faults.runtime, traces, joinVolumes(serviceLinks?.source, accounts?.volumes, claims?.volumes, objectVolumes.volumes), envObjects.reader) } }) } }),
     },
     kubeletFaults: faults,
     async close() {
@@ -76,6 +79,7 @@ export function kubeletServices(id: string, options: KubeletOptions, deps: Engin
       await claims?.close()
       await objectVolumes.close()
       await envObjects.close()
+      await serviceLinks?.close()
       await runtime.close()
     },
   }

@@ -12,6 +12,7 @@ import { join } from 'node:path'
 import t from 'tap'
 import { haveKubectl, kubectlJson } from '../helpers/kubectl.ts'
 import { startReadyUp } from '../helpers/up-process.ts'
+import { localAddressOf } from '../../actors/proxy/addresses.ts'
 import { waitFor } from '../helpers/wait.ts'
 
 if (!(await haveKubectl())) {
@@ -179,6 +180,33 @@ t.test('config - a pod reads ConfigMaps and Secrets through its env; a missing o
   // The kubelet tries again at its next sync of the pod (10 s).
   t.equal(await waitFor(finished('needs-cm'), { timeoutMs: 40_000, intervalMs: 500, what: 'needs-cm to start and finish' }), 'Succeeded')
   t.equal((await kubectl(['logs', 'needs-cm', '-n', NS])).stdout.trim(), 'GREETING=hello')
+})
+
+t.test('services - a pod reaches a Service of its namespace through <NAME>_SERVICE_HOST and _PORT', async (t) => {
+  // The Deployment and Service first: a pod's Service variables are read when its sandbox is made.
+  t.equal((await kubectl(['create', 'deployment', 'greeter', '-n', NS, '--image=actorkube/echo', '--port=8080'])).code, 0)
+  t.equal((await kubectl(['expose', 'deployment', 'greeter', '-n', NS, '--port=80', '--target-port=8080'])).code, 0)
+  const rolled = await kubectl(['rollout', 'status', 'deployment/greeter', '-n', NS, '--timeout=60s'], { timeoutMs: 70_000 })
+  t.equal(rolled.code, 0, rolled.stderr)
+  const clusterIP = (await kubectl(['get', 'service', 'greeter', '-n', NS, '-o', 'jsonpath={.spec.clusterIP}'])).stdout
+  const call = "require('http').get({host: process.env.GREETER_SERVICE_HOST, port: process.env.GREETER_SERVICE_PORT, path: '/?format=text'}, (r) => r.pipe(process.stdout)).on('error', (e) => { console.log('error', e.message); process.exitCode = 1 })"
+  const pod = (name: string, spec: object) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: NS }, spec: { restartPolicy: 'Never', ...spec } })
+  const script = `echo HOST=$GREETER_SERVICE_HOST PORT=$GREETER_SERVICE_PORT LINK=$GREETER_PORT; node -e "${call}"; echo KUBERNETES=$KUBERNETES_SERVICE_HOST`
+  t.equal((await apply('greeter-caller.json', pod('greeter-caller', { containers: [{ name: 'c', image: 'busybox', command: ['sh', '-c', script] }] }))).code, 0)
+  const unlinked = `echo HOST=$GREETER_SERVICE_HOST KUBERNETES=$KUBERNETES_PORT_443_TCP_PROTO`
+  t.equal((await apply('unlinked.json', pod('unlinked', { enableServiceLinks: false, containers: [{ name: 'c', image: 'busybox', command: ['sh', '-c', unlinked] }] }))).code, 0)
+  const finished = (name: string) => async () => {
+    const p = await kubectlJson<{ status?: { phase?: string } }>(kubectl, ['get', 'pod', name, '-n', NS])
+    return p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed' ? p.status.phase : undefined
+  }
+  t.equal(await waitFor(finished('greeter-caller'), { timeoutMs: 40_000, intervalMs: 500, what: 'greeter-caller to finish' }), 'Succeeded')
+  const lines = (await kubectl(['logs', 'greeter-caller', '-n', NS])).stdout.trim().split('\n').filter((l) => l !== '')
+  const host = localAddressOf(clusterIP)
+  t.equal(lines[0], `HOST=${host} PORT=80 LINK=tcp://${host}:80`, 'the Service at the address kube-proxy serves its cluster IP at')
+  t.match(lines[1], /^echo from greeter-/, 'the call reached a greeter pod through kube-proxy')
+  t.match(lines[2], /^KUBERNETES=127\./, 'KUBERNETES_SERVICE_HOST stays the apiserver the service account volume names')
+  t.equal(await waitFor(finished('unlinked'), { timeoutMs: 40_000, intervalMs: 500, what: 'unlinked to finish' }), 'Succeeded')
+  t.equal((await kubectl(['logs', 'unlinked', '-n', NS])).stdout.trim(), 'HOST= KUBERNETES=tcp', 'enableServiceLinks false: only the kubernetes Service')
 })
 
 t.test('serviceaccounts - deleting the account revokes its tokens', async (t) => {
