@@ -1,7 +1,9 @@
 import t from 'tap'
 import { reconcileRootCaConfigMap, ROOT_CA_DESCRIPTION, type ConfigMap } from '../../../actors/controllers/root-ca-publisher.ts'
 import type { Namespace } from '../../../actors/kube/objects.ts'
+import { planHosts } from '../../../runtime/cluster/local-cluster.ts'
 import type { Action } from '../../../actors/controllers/actions.ts'
+import { controllerManagerKind } from '../../../actors/controllers/controller-manager.kind.ts'
 import type { Plan } from '../../../actors/controllers/manager.ts'
 import { T0, at, summary } from './fixtures.ts'
 import { ManagerDriver } from './manager-driver.ts'
@@ -110,4 +112,18 @@ t.test('root CA publisher - without a root CA file nothing is published', async 
   driver.sync()
   driver.runUntil(100)
   t.same(driver.starts.filter((s) => s.item.startsWith('rootcacertpublisher:')).map((s) => s.plan), [undefined])
+})
+
+t.test('root CA publisher - the controllermanager option rootCaFile', async (t) => {
+  const base = { apiservers: ['master-1'] }
+  t.equal(controllerManagerKind.parseOptions(base).rootCaFile, undefined, 'none by default')
+  t.equal(controllerManagerKind.parseOptions({ ...base, rootCaFile: '/state/security/pki/ca.crt' }).rootCaFile, '/state/security/pki/ca.crt')
+  t.throws(() => controllerManagerKind.parseOptions({ ...base, rootCaFile: '' }), /controllermanager.rootCaFile: expected a file path/)
+  t.throws(() => controllerManagerKind.parseOptions({ ...base, rootCaFile: 7 }), /controllermanager.rootCaFile: expected a file path/)
+})
+
+t.test('root CA publisher - up gives each master\'s controller manager the CA the apiservers\' PKI keeps', async (t) => {
+  const plans = planHosts({ cluster: 'c1', masters: 2, workers: 0 }, ['nats://x'], '/state')
+  const managers = plans.flatMap((p) => (p.config.actors as { kind: string; options?: Record<string, unknown> }[]).filter((a) => a.kind === 'controllermanager'))
+  t.same(managers.map((a) => a.options?.rootCaFile), ['/state/security/pki/ca.crt', '/state/security/pki/ca.crt'])
 })
