@@ -1,17 +1,13 @@
 /**
  * The downward API as files (Kubernetes' downwardAPI volume and projected downwardAPI source):
- * a fieldRef's value (metadata.name, namespace, uid, one label or annotation as env.ts reads
- * them; all labels or annotations as `key="value"` lines in key order, fieldpath.FormatMap) or a
+ * a fieldRef's value (metadata.name, namespace, uid, one label or annotation as the env reads
+ * them, downward-api.ts; all labels or annotations as `key="value"` lines in key order, fieldpath.FormatMap) or a
  * resourceFieldRef's (a container's limits/requests of cpu, memory or ephemeral-storage divided
  * by the divisor and rounded up; a limit the container does not set is the node's allocatable).
  */
-import type { Container, Pod } from '../kube/objects.ts'
-import { parseQuantity } from '../kube/quantity.ts'
-import { fieldRefValue } from './env.ts'
+import type { Pod } from '../kube/objects.ts'
+import { fieldRefValue, type NodeAllocatable, resourceValue } from './downward-api.ts'
 import type { DownwardAPIVolumeFile } from './volume-sources.ts'
-
-/** The node's allocatable resources, for limits a container leaves out. */
-export type NodeAllocatable = Readonly<Record<string, string | number | undefined>>
 
 type Files = { readonly files: readonly { path: string; content: string; encoding: 'utf8'; mode: number }[] } | { readonly error: string }
 
@@ -46,24 +42,4 @@ export function formatMap(map: Readonly<Record<string, string>>): string {
     .sort()
     .map((key) => `${key}=${JSON.stringify(map[key])}`)
     .join('\n')
-}
-
-const RESOURCES = /^(limits|requests)\.(cpu|memory|ephemeral-storage)$/
-
-/** resource.ExtractContainerResourceValue with node allocatable as the default limit. */
-export function resourceValue(pod: Pod, ref: NonNullable<DownwardAPIVolumeFile['resourceFieldRef']>, allocatable: NodeAllocatable): string | undefined {
-  const m = RESOURCES.exec(ref.resource)
-  if (m === null) return undefined
-  const containers: readonly Container[] = [...pod.spec.containers, ...(pod.spec.initContainers ?? [])]
-  const container = ref.containerName ? containers.find((c) => c.name === ref.containerName) : pod.spec.containers[0]
-  if (container === undefined) return undefined
-  const [, which, resource] = m as unknown as [string, 'limits' | 'requests', string]
-  const set = container.resources?.[which]?.[resource]
-  const raw = set ?? (which === 'limits' ? allocatable[resource] : undefined) ?? 0
-  const amount = parseQuantity(raw)
-  const divisor = parseQuantity(ref.divisor ?? 1)
-  if (amount === undefined || divisor === undefined || divisor <= 0) return undefined
-  // Kubernetes divides milli-values for cpu (so "1m" divides), whole values otherwise; both round up.
-  const ratio = resource === 'cpu' ? Math.round(amount * 1000) / Math.round(divisor * 1000) : Math.ceil(amount - 1e-9) / Math.ceil(divisor - 1e-9)
-  return String(Math.ceil(ratio - 1e-9))
 }

@@ -9,13 +9,10 @@
  * with the kubelet's message (CreateContainerConfigError).
  */
 import type { Container, Pod, ResourceList } from '../kube/objects.ts'
-import { resourceValue } from './downward-api-files.ts'
+import { type FieldRefContext, fieldRefValue, resourceValue } from './downward-api.ts'
 
-/** What the fieldRefs read that is not in the pod object the API sent. */
-export interface EnvContext {
-  readonly nodeName: string
-  readonly podIP: string | undefined
-  readonly hostIP: string
+/** What the env's fieldRefs and resourceFieldRefs read that is not in the pod object the API sent. */
+export interface EnvContext extends FieldRefContext {
   /** The node's allocatable: what a resourceFieldRef reads for a limit the container does not set. */
   readonly allocatable?: ResourceList
 }
@@ -81,42 +78,6 @@ function decodeBase64(text: string): string {
   } catch {
     return ''
   }
-}
-
-const SUBSCRIPT = /^metadata\.(labels|annotations)\['(.+)'\]$/
-
-/** The value of a downward API fieldPath, or undefined when the path is not one Kubernetes allows. */
-export function fieldRefValue(pod: Pod, fieldPath: string, ctx: EnvContext): string | undefined {
-  const meta = pod.metadata
-  switch (fieldPath) {
-    case 'metadata.name':
-      return meta.name ?? ''
-    case 'metadata.namespace':
-      return meta.namespace ?? 'default'
-    case 'metadata.uid':
-      return meta.uid ?? ''
-    case 'spec.nodeName':
-      return pod.spec.nodeName ?? ctx.nodeName
-    case 'spec.serviceAccountName':
-      return serviceAccountName(pod)
-    case 'status.podIP':
-    case 'status.podIPs':
-      return ctx.podIP ?? ''
-    case 'status.hostIP':
-    case 'status.hostIPs':
-      return ctx.hostIP
-  }
-  const m = SUBSCRIPT.exec(fieldPath)
-  if (!m) return undefined
-  const map = m[1] === 'labels' ? meta.labels : meta.annotations
-  return map?.[m[2] ?? ''] ?? ''
-}
-
-/** PodSpec in objects.ts leaves serviceAccountName out; the API may still send it. */
-function serviceAccountName(pod: Pod): string {
-  const spec: object = pod.spec
-  const name = 'serviceAccountName' in spec ? spec.serviceAccountName : undefined
-  return typeof name === 'string' ? name : 'default'
 }
 
 /**
@@ -263,7 +224,7 @@ export function expandCommand(container: Container, env: Readonly<Record<string,
 }
 
 /**
- * A resourceFieldRef's value: downward-api-files.ts' resourceValue (the container's request or
+ * A resourceFieldRef's value: downward-api.ts' resourceValue (the container's request or
  * limit, a missing limit read as the node's allocatable, over the divisor, rounded up), where an
  * empty containerName is the container itself.
  */

@@ -8,7 +8,8 @@
  * caller passes the objects it read.
  */
 import type { Pod } from '../kube/objects.ts'
-import { downwardApiFiles, type NodeAllocatable } from './downward-api-files.ts'
+import { downwardApiFiles } from './downward-api-files.ts'
+import type { NodeAllocatable } from './downward-api.ts'
 import {
   DEFAULT_FILE_MODE,
   volumeKindOf,

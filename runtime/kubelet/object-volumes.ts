@@ -19,7 +19,7 @@
 import { mkdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Pod } from '../../actors/kube/objects.ts'
-import type { NodeAllocatable } from '../../actors/pod/downward-api-files.ts'
+import type { NodeAllocatable } from '../../actors/pod/downward-api.ts'
 import { renewAfterMs } from '../../actors/pod/service-account-token.ts'
 import { mountFailedMessage, samePayload, volumePayload, type DataObject, type PayloadFile } from '../../actors/pod/volume-payload.ts'
 import {

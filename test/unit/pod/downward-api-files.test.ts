@@ -5,7 +5,8 @@
  */
 import t from 'tap'
 import type { Pod } from '../../../actors/kube/objects.ts'
-import { downwardApiFiles, formatMap, resourceValue } from '../../../actors/pod/downward-api-files.ts'
+import { downwardApiFiles, formatMap } from '../../../actors/pod/downward-api-files.ts'
+import { resourceValue } from '../../../actors/pod/downward-api.ts'
 
 const POD: Pod = {
   apiVersion: 'v1',
