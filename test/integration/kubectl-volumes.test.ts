@@ -16,6 +16,7 @@ import t from 'tap'
 import type { PersistentVolumeClaim } from '../../actors/kube/apps.ts'
 import type { Pod } from '../../actors/kube/objects.ts'
 import type { PersistentVolume } from '../../actors/kube/storage.ts'
+import { explainedOnFailure, hostLogDigest } from '../helpers/cluster-diagnostics.ts'
 import { haveKubectl, kubectlJson } from '../helpers/kubectl.ts'
 import { startReadyUp } from '../helpers/up-process.ts'
 import { delay, waitFor } from '../helpers/wait.ts'
@@ -142,11 +143,21 @@ t.test("volumes - a StatefulSet's web-0 made again finds what the one before wro
   t.equal((await claimOf('www-web-0')).status?.phase, 'Bound', 'its claim www-web-0 is Bound')
   t.equal((await logsOf('web-0', /started/)).trim(), 'started', 'the first web-0 finds nothing')
 
-  t.equal((await kubectl(['delete', 'pod', 'web-0'])).code, 0)
-  const second = await waitFor(async () => {
-    const pod = await podOf('web-0').catch(() => undefined)
-    return pod?.metadata.uid !== first.metadata.uid && pod?.status?.phase === 'Running' ? pod : undefined
-  }, { timeoutMs: 45_000, intervalMs: 250, what: 'a new web-0 Running' })
+  // --wait=false: kubectl 1.32 waits for a deletion by GETting web-0, then listing and watching
+  // the pods named web-0 until one is DELETED. Here the kubelet's final delete and the StatefulSet's
+  // new web-0 follow the DELETE within tens of milliseconds, so the list can come after the old pod
+  // is gone and the watch then brings the new one, whose deletion kubectl waits for until its
+  // --timeout (kubernetes/kubernetes#135562). A new uid under the name shows the old pod gone.
+  // -v=6: on failure the message quotes kubectl's requests and their answers.
+  const deleted = await kubectl(['delete', 'pod', 'web-0', '--wait=false', '-v=6'])
+  t.equal(deleted.code, 0, deleted.code === 0 ? 'kubectl delete pod web-0' : `kubectl delete pod web-0 exited ${deleted.code}:\n${deleted.stderr}\nhost logs:\n${await hostLogDigest(stateDir)}`)
+  const second = await explainedOnFailure(
+    waitFor(async () => {
+      const pod = await podOf('web-0').catch(() => undefined)
+      return pod?.metadata.uid !== first.metadata.uid && pod?.status?.phase === 'Running' ? pod : undefined
+    }, { timeoutMs: 45_000, intervalMs: 250, what: 'a new web-0 Running' }),
+    async () => `host logs:\n${await hostLogDigest(stateDir)}`,
+  )
   t.equal(second.spec.nodeName, first.spec.nodeName, 'on the node its volume lives on')
   t.equal((await logsOf('web-0', /started/)).trim(), `boot of ${first.metadata.uid}\nstarted`, 'the new web-0 reads what the first wrote')
 })
