@@ -17,8 +17,10 @@ export const haveKubectl = (): Promise<boolean> => new Promise((resolve) => exec
 export function kubectlFor(kubeconfig: string, cacheDir: string): Kubectl {
   return (args, options = {}) =>
     new Promise((resolve) => {
-      const child = execFile('kubectl', ['--kubeconfig', options.kubeconfig ?? kubeconfig, '--cache-dir', cacheDir, ...args], { timeout: options.timeoutMs ?? 30_000 }, (error, stdout, stderr) =>
-        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+      const timeout = options.timeoutMs ?? 30_000
+      const child = execFile('kubectl', ['--kubeconfig', options.kubeconfig ?? kubeconfig, '--cache-dir', cacheDir, ...args], { timeout }, (error, stdout, stderr) =>
+        // Killed at the timeout, kubectl has no exit code of its own: 1, and stderr says why.
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr: error?.killed === true && error.code == null ? `${stderr}(kubectl killed: still running after ${timeout} ms)` : stderr }),
       )
       child.stdin?.end()
     })
