@@ -27,6 +27,9 @@ export const componentRef = (name: string): Schema => ({ $ref: `#/components/sch
 /** The components of messages whose JSON is not their fields (to-json.ts), by full name. */
 const SPECIAL_SCHEMAS: Readonly<Record<string, Schema>> = {
   [SPECIAL.time]: { type: 'string', format: 'date-time', description: 'An RFC 3339 date and time, to the second (UTC).' },
+  [SPECIAL.microTime]: { type: 'string', format: 'date-time', description: 'An RFC 3339 date and time, to the microsecond (UTC).' },
+  [SPECIAL.authenticationExtraValue]: { type: 'array', items: { type: 'string', default: '' } },
+  [SPECIAL.authorizationExtraValue]: { type: 'array', items: { type: 'string', default: '' } },
   [SPECIAL.fieldsV1]: { type: 'object', description: 'The set of fields a manager owns, in the fieldsV1 format.' },
   [SPECIAL.intOrString]: {
     format: 'int-or-string',

@@ -90,6 +90,12 @@ function specialFromJson(type: MessageType, value: unknown, path: string): Recor
       if (ms % 1000 !== 0) throw new NotRepresentable(`${path}: ${JSON.stringify(value)} has a fraction of a second`)
       return { seconds: ms / 1000 }
     }
+    case 'microTime':
+      return microTimeFromJson(value, path)
+    case 'authenticationExtraValue':
+    case 'authorizationExtraValue':
+      if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return { items: value }
+      throw new NotRepresentable(`${path}: ${JSON.stringify(value)} is not a list of strings`)
     case 'intOrString':
       if (Number.isInteger(value)) return { type: 0, intVal: value }
       if (typeof value === 'string') return { type: 1, strVal: value }
@@ -102,6 +108,15 @@ function specialFromJson(type: MessageType, value: unknown, path: string): Recor
     default:
       return undefined
   }
+}
+
+/** metav1.MicroTime: RFC 3339 with up to six fractional digits (a seventh would be lost). */
+function microTimeFromJson(value: unknown, path: string): Record<string, unknown> {
+  const match = typeof value === 'string' ? /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,6}))?(Z|[+-]\d\d:\d\d)$/.exec(value) : null
+  const ms = match === null ? NaN : Date.parse(`${match[1]}${match[3]}`)
+  if (match === null || !Number.isFinite(ms)) throw new NotRepresentable(`${path}: ${JSON.stringify(value)} is not an RFC 3339 time to the microsecond`)
+  const nanos = Number((match[2] ?? '').padEnd(6, '0')) * 1000
+  return nanos === 0 ? { seconds: ms / 1000 } : { seconds: ms / 1000, nanos }
 }
 
 function fromBase64(text: string): Uint8Array {

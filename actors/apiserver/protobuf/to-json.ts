@@ -2,7 +2,7 @@
  * A decoded protobuf message as Kubernetes' JSON, the way kube-apiserver's Go structs would
  * marshal it: zero scalars dropped unless the schema marks them `(keep_zero)` (a Go pointer, or
  * no omitempty), `(inline)` structs flattened into their parent, metav1.Time as RFC 3339 seconds
- * (an empty Time, Go's zero time, is left out), IntOrString as a number or a string, Quantity as
+ * (an empty Time, Go's zero time, is left out), MicroTime with six fractional digits, ExtraValue as its list, IntOrString as a number or a string, Quantity as
  * its string, bytes as base64, FieldsV1 as the JSON it carries.
  */
 import protobuf from 'protobufjs'
@@ -64,6 +64,13 @@ function specialToJson(type: MessageType, message: Message): unknown {
       // Go's Time.Unmarshal: an empty message is the zero time, otherwise the seconds (nanos dropped).
       if (!Object.hasOwn(message, 'seconds') && !Object.hasOwn(message, 'nanos')) return undefined
       return rfc3339(longToNumber(message.seconds ?? 0))
+    case 'microTime':
+      // Go's MicroTime: RFC 3339 with six fractional digits (nanoseconds past the micro dropped).
+      if (!Object.hasOwn(message, 'seconds') && !Object.hasOwn(message, 'nanos')) return undefined
+      return rfc3339(longToNumber(message.seconds ?? 0)).replace(/Z$/, `.${String(Math.floor(Number(message.nanos ?? 0) / 1000)).padStart(6, '0')}Z`)
+    case 'authenticationExtraValue':
+    case 'authorizationExtraValue':
+      return [...((message.items ?? []) as readonly string[])]
     case 'intOrString':
       return longToNumber(message.type ?? 0) === 1 ? String(message.strVal ?? '') : Number(message.intVal ?? 0)
     case 'quantity':

@@ -46,8 +46,8 @@ t.test('protobuf handle - a malformed body is a 400 and nothing is stored', asyn
 
 t.test('protobuf handle - a kind without a schema is 415; a body of another kind 400', async (t) => {
   const ports = await cluster(handle)
-  const pod = bodyOf(await handle(request('POST', '/api/v1/namespaces/default/pods', { contentType: PROTOBUF, body: envelope('v1', 'Pod', meta('p')) }), ports))
-  t.same([pod.status, pod.body.reason], [415, 'UnsupportedMediaType'])
+  const chaos = bodyOf(await handle(request('POST', '/apis/chaos.actorkube.io/v1alpha1/namespaces/default/chaosexperiments', { contentType: PROTOBUF, body: envelope('chaos.actorkube.io/v1alpha1', 'ChaosExperiment', meta('p')) }), ports))
+  t.same([chaos.status, chaos.body.reason], [415, 'UnsupportedMediaType'])
   const wrongKind = bodyOf(await handle(request('POST', CONFIGMAPS, { contentType: PROTOBUF, body: envelope('v1', 'Secret', meta('s')) }), ports))
   t.same([wrongKind.status, wrongKind.body.message], [400, 'the body is a Secret, not a ConfigMap'])
   t.same(bodyOf(await handle(request('GET', CONFIGMAPS), ports)).body.items, [], 'nothing stored')

@@ -45,8 +45,8 @@ t.test('protobuf - malformed bodies are refused with the problem named', async (
 })
 
 t.test('protobuf - a kind without a schema is unsupported, not malformed', async (t) => {
-  const decoded = decodeProtobufObject(envelope('v1', 'Pod', meta('p')))
-  t.same(decoded, { ok: false, reason: 'unsupported', message: 'v1, Kind=Pod is not served as application/vnd.kubernetes.protobuf' })
+  const decoded = decodeProtobufObject(envelope('chaos.actorkube.io/v1alpha1', 'ChaosExperiment', meta('p')))
+  t.same(decoded, { ok: false, reason: 'unsupported', message: 'chaos.actorkube.io/v1alpha1, Kind=ChaosExperiment is not served as application/vnd.kubernetes.protobuf' })
   t.same(decodeProtobufObject(envelope('example.com/v1', 'Widget', meta('w'))).ok, false)
 })
 

@@ -39,7 +39,7 @@ t.test('protobuf negotiate - JSON whenever protobuf could not carry the whole an
     ['bytes that are not base64', { kind: 'Secret', apiVersion: 'v1', metadata: { name: 'x' }, data: { k: 'not base64!' } }],
     ['a time that is not RFC 3339', { kind: 'ConfigMap', apiVersion: 'v1', metadata: { name: 'x', creationTimestamp: 'yesterday' } }],
     ['a time with a fraction of a second (metav1.Time has whole seconds)', { kind: 'ConfigMap', apiVersion: 'v1', metadata: { name: 'x', creationTimestamp: '2025-01-01T00:00:00.250Z' } }],
-    ['a kind without a schema', { kind: 'Pod', apiVersion: 'v1', metadata: { name: 'x' } }],
+    ['a kind without a schema', { kind: 'ChaosExperiment', apiVersion: 'chaos.actorkube.io/v1alpha1', metadata: { name: 'x' } }],
     ['a list', { kind: 'ConfigMapList', apiVersion: 'v1', metadata: {}, items: [] }],
     ['a Table', { kind: 'Table', apiVersion: 'meta.k8s.io/v1', metadata: {}, columnDefinitions: [], rows: [] }],
     ['not an object', 'text'],

@@ -2,13 +2,22 @@
  * The protobuf schema of authorization.k8s.io/v1: the reviews `kubectl auth can-i` creates
  * (SelfSubjectAccessReview, SelfSubjectRulesReview) and SubjectAccessReview,
  * LocalSubjectAccessReview. Kubernetes' message and field numbers (k8s.io/api generated.proto,
- * v0.33). Left out, so refused as unknown fields rather than misread: a SubjectAccessReview's
- * `extra` (a map of ExtraValue, whose JSON is a plain list) and the field and label selectors of
- * ResourceAttributes (not authorized on here). Options as in rbac-v1.ts.
+ * v0.33). ExtraValue's JSON is a plain list of strings (to-json.ts). Options as in rbac-v1.ts.
  */
 export const AUTHORIZATION_V1 = `syntax = "proto2";
 package k8s.io.api.authorization.v1;
 
+message ExtraValue {
+  repeated string items = 1;
+}
+message FieldSelectorAttributes {
+  optional string rawSelector = 1;
+  repeated .k8s.io.apimachinery.pkg.apis.meta.v1.FieldSelectorRequirement requirements = 2;
+}
+message LabelSelectorAttributes {
+  optional string rawSelector = 1;
+  repeated .k8s.io.apimachinery.pkg.apis.meta.v1.LabelSelectorRequirement requirements = 2;
+}
 message LocalSubjectAccessReview {
   optional .k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta metadata = 1;
   optional SubjectAccessReviewSpec spec = 2 [(keep_zero) = true];
@@ -30,6 +39,8 @@ message ResourceAttributes {
   optional string resource = 5;
   optional string subresource = 6;
   optional string name = 7;
+  optional FieldSelectorAttributes fieldSelector = 8;
+  optional LabelSelectorAttributes labelSelector = 9;
 }
 message ResourceRule {
   repeated string verbs = 1;
@@ -64,6 +75,7 @@ message SubjectAccessReviewSpec {
   optional NonResourceAttributes nonResourceAttributes = 2;
   optional string user = 3;
   repeated string groups = 4;
+  map<string, ExtraValue> extra = 5;
   optional string uid = 6;
 }
 message SubjectAccessReviewStatus {

@@ -1,6 +1,7 @@
 /**
  * The protobuf schema of core/v1: Namespace, ConfigMap, Secret, Service, ServiceAccount,
- * ResourceQuota, and PodTemplateSpec with everything a PodSpec holds.
+ * ResourceQuota, Pod (PodTemplateSpec with everything a PodSpec holds, PodStatus), Node,
+ * PersistentVolume(Claim) with every volume source, LimitRange, Endpoints, Event, Binding.
  * Kubernetes' message and field numbers (k8s.io/api and k8s.io/apimachinery generated.proto,
  * v0.33), written out for the kinds we decode and encode.
  * Options (read by ../to-json.ts): `(keep_zero)` marks fields whose zero value Kubernetes' JSON
@@ -25,6 +26,10 @@ message AppArmorProfile {
   optional string type = 1 [(keep_zero) = true];
   optional string localhostProfile = 2 [(keep_zero) = true];
 }
+message AttachedVolume {
+  optional string name = 1 [(keep_zero) = true];
+  optional string devicePath = 2 [(keep_zero) = true];
+}
 message AzureDiskVolumeSource {
   optional string diskName = 1 [(keep_zero) = true];
   optional string diskURI = 2 [(keep_zero) = true];
@@ -33,10 +38,32 @@ message AzureDiskVolumeSource {
   optional bool readOnly = 5 [(keep_zero) = true];
   optional string kind = 6 [(keep_zero) = true];
 }
+message AzureFilePersistentVolumeSource {
+  optional string secretName = 1 [(keep_zero) = true];
+  optional string shareName = 2 [(keep_zero) = true];
+  optional bool readOnly = 3;
+  optional string secretNamespace = 4 [(keep_zero) = true];
+}
 message AzureFileVolumeSource {
   optional string secretName = 1 [(keep_zero) = true];
   optional string shareName = 2 [(keep_zero) = true];
   optional bool readOnly = 3;
+}
+message Binding {
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta metadata = 1;
+  optional ObjectReference target = 2 [(keep_zero) = true];
+}
+message CSIPersistentVolumeSource {
+  optional string driver = 1 [(keep_zero) = true];
+  optional string volumeHandle = 2 [(keep_zero) = true];
+  optional bool readOnly = 3;
+  optional string fsType = 4;
+  map<string, string> volumeAttributes = 5;
+  optional SecretReference controllerPublishSecretRef = 6;
+  optional SecretReference nodeStageSecretRef = 7;
+  optional SecretReference nodePublishSecretRef = 8;
+  optional SecretReference controllerExpandSecretRef = 9;
+  optional SecretReference nodeExpandSecretRef = 10;
 }
 message CSIVolumeSource {
   optional string driver = 1 [(keep_zero) = true];
@@ -49,6 +76,14 @@ message Capabilities {
   repeated string add = 1;
   repeated string drop = 2;
 }
+message CephFSPersistentVolumeSource {
+  repeated string monitors = 1;
+  optional string path = 2;
+  optional string user = 3;
+  optional string secretFile = 4;
+  optional SecretReference secretRef = 5;
+  optional bool readOnly = 6;
+}
 message CephFSVolumeSource {
   repeated string monitors = 1;
   optional string path = 2;
@@ -56,6 +91,12 @@ message CephFSVolumeSource {
   optional string secretFile = 4;
   optional LocalObjectReference secretRef = 5;
   optional bool readOnly = 6;
+}
+message CinderPersistentVolumeSource {
+  optional string volumeID = 1 [(keep_zero) = true];
+  optional string fsType = 2;
+  optional bool readOnly = 3;
+  optional SecretReference secretRef = 4;
 }
 message CinderVolumeSource {
   optional string volumeID = 1 [(keep_zero) = true];
@@ -87,6 +128,13 @@ message ConfigMapKeySelector {
   optional LocalObjectReference localObjectReference = 1 [(inline) = true];
   optional string key = 2 [(keep_zero) = true];
   optional bool optional = 3 [(keep_zero) = true];
+}
+message ConfigMapNodeConfigSource {
+  optional string namespace = 1 [(keep_zero) = true];
+  optional string name = 2 [(keep_zero) = true];
+  optional string uid = 3;
+  optional string resourceVersion = 4;
+  optional string kubeletConfigKey = 5 [(keep_zero) = true];
 }
 message ConfigMapProjection {
   optional LocalObjectReference localObjectReference = 1 [(inline) = true];
@@ -125,6 +173,10 @@ message Container {
   repeated ContainerResizePolicy resizePolicy = 23;
   optional string restartPolicy = 24 [(keep_zero) = true];
 }
+message ContainerImage {
+  repeated string names = 1;
+  optional int64 sizeBytes = 2;
+}
 message ContainerPort {
   optional string name = 1;
   optional int32 hostPort = 2;
@@ -135,6 +187,50 @@ message ContainerPort {
 message ContainerResizePolicy {
   optional string resourceName = 1 [(keep_zero) = true];
   optional string restartPolicy = 2 [(keep_zero) = true];
+}
+message ContainerState {
+  optional ContainerStateWaiting waiting = 1;
+  optional ContainerStateRunning running = 2;
+  optional ContainerStateTerminated terminated = 3;
+}
+message ContainerStateRunning {
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.Time startedAt = 1;
+}
+message ContainerStateTerminated {
+  optional int32 exitCode = 1 [(keep_zero) = true];
+  optional int32 signal = 2;
+  optional string reason = 3;
+  optional string message = 4;
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.Time startedAt = 5;
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.Time finishedAt = 6;
+  optional string containerID = 7;
+}
+message ContainerStateWaiting {
+  optional string reason = 1;
+  optional string message = 2;
+}
+message ContainerStatus {
+  optional string name = 1 [(keep_zero) = true];
+  optional ContainerState state = 2;
+  optional ContainerState lastState = 3;
+  optional bool ready = 4 [(keep_zero) = true];
+  optional int32 restartCount = 5 [(keep_zero) = true];
+  optional string image = 6 [(keep_zero) = true];
+  optional string imageID = 7 [(keep_zero) = true];
+  optional string containerID = 8;
+  optional bool started = 9 [(keep_zero) = true];
+  map<string, .k8s.io.apimachinery.pkg.api.resource.Quantity> allocatedResources = 10;
+  optional ResourceRequirements resources = 11;
+  repeated VolumeMountStatus volumeMounts = 12;
+  optional ContainerUser user = 13;
+  repeated ResourceStatus allocatedResourcesStatus = 14;
+  optional string stopSignal = 15 [(keep_zero) = true];
+}
+message ContainerUser {
+  optional LinuxContainerUser linux = 1;
+}
+message DaemonEndpoint {
+  optional int32 Port = 1 [(keep_zero) = true];
 }
 message DownwardAPIProjection {
   repeated DownwardAPIVolumeFile items = 1;
@@ -152,6 +248,27 @@ message DownwardAPIVolumeSource {
 message EmptyDirVolumeSource {
   optional string medium = 1;
   optional .k8s.io.apimachinery.pkg.api.resource.Quantity sizeLimit = 2;
+}
+message EndpointAddress {
+  optional string ip = 1 [(keep_zero) = true];
+  optional ObjectReference targetRef = 2;
+  optional string hostname = 3;
+  optional string nodeName = 4 [(keep_zero) = true];
+}
+message EndpointPort {
+  optional string name = 1;
+  optional int32 port = 2 [(keep_zero) = true];
+  optional string protocol = 3;
+  optional string appProtocol = 4 [(keep_zero) = true];
+}
+message EndpointSubset {
+  repeated EndpointAddress addresses = 1;
+  repeated EndpointAddress notReadyAddresses = 2;
+  repeated EndpointPort ports = 3;
+}
+message Endpoints {
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta metadata = 1;
+  repeated EndpointSubset subsets = 2;
 }
 message EnvFromSource {
   optional string prefix = 1;
@@ -202,6 +319,31 @@ message EphemeralContainerCommon {
 message EphemeralVolumeSource {
   optional PersistentVolumeClaimTemplate volumeClaimTemplate = 1;
 }
+message Event {
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta metadata = 1 [(keep_zero) = true];
+  optional ObjectReference involvedObject = 2 [(keep_zero) = true];
+  optional string reason = 3;
+  optional string message = 4;
+  optional EventSource source = 5;
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.Time firstTimestamp = 6;
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.Time lastTimestamp = 7;
+  optional int32 count = 8;
+  optional string type = 9;
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.MicroTime eventTime = 10;
+  optional EventSeries series = 11;
+  optional string action = 12;
+  optional ObjectReference related = 13;
+  optional string reportingComponent = 14 [(keep_zero) = true];
+  optional string reportingInstance = 15 [(keep_zero) = true];
+}
+message EventSeries {
+  optional int32 count = 1;
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.MicroTime lastObservedTime = 2;
+}
+message EventSource {
+  optional string component = 1;
+  optional string host = 2;
+}
 message ExecAction {
   repeated string command = 1;
 }
@@ -211,6 +353,13 @@ message FCVolumeSource {
   optional string fsType = 3;
   optional bool readOnly = 4;
   repeated string wwids = 5;
+}
+message FlexPersistentVolumeSource {
+  optional string driver = 1 [(keep_zero) = true];
+  optional string fsType = 2;
+  optional SecretReference secretRef = 3;
+  optional bool readOnly = 4;
+  map<string, string> options = 5;
 }
 message FlexVolumeSource {
   optional string driver = 1 [(keep_zero) = true];
@@ -238,6 +387,12 @@ message GitRepoVolumeSource {
   optional string revision = 2;
   optional string directory = 3;
 }
+message GlusterfsPersistentVolumeSource {
+  optional string endpoints = 1 [(keep_zero) = true];
+  optional string path = 2 [(keep_zero) = true];
+  optional bool readOnly = 3;
+  optional string endpointsNamespace = 4 [(keep_zero) = true];
+}
 message GlusterfsVolumeSource {
   optional string endpoints = 1 [(keep_zero) = true];
   optional string path = 2 [(keep_zero) = true];
@@ -258,9 +413,25 @@ message HostAlias {
   optional string ip = 1 [(keep_zero) = true];
   repeated string hostnames = 2;
 }
+message HostIP {
+  optional string ip = 1 [(keep_zero) = true];
+}
 message HostPathVolumeSource {
   optional string path = 1 [(keep_zero) = true];
   optional string type = 2 [(keep_zero) = true];
+}
+message ISCSIPersistentVolumeSource {
+  optional string targetPortal = 1 [(keep_zero) = true];
+  optional string iqn = 2 [(keep_zero) = true];
+  optional int32 lun = 3 [(keep_zero) = true];
+  optional string iscsiInterface = 4;
+  optional string fsType = 5;
+  optional bool readOnly = 6;
+  repeated string portals = 7;
+  optional bool chapAuthDiscovery = 8;
+  optional SecretReference secretRef = 10;
+  optional bool chapAuthSession = 11;
+  optional string initiatorName = 12 [(keep_zero) = true];
 }
 message ISCSIVolumeSource {
   optional string targetPortal = 1 [(keep_zero) = true];
@@ -295,6 +466,26 @@ message LifecycleHandler {
   optional TCPSocketAction tcpSocket = 3;
   optional SleepAction sleep = 4;
 }
+message LimitRange {
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta metadata = 1;
+  optional LimitRangeSpec spec = 2;
+}
+message LimitRangeItem {
+  optional string type = 1 [(keep_zero) = true];
+  map<string, .k8s.io.apimachinery.pkg.api.resource.Quantity> max = 2;
+  map<string, .k8s.io.apimachinery.pkg.api.resource.Quantity> min = 3;
+  map<string, .k8s.io.apimachinery.pkg.api.resource.Quantity> default = 4;
+  map<string, .k8s.io.apimachinery.pkg.api.resource.Quantity> defaultRequest = 5;
+  map<string, .k8s.io.apimachinery.pkg.api.resource.Quantity> maxLimitRequestRatio = 6;
+}
+message LimitRangeSpec {
+  repeated LimitRangeItem limits = 1;
+}
+message LinuxContainerUser {
+  optional int64 uid = 1 [(keep_zero) = true];
+  optional int64 gid = 2 [(keep_zero) = true];
+  repeated int64 supplementalGroups = 3;
+}
 message LoadBalancerIngress {
   optional string ip = 1;
   optional string hostname = 2;
@@ -306,6 +497,14 @@ message LoadBalancerStatus {
 }
 message LocalObjectReference {
   optional string name = 1;
+}
+message LocalVolumeSource {
+  optional string path = 1 [(keep_zero) = true];
+  optional string fsType = 2 [(keep_zero) = true];
+}
+message ModifyVolumeStatus {
+  optional string targetVolumeAttributesClassName = 1;
+  optional string status = 2 [(keep_zero) = true];
 }
 message NFSVolumeSource {
   optional string server = 1 [(keep_zero) = true];
@@ -331,9 +530,49 @@ message NamespaceStatus {
   optional string phase = 1;
   repeated NamespaceCondition conditions = 2;
 }
+message Node {
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta metadata = 1;
+  optional NodeSpec spec = 2;
+  optional NodeStatus status = 3;
+}
+message NodeAddress {
+  optional string type = 1 [(keep_zero) = true];
+  optional string address = 2 [(keep_zero) = true];
+}
 message NodeAffinity {
   optional NodeSelector requiredDuringSchedulingIgnoredDuringExecution = 1;
   repeated PreferredSchedulingTerm preferredDuringSchedulingIgnoredDuringExecution = 2;
+}
+message NodeCondition {
+  optional string type = 1 [(keep_zero) = true];
+  optional string status = 2 [(keep_zero) = true];
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.Time lastHeartbeatTime = 3;
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.Time lastTransitionTime = 4;
+  optional string reason = 5;
+  optional string message = 6;
+}
+message NodeConfigSource {
+  optional ConfigMapNodeConfigSource configMap = 2;
+}
+message NodeConfigStatus {
+  optional NodeConfigSource assigned = 1;
+  optional NodeConfigSource active = 2;
+  optional NodeConfigSource lastKnownGood = 3;
+  optional string error = 4;
+}
+message NodeDaemonEndpoints {
+  optional DaemonEndpoint kubeletEndpoint = 1;
+}
+message NodeFeatures {
+  optional bool supplementalGroupsPolicy = 1 [(keep_zero) = true];
+}
+message NodeRuntimeHandler {
+  optional string name = 1 [(keep_zero) = true];
+  optional NodeRuntimeHandlerFeatures features = 2;
+}
+message NodeRuntimeHandlerFeatures {
+  optional bool recursiveReadOnlyMounts = 1 [(keep_zero) = true];
+  optional bool userNamespaces = 2 [(keep_zero) = true];
 }
 message NodeSelector {
   repeated NodeSelectorTerm nodeSelectorTerms = 1;
@@ -346,6 +585,46 @@ message NodeSelectorRequirement {
 message NodeSelectorTerm {
   repeated NodeSelectorRequirement matchExpressions = 1;
   repeated NodeSelectorRequirement matchFields = 2;
+}
+message NodeSpec {
+  optional string podCIDR = 1;
+  optional string externalID = 2;
+  optional string providerID = 3;
+  optional bool unschedulable = 4;
+  repeated Taint taints = 5;
+  optional NodeConfigSource configSource = 6;
+  repeated string podCIDRs = 7;
+}
+message NodeStatus {
+  map<string, .k8s.io.apimachinery.pkg.api.resource.Quantity> capacity = 1;
+  map<string, .k8s.io.apimachinery.pkg.api.resource.Quantity> allocatable = 2;
+  optional string phase = 3;
+  repeated NodeCondition conditions = 4;
+  repeated NodeAddress addresses = 5;
+  optional NodeDaemonEndpoints daemonEndpoints = 6;
+  optional NodeSystemInfo nodeInfo = 7;
+  repeated ContainerImage images = 8;
+  repeated string volumesInUse = 9;
+  repeated AttachedVolume volumesAttached = 10;
+  optional NodeConfigStatus config = 11;
+  repeated NodeRuntimeHandler runtimeHandlers = 12;
+  optional NodeFeatures features = 13;
+}
+message NodeSwapStatus {
+  optional int64 capacity = 1 [(keep_zero) = true];
+}
+message NodeSystemInfo {
+  optional string machineID = 1 [(keep_zero) = true];
+  optional string systemUUID = 2 [(keep_zero) = true];
+  optional string bootID = 3 [(keep_zero) = true];
+  optional string kernelVersion = 4 [(keep_zero) = true];
+  optional string osImage = 5 [(keep_zero) = true];
+  optional string containerRuntimeVersion = 6 [(keep_zero) = true];
+  optional string kubeletVersion = 7 [(keep_zero) = true];
+  optional string kubeProxyVersion = 8 [(keep_zero) = true];
+  optional string operatingSystem = 9 [(keep_zero) = true];
+  optional string architecture = 10 [(keep_zero) = true];
+  optional NodeSwapStatus swap = 11;
 }
 message ObjectFieldSelector {
   optional string apiVersion = 1;
@@ -360,9 +639,10 @@ message ObjectReference {
   optional string resourceVersion = 6;
   optional string fieldPath = 7;
 }
-message ModifyVolumeStatus {
-  optional string targetVolumeAttributesClassName = 1;
-  optional string status = 2 [(keep_zero) = true];
+message PersistentVolume {
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta metadata = 1;
+  optional PersistentVolumeSpec spec = 2;
+  optional PersistentVolumeStatus status = 3;
 }
 message PersistentVolumeClaim {
   optional .k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta metadata = 1;
@@ -406,9 +686,56 @@ message PersistentVolumeClaimVolumeSource {
   optional string claimName = 1 [(keep_zero) = true];
   optional bool readOnly = 2;
 }
+message PersistentVolumeSource {
+  optional GCEPersistentDiskVolumeSource gcePersistentDisk = 1;
+  optional AWSElasticBlockStoreVolumeSource awsElasticBlockStore = 2;
+  optional HostPathVolumeSource hostPath = 3;
+  optional GlusterfsPersistentVolumeSource glusterfs = 4;
+  optional NFSVolumeSource nfs = 5;
+  optional RBDPersistentVolumeSource rbd = 6;
+  optional ISCSIPersistentVolumeSource iscsi = 7;
+  optional CinderPersistentVolumeSource cinder = 8;
+  optional CephFSPersistentVolumeSource cephfs = 9;
+  optional FCVolumeSource fc = 10;
+  optional FlockerVolumeSource flocker = 11;
+  optional FlexPersistentVolumeSource flexVolume = 12;
+  optional AzureFilePersistentVolumeSource azureFile = 13;
+  optional VsphereVirtualDiskVolumeSource vsphereVolume = 14;
+  optional QuobyteVolumeSource quobyte = 15;
+  optional AzureDiskVolumeSource azureDisk = 16;
+  optional PhotonPersistentDiskVolumeSource photonPersistentDisk = 17;
+  optional PortworxVolumeSource portworxVolume = 18;
+  optional ScaleIOPersistentVolumeSource scaleIO = 19;
+  optional LocalVolumeSource local = 20;
+  optional StorageOSPersistentVolumeSource storageos = 21;
+  optional CSIPersistentVolumeSource csi = 22;
+}
+message PersistentVolumeSpec {
+  map<string, .k8s.io.apimachinery.pkg.api.resource.Quantity> capacity = 1;
+  optional PersistentVolumeSource persistentVolumeSource = 2 [(inline) = true];
+  repeated string accessModes = 3;
+  optional ObjectReference claimRef = 4;
+  optional string persistentVolumeReclaimPolicy = 5;
+  optional string storageClassName = 6;
+  repeated string mountOptions = 7;
+  optional string volumeMode = 8 [(keep_zero) = true];
+  optional VolumeNodeAffinity nodeAffinity = 9;
+  optional string volumeAttributesClassName = 10 [(keep_zero) = true];
+}
+message PersistentVolumeStatus {
+  optional string phase = 1;
+  optional string message = 2;
+  optional string reason = 3;
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.Time lastPhaseTransitionTime = 4;
+}
 message PhotonPersistentDiskVolumeSource {
   optional string pdID = 1 [(keep_zero) = true];
   optional string fsType = 2;
+}
+message Pod {
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta metadata = 1;
+  optional PodSpec spec = 2;
+  optional PodStatus status = 3;
 }
 message PodAffinity {
   repeated PodAffinityTerm requiredDuringSchedulingIgnoredDuringExecution = 1;
@@ -426,6 +753,15 @@ message PodAntiAffinity {
   repeated PodAffinityTerm requiredDuringSchedulingIgnoredDuringExecution = 1;
   repeated WeightedPodAffinityTerm preferredDuringSchedulingIgnoredDuringExecution = 2;
 }
+message PodCondition {
+  optional string type = 1 [(keep_zero) = true];
+  optional string status = 2 [(keep_zero) = true];
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.Time lastProbeTime = 3;
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.Time lastTransitionTime = 4;
+  optional string reason = 5;
+  optional string message = 6;
+  optional int64 observedGeneration = 7;
+}
 message PodDNSConfig {
   repeated string nameservers = 1;
   repeated string searches = 2;
@@ -434,6 +770,9 @@ message PodDNSConfig {
 message PodDNSConfigOption {
   optional string name = 1;
   optional string value = 2 [(keep_zero) = true];
+}
+message PodIP {
+  optional string ip = 1 [(keep_zero) = true];
 }
 message PodOS {
   optional string name = 1 [(keep_zero) = true];
@@ -445,6 +784,10 @@ message PodResourceClaim {
   optional string name = 1 [(keep_zero) = true];
   optional string resourceClaimName = 3 [(keep_zero) = true];
   optional string resourceClaimTemplateName = 4 [(keep_zero) = true];
+}
+message PodResourceClaimStatus {
+  optional string name = 1 [(keep_zero) = true];
+  optional string resourceClaimName = 2 [(keep_zero) = true];
 }
 message PodSchedulingGate {
   optional string name = 1 [(keep_zero) = true];
@@ -506,6 +849,25 @@ message PodSpec {
   repeated PodResourceClaim resourceClaims = 39;
   optional ResourceRequirements resources = 40;
 }
+message PodStatus {
+  optional string phase = 1;
+  repeated PodCondition conditions = 2;
+  optional string message = 3;
+  optional string reason = 4;
+  optional string hostIP = 5;
+  optional string podIP = 6;
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.Time startTime = 7;
+  repeated ContainerStatus containerStatuses = 8;
+  optional string qosClass = 9;
+  repeated ContainerStatus initContainerStatuses = 10;
+  optional string nominatedNodeName = 11;
+  repeated PodIP podIPs = 12;
+  repeated ContainerStatus ephemeralContainerStatuses = 13;
+  optional string resize = 14;
+  repeated PodResourceClaimStatus resourceClaimStatuses = 15;
+  repeated HostIP hostIPs = 16;
+  optional int64 observedGeneration = 17;
+}
 message PodTemplateSpec {
   optional .k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta metadata = 1;
   optional PodSpec spec = 2;
@@ -551,6 +913,16 @@ message QuobyteVolumeSource {
   optional string group = 5;
   optional string tenant = 6;
 }
+message RBDPersistentVolumeSource {
+  repeated string monitors = 1;
+  optional string image = 2 [(keep_zero) = true];
+  optional string fsType = 3;
+  optional string pool = 4;
+  optional string user = 5;
+  optional string keyring = 6;
+  optional SecretReference secretRef = 7;
+  optional bool readOnly = 8;
+}
 message RBDVolumeSource {
   repeated string monitors = 1;
   optional string image = 2 [(keep_zero) = true];
@@ -569,6 +941,10 @@ message ResourceFieldSelector {
   optional string containerName = 1;
   optional string resource = 2 [(keep_zero) = true];
   optional .k8s.io.apimachinery.pkg.api.resource.Quantity divisor = 3;
+}
+message ResourceHealth {
+  optional string resourceID = 1 [(keep_zero) = true];
+  optional string health = 2;
 }
 message ResourceQuota {
   optional .k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta metadata = 1;
@@ -589,11 +965,27 @@ message ResourceRequirements {
   map<string, .k8s.io.apimachinery.pkg.api.resource.Quantity> requests = 2;
   repeated ResourceClaim claims = 3;
 }
+message ResourceStatus {
+  optional string name = 1 [(keep_zero) = true];
+  repeated ResourceHealth resources = 2;
+}
 message SELinuxOptions {
   optional string user = 1;
   optional string role = 2;
   optional string type = 3;
   optional string level = 4;
+}
+message ScaleIOPersistentVolumeSource {
+  optional string gateway = 1 [(keep_zero) = true];
+  optional string system = 2 [(keep_zero) = true];
+  optional SecretReference secretRef = 3 [(keep_zero) = true];
+  optional bool sslEnabled = 4;
+  optional string protectionDomain = 5;
+  optional string storagePool = 6;
+  optional string storageMode = 7;
+  optional string volumeName = 8;
+  optional string fsType = 9;
+  optional bool readOnly = 10;
 }
 message ScaleIOVolumeSource {
   optional string gateway = 1 [(keep_zero) = true];
@@ -639,6 +1031,10 @@ message SecretProjection {
   optional LocalObjectReference localObjectReference = 1 [(inline) = true];
   repeated KeyToPath items = 2;
   optional bool optional = 4 [(keep_zero) = true];
+}
+message SecretReference {
+  optional string name = 1;
+  optional string namespace = 2;
 }
 message SecretVolumeSource {
   optional string secretName = 1;
@@ -716,6 +1112,13 @@ message SessionAffinityConfig {
 message SleepAction {
   optional int64 seconds = 1 [(keep_zero) = true];
 }
+message StorageOSPersistentVolumeSource {
+  optional string volumeName = 1;
+  optional string volumeNamespace = 2;
+  optional string fsType = 3;
+  optional bool readOnly = 4;
+  optional ObjectReference secretRef = 5;
+}
 message StorageOSVolumeSource {
   optional string volumeName = 1;
   optional string volumeNamespace = 2;
@@ -731,12 +1134,25 @@ message TCPSocketAction {
   optional .k8s.io.apimachinery.pkg.util.intstr.IntOrString port = 1;
   optional string host = 2;
 }
+message Taint {
+  optional string key = 1 [(keep_zero) = true];
+  optional string value = 2;
+  optional string effect = 3 [(keep_zero) = true];
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.Time timeAdded = 4;
+}
 message Toleration {
   optional string key = 1;
   optional string operator = 2;
   optional string value = 3;
   optional string effect = 4;
   optional int64 tolerationSeconds = 5 [(keep_zero) = true];
+}
+message TopologySelectorLabelRequirement {
+  optional string key = 1 [(keep_zero) = true];
+  repeated string values = 2;
+}
+message TopologySelectorTerm {
+  repeated TopologySelectorLabelRequirement matchLabelExpressions = 1;
 }
 message TopologySpreadConstraint {
   optional int32 maxSkew = 1 [(keep_zero) = true];
@@ -775,6 +1191,15 @@ message VolumeMount {
   optional string mountPropagation = 5 [(keep_zero) = true];
   optional string subPathExpr = 6;
   optional string recursiveReadOnly = 7 [(keep_zero) = true];
+}
+message VolumeMountStatus {
+  optional string name = 1 [(keep_zero) = true];
+  optional string mountPath = 2 [(keep_zero) = true];
+  optional bool readOnly = 3;
+  optional string recursiveReadOnly = 4 [(keep_zero) = true];
+}
+message VolumeNodeAffinity {
+  optional NodeSelector required = 1;
 }
 message VolumeProjection {
   optional SecretProjection secret = 1;

@@ -1,5 +1,5 @@
 /**
- * The protobuf schema of meta/v1: ObjectMeta and its parts, LabelSelector, Time, Status
+ * The protobuf schema of meta/v1: ObjectMeta and its parts, LabelSelector, Time, MicroTime, Status
  * (error answers) and DeleteOptions (inside an Eviction).
  * Kubernetes' message and field numbers (k8s.io/api and k8s.io/apimachinery generated.proto,
  * v0.33), written out for the kinds we decode and encode.
@@ -29,6 +29,11 @@ message DeleteOptions {
 message FieldsV1 {
   optional bytes Raw = 1 [(keep_zero) = true];
 }
+message FieldSelectorRequirement {
+  optional string key = 1 [(keep_zero) = true];
+  optional string operator = 2 [(keep_zero) = true];
+  repeated string values = 3;
+}
 message LabelSelector {
   map<string, string> matchLabels = 1;
   repeated LabelSelectorRequirement matchExpressions = 2;
@@ -52,6 +57,10 @@ message ManagedFieldsEntry {
   optional string fieldsType = 6;
   optional FieldsV1 fieldsV1 = 7;
   optional string subresource = 8;
+}
+message MicroTime {
+  optional int64 seconds = 1;
+  optional int32 nanos = 2;
 }
 message ObjectMeta {
   optional string name = 1;
