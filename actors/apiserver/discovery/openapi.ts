@@ -297,7 +297,7 @@ const listSchema = (group: string, version: string, kind: string): JsonObject =>
 })
 
 /** Of the kinds without a protobuf schema, those with spec and status; the rest are described as open objects. */
-const SPEC_KINDS = new Set(['Node', 'PersistentVolume', 'LimitRange', 'Lease', 'Scale', 'Binding', 'IngressClass', 'NetworkPolicy', 'ChaosExperiment', 'ChaosSchedule'])
+const SPEC_KINDS = new Set(['ChaosExperiment', 'ChaosSchedule'])
 
 interface KindRef {
   readonly group: string

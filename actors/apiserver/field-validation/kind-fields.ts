@@ -10,14 +10,21 @@ const CORE = 'k8s.io.api.core.v1'
 const APPS = 'k8s.io.api.apps.v1'
 const META = 'k8s.io.apimachinery.pkg.apis.meta.v1'
 
-/** A value whose fields are not checked (a status our actors own, a spec we have no schema of). */
+/** A value whose fields are not checked (a spec or status we have no schema of: the chaos kinds'). */
 export const OPEN = 'open'
 
 /** Kinds one message describes completely (metadata, spec, status, data, ...). */
 const MESSAGE_KINDS: Readonly<Record<string, string>> = {
+  'v1/Binding': `${CORE}.Binding`,
   'v1/ConfigMap': `${CORE}.ConfigMap`,
+  'v1/Endpoints': `${CORE}.Endpoints`,
+  'v1/Event': `${CORE}.Event`,
+  'v1/LimitRange': `${CORE}.LimitRange`,
   'v1/Namespace': `${CORE}.Namespace`,
+  'v1/Node': `${CORE}.Node`,
+  'v1/PersistentVolume': `${CORE}.PersistentVolume`,
   'v1/PersistentVolumeClaim': `${CORE}.PersistentVolumeClaim`,
+  'v1/Pod': `${CORE}.Pod`,
   'v1/ResourceQuota': `${CORE}.ResourceQuota`,
   'v1/Secret': `${CORE}.Secret`,
   'v1/Service': `${CORE}.Service`,
@@ -27,33 +34,26 @@ const MESSAGE_KINDS: Readonly<Record<string, string>> = {
   'apps/v1/Deployment': `${APPS}.Deployment`,
   'apps/v1/ReplicaSet': `${APPS}.ReplicaSet`,
   'apps/v1/StatefulSet': `${APPS}.StatefulSet`,
+  'autoscaling/v1/Scale': 'k8s.io.api.autoscaling.v1.Scale',
   'batch/v1/CronJob': 'k8s.io.api.batch.v1.CronJob',
   'batch/v1/Job': 'k8s.io.api.batch.v1.Job',
+  'coordination.k8s.io/v1/Lease': 'k8s.io.api.coordination.v1.Lease',
   'networking.k8s.io/v1/Ingress': 'k8s.io.api.networking.v1.Ingress',
+  'networking.k8s.io/v1/IngressClass': 'k8s.io.api.networking.v1.IngressClass',
+  'networking.k8s.io/v1/NetworkPolicy': 'k8s.io.api.networking.v1.NetworkPolicy',
   'policy/v1/PodDisruptionBudget': 'k8s.io.api.policy.v1.PodDisruptionBudget',
   'rbac.authorization.k8s.io/v1/ClusterRole': 'k8s.io.api.rbac.v1.ClusterRole',
   'rbac.authorization.k8s.io/v1/ClusterRoleBinding': 'k8s.io.api.rbac.v1.ClusterRoleBinding',
   'rbac.authorization.k8s.io/v1/Role': 'k8s.io.api.rbac.v1.Role',
   'rbac.authorization.k8s.io/v1/RoleBinding': 'k8s.io.api.rbac.v1.RoleBinding',
   'scheduling.k8s.io/v1/PriorityClass': 'k8s.io.api.scheduling.v1.PriorityClass',
+  'storage.k8s.io/v1/StorageClass': 'k8s.io.api.storage.v1.StorageClass',
 }
-
-const openFields = (...names: readonly string[]): Record<string, string> => Object.fromEntries(names.map((name) => [name, OPEN]))
 
 /** Kinds known by their top-level fields: each a message name or {@link OPEN}. */
 const FIELD_KINDS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
-  'v1/Pod': { spec: `${CORE}.PodSpec`, status: OPEN },
-  'v1/Node': { spec: OPEN, status: OPEN },
-  'v1/PersistentVolume': { spec: OPEN, status: OPEN },
-  'v1/LimitRange': { spec: OPEN },
-  'v1/Endpoints': { subsets: OPEN },
-  'coordination.k8s.io/v1/Lease': { spec: OPEN },
-  'networking.k8s.io/v1/IngressClass': { spec: OPEN },
-  'networking.k8s.io/v1/NetworkPolicy': { spec: OPEN },
-  'v1/Event': openFields('involvedObject', 'reason', 'message', 'source', 'firstTimestamp', 'lastTimestamp', 'count', 'type', 'eventTime', 'series', 'action', 'related', 'reportingComponent', 'reportingInstance'),
   'chaos.actorkube.io/v1alpha1/ChaosExperiment': { spec: OPEN, status: OPEN },
   'chaos.actorkube.io/v1alpha1/ChaosSchedule': { spec: OPEN, status: OPEN },
-  'storage.k8s.io/v1/StorageClass': openFields('provisioner', 'parameters', 'reclaimPolicy', 'mountOptions', 'allowVolumeExpansion', 'volumeBindingMode', 'allowedTopologies'),
 }
 
 /** The top level of a kind: apiVersion and kind (TypeMeta), then its own fields. */

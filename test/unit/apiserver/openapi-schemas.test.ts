@@ -118,15 +118,22 @@ t.test('every served kind with a protobuf schema is described completely, with i
   t.same(batch['io.k8s.api.batch.v1.JobSpec']['properties']['template'], { allOf: [ref(`${CORE}.PodTemplateSpec`)] })
   t.ok(batch['io.k8s.api.batch.v1.CronJobSpec']['properties']['jobTemplate'])
   const core = schemasOf('api/v1')
-  // Pod: spec from PodSpec, status open (no protobuf schema of PodStatus).
-  t.same(core[`${CORE}.Pod`]['properties']['spec'], { allOf: [ref(`${CORE}.PodSpec`)], default: {} })
-  t.equal(core[`${CORE}.Pod`]['properties']['status']['x-kubernetes-preserve-unknown-fields'], true)
+  // Pod: spec and status, the whole message.
+  t.same(core[`${CORE}.Pod`]['properties']['spec'], { allOf: [ref(`${CORE}.PodSpec`)] })
+  t.same(core[`${CORE}.Pod`]['properties']['status'], { allOf: [ref(`${CORE}.PodStatus`)] })
   t.same(Object.keys(core[`${CORE}.ConfigMap`]['properties']).sort(), ['apiVersion', 'binaryData', 'data', 'immutable', 'kind', 'metadata'])
   t.same(core[`${CORE}.Secret`]['properties']['data'], { type: 'object', additionalProperties: { type: 'string', format: 'byte', default: '' } })
   t.same(core[`${META}.Status`]['properties']['code'], { type: 'integer', format: 'int32' })
   t.ok(core[`${META}.Status`]['properties']['kind'])
-  // Kinds we have no protobuf schema of stay open below the top level; the chaos kinds keep their own.
-  t.equal(core[`${CORE}.Node`]['properties']['spec']['x-kubernetes-preserve-unknown-fields'], true)
+  // Node, Event (MicroTime a date-time string), Endpoints, LimitRange, PersistentVolume, Binding: whole messages too.
+  t.same(core[`${CORE}.Node`]['properties']['spec'], { allOf: [ref(`${CORE}.NodeSpec`)] })
+  t.same(core[`${CORE}.Event`]['properties']['eventTime'], { allOf: [ref(`${META}.MicroTime`)] })
+  t.same(core[`${META}.MicroTime`]['format'], 'date-time')
+  for (const kind of ['Node', 'Event', 'Endpoints', 'LimitRange', 'PersistentVolume', 'Binding']) {
+    t.same(core[`${CORE}.${kind}`]['x-kubernetes-group-version-kind'], [{ group: '', version: 'v1', kind }], kind)
+    t.notOk(core[`${CORE}.${kind}`]['x-kubernetes-preserve-unknown-fields'], `${kind} is closed`)
+  }
+  // The chaos kinds keep their own.
   const chaos = schemasOf('apis/chaos.actorkube.io/v1alpha1')
   t.ok(chaos['io.k8s.api.chaos.v1alpha1.ChaosExperiment']['properties']['spec']['properties']['method'])
 })
@@ -176,4 +183,68 @@ t.test('subresource kinds with a protobuf schema (Eviction, TokenRequest) are de
   t.ok(core['io.k8s.api.policy.v1.Eviction']['properties']['deleteOptions'])
   t.same(core['io.k8s.api.authentication.v1.TokenRequest']['x-kubernetes-group-version-kind'], [{ group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' }])
   t.ok(core['io.k8s.api.authentication.v1.TokenRequest']['properties']['kind'])
+})
+
+/**
+ * What `kubectl explain KIND.a.b` reads (kubectl 1.32, OpenAPI v3): the document of the kind's
+ * group/version, the component whose x-kubernetes-group-version-kind is the kind, then each
+ * field's schema, following `$ref`s (through allOf) and list items. Returns the last field's
+ * schema and the component it resolves to (a field of a message type), or a string saying where
+ * the walk stopped.
+ */
+const explain = (documentKey: string, kind: string, path: readonly string[]): { field: J; resolved: J | undefined } | string => {
+  const schemas = schemasOf(documentKey)
+  const deref = (schema: J): J | undefined => {
+    const ref = (schema['$ref'] ?? schema['allOf']?.[0]?.['$ref']) as string | undefined
+    return ref === undefined ? undefined : (schemas[ref.replace('#/components/schemas/', '')] as J | undefined)
+  }
+  let current: J | undefined = Object.values(schemas).find((s: J) => (s['x-kubernetes-group-version-kind'] as J[] | undefined)?.some((g) => g['kind'] === kind)) as J | undefined
+  if (current === undefined) return `no component of ${kind}`
+  let field: J = current
+  for (const name of path) {
+    if (current === undefined || current['properties']?.[name] === undefined) return `field "${name}" does not exist`
+    field = current['properties'][name] as J
+    current = deref(field['type'] === 'array' ? (field['items'] as J) : field)
+  }
+  return { field, resolved: current }
+}
+
+t.test('kubectl explain pod.status.containerStatuses and networkpolicy.spec.ingress walk the generated schemas', async (t) => {
+  const statuses = explain('api/v1', 'Pod', ['status', 'containerStatuses'])
+  if (typeof statuses === 'string') t.fail(statuses)
+  else {
+    t.equal(statuses.field['type'], 'array', 'containerStatuses is a list')
+    t.same(statuses.field['x-kubernetes-list-type'], undefined, 'no list metadata invented')
+    t.ok(statuses.resolved, 'its items are a described message')
+    t.same(Object.keys(statuses.resolved!['properties']).sort(), ['allocatedResources', 'allocatedResourcesStatus', 'containerID', 'image', 'imageID', 'lastState', 'name', 'ready', 'resources', 'restartCount', 'started', 'state', 'stopSignal', 'user', 'volumeMounts'])
+  }
+  const running = explain('api/v1', 'Pod', ['status', 'containerStatuses', 'state', 'running', 'startedAt'])
+  t.same(typeof running === 'string' ? running : running.field, { allOf: [ref(`${META}.Time`)] }, 'pod.status.containerStatuses.state.running.startedAt is a Time')
+  t.equal(explain('api/v1', 'Pod', ['status', 'containerStatus']), 'field "containerStatus" does not exist', 'a misspelt field is not found, as kubectl says')
+
+  const ingress = explain('apis/networking.k8s.io/v1', 'NetworkPolicy', ['spec', 'ingress'])
+  if (typeof ingress === 'string') t.fail(ingress)
+  else {
+    t.equal(ingress.field['type'], 'array')
+    t.same(Object.keys(ingress.resolved!['properties']).sort(), ['from', 'ports'])
+  }
+  const cidr = explain('apis/networking.k8s.io/v1', 'NetworkPolicy', ['spec', 'ingress', 'from', 'ipBlock', 'cidr'])
+  t.same(typeof cidr === 'string' ? cidr : cidr.field, { type: 'string' })
+  const port = explain('apis/networking.k8s.io/v1', 'NetworkPolicy', ['spec', 'ingress', 'ports', 'port'])
+  t.same(typeof port === 'string' ? port : port.field, { allOf: [ref('io.k8s.apimachinery.pkg.util.intstr.IntOrString')] })
+
+  for (const [documentKey, kind, path] of [
+    ['api/v1', 'Node', ['status', 'nodeInfo', 'kubeletVersion']],
+    ['api/v1', 'Event', ['involvedObject', 'fieldPath']],
+    ['api/v1', 'PersistentVolume', ['spec', 'csi', 'driver']],
+    ['api/v1', 'PersistentVolume', ['spec', 'local', 'path']],
+    ['api/v1', 'LimitRange', ['spec', 'limits', 'defaultRequest']],
+    ['api/v1', 'Endpoints', ['subsets', 'addresses', 'ip']],
+    ['apis/coordination.k8s.io/v1', 'Lease', ['spec', 'renewTime']],
+    ['apis/storage.k8s.io/v1', 'StorageClass', ['allowedTopologies', 'matchLabelExpressions', 'values']],
+    ['apis/networking.k8s.io/v1', 'IngressClass', ['spec', 'parameters', 'scope']],
+  ] as const) {
+    const found = explain(documentKey, kind, path)
+    t.type(found, 'object', `${kind}.${path.join('.')}: ${typeof found === 'string' ? found : 'found'}`)
+  }
 })

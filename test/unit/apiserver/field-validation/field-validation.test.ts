@@ -32,7 +32,24 @@ const CASES: readonly Case[] = [
   ],
   ['inline volume sources are fields of the volume', 'v1', 'Pod', { spec: { volumes: [{ name: 'v', hostPath: { path: '/x' }, bogus: 1 }] } }, ['spec.volumes[0].bogus']],
   ['inline probe handler', 'v1', 'Pod', { spec: { containers: [{ name: 'c', readinessProbe: { exec: { command: ['true'] }, periodSecond: 1 } }] } }, ['spec.containers[0].readinessProbe.periodSecond']],
-  ['a pod status is open', 'v1', 'Pod', { status: { anything: 1 }, spec: { containers: [] }, extra: 1 }, ['extra']],
+  ['a pod status is checked', 'v1', 'Pod', { status: { phase: 'Running', anything: 1 }, spec: { containers: [] }, extra: 1 }, ['status.anything', 'extra']],
+  [
+    'unknown in a pod container status',
+    'v1',
+    'Pod',
+    { status: { containerStatuses: [{ name: 'c', ready: true, state: { running: { startedAt: '2026-01-01T00:00:00Z', sinceWhen: 1 } } }] } },
+    ['status.containerStatuses[0].state.running.sinceWhen'],
+  ],
+  [
+    'unknown in a NetworkPolicy spec',
+    'networking.k8s.io/v1',
+    'NetworkPolicy',
+    { spec: { podSelector: {}, ingress: [{ from: [{ ipBlock: { cidr: '10.0.0.0/8' } }], ports: [{ port: 80, protocl: 'TCP' }] }], policyType: ['Ingress'] } },
+    ['spec.ingress[0].ports[0].protocl', 'spec.policyType'],
+  ],
+  ['Node spec and status', 'v1', 'Node', { spec: { taints: [{ key: 'k', effect: 'NoSchedule', valu: 'v' }] }, status: { capacity: { cpu: '2' }, nodeInfo: { kubeletVersion: 'v1.32.0', os: 'linux' } } }, ['spec.taints[0].valu', 'status.nodeInfo.os']],
+  ['Lease spec, MicroTime a value', 'coordination.k8s.io/v1', 'Lease', { spec: { holderIdentity: 'h', renewTime: '2026-01-01T00:00:00.123456Z', leaseDurationSecond: 15 } }, ['spec.leaseDurationSecond']],
+  ['SubjectAccessReview extra and selectors', 'authorization.k8s.io/v1', 'SubjectAccessReview', { spec: { user: 'u', extra: { scopes: ['a'] }, resourceAttributes: { verb: 'list', resource: 'pods', fieldSelector: { rawSelector: 'a=b' }, labelSelector: { requirements: [{ key: 'a', operator: 'In', values: ['b'] }] } } } }, []],
   ['map keys are free, map values checked', 'v1', 'ResourceQuota', { spec: { hard: { pods: '2', 'requests.cpu': '1' } } }, []],
   ['StatefulSet claim templates', 'apps/v1', 'StatefulSet', { spec: { volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], storageClas: 'x' } }] } }, ['spec.volumeClaimTemplates[0].spec.storageClas']],
   ['DaemonSet update strategy', 'apps/v1', 'DaemonSet', { spec: { updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurg: 1 } } } }, ['spec.updateStrategy.rollingUpdate.maxSurg']],
@@ -40,7 +57,7 @@ const CASES: readonly Case[] = [
   ['Time, IntOrString and Quantity values pass', 'batch/v1', 'Job', { metadata: { creationTimestamp: '2026-01-01T00:00:00Z' }, status: { startTime: '2026-01-01T00:00:00Z' }, spec: { template } }, []],
   ['Secret', 'v1', 'Secret', { data: { k: 'dg==' }, stringData: { s: 'v' }, type: 'Opaque', typ: 'x' }, ['typ']],
   ['a Service port', 'v1', 'Service', { spec: { ports: [{ port: 80, targetPort: 'http', nodePort: 30000, protocl: 'TCP' }] } }, ['spec.ports[0].protocl']],
-  ['Event top-level fields', 'v1', 'Event', { involvedObject: { x: 1 }, reason: 'r', message: 'm', note: 'n' }, ['note']],
+  ['Event fields', 'v1', 'Event', { involvedObject: { kind: 'Pod', x: 1 }, reason: 'r', message: 'm', note: 'n', eventTime: '2026-01-01T00:00:00.000001Z' }, ['involvedObject.x', 'note']],
 ]
 
 for (const [name, apiVersion, kind, object, unknown] of CASES) {
