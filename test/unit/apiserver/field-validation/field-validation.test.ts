@@ -49,7 +49,6 @@ const CASES: readonly Case[] = [
   ],
   ['Node spec and status', 'v1', 'Node', { spec: { taints: [{ key: 'k', effect: 'NoSchedule', valu: 'v' }] }, status: { capacity: { cpu: '2' }, nodeInfo: { kubeletVersion: 'v1.32.0', os: 'linux' } } }, ['spec.taints[0].valu', 'status.nodeInfo.os']],
   ['Lease spec, MicroTime a value', 'coordination.k8s.io/v1', 'Lease', { spec: { holderIdentity: 'h', renewTime: '2026-01-01T00:00:00.123456Z', leaseDurationSecond: 15 } }, ['spec.leaseDurationSecond']],
-  ['SubjectAccessReview extra and selectors', 'authorization.k8s.io/v1', 'SubjectAccessReview', { spec: { user: 'u', extra: { scopes: ['a'] }, resourceAttributes: { verb: 'list', resource: 'pods', fieldSelector: { rawSelector: 'a=b' }, labelSelector: { requirements: [{ key: 'a', operator: 'In', values: ['b'] }] } } } }, []],
   ['map keys are free, map values checked', 'v1', 'ResourceQuota', { spec: { hard: { pods: '2', 'requests.cpu': '1' } } }, []],
   ['StatefulSet claim templates', 'apps/v1', 'StatefulSet', { spec: { volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], storageClas: 'x' } }] } }, ['spec.volumeClaimTemplates[0].spec.storageClas']],
   ['DaemonSet update strategy', 'apps/v1', 'DaemonSet', { spec: { updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurg: 1 } } } }, ['spec.updateStrategy.rollingUpdate.maxSurg']],
