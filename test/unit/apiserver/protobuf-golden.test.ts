@@ -91,6 +91,11 @@ const GOLDEN: readonly Golden[] = [
     json: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'bad', reason: 'Invalid', details: { name: 'web', kind: 'Deployment', causes: [{ reason: 'FieldValueRequired', message: 'Required value', field: 'spec.selector' }] }, code: 422 },
   },
   {
+    name: 'PodDisruptionBudget: minAvailable = 1 a pointer to IntOrString{type = 0, intVal = 2}: 0 kept (it means no pod must stay), selector = 2',
+    bytes: envelope('policy/v1', 'PodDisruptionBudget', meta('pdb'), msg(2, msg(1, int(1, 0), int(2, 0)), msg(2, entry(1, 'app', str(2, 'web'))))),
+    json: { kind: 'PodDisruptionBudget', apiVersion: 'policy/v1', metadata: { name: 'pdb' }, spec: { minAvailable: 0, selector: { matchLabels: { app: 'web' } } } },
+  },
+  {
     name: 'Pod with status: PodStatus phase = 1, conditions = 2, hostIP = 5, podIP = 6, startTime = 7, containerStatuses = 8 {state = 2 running = 2, lastState = 3 terminated = 3 {exitCode = 1, reason = 3}, ready = 4, restartCount = 5, image = 6, imageID = 7, containerID = 8, started = 9}, qosClass = 9, podIPs = 12, hostIPs = 16',
     bytes: envelope(
       'v1',
@@ -300,8 +305,30 @@ t.test('protobuf - a negative int32 (ten-byte varint) and a packed repeated fiel
   t.strictSame(decoded, { ok: true, value: { kind: 'Job', apiVersion: 'batch/v1', metadata: { name: 'j', deletionGracePeriodSeconds: -1 }, spec: { podFailurePolicy: { rules: [{ action: 'FailJob', onExitCodes: { operator: 'In', values: [1, 42] } }] } } } })
 })
 
-/** Objects of the kinds described since Pod's status: each survives JSON -> protobuf -> JSON exactly. */
+const TEMPLATE = { metadata: { labels: { app: 'db' } }, spec: { containers: [{ name: 'db', image: 'postgres:16', ports: [{ containerPort: 5432, protocol: 'TCP' }] }] } }
+
+/** Objects of the kinds described since Pod's status (and the apps kinds): each survives JSON -> protobuf -> JSON exactly. */
 const ROUND_TRIPS: readonly Record<string, unknown>[] = [
+  {
+    kind: 'StatefulSet',
+    apiVersion: 'apps/v1',
+    metadata: { name: 'db', namespace: 'default', generation: 2 },
+    spec: {
+      replicas: 3,
+      selector: { matchLabels: { app: 'db' } },
+      template: TEMPLATE,
+      volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } }, storageClassName: 'local', volumeMode: 'Filesystem' } }],
+      serviceName: 'db',
+      podManagementPolicy: 'OrderedReady',
+      updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 0 } },
+      revisionHistoryLimit: 10,
+      persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
+    },
+    status: { observedGeneration: 2, replicas: 3, readyReplicas: 3, currentReplicas: 3, updatedReplicas: 3, currentRevision: 'db-5d8', updateRevision: 'db-5d8', collisionCount: 0, availableReplicas: 3 },
+  },
+  { kind: 'DaemonSet', apiVersion: 'apps/v1', metadata: { name: 'agent', namespace: 'kube-system' }, spec: { selector: { matchLabels: { app: 'db' } }, template: TEMPLATE, updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } }, revisionHistoryLimit: 10 }, status: { currentNumberScheduled: 1, numberMisscheduled: 0, desiredNumberScheduled: 1, numberReady: 1 } },
+  { kind: 'ReplicaSet', apiVersion: 'apps/v1', metadata: { name: 'web-5d8', namespace: 'default', ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: 'u-3', controller: true, blockOwnerDeletion: true }] }, spec: { replicas: 2, selector: { matchLabels: { app: 'db' } }, template: TEMPLATE }, status: { replicas: 2, fullyLabeledReplicas: 2, readyReplicas: 2, availableReplicas: 2, observedGeneration: 1 } },
+  { kind: 'PersistentVolumeClaim', apiVersion: 'v1', metadata: { name: 'data-db-0', namespace: 'default' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } }, volumeName: 'pv-local', storageClassName: 'local', volumeMode: 'Filesystem' }, status: { phase: 'Bound', accessModes: ['ReadWriteOnce'], capacity: { storage: '1Gi' } } },
   ...GOLDEN.map((golden) => golden.json),
   {
     kind: 'PersistentVolume',
@@ -353,7 +380,7 @@ const ROUND_TRIPS: readonly Record<string, unknown>[] = [
   },
 ]
 
-t.test('protobuf - JSON -> protobuf -> JSON round trips of Pod (status), Node, PersistentVolume (local, hostPath, csi), the networking, storage, coordination and autoscaling kinds', async (t) => {
+t.test('protobuf - JSON -> protobuf -> JSON round trips: StatefulSet, DaemonSet, ReplicaSet, PersistentVolumeClaim, every golden object, PersistentVolume (local, hostPath, csi), the storage, networking, core and autoscaling kinds', async (t) => {
   for (const object of ROUND_TRIPS) {
     const name = `${String(object['kind'])} ${String((object['metadata'] as { name: string }).name)}`
     const encoded = encodeProtobufObject(object)

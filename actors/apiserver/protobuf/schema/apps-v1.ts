@@ -88,8 +88,8 @@ message DeploymentStrategy {
   optional RollingUpdateDeployment rollingUpdate = 2;
 }
 message RollingUpdateDeployment {
-  optional .k8s.io.apimachinery.pkg.util.intstr.IntOrString maxUnavailable = 1;
-  optional .k8s.io.apimachinery.pkg.util.intstr.IntOrString maxSurge = 2;
+  optional .k8s.io.apimachinery.pkg.util.intstr.IntOrString maxUnavailable = 1 [(keep_zero) = true];
+  optional .k8s.io.apimachinery.pkg.util.intstr.IntOrString maxSurge = 2 [(keep_zero) = true];
 }
 message ReplicaSet {
   optional .k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta metadata = 1;
@@ -119,12 +119,12 @@ message ReplicaSetStatus {
   repeated ReplicaSetCondition conditions = 6;
 }
 message RollingUpdateDaemonSet {
-  optional .k8s.io.apimachinery.pkg.util.intstr.IntOrString maxUnavailable = 1;
-  optional .k8s.io.apimachinery.pkg.util.intstr.IntOrString maxSurge = 2;
+  optional .k8s.io.apimachinery.pkg.util.intstr.IntOrString maxUnavailable = 1 [(keep_zero) = true];
+  optional .k8s.io.apimachinery.pkg.util.intstr.IntOrString maxSurge = 2 [(keep_zero) = true];
 }
 message RollingUpdateStatefulSetStrategy {
   optional int32 partition = 1 [(keep_zero) = true];
-  optional .k8s.io.apimachinery.pkg.util.intstr.IntOrString maxUnavailable = 2;
+  optional .k8s.io.apimachinery.pkg.util.intstr.IntOrString maxUnavailable = 2 [(keep_zero) = true];
 }
 message StatefulSet {
   optional .k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta metadata = 1;
@@ -139,7 +139,7 @@ message StatefulSetCondition {
   optional string message = 5;
 }
 message StatefulSetOrdinals {
-  optional int32 start = 1;
+  optional int32 start = 1 [(keep_zero) = true];
 }
 message StatefulSetPersistentVolumeClaimRetentionPolicy {
   optional string whenDeleted = 1;
@@ -150,7 +150,7 @@ message StatefulSetSpec {
   optional .k8s.io.apimachinery.pkg.apis.meta.v1.LabelSelector selector = 2;
   optional .k8s.io.api.core.v1.PodTemplateSpec template = 3;
   repeated .k8s.io.api.core.v1.PersistentVolumeClaim volumeClaimTemplates = 4;
-  optional string serviceName = 5;
+  optional string serviceName = 5 [(keep_zero) = true];
   optional string podManagementPolicy = 6;
   optional StatefulSetUpdateStrategy updateStrategy = 7;
   optional int32 revisionHistoryLimit = 8 [(keep_zero) = true];
@@ -166,7 +166,7 @@ message StatefulSetStatus {
   optional int32 updatedReplicas = 5;
   optional string currentRevision = 6;
   optional string updateRevision = 7;
-  optional int32 collisionCount = 9;
+  optional int32 collisionCount = 9 [(keep_zero) = true];
   repeated StatefulSetCondition conditions = 10;
   optional int32 availableReplicas = 11 [(keep_zero) = true];
 }

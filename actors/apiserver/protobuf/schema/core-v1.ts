@@ -247,7 +247,7 @@ message DownwardAPIVolumeSource {
 }
 message EmptyDirVolumeSource {
   optional string medium = 1;
-  optional .k8s.io.apimachinery.pkg.api.resource.Quantity sizeLimit = 2;
+  optional .k8s.io.apimachinery.pkg.api.resource.Quantity sizeLimit = 2 [(keep_zero) = true];
 }
 message EndpointAddress {
   optional string ip = 1 [(keep_zero) = true];
@@ -400,7 +400,7 @@ message GlusterfsVolumeSource {
 }
 message HTTPGetAction {
   optional string path = 1;
-  optional .k8s.io.apimachinery.pkg.util.intstr.IntOrString port = 2;
+  optional .k8s.io.apimachinery.pkg.util.intstr.IntOrString port = 2 [(keep_zero) = true];
   optional string host = 3;
   optional string scheme = 4;
   repeated HTTPHeader httpHeaders = 5;
@@ -675,7 +675,7 @@ message PersistentVolumeClaimStatus {
   repeated PersistentVolumeClaimCondition conditions = 4;
   map<string, .k8s.io.apimachinery.pkg.api.resource.Quantity> allocatedResources = 5;
   map<string, string> allocatedResourceStatuses = 7;
-  optional string currentVolumeAttributesClassName = 8;
+  optional string currentVolumeAttributesClassName = 8 [(keep_zero) = true];
   optional ModifyVolumeStatus modifyVolumeStatus = 9;
 }
 message PersistentVolumeClaimTemplate {
@@ -1131,7 +1131,7 @@ message Sysctl {
   optional string value = 2 [(keep_zero) = true];
 }
 message TCPSocketAction {
-  optional .k8s.io.apimachinery.pkg.util.intstr.IntOrString port = 1;
+  optional .k8s.io.apimachinery.pkg.util.intstr.IntOrString port = 1 [(keep_zero) = true];
   optional string host = 2;
 }
 message Taint {

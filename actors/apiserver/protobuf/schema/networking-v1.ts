@@ -101,7 +101,7 @@ message NetworkPolicyPeer {
 }
 message NetworkPolicyPort {
   optional string protocol = 1 [(keep_zero) = true];
-  optional .k8s.io.apimachinery.pkg.util.intstr.IntOrString port = 2;
+  optional .k8s.io.apimachinery.pkg.util.intstr.IntOrString port = 2 [(keep_zero) = true];
   optional int32 endPort = 3 [(keep_zero) = true];
 }
 message NetworkPolicySpec {

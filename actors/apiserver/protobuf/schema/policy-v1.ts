@@ -19,9 +19,9 @@ message PodDisruptionBudget {
   optional PodDisruptionBudgetStatus status = 3;
 }
 message PodDisruptionBudgetSpec {
-  optional .k8s.io.apimachinery.pkg.util.intstr.IntOrString minAvailable = 1;
+  optional .k8s.io.apimachinery.pkg.util.intstr.IntOrString minAvailable = 1 [(keep_zero) = true];
   optional .k8s.io.apimachinery.pkg.apis.meta.v1.LabelSelector selector = 2;
-  optional .k8s.io.apimachinery.pkg.util.intstr.IntOrString maxUnavailable = 3;
+  optional .k8s.io.apimachinery.pkg.util.intstr.IntOrString maxUnavailable = 3 [(keep_zero) = true];
   optional string unhealthyPodEvictionPolicy = 4 [(keep_zero) = true];
 }
 message PodDisruptionBudgetStatus {
