@@ -215,8 +215,11 @@ t.test('volumes - a pod reads its ConfigMap, Secret, emptyDir and downward API f
   t.match(out, /^ui=color=red$/m, 'a subPath mount of one key')
 
   t.equal((await kubectl(['patch', 'configmap', 'game', '--type', 'merge', '-p', JSON.stringify({ data: { 'game.properties': 'lives=5' } })])).code, 0)
-  await waitFor(async () => /game=lives=5/.test((await kubectl(['logs', 'reader'])).stdout), { timeoutMs: 30_000, intervalMs: 500, what: 'the edited ConfigMap in the file' })
-  t.pass('the edit reached the file while the pod ran')
+  const edited = await waitFor(async () => {
+    const logs = (await kubectl(['logs', 'reader'])).stdout
+    return /game=lives=5/.test(logs) ? logs : undefined
+  }, { timeoutMs: 30_000, intervalMs: 500, what: 'the edited ConfigMap in the file' })
+  t.match(edited, /^game=lives=3$[\s\S]*^game=lives=5$/m, 'the edit reached the file while the pod ran: the old value, then the new one')
   t.equal((await kubectl(['delete', 'pod', 'reader', '--wait=false'])).code, 0)
 })
 

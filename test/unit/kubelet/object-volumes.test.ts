@@ -8,6 +8,7 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
+import { flush } from '../../helpers/flush.ts'
 import type { Pod } from '../../../actors/kube/objects.ts'
 import type { ObjectVolume } from '../../../actors/pod/volume-sources.ts'
 import { silentLogger } from '../../../runtime/log.ts'
@@ -111,7 +112,8 @@ t.test('object volumes - a sync reads each object once and rewrites what changed
   api.gets.length = 0
   api.objects[CM] = { data: { 'game.properties': 'lives=5\n', 'new.properties': 'x' } }
   clock.advance(10_000)
-  await new Promise((done) => setTimeout(done, 20))
+  // The timer started a sync; sync() hands back the one in flight, so this waits for it (no second read).
+  await volumes.sync()
   t.same(api.gets.sort(), [`GET ${CM}`, `GET ${SECRET}`], 'one read per object for both pods')
   t.equal(readFileSync(join(root, 'a/c/game.properties'), 'utf8'), 'lives=5\n', 'pod a sees the edit')
   t.equal(readFileSync(join(root, 'b/c/new.properties'), 'utf8'), 'x', 'pod b sees the new key')
@@ -124,7 +126,7 @@ t.test('object volumes - a sync reads each object once and rewrites what changed
   volumes.unmount('b')
   api.gets.length = 0
   clock.advance(30_000)
-  await new Promise((done) => setTimeout(done, 20))
+  await flush(3)
   t.same(api.gets, [], 'no pods mounted: nothing read')
 })
 
