@@ -10,6 +10,7 @@
  */
 import type { Container, Pod, ResourceList } from '../kube/objects.ts'
 import { type FieldRefContext, fieldRefValue, resourceValue } from './downward-api.ts'
+import { type ObjectRef, objectPath, readFailure } from './volume-sources.ts'
 
 /** What the env's fieldRefs and resourceFieldRefs read that is not in the pod object the API sent. */
 export interface EnvContext extends FieldRefContext {
@@ -17,7 +18,7 @@ export interface EnvContext extends FieldRefContext {
   readonly allocatable?: ResourceList
 }
 
-export type EnvObjectKind = 'configmap' | 'secret'
+export type EnvObjectKind = ObjectRef['kind']
 
 /** A ConfigMap or Secret in the pod's namespace that a container's env refers to. */
 export interface EnvObjectRef {
@@ -54,16 +55,12 @@ export function envObjectRefs(container: Container): EnvObjectRef[] {
 }
 
 /** Where the API serves a referenced object. */
-export const envObjectPath = (namespace: string, ref: EnvObjectRef): string =>
-  `/api/v1/namespaces/${encodeURIComponent(namespace)}/${ref.kind === 'configmap' ? 'configmaps' : 'secrets'}/${encodeURIComponent(ref.name)}`
+export const envObjectPath = (namespace: string, ref: EnvObjectRef): string => objectPath({ ...ref, namespace })
 
 /** An API answer to a GET of envObjectPath as an EnvObject: 200 its data (only a ConfigMap's `data`, a Secret's decoded), 404 not found, else the error. */
 export function envObjectFrom(kind: EnvObjectKind, status: number, body: unknown): EnvObject {
   if (status === 404) return { notFound: true }
-  if (status !== 200) {
-    const message = (body as { message?: unknown } | undefined)?.message
-    return { error: typeof message === 'string' && message !== '' ? message : `HTTP ${status}` }
-  }
+  if (status !== 200) return { error: readFailure(status, body) }
   const raw = (body as { data?: unknown } | undefined)?.data
   const data: Record<string, string> = {}
   if (raw !== null && typeof raw === 'object') {

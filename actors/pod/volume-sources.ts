@@ -106,8 +106,15 @@ export interface ObjectRef {
 /** One key per object: `configmap/<namespace>/<name>`. */
 export const objectKey = (ref: ObjectRef): string => `${ref.kind}/${ref.namespace}/${ref.name}`
 
-/** The object's path in the API. */
-export const objectPath = (ref: ObjectRef): string => `/api/v1/namespaces/${ref.namespace}/${ref.kind === 'configmap' ? 'configmaps' : 'secrets'}/${ref.name}`
+/** The object's path in the API (a volume's and a container env's reads alike). */
+export const objectPath = (ref: ObjectRef): string =>
+  `/api/v1/namespaces/${encodeURIComponent(ref.namespace)}/${ref.kind === 'configmap' ? 'configmaps' : 'secrets'}/${encodeURIComponent(ref.name)}`
+
+/** Why a read of an object that neither answered 200 nor 404 failed: the Status's message, else the HTTP status. */
+export function readFailure(status: number, body: unknown): string {
+  const message = (body as { message?: unknown } | undefined)?.message
+  return typeof message === 'string' && message !== '' ? message : `HTTP ${status}`
+}
 
 /** The ConfigMaps and Secrets the volume reads (a projected volume may read several). */
 export function volumeObjects(volume: ObjectVolume, namespace: string): readonly ObjectRef[] {

@@ -29,6 +29,7 @@ import {
   objectVolumes,
   PLUGIN_DIRS,
   podVolumeObjects,
+  readFailure,
   uniqueObjects,
   volumeKindOf,
   volumeObjects,
@@ -244,8 +245,7 @@ export class ObjectVolumes implements VolumeKind {
       const answer = await this.#deps.api.call('GET', objectPath(ref))
       if (answer.status === 200) return { object: answer.body as DataObject }
       if (answer.status === 404) return { object: undefined }
-      const message = (answer.body as { message?: unknown } | undefined)?.message
-      return { error: typeof message === 'string' ? message : `HTTP ${answer.status}` }
+      return { error: readFailure(answer.status, answer.body) }
     } catch (error) {
       return { error: error instanceof Error ? error.message : String(error) }
     }
